@@ -1,0 +1,182 @@
+"""Envelope format v1: structure only (docs/spec/envelope-v1.md).
+
+This module parses and checks the *shape* of an envelope: version, kind, id, recipient
+stanzas, sizes and encodings. It holds no key and imports nothing that decrypts, so the
+public functions can use it to refuse garbage before anything is stored. The inspector's
+tool (``wbs.crypto``) builds on it to open envelopes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from functions.errors import EnvelopeError, UnsupportedVersion
+
+VERSION = 1
+KINDS = frozenset({"report"})
+MAX_RECIPIENTS = 16
+MIN_BUCKET = 1024
+MAX_BUCKET = 512 * 1024
+TAG_BYTES = 16
+NONCE_BYTES = 24
+SEALED_BYTES = 32 + 16 + 32  # crypto_box_seal of a 32-byte content key
+# 16 characters of Crockford's base32 alphabet (no I, L, O, U): 80 random bits.
+ID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{16}")
+KID_RE = re.compile(r"[0-9a-f]{16}")
+TYPE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+X25519 = "X25519"
+FIELDS = frozenset({"v", "kind", "id", "recipients", "nonce", "ciphertext"})
+MAX_ENVELOPE_BYTES = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One recipient stanza. ``body`` is the sealed content key for type X25519."""
+
+    type: str
+    kid: str
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Envelope:
+    version: int
+    kind: str
+    id: str
+    recipients: tuple[Recipient, ...]
+    nonce: bytes
+    ciphertext: bytes
+
+    @property
+    def associated_data(self) -> bytes:
+        return associated_data(self.kind, self.id)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "v": self.version,
+            "kind": self.kind,
+            "id": self.id,
+            "recipients": [
+                {"type": r.type, "kid": r.kid, "sealed": b64encode(r.body)} for r in self.recipients
+            ],
+            "nonce": b64encode(self.nonce),
+            "ciphertext": b64encode(self.ciphertext),
+        }
+
+
+def associated_data(kind: str, report_id: str) -> bytes:
+    """The context every ciphertext is bound to: version, kind and report id."""
+    return b"wbs/v1\x00" + kind.encode("ascii") + b"\x00" + report_id.encode("ascii")
+
+
+def b64encode(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64decode(value: object, field: str) -> bytes:
+    """Strict, canonical base64 (RFC 4648 section 4, with padding, no whitespace)."""
+    if not isinstance(value, str):
+        raise EnvelopeError(f"{field} must be a base64 string")
+    try:
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise EnvelopeError(f"{field} is not valid base64") from None
+    if b64encode(raw) != value:
+        raise EnvelopeError(f"{field} is not canonical base64")
+    return raw
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise EnvelopeError(f"duplicate member {key!r}")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise EnvelopeError(f"{name} is not JSON")
+
+
+def loads_strict(data: bytes | str) -> Any:
+    """json.loads that refuses duplicate members, NaN/Infinity and deep nesting."""
+    try:
+        return json.loads(
+            data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
+        )
+    except EnvelopeError:
+        raise
+    except RecursionError:
+        raise EnvelopeError("JSON is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise EnvelopeError("not valid UTF-8 JSON") from None
+
+
+def is_bucket(size: int) -> bool:
+    """Padded plaintext sizes are powers of two from MIN_BUCKET to MAX_BUCKET."""
+    return MIN_BUCKET <= size <= MAX_BUCKET and size & (size - 1) == 0
+
+
+def parse(data: bytes | str | Mapping[str, Any]) -> Envelope:
+    """Check an envelope's structure; raise EnvelopeError naming the first problem."""
+    if isinstance(data, bytes | str):
+        if len(data) > MAX_ENVELOPE_BYTES:
+            raise EnvelopeError("envelope is too large")
+        data = loads_strict(data)
+    if not isinstance(data, Mapping):
+        raise EnvelopeError("envelope must be a JSON object")
+    version = data.get("v")
+    if type(version) is not int:
+        raise EnvelopeError("v must be an integer")
+    if version != VERSION:
+        raise UnsupportedVersion(f"unsupported envelope version {version}")
+    missing = FIELDS - data.keys()
+    if missing:
+        raise EnvelopeError(f"missing member {sorted(missing)[0]!r}")
+    extra = data.keys() - FIELDS
+    if extra:
+        raise EnvelopeError(f"unknown member {sorted(extra)[0]!r}")
+    kind = data["kind"]
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise EnvelopeError("kind is not one of " + ", ".join(sorted(KINDS)))
+    report_id = data["id"]
+    if not isinstance(report_id, str) or not ID_RE.fullmatch(report_id):
+        raise EnvelopeError("id must be 16 characters of Crockford base32 (upper case)")
+    recipients = _parse_recipients(data["recipients"])
+    nonce = b64decode(data["nonce"], "nonce")
+    if len(nonce) != NONCE_BYTES:
+        raise EnvelopeError(f"nonce must be {NONCE_BYTES} bytes")
+    ciphertext = b64decode(data["ciphertext"], "ciphertext")
+    if not is_bucket(len(ciphertext) - TAG_BYTES):
+        raise EnvelopeError("ciphertext length is not a padding bucket plus the tag")
+    return Envelope(version, kind, report_id, recipients, nonce, ciphertext)
+
+
+def _parse_recipients(value: object) -> tuple[Recipient, ...]:
+    if not isinstance(value, list) or not 1 <= len(value) <= MAX_RECIPIENTS:
+        raise EnvelopeError(f"recipients must be a list of 1 to {MAX_RECIPIENTS} stanzas")
+    out: list[Recipient] = []
+    for stanza in value:
+        if not isinstance(stanza, dict) or set(stanza) != {"type", "kid", "sealed"}:
+            raise EnvelopeError("each recipient must have exactly type, kid and sealed")
+        rtype, kid = stanza["type"], stanza["kid"]
+        if not isinstance(rtype, str) or not TYPE_RE.fullmatch(rtype):
+            raise EnvelopeError("recipient type is not a valid name")
+        if not isinstance(kid, str) or not KID_RE.fullmatch(kid):
+            raise EnvelopeError("recipient kid must be 16 lower-case hex digits")
+        body = b64decode(stanza["sealed"], "recipient sealed")
+        if rtype == X25519 and len(body) != SEALED_BYTES:
+            raise EnvelopeError(f"X25519 sealed key must be {SEALED_BYTES} bytes")
+        if len(body) > 4096:
+            raise EnvelopeError("recipient stanza is too large")
+        out.append(Recipient(rtype, kid, body))
+    if len({(r.type, r.kid) for r in out}) != len(out):
+        raise EnvelopeError("recipient kids must be unique")
+    return tuple(out)

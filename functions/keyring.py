@@ -1,0 +1,147 @@
+"""The public keyring (keys/keyring.json): who every report is encrypted to.
+
+Pure data, no decryption: the site build embeds it, the functions check that each envelope
+is addressed to every active key, the inspector's tool adds keys to it. Key ids and
+fingerprints are BLAKE2b-256 of the raw X25519 public key (hashlib's BLAKE2b is the same
+function as libsodium's crypto_generichash).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from functions.envelope import X25519, b64decode, b64encode
+from functions.errors import WbsError
+
+FORMAT = "wbs-keyring/1"
+ENTRY_FIELDS = frozenset({"type", "kid", "public_key", "fingerprint", "label", "created", "active"})
+LABEL_RE = re.compile(r"[^\x00-\x1f\x7f]{1,80}")
+DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Text that only private material carries; a keyring holding any of it is refused outright.
+PRIVATE_MARKERS = ("wbs-private-key", "PRIVATE KEY")
+
+
+class KeyringError(WbsError, ValueError):
+    """The keyring is missing, malformed, empty, or holds private material."""
+
+
+def fingerprint(public_key: bytes) -> str:
+    return hashlib.blake2b(public_key, digest_size=32).hexdigest()
+
+
+@dataclass(frozen=True)
+class KeyEntry:
+    kid: str
+    public_key: str  # base64 of the 32-byte X25519 public key
+    fingerprint: str
+    label: str
+    created: str
+    active: bool = True
+    type: str = X25519
+
+    @property
+    def public_key_bytes(self) -> bytes:
+        return b64decode(self.public_key, "public_key")
+
+    @classmethod
+    def for_public_key(cls, public_key: bytes, label: str, created: str) -> KeyEntry:
+        fp = fingerprint(public_key)
+        return cls(fp[:16], b64encode(public_key), fp, label, created)
+
+
+@dataclass(frozen=True)
+class Keyring:
+    keys: tuple[KeyEntry, ...] = field(default=())
+
+    def active(self) -> tuple[KeyEntry, ...]:
+        return tuple(k for k in self.keys if k.active)
+
+    def with_key(self, entry: KeyEntry) -> Keyring:
+        if any(k.kid == entry.kid for k in self.keys):
+            raise KeyringError(f"key {entry.kid} is already in the keyring")
+        return Keyring((*self.keys, entry))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "keys": [asdict(k) for k in self.keys]}
+
+
+def parse(text: str, *, source: str = "keyring") -> Keyring:
+    for marker in PRIVATE_MARKERS:
+        if marker in text:
+            raise KeyringError(
+                f"{source} holds private material ({marker!r}); a keyring holds public keys only",
+                hint="remove the private key from the keyring and keep it outside the repository",
+            )
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise KeyringError(f"{source} is not valid JSON") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or set(data) != {"format", "keys"}:
+        raise KeyringError(f"{source} is not a {FORMAT} document")
+    if not isinstance(data["keys"], list):
+        raise KeyringError(f"{source}: keys must be a list")
+    ring = Keyring()
+    for n, item in enumerate(data["keys"], 1):
+        ring = ring.with_key(_entry(item, f"{source}: key {n}"))
+    return ring
+
+
+def _entry(item: object, where: str) -> KeyEntry:
+    if not isinstance(item, dict) or set(item) != ENTRY_FIELDS:
+        raise KeyringError(f"{where} must have exactly: {', '.join(sorted(ENTRY_FIELDS))}")
+    if item["type"] != X25519:
+        raise KeyringError(f"{where}: unsupported key type {item['type']!r}")
+    try:
+        raw = b64decode(item["public_key"], "public_key")
+    except ValueError as exc:
+        raise KeyringError(f"{where}: {exc}") from None
+    if len(raw) != 32:
+        raise KeyringError(f"{where}: public_key must be 32 bytes")
+    fp = fingerprint(raw)
+    if item["fingerprint"] != fp or item["kid"] != fp[:16]:
+        raise KeyringError(f"{where}: kid or fingerprint does not match the public key")
+    if not isinstance(item["label"], str) or not LABEL_RE.fullmatch(item["label"]):
+        raise KeyringError(f"{where}: label must be 1 to 80 printable characters")
+    if not isinstance(item["created"], str) or not DATE_RE.fullmatch(item["created"]):
+        raise KeyringError(f"{where}: created must be a date YYYY-MM-DD")
+    if not isinstance(item["active"], bool):
+        raise KeyringError(f"{where}: active must be true or false")
+    return KeyEntry(**item)
+
+
+def load(path: Path) -> Keyring:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise KeyringError(
+            f"no keyring at {path}", hint="create an inspector key: wbs keys new"
+        ) from None
+    return parse(text, source=str(path))
+
+
+def load_active(path: Path) -> Keyring:
+    """Load a keyring that must have at least one active key (for building and serving)."""
+    ring = load(path)
+    if not ring.active():
+        raise KeyringError(
+            f"{path} has no active key: nobody could read the reports",
+            hint="create an inspector key first: wbs keys new --label 'Inspektur ...'",
+        )
+    return ring
+
+
+def dump(ring: Keyring, path: Path) -> None:
+    """Write atomically (temporary file + rename) so a crash never leaves half a keyring."""
+    text = json.dumps(ring.to_json(), indent=2, ensure_ascii=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".keyring-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)

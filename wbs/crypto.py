@@ -1,0 +1,117 @@
+"""Open and seal envelopes of format v1 with PyNaCl (docs/spec/envelope-v1.md).
+
+Content key: 32 random bytes; payload: XChaCha20-Poly1305 (IETF) over the plaintext padded
+with sodium_pad to a power-of-two bucket, with the envelope's context as associated data;
+content key: crypto_box_seal to every recipient. Nothing here is home-made: every
+primitive is libsodium's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import nacl.bindings as sodium
+import nacl.exceptions
+import nacl.hash
+import nacl.utils
+from nacl.public import PrivateKey, PublicKey, SealedBox
+
+from functions import envelope as fmt
+from functions.errors import WbsError
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class DecryptionError(WbsError, ValueError):
+    """An envelope could not be opened: tampered, moved to another context, or corrupt."""
+
+
+class NoMatchingKey(DecryptionError):
+    """No recipient stanza of the envelope is addressed to this key."""
+
+
+def fingerprint(public_key: bytes) -> str:
+    """BLAKE2b-256 of the raw X25519 public key, as 64 lower-case hex digits."""
+    return nacl.hash.blake2b(public_key, digest_size=32).decode("ascii")
+
+
+def key_id(public_key: bytes) -> str:
+    """The first 8 bytes of the fingerprint: public, short, stable."""
+    return fingerprint(public_key)[:16]
+
+
+def new_report_id() -> str:
+    """80 random bits in Crockford's base32: the report's id and registration number."""
+    raw = int.from_bytes(nacl.utils.random(10), "big")
+    return "".join(CROCKFORD[(raw >> (5 * i)) & 31] for i in reversed(range(16)))
+
+
+@dataclass(frozen=True)
+class Recipient:
+    public_key: bytes
+
+    @property
+    def kid(self) -> str:
+        return key_id(self.public_key)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """An unlocked X25519 key pair, held in memory only."""
+
+    private_key: PrivateKey
+
+    @property
+    def public_key(self) -> bytes:
+        return bytes(self.private_key.public_key)
+
+    @property
+    def kid(self) -> str:
+        return key_id(self.public_key)
+
+    def unsealer(self) -> SealedBox[PrivateKey]:
+        return SealedBox(self.private_key)
+
+
+def pad(plaintext: bytes) -> bytes:
+    bucket = fmt.MIN_BUCKET
+    while bucket <= len(plaintext):
+        bucket *= 2
+    if bucket > fmt.MAX_BUCKET:
+        raise fmt.EnvelopeError(f"plaintext is larger than {fmt.MAX_BUCKET - 1} bytes")
+    return sodium.sodium_pad(plaintext, bucket)
+
+
+def seal(kind: str, report_id: str, plaintext: bytes, recipients: Iterable[Recipient]) -> fmt.Envelope:
+    """Encrypt plaintext to every recipient. Used by tests, vectors and replies."""
+    key = nacl.utils.random(32)
+    nonce = nacl.utils.random(fmt.NONCE_BYTES)
+    stanzas = tuple(
+        fmt.Recipient(fmt.X25519, r.kid, SealedBox(PublicKey(r.public_key)).encrypt(key))
+        for r in recipients
+    )
+    ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        pad(plaintext), fmt.associated_data(kind, report_id), nonce, key
+    )
+    return fmt.parse(fmt.Envelope(fmt.VERSION, kind, report_id, stanzas, nonce, ciphertext).to_json())
+
+
+def open_envelope(envelope: fmt.Envelope, identity: Identity, unsealer: SealedBox[PrivateKey] | None = None) -> bytes:
+    """Decrypt and unpad; raise NoMatchingKey or DecryptionError. Pass ``unsealer`` to reuse one."""
+    stanza = next(
+        (r for r in envelope.recipients if r.type == fmt.X25519 and r.kid == identity.kid), None
+    )
+    if stanza is None:
+        raise NoMatchingKey(f"not addressed to key {identity.kid}")
+    try:
+        key = (unsealer or identity.unsealer()).decrypt(stanza.body)
+        padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            envelope.ciphertext, envelope.associated_data, envelope.nonce, key
+        )
+    except nacl.exceptions.CryptoError:
+        raise DecryptionError("authentication failed: tampered, corrupt or moved") from None
+    try:
+        return sodium.sodium_unpad(padded, len(padded))
+    except (nacl.exceptions.CryptoError, ValueError):
+        raise DecryptionError("bad padding") from None
