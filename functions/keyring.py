@@ -83,7 +83,11 @@ def parse(text: str, *, source: str = "keyring") -> Keyring:
         data = json.loads(text)
     except ValueError:
         raise KeyringError(f"{source} is not valid JSON") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT or set(data) != {"format", "keys"}:
+    if (
+        not isinstance(data, dict)
+        or data.get("format") != FORMAT
+        or set(data) != {"format", "keys"}
+    ):
         raise KeyringError(f"{source} is not a {FORMAT} document")
     if not isinstance(data["keys"], list):
         raise KeyringError(f"{source}: keys must be a list")

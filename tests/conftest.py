@@ -1,13 +1,20 @@
-"""Shared fixtures. Browser tests drive Debian's chromium through Playwright (no browser download)."""
+"""Shared fixtures. Browser tests drive Debian's chromium through Playwright (no download)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from nacl.public import PrivateKey
+
+from functions.keyring import KeyEntry, Keyring, dump
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("WBS_CHROMIUM", "/usr/bin/chromium")
@@ -46,3 +53,49 @@ def page(browser: object) -> Iterator[object]:
     pg.errors = errors
     yield pg
     context.close()
+
+
+def load_build_module() -> Any:
+    """build.py is a top-level script, not a package module: load it by path."""
+    spec = importlib.util.spec_from_file_location("wbs_site_build", ROOT / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def inspector_key() -> PrivateKey:
+    return PrivateKey.generate()
+
+
+@pytest.fixture(scope="session")
+def keyring_file(tmp_path_factory: pytest.TempPathFactory, inspector_key: PrivateKey) -> Path:
+    path = tmp_path_factory.mktemp("keys") / "keyring.json"
+    entry = KeyEntry.for_public_key(bytes(inspector_key.public_key), "Inspektur Uji", "2026-11-28")
+    dump(Keyring((entry,)), path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory, keyring_file: Path) -> Path:
+    out = tmp_path_factory.mktemp("site") / "out"
+    load_build_module().build(keyring=keyring_file, out=out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def site_server(
+    tmp_path_factory: pytest.TempPathFactory, built_site: Path, keyring_file: Path
+) -> Iterator[tuple[str, Path]]:
+    """The real local host (waitress) on a free port: (base URL, storage folder)."""
+    from functions.config import Settings
+    from functions.host import make_server
+
+    storage = tmp_path_factory.mktemp("storage")
+    server = make_server(built_site, Settings(f"local:{storage}", keyring_file), port=0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}", storage
+    server.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 import nacl.bindings as sodium
 import nacl.exceptions
@@ -18,7 +19,7 @@ import nacl.utils
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from functions import envelope as fmt
-from functions.errors import WbsError
+from functions.errors import EnvelopeError, WbsError
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -62,11 +63,12 @@ class Identity:
 
     private_key: PrivateKey
 
-    @property
+    # Cached: open_envelope looks the kid up once per report.
+    @cached_property
     def public_key(self) -> bytes:
         return bytes(self.private_key.public_key)
 
-    @property
+    @cached_property
     def kid(self) -> str:
         return key_id(self.public_key)
 
@@ -79,11 +81,13 @@ def pad(plaintext: bytes) -> bytes:
     while bucket <= len(plaintext):
         bucket *= 2
     if bucket > fmt.MAX_BUCKET:
-        raise fmt.EnvelopeError(f"plaintext is larger than {fmt.MAX_BUCKET - 1} bytes")
+        raise EnvelopeError(f"plaintext is larger than {fmt.MAX_BUCKET - 1} bytes")
     return sodium.sodium_pad(plaintext, bucket)
 
 
-def seal(kind: str, report_id: str, plaintext: bytes, recipients: Iterable[Recipient]) -> fmt.Envelope:
+def seal(
+    kind: str, report_id: str, plaintext: bytes, recipients: Iterable[Recipient]
+) -> fmt.Envelope:
     """Encrypt plaintext to every recipient. Used by tests, vectors and replies."""
     key = nacl.utils.random(32)
     nonce = nacl.utils.random(fmt.NONCE_BYTES)
@@ -94,10 +98,13 @@ def seal(kind: str, report_id: str, plaintext: bytes, recipients: Iterable[Recip
     ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
         pad(plaintext), fmt.associated_data(kind, report_id), nonce, key
     )
-    return fmt.parse(fmt.Envelope(fmt.VERSION, kind, report_id, stanzas, nonce, ciphertext).to_json())
+    envelope = fmt.Envelope(fmt.VERSION, kind, report_id, stanzas, nonce, ciphertext)
+    return fmt.parse(envelope.to_json())
 
 
-def open_envelope(envelope: fmt.Envelope, identity: Identity, unsealer: SealedBox[PrivateKey] | None = None) -> bytes:
+def open_envelope(
+    envelope: fmt.Envelope, identity: Identity, unsealer: SealedBox[PrivateKey] | None = None
+) -> bytes:
     """Decrypt and unpad; raise NoMatchingKey or DecryptionError. Pass ``unsealer`` to reuse one."""
     stanza = next(
         (r for r in envelope.recipients if r.type == fmt.X25519 and r.kid == identity.kid), None

@@ -1,0 +1,62 @@
+"""Settings from the environment (docs/architecture.md) and the storage they name."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from functions.errors import InvalidKey, WbsError
+from functions.storage import LocalStorage, S3Storage, Storage
+
+# S3's bucket naming rules, the part that matters for telling a bucket from a typo.
+BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+STORAGE_HINT = "set WBS_STORAGE to local:/path/to/folder or s3://bucket/optional/prefix"
+
+
+class ConfigError(WbsError, ValueError):
+    """A setting has a value this project cannot use."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage_url: str
+    keyring_path: Path
+    s3_endpoint: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        home = Path(env.get("WBS_HOME") or "~/.local/share/wbs").expanduser()
+        return cls(
+            storage_url=env.get("WBS_STORAGE") or f"local:{home / 'storage'}",
+            keyring_path=Path(env.get("WBS_KEYRING") or "keys/keyring.json").expanduser(),
+            s3_endpoint=env.get("WBS_S3_ENDPOINT") or None,
+        )
+
+    def open_storage(self) -> Storage:
+        return open_storage(self.storage_url, self.s3_endpoint)
+
+
+def open_storage(url: str, endpoint: str | None = None) -> Storage:
+    """``local:/path`` is a folder; ``s3://bucket/optional/prefix`` is a bucket (``endpoint``
+    for S3-compatible stores). Raise ConfigError for anything else."""
+    if url.startswith("local:"):
+        folder = url.removeprefix("local:")
+        if not folder:
+            raise ConfigError("storage URL local: names no folder", hint=STORAGE_HINT)
+        return LocalStorage(Path(folder).expanduser())
+    if url.startswith("s3://"):
+        bucket, _, prefix = url.removeprefix("s3://").partition("/")
+        if not BUCKET_RE.fullmatch(bucket):
+            raise ConfigError(f"storage URL {url!r} names no valid S3 bucket", hint=STORAGE_HINT)
+        try:
+            return S3Storage(bucket, prefix.removesuffix("/"), endpoint_url=endpoint)
+        except InvalidKey:
+            raise ConfigError(
+                f"storage URL {url!r} has a prefix that is not a/b/c of A-Z a-z 0-9 . _ -",
+                hint=STORAGE_HINT,
+            ) from None
+    raise ConfigError(f"unknown storage URL {url!r}", hint=STORAGE_HINT)

@@ -1,0 +1,202 @@
+"""The API and the built site under a real WSGI server (waitress): the embedded default and
+the self-hosted deployment, for data that must stay on the institution's own server.
+
+``/api/*`` goes to the very handlers that run on Lambda: the request becomes an API Gateway
+HTTP API (payload 2.0) event that holds only the method, path, query string, body and the
+content-type and content-length headers. The client's address, user agent and every other
+header never reach the handlers, so they cannot be logged or stored. Everything else is a
+static file of the built site. No access log is kept; every answer carries the security
+headers.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterable
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import quote
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+
+from functions import app as api
+from functions.config import Settings
+from functions.envelope import MAX_ENVELOPE_BYTES
+from functions.headers import SECURITY_HEADERS
+
+# Waitress refuses bodies above this on its own; below it, the API answers 413 in its voice.
+MAX_REQUEST_BODY = MAX_ENVELOPE_BYTES + 64 * 1024
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".json": "application/json",
+    ".wasm": "application/wasm",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".txt": "text/plain; charset=utf-8",
+    ".webmanifest": "application/manifest+json",
+    ".woff2": "font/woff2",
+}
+PAGE = (
+    '<!doctype html>\n<html lang="id"><meta charset="utf-8">'
+    "<title>{status}</title><h1>{status} {id}</h1><p>{en}</p></html>\n"
+)
+
+
+class Answer(NamedTuple):
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def make_app(site_dir: Path | None, settings: Settings) -> WSGIApplication:
+    """The WSGI application: the API on ``settings`` and, if given, the site in ``site_dir``."""
+    api.configure(storage=settings.open_storage(), keyring_path=settings.keyring_path)
+    return _Host(site_dir.resolve() if site_dir is not None else None)
+
+
+def make_server(
+    site_dir: Path | None, settings: Settings, host: str = "127.0.0.1", port: int = 8000
+) -> BaseWSGIServer | MultiSocketServer:
+    """A waitress server, bound but not yet running (``port=0`` picks a free port)."""
+    return create_server(
+        make_app(site_dir, settings),
+        host=host,
+        port=port,
+        max_request_body_size=MAX_REQUEST_BODY,
+        ident="wbs",
+    )
+
+
+def serve(
+    site_dir: Path | None, settings: Settings, host: str = "127.0.0.1", port: int = 8000
+) -> None:
+    server = make_server(site_dir, settings, host, port)
+    server.print_listen("Serving on http://{}:{}")
+    server.run()
+
+
+class _Host:
+    def __init__(self, site_root: Path | None) -> None:
+        self.site_root = site_root
+        # Powertools keeps the current event on the resolver class: one API request at a time.
+        self._api_lock = threading.Lock()
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        method = environ["REQUEST_METHOD"]
+        path = environ.get("PATH_INFO") or "/"
+        if path == "/api" or path.startswith("/api/"):
+            answer = self._api(environ)
+        elif method not in ("GET", "HEAD"):
+            answer = _page(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                "Metode tidak diizinkan.",
+                "Method not allowed.",
+                {"Allow": "GET, HEAD"},
+            )
+        else:
+            answer = self._static(path)
+        headers = {**SECURITY_HEADERS, **answer.headers, "Content-Length": str(len(answer.body))}
+        start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", list(headers.items()))
+        return [b"" if method == "HEAD" else answer.body]
+
+    def _api(self, environ: WSGIEnvironment) -> Answer:
+        event = api_event(environ)
+        with self._api_lock:
+            response = api.lambda_handler(event, LambdaContext())
+        body = response.get("body") or ""
+        data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
+        return Answer(int(response["statusCode"]), dict(response.get("headers") or {}), data)
+
+    def _static(self, raw_path: str) -> Answer:
+        path = _text(raw_path)
+        root = self.site_root
+        if path is None or root is None or (file := _site_file(root, path)) is None:
+            return _page(HTTPStatus.NOT_FOUND, "Halaman tidak ditemukan.", "Page not found.")
+        if file.is_dir():  # a folder asked for without its slash: relative links need it
+            return Answer(HTTPStatus.MOVED_PERMANENTLY, {"Location": quote(path + "/")}, b"")
+        content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
+        cache = "no-store" if file.suffix == ".html" else "no-cache"
+        return Answer(
+            HTTPStatus.OK, {"Content-Type": content_type, "Cache-Control": cache}, file.read_bytes()
+        )
+
+
+def api_event(environ: WSGIEnvironment) -> dict[str, Any]:
+    """The API Gateway HTTP API (payload 2.0) event for a WSGI request, with only what the API
+    needs. The body is read up to one byte past the limit, and not at all if the declared
+    length is already over it (the API then answers 413 from the header)."""
+    method = environ["REQUEST_METHOD"]
+    path = environ.get("PATH_INFO") or "/"
+    headers: dict[str, str] = {}
+    if environ.get("CONTENT_TYPE"):
+        headers["content-type"] = environ["CONTENT_TYPE"]
+    declared = str(environ.get("CONTENT_LENGTH") or "")
+    length = int(declared) if declared.isdigit() else None
+    if length is not None:
+        headers["content-length"] = str(length)
+    limit = MAX_ENVELOPE_BYTES + 1
+    if length is not None and length > MAX_ENVELOPE_BYTES:
+        body = b""
+    else:
+        body = environ["wsgi.input"].read(limit if length is None else min(length, limit))
+    return {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": environ.get("QUERY_STRING", ""),
+        "headers": headers,
+        "requestContext": {"stage": "$default", "http": {"method": method, "path": path}},
+        "body": base64.b64encode(body).decode("ascii"),
+        "isBase64Encoded": True,
+    }
+
+
+def _site_file(root: Path, path: str) -> Path | None:
+    """The file (or folder, for a redirect) a URL path names inside the site, or None.
+
+    Refused: hidden names (which covers ``.`` and ``..``), empty segments, backslashes, NUL,
+    anything that resolves outside the site (symbolic links), and folders with no index."""
+    if not path.startswith("/"):
+        return None
+    *folders, name = path.split("/")[1:]
+    if any(not s or s.startswith(".") or "\\" in s or "\0" in s for s in folders) or (
+        name.startswith(".") or "\\" in name or "\0" in name
+    ):
+        return None
+    candidate = root.joinpath(*folders, name or "index.html")
+    try:
+        resolved = candidate.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    if not resolved.is_relative_to(root):
+        return None
+    if resolved.is_dir():
+        return candidate if (resolved / "index.html").is_file() else None
+    return resolved if resolved.is_file() else None
+
+
+def _text(path: str) -> str | None:
+    """PEP 3333 hands the path over as latin-1; the site's URLs are UTF-8."""
+    try:
+        return path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return None
+
+
+def _page(
+    status: HTTPStatus, text_id: str, text_en: str, headers: dict[str, str] | None = None
+) -> Answer:
+    html = PAGE.format(status=int(status), id=text_id, en=text_en)
+    return Answer(
+        status,
+        {"Content-Type": CONTENT_TYPES[".html"], "Cache-Control": "no-store", **(headers or {})},
+        html.encode("utf-8"),
+    )

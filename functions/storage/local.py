@@ -1,0 +1,105 @@
+"""A folder as storage: the embedded default and the self-hosted store.
+
+Each object is a file. A write goes to a temporary file in the target's folder, is flushed
+to disk, then hard-linked to its final name: ``link`` fails if the name exists, so creation
+is atomic and never overwrites, and a reader never sees half an object. Files are 0600,
+folders 0700: only the account that runs the server can read the ciphertext.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from functions.errors import AlreadyExists, NotFound, StorageError
+from functions.storage.base import ObjectInfo, check_key, check_prefix, is_key
+
+DIR_MODE = 0o700
+TEMP_PREFIX = ".tmp-"  # never a valid key segment, so listings skip it
+
+
+class LocalStorage:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"LocalStorage({str(self.root)!r})"
+
+    def _path(self, key: str) -> Path:
+        return self.root.joinpath(*check_key(key).split("/"))
+
+    def put_new(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        try:
+            _make_dirs(path.parent)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)  # mode 0600
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.link(tmp, path)
+            finally:
+                os.unlink(tmp)
+            _fsync_dir(path.parent)
+        except FileExistsError:
+            raise AlreadyExists(f"{key} already exists") from None
+        except OSError as exc:
+            raise StorageError(f"cannot write {key} under {self.root}: {exc.strerror}") from None
+
+    def get(self, key: str) -> bytes:
+        path = self._path(key)
+        try:
+            return path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise NotFound(f"no object {key}") from None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key} under {self.root}: {exc.strerror}") from None
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        check_prefix(prefix)
+        # Walk only the deepest folder the prefix names, then filter by the full prefix.
+        folder = self.root.joinpath(*prefix.split("/")[:-1])
+        found: list[ObjectInfo] = []
+
+        def refuse(exc: OSError) -> None:
+            if isinstance(exc, FileNotFoundError) or (
+                isinstance(exc, NotADirectoryError) and self.root.is_dir()
+            ):
+                return  # nothing stored under this prefix: an empty listing, as on S3
+            raise StorageError(f"cannot list {self.root}: {exc.strerror}") from None
+
+        for dirpath, dirnames, filenames in os.walk(folder, onerror=refuse):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            for name in filenames:
+                path = Path(dirpath, name)
+                key = path.relative_to(self.root).as_posix()
+                if not key.startswith(prefix) or not is_key(key):
+                    continue  # another prefix, a temporary file, or a file nobody stored here
+                st = path.stat()
+                found.append(ObjectInfo(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)))
+        return iter(sorted(found, key=lambda info: info.key))
+
+
+def _make_dirs(folder: Path) -> None:
+    """Create ``folder`` and any missing parents, each with mode 0700."""
+    missing: list[Path] = []
+    while not folder.is_dir():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=DIR_MODE)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the new name durable: a crash after the answer must not lose the report."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,94 @@
+"""S3 (or any S3-compatible store) as storage, through boto3.
+
+Create-only writes use S3's conditional write (``If-None-Match: *``): the store itself
+refuses to replace an existing object, so no race between two writers can overwrite one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from functions.errors import AlreadyExists, NotFound, StorageError
+from functions.storage.base import ObjectInfo, check_key, check_prefix, is_key
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+# PreconditionFailed: the key exists. ConditionalRequestConflict: another conditional write
+# to the same key is in flight. Either way this write did not happen.
+TAKEN = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
+MISSING = frozenset({"NoSuchKey"})
+CLIENT_CONFIG = Config(
+    connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 3}
+)
+
+
+class S3Storage:
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        endpoint_url: str | None = None,
+        client: S3Client | None = None,
+    ) -> None:
+        self.bucket = bucket
+        self.prefix = check_key(prefix) + "/" if prefix else ""
+        self._client = client or boto3.client("s3", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+
+    def __repr__(self) -> str:
+        return f"S3Storage('s3://{self.bucket}/{self.prefix}')"
+
+    def put_new(self, key: str, data: bytes) -> None:
+        name = self.prefix + check_key(key)
+        try:
+            self._client.put_object(Bucket=self.bucket, Key=name, Body=data, IfNoneMatch="*")
+        except ClientError as exc:
+            if _code(exc) in TAKEN:
+                raise AlreadyExists(f"{key} already exists") from None
+            raise _failure("write", key, exc) from None
+        except BotoCoreError as exc:
+            raise _failure("write", key, exc) from None
+
+    def get(self, key: str) -> bytes:
+        name = self.prefix + check_key(key)
+        try:
+            return self._client.get_object(Bucket=self.bucket, Key=name)["Body"].read()
+        except ClientError as exc:
+            if _code(exc) in MISSING:
+                raise NotFound(f"no object {key}") from None
+            raise _failure("read", key, exc) from None
+        except BotoCoreError as exc:
+            raise _failure("read", key, exc) from None
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        return self._list(self.prefix + check_prefix(prefix))
+
+    def _list(self, full_prefix: str) -> Iterator[ObjectInfo]:
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=full_prefix
+        )
+        try:
+            # S3 lists keys in UTF-8 byte order, which for valid (ASCII) keys is sorted order.
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    key = obj["Key"].removeprefix(self.prefix)
+                    if is_key(key):
+                        yield ObjectInfo(key, obj["Size"], obj["LastModified"].astimezone(UTC))
+        except (ClientError, BotoCoreError) as exc:
+            raise _failure("list", full_prefix or "/", exc) from None
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _failure(action: str, key: str, exc: Exception) -> StorageError:
+    reason = _code(exc) if isinstance(exc, ClientError) else type(exc).__name__
+    return StorageError(f"cannot {action} {key} in S3: {reason}")

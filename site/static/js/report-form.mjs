@@ -1,0 +1,142 @@
+// The report form: reported people, identity, validation and the report payload.
+// Every word shown comes from the page (data-msg attributes), in the page's language.
+
+const SCHEMA = 'wbs-report/1';
+
+const DECLARATIONS = ['truthful', 'not_involved', 'aware_of_sanctions', 'confidential'];
+
+/** Wire the form's controls: add/remove reported people, show identity fields on demand. */
+export function setUpForm(form) {
+  const people = form.querySelector('#people');
+  const template = form.querySelector('#person-template');
+  form.querySelector('#add-person').addEventListener('click', () => {
+    people.append(template.content.cloneNode(true));
+    renumber(people);
+    people.lastElementChild.querySelector('input').focus();
+  });
+  people.addEventListener('click', (event) => {
+    const remove = event.target.closest('[data-remove-person]');
+    if (!remove) return;
+    remove.closest('[data-person]').remove();
+    renumber(people);
+    form.querySelector('#add-person').focus();
+  });
+  form.addEventListener('change', (event) => {
+    if (event.target.name === 'identity') showIdentity(form);
+  });
+  // A field's error goes away as soon as what was wrong has been fixed.
+  for (const type of ['input', 'change']) {
+    form.addEventListener(type, (event) => recheck(event.target));
+  }
+}
+
+function renumber(people) {
+  people.querySelectorAll('[data-person-number]').forEach((span, i) => {
+    span.textContent = String(i + 1);
+  });
+}
+
+function showIdentity(form) {
+  form.querySelector('#identity-fields').hidden = !isIdentified(form);
+}
+
+function isIdentified(form) {
+  return form.elements.namedItem('identity').value === 'identified';
+}
+
+/** Empty the form for the next report: one empty reported person, anonymous. */
+export function resetForm(form) {
+  form.reset();
+  form.querySelectorAll('#people [data-person]:not(#who-first)').forEach((p) => p.remove());
+  showIdentity(form);
+  form.querySelectorAll('[data-check]').forEach((unit) => markUnit(unit, ''));
+}
+
+// -- validation ---------------------------------------------------------------------------
+
+// A unit is an element with data-check: a field ("required", "digits") or a fieldset
+// ("any": one of its inputs filled; "all": every checkbox ticked). Units inside a hidden
+// part of the form (identity fields of an anonymous report) are not checked.
+const CHECKS = {
+  required: (unit) => unit.value.trim() !== '',
+  digits: (unit) => /^[0-9]*$/.test(unit.value.trim()),
+  any: (unit) => inputs(unit).some((input) => input.value.trim() !== ''),
+  all: (unit) => inputs(unit).every((input) => input.checked),
+};
+
+function inputs(unit) {
+  return Array.from(unit.querySelectorAll('input'));
+}
+
+function isValid(unit) {
+  return unit.closest('[hidden]') !== null || CHECKS[unit.dataset.check](unit);
+}
+
+/** Mark every invalid unit with its message; return the element to focus, or null. */
+export function validate(form) {
+  let first = null;
+  for (const unit of form.querySelectorAll('[data-check]')) {
+    const ok = isValid(unit);
+    markUnit(unit, ok ? '' : unit.dataset.msg);
+    if (!ok && first === null) first = focusTarget(unit);
+  }
+  return first;
+}
+
+function focusTarget(unit) {
+  if (unit.dataset.check === 'all') return inputs(unit).find((input) => !input.checked);
+  if (unit.dataset.check === 'any') return inputs(unit)[0];
+  return unit;
+}
+
+function markUnit(unit, message) {
+  const fields = unit.matches('fieldset') ? inputs(unit) : [unit];
+  fields.forEach((field) => {
+    if (message) field.setAttribute('aria-invalid', 'true');
+    else field.removeAttribute('aria-invalid');
+  });
+  document.getElementById(`${unit.id}-error`).textContent = message;
+}
+
+function recheck(target) {
+  const unit = target.closest('[data-check]');
+  if (unit && isMarked(unit) && isValid(unit)) markUnit(unit, '');
+}
+
+function isMarked(unit) {
+  return document.getElementById(`${unit.id}-error`).textContent !== '';
+}
+
+// -- payload ------------------------------------------------------------------------------
+
+/** The report as the inspectors will read it (schema wbs-report/1). */
+export function reportPayload(form) {
+  const text = (name) => form.elements.namedItem(name).value.trim();
+  const category = form.elements.namedItem('category');
+  const identified = isIdentified(form);
+  const people = Array.from(form.querySelectorAll('#people [data-person]'), (person) => {
+    const value = (name) => person.querySelector(`[name="${name}"]`).value.trim();
+    return { name: value('who-name'), position: value('who-position'), unit: value('who-unit') };
+  });
+  return {
+    schema: SCHEMA,
+    lang: document.documentElement.lang,
+    category: { id: category.value, label: category.selectedOptions[0].textContent.trim() },
+    title: text('title'),
+    what: text('what'),
+    who: people.filter((p) => p.name || p.position || p.unit),
+    where: text('where'),
+    when: { date: text('when-date'), note: text('when-note') },
+    how: text('how'),
+    loss: text('loss'),
+    reporter: {
+      anonymous: !identified,
+      name: identified ? text('reporter-name') : '',
+      contact: identified ? text('reporter-contact') : '',
+      relation: identified ? text('reporter-relation') : '',
+    },
+    declarations: Object.fromEntries(
+      DECLARATIONS.map((name) => [name, form.elements.namedItem(name).checked]),
+    ),
+  };
+}

@@ -1,0 +1,281 @@
+"""build.py: the reporting page's static build (languages, SRI, CSP, keyring, refusals)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nacl.public
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+import build
+from functions.keyring import KeyEntry, Keyring, KeyringError, dump
+
+PAGES = ("index.html", "en/index.html")
+SVG_NAMESPACE = b'xmlns="http://www.w3.org/2000/svg"'  # a name, never fetched
+
+
+def make_keyring(path: Path, count: int = 2) -> Keyring:
+    ring = Keyring()
+    for n in range(count):
+        public = bytes(nacl.public.PrivateKey.generate().public_key)
+        ring = ring.with_key(KeyEntry.for_public_key(public, f"Inspektur Test {n}", "2026-11-28"))
+    dump(ring, path)
+    return ring
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Keyring]:
+    tmp = tmp_path_factory.mktemp("build")
+    ring = make_keyring(tmp / "keys" / "keyring.json")
+    build.build(keyring=tmp / "keys" / "keyring.json", out=tmp / "site")
+    return tmp / "site", ring
+
+
+class Tags(HTMLParser):
+    """Every start tag of a page, with its attributes, and the text of inline scripts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.inline_scripts: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self._in_script = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_script and data.strip():
+            self.inline_scripts.append(data)
+
+
+def parse(page: Path) -> Tags:
+    tags = Tags()
+    tags.feed(page.read_text(encoding="utf-8"))
+    return tags
+
+
+def sri(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+def asset(site: Path, href: str | None) -> bytes:
+    assert href is not None and href.startswith("/assets/")
+    return (site / href.lstrip("/")).read_bytes()
+
+
+def test_every_language_is_rendered(built: tuple[Path, Keyring]) -> None:
+    site, _ = built
+    for page, lang in zip(PAGES, ("id", "en"), strict=True):
+        text = (site / page).read_text(encoding="utf-8")
+        assert f'<html lang="{lang}">' in text
+    assert "Laporkan dugaan pelanggaran" in (site / "index.html").read_text(encoding="utf-8")
+    assert "Report a suspected violation" in (site / "en/index.html").read_text(encoding="utf-8")
+
+
+def test_every_script_and_stylesheet_has_matching_integrity(built: tuple[Path, Keyring]) -> None:
+    site, _ = built
+    for page in PAGES:
+        tags = parse(site / page)
+        scripts = [a for t, a in tags.tags if t == "script"]
+        links = [a for t, a in tags.tags if t == "link" and a["rel"] != "icon"]
+        assert [a["type"] for a in scripts] == ["module"]
+        assert {a["rel"] for a in links} == {"stylesheet", "modulepreload"}
+        for attrs in scripts + links:
+            assert attrs["integrity"] == sri(asset(site, attrs.get("src") or attrs.get("href")))
+
+
+def test_every_module_of_the_import_graph_is_preloaded_with_integrity(
+    built: tuple[Path, Keyring],
+) -> None:
+    site, _ = built
+    preloaded = {
+        a["href"]
+        for t, a in parse(site / "index.html").tags
+        if t == "link" and a["rel"] == "modulepreload" and a["integrity"]
+    }
+    assert preloaded == {
+        "/assets/js/envelope.mjs",
+        "/assets/js/report-form.mjs",
+        "/assets/js/vendor/libsodium-wrappers.mjs",
+        "/assets/js/vendor/libsodium-sumo.mjs",
+    }
+    wrappers = (site / "assets/js/vendor/libsodium-wrappers.mjs").read_bytes()
+    assert b'from"./libsodium-sumo.mjs"' in wrappers
+    assert b'"libsodium-sumo"' not in wrappers
+
+
+def test_csp_and_referrer_policy_are_in_the_page(built: tuple[Path, Keyring]) -> None:
+    site, _ = built
+    metas = [a for t, a in parse(site / "index.html").tags if t == "meta"]
+    csp = next(a["content"] for a in metas if a.get("http-equiv") == "Content-Security-Policy")
+    assert csp is not None
+    assert "script-src 'self' 'wasm-unsafe-eval'" in csp
+    assert "form-action 'none'" in csp
+    assert "frame-ancestors" not in csp  # meta tags ignore it; the HTTP header carries it
+    assert {"name": "referrer", "content": "no-referrer"} in metas
+
+
+def test_no_inline_script_or_style_and_no_other_origin(built: tuple[Path, Keyring]) -> None:
+    site, _ = built
+    for page in PAGES:
+        tags = parse(site / page)
+        assert not tags.inline_scripts
+        for tag, attrs in tags.tags:
+            assert tag != "style"
+            assert "style" not in attrs
+            assert not [name for name in attrs if name.startswith("on")], (tag, attrs)
+    for path in sorted(site.rglob("*")):
+        if path.is_file():
+            data = path.read_bytes().replace(SVG_NAMESPACE, b"")
+            assert b"http://" not in data and b"https://" not in data, path
+
+
+def test_the_keyring_is_embedded(built: tuple[Path, Keyring]) -> None:
+    site, ring = built
+    for page in PAGES:
+        items = [a for t, a in parse(site / page).tags if t == "li" and "data-kid" in a]
+        assert [(a["data-kid"], a["data-public-key"]) for a in items] == [
+            (k.kid, k.public_key) for k in ring.active()
+        ]
+        text = (site / page).read_text(encoding="utf-8")
+        assert build.grouped(ring.keys[0].fingerprint) in text
+
+
+def test_categories_come_from_the_config(built: tuple[Path, Keyring]) -> None:
+    site, _ = built
+    text = html.unescape((site / "en/index.html").read_text(encoding="utf-8"))
+    assert '<option value="pungutan-liar">Illegal levies</option>' in text
+    text = (site / "index.html").read_text(encoding="utf-8")
+    assert '<option value="pungutan-liar">Pungutan Liar</option>' in text
+
+
+def test_every_message_is_translated_in_both_catalogues() -> None:
+    options = {"trimmed": "true", "silent": "false"}
+    msgids = {
+        message
+        for _, _, message, _, _ in extract_from_dir(
+            str(build.SITE),
+            method_map=[("templates/**.html", "jinja2")],
+            options_map={"templates/**.html": options},
+        )
+    }
+    assert len(msgids) > 50
+    for lang in build.LANGUAGES:
+        with (build.SITE / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
+            catalog = read_po(f, locale=lang)
+        assert not [m.id for m in catalog if m.id and m.fuzzy], lang
+        for msgid in msgids:
+            message = catalog.get(msgid)
+            assert message is not None and message.string, (lang, msgid)
+
+
+def test_the_manifest_lists_every_file_with_its_sum(built: tuple[Path, Keyring]) -> None:
+    site, _ = built
+    files = json.loads((site / build.MANIFEST).read_text())["files"]
+    on_disk = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
+    assert sorted([*files, build.MANIFEST]) == on_disk
+    for path, digest in files.items():
+        assert hashlib.sha256((site / path).read_bytes()).hexdigest() == digest
+
+
+def test_two_builds_are_byte_identical(built: tuple[Path, Keyring], tmp_path: Path) -> None:
+    site, _ = built
+    again = tmp_path / "again"
+    build.build(keyring=site.parent / "keys" / "keyring.json", out=again)
+    first = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
+    assert first == second
+    build.build(keyring=site.parent / "keys" / "keyring.json", out=again)  # replaces its own
+
+
+# -- refusals: a clear message, and nothing written ---------------------------------------------
+
+
+def refused(
+    tmp_path: Path,
+    match: str,
+    *,
+    keyring: Path,
+    config: Path = build.DEFAULT_CONFIG,
+    error: type[Exception] = build.BuildError,
+) -> None:
+    out = tmp_path / "out"
+    with pytest.raises(error, match=match):
+        build.build(keyring=keyring, out=out, config=config)
+    assert not out.exists()
+
+
+def test_an_empty_keyring_is_refused(tmp_path: Path) -> None:
+    dump(Keyring(), tmp_path / "keyring.json")
+    refused(tmp_path, "no active key", keyring=tmp_path / "keyring.json", error=KeyringError)
+
+
+def test_a_keyring_with_private_material_is_refused(tmp_path: Path) -> None:
+    make_keyring(tmp_path / "keyring.json")
+    text = (tmp_path / "keyring.json").read_text()
+    (tmp_path / "keyring.json").write_text(text.replace("Test 0", "wbs-private-key"))
+    refused(tmp_path, "private material", keyring=tmp_path / "keyring.json", error=KeyringError)
+
+
+def test_a_private_key_beside_the_keyring_is_refused(tmp_path: Path) -> None:
+    make_keyring(tmp_path / "keyring.json")
+    (tmp_path / "inspektur.key").write_text("wbs-private-key/1\n...")
+    refused(tmp_path, "inspektur.key .*looks like a private key", keyring=tmp_path / "keyring.json")
+
+
+@pytest.mark.parametrize(
+    ("toml", "field"),
+    [
+        ("[institution]\nname = ''\n", "institution.name"),
+        ("[institution]\nname = 'X'\n", "categories"),
+        (
+            "[institution]\nname = 'X'\n[[categories]]\nid = 'Bad Slug'\n"
+            "label = {id = 'a', en = 'b'}\n",
+            r"categories\[1\].id",
+        ),
+        (
+            "[institution]\nname = 'X'\n[[categories]]\nid = 'ok'\nlabel = {id = 'a'}\n",
+            r"categories\[1\].label.en",
+        ),
+        ("[institution]\nname = 'X'\ncolour = 'red'\n", "unknown field 'colour'"),
+        ("[institution\n", "not valid TOML"),
+    ],
+)
+def test_an_invalid_config_is_refused_naming_the_field(
+    tmp_path: Path, toml: str, field: str
+) -> None:
+    make_keyring(tmp_path / "keyring.json")
+    (tmp_path / "config.toml").write_text(toml)
+    refused(tmp_path, field, keyring=tmp_path / "keyring.json", config=tmp_path / "config.toml")
+
+
+def test_a_folder_that_is_not_a_previous_build_is_never_deleted(tmp_path: Path) -> None:
+    make_keyring(tmp_path / "keys" / "keyring.json")
+    out = tmp_path / "precious"
+    out.mkdir()
+    (out / "thesis.txt").write_text("years of work")
+    with pytest.raises(build.BuildError, match="not a previous build"):
+        build.build(keyring=tmp_path / "keys" / "keyring.json", out=out)
+    assert [p.name for p in out.iterdir()] == ["thesis.txt"]
+
+
+def test_the_command_line_prints_one_error_line_with_a_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump(Keyring(), tmp_path / "keyring.json")
+    code = build.main(["--keyring", str(tmp_path / "keyring.json"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert re.fullmatch(r"build\.py: error: .*no active key.*\(hint: .*wbs keys new.*\)\n", err)

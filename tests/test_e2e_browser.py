@@ -1,0 +1,173 @@
+"""End to end: a report typed into the real page in Chromium reaches the inspector's terminal.
+
+The system runs as a newcomer runs it: `wbs keys new`, then `wbs serve` (build + the real
+waitress host + local storage) in its own process, then `wbs inbox sync/list/show`. Every
+field carries a unique canary; afterwards the canary must appear in no stored object, no
+cached file and no line the server logged.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+WBS = str(Path(sys.executable).with_name("wbs"))
+CANARY = f"KANARI{uuid.uuid4().hex[:12]}"
+PASSPHRASE = "kata sandi uji yang panjang"
+
+
+def fields() -> dict[str, str]:
+    c = CANARY
+    return {
+        "#title": f"{c} judul pungli loket",
+        "#what": f"{c} apa: kepala loket meminta uang pelicin\nbaris kedua ✓",
+        "#where": f"{c} di mana: Kantor KPU Kota Contoh",
+        "#when-date": "2026-10-01",
+        "#when-note": f"{c} sekitar pukul 10 pagi",
+        "#how": f"{c} bagaimana: lewat perantara",
+        "#loss": "1500000",
+        "#reporter-name": f"{c} Nama Pelapor",
+        "#reporter-contact": f"{c} kontak@contoh.id",
+    }
+
+
+PEOPLE = [
+    (f"{CANARY} Budi", f"{CANARY} Kepala Loket", f"{CANARY} Unit Pelayanan"),
+    (f"{CANARY} Sari", f"{CANARY} Bendahara", f"{CANARY} Bagian Keuangan"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def system(tmp_path: Path) -> Iterator[dict[str, object]]:
+    """An inspector key, then `wbs serve` in its own process with its log captured."""
+    env = {
+        **os.environ,
+        "WBS_HOME": str(tmp_path / "home"),
+        "WBS_STORAGE": f"local:{tmp_path / 'storage'}",
+        "WBS_PASSPHRASE": PASSPHRASE,
+        "COLUMNS": "1000",
+    }
+    keyring = tmp_path / "keyring" / "keyring.json"
+    subprocess.run(
+        [WBS, "keys", "new", "--label", "Inspektur Uji", "--keyring", str(keyring)],
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    port = free_port()
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [
+                WBS,
+                "serve",
+                "--keyring",
+                str(keyring),
+                "--site-out",
+                str(tmp_path / "site"),
+                "--port",
+                str(port),
+            ],
+            env={**env, "WBS_KEYRING": str(keyring)},
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(base + "/api/health", timeout=2):  # noqa: S310 (loopback)
+                break
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("wbs serve did not start:\n" + log.read_text()) from None
+            time.sleep(0.2)
+    yield {"base": base, "env": env, "log": log, "tmp": tmp_path}
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def wbs(system: dict[str, object], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [WBS, *args], env=system["env"], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_report_travels_from_browser_to_inspector(page, system) -> None:
+    # Given the page served by `wbs serve`
+    page.goto(str(system["base"]) + "/")
+    page.wait_for_selector("button[type=submit]:not([disabled])")
+
+    # When the reporter fills in every field, two reported people, their identity and the
+    # declarations, and sends
+    page.select_option("#category", "pungutan-liar")
+    for selector, value in fields().items():
+        if selector.startswith("#reporter"):
+            continue
+        page.fill(selector, value)
+    page.click("#add-person")
+    rows = page.query_selector_all("#people [data-person]")
+    assert len(rows) == 2
+    for row, person in zip(rows, PEOPLE, strict=True):
+        for name, value in zip(("who-name", "who-position", "who-unit"), person, strict=True):
+            row.query_selector(f"[name={name}]").fill(value)
+    page.check("input[name=identity][value=identified]")
+    page.fill("#reporter-name", fields()["#reporter-name"])
+    page.fill("#reporter-contact", fields()["#reporter-contact"])
+    page.select_option("#reporter-relation", "employee")
+    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
+        page.check(f"input[name={box}]")
+    page.click("button[type=submit]")
+
+    # Then a registration number is shown
+    page.wait_for_selector("#success:not([hidden])", timeout=30_000)
+    number = page.inner_text("#registration-number").strip()
+    assert len(number.replace("-", "")) == 16
+    assert page.errors == []
+
+    # And the inspector's commands print the report with every field intact
+    synced = wbs(system, "inbox", "sync")
+    assert synced.returncode == 0, synced.stderr
+    listed = wbs(system, "inbox", "list")
+    assert listed.returncode == 0, listed.stderr
+    assert number in listed.stdout and "Pungutan Liar" in listed.stdout
+    shown = wbs(system, "inbox", "show", number[:7].lower())
+    assert shown.returncode == 0, shown.stderr
+    for selector, value in fields().items():
+        if selector == "#loss":
+            assert "Rp 1.500.000" in shown.stdout
+        elif selector == "#when-date":
+            assert "2026-10-01" in shown.stdout
+        else:
+            for line in value.splitlines():
+                assert line in shown.stdout, selector
+    for person in PEOPLE:
+        for value in person:
+            assert value in shown.stdout
+
+    # And the canary is in no stored object, no cached ciphertext and no log line
+    tmp = system["tmp"]
+    assert isinstance(tmp, Path)
+    stored = [p for p in (tmp / "storage").rglob("*") if p.is_file()]
+    cached = [p for p in (tmp / "home").rglob("*") if p.is_file()]
+    assert len(stored) == 1
+    for path in [*stored, *cached, system["log"]]:
+        assert CANARY.encode() not in Path(path).read_bytes(), path

@@ -1,0 +1,297 @@
+"""`wbs inbox`: sync ciphertext into the cache, list and show reports decrypted in memory."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import nacl.pwhash.argon2id as argon2id
+import pytest
+from click.testing import CliRunner, Result
+
+from functions.storage import LocalStorage
+from wbs import keyfile, paths
+from wbs.cli import cli
+from wbs.crypto import Identity, Recipient, seal
+
+PASSPHRASE = "kata sandi yang panjang"  # noqa: S105 (a test key's passphrase)
+CANARY = "CANARY-7f3a9"
+FIRST, SECOND, THIRD = "7K3MQ2X9ABCDEFGH", "7K3MZZZZ00000000", "8ABCDEFGHJKMNPQR"
+
+
+def payload(**overrides: object) -> dict[str, object]:
+    report: dict[str, object] = {
+        "schema": "wbs-report/1",
+        "lang": "id",
+        "category": {"id": "pungutan-liar", "label": "Pungutan Liar"},
+        "title": f"Pungli di loket {CANARY}",
+        "what": f"Petugas meminta uang pelicin.\nBaris kedua — ümlaut ✓ {CANARY}",
+        "who": [
+            {"name": "Budi Santoso", "position": "Kepala Seksi", "unit": "Subbag Umum"},
+            {"name": "Siti Aminah", "position": "Staf", "unit": "Keuangan"},
+        ],
+        "where": "Kantor KPU Jakarta Pusat",
+        "when": {"date": "2024-02-14", "note": "sekitar pukul 10 pagi"},
+        "how": "Melalui perantara",
+        "loss": "1500000",
+        "reporter": {"anonymous": True, "name": "", "contact": "", "relation": "public"},
+        "declarations": {
+            "truthful": True,
+            "not_involved": True,
+            "aware_of_sanctions": True,
+            "confidential": True,
+        },
+    }
+    report.update(overrides)
+    return report
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(keyfile, "OPSLIMIT", argon2id.OPSLIMIT_INTERACTIVE)
+    monkeypatch.setattr(keyfile, "MEMLIMIT", argon2id.MEMLIMIT_INTERACTIVE)
+    for name in ("WBS_PASSPHRASE", "WBS_KEYRING", "WBS_KEY", "WBS_S3_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WBS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("WBS_STORAGE", f"local:{tmp_path / 'store'}")
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def inspector(home: Path) -> Identity:
+    """The inspector's key, the only one in $WBS_HOME/keys."""
+    identity = keyfile.generate()
+    paths.make_private_dir(paths.keys_dir())
+    keyfile.create(paths.keys_dir() / f"{identity.kid}.key", identity, PASSPHRASE, "Inspektur")
+    return identity
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStorage:
+    return LocalStorage(tmp_path / "store")
+
+
+def put(store: LocalStorage, report_id: str, to: Identity, content: object = None,
+        received: str = "2024-03-01T02:30:00Z") -> None:
+    plaintext = json.dumps(payload() if content is None else content).encode()
+    envelope = seal("report", report_id, plaintext, [Recipient(to.public_key)])
+    stored = {"received": received, "envelope": envelope.to_json()}
+    store.put_new(f"reports/{report_id}.json", json.dumps(stored).encode())
+
+
+def wbs(*args: str, passphrase: str | None = PASSPHRASE) -> Result:
+    typed = None if passphrase is None else passphrase + "\n"
+    return CliRunner().invoke(cli, list(args), input=typed, prog_name="wbs")
+
+
+def test_sync_copies_only_ciphertext_and_is_idempotent(
+    store: LocalStorage, inspector: Identity, home: Path
+) -> None:
+    # Given two stored reports
+    put(store, FIRST, inspector)
+    put(store, THIRD, inspector)
+
+    # When the inspector syncs twice
+    first = wbs("inbox", "sync", passphrase=None)
+    second = wbs("inbox", "sync", passphrase=None)
+
+    # Then both are copied byte for byte, once, readable by the owner only
+    assert first.exit_code == 0, first.output
+    assert "2 new reports (2 in the cache)" in first.stdout
+    assert second.exit_code == 0 and "0 new reports (2 in the cache)" in second.stdout
+    cached = sorted((home / "cache").rglob("*.json"))
+    assert [p.stem for p in cached] == [FIRST, THIRD]
+    for path in cached:
+        assert path.read_bytes() == store.get(f"reports/{path.stem}.json")
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    # And no plaintext reached the disk
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert CANARY.encode() not in path.read_bytes()
+
+
+def test_sync_picks_up_only_new_reports(store: LocalStorage, inspector: Identity) -> None:
+    put(store, FIRST, inspector)
+    wbs("inbox", "sync")
+    put(store, SECOND, inspector)
+    result = wbs("inbox", "sync")
+    assert "1 new report (2 in the cache)" in result.stdout
+
+
+def test_list_shows_every_report_and_asks_the_passphrase_once(
+    store: LocalStorage, inspector: Identity
+) -> None:
+    put(store, FIRST, inspector)
+    put(store, SECOND, inspector, payload(category={"id": "suap", "label": "Gratifikasi dan Suap"}))
+    put(store, THIRD, inspector, payload(title=""))
+    wbs("inbox", "sync")
+
+    result = wbs("inbox", "list")
+
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("Passphrase for") == 1
+    for number in ("7K3M-Q2X9-ABCD-EFGH", "7K3M-ZZZZ-0000-0000", "8ABC-DEFG-HJKM-NPQR"):
+        assert number in result.stdout
+    assert result.stdout.count("Pungutan Liar") == 2
+    assert "Gratifikasi" in result.stdout and "Suap" in result.stdout  # may wrap at 80 columns
+    assert "Petugas meminta" in result.stdout  # no title: the start of the account stands in
+
+
+def test_list_with_an_empty_cache_suggests_sync() -> None:
+    result = wbs("inbox", "list")
+    assert result.exit_code == 0
+    assert "wbs inbox sync" in result.stderr
+
+
+def test_show_prints_every_field_intact(store: LocalStorage, inspector: Identity) -> None:
+    put(store, FIRST, inspector)
+    wbs("inbox", "sync")
+
+    result = wbs("inbox", "show", FIRST)
+
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    expected = [
+        "7K3M-Q2X9-ABCD-EFGH",
+        "Pungutan Liar",
+        f"Pungli di loket {CANARY}",
+        "  Petugas meminta uang pelicin.",
+        f"  Baris kedua — ümlaut ✓ {CANARY}",
+        "Budi Santoso", "Kepala Seksi", "Subbag Umum",
+        "Siti Aminah", "Staf", "Keuangan",
+        "Kantor KPU Jakarta Pusat",
+        "2024-02-14 — sekitar pukul 10 pagi",
+        "Melalui perantara",
+        "Rp 1.500.000",
+        "Anonim / Anonymous",
+        "Masyarakat / Public",
+        "[x] Laporan benar",
+    ]
+    for text in expected:
+        assert text in out
+    assert result.stderr.count("Passphrase for") == 1
+
+
+def test_show_names_the_reporter_who_gave_a_name(store: LocalStorage, inspector: Identity) -> None:
+    reporter = {
+        "anonymous": False, "name": "Ani", "contact": "ani@example.id", "relation": "employee"
+    }
+    put(store, FIRST, inspector, payload(reporter=reporter, loss=""))
+    wbs("inbox", "sync")
+    out = wbs("inbox", "show", FIRST).stdout
+    assert "Ani" in out and "ani@example.id" in out and "Pegawai / Employee" in out
+    assert "Anonim" not in out
+
+
+def test_show_escapes_terminal_control_characters(store: LocalStorage, inspector: Identity) -> None:
+    # Given a report whose title tries to drive the inspector's terminal
+    put(store, FIRST, inspector, payload(title="a\x1b]0;pwned\x07b\u202ec"))
+    wbs("inbox", "sync")
+    out = wbs("inbox", "show", FIRST).stdout
+    # Then the escape sequence is shown, not obeyed
+    assert "\x1b" not in out and "\u202e" not in out
+    assert "a\\x1b]0;pwned\\x07b\\u202ec" in out
+
+
+def test_bad_reports_are_named_and_do_not_stop_the_others(
+    store: LocalStorage, inspector: Identity, tmp_path: Path
+) -> None:
+    # Given a good report, a tampered one, one for another key, and one that is not a report
+    put(store, FIRST, inspector)
+    put(store, SECOND, inspector)
+    put(store, THIRD, keyfile.generate())
+    other = "9999999999999999"
+    put(store, other, inspector, content={"schema": "something-else"})
+    wbs("inbox", "sync")
+    tampered = paths.cache_dir(f"local:{tmp_path / 'store'}") / "reports" / f"{SECOND}.json"
+    document = json.loads(tampered.read_text())
+    ciphertext = document["envelope"]["ciphertext"]
+    document["envelope"]["ciphertext"] = ("B" if ciphertext[0] == "A" else "A") + ciphertext[1:]
+    tampered.write_text(json.dumps(document))
+
+    # When the inspector lists them
+    result = wbs("inbox", "list")
+
+    # Then each bad one is named on stderr, the good one still shows, and the status is 1
+    assert result.exit_code == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("wbs: error:")]
+    assert errors[:3] == [
+        "wbs: error: report 7K3M-ZZZZ-0000-0000: authentication failed: tampered, corrupt or moved",
+        f"wbs: error: report 8ABC-DEFG-HJKM-NPQR: not addressed to key {inspector.kid}",
+        "wbs: error: report 9999-9999-9999-9999: decrypted content is not a wbs-report/1 document",
+    ]
+    assert errors[3] == "wbs: error: 3 of 4 reports could not be opened"
+    assert "7K3M-Q2X9-ABCD-EFGH" in result.stdout and "Pungutan Liar" in result.stdout
+    assert result.stdout.count("cannot open") == 3
+
+    # And `show` explains the one addressed to another key
+    shown = wbs("inbox", "show", THIRD)
+    assert shown.exit_code == 1
+    assert shown.stderr.splitlines()[-2].startswith("wbs: error: report 8ABC-DEFG-HJKM-NPQR:")
+    assert shown.stderr.splitlines()[-1].startswith("hint: it is addressed to ")
+
+
+def test_a_report_moved_to_another_id_is_refused(
+    store: LocalStorage, inspector: Identity, tmp_path: Path
+) -> None:
+    put(store, FIRST, inspector)
+    wbs("inbox", "sync")
+    folder = paths.cache_dir(f"local:{tmp_path / 'store'}") / "reports"
+    (folder / f"{FIRST}.json").rename(folder / f"{THIRD}.json")
+    result = wbs("inbox", "show", THIRD)
+    assert result.exit_code == 1
+    assert "stored under another id" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "typed", ["7k3mq", "7K3M-Q2", "7k3m q2x9 abcd efgh", "7K3M-Q2X9-ABCD-EFGH", "7K3MQ2X9ABCDEFGH"]
+)
+def test_show_by_unique_prefix(store: LocalStorage, inspector: Identity, typed: str) -> None:
+    put(store, FIRST, inspector)
+    put(store, SECOND, inspector)
+    wbs("inbox", "sync")
+    result = wbs("inbox", "show", typed)
+    assert result.exit_code == 0, result.output
+    assert "7K3M-Q2X9-ABCD-EFGH" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [("7k3m", "matches 2 reports"), ("ZZZZ", "no report 'ZZZZ'"), ("7K3M!", "not a registration")],
+)
+def test_show_ambiguous_or_unknown(
+    store: LocalStorage, inspector: Identity, typed: str, message: str
+) -> None:
+    put(store, FIRST, inspector)
+    put(store, SECOND, inspector)
+    wbs("inbox", "sync")
+    result = wbs("inbox", "show", typed)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert "hint:" in result.stderr and "wbs inbox list" in result.stderr
+    assert "Passphrase" not in result.stderr  # nothing to unlock for a number that matches nothing
+
+
+def test_key_must_be_chosen_when_several(store: LocalStorage, inspector: Identity) -> None:
+    put(store, FIRST, inspector)
+    wbs("inbox", "sync")
+    keyfile.create(paths.keys_dir() / "second.key", keyfile.generate(), PASSPHRASE, "Dua")
+
+    ambiguous = wbs("inbox", "list")
+    chosen = wbs("inbox", "list", "--key", str(paths.keys_dir() / f"{inspector.kid}.key"))
+
+    assert ambiguous.exit_code == 1
+    assert "several private keys" in ambiguous.stderr
+    assert "hint: choose with --key" in ambiguous.stderr
+    assert chosen.exit_code == 0 and "7K3M-Q2X9-ABCD-EFGH" in chosen.stdout
+
+
+def test_passphrase_from_environment(
+    store: LocalStorage, inspector: Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    put(store, FIRST, inspector)
+    wbs("inbox", "sync")
+    monkeypatch.setenv("WBS_PASSPHRASE", PASSPHRASE)
+    result = wbs("inbox", "list", passphrase=None)
+    assert result.exit_code == 0 and "Passphrase" not in result.stderr

@@ -1,0 +1,174 @@
+"""`wbs keys`: inspector key pairs, their files, and the public keyring."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+import subprocess
+from pathlib import Path
+
+import nacl.pwhash.argon2id as argon2id
+import pytest
+from click.testing import CliRunner
+
+from functions import keyring
+from wbs import keyfile
+from wbs.cache import Cache
+from wbs.cli import cli
+from wbs.crypto import fingerprint, key_id
+
+PASSPHRASE = "correct horse battery staple"  # noqa: S105 (a test key's passphrase)
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private WBS_HOME, a working folder outside any repository, and a fast Argon2id."""
+    monkeypatch.setattr(keyfile, "OPSLIMIT", argon2id.OPSLIMIT_INTERACTIVE)
+    monkeypatch.setattr(keyfile, "MEMLIMIT", argon2id.MEMLIMIT_INTERACTIVE)
+    for name in ("WBS_PASSPHRASE", "WBS_KEYRING", "WBS_KEY", "WBS_STORAGE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WBS_HOME", str(tmp_path / "home"))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return tmp_path / "home"
+
+
+def new_key(*args: str, passphrase: str = PASSPHRASE, keyring_path: str = "ring.json"):
+    typed = f"{passphrase}\n{passphrase}\n"
+    return CliRunner().invoke(
+        cli, ["keys", "new", "--keyring", keyring_path, *args], input=typed, prog_name="wbs"
+    )
+
+
+def test_new_key_file_is_0600_and_entry_matches(home: Path) -> None:
+    # When an inspector creates a key
+    result = new_key("--label", "Inspektur Wilayah I")
+
+    # Then the private key sits in $WBS_HOME/keys, readable by its owner only
+    assert result.exit_code == 0, result.output
+    (path,) = (home / "keys").glob("*.key")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    # And the keyring holds the matching public entry
+    identity = keyfile.unlock(path, PASSPHRASE)
+    (entry,) = keyring.load(Path("ring.json")).keys
+    assert entry.kid == key_id(identity.public_key) == path.stem
+    assert entry.fingerprint == fingerprint(identity.public_key)
+    assert entry.label == "Inspektur Wilayah I" and entry.active
+    # And the kid and the fingerprint, grouped by 4, are printed
+    assert entry.kid in result.stdout
+    assert " ".join(entry.fingerprint[i : i + 4] for i in range(0, 64, 4)) in result.stdout
+    assert "wbs build" in result.stdout
+    # And the key file holds no private material in the clear
+    document = json.loads(path.read_text())
+    assert document["format"] == "wbs-private-key/1"
+    assert bytes(identity.private_key).hex() not in path.read_text()
+
+
+def test_second_key_is_appended(home: Path) -> None:
+    assert new_key("--label", "Satu").exit_code == 0
+    assert new_key("--label", "Dua").exit_code == 0
+
+    ring = keyring.load(Path("ring.json"))
+    assert [k.label for k in ring.keys] == ["Satu", "Dua"]
+    assert {k.kid for k in ring.keys} == {p.stem for p in (home / "keys").glob("*.key")}
+
+
+def test_keys_list_shows_the_keyring() -> None:
+    new_key("--label", "Satu")
+    result = CliRunner().invoke(cli, ["keys", "list", "--keyring", "ring.json"])
+    (entry,) = keyring.load(Path("ring.json")).keys
+    assert result.exit_code == 0
+    assert entry.kid in result.stdout and "Satu" in result.stdout and "yes" in result.stdout
+
+
+def test_passphrase_from_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    monkeypatch.setenv("WBS_PASSPHRASE", PASSPHRASE)
+    result = CliRunner().invoke(cli, ["keys", "new", "--keyring", "ring.json"])
+    assert result.exit_code == 0, result.output
+    (path,) = (home / "keys").glob("*.key")
+    keyfile.unlock(path, PASSPHRASE)
+
+
+def test_short_passphrase_is_refused(home: Path) -> None:
+    result = new_key(passphrase="too short")  # noqa: S106 (the point of the test)
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        "wbs: error: the passphrase is shorter than 12 characters",
+        "hint: choose a longer one: four or five unrelated words are strong and easy to recall",
+    ]
+    assert not (home / "keys").exists() or not list((home / "keys").iterdir())
+    assert not Path("ring.json").exists()
+
+
+@pytest.mark.parametrize("folder", ["repo", "repo/deep/er"])
+def test_out_inside_a_git_work_tree_is_refused(tmp_path: Path, folder: str) -> None:
+    # Given a git work tree
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    # When the key would be written inside it
+    result = new_key("--out", str(tmp_path / folder / "mine.key"))
+    # Then nothing is written and the error says why
+    assert result.exit_code == 1
+    assert "inside the git work tree" in result.stderr
+    assert "hint: keep private keys outside the repository" in result.stderr
+    assert not list(repo.rglob("*.key")) and not Path("ring.json").exists()
+
+
+@pytest.mark.parametrize("folder", ["keys", "site"])
+def test_out_under_keys_or_site_is_refused(folder: str) -> None:
+    Path(folder).mkdir()
+    result = new_key("--out", f"{folder}/mine.key", keyring_path="keys/keyring.json")
+    assert result.exit_code == 1
+    assert "wbs: error: refusing to write a private key under" in result.stderr
+    assert "hint:" in result.stderr
+    assert not Path(folder, "mine.key").exists()
+
+
+def test_key_file_is_never_overwritten(tmp_path: Path) -> None:
+    target = tmp_path / "elsewhere" / "mine.key"
+    target.parent.mkdir()
+    target.write_text("precious")
+
+    result = new_key("--out", str(target))
+
+    assert result.exit_code == 1
+    assert "already exists" in result.stderr and "hint:" in result.stderr
+    assert target.read_text() == "precious"
+    assert not Path("ring.json").exists()
+
+
+def test_wrong_passphrase_speaks_in_one_voice(home: Path) -> None:
+    # Given a key, and a cached report so that `inbox list` must unlock the key
+    new_key()
+    (path,) = (home / "keys").glob("*.key")
+    cache = Cache.for_storage("local:/nowhere")
+    cache.folder.mkdir(parents=True)
+    (cache.folder / "0123456789ABCDEF.json").write_text("{}")
+    # When the wrong passphrase is typed
+    result = CliRunner().invoke(
+        cli, ["inbox", "list", "--storage", "local:/nowhere"], input="not the passphrase\n"
+    )
+    # Then one error line, one hint line, no traceback
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        f"wbs: error: wrong passphrase for {path}",
+        "hint: type it again, exactly as chosen at `wbs keys new` (it is case-sensitive)",
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_key_file_whose_secret_does_not_match_its_public_key(home: Path) -> None:
+    new_key()
+    (path,) = (home / "keys").glob("*.key")
+    document = json.loads(path.read_text())
+    other = keyfile.generate()
+    document["public_key"] = base64.b64encode(other.public_key).decode()
+    document["kid"] = other.kid
+    path.write_text(json.dumps(document))
+    with pytest.raises(keyfile.KeyFileError, match="does not match the public key"):
+        keyfile.unlock(path, PASSPHRASE)

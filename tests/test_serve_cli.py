@@ -1,0 +1,118 @@
+"""`wbs serve` and `wbs build`: the site is built by build.py, then served; `--demo` brings its
+own loudly-announced demo key and never touches keys/keyring.json."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+from typing import Any
+
+import nacl.pwhash.argon2id as argon2id
+import pytest
+from click.testing import CliRunner
+
+from functions import host
+from functions.config import Settings
+from functions.keyring import Keyring, dump, load
+from wbs import demo, keyfile, paths
+from wbs.cli import cli
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr(keyfile, "OPSLIMIT", argon2id.OPSLIMIT_INTERACTIVE)
+    monkeypatch.setattr(keyfile, "MEMLIMIT", argon2id.MEMLIMIT_INTERACTIVE)
+    for name in ("WBS_PASSPHRASE", "WBS_KEYRING", "WBS_KEY", "WBS_STORAGE", "WBS_S3_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WBS_HOME", str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Record what would be served instead of listening on a port."""
+    calls: list[dict[str, Any]] = []
+
+    def fake_serve(site_dir: Path | None, settings: Settings, host: str, port: int) -> None:
+        calls.append({"site": site_dir, "settings": settings, "host": host, "port": port})
+
+    monkeypatch.setattr(host, "serve", fake_serve)
+    return calls
+
+
+def test_demo_creates_its_key_builds_and_serves(home: Path, served: list[dict[str, Any]]) -> None:
+    repo_keyring = (paths.PROJECT_ROOT / "keys" / "keyring.json").read_bytes()
+
+    # When the demo starts for the first time
+    result = CliRunner().invoke(cli, ["serve", "--demo", "--port", "8123"])
+
+    # Then a demo key (mode 0600) and its own keyring exist in WBS_HOME
+    assert result.exit_code == 0, result.output
+    key = home / "keys" / "demo.key"
+    assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    identity = keyfile.unlock(key, "demo")
+    (entry,) = load(home / "demo-keyring.json").keys
+    assert entry.kid == identity.kid
+    # And the site was built there and served with local storage in WBS_HOME
+    assert (home / "demo-site" / "index.html").is_file()
+    (call,) = served
+    assert call["site"] == home / "demo-site" and call["port"] == 8123
+    assert call["settings"].storage_url == f"local:{home / 'storage'}"
+    assert call["settings"].keyring_path == home / "demo-keyring.json"
+    # And the demo is announced loudly, with how to read what was sent
+    assert "DEMO MODE: NOT FOR REAL REPORTS" in result.stderr
+    assert '("demo")' in result.stderr
+    assert "wbs inbox sync && WBS_PASSPHRASE=demo wbs inbox list" in result.stderr
+    # And the repository's keyring is untouched
+    assert (paths.PROJECT_ROOT / "keys" / "keyring.json").read_bytes() == repo_keyring
+
+    # When it starts again, the same key is kept
+    again = CliRunner().invoke(cli, ["serve", "--demo"])
+    assert again.exit_code == 0
+    assert keyfile.inspect(key).kid == identity.kid
+
+
+def test_demo_keyring_is_restored_from_the_key(home: Path, served: list[dict[str, Any]]) -> None:
+    demo.ensure_key()
+    kid = keyfile.inspect(paths.demo_key()).kid
+    paths.demo_keyring().unlink()
+    assert demo.ensure_key() is False
+    assert [k.kid for k in load(paths.demo_keyring()).keys] == [kid]
+
+
+def test_demo_refuses_another_keyring(served: list[dict[str, Any]]) -> None:
+    result = CliRunner().invoke(cli, ["serve", "--demo", "--keyring", "keys/keyring.json"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("wbs: error: --demo uses its own keyring")
+    assert not served
+
+
+def test_serve_with_a_keyring(tmp_path: Path, served: list[dict[str, Any]]) -> None:
+    demo.ensure_key()
+    keyring = tmp_path / "ring.json"
+    dump(load(paths.demo_keyring()), keyring)
+    result = CliRunner().invoke(
+        cli, ["serve", "--keyring", str(keyring), "--site-out", str(tmp_path / "out")]
+    )
+    assert result.exit_code == 0, result.output
+    (call,) = served
+    assert call["settings"].keyring_path == keyring and call["site"] == tmp_path / "out"
+    assert "DEMO" not in result.stderr
+
+
+def test_build_refuses_an_empty_keyring(tmp_path: Path) -> None:
+    empty = tmp_path / "keyring.json"
+    dump(Keyring(), empty)
+    out = tmp_path / "o"
+    result = CliRunner().invoke(cli, ["build", "--keyring", str(empty), "--out", str(out)])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"wbs: error: {empty} has no active key")
+    assert "hint: " in result.stderr
+    assert not out.exists()
+
+
+def test_usage_mistakes_speak_in_the_same_voice() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("wbs: error: Invalid value for '--port'")
+    assert result.stderr.splitlines()[-1] == "hint: wbs serve --help"

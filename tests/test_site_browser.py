@@ -1,0 +1,345 @@
+"""The reporting page in headless Chromium: usable before libsodium loads, checks required
+fields in the page's language, encrypts the report and handles every answer of the API.
+
+The built site is served by a tiny static server with the real security headers; the API is
+played by Playwright's request interception, so these tests need no storage."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import threading
+from collections.abc import Iterator
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import nacl.public
+import pytest
+
+import build
+from functions import envelope as fmt
+from functions.headers import SECURITY_HEADERS
+from functions.keyring import KeyEntry, Keyring, dump
+from wbs import crypto
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(tempfile.gettempdir())
+REGISTRATION = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}")
+
+
+class StaticHandler(SimpleHTTPRequestHandler):
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+    }
+
+    def end_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+        pass
+
+
+@pytest.fixture(scope="module")
+def inspector(tmp_path_factory: pytest.TempPathFactory) -> tuple[nacl.public.PrivateKey, Path]:
+    key = nacl.public.PrivateKey.generate()
+    keyring = tmp_path_factory.mktemp("keys") / "keyring.json"
+    entry = KeyEntry.for_public_key(bytes(key.public_key), "Inspektur Test", "2026-11-28")
+    dump(Keyring((entry,)), keyring)
+    return key, keyring
+
+
+@pytest.fixture(scope="module")
+def origin(
+    tmp_path_factory: pytest.TempPathFactory, inspector: tuple[nacl.public.PrivateKey, Path]
+) -> Iterator[str]:
+    site = tmp_path_factory.mktemp("site") / "out"
+    build.build(keyring=inspector[1], out=site)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(StaticHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def console(page: Any) -> Iterator[list[str]]:
+    """Console errors and page errors (CSP or SRI violations among them): none allowed."""
+    messages: list[str] = []
+    page.on("console", lambda m: m.type == "error" and messages.append(m.text))
+    yield messages
+    assert messages == [] and page.errors == []
+
+
+def open_page(page: Any, url: str, *, wait_until: str = "load") -> None:
+    page.goto(url, wait_until=wait_until)
+    page.wait_for_selector("#report button[type=submit]:not([disabled])")
+
+
+def api(page: Any, *statuses: int) -> list[dict[str, Any]]:
+    """Answer POST /api/reports with these statuses in turn; return the requests' bodies."""
+    bodies: list[dict[str, Any]] = []
+    answers = iter(statuses)
+
+    def answer(route: Any) -> None:
+        request = route.request
+        assert request.method == "POST"
+        assert request.headers["content-type"] == "application/json"
+        bodies.append(json.loads(request.post_data))
+        route.fulfill(status=next(answers), content_type="application/json", body="{}")
+
+    page.route("**/api/reports", answer)
+    return bodies
+
+
+def fill_required(page: Any) -> None:
+    page.select_option("#category", "pungutan-liar")
+    page.fill("#what", "Kronologi: diminta membayar Rp 500.000 untuk surat yang gratis.")
+    page.fill("#people [name=who-name] >> nth=0", "Budi")
+    page.fill("#where", "Kantor Kecamatan Menteng")
+    for box in page.query_selector_all("#declarations input[type=checkbox]"):
+        box.check()
+
+
+def formatted(report_id: str) -> str:
+    return "-".join(re.findall(".{4}", report_id))
+
+
+def opened(key: nacl.public.PrivateKey, body: dict[str, Any]) -> Any:
+    plaintext = crypto.open_envelope(fmt.parse(json.dumps(body)), crypto.Identity(key))
+    return json.loads(plaintext)
+
+
+def test_a_page_whose_script_never_runs_says_to_reload(page: Any, origin: str) -> None:
+    # Given the page's module fails to load (blocked, or refused by its integrity check)
+    page.route("**/assets/js/app.mjs", lambda route: route.abort())
+    page.goto(origin + "/")
+    # Then the send button stays disabled and the page says what to do
+    assert page.is_disabled("button[type=submit]")
+    assert "muat ulang halaman" in page.text_content("#form-status")
+
+
+def test_the_loading_note_goes_once_the_page_works(page: Any, origin: str) -> None:
+    open_page(page, origin + "/")
+    assert page.text_content("#form-status") == ""
+
+
+def test_the_form_is_usable_before_libsodium_has_loaded(
+    page: Any, origin: str, console: list[str], inspector: tuple[nacl.public.PrivateKey, Path]
+) -> None:
+    held: list[Any] = []
+    page.route("**/assets/js/vendor/*", lambda route: held.append(route))  # hold libsodium back
+    bodies = api(page, 201)
+    open_page(page, origin + "/", wait_until="domcontentloaded")
+    fill_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#form-status:not(:empty)")
+    assert page.text_content("#form-status") == (
+        "Menyiapkan enkripsi… Laporan Anda akan dikirim begitu siap."
+    )
+    assert held and bodies == []
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#success:not([hidden])")
+    assert len(bodies) == 1
+    assert opened(inspector[0], bodies[0])["what"].startswith("Kronologi:")
+
+
+def test_the_report_reaches_the_inspector_whole(
+    page: Any, origin: str, console: list[str], inspector: tuple[nacl.public.PrivateKey, Path]
+) -> None:
+    bodies = api(page, 201)
+    open_page(page, origin + "/en/")
+    fill_required(page)
+    page.fill("#title", "  Fees for a free letter  ")
+    page.click("#add-person")
+    page.fill("#people [name=who-position] >> nth=1", "Kepala Seksi")
+    page.fill("#people [name=who-unit] >> nth=1", "Pelayanan")
+    page.click("#add-person")  # left empty: not sent
+    page.fill("#when-date", "2026-10-05")
+    page.fill("#when-note", "every Monday")
+    page.fill("#how", "cash, no receipt")
+    page.fill("#loss", "500000")
+    page.check("input[name=identity][value=identified]")
+    page.fill("#reporter-name", "Siti")
+    page.fill("#reporter-contact", "siti@example.org")
+    page.select_option("#reporter-relation", "public")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#success:not([hidden])")
+
+    (body,) = bodies
+    assert page.text_content("#registration-number") == formatted(body["id"])
+    assert REGISTRATION.fullmatch(page.text_content("#registration-number"))
+    assert [r["kid"] for r in body["recipients"]] == [crypto.key_id(bytes(inspector[0].public_key))]
+    assert opened(inspector[0], body) == {
+        "schema": "wbs-report/1",
+        "lang": "en",
+        "category": {"id": "pungutan-liar", "label": "Illegal levies"},
+        "title": "Fees for a free letter",
+        "what": "Kronologi: diminta membayar Rp 500.000 untuk surat yang gratis.",
+        "who": [
+            {"name": "Budi", "position": "", "unit": ""},
+            {"name": "", "position": "Kepala Seksi", "unit": "Pelayanan"},
+        ],
+        "where": "Kantor Kecamatan Menteng",
+        "when": {"date": "2026-10-05", "note": "every Monday"},
+        "how": "cash, no receipt",
+        "loss": "500000",
+        "reporter": {
+            "anonymous": False,
+            "name": "Siti",
+            "contact": "siti@example.org",
+            "relation": "public",
+        },
+        "declarations": {
+            "truthful": True,
+            "not_involved": True,
+            "aware_of_sanctions": True,
+            "confidential": True,
+        },
+    }
+    # The form is emptied for the next report.
+    assert page.input_value("#what") == ""
+    assert page.locator("#people [data-person]").count() == 1
+
+
+def test_an_anonymous_report_carries_no_identity_even_if_typed(
+    page: Any, origin: str, console: list[str], inspector: tuple[nacl.public.PrivateKey, Path]
+) -> None:
+    bodies = api(page, 201)
+    open_page(page, origin + "/")
+    fill_required(page)
+    page.check("input[name=identity][value=identified]")
+    page.fill("#reporter-name", "Siti")
+    page.check("input[name=identity][value=anonymous]")
+    assert page.is_hidden("#reporter-name")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#success:not([hidden])")
+    assert opened(inspector[0], bodies[0])["reporter"] == {
+        "anonymous": True,
+        "name": "",
+        "contact": "",
+        "relation": "",
+    }
+
+
+@pytest.mark.parametrize(
+    ("statuses", "message"),
+    [
+        ((503,), "Laporan Anda belum terkirim dan tidak ada yang tersimpan."),
+        ((409, 409), "Laporan Anda belum terkirim dan tidak ada yang tersimpan."),
+        ((422,), "Halaman ini sudah usang sehingga laporan Anda tidak diterima"),
+    ],
+)
+def test_a_failed_send_keeps_everything_typed_and_says_what_to_do(
+    page: Any, origin: str, console: list[str], statuses: tuple[int, ...], message: str
+) -> None:
+    bodies = api(page, *statuses)
+    open_page(page, origin + "/")
+    fill_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#form-error:not(:empty)")
+    assert page.text_content("#form-error").startswith(message)
+    assert page.evaluate("document.activeElement.id") == "form-error"
+    assert page.input_value("#what").startswith("Kronologi:")
+    assert page.is_hidden("#success") and page.is_enabled("button[type=submit]")
+    assert len(bodies) == len(statuses)
+    console.clear()  # Chromium logs every failed fetch as a console error
+
+
+def test_a_taken_id_is_retried_once_with_a_new_id(page: Any, origin: str) -> None:
+    bodies = api(page, 409, 201)
+    open_page(page, origin + "/")
+    fill_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#success:not([hidden])")
+    assert len(bodies) == 2 and bodies[0]["id"] != bodies[1]["id"]
+    assert page.text_content("#registration-number") == formatted(bodies[1]["id"])
+
+
+EXPECTED = {
+    "/": {
+        "#category-error": "Pilih jenis pelanggaran.",
+        "#what-error": "Uraikan apa yang terjadi.",
+        "#who-first-error": "Isi nama, jabatan, atau unit kerja sekurang-kurangnya satu terlapor.",
+        "#where-error": "Sebutkan lokasi kejadian.",
+        "#declarations-error": "Centang keempat pernyataan untuk mengirim laporan Anda.",
+        "#form-error": "Beberapa isian perlu diperbaiki; isian tersebut ditandai merah.",
+    },
+    "/en/": {
+        "#category-error": "Choose the category of the violation.",
+        "#what-error": "Describe what happened.",
+        "#who-first-error": "Give the name, position or work unit of at least one reported person.",
+        "#where-error": "Say where it happened.",
+        "#declarations-error": "Tick all four statements to send your report.",
+        "#form-error": "Some fields need your attention; they are marked in red.",
+    },
+}
+
+
+@pytest.mark.parametrize("path", EXPECTED)
+def test_an_empty_form_shows_required_messages_in_the_page_language(
+    page: Any, origin: str, console: list[str], path: str
+) -> None:
+    bodies = api(page)
+    open_page(page, origin + path)
+    page.click("button[type=submit]")
+    for selector, text in EXPECTED[path].items():
+        assert page.text_content(selector) == text
+    assert page.text_content("#reporter-name-error") == ""  # anonymous: not asked for
+    assert page.evaluate("document.activeElement.id") == "category"
+    assert page.get_attribute("#what", "aria-invalid") == "true"
+    page.fill("#what", "sesuatu")  # fixing a field clears its message
+    assert page.text_content("#what-error") == ""
+    page.fill("#loss", "1.500.000")
+    page.click("button[type=submit]")
+    assert page.text_content("#loss-error") != ""
+    assert bodies == []
+
+
+def test_reported_people_can_be_added_and_removed(
+    page: Any, origin: str, console: list[str]
+) -> None:
+    open_page(page, origin + "/")
+    people = page.locator("#people [data-person]")
+    page.click("#add-person")
+    page.click("#add-person")
+    assert people.count() == 3
+    assert page.locator("[data-person-number]").all_text_contents() == ["1", "2", "3"]
+    assert page.evaluate("document.activeElement.name") == "who-name"
+    page.click("#people [data-person] >> nth=1 >> [data-remove-person]")
+    assert people.count() == 2
+    assert page.locator("[data-person-number]").all_text_contents() == ["1", "2"]
+    assert page.locator("#who-first [data-remove-person]").count() == 0
+
+
+def test_the_language_switch_links_work(page: Any, origin: str, console: list[str]) -> None:
+    open_page(page, origin + "/")
+    assert page.get_attribute("html", "lang") == "id"
+    page.click("nav.languages >> text=English")
+    page.wait_for_url(origin + "/en/")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.text_content("h1") == "Report a suspected violation"
+    page.click("nav.languages >> text=Bahasa Indonesia")
+    page.wait_for_url(origin + "/")
+    assert page.text_content("h1") == "Laporkan dugaan pelanggaran"
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "height"), [("mobile", 360, 800), ("desktop", 1280, 900)]
+)
+def test_screenshots_at_phone_and_desktop_width(
+    page: Any, origin: str, console: list[str], name: str, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    open_page(page, origin + "/")
+    page.click("button[type=submit]")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+    page.screenshot(path=str(SCREENSHOTS / f"wbs-site-{name}.png"), full_page=True)

@@ -1,0 +1,81 @@
+"""The same envelope test vectors, read by the page's own envelope.mjs inside Chromium."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from tests.vectors import load_vectors
+
+pytestmark = pytest.mark.browser
+
+RUN_VECTORS = """async (vectors) => {
+  const { default: sodium } = await import('/assets/js/vendor/libsodium-wrappers.mjs');
+  await sodium.ready;
+  const env = await import('/assets/js/envelope.mjs');
+  const names = {
+    'malformed': 'malformed', 'unsupported-version': 'unsupported version',
+    'no-matching-key': 'no matching key', 'decryption-failure': 'decryption failure',
+  };
+  const b64 = (s) => sodium.from_base64(s, sodium.base64_variants.ORIGINAL);
+  return vectors.map((v) => {
+    const privateKey = b64(v.identity);
+    const publicKey = sodium.crypto_scalarmult_base(privateKey);
+    try {
+      const plain = env.openEnvelope(sodium, v.body, { publicKey, privateKey });
+      return { name: v.name, expect: 'success',
+               payload: sodium.to_base64(plain, sodium.base64_variants.ORIGINAL) };
+    } catch (e) {
+      return { name: v.name, expect: names[e.code] || `unexpected: ${e}` };
+    }
+  });
+}"""
+
+ROUND_TRIP = """async (recipients) => {
+  const { default: sodium } = await import('/assets/js/vendor/libsodium-wrappers.mjs');
+  await sodium.ready;
+  const env = await import('/assets/js/envelope.mjs');
+  const keys = recipients.map((pk) => {
+    const publicKey = sodium.from_base64(pk, sodium.base64_variants.ORIGINAL);
+    return { kid: env.keyId(sodium, publicKey), publicKey };
+  });
+  const id = env.newReportId(sodium);
+  const plaintext = sodium.from_string('dari peramban ✓');
+  return env.sealEnvelope(sodium, { kind: 'report', id, plaintext, recipients: keys });
+}"""
+
+
+def test_every_vector_in_chromium(page, site_server) -> None:
+    # Given the built site served by the real host
+    base, _ = site_server
+    page.goto(base + "/")
+    # When envelope.mjs reads every vector
+    vectors = [dataclasses.asdict(v) for v in load_vectors()]
+    results = page.evaluate(RUN_VECTORS, vectors)
+    # Then each outcome is the one the vector expects, payloads included
+    for vector, result in zip(vectors, results, strict=True):
+        assert result["expect"] == vector["expect"], (vector["name"], vector["comment"])
+        if vector["payload"] is not None:
+            assert result["payload"] == vector["payload"], vector["name"]
+    assert page.errors == []
+
+
+def test_browser_envelope_opens_in_python(page, site_server) -> None:
+    import base64
+    import json
+
+    from nacl.public import PrivateKey
+
+    from functions import envelope as fmt
+    from wbs import crypto
+
+    keys = [PrivateKey.generate() for _ in range(2)]
+    base, _ = site_server
+    page.goto(base + "/")
+    sealed = page.evaluate(
+        ROUND_TRIP, [base64.b64encode(bytes(k.public_key)).decode() for k in keys]
+    )
+    parsed = fmt.parse(json.dumps(sealed))
+    for key in keys:
+        assert crypto.open_envelope(parsed, crypto.Identity(key)) == "dari peramban ✓".encode()

@@ -1,0 +1,1 @@
+"""The ``wbs`` subcommands, one module per role."""

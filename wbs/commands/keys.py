@@ -1,0 +1,116 @@
+"""``wbs keys``: create inspector key pairs and show the public keyring."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from pathlib import Path
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from functions.errors import WbsError
+from functions.keyring import LABEL_RE, KeyEntry, Keyring, KeyringError, dump, load
+from wbs import console, keyfile, passphrase, paths
+from wbs.commands.options import keyring_option
+
+
+class UnsafeKeyLocation(WbsError, ValueError):
+    """A private key would land where it could be published or committed."""
+
+
+def grouped(fingerprint: str) -> str:
+    """``abcd1234...`` as ``abcd 1234 ...``: easier to compare aloud."""
+    return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
+
+
+@click.group()
+def keys() -> None:
+    """Create inspector keys and show the public keyring."""
+
+
+@keys.command("new")
+@click.option("--label", default="Inspektur", show_default=True, help="Who holds the key.")
+@keyring_option
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where to write the private key  [default: $WBS_HOME/keys/<kid>.key]",
+)
+def new(label: str, keyring: Path, out: Path | None) -> None:
+    """Create an inspector key pair; add its public half to the keyring.
+
+    The private key is encrypted with a passphrase (Argon2id + secretbox), asked twice on the
+    terminal or taken from WBS_PASSPHRASE, and written with mode 0600 outside the repository.
+    Reports sent after the site is rebuilt can be read with it.
+    """
+    if not LABEL_RE.fullmatch(label):
+        raise KeyringError(
+            "the label must be 1 to 80 printable characters", hint="--label 'Inspektur Wilayah I'"
+        )
+    ring = load(keyring) if keyring.exists() else Keyring()
+    if out is not None:
+        _refuse_unsafe(out, keyring)
+    secret = passphrase.ask_new()
+    identity = keyfile.generate()
+    if out is None:
+        out = paths.keys_dir() / f"{identity.kid}{paths.KEY_SUFFIX}"
+        _refuse_unsafe(out, keyring)
+        paths.make_private_dir(out.parent)
+    keyfile.create(out, identity, secret, label)
+    entry = KeyEntry.for_public_key(identity.public_key, label, datetime.date.today().isoformat())
+    dump(ring.with_key(entry), keyring)
+    click.echo(f"private key  {out}  (mode 0600: keep it and its passphrase safe, back both up)")
+    click.echo(f"key id       {entry.kid}")
+    click.echo(f"fingerprint  {grouped(entry.fingerprint)}")
+    click.echo(f"keyring      {keyring}  (now {len(ring.keys) + 1} in all)")
+    click.echo("next: rebuild and redeploy the site (`wbs build`) so reports are encrypted to it")
+
+
+@keys.command("list")
+@keyring_option
+def list_keys(keyring: Path) -> None:
+    """Show the keys in the public keyring."""
+    ring = load(keyring)
+    table = Table(title=f"keyring {keyring}", title_justify="left")
+    table.add_column("kid", no_wrap=True)
+    table.add_column("label")
+    table.add_column("fingerprint")
+    table.add_column("created", no_wrap=True)
+    table.add_column("active")
+    for entry in ring.keys:
+        active = "yes" if entry.active else "no"
+        table.add_row(
+            entry.kid, Text(entry.label), grouped(entry.fingerprint), entry.created, active
+        )
+    console.out.print(table)
+    if not ring.active():
+        console.error("no active key: nobody can read new reports", hint="wbs keys new")
+
+
+def _refuse_unsafe(path: Path, keyring: Path) -> None:
+    """A private key never goes into a git work tree, keys/ (public) or site/ (published)."""
+    target = path.expanduser().resolve()
+    projects = {Path.cwd(), paths.PROJECT_ROOT}
+    if keyring.resolve().parent.name == "keys":
+        projects.add(keyring.resolve().parent.parent)
+    published = {
+        "keys": "it holds the public keyring, which is published",
+        "site": "everything under site/ is published",
+    }
+    for project, (name, why) in itertools.product(projects, published.items()):
+        folder = project / name
+        if target.is_relative_to(folder):
+            raise UnsafeKeyLocation(
+                f"refusing to write a private key under {folder}: {why}",
+                hint="keep private keys outside the repository: omit --out to use $WBS_HOME/keys",
+            )
+    for folder in target.parents:
+        if (folder / ".git").exists():
+            raise UnsafeKeyLocation(
+                f"refusing to write a private key inside the git work tree {folder}:"
+                " it could be committed and published",
+                hint="keep private keys outside the repository: omit --out to use $WBS_HOME/keys"
+                " (and set WBS_HOME outside any repository)",
+            )

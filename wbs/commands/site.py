@@ -1,0 +1,97 @@
+"""``wbs build`` and ``wbs serve``: render the reporting site, and run it locally."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import sys
+from pathlib import Path
+
+import click
+
+from functions.config import Settings
+from functions.errors import WbsError
+from wbs import console, demo, paths
+from wbs.commands.options import keyring_option
+
+
+def build_site(keyring: Path, out: Path) -> None:
+    """Run the project's build.py (loaded by path: it is a script, not part of the package)."""
+    if not paths.BUILD_SCRIPT.is_file():
+        raise WbsError(
+            f"no build.py at {paths.BUILD_SCRIPT}",
+            hint="wbs build and wbs serve run from a checkout of the repository",
+        )
+    spec = importlib.util.spec_from_file_location("wbs_build_script", paths.BUILD_SCRIPT)
+    if spec is None or spec.loader is None:
+        raise WbsError(f"cannot load {paths.BUILD_SCRIPT}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.build(keyring=keyring, out=out)
+
+
+@click.command()
+@keyring_option
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the site  [default: dist/site in the project]",
+)
+def build(keyring: Path, out: Path | None) -> None:
+    """Build the reporting site, encrypting to the keyring's active keys."""
+    out = out or paths.DEFAULT_SITE_OUT
+    build_site(keyring, out)
+    click.echo(f"site built in {out} for the keys in {keyring}")
+
+
+@click.command()
+@click.option("--demo", "use_demo", is_flag=True, help="Use a DEMO key and local storage.")
+@click.option(
+    "--host", "address", default="127.0.0.1", show_default=True, help="Address to listen on."
+)
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
+@click.option(
+    "--keyring",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The public keyring  [default: WBS_KEYRING, else keys/keyring.json]",
+)
+@click.option(
+    "--site-out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to build the site  [default: dist/site in the project;"
+    " $WBS_HOME/demo-site with --demo]",
+)
+def serve(use_demo: bool, address: str, port: int, keyring: Path | None, out: Path | None) -> None:
+    """Build the site, then serve the page and the API.
+
+    Reports are stored in WBS_STORAGE (default: local:$WBS_HOME/storage). With --demo, a
+    DEMO inspector key (passphrase "demo") and its own keyring are created on first run in
+    $WBS_HOME, and the site is built into $WBS_HOME/demo-site: for trying the system, never
+    for real reports.
+    """
+    settings = Settings.from_env()
+    if use_demo:
+        if keyring is not None:
+            raise WbsError("--demo uses its own keyring", hint="drop --keyring, or drop --demo")
+        demo.ensure_key()
+        settings = dataclasses.replace(
+            settings, storage_url=paths.demo_storage_url(), keyring_path=paths.demo_keyring()
+        )
+        out = out or paths.demo_site()
+    elif keyring is not None:
+        settings = dataclasses.replace(settings, keyring_path=keyring)
+    out = out or paths.DEFAULT_SITE_OUT
+    build_site(settings.keyring_path, out)
+    if use_demo:
+        console.err.print(demo.banner(f"http://{address}:{port}"))
+    # Imported here: the HTTP stack is needed by this command only, not by every `wbs` run.
+    from functions import host
+
+    try:
+        host.serve(out, settings, host=address, port=port)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)

@@ -1,0 +1,166 @@
+"""Reading a stored report: the wrapper, the envelope, and the decrypted ``wbs-report/1``.
+
+A stored object is ``{"received": "YYYY-MM-DDTHH:MM:SSZ", "envelope": {...}}``. ``Reader``
+opens it with one unlocked key (one unsealer for every report) and returns a ``Report``;
+plaintext exists only in the returned objects, in memory.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from functions import envelope as fmt
+from functions.errors import EnvelopeError, WbsError
+from wbs.crypto import Identity, open_envelope
+
+SCHEMA = "wbs-report/1"
+RECEIVED_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+DECLARATIONS = ("truthful", "not_involved", "aware_of_sanctions", "confidential")
+
+
+class PayloadError(WbsError, ValueError):
+    """A report decrypted, but its content is not a wbs-report/1 document."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A stored report before decryption: what the server saw."""
+
+    id: str
+    received: datetime.datetime
+    envelope: fmt.Envelope
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    position: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class Report:
+    id: str
+    received: datetime.datetime
+    lang: str
+    category_id: str
+    category_label: str
+    title: str
+    what: str
+    who: tuple[Person, ...]
+    where: str
+    when_date: str
+    when_note: str
+    how: str
+    loss: str
+    anonymous: bool
+    reporter_name: str
+    reporter_contact: str
+    reporter_relation: str
+    declarations: dict[str, bool]
+
+
+def parse_stored(report_id: str, data: bytes) -> Stored:
+    """Check the wrapper and the envelope's structure; the envelope must carry ``report_id``."""
+    document = fmt.loads_strict(data)
+    if not isinstance(document, dict) or set(document) != {"received", "envelope"}:
+        raise EnvelopeError("stored report must have exactly received and envelope")
+    received = document["received"]
+    if not isinstance(received, str) or not RECEIVED_RE.fullmatch(received):
+        raise EnvelopeError("received must be a UTC time YYYY-MM-DDTHH:MM:SSZ")
+    try:
+        when = datetime.datetime.fromisoformat(received)  # the regex allows only ...Z: UTC
+    except ValueError:
+        raise EnvelopeError("received is not a valid time") from None
+    envelope = fmt.parse(document["envelope"])
+    if envelope.id != report_id:
+        raise EnvelopeError(f"the envelope inside is report {envelope.id}: stored under another id")
+    return Stored(report_id, when, envelope)
+
+
+class Reader:
+    """Opens reports with one identity, reusing one unsealer for all of them."""
+
+    def __init__(self, identity: Identity) -> None:
+        self.identity = identity
+        self._unsealer = identity.unsealer()
+
+    def open(self, stored: Stored) -> Report:
+        plaintext = open_envelope(stored.envelope, self.identity, self._unsealer)
+        return parse_payload(stored, plaintext)
+
+
+def parse_payload(stored: Stored, plaintext: bytes) -> Report:
+    try:
+        data = fmt.loads_strict(plaintext)
+    except EnvelopeError as exc:
+        raise PayloadError(f"decrypted content is {exc}") from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise PayloadError(f"decrypted content is not a {SCHEMA} document")
+    category = _object(data, "category")
+    when = _object(data, "when")
+    reporter = _object(data, "reporter")
+    declarations = _object(data, "declarations")
+    return Report(
+        id=stored.id,
+        received=stored.received,
+        lang=_text(data, "lang"),
+        category_id=_text(category, "id", "category"),
+        category_label=_text(category, "label", "category"),
+        title=_text(data, "title"),
+        what=_text(data, "what"),
+        who=tuple(_person(p) for p in _list(data, "who")),
+        where=_text(data, "where"),
+        when_date=_text(when, "date", "when"),
+        when_note=_text(when, "note", "when"),
+        how=_text(data, "how"),
+        loss=_text(data, "loss"),
+        anonymous=_flag(reporter, "anonymous", "reporter"),
+        reporter_name=_text(reporter, "name", "reporter"),
+        reporter_contact=_text(reporter, "contact", "reporter"),
+        reporter_relation=_text(reporter, "relation", "reporter"),
+        declarations={d: _flag(declarations, d, "declarations") for d in DECLARATIONS},
+    )
+
+
+# Missing members read as empty (an older or smaller form); members of the wrong type are
+# refused, so that nothing is shown as something it is not.
+
+
+def _object(data: dict[str, Any], key: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise PayloadError(f"{key} must be an object")
+    return value
+
+
+def _list(data: dict[str, Any], key: str) -> list[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise PayloadError(f"{key} must be a list")
+    return value
+
+
+def _text(data: dict[str, Any], key: str, parent: str = "") -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str):
+        raise PayloadError(f"{parent + '.' if parent else ''}{key} must be text")
+    return value
+
+
+def _flag(data: dict[str, Any], key: str, parent: str) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        raise PayloadError(f"{parent}.{key} must be true or false")
+    return value
+
+
+def _person(value: object) -> Person:
+    if not isinstance(value, dict):
+        raise PayloadError("each person in who must be an object")
+    return Person(
+        _text(value, "name", "who"), _text(value, "position", "who"), _text(value, "unit", "who")
+    )

@@ -1,0 +1,155 @@
+"""How reports look on the terminal: rows for the inbox table, and the full reading.
+
+Everything in a report was typed by a stranger, so control characters (terminal escape
+sequences, bidirectional overrides) are shown as visible ``\\x1b``-style escapes, never
+sent to the terminal; rich markup is never interpreted.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+
+import click
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from wbs.registration import display
+from wbs.reports import Report
+
+TITLE_WIDTH = 48
+# Bidirectional controls can make text read differently than it is; line and paragraph
+# separators can forge lines.
+INVISIBLE = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u2028\u2029"
+)
+RELATIONS = {
+    "employee": "Pegawai / Employee",
+    "public": "Masyarakat / Public",
+    "other": "Lainnya / Other",
+}
+DECLARATION_LABELS = {
+    "truthful": "Laporan benar dan beriktikad baik / true and in good faith",
+    "not_involved": "Pelapor bukan bagian dari pelaku / not part of the wrongdoing",
+    "aware_of_sanctions": "Paham sanksi laporan palsu / aware false reports are sanctioned",
+    "confidential": "Menjaga kerahasiaan laporan / will keep the report confidential",
+}
+FAILED = "⚠ gagal dibuka / cannot open"
+
+
+def clean(text: str, *, multiline: bool = False) -> str:
+    """Make untrusted text safe to print: escape control and bidi characters."""
+    keep = "\n\t" if multiline else ""
+    return "".join(_escape(ch) if ch not in keep and _unsafe(ch) else ch for ch in text)
+
+
+def _unsafe(ch: str) -> bool:
+    return ch in INVISIBLE or unicodedata.category(ch) == "Cc"
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def received(when: datetime.datetime) -> str:
+    """Local date and time of a UTC instant."""
+    return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def local_zone() -> str:
+    now = datetime.datetime.now().astimezone()
+    offset = now.strftime("%z")
+    return f"{now.tzname()}, UTC{offset[:3]}:{offset[3:]}"
+
+
+def rupiah(loss: str) -> str:
+    """``1500000`` -> ``Rp 1.500.000``; anything that is not digits is shown as typed."""
+    if re.fullmatch(r"[0-9]+", loss):
+        return "Rp " + f"{int(loss):,}".replace(",", ".")
+    return clean(loss)
+
+
+def shorten(text: str, width: int = TITLE_WIDTH) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
+
+
+def inbox_table() -> Table:
+    table = Table(
+        title="Kotak masuk / Inbox",
+        title_justify="left",
+        caption=f"Waktu / times: {local_zone()}",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("No. registrasi", no_wrap=True)
+    table.add_column("Diterima", no_wrap=True)
+    table.add_column("Kategori / Category", ratio=1)
+    table.add_column("Judul / Title", ratio=2)
+    return table
+
+
+def add_row(table: Table, report: Report) -> None:
+    title = report.title or report.what
+    table.add_row(
+        display(report.id),
+        received(report.received),
+        Text(clean(report.category_label)),
+        Text(clean(shorten(title))),
+    )
+
+
+def add_failed_row(table: Table, report_id: str, when: datetime.datetime | None) -> None:
+    table.add_row(
+        display(report_id),
+        received(when) if when else "?",
+        Text(FAILED, style="bold red"),
+        "",
+    )
+
+
+def reading(report: Report) -> str:
+    """The whole report as text, with Indonesian / English headings."""
+    lines: list[str] = []
+
+    def field(heading: str, value: str) -> None:
+        lines.append(f"{click.style(heading + ':', bold=True)} {value or '-'}")
+
+    def block(heading: str, value: str) -> None:
+        lines.append(click.style(heading, bold=True))
+        body = clean(value, multiline=True).splitlines() or ["-"]
+        lines.extend("  " + line for line in body)
+
+    lines.append(click.style(f"Laporan / Report {display(report.id)}", bold=True, underline=True))
+    field("Diterima / Received", f"{received(report.received)} ({local_zone()})")
+    field("Kategori / Category", f"{clean(report.category_label)} ({clean(report.category_id)})")
+    field("Judul / Title", clean(report.title))
+    block("Kronologi / What happened", report.what)
+    lines.append(click.style("Terlapor / Reported persons", bold=True))
+    for n, person in enumerate(report.who, 1):
+        lines.append(f"  {n}. Nama / Name: {clean(person.name) or '-'}")
+        lines.append(f"     Jabatan / Position: {clean(person.position) or '-'}")
+        lines.append(f"     Unit kerja / Unit: {clean(person.unit) or '-'}")
+    if not report.who:
+        lines.append("  -")
+    field("Lokasi / Where", clean(report.where))
+    when = " — ".join(clean(x) for x in (report.when_date, report.when_note) if x)
+    field("Waktu / When", when)
+    block("Modus / How", report.how)
+    field("Perkiraan kerugian / Estimated loss", rupiah(report.loss) if report.loss else "")
+    identified = report.reporter_name or report.reporter_contact
+    anonymous = report.anonymous or not identified
+    field("Pelapor / Reporter", "Anonim / Anonymous" if anonymous else "Beridentitas / Identified")
+    if identified:
+        lines.append(f"  Nama / Name: {clean(report.reporter_name) or '-'}")
+        lines.append(f"  Kontak / Contact: {clean(report.reporter_contact) or '-'}")
+    relation = RELATIONS.get(report.reporter_relation, clean(report.reporter_relation))
+    lines.append(f"  Hubungan / Relation: {relation or '-'}")
+    lines.append(click.style("Pernyataan / Declarations", bold=True))
+    for key, label in DECLARATION_LABELS.items():
+        lines.append(f"  [{'x' if report.declarations[key] else ' '}] {label}")
+    field("Bahasa formulir / Form language", clean(report.lang))
+    return "\n".join(lines)
