@@ -15,7 +15,7 @@ from wbs import keyfile, paths
 from wbs.cli import cli
 from wbs.crypto import Identity, Recipient, seal
 
-PASSPHRASE = "kata sandi yang panjang"  # noqa: S105 (a test key's passphrase)
+PASSPHRASE = "kata sandi yang panjang"
 CANARY = "CANARY-7f3a9"
 FIRST, SECOND, THIRD = "7K3MQ2X9ABCDEFGH", "7K3MZZZZ00000000", "8ABCDEFGHJKMNPQR"
 

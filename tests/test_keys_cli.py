@@ -18,7 +18,7 @@ from wbs.cache import Cache
 from wbs.cli import cli
 from wbs.crypto import fingerprint, key_id
 
-PASSPHRASE = "correct horse battery staple"  # noqa: S105 (a test key's passphrase)
+PASSPHRASE = "correct horse battery staple"
 
 
 @pytest.fixture(autouse=True)
@@ -93,7 +93,7 @@ def test_passphrase_from_environment(monkeypatch: pytest.MonkeyPatch, home: Path
 
 
 def test_short_passphrase_is_refused(home: Path) -> None:
-    result = new_key(passphrase="too short")  # noqa: S106 (the point of the test)
+    result = new_key(passphrase="too short")
 
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-2:] == [

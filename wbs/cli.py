@@ -65,8 +65,10 @@ class WbsGroup(click.Group):
             raise
         except click.UsageError as exc:
             _usage_failure(exc)
-        except click.Abort:
-            raise Failure("interrupted") from None
+        except (click.Abort, KeyboardInterrupt):
+            raise Failure(
+                "interrupted", "without a terminal, give the passphrase in WBS_PASSPHRASE"
+            ) from None
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             raise Failure(f"{exc.strerror or exc}{where}") from None

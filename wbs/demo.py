@@ -16,8 +16,8 @@ PASSPHRASE = "demo"  # noqa: S105 (public on purpose: that is what makes it a de
 LABEL = "DEMO key - public passphrase, not for real reports"
 
 
-def ensure_key() -> bool:
-    """Create the demo key and keyring if missing; True if the key was created now."""
+def ensure_key() -> None:
+    """Create the demo key if missing; (re)write its keyring if the key is new or it is missing."""
     key = paths.demo_key()
     created = not key.exists()
     if created:
@@ -27,7 +27,6 @@ def ensure_key() -> bool:
         info = keyfile.inspect(key)
         entry = KeyEntry.for_public_key(info.public_key, LABEL, datetime.date.today().isoformat())
         dump(Keyring((entry,)), paths.demo_keyring())
-    return created
 
 
 def banner(url: str) -> Panel:

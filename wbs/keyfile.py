@@ -58,7 +58,6 @@ class WrongPassphrase(KeyFileError):
 class KeyFileInfo:
     """What a key file tells without its passphrase."""
 
-    path: Path
     kid: str
     public_key: bytes
     label: str
@@ -106,7 +105,7 @@ def create(path: Path, identity: Identity, passphrase: str, label: str) -> None:
 def inspect(path: Path) -> KeyFileInfo:
     """Read a key file's public part (no passphrase needed)."""
     document = _load(path)
-    return KeyFileInfo(path, document["kid"], _public_key(document, path), document["label"])
+    return KeyFileInfo(document["kid"], _public_key(document, path), document["label"])
 
 
 def unlock(path: Path, passphrase: str) -> Identity:

@@ -134,7 +134,7 @@ def _reader(key: Path | None) -> Reader:
 def _why(exc: Exception, stored: Stored | None) -> str:
     if isinstance(exc, NoMatchingKey) and stored is not None:
         kids = ", ".join(r.kid for r in stored.envelope.recipients)
-        return f"it is addressed to {kids}; open it with one of those keys: --key PATH"
+        return f"it is addressed to key(s) {kids}; open it with one of them: --key PATH"
     if isinstance(exc, DecryptionError):
         return "the stored copy was altered or damaged; its ciphertext no longer verifies"
     if isinstance(exc, PayloadError):
