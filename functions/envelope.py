@@ -13,8 +13,7 @@ import binascii
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from functions.errors import EnvelopeError, UnsupportedVersion
 
@@ -35,8 +34,7 @@ FIELDS = frozenset({"v", "kind", "id", "recipients", "nonce", "ciphertext"})
 MAX_ENVELOPE_BYTES = 1024 * 1024
 
 
-@dataclass(frozen=True)
-class Recipient:
+class Recipient(NamedTuple):
     """One recipient stanza. ``body`` is the sealed content key for type X25519."""
 
     type: str
@@ -44,8 +42,9 @@ class Recipient:
     body: bytes
 
 
-@dataclass(frozen=True)
-class Envelope:
+class Envelope(NamedTuple):
+    """A parsed envelope (immutable; a tuple because inspectors parse thousands at a time)."""
+
     version: int
     kind: str
     id: str
@@ -84,20 +83,20 @@ def b64decode(value: object, field: str) -> bytes:
     if not isinstance(value, str):
         raise EnvelopeError(f"{field} must be a base64 string")
     try:
-        raw = base64.b64decode(value, validate=True)
+        raw = binascii.a2b_base64(value, strict_mode=True)
     except (binascii.Error, ValueError):
         raise EnvelopeError(f"{field} is not valid base64") from None
-    if b64encode(raw) != value:
+    # Only a padded last quantum can hide non-zero unused bits: re-encode just that one.
+    tail = 3 - len(value) + len(value.rstrip("="))
+    if tail < 3 and binascii.b2a_base64(raw[-tail:], newline=False) != value[-4:].encode():
         raise EnvelopeError(f"{field} is not canonical base64")
     return raw
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise EnvelopeError(f"duplicate member {key!r}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise EnvelopeError("duplicate member in a JSON object")
     return out
 
 
@@ -105,12 +104,15 @@ def _reject_constant(name: str) -> Any:
     raise EnvelopeError(f"{name} is not JSON")
 
 
+# One decoder for every call: json.loads with hooks would build a new one each time.
+_DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant)
+
+
 def loads_strict(data: bytes | str) -> Any:
-    """json.loads that refuses duplicate members, NaN/Infinity and deep nesting."""
+    """Parse UTF-8 JSON, refusing duplicate members, NaN/Infinity and deep nesting."""
     try:
-        return json.loads(
-            data, object_pairs_hook=_reject_duplicates, parse_constant=_reject_constant
-        )
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        return _DECODER.decode(text)
     except EnvelopeError:
         raise
     except RecursionError:
@@ -137,12 +139,11 @@ def parse(data: bytes | str | Mapping[str, Any]) -> Envelope:
         raise EnvelopeError("v must be an integer")
     if version != VERSION:
         raise UnsupportedVersion(f"unsupported envelope version {version}")
-    missing = FIELDS - data.keys()
-    if missing:
-        raise EnvelopeError(f"missing member {sorted(missing)[0]!r}")
-    extra = data.keys() - FIELDS
-    if extra:
-        raise EnvelopeError(f"unknown member {sorted(extra)[0]!r}")
+    if data.keys() != FIELDS:
+        missing = sorted(FIELDS - data.keys())
+        if missing:
+            raise EnvelopeError(f"missing member {missing[0]!r}")
+        raise EnvelopeError(f"unknown member {sorted(data.keys() - FIELDS)[0]!r}")
     kind = data["kind"]
     if not isinstance(kind, str) or kind not in KINDS:
         raise EnvelopeError("kind is not one of " + ", ".join(sorted(KINDS)))

@@ -72,8 +72,13 @@ def store(tmp_path: Path) -> LocalStorage:
     return LocalStorage(tmp_path / "store")
 
 
-def put(store: LocalStorage, report_id: str, to: Identity, content: object = None,
-        received: str = "2024-03-01T02:30:00Z") -> None:
+def put(
+    store: LocalStorage,
+    report_id: str,
+    to: Identity,
+    content: object = None,
+    received: str = "2024-03-01T02:30:00Z",
+) -> None:
     plaintext = json.dumps(payload() if content is None else content).encode()
     envelope = seal("report", report_id, plaintext, [Recipient(to.public_key)])
     stored = {"received": received, "envelope": envelope.to_json()}
@@ -158,8 +163,12 @@ def test_show_prints_every_field_intact(store: LocalStorage, inspector: Identity
         f"Pungli di loket {CANARY}",
         "  Petugas meminta uang pelicin.",
         f"  Baris kedua — ümlaut ✓ {CANARY}",
-        "Budi Santoso", "Kepala Seksi", "Subbag Umum",
-        "Siti Aminah", "Staf", "Keuangan",
+        "Budi Santoso",
+        "Kepala Seksi",
+        "Subbag Umum",
+        "Siti Aminah",
+        "Staf",
+        "Keuangan",
         "Kantor KPU Jakarta Pusat",
         "2024-02-14 — sekitar pukul 10 pagi",
         "Melalui perantara",
@@ -175,7 +184,10 @@ def test_show_prints_every_field_intact(store: LocalStorage, inspector: Identity
 
 def test_show_names_the_reporter_who_gave_a_name(store: LocalStorage, inspector: Identity) -> None:
     reporter = {
-        "anonymous": False, "name": "Ani", "contact": "ani@example.id", "relation": "employee"
+        "anonymous": False,
+        "name": "Ani",
+        "contact": "ani@example.id",
+        "relation": "employee",
     }
     put(store, FIRST, inspector, payload(reporter=reporter, loss=""))
     wbs("inbox", "sync")

@@ -37,9 +37,7 @@ class Cache:
     def ids(self) -> list[str]:
         if not self.folder.is_dir():
             return []
-        return sorted(
-            p.stem for p in self.folder.glob("*" + SUFFIX) if ID_RE.fullmatch(p.stem)
-        )
+        return sorted(p.stem for p in self.folder.glob("*" + SUFFIX) if ID_RE.fullmatch(p.stem))
 
     def read(self, report: str) -> bytes:
         # Unbuffered, from a str path: this runs once per report in `wbs inbox list`.

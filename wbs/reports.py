@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from functions import envelope as fmt
 from functions.errors import EnvelopeError, WbsError
@@ -18,6 +17,7 @@ from wbs.crypto import Identity, open_envelope
 
 SCHEMA = "wbs-report/1"
 RECEIVED_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+STORED_FIELDS = frozenset({"received", "envelope"})
 DECLARATIONS = ("truthful", "not_involved", "aware_of_sanctions", "confidential")
 
 
@@ -25,8 +25,7 @@ class PayloadError(WbsError, ValueError):
     """A report decrypted, but its content is not a wbs-report/1 document."""
 
 
-@dataclass(frozen=True)
-class Stored:
+class Stored(NamedTuple):
     """A stored report before decryption: what the server saw."""
 
     id: str
@@ -34,15 +33,15 @@ class Stored:
     envelope: fmt.Envelope
 
 
-@dataclass(frozen=True)
-class Person:
+class Person(NamedTuple):
     name: str
     position: str
     unit: str
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
+    """A decrypted report, in memory only (immutable tuples: cheap to build by the thousand)."""
+
     id: str
     received: datetime.datetime
     lang: str
@@ -66,7 +65,7 @@ class Report:
 def parse_stored(report_id: str, data: bytes) -> Stored:
     """Check the wrapper and the envelope's structure; the envelope must carry ``report_id``."""
     document = fmt.loads_strict(data)
-    if not isinstance(document, dict) or set(document) != {"received", "envelope"}:
+    if not isinstance(document, dict) or document.keys() != STORED_FIELDS:
         raise EnvelopeError("stored report must have exactly received and envelope")
     received = document["received"]
     if not isinstance(received, str) or not RECEIVED_RE.fullmatch(received):
@@ -86,10 +85,10 @@ class Reader:
 
     def __init__(self, identity: Identity) -> None:
         self.identity = identity
-        self._unsealer = identity.unsealer()
+        self.unsealer = identity.unsealer()
 
     def open(self, stored: Stored) -> Report:
-        plaintext = open_envelope(stored.envelope, self.identity, self._unsealer)
+        plaintext = open_envelope(stored.envelope, self.identity, self.unsealer)
         return parse_payload(stored, plaintext)
 
 
