@@ -8,6 +8,7 @@ cached file and no line the server logged.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -17,6 +18,7 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,13 +67,30 @@ def system(tmp_path: Path) -> Iterator[dict[str, object]]:
         "COLUMNS": "1000",
     }
     keyring = tmp_path / "keyring" / "keyring.json"
-    subprocess.run(
-        [WBS, "keys", "new", "--label", "Inspektur Uji", "--keyring", str(keyring)],
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    # Two active inspectors and one retired key: each report is sealed to the active two.
+    keys = {}
+    for name in ("anna", "bima", "retired"):
+        keys[name] = tmp_path / "home" / "keys" / f"{name}.key"
+        subprocess.run(
+            [
+                WBS,
+                "keys",
+                "new",
+                "--label",
+                f"Inspektur {name}",
+                "--keyring",
+                str(keyring),
+                "--out",
+                str(keys[name]),
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+    ring = json.loads(keyring.read_text())
+    ring["keys"][2]["active"] = False
+    keyring.write_text(json.dumps(ring))
     port = free_port()
     log = tmp_path / "server.log"
     with log.open("wb") as out:
@@ -100,15 +119,14 @@ def system(tmp_path: Path) -> Iterator[dict[str, object]]:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError("wbs serve did not start:\n" + log.read_text()) from None
             time.sleep(0.2)
-    yield {"base": base, "env": env, "log": log, "tmp": tmp_path}
+    yield {"base": base, "env": env, "log": log, "tmp": tmp_path, "keys": keys}
     server.terminate()
     server.wait(timeout=10)
 
 
-def wbs(system: dict[str, object], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [WBS, *args], env=system["env"], capture_output=True, text=True, timeout=120
-    )
+def wbs(system: dict[str, Any], *args: str, key: str = "anna") -> subprocess.CompletedProcess[str]:
+    env = {**system["env"], "WBS_KEY": str(system["keys"][key])}
+    return subprocess.run([WBS, *args], env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_report_travels_from_browser_to_inspector(page, system) -> None:
@@ -162,6 +180,14 @@ def test_report_travels_from_browser_to_inspector(page, system) -> None:
     for person in PEOPLE:
         for value in person:
             assert value in shown.stdout
+
+    # And the second active inspector reads the same report; the retired key cannot
+    second = wbs(system, "inbox", "show", number, key="bima")
+    assert second.returncode == 0, second.stderr
+    assert fields()["#where"] in second.stdout
+    retired = wbs(system, "inbox", "show", number, key="retired")
+    assert retired.returncode == 1
+    assert retired.stderr.startswith("wbs: error:") and number in retired.stderr
 
     # And the canary is in no stored object, no cached ciphertext and no log line
     tmp = system["tmp"]

@@ -5,6 +5,9 @@ shows the whole system working. Never for real reports; it never touches keys/ke
 from __future__ import annotations
 
 import datetime
+import os
+import shutil
+import sys
 
 from rich.panel import Panel
 from rich.text import Text
@@ -29,6 +32,11 @@ def ensure_key() -> None:
         dump(Keyring((entry,)), paths.demo_keyring())
 
 
+def _command() -> str:
+    """How to call wbs from here: by name when it is on PATH, else by its path."""
+    return "wbs" if shutil.which("wbs") else os.path.relpath(sys.argv[0])
+
+
 def banner(url: str) -> Panel:
     text = Text()
     text.append("DEMO MODE: NOT FOR REAL REPORTS\n\n", style="bold")
@@ -41,5 +49,6 @@ def banner(url: str) -> Panel:
     text.append(f"demo keyring  {paths.demo_keyring()}\n")
     text.append(f"storage       {paths.demo_storage_url()}\n\n")
     text.append("Read what was sent:\n", style="bold")
-    text.append(f"  wbs inbox sync && WBS_PASSPHRASE={PASSPHRASE} wbs inbox list")
+    wbs = _command()
+    text.append(f"  {wbs} inbox sync && WBS_PASSPHRASE={PASSPHRASE} {wbs} inbox list")
     return Panel(text, title="wbs serve --demo", border_style="bold red", expand=False)

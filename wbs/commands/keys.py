@@ -57,7 +57,7 @@ def new(label: str, keyring: Path, out: Path | None) -> None:
     if out is None:
         out = paths.keys_dir() / f"{identity.kid}{paths.KEY_SUFFIX}"
         _refuse_unsafe(out, keyring)
-        paths.make_private_dir(out.parent)
+    paths.make_private_dir(out.parent)
     keyfile.create(out, identity, secret, label)
     entry = KeyEntry.for_public_key(identity.public_key, label, datetime.date.today().isoformat())
     dump(ring.with_key(entry), keyring)
