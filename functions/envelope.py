@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from functions.errors import EnvelopeError, UnsupportedVersion
 
 VERSION = 1
-KINDS = frozenset({"report"})
+KINDS = frozenset({"report", "followup", "reply"})
 MAX_RECIPIENTS = 16
 MIN_BUCKET = 1024
 MAX_BUCKET = 512 * 1024

@@ -1,6 +1,6 @@
 """Write the envelope v1 test vectors into docs/vectors/envelope/ (one case a file).
 
-Run `python docs/vectors/generate.py` to regenerate. Encryption is randomised (content key,
+Run `python docs/vectors/generate.py [envelope] [receipt]` to regenerate. Encryption is randomised (content key,
 nonce, the sealed boxes' ephemeral keys), so every run writes different bytes with the same
 meaning; the committed files are the reference. Each file is `key: value` header lines, a
 blank line, then the envelope exactly as a reader receives it:
@@ -27,7 +27,7 @@ from nacl.public import PrivateKey
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from functions import envelope as fmt
-from wbs import crypto
+from wbs import crypto, receipt
 
 OUT = Path(__file__).resolve().parent / "envelope"
 Env = dict[str, Any]
@@ -315,5 +315,48 @@ def main() -> None:
     print(f"wrote {len(list(OUT.glob('*.txt')))} vectors to {OUT}")
 
 
+def receipt_vectors() -> None:
+    """docs/vectors/receipt/: typed code -> normalised code, key pair, token, id, verifier."""
+    out = OUT.parent / "receipt"
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.txt"):
+        old.unlink()
+    code = "7K3M-9QXA-2B4C-6D0E-1FGH"
+    cases = [
+        ("canonical", "success", "a code exactly as shown to the reporter", code),
+        ("lower-case-spaces", "success", "typed in lower case, groups split by spaces",
+         code.lower().replace("-", " ")),
+        ("look-alikes", "success", "O for 0 and I for 1, no separators", "7K3M9QXA2B4C6DOEIFGH"),
+        ("look-alikes-lower", "success", "o for 0 and l for 1, in lower case",
+         "7k3m-9qxa-2b4c-6doe-lfgh"),
+        ("dots-and-tabs", "success", "separated by dots, a tab and stray spaces",
+         " 7K3M.9QXA.2B4C\t6D0E  1FGH "),
+        ("u-for-v", "success", "U is not in the alphabet: read as V", "VVVV-UUUU-0000-1111-2222"),
+        ("one-symbol-off", "success", "one wrong symbol: a different, valid code",
+         "7K3M-9QXA-2B4C-6D0E-1FGJ"),
+        ("too-short", "invalid", "19 symbols", "7K3M-9QXA-2B4C-6D8E-1FG"),
+        ("too-long", "invalid", "21 symbols", "7K3M-9QXA-2B4C-6D8E-1FGHJ"),
+        ("not-base32", "invalid", "a symbol outside the alphabet", "7K3M-9QXA-2B4C-6D8E-1FG*"),
+    ]
+    for name, expect, comment, typed in cases:
+        lines = [f"expect: {expect}", f"comment: {comment}", f"code: {json.dumps(typed)}"]
+        if expect == "success":
+            d = receipt.derive(typed)
+            lines += [
+                f"normalized: {receipt.normalize(typed)}",
+                f"public-key: {b64(d.public_key)}",
+                f"token: {b64(d.token)}",
+                f"report-id: {d.report_id}",
+                f"verifier: {d.verifier}",
+            ]
+        (out / f"{name}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(cases)} vectors to {out}")
+
+
 if __name__ == "__main__":
-    main()
+    # `generate.py receipt` rewrites only the receipt vectors, and so on.
+    chosen = set(sys.argv[1:]) or {"envelope", "receipt"}
+    if "envelope" in chosen:
+        main()
+    if "receipt" in chosen:
+        receipt_vectors()

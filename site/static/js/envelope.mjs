@@ -6,7 +6,7 @@
 // `sodium` is always the ready libsodium-wrappers(-sumo) object, passed in by the caller.
 
 export const VERSION = 1;
-export const KINDS = new Set(['report']);
+export const KINDS = new Set(['report', 'followup', 'reply']);
 export const MIN_BUCKET = 1024;
 export const MAX_BUCKET = 512 * 1024;
 export const MAX_RECIPIENTS = 16;
