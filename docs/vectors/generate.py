@@ -1,6 +1,7 @@
-"""Write the envelope v1 test vectors into docs/vectors/envelope/ (one case a file).
+"""Write the test vectors into docs/vectors/envelope/ and docs/vectors/receipt/.
 
-Run `python docs/vectors/generate.py [envelope] [receipt]` to regenerate. Encryption is randomised (content key,
+Run `python docs/vectors/generate.py [envelope] [receipt]` to regenerate. Encryption is
+randomised (content key,
 nonce, the sealed boxes' ephemeral keys), so every run writes different bytes with the same
 meaning; the committed files are the reference. Each file is `key: value` header lines, a
 blank line, then the envelope exactly as a reader receives it:
