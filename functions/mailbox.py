@@ -1,0 +1,90 @@
+"""Where a case's messages live in storage, and what each stored message looks like
+(docs/spec/mailbox-v1.md section 5). Shared by the API, which writes the reporter's
+follow-ups, and the inspector's tool, which writes replies with its own credentials.
+Nothing here decrypts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from datetime import UTC, datetime
+from typing import Literal, NamedTuple
+
+from functions import envelope as fmt
+from functions.errors import AlreadyExists, EnvelopeError
+from functions.storage import Storage
+
+Sender = Literal["reporter", "inspectorate"]
+SENDERS: tuple[Sender, ...] = ("reporter", "inspectorate")
+KIND_OF: dict[Sender, str] = {"reporter": "followup", "inspectorate": "reply"}
+MAX_REPORTER_MESSAGES = 50
+PREFIX = "mailboxes/"
+NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-(reporter|inspectorate)-([0-9a-f]{8})\.json")
+SENT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+FIELDS = frozenset({"sent", "from", "envelope"})
+
+
+class Message(NamedTuple):
+    """A stored message before decryption: what the server saw."""
+
+    key: str
+    sent: str
+    sender: Sender
+    envelope: fmt.Envelope
+
+
+def folder(report_id: str) -> str:
+    return f"{PREFIX}{report_id}/"
+
+
+def sender_of(key: str) -> Sender | None:
+    """The sender named in a message's key, or None if the key is not a message's."""
+    match = NAME_RE.fullmatch(key.rpartition("/")[2])
+    return None if match is None else match.group(2)  # type: ignore[return-value]
+
+
+def post(
+    storage: Storage,
+    report_id: str,
+    sender: Sender,
+    envelope: fmt.Envelope,
+    now: datetime | None = None,
+) -> Message:
+    """Store one message create-only, under a fresh name; return what was stored."""
+    if envelope.id != report_id or envelope.kind != KIND_OF[sender]:
+        raise EnvelopeError(f"a {sender} message must be a {KIND_OF[sender]} for {report_id}")
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    sent = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    body = {"sent": sent, "from": sender, "envelope": envelope.to_json()}
+    data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("ascii")
+    for _ in range(3):  # a clash of time and 32 random bits: draw another name
+        name = f"{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{sender}-{secrets.token_hex(4)}.json"
+        try:
+            storage.put_new(folder(report_id) + name, data)
+        except AlreadyExists:
+            continue
+        return Message(folder(report_id) + name, sent, sender, envelope)
+    raise AlreadyExists("could not find a free name for the message")
+
+
+def keys(storage: Storage, report_id: str) -> list[str]:
+    """The keys of a case's messages, oldest first (their names start with the time)."""
+    return sorted(i.key for i in storage.list(folder(report_id)) if sender_of(i.key))
+
+
+def parse(key: str, data: bytes) -> Message:
+    """Check a stored message: its wrapper, its envelope, and that both agree with its key."""
+    sender = sender_of(key)
+    document = fmt.loads_strict(data)
+    if sender is None or not isinstance(document, dict) or document.keys() != FIELDS:
+        raise EnvelopeError("a stored message must have exactly sent, from and envelope")
+    sent = document["sent"]
+    if not isinstance(sent, str) or not SENT_RE.fullmatch(sent) or document["from"] != sender:
+        raise EnvelopeError("the stored message's time or sender is malformed")
+    envelope = fmt.parse(document["envelope"])
+    report_id = key.removeprefix(PREFIX).partition("/")[0]
+    if envelope.id != report_id or envelope.kind != KIND_OF[sender]:
+        raise EnvelopeError(f"the message inside belongs to {envelope.id}, not {report_id}")
+    return Message(key, sent, sender, envelope)
