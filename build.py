@@ -3,9 +3,11 @@
 
     python build.py [--keyring keys/keyring.json] [--config site/config.toml] [--out dist/site]
 
-Every language is rendered (Bahasa Indonesia at /, English at /en/). libsodium is bundled
-from site/node_modules; every script and stylesheet carries Subresource Integrity and the
-page carries the Content-Security-Policy of functions/headers.py. The same inputs give
+Every page is rendered in every language (Bahasa Indonesia at /, English at /en/): the
+report form and the reporter's status page (status/). libsodium is bundled from
+site/node_modules; every script and stylesheet of a page carries Subresource Integrity, and
+every page carries the Content-Security-Policy of functions/headers.py. Worker scripts
+cannot carry integrity: the build checks that they and their imports are in the site. The same inputs give
 byte-identical output, listed with SHA-256 sums in build-manifest.json.
 """
 
@@ -45,6 +47,9 @@ DEFAULT_OUT = ROOT / "dist" / "site"
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 PAGE = "index.html"
 ENTRY_MODULE = "assets/js/app.mjs"
+STATUS_MODULE = "assets/js/status.mjs"
+# Module workers, started by the pages' modules (new Worker(new URL(...))), not imported.
+WORKERS = ("assets/js/receipt-worker.mjs",)
 STYLESHEET = "assets/css/site.css"
 VENDOR = "assets/js/vendor/"
 SODIUM_SPECIFIER = b'"libsodium-sumo"'
@@ -66,6 +71,20 @@ class BuildError(WbsError, ValueError):
 class Category:
     id: str
     labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str  # "report" or "status": the header's links mark the current one
+    template: str
+    path: str  # inside a language's folder
+    entry: str  # the page's module
+
+
+PAGES = (
+    Page("report", "index.html", PAGE, ENTRY_MODULE),
+    Page("status", "status.html", f"status/{PAGE}", STATUS_MODULE),
+)
 
 
 @dataclass(frozen=True)
@@ -178,7 +197,7 @@ def static_assets() -> dict[str, bytes]:
         for p in sorted(static.rglob("*"))
         if p.is_file()
     }
-    for required in (ENTRY_MODULE, "assets/js/envelope.mjs", STYLESHEET):
+    for required in (*(p.entry for p in PAGES), *WORKERS, "assets/js/envelope.mjs", STYLESHEET):
         if required not in files:
             raise BuildError(
                 f"site/static/{required.removeprefix('assets/')} is missing",
@@ -260,8 +279,12 @@ def grouped(fingerprint: str) -> str:
     return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
 
 
-def page_path(lang: str) -> str:
-    return PAGE if lang == next(iter(LANGUAGES)) else f"{lang}/{PAGE}"
+def page_path(lang: str, path: str = PAGE) -> str:
+    return path if lang == next(iter(LANGUAGES)) else f"{lang}/{path}"
+
+
+def page_href(lang: str, path: str = PAGE) -> str:
+    return "/" + page_path(lang, path).removesuffix(PAGE)
 
 
 def render_pages(
@@ -270,6 +293,8 @@ def render_pages(
     def asset(path: str) -> dict[str, str]:
         return {"href": "/" + path, "integrity": sri(assets[path])}
 
+    for worker in WORKERS:
+        module_graph(assets, worker)  # every import of a worker must be in the site
     env = Environment(
         loader=FileSystemLoader(SITE / "templates"),
         autoescape=True,
@@ -295,22 +320,25 @@ def render_pages(
             for k in keys
         ],
         "stylesheet": asset(STYLESHEET),
-        "script": asset(ENTRY_MODULE),
-        "preloads": [asset(m) for m in module_graph(assets, ENTRY_MODULE)],
     }
     pages: dict[str, bytes] = {}
     for lang in LANGUAGES:
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
-        html = env.get_template("index.html").render(
-            common,
-            lang=lang,
-            languages=[
-                {"code": code, "name": name, "href": "/" + page_path(code).removesuffix(PAGE)}
-                for code, name in LANGUAGES.items()
-            ],
-            categories=[{"id": c.id, "label": c.labels[lang]} for c in config.categories],
-        )
-        pages[page_path(lang)] = html.encode("utf-8")
+        for page in PAGES:
+            html = env.get_template(page.template).render(
+                common,
+                lang=lang,
+                page=page.name,
+                script=asset(page.entry),
+                preloads=[asset(m) for m in module_graph(assets, page.entry)],
+                links={p.name: page_href(lang, p.path) for p in PAGES},
+                languages=[
+                    {"code": code, "name": name, "href": page_href(code, page.path)}
+                    for code, name in LANGUAGES.items()
+                ],
+                categories=[{"id": c.id, "label": c.labels[lang]} for c in config.categories],
+            )
+            pages[page_path(lang, page.path)] = html.encode("utf-8")
     return pages
 
 

@@ -1,16 +1,20 @@
-"""The public HTTP API: accept an encrypted report and store its ciphertext, create-only.
+"""The public HTTP API: accept an encrypted report, and let its reporter read the case's
+mailbox and post follow-ups (docs/spec/mailbox-v1.md), all create-only.
 
 The same module runs on AWS Lambda behind API Gateway (HTTP API, payload 2.0) and under the
 local WSGI host (``functions/host.py``). It only ever sees ciphertext: it checks an
 envelope's structure and that it is addressed to every active inspector key, then stores it.
-It logs one line per request from an allow-list (method, route, status, error code) and
-never the event, a body, a header, an IP address or a user agent.
+The mailbox token (``Authorization: Bearer``) is the only credential; the report id comes
+from it, and only its verifier is stored. It logs one line per request from an allow-list
+(method, route, status, error code) and never the event, a body, a header, an IP address or
+a user agent.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import traceback
 from dataclasses import dataclass
@@ -25,14 +29,23 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import envelope, keyring
+from functions import envelope, keyring, mailbox, mailbox_token
 from functions.config import ConfigError, Settings
-from functions.errors import AlreadyExists, EnvelopeError, StorageError, UnsupportedVersion
+from functions.errors import (
+    AlreadyExists,
+    EnvelopeError,
+    NotFound,
+    StorageError,
+    UnsupportedVersion,
+)
+from functions.mailbox_token import TokenError
 from functions.storage import Storage
 
 REPORTS = "/api/reports"
+MAILBOX = "/api/mailbox"
 HEALTH = "/api/health"
-ROUTES = {REPORTS: "POST", HEALTH: "GET"}  # path -> method: 405 answers, route in log lines
+# path -> methods: the Allow header of 405 answers, and the route named in log lines
+ROUTES = {REPORTS: ("POST",), MAILBOX: ("GET", "POST"), HEALTH: ("GET",)}
 JsonResponse = Response[dict[str, Any]]
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -90,21 +103,171 @@ def health() -> JsonResponse:
 
 @app.post(REPORTS)
 def submit_report() -> JsonResponse:
-    report = envelope.parse(_body_text())
-    if report.kind != "report":
-        raise ApiError(HTTPStatus.BAD_REQUEST, "wrong_kind", "Only reports can be sent here.")
-    kids = {r.kid for r in report.recipients if r.type == envelope.X25519}
-    if kids != _active_kids():
-        raise ApiError(
-            HTTPStatus.UNPROCESSABLE_ENTITY,
-            "stale_keys",
-            "This page is out of date: it encrypted the report to keys the inspectorate does "
-            "not use now. Reload the page and send the report again.",
+    token = _token()
+    report = _envelope("report", mailbox_token.report_id(token))
+    if _x25519_kids(report) != _active_kids():
+        raise _stale_keys()
+    storage = _storage()
+    body = report.to_json()
+    received, retry = _claim_mailbox(storage, report.id, token, _digest(body))
+    try:
+        storage.put_new(
+            _report_key(report.id), _canonical({"received": received, "envelope": body})
         )
-    received = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    stored = {"received": received, "envelope": report.to_json()}
-    _storage().put_new(f"reports/{report.id}.json", _canonical(stored))
+    except AlreadyExists:
+        if not retry:
+            raise
     return _json(HTTPStatus.CREATED, {"id": report.id, "received": received})
+
+
+def _claim_mailbox(storage: Storage, report_id: str, token: bytes, digest: str) -> tuple[str, bool]:
+    """Write the mailbox's verifier before the report; return (received, is_retry).
+
+    The verifier also records the report's digest, so that the same report sent again with
+    the same code (an answer lost on the way back) is accepted once more and stored once;
+    any other existing verifier means the receipt code is taken (409), and nothing is
+    written."""
+    received = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    record = {"received": received, "verifier": mailbox_token.verifier(token), "report": digest}
+    try:
+        storage.put_new(mailbox.verifier_key(report_id), _canonical(record))
+    except AlreadyExists:
+        stored = _verifier_record(storage, report_id, token)
+        if stored is None or stored.get("report") != digest:
+            raise
+        return str(stored["received"]), True
+    return received, False
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(_canonical(value)).hexdigest()
+
+
+@app.get(MAILBOX)
+def read_mailbox() -> JsonResponse:
+    report_id, received = _open_mailbox()
+    storage = _storage()
+    stored = (_stored_message(storage, key) for key in mailbox.keys(storage, report_id))
+    messages = [
+        {"sent": m.sent, "from": m.sender, "envelope": m.envelope.to_json()}
+        for m in stored
+        if m is not None
+    ]
+    return _json(HTTPStatus.OK, {"id": report_id, "received": received, "messages": messages})
+
+
+@app.post(MAILBOX)
+def post_followup() -> JsonResponse:
+    report_id, _ = _open_mailbox()
+    followup = _envelope("followup", report_id)
+    if len(followup.ciphertext) - envelope.TAG_BYTES > mailbox.MAX_FOLLOWUP_BUCKET:
+        raise ApiError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            "too_large",
+            f"A follow-up holds at most {mailbox.MAX_FOLLOWUP_BUCKET // 1024} KiB of text.",
+        )
+    kids, active = _x25519_kids(followup), _active_kids()
+    if not active <= kids or len(kids - active) > 1:  # the one other key is the reporter's
+        raise _stale_keys()
+    storage = _storage()
+    senders = [mailbox.sender_of(key) for key in mailbox.keys(storage, report_id)]
+    if senders.count("reporter") >= mailbox.MAX_REPORTER_MESSAGES:
+        raise ApiError(
+            HTTPStatus.FORBIDDEN,
+            "mailbox_full",
+            f"This case already holds {mailbox.MAX_REPORTER_MESSAGES} messages from the "
+            "reporter, the most it takes; wait for the inspectorate to answer.",
+        )
+    message = mailbox.post(storage, report_id, "reporter", followup)
+    return _json(HTTPStatus.CREATED, {"sent": message.sent})
+
+
+def _token() -> bytes:
+    return mailbox_token.from_header(app.current_event.headers.get("authorization"))
+
+
+def _report_key(report_id: str) -> str:
+    return f"reports/{report_id}.json"
+
+
+def _open_mailbox() -> tuple[str, str]:
+    """The id and receipt time of the case whose mailbox the request's token opens.
+
+    No mailbox, an unreadable verifier and a verifier that does not match all get the same
+    answer, so that nothing tells which ids exist."""
+    token = _token()
+    report_id = mailbox_token.report_id(token)
+    received = _verifier_received(_storage(), report_id, token)
+    if received is None:
+        raise _unknown_code()
+    return report_id, received
+
+
+def _verifier_received(storage: Storage, report_id: str, token: bytes) -> str | None:
+    """The time the case was received, if its stored verifier matches the token."""
+    record = _verifier_record(storage, report_id, token)
+    return None if record is None else str(record["received"])
+
+
+def _verifier_record(storage: Storage, report_id: str, token: bytes) -> dict[str, Any] | None:
+    """The stored verifier record, if there is one and it matches the token."""
+    try:
+        record = envelope.loads_strict(storage.get(mailbox.verifier_key(report_id)))
+    except (NotFound, EnvelopeError):
+        return None
+    match record:
+        case {"received": str(), "verifier": str(verifier)}:
+            if mailbox_token.matches(token, verifier):
+                return dict(record)
+    return None
+
+
+def _stored_message(storage: Storage, key: str) -> mailbox.Message | None:
+    """A stored message, or None (logged by its object's name alone) if it is malformed."""
+    try:
+        return mailbox.parse(key, storage.get(key))
+    except EnvelopeError:
+        logger.warning("unreadable message skipped", object_name=key.rpartition("/")[2])
+        return None
+
+
+def _envelope(kind: str, report_id: str) -> envelope.Envelope:
+    """The request body: an envelope of this kind, for this report."""
+    sent = envelope.parse(_body_text())
+    if sent.kind != kind:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST, "wrong_kind", f"Only {kind} envelopes can be sent here."
+        )
+    if sent.id != report_id:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST,
+            "id_mismatch",
+            "The envelope's id is not the one its receipt code gives; reload the page and "
+            "try again.",
+        )
+    return sent
+
+
+def _x25519_kids(sent: envelope.Envelope) -> frozenset[str]:
+    return frozenset(r.kid for r in sent.recipients if r.type == envelope.X25519)
+
+
+def _stale_keys() -> ApiError:
+    return ApiError(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "stale_keys",
+        "This page is out of date: it encrypted to keys the inspectorate does not use now. "
+        "Reload the page and send again.",
+    )
+
+
+def _unknown_code() -> ApiError:
+    return ApiError(
+        HTTPStatus.NOT_FOUND,
+        "unknown_code",
+        "No report matches this receipt code; check every character of the code and enter "
+        "it again.",
+    )
 
 
 def _body_text() -> str:
@@ -115,7 +278,7 @@ def _body_text() -> str:
         raise ApiError(
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "Send the report as application/json.",
+            "Send the envelope as application/json.",
         )
     declared = event.headers.get("content-length") or ""
     if declared.isdigit() and int(declared) > envelope.MAX_ENVELOPE_BYTES:
@@ -139,7 +302,7 @@ def _too_large() -> ApiError:
     return ApiError(
         HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         "too_large",
-        f"The report is larger than {envelope.MAX_ENVELOPE_BYTES} bytes; attach large files "
+        f"The envelope is larger than {envelope.MAX_ENVELOPE_BYTES} bytes; attach large files "
         "as evidence uploads instead.",
     )
 
@@ -173,13 +336,20 @@ def _as_api_error(exc: Exception) -> ApiError:
     match exc:
         case ApiError():
             return exc
+        case TokenError():
+            return ApiError(
+                HTTPStatus.UNAUTHORIZED,
+                "bad_token",
+                f"The mailbox token is not usable: {exc}.",
+                {"WWW-Authenticate": "Bearer"},
+            )
         case NotFoundError() if app.current_event.path in ROUTES:
-            method = ROUTES[app.current_event.path]
+            methods = ROUTES[app.current_event.path]
             return ApiError(
                 HTTPStatus.METHOD_NOT_ALLOWED,
                 "method_not_allowed",
-                f"This address only answers {method} requests.",
-                {"Allow": method},
+                f"This address only answers {' and '.join(methods)} requests.",
+                {"Allow": ", ".join(methods)},
             )
         case NotFoundError():
             return ApiError(HTTPStatus.NOT_FOUND, "not_found", "There is nothing at this address.")
@@ -188,22 +358,22 @@ def _as_api_error(exc: Exception) -> ApiError:
                 HTTPStatus.BAD_REQUEST,
                 "unsupported_version",
                 f"The server does not accept this envelope ({exc}); reload the page and send "
-                "the report again.",
+                "it again.",
             )
         case EnvelopeError():
-            message = f"The report is not a valid envelope: {exc}."
+            message = f"This is not a valid envelope: {exc}."
             return ApiError(HTTPStatus.BAD_REQUEST, "bad_envelope", message)
         case AlreadyExists():
             return ApiError(
                 HTTPStatus.CONFLICT,
                 "id_taken",
-                "A report with this number already exists; send it again under a new number.",
+                "A report with this receipt code already exists; send it again under a new code.",
             )
         case StorageError():
             return ApiError(
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 "storage_unavailable",
-                "The report could not be stored just now. Please try again in a moment.",
+                "The server could not reach its storage just now. Please try again in a moment.",
                 {"Retry-After": "5"},
             )
         case ConfigError() | keyring.KeyringError():
@@ -212,7 +382,7 @@ def _as_api_error(exc: Exception) -> ApiError:
             return ApiError(
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 "server_misconfigured",
-                "The server is not ready to accept reports. Please try again later.",
+                "The server is not ready to take requests. Please try again later.",
             )
     # Type and place only: an exception's message could hold input.
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None

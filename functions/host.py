@@ -3,10 +3,10 @@ the self-hosted deployment, for data that must stay on the institution's own ser
 
 ``/api/*`` goes to the very handlers that run on Lambda: the request becomes an API Gateway
 HTTP API (payload 2.0) event that holds only the method, path, query string, body and the
-content-type and content-length headers. The client's address, user agent and every other
-header never reach the handlers, so they cannot be logged or stored. Everything else is a
-static file of the built site. No access log is kept; every answer carries the security
-headers.
+content-type, content-length and authorization (the mailbox token) headers. The client's
+address, user agent and every other header never reach the handlers, so they cannot be
+logged or stored. Everything else is a static file of the built site. No access log is
+kept; every answer carries the security headers.
 """
 
 from __future__ import annotations
@@ -44,6 +44,8 @@ CONTENT_TYPES = {
     ".webmanifest": "application/manifest+json",
     ".woff2": "font/woff2",
 }
+# The only request headers the API sees (content-length is forwarded once checked).
+FORWARDED_HEADERS = {"content-type": "CONTENT_TYPE", "authorization": "HTTP_AUTHORIZATION"}
 PAGE = (
     '<!doctype html>\n<html lang="id"><meta charset="utf-8">'
     "<title>{status}</title><h1>{status} {id}</h1><p>{en}</p></html>\n"
@@ -136,8 +138,9 @@ def api_event(environ: WSGIEnvironment) -> dict[str, Any]:
     method = environ["REQUEST_METHOD"]
     path = environ.get("PATH_INFO") or "/"
     headers: dict[str, str] = {}
-    if environ.get("CONTENT_TYPE"):
-        headers["content-type"] = environ["CONTENT_TYPE"]
+    for name, key in FORWARDED_HEADERS.items():
+        if environ.get(key):
+            headers[name] = environ[key]
     declared = str(environ.get("CONTENT_LENGTH") or "")
     length = int(declared) if declared.isdigit() else None
     if length is not None:

@@ -20,6 +20,9 @@ Sender = Literal["reporter", "inspectorate"]
 SENDERS: tuple[Sender, ...] = ("reporter", "inspectorate")
 KIND_OF: dict[Sender, str] = {"reporter": "followup", "inspectorate": "reply"}
 MAX_REPORTER_MESSAGES = 50
+# A follow-up is text: its padded plaintext stays within 32 KiB, so that a full mailbox
+# (50 follow-ups and the replies) still fits one API answer (Lambda's is 6 MB).
+MAX_FOLLOWUP_BUCKET = 32 * 1024
 PREFIX = "mailboxes/"
 NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-(reporter|inspectorate)-([0-9a-f]{8})\.json")
 SENT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -37,6 +40,13 @@ class Message(NamedTuple):
 
 def folder(report_id: str) -> str:
     return f"{PREFIX}{report_id}/"
+
+
+def verifier_key(report_id: str) -> str:
+    """The object that opens a case's mailbox: ``{"received", "verifier"}``, written once
+    when the report arrives. It is kept apart from the report so that the public functions
+    never need to read a report."""
+    return folder(report_id) + "verifier.json"
 
 
 def sender_of(key: str) -> Sender | None:

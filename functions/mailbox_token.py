@@ -1,4 +1,4 @@
-"""The mailbox token, as the server sees it (docs/spec/receipt-v1.md).
+"""The mailbox token, as the server sees it (docs/spec/mailbox-v1.md).
 
 The reporter's browser derives a 32-byte token from the receipt code and sends it as
 ``Authorization: Bearer <base64>``. The server never stores it: it keeps only the report id
@@ -42,7 +42,8 @@ def verifier(token: bytes) -> str:
 
 
 def matches(token: bytes, stored_verifier: str) -> bool:
-    return hmac.compare_digest(verifier(token), stored_verifier)
+    """Constant time; compared as bytes, since compare_digest refuses non-ASCII text."""
+    return hmac.compare_digest(verifier(token).encode(), stored_verifier.encode())
 
 
 def from_header(value: str | None) -> bytes:

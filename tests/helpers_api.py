@@ -1,19 +1,25 @@
-"""Helpers for the API tests: canned API Gateway events, a keyring, sealed reports."""
+"""Helpers for the API tests: canned API Gateway events, a keyring, sealed envelopes, mailbox
+tokens, and the hostile envelopes every route that takes one must refuse."""
 
 from __future__ import annotations
 
 import base64
 import copy
 import dataclasses
+import io
 import json
-from collections.abc import Iterable
+import logging
+import secrets
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from nacl.public import PrivateKey
 
-from functions import keyring
+from functions import app as api
+from functions import keyring, mailbox_token
 from functions.envelope import Envelope
 from wbs import crypto
 
@@ -33,17 +39,58 @@ def load_event(name: str) -> dict[str, Any]:
     return copy.deepcopy(_event(name))
 
 
+@contextmanager
+def api_logs() -> Iterator[io.StringIO]:
+    """What the API's Logger writes (JSON lines) while the block runs."""
+    handler = api.logger.registered_handler
+    assert isinstance(handler, logging.StreamHandler)
+    stream = io.StringIO()
+    previous = handler.setStream(stream)
+    try:
+        yield stream
+    finally:
+        handler.setStream(previous)
+
+
+def new_token() -> bytes:
+    """A random mailbox token, as the browser derives one from a fresh receipt code."""
+    return secrets.token_bytes(mailbox_token.TOKEN_BYTES)
+
+
+def bearer(token: bytes) -> str:
+    """The Authorization header value that carries ``token``."""
+    return "Bearer " + base64.b64encode(token).decode()
+
+
+def get_event(path: str, authorization: str | None) -> dict[str, Any]:
+    """GET ``path`` with that Authorization header (None: none), from a real-looking event."""
+    event = load_event("get_reports")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    if authorization is not None:
+        event["headers"]["authorization"] = authorization
+    return event
+
+
 def post_event(
-    body: bytes | str, content_type: str | None = "application/json", *, base64_body: bool = False
+    body: bytes | str,
+    content_type: str | None = "application/json",
+    *,
+    base64_body: bool = False,
+    authorization: str | None = None,
+    path: str = "/api/reports",
 ) -> dict[str, Any]:
-    """POST /api/reports with ``body``, its content-length and ``content_type`` (None: none)."""
+    """POST ``body`` to ``path`` with its content-length, ``content_type`` and
+    ``authorization`` headers (None: no such header)."""
     event = load_event("post_report")
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
     raw = body.encode() if isinstance(body, str) else body
     event["headers"]["content-length"] = str(len(raw))
     if content_type is None:
         del event["headers"]["content-type"]
     else:
         event["headers"]["content-type"] = content_type
+    if authorization is not None:
+        event["headers"]["authorization"] = authorization
     if base64_body:
         event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
     else:
@@ -82,3 +129,113 @@ def sealed(
 def envelope_json(envelope: Envelope | dict[str, Any]) -> str:
     data = envelope.to_json() if isinstance(envelope, Envelope) else envelope
     return json.dumps(data)
+
+
+# --- hostile input -------------------------------------------------------------------------
+
+DELETE = object()
+
+
+def mutated(good: dict[str, Any], path: str, value: Any) -> str:
+    """``good`` with one member (``recipients.0.kid``...) replaced; DELETE removes it."""
+    data = copy.deepcopy(good)
+    *parents, last = path.split(".")
+    target: Any = data
+    for part in parents:
+        target = target[int(part) if isinstance(target, list) else part]
+    key: Any = int(last) if isinstance(target, list) else last
+    if value is DELETE:
+        del target[key]
+    else:
+        target[key] = value
+    return json.dumps(data)
+
+
+def noncanonical(b64: str) -> str:
+    """Same bytes, different text: set unused low bits of the last character before '='."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+    body = b64.rstrip("=")
+    flipped = alphabet[alphabet.index(body[-1]) ^ 1]
+    assert base64.b64decode(body[:-1] + flipped + b64[len(body) :]) == base64.b64decode(b64)
+    return body[:-1] + flipped + b64[len(body) :]
+
+
+def bad_envelopes(good: dict[str, Any]) -> dict[str, str]:
+    """Bodies that are not envelopes (400 bad_envelope), each a small change to ``good``."""
+
+    def change(path: str, value: Any) -> str:
+        return mutated(good, path, value)
+
+    sealed_b64 = good["recipients"][0]["sealed"]
+    return {
+        "malformed JSON": '{"v":1,',
+        "empty body": "",
+        "array": "[1,2,3]",
+        "string": '"report"',
+        "null": "null",
+        "v as string": change("v", "1"),
+        "v as float": change("v", 1.0),
+        "v as bool": change("v", True),
+        "kind as number": change("kind", 1),
+        "unknown kind": change("kind", "memo"),
+        "id as number": change("id", 1234567890123456),
+        "recipients as object": change("recipients", {}),
+        "recipients empty": change("recipients", []),
+        "recipient as string": change("recipients.0", "x"),
+        "recipient type as number": change("recipients.0.type", 1),
+        "recipient kid as number": change("recipients.0.kid", 1),
+        "recipient sealed as list": change("recipients.0.sealed", []),
+        "recipient extra member": change("recipients.0.extra", "x"),
+        "nonce as number": change("nonce", 0),
+        "ciphertext as null": change("ciphertext", None),
+        "missing ciphertext": change("ciphertext", DELETE),
+        "unknown member": change("note", "hello"),
+        "mailbox member smuggled in": change("mailbox", "0" * 64),
+        "duplicate member": '{"v":1,"v":1}',
+        "duplicate id": change("id", "0123456789ABCDEF")[:-1] + ',"id":"0123456789ABCDEF"}',
+        "NaN": '{"v":NaN}',
+        "Infinity": change("v", 1).replace('"v": 1', '"v": Infinity'),
+        "deeply nested": '{"v":1,"x":' + "[" * 100_000 + "]" * 100_000 + "}",
+        "bad base64": change("nonce", "!!!!" * 8),
+        "base64 with newline": change("nonce", "A" * 16 + "\n" + "A" * 16),
+        "url-safe base64": change("recipients.0.sealed", "-_" * 54),
+        "non-canonical base64": change("recipients.0.sealed", noncanonical(sealed_b64)),
+        "short nonce": change("nonce", base64.b64encode(bytes(23)).decode()),
+        "long nonce": change("nonce", base64.b64encode(bytes(25)).decode()),
+        "ciphertext not a bucket": change("ciphertext", base64.b64encode(bytes(1000)).decode()),
+        "ciphertext bucket without tag": change(
+            "ciphertext", base64.b64encode(bytes(1024)).decode()
+        ),
+        "sealed key of wrong length": change(
+            "recipients.0.sealed", base64.b64encode(bytes(79)).decode()
+        ),
+        "path-like id": change("id", "../../etc/passwd"),
+        "id with slash": change("id", "ABCDEFGH/JKMNPQR"),
+        "lower-case id": change("id", "0123456789abcdef"),
+        "short id": change("id", "0123456789ABCDE"),
+        "id with I": change("id", "0123456789ABCDEI"),
+    }
+
+
+def _b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+# Authorization headers that carry no usable mailbox token (None: no header): 401 bad_token.
+BAD_AUTHORIZATIONS: dict[str, str | None] = {
+    "missing header": None,
+    "empty header": "",
+    "scheme only": "Bearer",
+    "scheme and space": "Bearer ",
+    "basic scheme": "Basic " + _b64(b"user:" + bytes(27)),
+    "no scheme": _b64(bytes(32)),
+    "bad base64": "Bearer " + "!" * 44,
+    "url-safe base64": "Bearer " + "-_" * 22,
+    "base64 without padding": "Bearer " + _b64(bytes(32)).rstrip("="),
+    "non-canonical base64": "Bearer " + noncanonical(_b64(bytes(range(32)))),
+    "31 bytes": "Bearer " + _b64(bytes(31)),
+    "33 bytes": "Bearer " + _b64(bytes(33)),
+    "hex instead of base64": "Bearer " + bytes(range(32)).hex(),
+    "two tokens": "Bearer " + _b64(bytes(32)) + " " + _b64(bytes(32)),
+    "token with NUL": "Bearer " + _b64(bytes(32)) + "\x00",
+}

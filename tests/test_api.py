@@ -1,9 +1,9 @@
 """POST /api/reports and friends, called as Lambda calls them: canned API Gateway events in,
-JSON answers out. Every bad input gets a 4xx JSON error and writes nothing."""
+JSON answers out. Every bad input gets a 4xx JSON error and writes nothing. The mailbox
+routes have their own tests (test_mailbox_api.py)."""
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 import logging
@@ -17,15 +17,21 @@ import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import app as api
-from functions import envelope
+from functions import envelope, mailbox_token
 from functions.errors import StorageError
 from functions.storage import LocalStorage
 from tests.helpers_api import (
+    BAD_AUTHORIZATIONS,
     CLIENT_IP,
     USER_AGENT_MARK,
+    api_logs,
+    bad_envelopes,
+    bearer,
     envelope_json,
     identity,
     load_event,
+    mutated,
+    new_token,
     post_event,
     sealed,
     write_keyring,
@@ -53,12 +59,8 @@ def store(tmp_path: Path) -> Iterator[LocalStorage]:
 @pytest.fixture
 def logs() -> Iterator[io.StringIO]:
     """What the API's Logger writes (JSON lines)."""
-    handler = api.logger.registered_handler
-    assert isinstance(handler, logging.StreamHandler)
-    stream = io.StringIO()
-    previous = handler.setStream(stream)
-    yield stream
-    handler.setStream(previous)
+    with api_logs() as stream:
+        yield stream
 
 
 def call(event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -67,14 +69,22 @@ def call(event: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
 
 
 def submit(
-    body: bytes | str, content_type: str | None = "application/json"
+    body: bytes | str, content_type: str | None = "application/json", token: bytes | None = None
 ) -> tuple[int, dict[str, Any]]:
-    status, answer, _ = call(post_event(body, content_type))
+    """POST a report with ``token`` (None: a fresh one)."""
+    event = post_event(body, content_type, authorization=bearer(token or new_token()))
+    status, answer, _ = call(event)
     return status, answer
 
 
-def good_report(report_id: str | None = None) -> dict[str, Any]:
-    return sealed(PLAINTEXT, [INSPECTOR.public_key], report_id).to_json()
+def good_report(token: bytes) -> dict[str, Any]:
+    """A report sealed to the keyring, under the id that ``token`` gives."""
+    return sealed(PLAINTEXT, [INSPECTOR.public_key], mailbox_token.report_id(token)).to_json()
+
+
+def good_event(token: bytes | None = None) -> dict[str, Any]:
+    token = token or new_token()
+    return post_event(envelope_json(good_report(token)), authorization=bearer(token))
 
 
 def assert_refused(
@@ -90,20 +100,26 @@ def assert_refused(
 
 
 def test_valid_report_is_stored_as_ciphertext_only(store: LocalStorage) -> None:
-    # Given a report sealed to the keyring's only active key
-    sent = good_report()
-    # When it is posted
-    status, answer = submit(envelope_json(sent))
-    # Then it is stored once, under its id, holding the envelope and no plaintext
+    # Given a report sealed to the keyring's only active key, under its token's id
+    token = new_token()
+    sent = good_report(token)
+    # When it is posted with the token
+    status, answer = submit(envelope_json(sent), token=token)
+    # Then it is stored once, under its id, holding the envelope, the token's verifier (not
+    # the token) and no plaintext
     assert status == 201
     assert answer["id"] == sent["id"]
-    [info] = list(store.list())
-    assert info.key == f"reports/{sent['id']}.json"
-    raw = store.get(info.key)
-    assert CANARY not in raw and b"Budi" not in raw
+    verifier_key, report_key = sorted(i.key for i in store.list())
+    assert report_key == f"reports/{sent['id']}.json"
+    assert verifier_key == f"mailboxes/{sent['id']}/verifier.json"
+    raw = store.get(report_key)
+    for data in (raw, store.get(verifier_key)):
+        assert CANARY not in data and b"Budi" not in data
+        assert token.hex().encode() not in data and bearer(token)[7:].encode() not in data
     stored = json.loads(raw)
     assert stored == {"received": answer["received"], "envelope": sent}
     assert raw == json.dumps(stored, sort_keys=True, separators=(",", ":")).encode()
+    assert json.loads(store.get(verifier_key))["verifier"] == mailbox_token.verifier(token)
     assert len(answer["received"]) == 20 and answer["received"].endswith("Z")
     # And the inspector can still open what was stored: nothing accepted is lost
     opened = crypto.open_envelope(envelope.parse(stored["envelope"]), INSPECTOR)
@@ -111,8 +127,12 @@ def test_valid_report_is_stored_as_ciphertext_only(store: LocalStorage) -> None:
 
 
 def test_base64_encoded_body_and_charset_parameter(store: LocalStorage) -> None:
+    token = new_token()
     event = post_event(
-        envelope_json(good_report()), "application/json; charset=utf-8", base64_body=True
+        envelope_json(good_report(token)),
+        "application/json; charset=utf-8",
+        base64_body=True,
+        authorization=bearer(token),
     )
     status, _, headers = call(event)
     assert status == 201
@@ -121,7 +141,7 @@ def test_base64_encoded_body_and_charset_parameter(store: LocalStorage) -> None:
 
 def test_inactive_keys_need_not_be_recipients(store: LocalStorage, tmp_path: Path) -> None:
     write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key], inactive=[STRANGER.public_key])
-    assert submit(envelope_json(good_report()))[0] == 201
+    assert call(good_event())[0] == 201
 
 
 def test_health() -> None:
@@ -143,7 +163,8 @@ def test_health() -> None:
     ],
 )
 def test_wrong_content_type(store: LocalStorage, content_type: str | None) -> None:
-    status, answer = submit(envelope_json(good_report()), content_type)
+    token = new_token()
+    status, answer = submit(envelope_json(good_report(token)), content_type, token)
     assert_refused(status, answer, store, 415, "unsupported_media_type")
 
 
@@ -153,21 +174,23 @@ def test_oversized_body(store: LocalStorage) -> None:
 
 
 def test_declared_length_over_the_limit(store: LocalStorage) -> None:
-    event = post_event(envelope_json(good_report()))
+    event = good_event()
     event["headers"]["content-length"] = str(envelope.MAX_ENVELOPE_BYTES + 1)
     status, answer, _ = call(event)
     assert_refused(status, answer, store, 413, "too_large")
 
 
 def test_body_that_is_not_base64(store: LocalStorage) -> None:
-    event = post_event("{}")
+    event = post_event("{}", authorization=bearer(new_token()))
     event["body"], event["isBase64Encoded"] = "not base64!", True
     status, answer, _ = call(event)
     assert_refused(status, answer, store, 400, "bad_request")
 
 
 def test_body_that_is_not_utf8(store: LocalStorage) -> None:
-    event = post_event(b'{"v":1,"kind":"\xff"}', base64_body=True)
+    event = post_event(
+        b'{"v":1,"kind":"\xff"}', base64_body=True, authorization=bearer(new_token())
+    )
     status, answer, _ = call(event)
     assert_refused(status, answer, store, 400, "bad_envelope")
 
@@ -175,82 +198,7 @@ def test_body_that_is_not_utf8(store: LocalStorage) -> None:
 # --- refused: the envelope ---------------------------------------------------------------
 
 
-def mutated(path: str, value: Any) -> str:
-    """A good report with one member (``recipients.0.kid``...) replaced; DELETE removes it."""
-    data = good_report()
-    *parents, last = path.split(".")
-    target: Any = data
-    for part in parents:
-        target = target[int(part) if isinstance(target, list) else part]
-    key: Any = int(last) if isinstance(target, list) else last
-    if value is DELETE:
-        del target[key]
-    else:
-        target[key] = value
-    return json.dumps(data)
-
-
-DELETE = object()
-
-
-def noncanonical(b64: str) -> str:
-    """Same bytes, different text: set unused low bits of the last character before '='."""
-    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    body = b64.rstrip("=")
-    flipped = alphabet[alphabet.index(body[-1]) ^ 1]
-    assert base64.b64decode(body[:-1] + flipped + b64[len(body) :]) == base64.b64decode(b64)
-    return body[:-1] + flipped + b64[len(body) :]
-
-
-def sealed_b64() -> str:
-    return good_report()["recipients"][0]["sealed"]
-
-
-BAD_ENVELOPES = {
-    "malformed JSON": '{"v":1,',
-    "empty body": "",
-    "array": "[1,2,3]",
-    "string": '"report"',
-    "null": "null",
-    "v as string": mutated("v", "1"),
-    "v as float": mutated("v", 1.0),
-    "v as bool": mutated("v", True),
-    "kind as number": mutated("kind", 1),
-    "id as number": mutated("id", 1234567890123456),
-    "recipients as object": mutated("recipients", {}),
-    "recipients empty": mutated("recipients", []),
-    "recipient as string": mutated("recipients.0", "x"),
-    "recipient type as number": mutated("recipients.0.type", 1),
-    "recipient kid as number": mutated("recipients.0.kid", 1),
-    "recipient sealed as list": mutated("recipients.0.sealed", []),
-    "recipient extra member": mutated("recipients.0.extra", "x"),
-    "nonce as number": mutated("nonce", 0),
-    "ciphertext as null": mutated("ciphertext", None),
-    "missing ciphertext": mutated("ciphertext", DELETE),
-    "unknown member": mutated("note", "hello"),
-    "duplicate member": '{"v":1,"v":1}',
-    "duplicate id": mutated("id", "0123456789ABCDEF")[:-1] + ',"id":"0123456789ABCDEF"}',
-    "NaN": '{"v":NaN}',
-    "Infinity": mutated("v", 1).replace('"v": 1', '"v": Infinity'),
-    "deeply nested": '{"v":1,"x":' + "[" * 100_000 + "]" * 100_000 + "}",
-    "bad base64": mutated("nonce", "!!!!" * 8),
-    "base64 with newline": mutated("nonce", "A" * 16 + "\n" + "A" * 16),
-    "url-safe base64": mutated("recipients.0.sealed", "-_" * 54),
-    "non-canonical base64": mutated("recipients.0.sealed", noncanonical(sealed_b64())),
-    "short nonce": mutated("nonce", base64.b64encode(bytes(23)).decode()),
-    "long nonce": mutated("nonce", base64.b64encode(bytes(25)).decode()),
-    "ciphertext not a bucket": mutated("ciphertext", base64.b64encode(bytes(1000)).decode()),
-    "ciphertext bucket without tag": mutated("ciphertext", base64.b64encode(bytes(1024)).decode()),
-    "sealed key of wrong length": mutated(
-        "recipients.0.sealed", base64.b64encode(bytes(79)).decode()
-    ),
-    "path-like id": mutated("id", "../../etc/passwd"),
-    "id with slash": mutated("id", "ABCDEFGH/JKMNPQR"),
-    "lower-case id": mutated("id", "0123456789abcdef"),
-    "short id": mutated("id", "0123456789ABCDE"),
-    "id with I": mutated("id", "0123456789ABCDEI"),
-    "wrong kind": mutated("kind", "reply"),
-}
+BAD_ENVELOPES = bad_envelopes(good_report(new_token()))
 
 
 @pytest.mark.parametrize("body", BAD_ENVELOPES.values(), ids=BAD_ENVELOPES.keys())
@@ -259,17 +207,43 @@ def test_bad_envelope(store: LocalStorage, body: str) -> None:
 
 
 def test_unknown_version(store: LocalStorage) -> None:
-    assert_refused(*submit(mutated("v", 2)), store, 400, "unsupported_version")
+    body = mutated(good_report(new_token()), "v", 2)
+    assert_refused(*submit(body), store, 400, "unsupported_version")
 
 
-def test_only_reports_even_when_the_format_knows_more_kinds(
-    store: LocalStorage, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # Given a future format with a second kind of envelope
-    monkeypatch.setattr(envelope, "KINDS", frozenset({"report", "reply"}))
-    reply = sealed(PLAINTEXT, [INSPECTOR.public_key], kind="reply")
-    # Then the report route still takes reports only
-    assert_refused(*submit(envelope_json(reply)), store, 400, "wrong_kind")
+@pytest.mark.parametrize("kind", ["followup", "reply"])
+def test_only_reports(store: LocalStorage, kind: str) -> None:
+    # Given a well-formed envelope of another kind, under the token's id
+    token = new_token()
+    other = sealed(PLAINTEXT, [INSPECTOR.public_key], mailbox_token.report_id(token), kind)
+    # Then the report route refuses it
+    assert_refused(*submit(envelope_json(other), token=token), store, 400, "wrong_kind")
+
+
+def test_report_id_must_be_the_tokens(store: LocalStorage) -> None:
+    # Given a good report whose id belongs to another token
+    report = good_report(new_token())
+    # When it is sent with a fresh token, then it is refused: its id could not be opened
+    assert_refused(*submit(envelope_json(report)), store, 400, "id_mismatch")
+
+
+@pytest.mark.parametrize(
+    "authorization", BAD_AUTHORIZATIONS.values(), ids=BAD_AUTHORIZATIONS.keys()
+)
+def test_report_without_a_usable_token(store: LocalStorage, authorization: str | None) -> None:
+    token = new_token()
+    event = post_event(envelope_json(good_report(token)), authorization=authorization)
+    status, answer, headers = call(event)
+    assert_refused(status, answer, store, 401, "bad_token")
+    assert headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_token_scheme_is_case_insensitive(store: LocalStorage) -> None:
+    token = new_token()
+    event = post_event(
+        envelope_json(good_report(token)), authorization="bearer " + bearer(token)[7:]
+    )
+    assert call(event)[0] == 201
 
 
 @pytest.mark.parametrize(
@@ -280,28 +254,70 @@ def test_only_reports_even_when_the_format_knows_more_kinds(
     ],
 )
 def test_recipients_not_matching_the_keyring(store: LocalStorage, keys: list[bytes]) -> None:
-    status, answer = submit(envelope_json(sealed(PLAINTEXT, keys)))
+    token = new_token()
+    report = sealed(PLAINTEXT, keys, mailbox_token.report_id(token))
+    status, answer = submit(envelope_json(report), token=token)
     assert_refused(status, answer, store, 422, "stale_keys")
     assert "reload" in answer["message"].lower()
 
 
 def test_recipients_missing_an_active_key(store: LocalStorage, tmp_path: Path) -> None:
     write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key, STRANGER.public_key])
-    assert_refused(*submit(envelope_json(good_report())), store, 422, "stale_keys")
+    assert_refused(*call(good_event())[:2], store, 422, "stale_keys")
+
+
+def snapshot(store: LocalStorage) -> dict[str, bytes]:
+    return {i.key: store.get(i.key) for i in store.list()}
 
 
 def test_id_reuse_is_refused_and_the_original_kept(store: LocalStorage) -> None:
     # Given a stored report
-    first = good_report()
-    assert submit(envelope_json(first))[0] == 201
-    [info] = list(store.list())
-    original = store.get(info.key)
-    # When another report arrives under the same id
-    status, answer = submit(envelope_json(good_report(first["id"])))
-    # Then it is refused, and the stored report is byte for byte the first one
+    token = new_token()
+    assert call(good_event(token))[0] == 201
+    before = snapshot(store)
+    # When another report arrives with the same token (so under the same id)
+    status, answer = submit(envelope_json(good_report(token)), token=token)
+    # Then it is refused, and what is stored is byte for byte what was there
     assert (status, answer["error"]) == (409, "id_taken")
-    assert [i.key for i in store.list()] == [info.key]
-    assert store.get(info.key) == original
+    assert snapshot(store) == before
+
+
+def test_the_same_report_sent_again_is_stored_once(store: LocalStorage) -> None:
+    # Given a report that was stored, but whose answer the reporter never got
+    token = new_token()
+    body = envelope_json(good_report(token))
+    first_status, first = submit(body, token=token)
+    before = snapshot(store)
+    # When the browser sends exactly the same report with the same code again
+    status, again = submit(body, token=token)
+    # Then it is accepted as the same report, and nothing is stored twice
+    assert (first_status, status) == (201, 201)
+    assert again == first
+    assert snapshot(store) == before
+
+
+def test_a_retry_after_a_half_done_write_completes_it(store: LocalStorage) -> None:
+    # Given the mailbox verifier was written but the report write then failed
+    token = new_token()
+    body = envelope_json(good_report(token))
+    api.configure(storage=FailingReports(store.root), keyring_path=api._wiring.keyring_path)
+    assert submit(body, token=token)[0] == 503
+    api.configure(storage=store, keyring_path=api._wiring.keyring_path)
+    # When the browser retries the same report
+    status, answer = submit(body, token=token)
+    # Then the report is stored once, under the first attempt's time
+    assert status == 201
+    keys = sorted(snapshot(store))
+    assert keys == [f"mailboxes/{answer['id']}/verifier.json", f"reports/{answer['id']}.json"]
+
+
+class FailingReports(LocalStorage):
+    """Writes mailboxes, fails on reports (a storage fault between the two writes)."""
+
+    def put_new(self, key: str, data: bytes) -> None:
+        if key.startswith("reports/"):
+            raise StorageError("injected fault")
+        super().put_new(key, data)
 
 
 # --- routes and failures -------------------------------------------------------------------
@@ -330,7 +346,7 @@ def test_storage_failure_is_a_retryable_503(store: LocalStorage) -> None:
     api.configure(
         storage=BrokenStorage(StorageError("disk full")), keyring_path=api._wiring.keyring_path
     )
-    status, answer, headers = call(post_event(envelope_json(good_report())))
+    status, answer, headers = call(good_event())
     assert (status, answer["error"]) == (503, "storage_unavailable")
     assert "try again" in answer["message"]
     assert headers["Retry-After"]
@@ -340,7 +356,7 @@ def test_unexpected_error_is_a_500_without_details(store: LocalStorage, logs: io
     api.configure(
         storage=BrokenStorage(RuntimeError(CANARY.decode())), keyring_path=api._wiring.keyring_path
     )
-    status, answer, _ = call(post_event(envelope_json(good_report())))
+    status, answer, _ = call(good_event())
     assert (status, answer["error"]) == (500, "internal_error")
     assert CANARY.decode() not in json.dumps(answer) + logs.getvalue()
     assert "RuntimeError" in logs.getvalue()
@@ -348,7 +364,7 @@ def test_unexpected_error_is_a_500_without_details(store: LocalStorage, logs: io
 
 def test_missing_keyring_is_a_503(store: LocalStorage, tmp_path: Path) -> None:
     (tmp_path / "keyring.json").unlink()
-    status, answer, _ = call(post_event(envelope_json(good_report())))
+    status, answer, _ = call(good_event())
     assert (status, answer["error"]) == (503, "server_misconfigured")
     assert list(store.list()) == []
 
@@ -364,14 +380,15 @@ def test_logs_hold_no_body_header_ip_or_user_agent(
 ) -> None:
     # Given requests of every outcome, each carrying the client's IP and user agent
     caplog.set_level(logging.DEBUG)
-    report = good_report()
+    token = new_token()
+    report = good_report(token)
     bodies = [
         envelope_json(report),
-        envelope_json(report),
-        mutated("note", CANARY.decode()),
+        envelope_json(good_report(token)),  # another report under the same code
+        mutated(report, "note", CANARY.decode()),
         "{" + CANARY.decode(),
     ]
-    answers = [submit(body)[0] for body in bodies]
+    answers = [submit(body, token=token)[0] for body in bodies]
     answers.append(call(load_event("get_unknown"))[0])
     assert answers == [201, 409, 400, 400, 404]
     # Then one allow-listed line per request, and nothing from the request
@@ -382,6 +399,9 @@ def test_logs_hold_no_body_header_ip_or_user_agent(
         USER_AGENT_MARK,
         "Mozilla",
         report["id"],
+        bearer(token)[7:],
+        token.hex(),
+        mailbox_token.verifier(token),
         report["ciphertext"][:40],
         report["nonce"],
         "execute-api",
@@ -427,7 +447,7 @@ def test_powertools_switches_cannot_make_it_log_the_event(tmp_path: Path) -> Non
     # Then nothing about the client is written
     for secret in (CLIENT_IP, USER_AGENT_MARK, "execute-api", "Root=1-"):
         assert secret not in out.stdout + out.stderr, secret
-    assert '"status":400' in out.stdout and '"status":404' in out.stdout  # empty body, no route
+    assert '"status":401' in out.stdout and '"status":404' in out.stdout  # no token, no route
 
 
 def test_functions_import_nothing_that_decrypts() -> None:

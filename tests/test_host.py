@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from functions import app as api
-from functions import host
+from functions import host, mailbox_token
 from functions.config import Settings
 from functions.envelope import MAX_ENVELOPE_BYTES
 from functions.headers import SECURITY_HEADERS
@@ -21,8 +21,10 @@ from functions.storage import LocalStorage
 from tests.helpers_api import (
     CLIENT_IP,
     USER_AGENT_MARK,
+    bearer,
     envelope_json,
     identity,
+    new_token,
     sealed,
     write_keyring,
 )
@@ -169,8 +171,10 @@ def test_api_answers_carry_security_headers(server: Server) -> None:
     assert_security_headers(headers)
 
 
-def test_submission_through_http_stores_one_object(server: Server) -> None:
-    report = sealed(b"what: " + CANARY, [INSPECTOR.public_key])
+def test_report_and_mailbox_through_http(server: Server) -> None:
+    token = new_token()
+    report = sealed(b"what: " + CANARY, [INSPECTOR.public_key], mailbox_token.report_id(token))
+    auth = {"Authorization": bearer(token)}
     # Logs of the whole exchange, from the API's logger and everything else
     stream = io.StringIO()
     handler = api.logger.registered_handler
@@ -183,8 +187,9 @@ def test_submission_through_http_stores_one_object(server: Server) -> None:
             "POST",
             "/api/reports",
             envelope_json(report).encode(),
-            {"Content-Type": "application/json"},
+            {"Content-Type": "application/json", **auth},
         )
+        read = server.request("GET", "/api/mailbox", headers=auth)
     finally:
         handler.setStream(previous)
         logging.getLogger().removeHandler(catch_all)
@@ -195,9 +200,13 @@ def test_submission_through_http_stores_one_object(server: Server) -> None:
         f"reports/{report.id}.json"
     ]
     assert CANARY not in server.storage.get(f"reports/{report.id}.json")
+    assert (read[0], json.loads(read[2])["messages"]) == (200, [])
+    assert read[1]["Cache-Control"] == "no-store"
+    assert_security_headers(read[1])
     written = stream.getvalue()
-    assert '"status":201' in written
-    for secret in (CLIENT_IP, "127.0.0.1", USER_AGENT_MARK, "CANARY-cookie", report.id):
+    assert '"status":201' in written and '"status":200' in written
+    secrets = [CLIENT_IP, "127.0.0.1", USER_AGENT_MARK, "CANARY-cookie", report.id]
+    for secret in [*secrets, bearer(token), token.hex(), mailbox_token.verifier(token)]:
         assert secret not in written, secret
 
 
@@ -205,7 +214,10 @@ def test_oversized_body_is_413_json(server: Server) -> None:
     before = list(server.storage.list())
     body = b'{"v":1,"pad":"' + b"A" * MAX_ENVELOPE_BYTES + b'"}'
     status, headers, answer = server.request(
-        "POST", "/api/reports", body, {"Content-Type": "application/json"}
+        "POST",
+        "/api/reports",
+        body,
+        {"Content-Type": "application/json", "Authorization": bearer(new_token())},
     )
     assert (status, json.loads(answer)["error"]) == (413, "too_large")
     assert_security_headers(headers)
@@ -215,6 +227,10 @@ def test_oversized_body_is_413_json(server: Server) -> None:
 def test_api_errors_are_json(server: Server) -> None:
     status, headers, body = server.request("DELETE", "/api/reports")
     assert (status, json.loads(body)["error"]) == (405, "method_not_allowed")
+    status, headers, body = server.request("PUT", "/api/mailbox", b"{}")
+    assert (status, headers["Allow"]) == (405, "GET, POST")
+    status, headers, body = server.request("GET", "/api/mailbox")
+    assert (status, json.loads(body)["error"]) == (401, "bad_token")
     status, headers, body = server.request("GET", "/api/../index.html")
     assert (status, json.loads(body)["error"]) == (404, "not_found")
     assert_security_headers(headers)
@@ -234,13 +250,19 @@ def test_event_holds_nothing_about_the_client() -> None:
         "HTTP_X_REAL_IP": "203.0.113.11",
         "HTTP_COOKIE": "c=CANARY",
         "HTTP_REFERER": "https://example.org/CANARY",
+        "HTTP_AUTHORIZATION": "Bearer dG9rZW4=",
+        "HTTP_PROXY_AUTHORIZATION": "Basic CANARY",
         "wsgi.input": io.BytesIO(b"{}"),
     }
     event = host.api_event(environ)
     text = json.dumps(event)
     for value in ("203.0.113", "51515", "CANARY", "example.org"):
         assert value not in text
-    assert event["headers"] == {"content-type": "application/json", "content-length": "2"}
+    assert event["headers"] == {
+        "content-type": "application/json",
+        "content-length": "2",
+        "authorization": "Bearer dG9rZW4=",
+    }
 
 
 def test_event_does_not_read_a_body_declared_too_large() -> None:

@@ -1,34 +1,40 @@
 """The reporting page in headless Chromium: usable before libsodium loads, checks required
-fields in the page's language, encrypts the report and handles every answer of the API.
+fields in the page's language, makes a receipt code (in a worker), encrypts the report to the
+code's report id with the reporter's public key inside, handles every answer of the API, and
+shows the code once with copy, download and print, storing nothing on the device.
 
 The built site is served by a tiny static server with the real security headers; the API is
 played by Playwright's request interception, so these tests need no storage."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
+import time
 import tempfile
 import threading
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import nacl.public
 import pytest
 
 import build
 from functions import envelope as fmt
+from functions import mailbox_token
 from functions.headers import SECURITY_HEADERS
 from functions.keyring import KeyEntry, Keyring, dump
-from wbs import crypto
+from wbs import crypto, receipt
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(tempfile.gettempdir())
 REGISTRATION = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}")
+RECEIPT_CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){4}")
 
 
 class StaticHandler(SimpleHTTPRequestHandler):
@@ -83,20 +89,26 @@ def open_page(page: Any, url: str, *, wait_until: str = "load") -> None:
     page.wait_for_selector("#report button[type=submit]:not([disabled])")
 
 
-def api(page: Any, *statuses: int) -> list[dict[str, Any]]:
-    """Answer POST /api/reports with these statuses in turn; return the requests' bodies."""
-    bodies: list[dict[str, Any]] = []
+class Posted(NamedTuple):
+    body: dict[str, Any]
+    token: bytes
+
+
+def api(page: Any, *statuses: int) -> list[Posted]:
+    """Answer POST /api/reports with these statuses in turn; return what was posted."""
+    posted: list[Posted] = []
     answers = iter(statuses)
 
     def answer(route: Any) -> None:
         request = route.request
         assert request.method == "POST"
         assert request.headers["content-type"] == "application/json"
-        bodies.append(json.loads(request.post_data))
+        token = mailbox_token.from_header(request.headers.get("authorization"))
+        posted.append(Posted(json.loads(request.post_data), token))
         route.fulfill(status=next(answers), content_type="application/json", body="{}")
 
     page.route("**/api/reports", answer)
-    return bodies
+    return posted
 
 
 def fill_required(page: Any) -> None:
@@ -136,7 +148,7 @@ def test_the_form_is_usable_before_libsodium_has_loaded(
 ) -> None:
     held: list[Any] = []
     page.route("**/assets/js/vendor/*", lambda route: held.append(route))  # hold libsodium back
-    bodies = api(page, 201)
+    posted = api(page, 201)
     open_page(page, origin + "/", wait_until="domcontentloaded")
     fill_required(page)
     page.click("button[type=submit]")
@@ -144,18 +156,53 @@ def test_the_form_is_usable_before_libsodium_has_loaded(
     assert page.text_content("#form-status") == (
         "Menyiapkan enkripsi… Laporan Anda akan dikirim begitu siap."
     )
-    assert held and bodies == []
-    for route in held:
-        route.continue_()
+    assert page.is_visible("#form-progress progress")
+    assert held and posted == []
+    while held:  # the worker asks for libsodium too, once the page has it
+        held.pop().continue_()
+        page.wait_for_timeout(100)
     page.wait_for_selector("#success:not([hidden])")
-    assert len(bodies) == 1
-    assert opened(inspector[0], bodies[0])["what"].startswith("Kronologi:")
+    assert len(posted) == 1
+    assert opened(inspector[0], posted[0].body)["what"].startswith("Kronologi:")
+
+
+def test_the_receipt_code_is_made_in_a_worker_with_progress_shown(
+    page: Any, origin: str, console: list[str]
+) -> None:
+    held: list[Any] = []
+    workers: list[Any] = []
+    page.on("worker", lambda worker: workers.append(worker))
+    api(page, 201)
+    open_page(page, origin + "/")
+    page.route("**/assets/js/receipt-worker.mjs", lambda route: held.append(route))
+    fill_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_function("document.getElementById('form-status').textContent.startsWith('Membuat')")
+    assert page.text_content("#form-status") == (
+        "Membuat kode tanda terima… Di ponsel, proses ini dapat memakan waktu beberapa detik."
+    )
+    assert page.is_visible("#form-progress progress")
+    assert page.get_attribute("#form-progress progress", "value") is None  # indeterminate
+    assert page.is_disabled("#report button[type=submit]")
+    held[0].continue_()
+    page.wait_for_selector("#success:not([hidden])")
+    assert page.is_hidden("#form-progress")
+    # The derivation ran in a module worker, which is gone once it has answered.
+    assert [w.url for w in workers] == [origin + "/assets/js/receipt-worker.mjs"]
+    wait_until(lambda: not page.workers)
+
+
+def wait_until(condition: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.05)
 
 
 def test_the_report_reaches_the_inspector_whole(
     page: Any, origin: str, console: list[str], inspector: tuple[nacl.public.PrivateKey, Path]
 ) -> None:
-    bodies = api(page, 201)
+    posted = api(page, 201)
     open_page(page, origin + "/en/")
     fill_required(page)
     page.fill("#title", "  Fees for a free letter  ")
@@ -174,7 +221,12 @@ def test_the_report_reaches_the_inspector_whole(
     page.click("button[type=submit]")
     page.wait_for_selector("#success:not([hidden])")
 
-    (body,) = bodies
+    ((body, token),) = posted
+    code = page.text_content("#receipt-code")
+    assert RECEIPT_CODE.fullmatch(code)
+    derived = receipt.derive(code)
+    # The envelope carries the code's report id, the request the code's token.
+    assert body["id"] == derived.report_id and token == derived.token
     assert page.text_content("#registration-number") == formatted(body["id"])
     assert REGISTRATION.fullmatch(page.text_content("#registration-number"))
     assert [r["kid"] for r in body["recipients"]] == [crypto.key_id(bytes(inspector[0].public_key))]
@@ -204,6 +256,7 @@ def test_the_report_reaches_the_inspector_whole(
             "aware_of_sanctions": True,
             "confidential": True,
         },
+        "reporter_public_key": base64.b64encode(derived.public_key).decode(),
     }
     # The form is emptied for the next report.
     assert page.input_value("#what") == ""
@@ -213,7 +266,7 @@ def test_the_report_reaches_the_inspector_whole(
 def test_an_anonymous_report_carries_no_identity_even_if_typed(
     page: Any, origin: str, console: list[str], inspector: tuple[nacl.public.PrivateKey, Path]
 ) -> None:
-    bodies = api(page, 201)
+    posted = api(page, 201)
     open_page(page, origin + "/")
     fill_required(page)
     page.check("input[name=identity][value=identified]")
@@ -222,7 +275,7 @@ def test_an_anonymous_report_carries_no_identity_even_if_typed(
     assert page.is_hidden("#reporter-name")
     page.click("button[type=submit]")
     page.wait_for_selector("#success:not([hidden])")
-    assert opened(inspector[0], bodies[0])["reporter"] == {
+    assert opened(inspector[0], posted[0].body)["reporter"] == {
         "anonymous": True,
         "name": "",
         "contact": "",
@@ -241,7 +294,7 @@ def test_an_anonymous_report_carries_no_identity_even_if_typed(
 def test_a_failed_send_keeps_everything_typed_and_says_what_to_do(
     page: Any, origin: str, console: list[str], statuses: tuple[int, ...], message: str
 ) -> None:
-    bodies = api(page, *statuses)
+    posted = api(page, *statuses)
     open_page(page, origin + "/")
     fill_required(page)
     page.click("button[type=submit]")
@@ -250,18 +303,143 @@ def test_a_failed_send_keeps_everything_typed_and_says_what_to_do(
     assert page.evaluate("document.activeElement.id") == "form-error"
     assert page.input_value("#what").startswith("Kronologi:")
     assert page.is_hidden("#success") and page.is_enabled("button[type=submit]")
-    assert len(bodies) == len(statuses)
+    assert page.is_hidden("#form-progress")
+    assert len(posted) == len(statuses)
     console.clear()  # Chromium logs every failed fetch as a console error
 
 
-def test_a_taken_id_is_retried_once_with_a_new_id(page: Any, origin: str) -> None:
-    bodies = api(page, 409, 201)
+def test_a_device_that_cannot_make_the_code_says_so_and_keeps_everything(
+    page: Any, origin: str, console: list[str]
+) -> None:
+    posted = api(page, 201)
+    open_page(page, origin + "/")
+    page.route("**/assets/js/receipt-worker.mjs", lambda route: route.abort())
+    fill_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#form-error:not(:empty)")
+    assert page.text_content("#form-error").startswith(
+        "Laporan Anda belum terkirim: perangkat ini tidak dapat membuat kode tanda terima"
+    )
+    assert page.input_value("#what").startswith("Kronologi:") and posted == []
+    console.clear()  # the aborted worker script is logged
+
+
+def test_a_taken_id_draws_a_new_code_once(page: Any, origin: str) -> None:
+    posted = api(page, 409, 201)
     open_page(page, origin + "/")
     fill_required(page)
     page.click("button[type=submit]")
     page.wait_for_selector("#success:not([hidden])")
-    assert len(bodies) == 2 and bodies[0]["id"] != bodies[1]["id"]
-    assert page.text_content("#registration-number") == formatted(bodies[1]["id"])
+    assert len(posted) == 2 and posted[0].body["id"] != posted[1].body["id"]
+    for body, token in posted:  # each try: its own code, its token, its id
+        assert body["id"] == mailbox_token.report_id(token)
+    derived = receipt.derive(page.text_content("#receipt-code"))
+    assert derived.token == posted[1].token
+    assert page.text_content("#registration-number") == formatted(posted[1].body["id"])
+
+
+def submitted(page: Any, origin: str, path: str = "/") -> str:
+    """Send a report (the API answers 201); return the receipt code shown."""
+    api(page, 201)
+    open_page(page, origin + path)
+    fill_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#success:not([hidden])")
+    return str(page.text_content("#receipt-code"))
+
+
+STORAGE = """async () => ({
+  cookie: document.cookie,
+  local: localStorage.length,
+  session: sessionStorage.length,
+  indexedDB: (await indexedDB.databases()).length,
+  caches: (await caches.keys()).length,
+  url: location.href,
+  history: history.length,
+})"""
+
+
+def test_nothing_is_stored_on_the_device(page: Any, origin: str, console: list[str]) -> None:
+    code = submitted(page, origin)
+    assert page.evaluate(STORAGE) == {
+        "cookie": "",
+        "local": 0,
+        "session": 0,
+        "indexedDB": 0,
+        "caches": 0,
+        "url": origin + "/",
+        "history": 2,  # about:blank, then the page: no entry was added
+    }
+    assert page.context.cookies() == []
+    assert code.replace("-", "") not in page.url
+
+
+def test_the_receipt_can_be_copied_downloaded_and_printed_then_removed(
+    page: Any, origin: str, console: list[str]
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=origin)
+    page.add_init_script("window.print = () => { window.printed = (window.printed || 0) + 1; };")
+    code = submitted(page, origin)
+    number = page.text_content("#registration-number")
+    assert page.evaluate("document.activeElement.id") == "success"
+    assert page.text_content("#status-address") == origin + "/status/"
+
+    page.click("#receipt-copy")
+    assert page.evaluate("navigator.clipboard.readText()") == code
+    assert page.text_content("#receipt-feedback").startswith("Kode sudah disalin.")
+
+    with page.expect_download() as info:
+        page.click("#receipt-download")
+    download = info.value
+    assert download.suggested_filename == "kode-tanda-terima.txt"
+    text = Path(download.path()).read_bytes().decode("utf-8")
+    assert "\n" not in text.replace("\r\n", "")  # CRLF: readable in every text viewer
+    assert text.splitlines() == [
+        "Kode tanda terima laporan kepada Inspektorat · Inspektorat, Komisi Pemilihan Umum",
+        "",
+        f"Kode tanda terima: {code}",
+        f"Nomor registrasi: {number}",
+        f"Cek status laporan di: {origin}/status/",
+        "",
+        "Buka alamat ini dan masukkan kode tanda terima untuk melihat status laporan Anda, "
+        "membaca pesan dari Inspektorat, dan membalasnya. Kode ini tidak dapat dipulihkan jika "
+        "hilang. Simpan berkas ini di tempat yang aman dan jangan perlihatkan kode ini kepada "
+        "siapa pun.",
+    ]
+    # The object URL is revoked once the download has started.
+    page.wait_for_function(
+        "url => fetch(url).then(() => false, () => true)", arg=download.url, timeout=5000
+    )
+
+    page.click("#receipt-print")
+    assert page.evaluate("window.printed") == 1
+    page.emulate_media(media="print")
+    assert page.is_visible("#receipt-code") and page.is_visible("#registration-number")
+    assert page.is_visible("#status-address")
+    for hidden in (".site-header", "#receipt-copy", "#receipt-saved", "#success h2", "h1"):
+        assert page.is_hidden(hidden), hidden
+    page.emulate_media(media="screen")
+
+    # The panel goes only once the reporter says the code is saved; then the code is gone.
+    assert page.is_disabled("#receipt-done")
+    page.check("#receipt-saved")
+    page.click("#receipt-done")
+    assert page.is_hidden("#receipt") and page.is_visible("#receipt-gone")
+    assert code not in page.content()
+    assert page.evaluate("document.activeElement.id") == "receipt-gone"
+    page.click("#success >> text=Cek Status Laporan")
+    page.wait_for_url(origin + "/status/")
+
+
+def test_the_english_receipt_file_is_in_english(page: Any, origin: str, console: list[str]) -> None:
+    code = submitted(page, origin, "/en/")
+    with page.expect_download() as info:
+        page.click("#receipt-download")
+    assert info.value.suggested_filename == "receipt-code.txt"
+    lines = Path(info.value.path()).read_text(encoding="utf-8").splitlines()
+    assert lines[2] == f"Receipt code: {code}"
+    assert lines[4] == f"Check the status at: {origin}/en/status/"
+    assert lines[6].startswith("Open this address and type the receipt code")
 
 
 EXPECTED = {
@@ -288,7 +466,7 @@ EXPECTED = {
 def test_an_empty_form_shows_required_messages_in_the_page_language(
     page: Any, origin: str, console: list[str], path: str
 ) -> None:
-    bodies = api(page)
+    posted = api(page)
     open_page(page, origin + path)
     page.click("button[type=submit]")
     for selector, text in EXPECTED[path].items():
@@ -301,7 +479,7 @@ def test_an_empty_form_shows_required_messages_in_the_page_language(
     page.fill("#loss", "1.500.000")
     page.click("button[type=submit]")
     assert page.text_content("#loss-error") != ""
-    assert bodies == []
+    assert posted == []
 
 
 def test_reported_people_can_be_added_and_removed(
@@ -343,3 +521,17 @@ def test_screenshots_at_phone_and_desktop_width(
     page.click("button[type=submit]")
     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
     page.screenshot(path=str(SCREENSHOTS / f"wbs-site-{name}.png"), full_page=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "width", "height"), [("mobile", 360, 800), ("desktop", 1280, 900)]
+)
+def test_screenshots_of_the_receipt_panel(
+    page: Any, origin: str, console: list[str], name: str, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    submitted(page, origin)
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=str(SCREENSHOTS / f"wbs-receipt-{name}.png"), full_page=True)
+    page.emulate_media(media="print")
+    page.screenshot(path=str(SCREENSHOTS / f"wbs-receipt-print-{name}.png"), full_page=True)

@@ -1,7 +1,9 @@
-"""The local ciphertext cache: a copy of the stored reports, exactly as stored.
+"""The local ciphertext cache: a copy of the stored reports and messages, exactly as stored.
 
-``$WBS_HOME/cache/<storage>/reports/<ID>.json``, one file per report, mode 0600, written
-atomically. Nothing in it is plaintext: reports are decrypted in memory when read.
+``$WBS_HOME/cache/<storage>/reports/<ID>.json`` and
+``$WBS_HOME/cache/<storage>/mailboxes/<ID>/<stamp>-<from>-<rand>.json``, the same keys as in
+storage, one file per object, mode 0600, written atomically. Nothing in it is plaintext:
+reports and messages are decrypted in memory when read.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from functions import mailbox
 from functions.envelope import ID_RE
 from functions.storage import Storage
 from wbs import paths
@@ -26,13 +29,27 @@ def report_id(key: str) -> str | None:
     return candidate if ID_RE.fullmatch(candidate) else None
 
 
+def is_message_key(key: str) -> bool:
+    """``mailboxes/<ID>/<stamp>-<from>-<rand>.json``, and nothing that could leave the cache."""
+    parts = key.split("/")
+    return (
+        len(parts) == 3
+        and parts[0] + "/" == mailbox.PREFIX
+        and ID_RE.fullmatch(parts[1]) is not None
+        and mailbox.sender_of(key) is not None
+    )
+
+
 class Cache:
     def __init__(self, root: Path) -> None:
+        self.root = root
         self.folder = root / "reports"
 
     @classmethod
     def for_storage(cls, storage_url: str) -> Cache:
         return cls(paths.cache_dir(storage_url))
+
+    # -- reports --------------------------------------------------------------------------
 
     def ids(self) -> list[str]:
         if not self.folder.is_dir():
@@ -51,16 +68,53 @@ class Cache:
         return sorted({r for r in stored if r is not None and r not in have})
 
     def fetch(self, storage: Storage, report: str) -> None:
-        """Copy one stored report into the cache (temporary file, then rename)."""
-        data = storage.get(f"{PREFIX}{report}{SUFFIX}")
-        paths.make_private_dir(self.folder)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".fetch-")  # mode 0600
+        """Copy one stored report into the cache."""
+        key = f"{PREFIX}{report}{SUFFIX}"
+        self._write(key, storage.get(key))
+
+    # -- messages -------------------------------------------------------------------------
+
+    def message_keys(self, report: str | None = None) -> list[str]:
+        """Keys of the cached messages of one case (or of every case), oldest first."""
+        root = self.root / mailbox.PREFIX
+        pattern = f"{report or '*'}/*{SUFFIX}"
+        found = (p.relative_to(self.root).as_posix() for p in root.glob(pattern))
+        return sorted(k for k in found if is_message_key(k))
+
+    def read_message(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def missing_messages(self, storage: Storage, report: str | None = None) -> list[str]:
+        """Keys of the stored messages (of one case, or of all) this cache does not hold yet."""
+        prefix = mailbox.folder(report) if report else mailbox.PREFIX
+        have = set(self.message_keys(report))
+        stored = (info.key for info in storage.list(prefix))
+        return sorted(k for k in stored if is_message_key(k) and k not in have)
+
+    def fetch_message(self, storage: Storage, key: str) -> None:
+        """Copy one stored message into the cache."""
+        self.keep_message(key, storage.get(key))
+
+    def keep_message(self, key: str, data: bytes) -> None:
+        """Put a message this tool has just stored into the cache as well."""
+        self._write(key, data)
+
+    # -- files ----------------------------------------------------------------------------
+
+    def _path(self, key: str) -> Path:
+        return self.root.joinpath(*key.split("/"))
+
+    def _write(self, key: str, data: bytes) -> None:
+        """Write one object: a temporary file (mode 0600) in its folder, then a rename."""
+        target = self._path(key)
+        paths.make_private_dir(target.parent)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".fetch-")
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
                 os.fsync(f.fileno())
-            os.replace(tmp, self.folder / f"{report}{SUFFIX}")
+            os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -58,5 +58,7 @@ def demo_storage_url() -> str:
 
 
 def make_private_dir(path: Path) -> None:
-    """Create a folder (and parents) that only this user may enter."""
-    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    """Create a folder, and every missing parent, that only this user may enter."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)

@@ -1,6 +1,7 @@
 """Reading a stored report: the wrapper, the envelope, and the decrypted ``wbs-report/1``.
 
-A stored object is ``{"received": "YYYY-MM-DDTHH:MM:SSZ", "envelope": {...}}``. ``Reader``
+A stored object is ``{"received": "YYYY-MM-DDTHH:MM:SSZ", "envelope": {...}}``, plus the
+mailbox verifier ``"mailbox"`` since the mailbox (docs/spec/mailbox-v1.md). ``Reader``
 opens it with one unlocked key (one unsealer for every report) and returns a ``Report``;
 plaintext exists only in the returned objects, in memory.
 """
@@ -17,7 +18,10 @@ from wbs.crypto import Identity, open_envelope
 
 SCHEMA = "wbs-report/1"
 RECEIVED_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-STORED_FIELDS = frozenset({"received", "envelope"})
+STORED_FIELDS = (
+    frozenset({"received", "envelope"}),
+    frozenset({"received", "envelope", "mailbox"}),
+)
 DECLARATIONS = ("truthful", "not_involved", "aware_of_sanctions", "confidential")
 
 
@@ -60,13 +64,14 @@ class Report(NamedTuple):
     reporter_contact: str
     reporter_relation: str
     declarations: dict[str, bool]
+    reporter_public_key: str  # base64, as sent; empty in reports older than the mailbox
 
 
 def parse_stored(report_id: str, data: bytes) -> Stored:
     """Check the wrapper and the envelope's structure; the envelope must carry ``report_id``."""
     document = fmt.loads_strict(data)
-    if not isinstance(document, dict) or document.keys() != STORED_FIELDS:
-        raise EnvelopeError("stored report must have exactly received and envelope")
+    if not isinstance(document, dict) or document.keys() not in STORED_FIELDS:
+        raise EnvelopeError("stored report must have exactly received, envelope (and mailbox)")
     received = document["received"]
     if not isinstance(received, str) or not RECEIVED_RE.fullmatch(received):
         raise EnvelopeError("received must be a UTC time YYYY-MM-DDTHH:MM:SSZ")
@@ -75,6 +80,8 @@ def parse_stored(report_id: str, data: bytes) -> Stored:
     except ValueError:
         raise EnvelopeError("received is not a valid time") from None
     envelope = fmt.parse(document["envelope"])
+    if envelope.kind != "report":
+        raise EnvelopeError(f"the envelope inside is a {envelope.kind}, not a report")
     if envelope.id != report_id:
         raise EnvelopeError(f"the envelope inside is report {envelope.id}: stored under another id")
     return Stored(report_id, when, envelope)
@@ -88,8 +95,10 @@ class Reader:
         self.unsealer = identity.unsealer()
 
     def open(self, stored: Stored) -> Report:
-        plaintext = open_envelope(stored.envelope, self.identity, self.unsealer)
-        return parse_payload(stored, plaintext)
+        return parse_payload(stored, self.decrypt(stored.envelope))
+
+    def decrypt(self, envelope: fmt.Envelope) -> bytes:
+        return open_envelope(envelope, self.identity, self.unsealer)
 
 
 def parse_payload(stored: Stored, plaintext: bytes) -> Report:
@@ -122,6 +131,7 @@ def parse_payload(stored: Stored, plaintext: bytes) -> Report:
         reporter_contact=_text(reporter, "contact", "reporter"),
         reporter_relation=_text(reporter, "relation", "reporter"),
         declarations={d: _flag(declarations, d, "declarations") for d in DECLARATIONS},
+        reporter_public_key=_text(data, "reporter_public_key"),
     )
 
 

@@ -1,4 +1,5 @@
-"""How reports look on the terminal: rows for the inbox table, and the full reading.
+"""How reports look on the terminal: rows for the inbox table (with each case's status and
+deadline), and the full reading.
 
 Everything in a report was typed by a stranger, so control characters (terminal escape
 sequences, bidirectional overrides) are shown as visible ``\\x1b``-style escapes, never
@@ -16,6 +17,8 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from wbs import statuses
+from wbs.deadlines import Due, Rules, is_due_soon
 from wbs.registration import display
 from wbs.reports import Report
 
@@ -37,6 +40,7 @@ DECLARATION_LABELS = {
     "confidential": "Menjaga kerahasiaan laporan / will keep the report confidential",
 }
 FAILED = "⚠ gagal dibuka / cannot open"
+DATED_AFTER = 14  # a deadline further away than this many days is shown as its date
 
 
 def clean(text: str, *, multiline: bool = False) -> str:
@@ -57,6 +61,11 @@ def _escape(ch: str) -> str:
 def received(when: datetime.datetime) -> str:
     """Local date and time of a UTC instant."""
     return when.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def received_date(when: datetime.datetime) -> str:
+    """Local date of a UTC instant."""
+    return when.astimezone().date().isoformat()
 
 
 def local_zone() -> str:
@@ -81,34 +90,56 @@ def inbox_table() -> Table:
     table = Table(
         title="Kotak masuk / Inbox",
         title_justify="left",
-        caption=f"Waktu / times: {local_zone()}",
+        caption=f"Tanggal / dates: {local_zone()}",
         caption_justify="left",
         box=box.SIMPLE_HEAD,
     )
     table.add_column("No. registrasi", no_wrap=True)
     table.add_column("Diterima", no_wrap=True)
-    table.add_column("Kategori / Category", ratio=1)
-    table.add_column("Judul / Title", ratio=2)
+    table.add_column("Status")
+    table.add_column("Tenggat / Deadline")
+    table.add_column("Laporan / Report", ratio=1, min_width=14)
     return table
 
 
-def add_row(table: Table, report: Report) -> None:
-    title = report.title or report.what
+def add_row(table: Table, report: Report, status: str, due: Text) -> None:
+    about = Text(clean(shorten(report.title or report.what)))
+    about.append("\n" + clean(report.category_label), style="dim")
     table.add_row(
-        display(report.id),
-        received(report.received),
-        Text(clean(report.category_label)),
-        Text(clean(shorten(title))),
+        display(report.id), received_date(report.received), statuses.label(status), due, about
     )
 
 
 def add_failed_row(table: Table, report_id: str, when: datetime.datetime | None) -> None:
     table.add_row(
         display(report_id),
-        received(when) if when else "?",
-        Text(FAILED, style="bold red"),
+        received_date(when) if when else "?",
+        "?",
         "",
+        Text(FAILED, style="bold red"),
     )
+
+
+def due(when: Due | None, rules: Rules) -> Text:
+    """``ack due in 2 days``, ``OVERDUE ack 3 days``, ``feedback due 2027-02-28``; marked
+    with ⚠ (and colour) when due soon or overdue."""
+    if when is None:
+        return Text("")
+    if when.overdue:
+        return Text(f"⚠ OVERDUE {when.duty} {_days(-when.days_left)}", style="bold red")
+    if when.days_left == 0:
+        text = f"{when.duty} due today"
+    elif when.days_left <= DATED_AFTER:
+        text = f"{when.duty} due in {_days(when.days_left)}"
+    else:
+        text = f"{when.duty} due {when.on.isoformat()}"
+    if is_due_soon(when, rules):
+        return Text(f"⚠ {text}", style="bold yellow")
+    return Text(text)
+
+
+def _days(n: int) -> str:
+    return f"{n} day" if n == 1 else f"{n} days"
 
 
 def reading(report: Report) -> str:

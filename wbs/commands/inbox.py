@@ -1,44 +1,57 @@
-"""``wbs inbox``: fetch encrypted reports, list them, read one. Plaintext stays in memory."""
+"""``wbs inbox``: fetch encrypted reports and their messages, list and read cases, answer
+reporters and move cases through their statuses. Plaintext stays in memory."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
-from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, NamedTuple
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from functions.config import Settings
 from functions.errors import EnvelopeError, WbsError
-from wbs import console, keyfile, passphrase, registration, view
+from functions.keyring import load_active
+from functions.storage import Storage
+from wbs import config as config_file
+from wbs import console, deadlines, messages, registration, replies, statuses, thread, view
 from wbs.cache import Cache
+from wbs.commands.options import (
+    StatusType,
+    config_option,
+    key_option,
+    keyring_option,
+    reader,
+    settings,
+    storage_option,
+)
 from wbs.crypto import DecryptionError, NoMatchingKey
 from wbs.reports import PayloadError, Reader, Report, Stored, parse_stored
+from wbs.thread_view import reading as thread_reading
 
 # What can go wrong with one report without stopping the others.
 UNREADABLE = (EnvelopeError, DecryptionError, PayloadError)
-T = TypeVar("T")
+EDITOR_TEMPLATE = (
+    "\n\n# Balasan untuk pelapor laporan {number}. Baris yang diawali # diabaikan;"
+    " pesan kosong tidak dikirim.\n"
+    "# Reply to the reporter of report {number}. Lines starting with # are ignored;"
+    " an empty message is not sent.\n"
+)
+REASON_HELP = "Why (required for ditolak). Standard reasons: " + "; ".join(statuses.REASONS)
 
-storage_option = click.option(
-    "--storage",
-    metavar="URL",
-    help="Where reports are stored: local:/path or s3://bucket/prefix"
-    "  [default: WBS_STORAGE, else local:$WBS_HOME/storage]",
-)
-key_option = click.option(
-    "--key",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar="WBS_KEY",
-    help="Your private key file (also WBS_KEY)  [default: the only *.key in $WBS_HOME/keys]",
-)
+
+class Row(NamedTuple):
+    """One line of the inbox: a case, or a report that could not be opened (report None)."""
+
+    id: str
+    received: datetime.datetime | None
+    report: Report | None
+    status: str
+    due: deadlines.Due | None
 
 
 @click.group()
 def inbox() -> None:
-    """Fetch, list and read reports (decrypted in memory only).
+    """Fetch, list and read cases (decrypted in memory only); answer them.
 
     The passphrase is asked once per command, or taken from WBS_PASSPHRASE.
     """
@@ -47,49 +60,102 @@ def inbox() -> None:
 @inbox.command()
 @storage_option
 def sync(storage: str | None) -> None:
-    """Copy new encrypted reports into the local cache (ciphertext only)."""
-    settings = _settings(storage)
-    store = settings.open_storage()
-    cache = Cache.for_storage(settings.storage_url)
-    missing = cache.missing(store)
-    for report_id in _progress(missing, "Fetching"):
+    """Copy new encrypted reports and messages into the local cache (ciphertext only)."""
+    configured = settings(storage)
+    store = configured.open_storage()
+    cache = Cache.for_storage(configured.storage_url)
+    reports = cache.missing(store)
+    for report_id in console.progress(reports, "Fetching reports"):
         cache.fetch(store, report_id)
-    total = len(cache.ids())
-    click.echo(f"{len(missing)} new {_reports(len(missing))} ({total} in the cache)")
+    found = cache.missing_messages(store)
+    for key in console.progress(found, "Fetching messages"):
+        cache.fetch_message(store, key)
+    click.echo(
+        f"{_count(len(reports), 'new report')} ({len(cache.ids())} in the cache), "
+        f"{_count(len(found), 'new message')} ({len(cache.message_keys())} in the cache)"
+    )
 
 
 @inbox.command("list")
 @storage_option
 @key_option
-def list_reports(storage: str | None, key: Path | None) -> None:
-    """Decrypt every cached report in memory and list them."""
-    cache = Cache.for_storage(_settings(storage).storage_url)
+@config_option
+@click.option(
+    "--status",
+    "wanted",
+    multiple=True,
+    type=StatusType(),
+    help="Only cases with this status (repeat for several): its id or its label,"
+    " e.g. ditolak or 'Perlu Informasi Tambahan'.",
+)
+@click.option("--due", is_flag=True, help="Only cases whose next deadline is soon or past.")
+@click.option(
+    "--today",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Count deadlines as on this day, YYYY-MM-DD  [default: today]",
+)
+def list_reports(
+    storage: str | None,
+    key: Path | None,
+    config: Path | None,
+    wanted: tuple[str, ...],
+    due: bool,
+    today: datetime.datetime | None,
+) -> None:
+    """Decrypt every cached case in memory and list it with its status and next deadline.
+
+    Deadlines: the report must be acknowledged (any message or status change from the
+    inspectorate) and then given feedback (a status of dalam-investigasi, diteruskan,
+    selesai or ditolak) within the periods of the config file's [deadlines] table. Due-soon
+    and overdue cases are marked with ⚠.
+    """
+    rules = config_file.load(config)
+    cache = Cache.for_storage(settings(storage).storage_url)
     ids = cache.ids()
     if not ids:
         click.echo("no reports in the cache yet; fetch them with: wbs inbox sync", err=True)
         return
-    reader = _reader(key)
-    opened: list[tuple[str, datetime.datetime | None, Report | None]] = []
-    for report_id in _progress(ids, "Decrypting"):
+    unlocked = reader(key)
+    day = today.date() if today else datetime.date.today()
+    rows: list[Row] = []
+    lost_messages = 0
+    for report_id in console.progress(ids, "Decrypting"):
         stored: Stored | None = None
         try:
             stored = parse_stored(report_id, cache.read(report_id))
-            opened.append((report_id, stored.received, reader.open(stored)))
+            report = unlocked.open(stored)
         except UNREADABLE as exc:
             console.error(f"report {registration.display(report_id)}: {exc}")
-            opened.append((report_id, stored.received if stored else None, None))
+            rows.append(Row(report_id, stored.received if stored else None, None, "", None))
+            continue
+        case = thread.read(cache, unlocked, report_id)
+        lost_messages += _name_unreadable(report_id, case)
+        rows.append(
+            Row(
+                report_id,
+                report.received,
+                report,
+                case.status,
+                case.due(report.received, day, rules),
+            )
+        )
+    shown = [row for row in rows if _wanted(row, wanted, due, rules)]
     table = view.inbox_table()
     epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-    for report_id, received, report in sorted(opened, key=lambda o: (o[1] or epoch, o[0])):
-        if report is None:
-            view.add_failed_row(table, report_id, received)
+    for row in sorted(shown, key=lambda r: (r.received or epoch, r.id)):
+        if row.report is None:
+            view.add_failed_row(table, row.id, row.received)
         else:
-            view.add_row(table, report)
+            view.add_row(table, row.report, row.status, view.due(row.due, rules))
     console.out.print(table)
-    failed = sum(1 for _, _, report in opened if report is None)
-    if failed:
+    if not shown:
+        click.echo(f"none of the {_count(len(ids), 'case')} matches the filters", err=True)
+    lost_reports = sum(1 for row in rows if row.report is None)
+    if lost_reports or lost_messages:
+        parts = [f"{lost_reports} of {_count(len(ids), 'report')}"] if lost_reports else []
+        parts += [_count(lost_messages, "message")] if lost_messages else []
         raise WbsError(
-            f"{failed} of {len(ids)} {_reports(len(ids))} could not be opened",
+            f"{' and '.join(parts)} could not be opened",
             hint="wbs inbox show <number> explains each one",
         )
 
@@ -98,37 +164,160 @@ def list_reports(storage: str | None, key: Path | None) -> None:
 @click.argument("number")
 @storage_option
 @key_option
-def show(number: str, storage: str | None, key: Path | None) -> None:
-    """Decrypt one report in memory and print it.
+@config_option
+def show(number: str, storage: str | None, key: Path | None, config: Path | None) -> None:
+    """Decrypt one case in memory and print the report, its status and its whole thread.
 
     NUMBER is its registration number, or any unique start of it (case and dashes do not
-    matter).
+    matter). Messages are shown in the order they were written (the time inside each
+    message), each once.
     """
-    cache = Cache.for_storage(_settings(storage).storage_url)
+    rules = config_file.load(config)
+    cache = Cache.for_storage(settings(storage).storage_url)
     report_id = registration.resolve(number, cache.ids())
-    reader = _reader(key)
+    unlocked = reader(key)
+    report = _open(cache, unlocked, report_id)
+    case = thread.read(cache, unlocked, report_id)
+    due = view.due(case.due(report.received, datetime.date.today(), rules), rules)
+    click.echo(view.reading(report))
+    click.echo()
+    click.echo(thread_reading(case, report.received, due.plain))
+    lost = _name_unreadable(report_id, case)
+    if lost:
+        raise WbsError(
+            f"{_count(lost, 'message')} of report {registration.display(report_id)}"
+            " could not be opened",
+            hint="a message is readable only by the keys that were active when it was sent,"
+            " and only if storage did not alter it",
+        )
+
+
+@inbox.command()
+@click.argument("number")
+@click.option(
+    "--file",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the reply from FILE ('-' for standard input)  [default: write it in $EDITOR]",
+)
+@storage_option
+@key_option
+@keyring_option
+def reply(
+    number: str, source: IO[str] | None, storage: str | None, key: Path | None, keyring: Path
+) -> None:
+    """Send a message to the reporter of a case.
+
+    It is encrypted to the reporter's key (from the report) and to every active key of the
+    keyring, and written with your own storage credentials (--storage / WBS_STORAGE), then
+    into the local cache. Reports sent before the reporter's page existed carry no reporter
+    key and cannot be answered.
+    """
+    text = _message_text(source.read()) if source else None
+    configured = settings(storage)
+    store = configured.open_storage()
+    cache = Cache.for_storage(configured.storage_url)
+    report_id = registration.resolve(number, cache.ids())
+    ring = load_active(keyring)
+    unlocked = reader(key)
+    report = _open(cache, unlocked, report_id)
+    replies.reporter_key(report)  # before the editor: say now if the report cannot be answered
+    if text is None:
+        text = _edited(report_id)
+    now = datetime.datetime.now(datetime.UTC)
+    message = messages.new("message", by=unlocked.identity.kid, now=now, text=text)
+    sent = replies.send(store, cache, report, message, ring, now)
+    click.echo(f"sent a message to the reporter of {registration.display(report_id)}")
+    _describe(sent)
+    click.echo("---")
+    click.echo(view.clean(text, multiline=True))
+
+
+@inbox.command()
+@click.argument("number")
+@click.argument("new_status", metavar="STATUS", type=StatusType())
+@click.option("--reason", default="", help=REASON_HELP)
+@click.option("--note", default="", help="A note for the reporter, sent with the change.")
+@storage_option
+@key_option
+@keyring_option
+def status(
+    number: str,
+    new_status: str,
+    reason: str,
+    note: str,
+    storage: str | None,
+    key: Path | None,
+    keyring: Path,
+) -> None:
+    """Move a case to another status; the reporter sees the change, its reason and note.
+
+    \b
+    STATUS is an id or its label (any case):
+      menunggu-verifikasi       Menunggu Verifikasi
+      sedang-diverifikasi       Sedang Diverifikasi
+      perlu-informasi-tambahan  Perlu Informasi Tambahan
+      dalam-proses              Dalam Proses
+      dalam-investigasi         Dalam Investigasi
+      diteruskan                Diteruskan
+      selesai                   Selesai
+      ditolak                   Ditolak (needs --reason)
+
+    The case's new messages are fetched first, so that its current status is known.
+    """
+    reason = statuses.reason(reason)
+    if new_status == statuses.REJECTED and not reason:
+        raise WbsError(
+            "ditolak needs a reason, which the reporter will read",
+            hint="--reason 'duplikat', or one of: "
+            + ", ".join(statuses.REASONS)
+            + "; or your own words",
+        )
+    configured = settings(storage)
+    store = configured.open_storage()
+    cache = Cache.for_storage(configured.storage_url)
+    report_id = registration.resolve(number, cache.ids())
+    ring = load_active(keyring)
+    unlocked = reader(key)
+    report = _open(cache, unlocked, report_id)
+    _fetch_messages(cache, store, report_id)
+    current = thread.read(cache, unlocked, report_id).status
+    if current == new_status:
+        raise WbsError(
+            f"report {registration.display(report_id)} is already {statuses.label(current)}",
+            hint=f"see its history: wbs inbox show {number}\n"
+            f"to tell the reporter more, send a message: wbs inbox reply {number}",
+        )
+    now = datetime.datetime.now(datetime.UTC)
+    message = messages.new(
+        "status",
+        by=unlocked.identity.kid,
+        now=now,
+        text=note.strip(),
+        status=new_status,
+        reason=reason,
+    )
+    sent = replies.send(store, cache, report, message, ring, now)
+    click.echo(
+        f"report {registration.display(report_id)}: "
+        f"{statuses.label(current)} → {statuses.label(new_status)}"
+    )
+    if reason:
+        click.echo(f"reason:       {view.clean(reason)}")
+    if message.text:
+        click.echo(f"note:         {view.clean(message.text)}")
+    _describe(sent)
+
+
+def _open(cache: Cache, unlocked: Reader, report_id: str) -> Report:
     stored: Stored | None = None
     try:
         stored = parse_stored(report_id, cache.read(report_id))
-        report = reader.open(stored)
+        return unlocked.open(stored)
     except UNREADABLE as exc:
         raise WbsError(
             f"report {registration.display(report_id)}: {exc}", hint=_why(exc, stored)
         ) from None
-    click.echo(view.reading(report))
-
-
-def _settings(storage: str | None) -> Settings:
-    settings = Settings.from_env()
-    return dataclasses.replace(settings, storage_url=storage) if storage else settings
-
-
-def _reader(key: Path | None) -> Reader:
-    """Unlock the inspector's key: the passphrase is asked here, once per command."""
-    path = keyfile.locate(key)
-    info = keyfile.inspect(path)
-    secret = passphrase.ask(f"Passphrase for {path} ({info.label})")
-    return Reader(keyfile.unlock(path, secret))
 
 
 def _why(exc: Exception, stored: Stored | None) -> str:
@@ -142,13 +331,51 @@ def _why(exc: Exception, stored: Stored | None) -> str:
     return "the stored object is not a well-formed report"
 
 
-def _progress(items: list[T], what: str) -> Iterable[T]:
-    """Iterate with a progress bar on stderr (shown on a terminal only, then cleared)."""
-    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn())
-    shown = console.err.is_terminal
-    with Progress(*columns, console=console.err, transient=True, disable=not shown) as progress:
-        yield from progress.track(items, total=len(items))
+def _name_unreadable(report_id: str, case: thread.Thread) -> int:
+    """Name each message of a case that could not be opened; return how many."""
+    for lost in case.unreadable:
+        name = lost.key.rpartition("/")[2]
+        console.error(f"report {registration.display(report_id)}: message {name}: {lost.problem}")
+    return len(case.unreadable)
 
 
-def _reports(n: int) -> str:
-    return "report" if n == 1 else "reports"
+def _wanted(row: Row, wanted: tuple[str, ...], due: bool, rules: deadlines.Rules) -> bool:
+    if (wanted or due) and row.report is None:
+        return False
+    if wanted and row.status not in wanted:
+        return False
+    return not due or (
+        row.due is not None and (row.due.overdue or deadlines.is_due_soon(row.due, rules))
+    )
+
+
+def _fetch_messages(cache: Cache, store: Storage, report_id: str) -> None:
+    for key in cache.missing_messages(store, report_id):
+        cache.fetch_message(store, key)
+
+
+def _message_text(text: str) -> str:
+    if not text.strip():
+        raise WbsError(
+            "the message is empty: nothing was sent",
+            hint="write it in the editor, or give it with --file PATH ('-' for standard input)",
+        )
+    return text.strip()
+
+
+def _edited(report_id: str) -> str:
+    """The reply, written in $EDITOR (lines starting with # are dropped)."""
+    typed = click.edit(EDITOR_TEMPLATE.format(number=registration.display(report_id)))
+    kept = [line for line in (typed or "").splitlines() if not line.startswith("#")]
+    return _message_text("\n".join(kept))
+
+
+def _describe(sent: replies.Sent) -> None:
+    click.echo(f"message id:   {sent.message.id}")
+    click.echo(f"sent:         {view.received(sent.message.sent)} ({view.local_zone()})")
+    click.echo(f"readable by:  the reporter, and keys {', '.join(sent.readers)}")
+    click.echo(f"stored as:    {sent.key}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -1,12 +1,15 @@
-"""Options several commands share, so that they read the same everywhere."""
+"""Options several commands share, so that they read the same everywhere, and what they open."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import click
 
-from wbs import paths
+from functions.config import Settings
+from wbs import keyfile, passphrase, paths, statuses
+from wbs.reports import Reader
 
 keyring_option = click.option(
     "--keyring",
@@ -16,3 +19,49 @@ keyring_option = click.option(
     show_default=True,
     help="The public keyring (also WBS_KEYRING).",
 )
+storage_option = click.option(
+    "--storage",
+    metavar="URL",
+    help="Where reports are stored: local:/path or s3://bucket/prefix"
+    "  [default: WBS_STORAGE, else local:$WBS_HOME/storage]",
+)
+key_option = click.option(
+    "--key",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="WBS_KEY",
+    help="Your private key file (also WBS_KEY)  [default: the only *.key in $WBS_HOME/keys]",
+)
+config_option = click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar="WBS_CONFIG",
+    help="The institution's config file with a [deadlines] table (also WBS_CONFIG)"
+    "  [default: site/config.toml of the project if present, else 7 days / 3 months]",
+)
+
+
+class StatusType(click.ParamType[str]):
+    """A case status, by its id or its Indonesian label, in any case."""
+
+    name = "status"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> str:
+        status = statuses.resolve(str(value))
+        if status is None:
+            self.fail(f"{value!r} is not a status; one of: {', '.join(statuses.STATUSES)}")
+        return status
+
+
+def settings(storage: str | None) -> Settings:
+    configured = Settings.from_env()
+    return dataclasses.replace(configured, storage_url=storage) if storage else configured
+
+
+def reader(key: Path | None) -> Reader:
+    """Unlock the inspector's key: the passphrase is asked here, once per command."""
+    path = keyfile.locate(key)
+    info = keyfile.inspect(path)
+    secret = passphrase.ask(f"Passphrase for {path} ({info.label})")
+    return Reader(keyfile.unlock(path, secret))

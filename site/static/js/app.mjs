@@ -1,34 +1,23 @@
-// The reporting page: encrypt the report in this browser, send only ciphertext.
-// Nothing is stored on the device: no cookie, no web storage, no change to the URL.
+// The reporting page: encrypt the report in this browser, send only ciphertext, and give the
+// reporter a receipt code for the case's mailbox. Nothing is stored on the device: no
+// cookie, no web storage, no change to the URL.
 
-import { formatId, newReportId, sealEnvelope } from './envelope.mjs';
+import { REPORTS, bearer, call } from './api.mjs';
+import { sealEnvelope } from './envelope.mjs';
+import { newCode } from './receipt.mjs';
+import { deriveInWorker } from './receipt-client.mjs';
+import { setUpReceiptPanel, showReceipt } from './receipt-panel.mjs';
 import { reportPayload, resetForm, setUpForm, validate } from './report-form.mjs';
-
-const API = '/api/reports';
+import { loadSodium, sodiumIfReady } from './sodium.mjs';
 
 const form = document.getElementById('report');
 const submit = form.querySelector('button[type="submit"]');
 const errorArea = document.getElementById('form-error');
 const statusArea = document.getElementById('form-status');
+const progress = document.getElementById('form-progress');
+const panel = document.getElementById('success');
 
-// libsodium (with its WebAssembly) starts loading now, in the background; the form is
-// usable meanwhile. A failed load is retried on the next press of the send button.
-let sodium = null;
-let sodiumLoading = null;
-
-function loadSodium() {
-  sodiumLoading ??= import('./vendor/libsodium-wrappers.mjs')
-    .then(async ({ default: lib }) => {
-      await lib.ready;
-      sodium = lib;
-      return lib;
-    })
-    .catch((error) => {
-      sodiumLoading = null;
-      throw error;
-    });
-  return sodiumLoading;
-}
+class DerivationError extends Error {}
 
 function say(area, message) {
   area.textContent = message;
@@ -41,42 +30,40 @@ function recipients(lib) {
   }));
 }
 
-async function post(lib, plaintext) {
-  const id = newReportId(lib);
-  const envelope = sealEnvelope(lib, { kind: 'report', id, plaintext, recipients: recipients(lib) });
-  const response = await fetch(API, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify(envelope),
-    credentials: 'omit',
-    cache: 'no-store',
-    referrerPolicy: 'no-referrer',
+/** One try: a new receipt code, its keys (in a worker), the sealed report, the POST. */
+async function attempt(lib, payload) {
+  say(statusArea, form.dataset.msgDeriving);
+  const code = newCode(lib);
+  const keys = await deriveInWorker(code).catch(() => {
+    throw new DerivationError();
   });
-  return { id, status: response.status };
+  lib.memzero(keys.secretKey); // only the inspectorate's replies need it, on the status page
+  say(statusArea, form.dataset.msgSending);
+  const publicKey = lib.to_base64(keys.publicKey, lib.base64_variants.ORIGINAL);
+  const plaintext = new TextEncoder().encode(JSON.stringify({ ...payload, reporter_public_key: publicKey }));
+  const envelope = sealEnvelope(lib, { kind: 'report', id: keys.reportId, plaintext, recipients: recipients(lib) });
+  const authorization = bearer(lib, keys.token);
+  lib.memzero(keys.token);
+  const response = await call(REPORTS, { method: 'POST', authorization, body: envelope });
+  return { code, reportId: keys.reportId, status: response.status };
 }
 
 async function send() {
-  if (sodium === null) say(statusArea, form.dataset.msgPreparing);
+  if (sodiumIfReady() === null) say(statusArea, form.dataset.msgPreparing);
+  const payload = reportPayload(form);
   const lib = await loadSodium();
-  say(statusArea, form.dataset.msgSending);
-  const plaintext = new TextEncoder().encode(JSON.stringify(reportPayload(form)));
-  let result = await post(lib, plaintext);
-  if (result.status === 409) result = await post(lib, plaintext); // that id was taken: once more
+  let result = await attempt(lib, payload);
+  if (result.status === 409) result = await attempt(lib, payload); // code taken: a new one, once
   return result;
-}
-
-function showSuccess(id) {
-  resetForm(form);
-  form.hidden = true;
-  document.getElementById('registration-number').textContent = formatId(id);
-  const panel = document.getElementById('success');
-  panel.hidden = false;
-  panel.focus();
 }
 
 function showError(message) {
   say(errorArea, message);
   errorArea.focus();
+}
+
+function errorMessage(error) {
+  return error instanceof DerivationError ? form.dataset.msgDeriveFailed : form.dataset.msgFailed;
 }
 
 async function onSubmit(event) {
@@ -90,19 +77,27 @@ async function onSubmit(event) {
     return;
   }
   submit.disabled = true;
+  progress.hidden = false;
   try {
-    const { id, status } = await send();
-    if (status === 201) showSuccess(id);
-    else showError(status === 422 ? form.dataset.msgOutdated : form.dataset.msgFailed);
-  } catch {
-    showError(form.dataset.msgFailed); // offline, or libsodium could not be loaded
+    const { code, reportId, status } = await send();
+    if (status === 201) {
+      resetForm(form);
+      form.hidden = true;
+      showReceipt(panel, { code, reportId });
+    } else {
+      showError(status === 422 ? form.dataset.msgOutdated : form.dataset.msgFailed);
+    }
+  } catch (error) {
+    showError(errorMessage(error)); // offline, libsodium not loaded, or no memory for Argon2id
   } finally {
+    progress.hidden = true;
     say(statusArea, '');
     submit.disabled = false;
   }
 }
 
 setUpForm(form);
+setUpReceiptPanel(panel);
 form.addEventListener('submit', onSubmit);
 submit.disabled = false; // only now can a press never turn into a native submission
 say(statusArea, ''); // the page's own "loading…" note stays only if this module never ran

@@ -1,0 +1,85 @@
+// Draw a case on the status page: registration number, current status, status history and
+// the thread. Text goes in through textContent only; every word comes from the page.
+
+import { formatId } from './envelope.mjs';
+
+const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang, {
+  dateStyle: 'long',
+  timeStyle: 'short',
+});
+
+function setTime(element, sent) {
+  element.dateTime = sent;
+  element.textContent = sent ? timeFormat.format(new Date(sent)) : '';
+}
+
+function fromTemplate(id) {
+  return document.getElementById(id).content.firstElementChild.cloneNode(true);
+}
+
+function fill(element, selector, text) {
+  const target = element.querySelector(selector);
+  target.textContent = text;
+  target.hidden = text === '';
+}
+
+function statusName(slug) {
+  return document.querySelector(`#status-names [data-status="${slug}"]`);
+}
+
+function historyItem(sent, label, reason, note) {
+  const item = fromTemplate('history-item');
+  setTime(item.querySelector('time'), sent);
+  item.querySelector('[data-label]').textContent = label;
+  fill(item, '[data-reason]', reason);
+  item.querySelector('[data-reason-line]').hidden = reason === '';
+  fill(item, '[data-note]', note);
+  return item;
+}
+
+function threadItem(root, entry) {
+  const item = fromTemplate('message-item');
+  item.classList.add(`from-${entry.from}`);
+  item.querySelector('[data-who]').textContent = root.dataset[`who${entry.from === 'reporter' ? 'Reporter' : 'Inspectorate'}`];
+  setTime(item.querySelector('time'), entry.sent);
+  if (entry.message) {
+    item.querySelector('[data-text]').textContent = entry.message.text;
+  } else {
+    item.classList.add('unreadable');
+    item.querySelector('[data-text]').textContent = root.dataset.msgUnreadable;
+  }
+  return item;
+}
+
+/** Show a case: {reportId, received, thread: {entries, history, status}}. */
+export function showCase(root, { reportId, received, thread }) {
+  root.querySelector('#case-number').textContent = formatId(reportId);
+  setTime(root.querySelector('#case-received'), received);
+  const current = statusName(thread.status);
+  root.querySelector('#case-status').textContent = current.textContent;
+  root.querySelector('#case-status').dataset.status = thread.status;
+  root.querySelector('#case-status-about').textContent = current.dataset.about;
+
+  const history = [historyItem(received, root.dataset.msgReceived, '', '')];
+  for (const message of thread.history) {
+    history.push(historyItem(message.sent, statusName(message.status).textContent, message.reason, message.text));
+  }
+  root.querySelector('#history').replaceChildren(...history);
+
+  const messages = thread.entries.filter((e) => !e.message || e.message.type === 'message');
+  root.querySelector('#thread').replaceChildren(...messages.map((e) => threadItem(root, e)));
+  root.querySelector('#thread-empty').hidden = messages.length > 0;
+  root.hidden = false;
+}
+
+/** Remove every trace of a case from the page. */
+export function clearCase(root) {
+  root.hidden = true;
+  for (const id of ['#case-number', '#case-received', '#case-status', '#case-status-about']) {
+    root.querySelector(id).textContent = '';
+  }
+  root.querySelector('#case-received').dateTime = '';
+  delete root.querySelector('#case-status').dataset.status;
+  root.querySelector('#history').replaceChildren();
+  root.querySelector('#thread').replaceChildren();
+}

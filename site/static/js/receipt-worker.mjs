@@ -1,0 +1,20 @@
+// A one-shot worker: derive the keys of one receipt code (Argon2id takes seconds on a cheap
+// phone, so never on the page's thread), answer, wipe what it can, and close. Closing drops
+// libsodium's WebAssembly memory too, so nothing of the code outlives the answer here.
+
+import sodium from './vendor/libsodium-wrappers.mjs';
+import { derive } from './receipt.mjs';
+
+self.addEventListener('message', async ({ data }) => {
+  try {
+    await sodium.ready;
+    const keys = derive(sodium, String(data.code));
+    self.postMessage({ ok: true, ...keys }); // copied now, so it can be wiped below
+    sodium.memzero(keys.secretKey);
+    sodium.memzero(keys.token);
+  } catch {
+    self.postMessage({ ok: false });
+  } finally {
+    self.close();
+  }
+}, { once: true });

@@ -1,0 +1,188 @@
+// "Cek Status Laporan": the reporter types the receipt code; a worker derives the keys; the
+// page fetches the case's mailbox with the token, decrypts it here and lets the reporter
+// answer. The code is never sent, stored or put in the URL; "close" wipes it from the page.
+
+import { MAILBOX, bearer, call } from './api.mjs';
+import { clearCase, showCase } from './case-view.mjs';
+import { keyId, sealEnvelope } from './envelope.mjs';
+import { deriveInWorker } from './receipt-client.mjs';
+import { loadSodium } from './sodium.mjs';
+import { followupPlaintext, readThread } from './thread.mjs';
+
+const lookup = document.getElementById('lookup');
+const codeInput = document.getElementById('code');
+const caseView = document.getElementById('case');
+const followup = document.getElementById('followup');
+const followupText = document.getElementById('followup-text');
+const closedNote = document.getElementById('closed');
+
+// The open case: {lib, reportId, authorization, keyPair}; null when none is open.
+let session = null;
+
+function area(form, name) {
+  return form.querySelector(`[data-area="${name}"]`);
+}
+
+function say(form, name, message) {
+  area(form, name).textContent = message;
+}
+
+function showError(form, message) {
+  say(form, 'error', message);
+  if (message) area(form, 'error').focus();
+}
+
+/** Disable a form's button and show its progress bar (with a message) while work runs. */
+function busy(form, message) {
+  const on = message !== '';
+  form.querySelector('button[type="submit"]').disabled = on;
+  area(form, 'progress').hidden = !on;
+  say(form, 'status', message);
+}
+
+class Answer extends Error {
+  constructor(status) {
+    super(`the API answered ${status}`);
+    this.status = status;
+  }
+}
+
+async function fetchCase(current) {
+  const response = await call(MAILBOX, { authorization: current.authorization });
+  if (response.status !== 200) throw new Answer(response.status);
+  const mailbox = await response.json();
+  if (mailbox?.id !== current.reportId) throw new Answer(502);
+  const thread = readThread(current.lib, mailbox, current.reportId, current.keyPair);
+  showCase(caseView, { reportId: current.reportId, received: String(mailbox.received ?? ''), thread });
+}
+
+function wipe(lib, keys) {
+  for (const bytes of [keys.secretKey, keys.privateKey, keys.publicKey, keys.token]) {
+    if (bytes) lib.memzero(bytes);
+  }
+}
+
+async function onLookup(event) {
+  event.preventDefault();
+  if (lookup.querySelector('button[type="submit"]').disabled) return;
+  showError(lookup, '');
+  closedNote.hidden = true;
+  const typed = codeInput.value;
+  if (typed.trim() === '') {
+    showError(lookup, lookup.dataset.msgEmpty);
+    codeInput.focus();
+    return;
+  }
+  busy(lookup, lookup.dataset.msgOpening);
+  let keys = null;
+  try {
+    const lib = await loadSodium();
+    // Any text is derived, valid code or not: a mistyped code costs the same work as a real one.
+    keys = await deriveInWorker(typed);
+    const current = {
+      lib,
+      reportId: keys.reportId,
+      authorization: bearer(lib, keys.token),
+      keyPair: { publicKey: keys.publicKey, privateKey: keys.secretKey },
+    };
+    lib.memzero(keys.token);
+    await fetchCase(current);
+    session = current;
+    keys = null;
+    codeInput.value = '';
+    lookup.hidden = true;
+    caseView.focus();
+  } catch (error) {
+    const lib = await loadSodium().catch(() => null);
+    if (keys && lib) wipe(lib, keys);
+    const unknown = error instanceof Answer && (error.status === 404 || error.status === 401);
+    showError(lookup, unknown ? lookup.dataset.msgUnknown : lookup.dataset.msgFailed);
+  } finally {
+    busy(lookup, '');
+  }
+}
+
+function recipients(lib, reporterKey) {
+  const keyring = Array.from(document.querySelectorAll('#recipients [data-kid]'), (li) => ({
+    kid: li.dataset.kid,
+    publicKey: lib.from_base64(li.dataset.publicKey, lib.base64_variants.ORIGINAL),
+  }));
+  return [...keyring, { kid: keyId(lib, reporterKey), publicKey: reporterKey }];
+}
+
+const SEND_ERRORS = { 403: 'msgFull', 413: 'msgTooLong', 422: 'msgOutdated' };
+
+async function onFollowup(event) {
+  event.preventDefault();
+  if (session === null || followup.querySelector('button[type="submit"]').disabled) return;
+  showError(followup, '');
+  say(followup, 'done', '');
+  const text = followupText.value.trim();
+  if (text === '') {
+    showError(followup, followup.dataset.msgEmpty);
+    followupText.focus();
+    return;
+  }
+  const current = session;
+  busy(followup, followup.dataset.msgSending);
+  try {
+    const { lib } = current;
+    const envelope = sealEnvelope(lib, {
+      kind: 'followup',
+      id: current.reportId,
+      plaintext: followupPlaintext(lib, text),
+      recipients: recipients(lib, current.keyPair.publicKey),
+    });
+    const response = await call(MAILBOX, { method: 'POST', authorization: current.authorization, body: envelope });
+    if (response.status !== 201) {
+      showError(followup, followup.dataset[SEND_ERRORS[response.status] ?? 'msgFailed']);
+      return;
+    }
+    followupText.value = '';
+    say(followup, 'done', followup.dataset.msgSent);
+    if (session === current) await fetchCase(current).catch(() => {});
+  } catch (error) {
+    const tooLong = error?.code === 'too-large';
+    showError(followup, tooLong ? followup.dataset.msgTooLong : followup.dataset.msgFailed);
+  } finally {
+    busy(followup, '');
+  }
+}
+
+async function onRefresh() {
+  if (session === null) return;
+  const button = document.getElementById('refresh');
+  button.disabled = true;
+  say(followup, 'done', '');
+  try {
+    await fetchCase(session);
+  } catch {
+    showError(followup, followup.dataset.msgRefreshFailed);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** Wipe the keys and every word of the case from memory and from the page. */
+function forget() {
+  if (session) wipe(session.lib, session.keyPair);
+  session = null;
+  clearCase(caseView);
+  followupText.value = '';
+  for (const name of ['error', 'status', 'done']) say(followup, name, '');
+  codeInput.value = '';
+  lookup.hidden = false;
+}
+
+lookup.addEventListener('submit', onLookup);
+followup.addEventListener('submit', onFollowup);
+document.getElementById('refresh').addEventListener('click', onRefresh);
+document.getElementById('forget').addEventListener('click', () => {
+  forget();
+  closedNote.hidden = false;
+  closedNote.focus();
+});
+window.addEventListener('pagehide', forget);
+lookup.querySelector('button[type="submit"]').disabled = false; // the module runs: no native submit
+say(lookup, 'status', '');
+loadSodium().catch(() => {}); // reported when the reporter presses the button

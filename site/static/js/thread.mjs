@@ -1,0 +1,79 @@
+// A case's thread (docs/spec/mailbox-v1.md §4): decrypt every stored message with the
+// reporter's keys, check it, drop replays, order by the time sealed inside, and find the
+// current status. A message that cannot be read is kept, marked as such, never hidden.
+
+import { newReportId, openEnvelope } from './envelope.mjs';
+
+export const SCHEMA = 'wbs-message/1';
+export const STATUSES = [
+  'menunggu-verifikasi', 'sedang-diverifikasi', 'perlu-informasi-tambahan', 'dalam-proses',
+  'dalam-investigasi', 'diteruskan', 'selesai', 'ditolak',
+];
+export const FIRST_STATUS = 'menunggu-verifikasi';
+const MEMBERS = ['by', 'id', 'reason', 'schema', 'sent', 'status', 'text', 'type'];
+const KIND_OF = { reporter: 'followup', inspectorate: 'reply' };
+const ID_RE = /^[0-9A-HJKMNP-TV-Z]{16}$/;
+const SENT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+
+/** UTC time to the second, as messages carry it: YYYY-MM-DDTHH:MM:SSZ. */
+export function utcSecond(date = new Date()) {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** The plaintext of a reporter's follow-up (a Uint8Array). */
+export function followupPlaintext(sodium, text, date = new Date()) {
+  const message = {
+    schema: SCHEMA, id: newReportId(sodium), sent: utcSecond(date), type: 'message',
+    text, status: '', reason: '', by: '',
+  };
+  return new TextEncoder().encode(JSON.stringify(message));
+}
+
+function parseMessage(bytes, kind) {
+  const message = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  const ok = message !== null && typeof message === 'object' && !Array.isArray(message)
+    && Object.keys(message).sort().join() === MEMBERS.join()
+    && message.schema === SCHEMA
+    && MEMBERS.every((name) => typeof message[name] === 'string')
+    && ID_RE.test(message.id) && SENT_RE.test(message.sent)
+    && (message.type === 'message'
+      || (message.type === 'status' && kind === 'reply' && STATUSES.includes(message.status)));
+  if (!ok) throw new Error('not a wbs-message/1 document');
+  return message;
+}
+
+function readEntry(sodium, item, reportId, keyPair) {
+  const from = item && KIND_OF[item.from] ? item.from : 'inspectorate';
+  const sent = item && typeof item.sent === 'string' && SENT_RE.test(item.sent) ? item.sent : '';
+  try {
+    const kind = KIND_OF[item.from];
+    if (item.envelope?.kind !== kind || item.envelope?.id !== reportId) throw new Error('misplaced');
+    const message = parseMessage(openEnvelope(sodium, item.envelope, keyPair), kind);
+    return { from, sent: message.sent, message };
+  } catch {
+    return { from, sent, message: null };
+  }
+}
+
+/**
+ * The thread of a mailbox answer ({id, received, messages}) for these keys:
+ * {entries: [{from, sent, message|null}], history: [status messages], status}.
+ */
+export function readThread(sodium, mailbox, reportId, keyPair) {
+  const seen = new Set();
+  const entries = [];
+  const items = Array.isArray(mailbox.messages) ? mailbox.messages : [];
+  items.forEach((item) => {
+    const entry = readEntry(sodium, item, reportId, keyPair);
+    if (entry.message) {
+      if (seen.has(entry.message.id)) return; // a replayed copy
+      seen.add(entry.message.id);
+    }
+    entries.push(entry);
+  });
+  // Array.prototype.sort is stable: equal times keep the storage order.
+  entries.sort((a, b) => (a.sent < b.sent ? -1 : a.sent > b.sent ? 1 : 0));
+  const history = entries.filter((e) => e.message?.type === 'status').map((e) => e.message);
+  const status = history.length ? history[history.length - 1].status : FIRST_STATUS;
+  return { entries, history, status };
+}

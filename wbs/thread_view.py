@@ -1,0 +1,80 @@
+"""How a case's thread looks on the terminal: its status with the history, then every message.
+
+Messages were typed by the reporter or an inspector; they are printed through
+``view.clean`` like the report itself.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import click
+
+from wbs import statuses
+from wbs.messages import Message
+from wbs.thread import Post, Thread
+from wbs.view import clean, received
+
+SENDERS = {"reporter": "Pelapor / Reporter", "inspectorate": "Inspektorat"}
+
+
+def who(post: Post) -> str:
+    name = SENDERS[post.sender]
+    return f"{name} (key {post.message.by})" if post.sender == "inspectorate" else name
+
+
+def status_block(thread: Thread, report_received: datetime.datetime, due: str) -> str:
+    """The current status, the deadline, and every change since the report arrived."""
+    bold = click.style
+    lines = [
+        f"{bold('Status:', bold=True)} {statuses.label(thread.status)} ({thread.status})",
+        f"{bold('Tenggat / Deadline:', bold=True)} {due or '-'}",
+        bold("Riwayat status / Status history", bold=True),
+        f"  {received(report_received)}  {statuses.label(statuses.INITIAL)}"
+        "  (laporan diterima / report received)",
+    ]
+    for post in thread.changes:
+        change = f"  {received(post.message.sent)}  {statuses.label(post.message.status)}"
+        if post.message.reason:
+            change += f" — alasan / reason: {clean(post.message.reason)}"
+        lines.append(f"{change}  [{who(post)}]")
+    return "\n".join(lines)
+
+
+def messages_block(thread: Thread) -> str:
+    """Every message, oldest first, numbered; a status message shows the change it made."""
+    lines = [click.style(f"Percakapan / Thread ({len(thread.posts)})", bold=True)]
+    status = statuses.INITIAL
+    for n, post in enumerate(thread.posts, 1):
+        message = post.message
+        if message.type == "status":
+            what = f"status: {statuses.label(status)} → {statuses.label(message.status)}"
+            status = message.status
+        else:
+            what = "pesan / message"
+        lines.append(
+            click.style(f"[{n}] {received(message.sent)}  {who(post)} · {what}", bold=True)
+        )
+        lines.extend(_body(message))
+    if not thread.posts:
+        lines.append("  - (belum ada pesan / no messages yet)")
+    if thread.replayed:
+        lines.append(
+            f"({len(thread.replayed)} salinan berulang diabaikan / repeated copies dropped:"
+            f" {', '.join(thread.replayed)})"
+        )
+    return "\n".join(lines)
+
+
+def _body(message: Message) -> list[str]:
+    lines: list[str] = []
+    if message.reason:
+        lines.append(f"    Alasan / Reason: {clean(message.reason)}")
+    if message.text and message.type == "status":
+        lines.append("    Catatan / Note:")
+    lines.extend("    " + line for line in clean(message.text, multiline=True).splitlines())
+    return lines
+
+
+def reading(thread: Thread, report_received: datetime.datetime, due: str) -> str:
+    return f"{status_block(thread, report_received, due)}\n\n{messages_block(thread)}"
