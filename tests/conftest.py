@@ -16,6 +16,9 @@ from nacl.public import PrivateKey
 
 from functions.keyring import KeyEntry, Keyring, dump
 
+# The `system` fixture: a whole system run as a newcomer runs it (tests/system.py).
+pytest_plugins = ["tests.system"]
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("WBS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [

@@ -6,91 +6,39 @@ import json
 import stat
 from pathlib import Path
 
-import nacl.pwhash.argon2id as argon2id
 import pytest
-from click.testing import CliRunner, Result
-from rich.console import Console
 
 from functions.storage import LocalStorage
-from wbs import console, keyfile, paths
-from wbs.cli import cli
-from wbs.crypto import Identity, Recipient, seal
-
-PASSPHRASE = "kata sandi yang panjang"
-CANARY = "CANARY-7f3a9"
-FIRST, SECOND, THIRD = "7K3MQ2X9ABCDEFGH", "7K3MZZZZ00000000", "8ABCDEFGHJKMNPQR"
-
-
-def payload(**overrides: object) -> dict[str, object]:
-    report: dict[str, object] = {
-        "schema": "wbs-report/1",
-        "lang": "id",
-        "category": {"id": "pungutan-liar", "label": "Pungutan Liar"},
-        "title": f"Pungli di loket {CANARY}",
-        "what": f"Petugas meminta uang pelicin.\nBaris kedua — ümlaut ✓ {CANARY}",
-        "who": [
-            {"name": "Budi Santoso", "position": "Kepala Seksi", "unit": "Subbag Umum"},
-            {"name": "Siti Aminah", "position": "Staf", "unit": "Keuangan"},
-        ],
-        "where": "Kantor KPU Jakarta Pusat",
-        "when": {"date": "2024-02-14", "note": "sekitar pukul 10 pagi"},
-        "how": "Melalui perantara",
-        "loss": "1500000",
-        "reporter": {"anonymous": True, "name": "", "contact": "", "relation": "public"},
-        "declarations": {
-            "truthful": True,
-            "not_involved": True,
-            "aware_of_sanctions": True,
-            "confidential": True,
-        },
-    }
-    report.update(overrides)
-    return report
+from tests.helpers_inbox import (
+    CANARY,
+    FIRST,
+    PASSPHRASE,
+    SECOND,
+    THIRD,
+    add_inspector_key,
+    payload,
+    put,
+    use_private_home,
+    wbs,
+)
+from wbs import keyfile, paths
+from wbs.crypto import Identity
 
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setattr(keyfile, "OPSLIMIT", argon2id.OPSLIMIT_INTERACTIVE)
-    monkeypatch.setattr(keyfile, "MEMLIMIT", argon2id.MEMLIMIT_INTERACTIVE)
-    for name in ("WBS_PASSPHRASE", "WBS_KEYRING", "WBS_KEY", "WBS_S3_ENDPOINT"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("WBS_HOME", str(tmp_path / "home"))
-    monkeypatch.setenv("WBS_STORAGE", f"local:{tmp_path / 'store'}")
-    # A wide terminal, so that table cells are not wrapped across lines.
-    monkeypatch.setattr(console, "out", Console(width=200, highlight=False))
-    return tmp_path / "home"
+    return use_private_home(tmp_path, monkeypatch)
 
 
 @pytest.fixture
 def inspector(home: Path) -> Identity:
     """The inspector's key, the only one in $WBS_HOME/keys."""
-    identity = keyfile.generate()
-    paths.make_private_dir(paths.keys_dir())
-    keyfile.create(paths.keys_dir() / f"{identity.kid}.key", identity, PASSPHRASE, "Inspektur")
-    return identity
+    return add_inspector_key()
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> LocalStorage:
     return LocalStorage(tmp_path / "store")
-
-
-def put(
-    store: LocalStorage,
-    report_id: str,
-    to: Identity,
-    content: object = None,
-    received: str = "2024-03-01T02:30:00Z",
-) -> None:
-    plaintext = json.dumps(payload() if content is None else content).encode()
-    envelope = seal("report", report_id, plaintext, [Recipient(to.public_key)])
-    stored = {"received": received, "envelope": envelope.to_json()}
-    store.put_new(f"reports/{report_id}.json", json.dumps(stored).encode())
-
-
-def wbs(*args: str, passphrase: str | None = PASSPHRASE) -> Result:
-    typed = None if passphrase is None else passphrase + "\n"
-    return CliRunner().invoke(cli, list(args), input=typed, prog_name="wbs")
 
 
 def test_sync_copies_only_ciphertext_and_is_idempotent(

@@ -1,0 +1,109 @@
+"""Helpers for the `wbs inbox` tests: a private WBS_HOME, sealed reports and messages."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import nacl.pwhash.argon2id as argon2id
+import pytest
+from click.testing import CliRunner, Result
+from rich.console import Console
+
+from functions import mailbox
+from functions.storage import LocalStorage
+from wbs import config, console, keyfile, messages, paths
+from wbs.cli import cli
+from wbs.crypto import Identity, Recipient, seal
+
+PASSPHRASE = "kata sandi yang panjang"
+CANARY = "CANARY-7f3a9"
+FIRST, SECOND, THIRD = "7K3MQ2X9ABCDEFGH", "7K3MZZZZ00000000", "8ABCDEFGHJKMNPQR"
+
+
+def use_private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """WBS_HOME and WBS_STORAGE under tmp_path, fast key files, built-in deadline rules."""
+    monkeypatch.setattr(keyfile, "OPSLIMIT", argon2id.OPSLIMIT_INTERACTIVE)
+    monkeypatch.setattr(keyfile, "MEMLIMIT", argon2id.MEMLIMIT_INTERACTIVE)
+    for name in ("WBS_PASSPHRASE", "WBS_KEYRING", "WBS_KEY", "WBS_S3_ENDPOINT", "WBS_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WBS_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("WBS_STORAGE", f"local:{tmp_path / 'store'}")
+    monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "no-config.toml")
+    # A wide terminal, so that table cells are not wrapped across lines.
+    monkeypatch.setattr(console, "out", Console(width=200, highlight=False))
+    return tmp_path / "home"
+
+
+def add_inspector_key(label: str = "Inspektur") -> Identity:
+    """A new inspector key file in $WBS_HOME/keys."""
+    identity = keyfile.generate()
+    paths.make_private_dir(paths.keys_dir())
+    keyfile.create(paths.keys_dir() / f"{identity.kid}.key", identity, PASSPHRASE, label)
+    return identity
+
+
+def payload(**overrides: object) -> dict[str, object]:
+    report: dict[str, object] = {
+        "schema": "wbs-report/1",
+        "lang": "id",
+        "category": {"id": "pungutan-liar", "label": "Pungutan Liar"},
+        "title": f"Pungli di loket {CANARY}",
+        "what": f"Petugas meminta uang pelicin.\nBaris kedua — ümlaut ✓ {CANARY}",
+        "who": [
+            {"name": "Budi Santoso", "position": "Kepala Seksi", "unit": "Subbag Umum"},
+            {"name": "Siti Aminah", "position": "Staf", "unit": "Keuangan"},
+        ],
+        "where": "Kantor KPU Jakarta Pusat",
+        "when": {"date": "2024-02-14", "note": "sekitar pukul 10 pagi"},
+        "how": "Melalui perantara",
+        "loss": "1500000",
+        "reporter": {"anonymous": True, "name": "", "contact": "", "relation": "public"},
+        "declarations": {
+            "truthful": True,
+            "not_involved": True,
+            "aware_of_sanctions": True,
+            "confidential": True,
+        },
+    }
+    report.update(overrides)
+    return report
+
+
+def put(
+    store: LocalStorage,
+    report_id: str,
+    to: Identity | list[bytes],
+    content: object = None,
+    received: str = "2024-03-01T02:30:00Z",
+) -> None:
+    """Store a report sealed to one identity or to a list of public keys."""
+    plaintext = json.dumps(payload() if content is None else content).encode()
+    keys = [to.public_key] if isinstance(to, Identity) else to
+    envelope = seal("report", report_id, plaintext, [Recipient(k) for k in keys])
+    stored = {"received": received, "envelope": envelope.to_json()}
+    store.put_new(f"reports/{report_id}.json", json.dumps(stored).encode())
+
+
+def post_followup(
+    store: LocalStorage,
+    report_id: str,
+    text: str,
+    sent: datetime.datetime,
+    to: list[bytes],
+    stored_at: datetime.datetime | None = None,
+    message_type: messages.Type = "message",
+) -> mailbox.Message:
+    """Store a reporter's follow-up as the API would; ``stored_at`` names its storage key."""
+    message = messages.new(message_type, by="", now=sent, text=text, status="")
+    if message_type == "status":
+        message = message._replace(status="selesai")
+    envelope = seal("followup", report_id, messages.encode(message), [Recipient(k) for k in to])
+    return mailbox.post(store, report_id, "reporter", envelope, stored_at or sent)
+
+
+def wbs(*args: str, passphrase: str | None = PASSPHRASE, more: str = "") -> Result:
+    """Run `wbs`; the passphrase (if any) is the first line of stdin, ``more`` follows it."""
+    typed = ("" if passphrase is None else passphrase + "\n") + more
+    return CliRunner().invoke(cli, list(args), input=typed or None, prog_name="wbs")
