@@ -7,8 +7,8 @@ Every page is rendered in every language (Bahasa Indonesia at /, English at /en/
 report form and the reporter's status page (status/). libsodium is bundled from
 site/node_modules; every script and stylesheet of a page carries Subresource Integrity, and
 every page carries the Content-Security-Policy of functions/headers.py. Worker scripts
-cannot carry integrity: the build checks that they and their imports are in the site. The same inputs give
-byte-identical output, listed with SHA-256 sums in build-manifest.json.
+cannot carry integrity: the build checks that they and their imports are in the site. The
+same inputs give byte-identical output, listed with SHA-256 sums in build-manifest.json.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from babel.messages.pofile import read_po
 import build
 from functions.keyring import KeyEntry, Keyring, KeyringError, dump
 
-PAGES = ("index.html", "en/index.html")
+PAGES = ("index.html", "en/index.html", "status/index.html", "en/status/index.html")
+LANGS = ("id", "en", "id", "en")
 SVG_NAMESPACE = b'xmlns="http://www.w3.org/2000/svg"'  # a name, never fetched
 
 
@@ -75,13 +76,59 @@ def asset(site: Path, href: str | None) -> bytes:
     return (site / href.lstrip("/")).read_bytes()
 
 
-def test_every_language_is_rendered(built: tuple[Path, Keyring]) -> None:
+def test_every_page_is_rendered_in_every_language(built: tuple[Path, Keyring]) -> None:
     site, _ = built
-    for page, lang in zip(PAGES, ("id", "en"), strict=True):
+    for page, lang in zip(PAGES, LANGS, strict=True):
         text = (site / page).read_text(encoding="utf-8")
         assert f'<html lang="{lang}">' in text
     assert "Laporkan dugaan pelanggaran" in (site / "index.html").read_text(encoding="utf-8")
     assert "Report a suspected violation" in (site / "en/index.html").read_text(encoding="utf-8")
+    assert "<h1>Cek Status Laporan</h1>" in (site / "status/index.html").read_text(encoding="utf-8")
+    en_status = (site / "en/status/index.html").read_text(encoding="utf-8")
+    assert "<h1>Check report status</h1>" in en_status
+
+
+@pytest.mark.parametrize(
+    ("page", "sections", "languages"),
+    [
+        ("index.html", ["/", "/status/"], ["/", "/en/"]),
+        ("en/index.html", ["/en/", "/en/status/"], ["/", "/en/"]),
+        ("status/index.html", ["/", "/status/"], ["/status/", "/en/status/"]),
+        ("en/status/index.html", ["/en/", "/en/status/"], ["/status/", "/en/status/"]),
+    ],
+)
+def test_the_header_links_both_pages_and_the_same_page_in_each_language(
+    built: tuple[Path, Keyring], page: str, sections: list[str], languages: list[str]
+) -> None:
+    site, _ = built
+    tags = parse(site / page)
+    links = [a for t, a in tags.tags if t == "a"]
+    assert [a["href"] for a in links[:4]] == [*sections, *languages]
+    current = [a["href"] for a in links[:4] if a.get("aria-current") == "page"]
+    here = "/" + page.removesuffix("index.html")
+    assert current == [here, here]
+
+
+def test_the_status_page_has_the_code_field_and_status_labels(built: tuple[Path, Keyring]) -> None:
+    site, _ = built
+    tags = parse(site / "status/index.html")
+    (code,) = [a for t, a in tags.tags if t == "input" and a.get("id") == "code"]
+    assert code["autocomplete"] == "off" and code["spellcheck"] == "false"
+    assert code["autocapitalize"] == "characters"
+    statuses = [a["data-status"] for t, a in tags.tags if t == "li" and "data-status" in a]
+    assert statuses == [
+        "menunggu-verifikasi",
+        "sedang-diverifikasi",
+        "perlu-informasi-tambahan",
+        "dalam-proses",
+        "dalam-investigasi",
+        "diteruskan",
+        "selesai",
+        "ditolak",
+    ]
+    text = (site / "en/status/index.html").read_text(encoding="utf-8")
+    assert '<li data-status="perlu-informasi-tambahan"' in text
+    assert ">More information needed</li>" in text
 
 
 def test_every_script_and_stylesheet_has_matching_integrity(built: tuple[Path, Keyring]) -> None:
@@ -96,29 +143,88 @@ def test_every_script_and_stylesheet_has_matching_integrity(built: tuple[Path, K
             assert attrs["integrity"] == sri(asset(site, attrs.get("src") or attrs.get("href")))
 
 
+SHARED_MODULES = {
+    "/assets/js/api.mjs",
+    "/assets/js/envelope.mjs",
+    "/assets/js/receipt-client.mjs",
+    "/assets/js/sodium.mjs",
+    "/assets/js/vendor/libsodium-wrappers.mjs",
+    "/assets/js/vendor/libsodium-sumo.mjs",
+}
+
+
+@pytest.mark.parametrize(
+    ("page", "entry", "own"),
+    [
+        (
+            "index.html",
+            "/assets/js/app.mjs",
+            {
+                "/assets/js/receipt.mjs",
+                "/assets/js/receipt-panel.mjs",
+                "/assets/js/report-form.mjs",
+            },
+        ),
+        (
+            "en/status/index.html",
+            "/assets/js/status.mjs",
+            {"/assets/js/case-view.mjs", "/assets/js/thread.mjs"},
+        ),
+    ],
+)
 def test_every_module_of_the_import_graph_is_preloaded_with_integrity(
-    built: tuple[Path, Keyring],
+    built: tuple[Path, Keyring], page: str, entry: str, own: set[str]
 ) -> None:
     site, _ = built
+    tags = parse(site / page).tags
     preloaded = {
-        a["href"]
-        for t, a in parse(site / "index.html").tags
-        if t == "link" and a["rel"] == "modulepreload" and a["integrity"]
+        a["href"] for t, a in tags if t == "link" and a["rel"] == "modulepreload" and a["integrity"]
     }
-    assert preloaded == {
-        "/assets/js/envelope.mjs",
-        "/assets/js/report-form.mjs",
-        "/assets/js/vendor/libsodium-wrappers.mjs",
-        "/assets/js/vendor/libsodium-sumo.mjs",
-    }
+    assert preloaded == SHARED_MODULES | own
+    assert [a["src"] for t, a in tags if t == "script"] == [entry]
+    # The worker is started, not imported: it is not preloaded (it could not use it).
+    assert "/assets/js/receipt-worker.mjs" not in preloaded
     wrappers = (site / "assets/js/vendor/libsodium-wrappers.mjs").read_bytes()
     assert b'from"./libsodium-sumo.mjs"' in wrappers
     assert b'"libsodium-sumo"' not in wrappers
 
 
-def test_csp_and_referrer_policy_are_in_the_page(built: tuple[Path, Keyring]) -> None:
+def test_the_receipt_worker_and_everything_it_imports_are_built(
+    built: tuple[Path, Keyring],
+) -> None:
     site, _ = built
-    metas = [a for t, a in parse(site / "index.html").tags if t == "meta"]
+    worker = (site / "assets/js/receipt-worker.mjs").read_bytes()
+    assert b"from './vendor/libsodium-wrappers.mjs'" in worker
+    assert b"from './receipt.mjs'" in worker
+    for module in ("receipt.mjs", "vendor/libsodium-wrappers.mjs", "vendor/libsodium-sumo.mjs"):
+        assert (site / "assets/js" / module).is_file()
+    manifest = json.loads((site / build.MANIFEST).read_text())["files"]
+    assert manifest["assets/js/receipt-worker.mjs"] == hashlib.sha256(worker).hexdigest()
+    client = (site / "assets/js/receipt-client.mjs").read_text()
+    assert (
+        "new Worker(new URL('./receipt-worker.mjs', import.meta.url), { type: 'module' })" in client
+    )
+
+
+def test_a_worker_that_imports_a_missing_module_is_refused(
+    built: tuple[Path, Keyring], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    site, _ = built
+    assets = build.static_assets()
+    assets.update(build.vendor_modules(build.NODE_MODULES))
+    assets["assets/js/receipt-worker.mjs"] += b"\nimport './missing.mjs';\n"
+    monkeypatch.setattr(build, "static_assets", lambda: dict(assets))
+    refused(
+        tmp_path,
+        "receipt-worker.mjs imports ./missing.mjs",
+        keyring=site.parent / "keys" / "keyring.json",
+    )
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_csp_and_referrer_policy_are_in_the_page(built: tuple[Path, Keyring], page: str) -> None:
+    site, _ = built
+    metas = [a for t, a in parse(site / page).tags if t == "meta"]
     csp = next(a["content"] for a in metas if a.get("http-equiv") == "Content-Security-Policy")
     assert csp is not None
     assert "script-src 'self' 'wasm-unsafe-eval'" in csp

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime
-import json
 import stat
 from pathlib import Path
 
@@ -547,16 +546,3 @@ def test_list_names_an_unreadable_message(
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-2] == "wbs: error: 1 message could not be opened"
     assert len(rows(result.stdout)) == 3
-
-
-def test_stored_report_wrapper_with_mailbox_verifier_is_read(
-    store: LocalStorage, inspector: Identity
-) -> None:
-    put(store, FIRST, inspector)
-    key = f"reports/{FIRST}.json"
-    document = json.loads(store.get(key))
-    document["mailbox"] = "ab" * 32
-    (Path(store.root) / "reports" / f"{FIRST}.json").write_text(json.dumps(document))
-    wbs("inbox", "sync")
-    result = wbs("inbox", "show", FIRST)
-    assert result.exit_code == 0, result.output

@@ -40,7 +40,11 @@ def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     return calls
 
 
-def test_demo_creates_its_key_builds_and_serves(home: Path, served: list[dict[str, Any]]) -> None:
+def test_demo_creates_its_key_builds_and_serves(
+    home: Path, served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `wbs` is on PATH (the banner then names it so), whatever PATH the tests run with
+    monkeypatch.setattr(demo.shutil, "which", lambda name: f"/usr/local/bin/{name}")
     repo_keyring = (paths.PROJECT_ROOT / "keys" / "keyring.json").read_bytes()
 
     # When the demo starts for the first time

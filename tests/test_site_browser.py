@@ -11,9 +11,9 @@ from __future__ import annotations
 import base64
 import json
 import re
-import time
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -177,7 +177,9 @@ def test_the_receipt_code_is_made_in_a_worker_with_progress_shown(
     page.route("**/assets/js/receipt-worker.mjs", lambda route: held.append(route))
     fill_required(page)
     page.click("button[type=submit]")
-    page.wait_for_function("document.getElementById('form-status').textContent.startsWith('Membuat')")
+    page.wait_for_function(
+        "() => document.getElementById('form-status').textContent.startsWith('Membuat')"
+    )
     assert page.text_content("#form-status") == (
         "Membuat kode tanda terima… Di ponsel, proses ini dapat memakan waktu beberapa detik."
     )
@@ -414,8 +416,7 @@ def test_the_receipt_can_be_copied_downloaded_and_printed_then_removed(
         "",
         "Buka alamat ini dan masukkan kode tanda terima untuk melihat status laporan Anda, "
         "membaca pesan dari Inspektorat, dan membalasnya. Kode ini tidak dapat dipulihkan jika "
-        "hilang. Simpan berkas ini di tempat yang aman dan jangan perlihatkan kode ini kepada "
-        "siapa pun.",
+        "hilang: simpan di tempat yang aman dan jangan perlihatkan kepada siapa pun.",
     ]
     # The object URL is revoked once the download has started.
     page.wait_for_function("url => window.revoked.includes(url)", arg=download.url)
@@ -436,7 +437,7 @@ def test_the_receipt_can_be_copied_downloaded_and_printed_then_removed(
     assert page.is_hidden("#receipt") and page.is_visible("#receipt-gone")
     assert code not in page.content()
     assert page.evaluate("document.activeElement.id") == "receipt-gone"
-    page.click("#success a[href=\"/status/\"]")
+    page.click('#success a[href="/status/"]')
     page.wait_for_url(origin + "/status/")
 
 
@@ -542,5 +543,6 @@ def test_screenshots_of_the_receipt_panel(
     submitted(page, origin)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(SCREENSHOTS / f"wbs-receipt-{name}.png"), full_page=True)
+    page.locator("#success").screenshot(path=str(SCREENSHOTS / f"wbs-receipt-panel-{name}.png"))
     page.emulate_media(media="print")
     page.screenshot(path=str(SCREENSHOTS / f"wbs-receipt-print-{name}.png"), full_page=True)

@@ -62,12 +62,13 @@ def reporter_key(report: Report) -> bytes:
 def send(
     storage: Storage,
     cache: Cache,
-    report: Report,
+    report_id: str,
+    reporter: bytes,
     message: Message,
     keyring: Keyring,
     now: datetime.datetime,
 ) -> Sent:
-    """Seal ``message`` to the reporter and every active key, store it, and cache it."""
+    """Seal ``message`` to the reporter's key and every active key; store it, and cache it."""
     readers = keyring.active()
     kids = tuple(k.kid for k in readers)
     if message.by not in kids:
@@ -76,11 +77,8 @@ def send(
             " you could not read your own message",
             hint="use the institution's current keyring: --keyring PATH (or WBS_KEYRING)",
         )
-    recipients = [
-        Recipient(reporter_key(report)),
-        *(Recipient(k.public_key_bytes) for k in readers),
-    ]
-    envelope = seal("reply", report.id, encode(message), recipients)
-    stored = mailbox.post(storage, report.id, "inspectorate", envelope, now)
+    recipients = [Recipient(reporter), *(Recipient(k.public_key_bytes) for k in readers)]
+    envelope = seal("reply", report_id, encode(message), recipients)
+    stored = mailbox.post(storage, report_id, "inspectorate", envelope, now)
     cache.keep_message(stored.key, storage.get(stored.key))
     return Sent(stored.key, message, kids)

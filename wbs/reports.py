@@ -1,7 +1,6 @@
 """Reading a stored report: the wrapper, the envelope, and the decrypted ``wbs-report/1``.
 
-A stored object is ``{"received": "YYYY-MM-DDTHH:MM:SSZ", "envelope": {...}}``, plus the
-mailbox verifier ``"mailbox"`` since the mailbox (docs/spec/mailbox-v1.md). ``Reader``
+A stored object is ``{"received": "YYYY-MM-DDTHH:MM:SSZ", "envelope": {...}}``. ``Reader``
 opens it with one unlocked key (one unsealer for every report) and returns a ``Report``;
 plaintext exists only in the returned objects, in memory.
 """
@@ -18,10 +17,7 @@ from wbs.crypto import Identity, open_envelope
 
 SCHEMA = "wbs-report/1"
 RECEIVED_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-STORED_FIELDS = (
-    frozenset({"received", "envelope"}),
-    frozenset({"received", "envelope", "mailbox"}),
-)
+STORED_FIELDS = frozenset({"received", "envelope"})
 DECLARATIONS = ("truthful", "not_involved", "aware_of_sanctions", "confidential")
 
 
@@ -70,8 +66,8 @@ class Report(NamedTuple):
 def parse_stored(report_id: str, data: bytes) -> Stored:
     """Check the wrapper and the envelope's structure; the envelope must carry ``report_id``."""
     document = fmt.loads_strict(data)
-    if not isinstance(document, dict) or document.keys() not in STORED_FIELDS:
-        raise EnvelopeError("stored report must have exactly received, envelope (and mailbox)")
+    if not isinstance(document, dict) or document.keys() != STORED_FIELDS:
+        raise EnvelopeError("stored report must have exactly received and envelope")
     received = document["received"]
     if not isinstance(received, str) or not RECEIVED_RE.fullmatch(received):
         raise EnvelopeError("received must be a UTC time YYYY-MM-DDTHH:MM:SSZ")

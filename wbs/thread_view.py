@@ -28,7 +28,7 @@ def status_block(thread: Thread, report_received: datetime.datetime, due: str) -
     bold = click.style
     lines = [
         f"{bold('Status:', bold=True)} {statuses.label(thread.status)} ({thread.status})",
-        f"{bold('Tenggat / Deadline:', bold=True)} {due or '-'}",
+        f"{bold('Tenggat / Deadline:', bold=True)} {due or '- (feedback given)'}",
         bold("Riwayat status / Status history", bold=True),
         f"  {received(report_received)}  {statuses.label(statuses.INITIAL)}"
         "  (laporan diterima / report received)",
@@ -70,9 +70,11 @@ def _body(message: Message) -> list[str]:
     lines: list[str] = []
     if message.reason:
         lines.append(f"    Alasan / Reason: {clean(message.reason)}")
+    indent = "    "
     if message.text and message.type == "status":
         lines.append("    Catatan / Note:")
-    lines.extend("    " + line for line in clean(message.text, multiline=True).splitlines())
+        indent = "      "
+    lines.extend(indent + line for line in clean(message.text, multiline=True).splitlines())
     return lines
 
 

@@ -37,6 +37,18 @@ EDITOR_TEMPLATE = (
     " an empty message is not sent.\n"
 )
 REASON_HELP = "Why (required for ditolak). Standard reasons: " + "; ".join(statuses.REASONS)
+STATUS_HELP = "\n".join(
+    [
+        "Move a case to another status; the reporter sees the change, its reason and note.",
+        "",
+        "\b",
+        "STATUS is an id or its label (any case):",
+        *(f"  {status:<26}{label}" for status, label in statuses.STATUSES.items()),
+        "",
+        f"{statuses.REJECTED} needs --reason. The case's new messages are fetched first, so"
+        " that its current status is known.",
+    ]
+)
 
 
 class Row(NamedTuple):
@@ -92,6 +104,7 @@ def sync(storage: str | None) -> None:
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
     help="Count deadlines as on this day, YYYY-MM-DD  [default: today]",
 )
 def list_reports(
@@ -198,7 +211,8 @@ def show(number: str, storage: str | None, key: Path | None, config: Path | None
     "--file",
     "source",
     type=click.File("r", encoding="utf-8"),
-    help="Read the reply from FILE ('-' for standard input)  [default: write it in $EDITOR]",
+    metavar="PATH",
+    help="Read the text from PATH ('-': standard input)  [default: write it in $EDITOR]",
 )
 @storage_option
 @key_option
@@ -220,20 +234,20 @@ def reply(
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
     unlocked = reader(key)
-    report = _open(cache, unlocked, report_id)
-    replies.reporter_key(report)  # before the editor: say now if the report cannot be answered
+    # Before the editor opens: say now if the report cannot be answered.
+    reporter = replies.reporter_key(_open(cache, unlocked, report_id))
     if text is None:
         text = _edited(report_id)
     now = datetime.datetime.now(datetime.UTC)
     message = messages.new("message", by=unlocked.identity.kid, now=now, text=text)
-    sent = replies.send(store, cache, report, message, ring, now)
+    sent = replies.send(store, cache, report_id, reporter, message, ring, now)
     click.echo(f"sent a message to the reporter of {registration.display(report_id)}")
     _describe(sent)
     click.echo("---")
     click.echo(view.clean(text, multiline=True))
 
 
-@inbox.command()
+@inbox.command(help=STATUS_HELP)
 @click.argument("number")
 @click.argument("new_status", metavar="STATUS", type=StatusType())
 @click.option("--reason", default="", help=REASON_HELP)
@@ -250,25 +264,10 @@ def status(
     key: Path | None,
     keyring: Path,
 ) -> None:
-    """Move a case to another status; the reporter sees the change, its reason and note.
-
-    \b
-    STATUS is an id or its label (any case):
-      menunggu-verifikasi       Menunggu Verifikasi
-      sedang-diverifikasi       Sedang Diverifikasi
-      perlu-informasi-tambahan  Perlu Informasi Tambahan
-      dalam-proses              Dalam Proses
-      dalam-investigasi         Dalam Investigasi
-      diteruskan                Diteruskan
-      selesai                   Selesai
-      ditolak                   Ditolak (needs --reason)
-
-    The case's new messages are fetched first, so that its current status is known.
-    """
     reason = statuses.reason(reason)
     if new_status == statuses.REJECTED and not reason:
         raise WbsError(
-            "ditolak needs a reason, which the reporter will read",
+            f"{statuses.REJECTED} needs a reason, which the reporter will read",
             hint="--reason 'duplikat', or one of: "
             + ", ".join(statuses.REASONS)
             + "; or your own words",
@@ -279,7 +278,7 @@ def status(
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
     unlocked = reader(key)
-    report = _open(cache, unlocked, report_id)
+    reporter = replies.reporter_key(_open(cache, unlocked, report_id))
     _fetch_messages(cache, store, report_id)
     current = thread.read(cache, unlocked, report_id).status
     if current == new_status:
@@ -297,7 +296,7 @@ def status(
         status=new_status,
         reason=reason,
     )
-    sent = replies.send(store, cache, report, message, ring, now)
+    sent = replies.send(store, cache, report_id, reporter, message, ring, now)
     click.echo(
         f"report {registration.display(report_id)}: "
         f"{statuses.label(current)} → {statuses.label(new_status)}"

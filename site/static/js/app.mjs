@@ -83,6 +83,7 @@ async function onSubmit(event) {
     if (status === 201) {
       resetForm(form);
       form.hidden = true;
+      document.getElementById('intro').hidden = true;
       showReceipt(panel, { code, reportId });
     } else {
       showError(status === 422 ? form.dataset.msgOutdated : form.dataset.msgFailed);

@@ -15,6 +15,7 @@ const caseView = document.getElementById('case');
 const followup = document.getElementById('followup');
 const followupText = document.getElementById('followup-text');
 const closedNote = document.getElementById('closed');
+const intro = document.getElementById('lookup-intro');
 
 // The open case: {lib, reportId, authorization, keyPair}; null when none is open.
 let session = null;
@@ -91,6 +92,7 @@ async function onLookup(event) {
     keys = null;
     codeInput.value = '';
     lookup.hidden = true;
+    intro.hidden = true;
     caseView.focus();
   } catch (error) {
     const lib = await loadSodium().catch(() => null);
@@ -172,6 +174,7 @@ function forget() {
   for (const name of ['error', 'status', 'done']) say(followup, name, '');
   codeInput.value = '';
   lookup.hidden = false;
+  intro.hidden = false;
 }
 
 lookup.addEventListener('submit', onLookup);
