@@ -35,6 +35,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from functions.errors import WbsError
 from functions.headers import CONTENT_SECURITY_POLICY
 from functions.keyring import PRIVATE_MARKERS, KeyEntry, load_active
+from wbs import config as deadline_rules
 
 ROOT = Path(__file__).resolve().parent
 SITE = ROOT / "site"
@@ -119,7 +120,13 @@ def load_config(path: Path) -> Config:
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise _config_error(path, f"is not valid TOML ({exc})") from None
-    _only(data, {"institution", "categories"}, path, "top level")
+    # [deadlines] is the inspectors' (wbs/config.py): checked here too, so that one build
+    # refuses a config file any part of the system would refuse.
+    _only(data, {"institution", "categories", "deadlines"}, path, "top level")
+    try:
+        deadline_rules.load(path)
+    except deadline_rules.ConfigFileError as exc:
+        raise BuildError(str(exc), hint=exc.hint) from None
     institution = data.get("institution")
     if not isinstance(institution, dict):
         raise _config_error(path, "needs an [institution] table")

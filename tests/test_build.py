@@ -146,6 +146,7 @@ def test_every_script_and_stylesheet_has_matching_integrity(built: tuple[Path, K
 SHARED_MODULES = {
     "/assets/js/api.mjs",
     "/assets/js/envelope.mjs",
+    "/assets/js/keyring.mjs",
     "/assets/js/receipt-client.mjs",
     "/assets/js/sodium.mjs",
     "/assets/js/vendor/libsodium-wrappers.mjs",
@@ -356,6 +357,11 @@ def test_a_private_key_beside_the_keyring_is_refused(tmp_path: Path) -> None:
             r"categories\[1\].label.en",
         ),
         ("[institution]\nname = 'X'\ncolour = 'red'\n", "unknown field 'colour'"),
+        (
+            "[institution]\nname = 'X'\n[[categories]]\nid = 'ok'\n"
+            "label = {id = 'a', en = 'b'}\n[deadlines]\nfeedback = {count = 3, unit = 'weeks'}\n",
+            "deadlines.feedback",
+        ),
         ("[institution\n", "not valid TOML"),
     ],
 )

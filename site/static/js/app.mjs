@@ -4,6 +4,7 @@
 
 import { REPORTS, bearer, call } from './api.mjs';
 import { sealEnvelope } from './envelope.mjs';
+import { keyringRecipients } from './keyring.mjs';
 import { newCode } from './receipt.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { setUpReceiptPanel, showReceipt } from './receipt-panel.mjs';
@@ -23,13 +24,6 @@ function say(area, message) {
   area.textContent = message;
 }
 
-function recipients(lib) {
-  return Array.from(document.querySelectorAll('#recipients [data-kid]'), (li) => ({
-    kid: li.dataset.kid,
-    publicKey: lib.from_base64(li.dataset.publicKey, lib.base64_variants.ORIGINAL),
-  }));
-}
-
 /** One try: a new receipt code, its keys (in a worker), the sealed report, the POST. */
 async function attempt(lib, payload) {
   say(statusArea, form.dataset.msgDeriving);
@@ -41,7 +35,9 @@ async function attempt(lib, payload) {
   say(statusArea, form.dataset.msgSending);
   const publicKey = lib.to_base64(keys.publicKey, lib.base64_variants.ORIGINAL);
   const plaintext = new TextEncoder().encode(JSON.stringify({ ...payload, reporter_public_key: publicKey }));
-  const envelope = sealEnvelope(lib, { kind: 'report', id: keys.reportId, plaintext, recipients: recipients(lib) });
+  const envelope = sealEnvelope(lib, {
+    kind: 'report', id: keys.reportId, plaintext, recipients: keyringRecipients(lib),
+  });
   const authorization = bearer(lib, keys.token);
   lib.memzero(keys.token);
   const response = await call(REPORTS, { method: 'POST', authorization, body: envelope });

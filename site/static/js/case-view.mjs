@@ -40,7 +40,8 @@ function historyItem(sent, label, reason, note) {
 function threadItem(root, entry) {
   const item = fromTemplate('message-item');
   item.classList.add(`from-${entry.from}`);
-  item.querySelector('[data-who]').textContent = root.dataset[`who${entry.from === 'reporter' ? 'Reporter' : 'Inspectorate'}`];
+  const who = entry.from === 'reporter' ? 'whoReporter' : 'whoInspectorate';
+  item.querySelector('[data-who]').textContent = root.dataset[who];
   setTime(item.querySelector('time'), entry.sent);
   if (entry.message) {
     item.querySelector('[data-text]').textContent = entry.message.text;
@@ -62,7 +63,8 @@ export function showCase(root, { reportId, received, thread }) {
 
   const history = [historyItem(received, root.dataset.msgReceived, '', '')];
   for (const message of thread.history) {
-    history.push(historyItem(message.sent, statusName(message.status).textContent, message.reason, message.text));
+    const label = statusName(message.status).textContent;
+    history.push(historyItem(message.sent, label, message.reason, message.text));
   }
   root.querySelector('#history').replaceChildren(...history);
 

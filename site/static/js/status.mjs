@@ -5,6 +5,7 @@
 import { MAILBOX, bearer, call } from './api.mjs';
 import { clearCase, showCase } from './case-view.mjs';
 import { keyId, sealEnvelope } from './envelope.mjs';
+import { keyringRecipients } from './keyring.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { loadSodium } from './sodium.mjs';
 import { followupPlaintext, readThread } from './thread.mjs';
@@ -75,9 +76,10 @@ async function onLookup(event) {
     return;
   }
   busy(lookup, lookup.dataset.msgOpening);
+  let lib = null;
   let keys = null;
   try {
-    const lib = await loadSodium();
+    lib = await loadSodium();
     // Any text is derived, valid code or not: a mistyped code costs the same work as a real one.
     keys = await deriveInWorker(typed);
     const current = {
@@ -95,21 +97,17 @@ async function onLookup(event) {
     intro.hidden = true;
     caseView.focus();
   } catch (error) {
-    const lib = await loadSodium().catch(() => null);
-    if (keys && lib) wipe(lib, keys);
-    const unknown = error instanceof Answer && (error.status === 404 || error.status === 401);
+    if (keys) wipe(lib, keys);
+    const unknown = error instanceof Answer && error.status === 404;
     showError(lookup, unknown ? lookup.dataset.msgUnknown : lookup.dataset.msgFailed);
   } finally {
     busy(lookup, '');
   }
 }
 
+/** A follow-up is sealed to the keyring and to the reporter, who can read it again later. */
 function recipients(lib, reporterKey) {
-  const keyring = Array.from(document.querySelectorAll('#recipients [data-kid]'), (li) => ({
-    kid: li.dataset.kid,
-    publicKey: lib.from_base64(li.dataset.publicKey, lib.base64_variants.ORIGINAL),
-  }));
-  return [...keyring, { kid: keyId(lib, reporterKey), publicKey: reporterKey }];
+  return [...keyringRecipients(lib), { kid: keyId(lib, reporterKey), publicKey: reporterKey }];
 }
 
 const SEND_ERRORS = { 403: 'msgFull', 413: 'msgTooLong', 422: 'msgOutdated' };
@@ -135,7 +133,8 @@ async function onFollowup(event) {
       plaintext: followupPlaintext(lib, text),
       recipients: recipients(lib, current.keyPair.publicKey),
     });
-    const response = await call(MAILBOX, { method: 'POST', authorization: current.authorization, body: envelope });
+    const { authorization } = current;
+    const response = await call(MAILBOX, { method: 'POST', authorization, body: envelope });
     if (response.status !== 201) {
       showError(followup, followup.dataset[SEND_ERRORS[response.status] ?? 'msgFailed']);
       return;
