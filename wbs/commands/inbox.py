@@ -10,7 +10,7 @@ from typing import IO, NamedTuple
 import click
 
 from functions.errors import EnvelopeError, WbsError
-from functions.keyring import load_active
+from functions.keyring import Keyring, load_active
 from functions.storage import Storage
 from wbs import config as config_file
 from wbs import console, deadlines, messages, registration, replies, statuses, thread, view
@@ -228,20 +228,14 @@ def reply(
     key and cannot be answered.
     """
     text = _message_text(source.read()) if source else None
-    configured = settings(storage)
-    store = configured.open_storage()
-    cache = Cache.for_storage(configured.storage_url)
-    report_id = registration.resolve(number, cache.ids())
-    ring = load_active(keyring)
-    unlocked = reader(key)
     # Before the editor opens: say now if the report cannot be answered.
-    reporter = replies.reporter_key(_open(cache, unlocked, report_id))
+    case = _answerable(number, storage, key, keyring)
     if text is None:
-        text = _edited(report_id)
+        text = _edited(case.report_id)
     now = datetime.datetime.now(datetime.UTC)
-    message = messages.new("message", by=unlocked.identity.kid, now=now, text=text)
-    sent = replies.send(store, cache, report_id, reporter, message, ring, now)
-    click.echo(f"sent a message to the reporter of {registration.display(report_id)}")
+    message = messages.new("message", by=case.unlocked.identity.kid, now=now, text=text)
+    sent = case.send(message, now)
+    click.echo(f"sent a message to the reporter of {registration.display(case.report_id)}")
     _describe(sent)
     click.echo("---")
     click.echo(view.clean(text, multiline=True))
@@ -272,15 +266,10 @@ def status(
             + ", ".join(statuses.REASONS)
             + "; or your own words",
         )
-    configured = settings(storage)
-    store = configured.open_storage()
-    cache = Cache.for_storage(configured.storage_url)
-    report_id = registration.resolve(number, cache.ids())
-    ring = load_active(keyring)
-    unlocked = reader(key)
-    reporter = replies.reporter_key(_open(cache, unlocked, report_id))
-    _fetch_messages(cache, store, report_id)
-    current = thread.read(cache, unlocked, report_id).status
+    case = _answerable(number, storage, key, keyring)
+    report_id = case.report_id
+    _fetch_messages(case.cache, case.store, report_id)
+    current = thread.read(case.cache, case.unlocked, report_id).status
     if current == new_status:
         raise WbsError(
             f"report {registration.display(report_id)} is already {statuses.label(current)}",
@@ -290,13 +279,13 @@ def status(
     now = datetime.datetime.now(datetime.UTC)
     message = messages.new(
         "status",
-        by=unlocked.identity.kid,
+        by=case.unlocked.identity.kid,
         now=now,
         text=note.strip(),
         status=new_status,
         reason=reason,
     )
-    sent = replies.send(store, cache, report_id, reporter, message, ring, now)
+    sent = case.send(message, now)
     click.echo(
         f"report {registration.display(report_id)}: "
         f"{statuses.label(current)} → {statuses.label(new_status)}"
@@ -306,6 +295,32 @@ def status(
     if message.text:
         click.echo(f"note:         {view.clean(message.text)}")
     _describe(sent)
+
+
+class _Answerable(NamedTuple):
+    """A case the inspector can write to: where it is stored, and who reads the answer."""
+
+    store: Storage
+    cache: Cache
+    report_id: str
+    ring: Keyring
+    unlocked: Reader
+    reporter: bytes
+
+    def send(self, message: messages.Message, now: datetime.datetime) -> replies.Sent:
+        return replies.send(
+            self.store, self.cache, self.report_id, self.reporter, message, self.ring, now
+        )
+
+
+def _answerable(number: str, storage: str | None, key: Path | None, keyring: Path) -> _Answerable:
+    configured = settings(storage)
+    cache = Cache.for_storage(configured.storage_url)
+    report_id = registration.resolve(number, cache.ids())
+    ring = load_active(keyring)
+    unlocked = reader(key)
+    reporter = replies.reporter_key(_open(cache, unlocked, report_id))
+    return _Answerable(configured.open_storage(), cache, report_id, ring, unlocked, reporter)
 
 
 def _open(cache: Cache, unlocked: Reader, report_id: str) -> Report:
