@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import hashlib
 import json
 import traceback
@@ -109,19 +110,18 @@ def submit_report() -> JsonResponse:
         raise _stale_keys()
     storage = _storage()
     body = report.to_json()
-    received, retry = _claim_mailbox(storage, report.id, token, _digest(body))
-    try:
+    received = _claim_mailbox(storage, report.id, token, _digest(body))
+    # Already there: stored by an earlier attempt under this same claim (a client or boto3
+    # retry whose answer was lost), which the verifier has just recognised.
+    with contextlib.suppress(AlreadyExists):
         storage.put_new(
             _report_key(report.id), _canonical({"received": received, "envelope": body})
         )
-    except AlreadyExists:
-        if not retry:
-            raise
     return _json(HTTPStatus.CREATED, {"id": report.id, "received": received})
 
 
-def _claim_mailbox(storage: Storage, report_id: str, token: bytes, digest: str) -> tuple[str, bool]:
-    """Write the mailbox's verifier before the report; return (received, is_retry).
+def _claim_mailbox(storage: Storage, report_id: str, token: bytes, digest: str) -> str:
+    """Write the mailbox's verifier before the report; return the report's receipt time.
 
     The verifier also records the report's digest, so that the same report sent again with
     the same code (an answer lost on the way back) is accepted once more and stored once;
@@ -135,8 +135,8 @@ def _claim_mailbox(storage: Storage, report_id: str, token: bytes, digest: str) 
         stored = _verifier_record(storage, report_id, token)
         if stored is None or stored.get("report") != digest:
             raise
-        return str(stored["received"]), True
-    return received, False
+        return str(stored["received"])
+    return received
 
 
 def _digest(value: Any) -> str:
