@@ -109,6 +109,28 @@ def test_get_missing(backend: Backend) -> None:
         backend.storage.get("reports/missing.json")
 
 
+def test_stream_reads_an_object_in_pieces(backend: Backend) -> None:
+    # Given a stored object larger than one read
+    data = bytes(range(256)) * 40
+    backend.storage.put_new("attachments/0123456789ABCDEF/file", data)
+    # When it is read as a stream, 1000 bytes at a time
+    stream = backend.storage.stream("attachments/0123456789ABCDEF/file")
+    pieces = []
+    while piece := stream.read(1000):
+        pieces.append(piece)
+    stream.close()
+    # Then the pieces are the object, in order
+    assert b"".join(pieces) == data
+    assert max(len(p) for p in pieces) == 1000
+
+
+def test_stream_missing_or_bad_key(backend: Backend) -> None:
+    with pytest.raises(NotFound):
+        backend.storage.stream("attachments/missing")
+    with pytest.raises(InvalidKey):
+        backend.storage.stream("../x")
+
+
 def test_list_sorted_with_sizes_and_utc_times(backend: Backend) -> None:
     for key, data in [("reports/B.json", b"bb"), ("reports/A.json", b"a"), ("other/C", b"ccc")]:
         backend.storage.put_new(key, data)

@@ -80,7 +80,8 @@ def cli() -> None:
     """Whistle Blowing System: the inspectors' and admins' tool.
 
     Reports are encrypted in the reporter's browser; only inspectors' private keys, on their
-    own machines, can read them. Plaintext is kept in memory, never written to disk.
+    own machines, can read them. Plaintext is kept in memory; it reaches the disk only when
+    you export a case's evidence files (wbs inbox export).
 
     \b
     First steps:

@@ -3,12 +3,21 @@ stderr. Errors have one voice: ``wbs: error: <message>`` then ``hint: <next step
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -27,3 +36,19 @@ def progress(items: Sequence[T], what: str) -> Iterable[T]:
     shown = err.is_terminal
     with Progress(*columns, console=err, transient=True, disable=not shown) as bar:
         yield from bar.track(items, total=len(items))
+
+
+@contextlib.contextmanager
+def transfer(what: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar in bytes, with speed and time left (on a terminal only, then cleared);
+    yields the function that counts bytes done. ``what`` is shown as is, never as markup."""
+    columns = (
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        DownloadColumn(binary_units=True),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(what, total=total)
+        yield lambda done: bar.advance(task, done)

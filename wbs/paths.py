@@ -8,7 +8,9 @@ site and storage. The project root (for ``build.py``) is the folder beside the `
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +64,24 @@ def make_private_dir(path: Path) -> None:
     missing = [p for p in (path, *path.parents) if not p.exists()]
     for folder in reversed(missing):
         folder.mkdir(mode=0o700, exist_ok=True)
+
+
+PUBLISHED = {
+    "keys": "it holds the public keyring, which is published",
+    "site": "everything under site/ is published",
+}
+
+
+def unsafe_place(target: Path, projects: Iterable[Path]) -> str | None:
+    """Why a secret (a private key, exported plaintext) must not be written at ``target``:
+    under a project's published ``keys/`` or ``site/``, or inside a git work tree. None if
+    it may be."""
+    resolved = target.expanduser().resolve()
+    for project, (name, why) in itertools.product(projects, PUBLISHED.items()):
+        folder = project / name
+        if resolved.is_relative_to(folder):
+            return f"under {folder}: {why}"
+    for folder in (resolved, *resolved.parents):
+        if (folder / ".git").exists():
+            return f"inside the git work tree {folder}: it could be committed and published"
+    return None

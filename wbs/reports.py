@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 
 from functions import envelope as fmt
 from functions.errors import EnvelopeError, WbsError
+from wbs import manifest
+from wbs.attachments import Attachment
 from wbs.crypto import Identity, open_envelope
 
 SCHEMA = "wbs-report/1"
@@ -61,6 +63,7 @@ class Report(NamedTuple):
     reporter_relation: str
     declarations: dict[str, bool]
     reporter_public_key: str  # base64, as sent; empty in reports older than the mailbox
+    attachments: tuple[Attachment, ...] = ()  # the evidence files' manifest (attachment-v1)
 
 
 def parse_stored(report_id: str, data: bytes) -> Stored:
@@ -108,6 +111,10 @@ def parse_payload(stored: Stored, plaintext: bytes) -> Report:
     when = _object(data, "when")
     reporter = _object(data, "reporter")
     declarations = _object(data, "declarations")
+    try:
+        attachments = manifest.parse(data["attachments"]) if "attachments" in data else ()
+    except manifest.ManifestError as exc:
+        raise PayloadError(str(exc)) from None
     return Report(
         id=stored.id,
         received=stored.received,
@@ -128,6 +135,7 @@ def parse_payload(stored: Stored, plaintext: bytes) -> Report:
         reporter_relation=_text(reporter, "relation", "reporter"),
         declarations={d: _flag(declarations, d, "declarations") for d in DECLARATIONS},
         reporter_public_key=_text(data, "reporter_public_key"),
+        attachments=attachments,
     )
 
 

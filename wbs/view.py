@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from wbs import statuses
+from wbs.attachments import Attachment
 from wbs.deadlines import Due, Rules, is_due_soon
 from wbs.registration import display
 from wbs.reports import Report
@@ -183,4 +184,52 @@ def reading(report: Report) -> str:
     for key, label in DECLARATION_LABELS.items():
         lines.append(f"  [{'x' if report.declarations[key] else ' '}] {label}")
     field("Bahasa formulir / Form language", clean(report.lang))
+    lines.append(click.style("Lampiran / Attachments", bold=True))
+    for n, entry in enumerate(report.attachments, 1):
+        lines.append(
+            f"  {n}. {clean(entry.name) or '-'} ({clean(entry.type) or '?'}, {size(entry.size)})"
+        )
+        if entry.sha256:
+            lines.append(f"     SHA-256: {entry.sha256}")
+    if report.attachments:
+        lines.append(f"  → wbs inbox export {display(report.id)} --to FOLDER")
+    else:
+        lines.append("  -")
     return "\n".join(lines)
+
+
+def size(n: int) -> str:
+    """``1.5 MiB``, ``12 bytes``: binary units, one decimal."""
+    if n < 1024:
+        return f"{n} byte" if n == 1 else f"{n} bytes"
+    value, units = n / 1024, ["KiB", "MiB", "GiB", "TiB"]
+    while value >= 1024 and len(units) > 1:
+        value /= 1024
+        units.pop(0)
+    return f"{value:.1f} {units[0]}"
+
+
+def files_table(report_id: str) -> Table:
+    table = Table(
+        title=f"Lampiran / Attachments {display(report_id)}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("#", justify="right")
+    table.add_column("Nama / Name", ratio=1, min_width=12)
+    table.add_column("Jenis / Type")
+    table.add_column("Ukuran / Size", justify="right", no_wrap=True)
+    table.add_column("SHA-256", no_wrap=True)
+    table.add_column("Tersimpan / Stored", no_wrap=True)
+    return table
+
+
+def add_file_row(table: Table, n: int, entry: Attachment, stored: Text) -> None:
+    table.add_row(
+        str(n),
+        Text(clean(entry.name) or "-"),
+        Text(clean(entry.type) or "?"),
+        size(entry.size),
+        entry.sha256 or "-",
+        stored,
+    )

@@ -1,6 +1,6 @@
-"""Write the test vectors into docs/vectors/envelope/ and docs/vectors/receipt/.
+"""Write the test vectors into docs/vectors/envelope/, receipt/ and attachment/.
 
-Run `python docs/vectors/generate.py [envelope] [receipt]` to regenerate. Encryption is
+Run `python docs/vectors/generate.py [envelope] [receipt] [attachment]` to regenerate. Encryption is
 randomised (content key,
 nonce, the sealed boxes' ephemeral keys), so every run writes different bytes with the same
 meaning; the committed files are the reference. Each file is `key: value` header lines, a
@@ -10,13 +10,19 @@ blank line, then the envelope exactly as a reader receives it:
     comment:  what the case is about
     identity: base64 of the reader's X25519 secret key
     payload:  base64 of the plaintext a successful reader returns (success only)
+
+The receipt vectors are header lines only; the attachment vectors' layout is in
+docs/spec/attachment-v1.md section 6.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import io
 import json
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +34,7 @@ from nacl.public import PrivateKey
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from functions import envelope as fmt
-from wbs import crypto, receipt
+from wbs import attachments, crypto, receipt
 
 OUT = Path(__file__).resolve().parent / "envelope"
 Env = dict[str, Any]
@@ -370,10 +376,208 @@ def receipt_vectors() -> None:
     print(f"wrote {len(cases)} vectors to {out}")
 
 
+REPORT, FILE = "7K3M9QXA2B4C6D8E", "5QZ2W8R1XK4T7M3N"
+SMALL = 1024  # the smallest chunk size: keeps the vectors small (the spec, section 3)
+
+
+class Sealed:
+    """An attachment object and the manifest entry that reads it."""
+
+    def __init__(
+        self, plaintext: bytes, key: bytes, chunk: int = SMALL, file_id: str = FILE
+    ) -> None:
+        sink = io.BytesIO()
+        digest = attachments.encrypt(io.BytesIO(plaintext), sink, REPORT, file_id, key, chunk)
+        self.object, self.key, self.chunk = sink.getvalue(), key, chunk
+        self.size, self.sha256 = digest.size, digest.sha256
+
+    def chunks(self) -> list[bytes]:
+        body = self.object[attachments.HEADER_BYTES :]
+        step = self.chunk + attachments.ABYTES
+        return [body[i : i + step] for i in range(0, len(body), step)]
+
+    def header(self) -> bytes:
+        return self.object[: attachments.HEADER_BYTES]
+
+
+def crafted(pieces: list[tuple[bytes, int]], key: bytes, file_id: str = FILE) -> bytes:
+    """An object pushed chunk by chunk with the tags given: for the tag and padding cases."""
+    state = sodium.crypto_secretstream_xchacha20poly1305_state()
+    out = [sodium.crypto_secretstream_xchacha20poly1305_init_push(state, key)]
+    ad = attachments.associated_data(REPORT, file_id)
+    out += [
+        sodium.crypto_secretstream_xchacha20poly1305_push(state, data, ad, tag)
+        for data, tag in pieces
+    ]
+    return b"".join(out)
+
+
+def attachment_vectors() -> None:
+    """docs/vectors/attachment/: objects, the manifest entry and context that read them."""
+    out = OUT.parent / "attachment"
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.txt"):
+        old.unlink()
+    key = sodium.crypto_secretstream_xchacha20poly1305_keygen()
+    text = "Bukti transfer: Rp 1.500.000 ke rekening perantara — “uang pelicin” ✓\n".encode()
+    base = Sealed(text * 30, key)  # 2,430 bytes: three chunks of 1024
+    c1, c2, c3 = base.chunks()
+    count = 0
+
+    def write(
+        name: str, comment: str, obj: bytes, sealed: Sealed, reason: str = "", **ctx: str
+    ) -> None:
+        nonlocal count
+        lines = [f"expect: {'failure' if reason else 'success'}"]
+        lines += [f"reason: {reason}"] if reason else []
+        lines += [
+            f"comment: {comment}",
+            f"report-id: {ctx.get('report_id', REPORT)}",
+            f"file-id: {ctx.get('file_id', FILE)}",
+            f"size: {ctx.get('size', sealed.size)}",
+            f"chunk: {ctx.get('chunk', sealed.chunk)}",
+            f"key: {ctx.get('key', b64(sealed.key))}",
+            f"sha256: {ctx.get('sha256', sealed.sha256)}",
+        ]
+        body = "\n".join(textwrap.wrap(b64(obj), 76))
+        (out / f"{name}.txt").write_text("\n".join(lines) + "\n\n" + body + "\n", "utf-8")
+        count += 1
+
+    for name, comment, plain in [
+        ("success-empty", "an empty file: one chunk of padding", b""),
+        ("success-small", "100 bytes: one padded chunk", text[:100]),
+        ("success-one-chunk-short", "1023 bytes: the most one chunk holds", b"\xa5" * 1023),
+        (
+            "success-exact-chunk",
+            "1024 bytes: a chunk of data, then one of padding",
+            (text * 20)[:1024],
+        ),
+    ]:
+        sealed = Sealed(plain, key)
+        write(name, comment, sealed.object, sealed)
+    write("success-several-chunks", "2,430 bytes in three chunks", base.object, base)
+    big = Sealed(text * 25, key, chunk=attachments.CHUNK)
+    write("success-1mib-chunk", "the page's chunk size, 1 MiB", big.object, big)
+
+    other = Sealed(text * 30, key, file_id="9HJ6C0VB2DPE8GA4")
+    zeros = b"\x00" * SMALL
+    wrong = b64(sodium.crypto_secretstream_xchacha20poly1305_keygen())
+    failures: list[tuple[str, str, str, bytes, dict[str, str]]] = [
+        ("short-header", "header", "20 bytes: less than a header", base.object[:20], {}),
+        ("header-only", "truncated", "a header and no chunk", base.header(), {}),
+        ("truncated-last-chunk", "truncated", "the last chunk dropped", base.object[:-1041], {}),
+        ("truncated-mid-chunk", "length", "the last 100 bytes cut", base.object[:-100], {}),
+        ("trailing-data", "length", "5 bytes after the final chunk", base.object + b"extra", {}),
+        ("wrong-key", "authentication", "another file's key", base.object, {"key": wrong}),
+        ("reordered", "authentication", "chunks 1 and 2 swapped", base.header() + c2 + c1 + c3, {}),
+        (
+            "spliced-chunk",
+            "authentication",
+            "chunk 2 taken from another file encrypted with the same key",
+            base.header() + c1 + other.chunks()[1] + c3,
+            {},
+        ),
+        (
+            "moved-file-id",
+            "authentication",
+            "the whole object read as another file of the same report (AD)",
+            base.object,
+            {"file_id": "9HJ6C0VB2DPE8GA4"},
+        ),
+        (
+            "moved-report-id",
+            "authentication",
+            "the whole object read as a file of another report (AD)",
+            base.object,
+            {"report_id": "1111111111111111"},
+        ),
+        (
+            "bit-flip",
+            "authentication",
+            "one bit of chunk 2 flipped",
+            flip_at(base.object, 1500),
+            {},
+        ),
+        (
+            "header-bit-flip",
+            "authentication",
+            "one bit of the header flipped",
+            flip_at(base.object, 3),
+            {},
+        ),
+        (
+            "wrong-chunk-size",
+            "authentication",
+            "the manifest's chunk size is not the one written",
+            base.object,
+            {"chunk": "2048"},
+        ),
+        (
+            "early-final",
+            "tag",
+            "chunk 1 carries TAG_FINAL, chunk 2 follows",
+            crafted([(c, attachments.FINAL) for c in (zeros, sodium.sodium_pad(b"x", SMALL))], key),
+            {"size": "1025"},
+        ),
+        (
+            "no-final",
+            "tag",
+            "the last chunk carries TAG_MESSAGE: the stream was cut",
+            crafted(
+                [
+                    (zeros, attachments.MESSAGE),
+                    (sodium.sodium_pad(b"x", SMALL), attachments.MESSAGE),
+                ],
+                key,
+            ),
+            {"size": "1025"},
+        ),
+        (
+            "bad-padding",
+            "padding",
+            "the last chunk holds no 0x80 marker",
+            crafted([(zeros, attachments.MESSAGE), (zeros, attachments.FINAL)], key),
+            {"size": "1025"},
+        ),
+        (
+            "size-smaller",
+            "size",
+            "the manifest says one byte less",
+            base.object,
+            {"size": str(base.size - 1)},
+        ),
+        (
+            "size-one-chunk-more",
+            "tag",
+            "the manifest's size needs a fourth chunk: the final tag comes too early",
+            base.object,
+            {"size": str(base.size + SMALL)},
+        ),
+        (
+            "wrong-sha256",
+            "sha256",
+            "the manifest's SHA-256 is another file's",
+            base.object,
+            {"sha256": hashlib.sha256(b"another file").hexdigest()},
+        ),
+    ]
+    for name, reason, comment, obj, ctx in failures:
+        write(name, comment, obj, base, reason, **ctx)
+    print(f"wrote {count} vectors to {out}")
+
+
+def flip_at(data: bytes, at: int) -> bytes:
+    raw = bytearray(data)
+    raw[at] ^= 0x01
+    return bytes(raw)
+
+
 if __name__ == "__main__":
     # `generate.py receipt` rewrites only the receipt vectors, and so on.
-    chosen = set(sys.argv[1:]) or {"envelope", "receipt"}
+    chosen = set(sys.argv[1:]) or {"envelope", "receipt", "attachment"}
     if "envelope" in chosen:
         main()
     if "receipt" in chosen:
         receipt_vectors()
+    if "attachment" in chosen:
+        attachment_vectors()

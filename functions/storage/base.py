@@ -26,6 +26,14 @@ class ObjectInfo:
     modified: datetime  # timezone-aware, UTC
 
 
+class Readable(Protocol):
+    """A binary stream being read: what ``Storage.stream`` returns (close it when done)."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
 class Storage(Protocol):
     """Keyed byte objects. Nothing stored can be overwritten or deleted through this interface."""
 
@@ -35,6 +43,10 @@ class Storage(Protocol):
 
     def get(self, key: str) -> bytes:
         """Return the object's bytes; raise NotFound if there is none."""
+        ...
+
+    def stream(self, key: str) -> Readable:
+        """Open the object for reading in pieces (large files); raise NotFound if there is none."""
         ...
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:

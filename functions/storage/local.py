@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from functions.errors import AlreadyExists, NotFound, StorageError
-from functions.storage.base import ObjectInfo, check_key, check_prefix, is_key
+from functions.storage.base import ObjectInfo, Readable, check_key, check_prefix, is_key
 
 DIR_MODE = 0o700
 TEMP_PREFIX = ".tmp-"  # never a valid key segment, so listings skip it
@@ -55,6 +55,15 @@ class LocalStorage:
         path = self._path(key)
         try:
             return path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            raise NotFound(f"no object {key}") from None
+        except OSError as exc:
+            raise StorageError(f"cannot read {key} under {self.root}: {exc.strerror}") from None
+
+    def stream(self, key: str) -> Readable:
+        path = self._path(key)
+        try:
+            return path.open("rb")
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             raise NotFound(f"no object {key}") from None
         except OSError as exc:

@@ -15,9 +15,10 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.errors import AlreadyExists, NotFound, StorageError
-from functions.storage.base import ObjectInfo, check_key, check_prefix, is_key
+from functions.storage.base import ObjectInfo, Readable, check_key, check_prefix, is_key
 
 if TYPE_CHECKING:
+    from botocore.response import StreamingBody
     from mypy_boto3_s3 import S3Client
 
 # PreconditionFailed: the key exists. ConditionalRequestConflict: another conditional write
@@ -67,6 +68,18 @@ class S3Storage:
         except BotoCoreError as exc:
             raise _failure("read", key, exc) from None
 
+    def stream(self, key: str) -> Readable:
+        name = self.prefix + check_key(key)
+        try:
+            body = self._client.get_object(Bucket=self.bucket, Key=name)["Body"]
+        except ClientError as exc:
+            if _code(exc) in MISSING:
+                raise NotFound(f"no object {key}") from None
+            raise _failure("read", key, exc) from None
+        except BotoCoreError as exc:
+            raise _failure("read", key, exc) from None
+        return _Body(key, body)
+
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         return self._list(self.prefix + check_prefix(prefix))
 
@@ -83,6 +96,23 @@ class S3Storage:
                         yield ObjectInfo(key, obj["Size"], obj["LastModified"].astimezone(UTC))
         except (ClientError, BotoCoreError) as exc:
             raise _failure("list", full_prefix or "/", exc) from None
+
+
+class _Body:
+    """An object's body being downloaded; a network failure midway is a StorageError."""
+
+    def __init__(self, key: str, body: StreamingBody) -> None:
+        self._key = key
+        self._body = body
+
+    def read(self, size: int, /) -> bytes:
+        try:
+            return self._body.read(size)
+        except (BotoCoreError, OSError) as exc:
+            raise StorageError(f"cannot read {self._key} in S3: {type(exc).__name__}") from None
+
+    def close(self) -> None:
+        self._body.close()
 
 
 def _code(exc: ClientError) -> str:

@@ -9,12 +9,13 @@ from typing import IO, NamedTuple
 
 import click
 
-from functions.errors import EnvelopeError, WbsError
+from functions.errors import WbsError
 from functions.keyring import Keyring, load_active
 from functions.storage import Storage
 from wbs import config as config_file
 from wbs import console, deadlines, messages, registration, replies, statuses, thread, view
 from wbs.cache import Cache
+from wbs.commands import cases, evidence
 from wbs.commands.options import (
     StatusType,
     config_option,
@@ -24,12 +25,9 @@ from wbs.commands.options import (
     settings,
     storage_option,
 )
-from wbs.crypto import DecryptionError, NoMatchingKey
-from wbs.reports import PayloadError, Reader, Report, Stored, parse_stored
+from wbs.reports import Reader, Report, Stored, parse_stored
 from wbs.thread_view import reading as thread_reading
 
-# What can go wrong with one report without stopping the others.
-UNREADABLE = (EnvelopeError, DecryptionError, PayloadError)
 EDITOR_TEMPLATE = (
     "\n\n# Balasan untuk pelapor laporan {number}. Baris yang diawali # diabaikan;"
     " pesan kosong tidak dikirim.\n"
@@ -63,10 +61,14 @@ class Row(NamedTuple):
 
 @click.group()
 def inbox() -> None:
-    """Fetch, list and read cases (decrypted in memory only); answer them.
+    """Fetch, list and read cases (decrypted in memory only); answer them; export evidence.
 
     The passphrase is asked once per command, or taken from WBS_PASSPHRASE.
     """
+
+
+inbox.add_command(evidence.files)
+inbox.add_command(evidence.export)
 
 
 @inbox.command()
@@ -137,7 +139,7 @@ def list_reports(
         try:
             stored = parse_stored(report_id, cache.read(report_id))
             report = unlocked.open(stored)
-        except UNREADABLE as exc:
+        except cases.UNREADABLE as exc:
             console.error(f"report {registration.display(report_id)}: {exc}")
             rows.append(Row(report_id, stored.received if stored else None, None, "", None))
             continue
@@ -189,7 +191,7 @@ def show(number: str, storage: str | None, key: Path | None, config: Path | None
     cache = Cache.for_storage(settings(storage).storage_url)
     report_id = registration.resolve(number, cache.ids())
     unlocked = reader(key)
-    report = _open(cache, unlocked, report_id)
+    report = cases.open_report(cache, unlocked, report_id)
     case = thread.read(cache, unlocked, report_id)
     due = view.due(case.due(report.received, datetime.date.today(), rules), rules)
     click.echo(view.reading(report))
@@ -319,30 +321,8 @@ def _answerable(number: str, storage: str | None, key: Path | None, keyring: Pat
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
     unlocked = reader(key)
-    reporter = replies.reporter_key(_open(cache, unlocked, report_id))
+    reporter = replies.reporter_key(cases.open_report(cache, unlocked, report_id))
     return _Answerable(configured.open_storage(), cache, report_id, ring, unlocked, reporter)
-
-
-def _open(cache: Cache, unlocked: Reader, report_id: str) -> Report:
-    stored: Stored | None = None
-    try:
-        stored = parse_stored(report_id, cache.read(report_id))
-        return unlocked.open(stored)
-    except UNREADABLE as exc:
-        raise WbsError(
-            f"report {registration.display(report_id)}: {exc}", hint=_why(exc, stored)
-        ) from None
-
-
-def _why(exc: Exception, stored: Stored | None) -> str:
-    if isinstance(exc, NoMatchingKey) and stored is not None:
-        kids = ", ".join(r.kid for r in stored.envelope.recipients)
-        return f"it is addressed to key(s) {kids}; open it with one of them: --key PATH"
-    if isinstance(exc, DecryptionError):
-        return "the stored copy was altered or damaged; its ciphertext no longer verifies"
-    if isinstance(exc, PayloadError):
-        return "it decrypted, but holds no report this version of wbs can read"
-    return "the stored object is not a well-formed report"
 
 
 def _name_unreadable(report_id: str, case: thread.Thread) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import itertools
 from pathlib import Path
 
 import click
@@ -91,26 +90,13 @@ def list_keys(keyring: Path) -> None:
 
 def _refuse_unsafe(path: Path, keyring: Path) -> None:
     """A private key never goes into a git work tree, keys/ (public) or site/ (published)."""
-    target = path.expanduser().resolve()
     projects = {Path.cwd(), paths.PROJECT_ROOT}
     if keyring.resolve().parent.name == "keys":
         projects.add(keyring.resolve().parent.parent)
-    published = {
-        "keys": "it holds the public keyring, which is published",
-        "site": "everything under site/ is published",
-    }
-    for project, (name, why) in itertools.product(projects, published.items()):
-        folder = project / name
-        if target.is_relative_to(folder):
-            raise UnsafeKeyLocation(
-                f"refusing to write a private key under {folder}: {why}",
-                hint="keep private keys outside the repository: omit --out to use $WBS_HOME/keys",
-            )
-    for folder in target.parents:
-        if (folder / ".git").exists():
-            raise UnsafeKeyLocation(
-                f"refusing to write a private key inside the git work tree {folder}:"
-                " it could be committed and published",
-                hint="keep private keys outside the repository: omit --out to use $WBS_HOME/keys"
-                " (and set WBS_HOME outside any repository)",
-            )
+    why = paths.unsafe_place(path, projects)
+    if why is not None:
+        raise UnsafeKeyLocation(
+            f"refusing to write a private key {why}",
+            hint="keep private keys outside the repository: omit --out to use $WBS_HOME/keys"
+            " (and set WBS_HOME outside any repository)",
+        )
