@@ -1,5 +1,6 @@
-"""The public HTTP API: accept an encrypted report, and let its reporter read the case's
-mailbox and post follow-ups (docs/spec/mailbox-v1.md), all create-only.
+"""The public HTTP API: accept an encrypted report, let its reporter read the case's
+mailbox and post follow-ups (docs/spec/mailbox-v1.md), and grant uploads of evidence files
+straight to storage (docs/spec/upload-v1.md), all create-only.
 
 The same module runs on AWS Lambda behind API Gateway (HTTP API, payload 2.0) and under the
 local WSGI host (``functions/host.py``). It only ever sees ciphertext: it checks an
@@ -41,12 +42,23 @@ from functions.errors import (
 )
 from functions.mailbox_token import TokenError
 from functions.storage import Storage
+from functions.uploads import UploadError, Uploads
 
 REPORTS = "/api/reports"
 MAILBOX = "/api/mailbox"
 HEALTH = "/api/health"
+UPLOADS = "/api/uploads"
+RENEW = "/api/uploads/renew"
+COMPLETE = "/api/uploads/complete"
 # path -> methods: the Allow header of 405 answers, and the route named in log lines
-ROUTES = {REPORTS: ("POST",), MAILBOX: ("GET", "POST"), HEALTH: ("GET",)}
+ROUTES = {
+    REPORTS: ("POST",),
+    MAILBOX: ("GET", "POST"),
+    HEALTH: ("GET",),
+    UPLOADS: ("POST",),
+    RENEW: ("POST",),
+    COMPLETE: ("POST",),
+}
 JsonResponse = Response[dict[str, Any]]
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
@@ -72,22 +84,35 @@ class ApiError(Exception):
 class _Wiring:
     storage: Storage | None = None
     keyring_path: Path | None = None
+    uploads: Uploads | None = None
 
 
 _wiring = _Wiring()
 
 
-def configure(*, storage: Storage | None = None, keyring_path: Path | None = None) -> None:
-    """Choose the storage and keyring the handlers use. Whatever is None is taken from the
-    environment (``Settings.from_env``) on first use, as on Lambda."""
+def configure(
+    *,
+    storage: Storage | None = None,
+    keyring_path: Path | None = None,
+    uploads: Uploads | None = None,
+) -> None:
+    """Choose the storage, keyring and upload grants the handlers use. Whatever is None is
+    taken from the environment (``Settings.from_env``) on first use, as on Lambda."""
     _wiring.storage = storage
     _wiring.keyring_path = keyring_path
+    _wiring.uploads = uploads
 
 
 def _storage() -> Storage:
     if _wiring.storage is None:
         _wiring.storage = Settings.from_env().open_storage()
     return _wiring.storage
+
+
+def _uploads() -> Uploads:
+    if _wiring.uploads is None:
+        _wiring.uploads = Settings.from_env().open_uploads(_storage())
+    return _wiring.uploads
 
 
 def _active_kids() -> frozenset[str]:
@@ -182,6 +207,38 @@ def post_followup() -> JsonResponse:
     return _json(HTTPStatus.CREATED, {"sent": message.sent})
 
 
+# Uploads: the grants, their limits and the parts' checks live in functions/uploads/; the
+# routes only open the case, exactly as the mailbox does.
+
+
+@app.post(UPLOADS)
+def grant_uploads() -> JsonResponse:
+    case, _ = _open_mailbox()
+    return _json(HTTPStatus.CREATED, _uploads().grant(case, _request_json()))
+
+
+@app.post(RENEW)
+def renew_upload() -> JsonResponse:
+    case, _ = _open_mailbox()
+    return _json(HTTPStatus.OK, _uploads().renew(case, _request_json()))
+
+
+@app.post(COMPLETE)
+def complete_upload() -> JsonResponse:
+    case, _ = _open_mailbox()
+    return _json(HTTPStatus.CREATED, _uploads().complete(case, _request_json()))
+
+
+def _request_json() -> Any:
+    """A small JSON request body, parsed strictly (no duplicate members, no NaN)."""
+    try:
+        return envelope.loads_strict(_body_text("request"))
+    except EnvelopeError:
+        raise ApiError(
+            HTTPStatus.BAD_REQUEST, "bad_request", "The request body is not valid JSON."
+        ) from None
+
+
 def _token() -> bytes:
     return mailbox_token.from_header(app.current_event.headers.get("authorization"))
 
@@ -270,7 +327,7 @@ def _unknown_code() -> ApiError:
     )
 
 
-def _body_text() -> str:
+def _body_text(what: str = "envelope") -> str:
     """The request body as text, after the content-type and size checks."""
     event = app.current_event
     media_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
@@ -278,11 +335,11 @@ def _body_text() -> str:
         raise ApiError(
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
-            "Send the envelope as application/json.",
+            f"Send the {what} as application/json.",
         )
     declared = event.headers.get("content-length") or ""
     if declared.isdigit() and int(declared) > envelope.MAX_ENVELOPE_BYTES:
-        raise _too_large()
+        raise _too_large(what)
     body = event.body or ""
     try:
         data = base64.b64decode(body, validate=True) if event.is_base64_encoded else body.encode()
@@ -291,18 +348,18 @@ def _body_text() -> str:
             HTTPStatus.BAD_REQUEST, "bad_request", "The request body could not be read."
         ) from None
     if len(data) > envelope.MAX_ENVELOPE_BYTES:
-        raise _too_large()
+        raise _too_large(what)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         raise EnvelopeError("not valid UTF-8 JSON") from None
 
 
-def _too_large() -> ApiError:
+def _too_large(what: str) -> ApiError:
     return ApiError(
         HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         "too_large",
-        f"The envelope is larger than {envelope.MAX_ENVELOPE_BYTES} bytes; attach large files "
+        f"The {what} is larger than {envelope.MAX_ENVELOPE_BYTES} bytes; attach large files "
         "as evidence uploads instead.",
     )
 
@@ -363,6 +420,8 @@ def _as_api_error(exc: Exception) -> ApiError:
         case EnvelopeError():
             message = f"This is not a valid envelope: {exc}."
             return ApiError(HTTPStatus.BAD_REQUEST, "bad_envelope", message)
+        case UploadError():
+            return ApiError(exc.status, exc.code, exc.message)
         case AlreadyExists():
             return ApiError(
                 HTTPStatus.CONFLICT,

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from functions.errors import InvalidKey, WbsError
 from functions.storage import LocalStorage, S3Storage, Storage
+from functions.uploads import Limits, LocalUploads, S3Uploads, Uploads
+from functions.uploads.local import load_secret
+from functions.uploads.s3 import upload_client
 
 # S3's bucket naming rules, the part that matters for telling a bucket from a typo.
 BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -25,19 +28,44 @@ class Settings:
     storage_url: str
     keyring_path: Path
     s3_endpoint: str | None = None
+    # Where the local host keeps its generated upload secret; None: a fresh one per process.
+    home: Path | None = None
+    upload_secret: str | None = field(default=None, repr=False)
+    upload_limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         home = Path(env.get("WBS_HOME") or "~/.local/share/wbs").expanduser()
+        try:
+            limits = Limits.from_env(env)
+        except ValueError as exc:
+            raise ConfigError(f"upload limits: {exc}", hint="see docs/architecture.md") from None
         return cls(
             storage_url=env.get("WBS_STORAGE") or f"local:{home / 'storage'}",
             keyring_path=Path(env.get("WBS_KEYRING") or "keys/keyring.json").expanduser(),
             s3_endpoint=env.get("WBS_S3_ENDPOINT") or None,
+            home=home,
+            upload_secret=env.get("WBS_UPLOAD_SECRET") or None,
+            upload_limits=limits,
         )
 
     def open_storage(self) -> Storage:
         return open_storage(self.storage_url, self.s3_endpoint)
+
+    def open_uploads(self, storage: Storage) -> Uploads:
+        """The upload protocol on ``storage``: the local host's own multipart store for a
+        folder, presigned multipart uploads for S3."""
+        if isinstance(storage, LocalStorage):
+            try:
+                secret = load_secret(self.upload_secret, self.home)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"no usable upload secret: {exc}") from None
+            return Uploads(storage, LocalUploads(storage.root, secret), self.upload_limits)
+        if isinstance(storage, S3Storage):
+            backend = S3Uploads(storage.bucket, storage.prefix, upload_client(self.s3_endpoint))
+            return Uploads(storage, backend, self.upload_limits)
+        raise ConfigError(f"uploads are not supported on {storage!r}")
 
 
 def open_storage(url: str, endpoint: str | None = None) -> Storage:

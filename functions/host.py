@@ -5,13 +5,16 @@ the self-hosted deployment, for data that must stay on the institution's own ser
 HTTP API (payload 2.0) event that holds only the method, path, query string, body and the
 content-type, content-length and authorization (the mailbox token) headers. The client's
 address, user agent and every other header never reach the handlers, so they cannot be
-logged or stored. Everything else is a static file of the built site. No access log is
-kept; every answer carries the security headers.
+logged or stored. ``PUT /attachments/<case>/<file>?<grant>`` takes one part of an evidence
+upload (docs/spec/upload-v1.md) when storage is a local folder: the grant is checked before
+the body is read, and the body is streamed to disk. Everything else is a static file of the
+built site. No access log is kept; every answer carries the security headers.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import threading
 from collections.abc import Iterable
 from http import HTTPStatus
@@ -26,10 +29,16 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 from functions import app as api
 from functions.config import Settings
 from functions.envelope import MAX_ENVELOPE_BYTES
+from functions.errors import StorageError
 from functions.headers import SECURITY_HEADERS
+from functions.uploads import LocalUploads, UploadError
 
-# Waitress refuses bodies above this on its own; below it, the API answers 413 in its voice.
-MAX_REQUEST_BODY = MAX_ENVELOPE_BYTES + 64 * 1024
+# Waitress refuses bodies of this size or more on its own (plain text); below it, the API
+# and the part handler answer in JSON. The limit is raised to the part size (make_server).
+MARGIN = 64 * 1024
+MAX_REQUEST_BODY = MAX_ENVELOPE_BYTES + MARGIN
+ATTACHMENTS = "/attachments/"
+JSON = "application/json"
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
     ".css": "text/css; charset=utf-8",
@@ -60,8 +69,12 @@ class Answer(NamedTuple):
 
 def make_app(site_dir: Path | None, settings: Settings) -> WSGIApplication:
     """The WSGI application: the API on ``settings`` and, if given, the site in ``site_dir``."""
-    api.configure(storage=settings.open_storage(), keyring_path=settings.keyring_path)
-    return _Host(site_dir.resolve() if site_dir is not None else None)
+    storage = settings.open_storage()
+    uploads = settings.open_uploads(storage)
+    api.configure(storage=storage, keyring_path=settings.keyring_path, uploads=uploads)
+    # With S3 storage, parts go to the bucket through the deployment's own routing.
+    local = uploads.backend if isinstance(uploads.backend, LocalUploads) else None
+    return _Host(site_dir.resolve() if site_dir is not None else None, local)
 
 
 def make_server(
@@ -72,7 +85,7 @@ def make_server(
         make_app(site_dir, settings),
         host=host,
         port=port,
-        max_request_body_size=MAX_REQUEST_BODY,
+        max_request_body_size=max(MAX_REQUEST_BODY, settings.upload_limits.part_bytes + MARGIN),
         ident="wbs",
     )
 
@@ -86,8 +99,9 @@ def serve(
 
 
 class _Host:
-    def __init__(self, site_root: Path | None) -> None:
+    def __init__(self, site_root: Path | None, uploads: LocalUploads | None = None) -> None:
         self.site_root = site_root
+        self.uploads = uploads
         # Powertools keeps the current event on the resolver class: one API request at a time.
         self._api_lock = threading.Lock()
 
@@ -96,6 +110,8 @@ class _Host:
         path = environ.get("PATH_INFO") or "/"
         if path == "/api" or path.startswith("/api/"):
             answer = self._api(environ)
+        elif path.startswith(ATTACHMENTS):
+            answer = self._part(environ)
         elif method not in ("GET", "HEAD"):
             answer = _page(
                 HTTPStatus.METHOD_NOT_ALLOWED,
@@ -116,6 +132,46 @@ class _Host:
         body = response.get("body") or ""
         data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
         return Answer(int(response["statusCode"]), dict(response.get("headers") or {}), data)
+
+    def _part(self, environ: WSGIEnvironment) -> Answer:
+        """One part of an upload to the local folder. Nothing about the request is logged:
+        not the path, the grant or the body."""
+        if self.uploads is None:
+            return _error(HTTPStatus.NOT_FOUND, "not_found", "There is nothing at this address.")
+        if environ["REQUEST_METHOD"] != "PUT":
+            return _error(
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This address only answers PUT requests.",
+                {"Allow": "PUT"},
+            )
+        try:
+            etag = self.uploads.receive(
+                environ.get("PATH_INFO") or "",
+                environ.get("QUERY_STRING") or "",
+                environ.get("CONTENT_LENGTH"),
+                environ["wsgi.input"],
+            )
+        except UploadError as exc:
+            return _error(exc.status, exc.code, exc.message)
+        except StorageError:
+            return _error(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "The server could not store the part just now. Please send it again.",
+                {"Retry-After": "5"},
+            )
+        except Exception as exc:  # noqa: BLE001 - type only: a message could hold the path
+            api.logger.error("unhandled error", error_type=type(exc).__name__)
+            return _error(
+                HTTPStatus.INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "Something went wrong on the server. Please try again later.",
+            )
+        body = json.dumps({"etag": etag}).encode()
+        return Answer(
+            HTTPStatus.OK, {"Content-Type": JSON, "Cache-Control": "no-store", "ETag": etag}, body
+        )
 
     def _static(self, raw_path: str) -> Answer:
         path = _text(raw_path)
@@ -192,6 +248,16 @@ def _text(path: str) -> str | None:
         return path.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return None
+
+
+def _error(
+    status: HTTPStatus, code: str, message: str, headers: dict[str, str] | None = None
+) -> Answer:
+    """An error in the API's voice: ``{"error", "message"}``, never cached."""
+    body = json.dumps({"error": code, "message": message}).encode()
+    return Answer(
+        status, {"Content-Type": JSON, "Cache-Control": "no-store", **(headers or {})}, body
+    )
 
 
 def _page(

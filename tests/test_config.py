@@ -18,6 +18,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         storage_url=f"local:{tmp_path}/.local/share/wbs/storage",
         keyring_path=Path("keys/keyring.json"),
         s3_endpoint=None,
+        home=tmp_path / ".local/share/wbs",
     )
 
 
@@ -28,14 +29,19 @@ def test_from_environment() -> None:
         "WBS_S3_ENDPOINT": "https://s3.example.go.id",
     }
     assert Settings.from_env(env) == Settings(
-        "local:/srv/wbs/storage", Path("/etc/wbs/keyring.json"), "https://s3.example.go.id"
+        "local:/srv/wbs/storage",
+        Path("/etc/wbs/keyring.json"),
+        "https://s3.example.go.id",
+        home=Path("/srv/wbs"),
     )
     assert Settings.from_env({**env, "WBS_STORAGE": "s3://b-1/x"}).storage_url == "s3://b-1/x"
 
 
 def test_empty_variables_mean_default() -> None:
     env = {"WBS_HOME": "/h", "WBS_STORAGE": "", "WBS_KEYRING": "", "WBS_S3_ENDPOINT": ""}
-    assert Settings.from_env(env) == Settings("local:/h/storage", Path("keys/keyring.json"))
+    assert Settings.from_env(env) == Settings(
+        "local:/h/storage", Path("keys/keyring.json"), home=Path("/h")
+    )
 
 
 def test_local_url(tmp_path: Path) -> None:

@@ -1,0 +1,426 @@
+"""Upload grants: what a case may upload, the records its limits count, and the three steps
+of the upload protocol (docs/spec/upload-v1.md) on top of a storage backend.
+
+A grant lets the reporter's browser write one evidence object, ``attachments/<case>/<file>``,
+in parts of an exact size, straight to storage (``local.py``, ``s3.py``): the bytes never pass
+through a function. Each granted file leaves a record, ``uploads/<case>/<file>.json``, written
+create-only; the records are what the limits on files and bytes per case count. Nothing here
+decrypts: sizes are all the server learns about a file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from typing import Any, NamedTuple, Protocol
+
+from functions.envelope import ID_RE, loads_strict
+from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
+from functions.storage import Storage
+
+KIB = 1024
+MIB = 1024 * KIB
+GIB = 1024 * MIB
+# The attachment format (docs/spec/attachment-v1.md §3): a 24-byte header, then chunks of
+# C + 17 bytes, C a power of two from 1 KiB to 1 MiB.
+HEADER_BYTES = 24
+ABYTES = 17
+CHUNK_SIZES = tuple(2**k for k in range(10, 21))
+MAX_FILE_BYTES = 5 * GIB  # of plaintext
+
+
+def stored_size(size: int, chunk: int) -> int:
+    """The object's length for a plaintext of ``size`` bytes in chunks of ``chunk``."""
+    return HEADER_BYTES + (size // chunk + 1) * (chunk + ABYTES)
+
+
+def is_attachment_size(size: int) -> bool:
+    """Whether an object of ``size`` bytes can be an attachment (a header and whole chunks)."""
+    body = size - HEADER_BYTES
+    return any(body >= c + ABYTES and body % (c + ABYTES) == 0 for c in CHUNK_SIZES)
+
+
+# 5 GiB of plaintext in the smallest chunks has the most overhead (about 1.7 %): any writer's
+# 5 GiB file fits.
+MAX_OBJECT_BYTES = stored_size(MAX_FILE_BYTES, CHUNK_SIZES[0])
+PART_BYTES = 8 * MIB
+MIN_PART_BYTES = 5 * MIB  # S3's minimum for every part but the last
+MAX_PART_BYTES = 5 * GIB  # S3's maximum
+MAX_PARTS = 10_000  # S3's most parts of one upload
+MAX_FILES = 20
+MAX_CASE_BYTES = 20 * GIB
+GRANT_SECONDS = 3600
+UPLOAD_SECONDS = 24 * 3600  # as the bucket's lifecycle rule: incomplete uploads end after a day
+# One answer lists at most this many part URLs. A presigned URL with a Lambda role's session
+# token is about 1.8 KB, so the answer stays near 2 MB, well within Lambda's 6 MB. The limits
+# must let the largest file fit one answer.
+MAX_PARTS_PER_ANSWER = 1200
+MAX_ETAG_CHARS = 128
+MAX_UPLOAD_ID_CHARS = 1024
+PRINTABLE_RE = re.compile(r"[\x21-\x7e]+")
+RECORD_FIELDS = frozenset({"created", "expires", "part_size", "size", "upload"})
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+ENV = {
+    "part_bytes": "WBS_UPLOAD_PART_BYTES",
+    "max_object_bytes": "WBS_UPLOAD_MAX_OBJECT_BYTES",
+    "max_files": "WBS_UPLOAD_MAX_FILES",
+    "max_case_bytes": "WBS_UPLOAD_MAX_CASE_BYTES",
+    "grant_seconds": "WBS_UPLOAD_GRANT_SECONDS",
+    "upload_seconds": "WBS_UPLOAD_LIFETIME_SECONDS",
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one deployment allows; every value can be set in the environment (``ENV``)."""
+
+    part_bytes: int = PART_BYTES
+    max_object_bytes: int = MAX_OBJECT_BYTES
+    max_files: int = MAX_FILES
+    max_case_bytes: int = MAX_CASE_BYTES
+    grant_seconds: int = GRANT_SECONDS
+    upload_seconds: int = UPLOAD_SECONDS
+
+    def __post_init__(self) -> None:
+        if not MIN_PART_BYTES <= self.part_bytes <= MAX_PART_BYTES:
+            raise ValueError(f"the part size must be {MIN_PART_BYTES} to {MAX_PART_BYTES} bytes")
+        if not 0 < self.max_object_bytes <= self.part_bytes * min(MAX_PARTS, MAX_PARTS_PER_ANSWER):
+            raise ValueError(f"an object must fit {MAX_PARTS_PER_ANSWER} parts of the part size")
+        if self.max_files < 1 or self.max_case_bytes < 1:
+            raise ValueError("the files and bytes per case must be at least 1")
+        # SigV4 presigned URLs live at most 7 days.
+        if not 60 <= self.grant_seconds <= min(self.upload_seconds, 7 * 24 * 3600):
+            raise ValueError("a grant lasts 60 seconds to 7 days, and no longer than an upload")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Limits:
+        """Raise ValueError for a value that is not a whole number or out of range."""
+        values: dict[str, int] = {}
+        for name, variable in ENV.items():
+            text = env.get(variable) or ""
+            if text:
+                if not text.isdecimal() or not text.isascii():
+                    raise ValueError(f"{variable} must be a whole number")
+                values[name] = int(text)
+        return cls(**values)
+
+
+class UploadError(WbsError):
+    """A refusal the API answers as it is: an HTTP status, a stable code and one sentence."""
+
+    def __init__(self, status: HTTPStatus, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+class Part(NamedTuple):
+    number: int  # from 1
+    size: int
+
+
+class Record(NamedTuple):
+    """A grant record, ``uploads/<case>/<file>.json``."""
+
+    created: str
+    expires: datetime  # the upload's end: no grant, renewal or completion after it
+    part_size: int
+    size: int
+    upload: str
+
+    def to_json(self) -> bytes:
+        data = {**self._asdict(), "expires": self.expires.strftime(STAMP)}
+        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
+class Backend(Protocol):
+    """Multipart uploads on one kind of storage. ``key`` is the storage key of the object."""
+
+    def start(self, key: str, size: int, part_bytes: int, expires: datetime) -> str:
+        """Open an upload that ends at ``expires``; return its id."""
+        ...
+
+    def urls(
+        self, key: str, upload: str, parts: Sequence[Part], now: datetime, expires: datetime
+    ) -> list[str]:
+        """One same-origin URL (path and query) per part, each valid until ``expires``."""
+        ...
+
+    def complete(self, key: str, upload: str, parts: Sequence[Part], etags: Sequence[str]) -> None:
+        """Join the parts into the object, create-only: raise AlreadyExists if it exists, and
+        UploadError if a part is missing, of another size or not the one ``etags`` names."""
+        ...
+
+    def sweep(self, now: datetime) -> int:
+        """Remove uploads whose end has passed; return how many."""
+        ...
+
+
+def plan(size: int, part_bytes: int) -> list[Part]:
+    """The parts of an object: all of ``part_bytes`` but the last."""
+    count = math.ceil(size / part_bytes)
+    return [Part(n, min(part_bytes, size - (n - 1) * part_bytes)) for n in range(1, count + 1)]
+
+
+def object_key(case: str, file_id: str) -> str:
+    return f"attachments/{case}/{file_id}"
+
+
+def record_key(case: str, file_id: str) -> str:
+    return f"uploads/{case}/{file_id}.json"
+
+
+def records_prefix(case: str) -> str:
+    return f"uploads/{case}/"
+
+
+class Uploads:
+    """The upload protocol for one storage: grant, renew, complete."""
+
+    def __init__(
+        self,
+        storage: Storage,
+        backend: Backend,
+        limits: Limits | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.storage = storage
+        self.backend = backend
+        self.limits = limits or Limits()
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def grant(self, case: str, body: Any) -> dict[str, Any]:
+        """``{"files": [{"id", "size"}]}``: check everything, then open one upload a file."""
+        files = self._files(body)
+        now = self.clock()
+        self.backend.sweep(now)
+        records = self._records(case)
+        taken = sorted(records.keys() & {file_id for file_id, _ in files})
+        if taken:
+            raise UploadError(
+                HTTPStatus.CONFLICT,
+                "file_id_taken",
+                f"The file id {taken[0]} was already granted in this case; draw a new one.",
+            )
+        if len(records) + len(files) > self.limits.max_files:
+            raise UploadError(
+                HTTPStatus.FORBIDDEN,
+                "too_many_files",
+                f"A case takes at most {self.limits.max_files} files.",
+            )
+        total = sum(r.size for r in records.values()) + sum(size for _, size in files)
+        if total > self.limits.max_case_bytes:
+            raise UploadError(
+                HTTPStatus.FORBIDDEN,
+                "too_many_bytes",
+                f"A case takes at most {self.limits.max_case_bytes} bytes of files.",
+            )
+        parts = sum(len(plan(size, self.limits.part_bytes)) for _, size in files)
+        if parts > MAX_PARTS_PER_ANSWER:
+            raise UploadError(
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                "too_many_parts",
+                f"Ask for at most {MAX_PARTS_PER_ANSWER} parts at a time: one file a request.",
+            )
+        end = now + timedelta(seconds=self.limits.upload_seconds)
+        expires = min(end, now + timedelta(seconds=self.limits.grant_seconds))
+        granted = []
+        for file_id, size in files:
+            key = object_key(case, file_id)
+            upload = self.backend.start(key, size, self.limits.part_bytes, end)
+            record = Record(now.strftime(STAMP), end, self.limits.part_bytes, size, upload)
+            try:
+                self.storage.put_new(record_key(case, file_id), record.to_json())
+            except AlreadyExists:  # a concurrent grant took the id; its upload ends unused
+                raise UploadError(
+                    HTTPStatus.CONFLICT,
+                    "file_id_taken",
+                    f"The file id {file_id} was already granted in this case; draw a new one.",
+                ) from None
+            granted.append(self._file(file_id, key, record, expires))
+        return self._answer(granted, expires)
+
+    def renew(self, case: str, body: Any) -> dict[str, Any]:
+        """``{"id", "upload"}``: fresh URLs for every part of an open upload."""
+        file_id, upload = self._upload_ref(body, {"id", "upload"})
+        record = self._open_record(case, file_id, upload)
+        now = self.clock()
+        expires = min(record.expires, now + timedelta(seconds=self.limits.grant_seconds))
+        return self._answer(
+            [self._file(file_id, object_key(case, file_id), record, expires)], expires
+        )
+
+    def complete(self, case: str, body: Any) -> dict[str, Any]:
+        """``{"id", "upload", "parts": [{"number", "etag"}]}``: join the parts, create-only."""
+        file_id, upload = self._upload_ref(body, {"id", "upload", "parts"})
+        record = self._open_record(case, file_id, upload)
+        parts = plan(record.size, record.part_size)
+        etags = _etags(body["parts"], len(parts))
+        key = object_key(case, file_id)
+        # S3 answers a repeated completion of the same upload with success (a replay), so
+        # an object already there is refused here, before the store is asked.
+        if any(info.key == key for info in self.storage.list(key)):
+            raise _file_exists()
+        try:
+            self.backend.complete(key, upload, parts, etags)
+        except AlreadyExists:
+            raise _file_exists() from None
+        return {"id": file_id, "size": record.size}
+
+    def _files(self, body: Any) -> list[tuple[str, int]]:
+        match body:
+            case {"files": list(files)} if body.keys() == {"files"} and files:
+                pass
+            case _:
+                raise _bad_request('send {"files": [{"id", "size"}, ...]} with at least one file')
+        result: list[tuple[str, int]] = []
+        for item in files:
+            match item:
+                case {"id": str(file_id), "size": int(size)} if item.keys() == {
+                    "id",
+                    "size",
+                } and not isinstance(size, bool):
+                    pass
+                case _:
+                    raise _bad_request('each file must be {"id": "<file id>", "size": <bytes>}')
+            if not ID_RE.fullmatch(file_id):
+                raise _bad_request("a file id is 16 upper-case Crockford base32 symbols")
+            if size <= 0:
+                raise _bad_request("a file's size is a positive number of bytes")
+            if size > self.limits.max_object_bytes:
+                raise UploadError(
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "too_large",
+                    f"A file takes at most {self.limits.max_object_bytes} bytes once encrypted.",
+                )
+            if not is_attachment_size(size):
+                raise _bad_request(f"{size} bytes is not the size of an encrypted evidence file")
+            result.append((file_id, size))
+        if len({file_id for file_id, _ in result}) != len(result):
+            raise _bad_request("the same file id is asked for twice")
+        return result
+
+    def _records(self, case: str) -> dict[str, Record]:
+        """The case's grant records by file id (a record that cannot be read counts in full)."""
+        found: dict[str, Record] = {}
+        prefix = records_prefix(case)
+        for info in self.storage.list(prefix):
+            file_id = info.key.removeprefix(prefix).removesuffix(".json")
+            record = self._record(case, file_id)
+            if record is None:  # not ours to judge: count it as the largest file
+                record = Record("", datetime.min.replace(tzinfo=UTC), 1, MAX_OBJECT_BYTES, "")
+            found[file_id] = record
+        return found
+
+    def _record(self, case: str, file_id: str) -> Record | None:
+        try:
+            data = loads_strict(self.storage.get(record_key(case, file_id)))
+        except (NotFound, EnvelopeError):
+            return None
+        match data:
+            case {
+                "created": str(created),
+                "expires": str(expires),
+                "part_size": int(part_size),
+                "size": int(size),
+                "upload": str(upload),
+            } if data.keys() == RECORD_FIELDS and part_size > 0 and size > 0:
+                try:
+                    end = datetime.strptime(expires, STAMP).replace(tzinfo=UTC)
+                except ValueError:
+                    return None
+                return Record(created, end, part_size, size, upload)
+        return None
+
+    def _open_record(self, case: str, file_id: str, upload: str) -> Record:
+        """The record of an upload this case was granted and that has not ended."""
+        record = self._record(case, file_id)
+        if record is None or record.upload != upload:
+            raise unknown_upload()
+        if self.clock() >= record.expires:
+            raise UploadError(
+                HTTPStatus.GONE,
+                "upload_expired",
+                "This upload has ended; ask for a grant under a new file id.",
+            )
+        return record
+
+    def _upload_ref(self, body: Any, members: set[str]) -> tuple[str, str]:
+        match body:
+            case {"id": str(file_id), "upload": str(upload)} if body.keys() == members:
+                pass
+            case _:
+                names = ", ".join(f'"{m}"' for m in sorted(members))
+                raise _bad_request(f"send exactly {names}")
+        if not ID_RE.fullmatch(file_id):
+            raise _bad_request("a file id is 16 upper-case Crockford base32 symbols")
+        if len(upload) > MAX_UPLOAD_ID_CHARS or not PRINTABLE_RE.fullmatch(upload):
+            raise _bad_request("the upload id is malformed")
+        return file_id, upload
+
+    def _file(self, file_id: str, key: str, record: Record, expires: datetime) -> dict[str, Any]:
+        parts = plan(record.size, record.part_size)
+        urls = self.backend.urls(key, record.upload, parts, self.clock(), expires)
+        return {
+            "id": file_id,
+            "upload": record.upload,
+            "parts": [
+                {"number": p.number, "size": p.size, "url": url}
+                for p, url in zip(parts, urls, strict=True)
+            ],
+        }
+
+    def _answer(self, files: list[dict[str, Any]], expires: datetime) -> dict[str, Any]:
+        return {
+            "expires": expires.strftime(STAMP),
+            "part_size": self.limits.part_bytes,
+            "files": files,
+        }
+
+
+def _etags(value: Any, count: int) -> list[str]:
+    """The ETags of parts 1 to ``count``, given in order."""
+    if not isinstance(value, list) or len(value) != count:
+        raise _bad_request(f"list all {count} parts of the file, in order")
+    etags = []
+    for number, item in enumerate(value, start=1):
+        match item:
+            case {"number": int(n), "etag": str(etag)} if (
+                item.keys() == {"number", "etag"} and not isinstance(n, bool) and n == number
+            ):
+                pass
+            case _:
+                raise _bad_request(f'part {number} must be {{"number": {number}, "etag": "..."}}')
+        if len(etag) > MAX_ETAG_CHARS or not PRINTABLE_RE.fullmatch(etag):
+            raise _bad_request(f"the ETag of part {number} is malformed")
+        etags.append(etag)
+    return etags
+
+
+def _bad_request(problem: str) -> UploadError:
+    return UploadError(
+        HTTPStatus.BAD_REQUEST, "bad_request", f"The request is malformed: {problem}."
+    )
+
+
+def unknown_upload() -> UploadError:
+    return UploadError(
+        HTTPStatus.NOT_FOUND,
+        "unknown_upload",
+        "This upload is not open (finished, ended or never granted); ask for a new grant.",
+    )
+
+
+def _file_exists() -> UploadError:
+    return UploadError(
+        HTTPStatus.CONFLICT,
+        "file_exists",
+        "This file is already stored; it cannot be replaced.",
+    )
