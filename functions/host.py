@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import threading
 from collections.abc import Iterable
 from http import HTTPStatus
@@ -94,6 +95,9 @@ def serve(
     site_dir: Path | None, settings: Settings, host: str = "127.0.0.1", port: int = 8000
 ) -> None:
     server = make_server(site_dir, settings, host, port)
+    # Waitress warns "Task queue depth is N" whenever a page load briefly queues its asset
+    # requests: not a fault, and noise in the operator's log.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     server.print_listen("Serving on http://{}:{}")
     server.run()
 
