@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import shutil
@@ -98,7 +99,23 @@ def site_server(
 
     storage = tmp_path_factory.mktemp("storage")
     server = make_server(built_site, Settings(f"local:{storage}", keyring_file), port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
+    with serving(server):
+        yield f"http://127.0.0.1:{server.effective_port}", storage
+
+
+@contextlib.contextmanager
+def serving(server: Any) -> Iterator[None]:
+    """Run a waitress server in a thread; stop it and wait for the thread on the way out."""
+
+    def run() -> None:
+        # close() pulls the sockets from under the loop's select(): that ends the loop.
+        with contextlib.suppress(OSError, ValueError):
+            server.run()
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}", storage
-    server.close()
+    try:
+        yield
+    finally:
+        server.close()
+        thread.join(timeout=5)

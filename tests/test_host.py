@@ -7,7 +7,6 @@ import http.client
 import io
 import json
 import logging
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +17,7 @@ from functions.config import Settings
 from functions.envelope import MAX_ENVELOPE_BYTES
 from functions.headers import SECURITY_HEADERS
 from functions.storage import LocalStorage
+from tests.conftest import serving
 from tests.helpers_api import (
     CLIENT_IP,
     USER_AGENT_MARK,
@@ -81,11 +81,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         keyring_path=write_keyring(base / "keyring.json", [INSPECTOR.public_key]),
     )
     wsgi_server = host.make_server(site, settings, port=0)
-    thread = threading.Thread(target=wsgi_server.run, daemon=True)
-    thread.start()
-    yield Server(wsgi_server.effective_port, LocalStorage(base / "storage"))
-    wsgi_server.close()
-    thread.join(timeout=5)
+    with serving(wsgi_server):
+        yield Server(wsgi_server.effective_port, LocalStorage(base / "storage"))
     api.configure()
 
 

@@ -8,13 +8,13 @@ wrong size that moto accepted is shown to be refused at completion."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import io
 import json
 import logging
 import os
 import socket
-import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,6 +46,7 @@ from functions.uploads.grants import (
 )
 from functions.uploads.local import load_secret
 from functions.uploads.s3 import upload_client
+from tests.conftest import serving
 from tests.helpers_api import (
     BAD_AUTHORIZATIONS,
     bearer,
@@ -107,8 +108,8 @@ def _local(tmp_path: Path) -> Iterator[System]:
         upload_limits=LIMITS,
     )
     server = host.make_server(None, settings, port=0)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    stack = contextlib.ExitStack()
+    stack.enter_context(serving(server))
     uploads = api._wiring.uploads
     assert uploads is not None and isinstance(uploads.backend, LocalUploads)
     clock = Clock()
@@ -127,9 +128,8 @@ def _local(tmp_path: Path) -> Iterator[System]:
         finally:
             conn.close()
 
-    yield System("local", uploads.storage, uploads, clock, send, server.effective_port)
-    server.close()
-    thread.join(timeout=5)
+    with stack:
+        yield System("local", uploads.storage, uploads, clock, send, server.effective_port)
     api.configure()
 
 

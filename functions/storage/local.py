@@ -35,7 +35,7 @@ class LocalStorage:
     def put_new(self, key: str, data: bytes) -> None:
         path = self._path(key)
         try:
-            _make_dirs(path.parent)
+            make_private_dirs(path.parent)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)  # mode 0600
             try:
                 with os.fdopen(fd, "wb") as f:
@@ -45,7 +45,7 @@ class LocalStorage:
                 os.link(tmp, path)
             finally:
                 os.unlink(tmp)
-            _fsync_dir(path.parent)
+            fsync_dir(path.parent)
         except FileExistsError:
             raise AlreadyExists(f"{key} already exists") from None
         except OSError as exc:
@@ -94,7 +94,7 @@ class LocalStorage:
         return iter(sorted(found, key=lambda info: info.key))
 
 
-def _make_dirs(folder: Path) -> None:
+def make_private_dirs(folder: Path) -> None:
     """Create ``folder`` and any missing parents, each with mode 0700."""
     missing: list[Path] = []
     while not folder.is_dir():
@@ -105,7 +105,7 @@ def _make_dirs(folder: Path) -> None:
             path.mkdir(mode=DIR_MODE)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the new name durable: a crash after the answer must not lose the report."""
     fd = os.open(folder, os.O_RDONLY)
     try:

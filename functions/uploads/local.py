@@ -30,6 +30,7 @@ from urllib.parse import parse_qsl, urlencode
 from functions.envelope import ID_RE
 from functions.errors import AlreadyExists, StorageError
 from functions.storage import Readable, check_key
+from functions.storage.local import fsync_dir, make_private_dirs
 from functions.uploads.grants import (
     MAX_PARTS,
     UPLOAD_SECONDS,
@@ -120,7 +121,7 @@ class LocalUploads:
         folder = self.area / upload
         state = State(check_key(key), size, part_bytes, int(expires.timestamp()))
         try:
-            _make_dirs(folder)
+            make_private_dirs(folder)
             _write_new(folder / STATE, json.dumps(state._asdict()).encode())
         except OSError as exc:
             raise StorageError(f"cannot open an upload under {self.root}: {exc.strerror}") from None
@@ -166,7 +167,7 @@ class LocalUploads:
                 )
         target = self.root.joinpath(*check_key(key).split("/"))
         try:
-            _make_dirs(target.parent)
+            make_private_dirs(target.parent)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
             try:
                 with os.fdopen(fd, "wb") as out:
@@ -178,7 +179,7 @@ class LocalUploads:
                 os.link(tmp, target)
             finally:
                 os.unlink(tmp)
-            _fsync_dir(target.parent)
+            fsync_dir(target.parent)
         except FileExistsError:
             raise AlreadyExists(f"{key} already exists") from None
         except OSError as exc:
@@ -353,22 +354,3 @@ def _write_new(path: Path, data: bytes) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
-
-
-def _make_dirs(folder: Path) -> None:
-    """Create ``folder`` and any missing parents, each with mode 0700."""
-    missing: list[Path] = []
-    while not folder.is_dir():
-        missing.append(folder)
-        folder = folder.parent
-    for path in reversed(missing):
-        with contextlib.suppress(FileExistsError):
-            path.mkdir(mode=DIR_MODE)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
