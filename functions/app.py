@@ -16,33 +16,24 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import hashlib
-import json
-import traceback
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
-from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import envelope, keyring, mailbox, mailbox_token
-from functions.config import ConfigError, Settings
+from functions import answers, envelope, keyring, mailbox, mailbox_token
+from functions.config import Settings
 from functions.errors import (
     AlreadyExists,
     EnvelopeError,
-    NotFound,
-    StorageError,
-    UnsupportedVersion,
 )
-from functions.mailbox_token import TokenError
+from functions.log import logger
 from functions.storage import Storage
-from functions.uploads import UploadError, Uploads
+from functions.uploads import Uploads
 
 REPORTS = "/api/reports"
 MAILBOX = "/api/mailbox"
@@ -62,22 +53,9 @@ ROUTES = {
 JsonResponse = Response[dict[str, Any]]
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
-# Never log_event, never debug: both would write the whole event (IP, user agent, body).
-logger = Logger(service="wbs-api", log_uncaught_exceptions=False)
+# Never debug: it would write the whole event (IP, user agent, body). functions.log has the
+# logger and its rules.
 app = APIGatewayHttpResolver(debug=False)
-
-
-class ApiError(Exception):
-    """An answer for people: an HTTP status, a short stable code and one sentence."""
-
-    def __init__(
-        self, status: HTTPStatus, code: str, message: str, headers: dict[str, str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers or {}
 
 
 @dataclass
@@ -135,37 +113,15 @@ def submit_report() -> JsonResponse:
         raise _stale_keys()
     storage = _storage()
     body = report.to_json()
-    received = _claim_mailbox(storage, report.id, token, _digest(body))
+    received = mailbox.claim(storage, report.id, token, body)
     # Already there: stored by an earlier attempt under this same claim (a client or boto3
     # retry whose answer was lost), which the verifier has just recognised.
     with contextlib.suppress(AlreadyExists):
         storage.put_new(
-            _report_key(report.id), _canonical({"received": received, "envelope": body})
+            _report_key(report.id),
+            envelope.canonical_json({"received": received, "envelope": body}),
         )
     return _json(HTTPStatus.CREATED, {"id": report.id, "received": received})
-
-
-def _claim_mailbox(storage: Storage, report_id: str, token: bytes, digest: str) -> str:
-    """Write the mailbox's verifier before the report; return the report's receipt time.
-
-    The verifier also records the report's digest, so that the same report sent again with
-    the same code (an answer lost on the way back) is accepted once more and stored once;
-    any other existing verifier means the receipt code is taken (409), and nothing is
-    written."""
-    received = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    record = {"received": received, "verifier": mailbox_token.verifier(token), "report": digest}
-    try:
-        storage.put_new(mailbox.verifier_key(report_id), _canonical(record))
-    except AlreadyExists:
-        stored = _verifier_record(storage, report_id, token)
-        if stored is None or stored.get("report") != digest:
-            raise
-        return str(stored["received"])
-    return received
-
-
-def _digest(value: Any) -> str:
-    return hashlib.sha256(_canonical(value)).hexdigest()
 
 
 @app.get(MAILBOX)
@@ -186,7 +142,7 @@ def post_followup() -> JsonResponse:
     report_id, _ = _open_mailbox()
     followup = _envelope("followup", report_id)
     if len(followup.ciphertext) - envelope.TAG_BYTES > mailbox.MAX_FOLLOWUP_BUCKET:
-        raise ApiError(
+        raise answers.ApiError(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
             "too_large",
             f"A follow-up holds at most {mailbox.MAX_FOLLOWUP_BUCKET // 1024} KiB of text.",
@@ -197,7 +153,7 @@ def post_followup() -> JsonResponse:
     storage = _storage()
     senders = [mailbox.sender_of(key) for key in mailbox.keys(storage, report_id)]
     if senders.count("reporter") >= mailbox.MAX_REPORTER_MESSAGES:
-        raise ApiError(
+        raise answers.ApiError(
             HTTPStatus.FORBIDDEN,
             "mailbox_full",
             f"This case already holds {mailbox.MAX_REPORTER_MESSAGES} messages from the "
@@ -234,7 +190,7 @@ def _request_json() -> Any:
     try:
         return envelope.loads_strict(_body_text("request"))
     except EnvelopeError:
-        raise ApiError(
+        raise answers.ApiError(
             HTTPStatus.BAD_REQUEST, "bad_request", "The request body is not valid JSON."
         ) from None
 
@@ -254,29 +210,10 @@ def _open_mailbox() -> tuple[str, str]:
     answer, so that nothing tells which ids exist."""
     token = _token()
     report_id = mailbox_token.report_id(token)
-    received = _verifier_received(_storage(), report_id, token)
+    received = mailbox.opened_by(_storage(), report_id, token)
     if received is None:
         raise _unknown_code()
     return report_id, received
-
-
-def _verifier_received(storage: Storage, report_id: str, token: bytes) -> str | None:
-    """The time the case was received, if its stored verifier matches the token."""
-    record = _verifier_record(storage, report_id, token)
-    return None if record is None else str(record["received"])
-
-
-def _verifier_record(storage: Storage, report_id: str, token: bytes) -> dict[str, Any] | None:
-    """The stored verifier record, if there is one and it matches the token."""
-    try:
-        record = envelope.loads_strict(storage.get(mailbox.verifier_key(report_id)))
-    except (NotFound, EnvelopeError):
-        return None
-    match record:
-        case {"received": str(), "verifier": str(verifier)}:
-            if mailbox_token.matches(token, verifier):
-                return dict(record)
-    return None
 
 
 def _stored_message(storage: Storage, key: str) -> mailbox.Message | None:
@@ -292,11 +229,11 @@ def _envelope(kind: str, report_id: str) -> envelope.Envelope:
     """The request body: an envelope of this kind, for this report."""
     sent = envelope.parse(_body_text())
     if sent.kind != kind:
-        raise ApiError(
+        raise answers.ApiError(
             HTTPStatus.BAD_REQUEST, "wrong_kind", f"Only {kind} envelopes can be sent here."
         )
     if sent.id != report_id:
-        raise ApiError(
+        raise answers.ApiError(
             HTTPStatus.BAD_REQUEST,
             "id_mismatch",
             "The envelope's id is not the one its receipt code gives; reload the page and "
@@ -309,8 +246,8 @@ def _x25519_kids(sent: envelope.Envelope) -> frozenset[str]:
     return frozenset(r.kid for r in sent.recipients if r.type == envelope.X25519)
 
 
-def _stale_keys() -> ApiError:
-    return ApiError(
+def _stale_keys() -> answers.ApiError:
+    return answers.ApiError(
         HTTPStatus.UNPROCESSABLE_ENTITY,
         "stale_keys",
         "This page is out of date: it encrypted to keys the inspectorate does not use now. "
@@ -318,8 +255,8 @@ def _stale_keys() -> ApiError:
     )
 
 
-def _unknown_code() -> ApiError:
-    return ApiError(
+def _unknown_code() -> answers.ApiError:
+    return answers.ApiError(
         HTTPStatus.NOT_FOUND,
         "unknown_code",
         "No report matches this receipt code; check every character of the code and enter "
@@ -332,7 +269,7 @@ def _body_text(what: str = "envelope") -> str:
     event = app.current_event
     media_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
     if media_type != content_types.APPLICATION_JSON:
-        raise ApiError(
+        raise answers.ApiError(
             HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             f"Send the {what} as application/json.",
@@ -344,7 +281,7 @@ def _body_text(what: str = "envelope") -> str:
     try:
         data = base64.b64decode(body, validate=True) if event.is_base64_encoded else body.encode()
     except (binascii.Error, UnicodeError):
-        raise ApiError(
+        raise answers.ApiError(
             HTTPStatus.BAD_REQUEST, "bad_request", "The request body could not be read."
         ) from None
     if len(data) > envelope.MAX_ENVELOPE_BYTES:
@@ -355,17 +292,13 @@ def _body_text(what: str = "envelope") -> str:
         raise EnvelopeError("not valid UTF-8 JSON") from None
 
 
-def _too_large(what: str) -> ApiError:
-    return ApiError(
+def _too_large(what: str) -> answers.ApiError:
+    return answers.ApiError(
         HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
         "too_large",
         f"The {what} is larger than {envelope.MAX_ENVELOPE_BYTES} bytes; attach large files "
         "as evidence uploads instead.",
     )
-
-
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode("ascii")
 
 
 def _json(
@@ -383,78 +316,9 @@ def _json(
 # also receives the NotFoundError of unmatched routes, so every error answer passes here.
 @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
 def answer(exc: Exception) -> JsonResponse:
-    err = _as_api_error(exc)
+    err = answers.for_error(exc, app.current_event.path, ROUTES)
     logger.append_keys(error=err.code)  # logged once, on the request's line (lambda_handler)
     return _json(err.status, {"error": err.code, "message": err.message}, err.headers)
-
-
-def _as_api_error(exc: Exception) -> ApiError:
-    """Turn an error into words for the reporter: one status, one code, one sentence."""
-    match exc:
-        case ApiError():
-            return exc
-        case TokenError():
-            return ApiError(
-                HTTPStatus.UNAUTHORIZED,
-                "bad_token",
-                f"The mailbox token is not usable: {exc}.",
-                {"WWW-Authenticate": "Bearer"},
-            )
-        case NotFoundError() if app.current_event.path in ROUTES:
-            methods = ROUTES[app.current_event.path]
-            return ApiError(
-                HTTPStatus.METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                f"This address only answers {' and '.join(methods)} requests.",
-                {"Allow": ", ".join(methods)},
-            )
-        case NotFoundError():
-            return ApiError(HTTPStatus.NOT_FOUND, "not_found", "There is nothing at this address.")
-        case UnsupportedVersion():
-            return ApiError(
-                HTTPStatus.BAD_REQUEST,
-                "unsupported_version",
-                f"The server does not accept this envelope ({exc}); reload the page and send "
-                "it again.",
-            )
-        case EnvelopeError():
-            message = f"This is not a valid envelope: {exc}."
-            return ApiError(HTTPStatus.BAD_REQUEST, "bad_envelope", message)
-        case UploadError():
-            return ApiError(exc.status, exc.code, exc.message)
-        case AlreadyExists():
-            return ApiError(
-                HTTPStatus.CONFLICT,
-                "id_taken",
-                "A report with this receipt code already exists; send it again under a new code.",
-            )
-        case StorageError():
-            return ApiError(
-                HTTPStatus.SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                "The server could not reach its storage just now. Please try again in a moment.",
-                {"Retry-After": "5"},
-            )
-        case ConfigError() | keyring.KeyringError():
-            # The message names server settings (a path, a URL), never anything from a request.
-            logger.error("server misconfigured", detail=str(exc))
-            return ApiError(
-                HTTPStatus.SERVICE_UNAVAILABLE,
-                "server_misconfigured",
-                "The server is not ready to take requests. Please try again later.",
-            )
-    # Type and place only: an exception's message could hold input.
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    logger.error(
-        "unhandled error",
-        error_type=type(exc).__name__,
-        where=f"{frame.filename}:{frame.lineno}" if frame else None,
-    )
-    return ApiError(
-        HTTPStatus.INTERNAL_SERVER_ERROR,
-        "internal_error",
-        "Something went wrong on the server. Please try again later.",
-    )
 
 
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:

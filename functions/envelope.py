@@ -121,6 +121,11 @@ def loads_strict(data: bytes | str) -> Any:
         raise EnvelopeError("not valid UTF-8 JSON") from None
 
 
+def canonical_json(value: Any) -> bytes:
+    """How stored records are written: sorted keys, no spaces, ASCII."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode("ascii")
+
+
 def is_bucket(size: int) -> bool:
     """Padded plaintext sizes are powers of two from MIN_BUCKET to MAX_BUCKET."""
     return MIN_BUCKET <= size <= MAX_BUCKET and size & (size - 1) == 0

@@ -32,6 +32,7 @@ from functions.config import Settings
 from functions.envelope import MAX_ENVELOPE_BYTES
 from functions.errors import StorageError
 from functions.headers import SECURITY_HEADERS
+from functions.log import logger
 from functions.uploads import LocalUploads, UploadError
 
 # Waitress refuses bodies of this size or more on its own (plain text); below it, the API
@@ -166,7 +167,7 @@ class _Host:
                 {"Retry-After": "5"},
             )
         except Exception as exc:  # noqa: BLE001 - type only: a message could hold the path
-            api.logger.error("unhandled error", error_type=type(exc).__name__)
+            logger.error("unhandled error", error_type=type(exc).__name__)
             return _error(
                 HTTPStatus.INTERNAL_SERVER_ERROR,
                 "internal_error",

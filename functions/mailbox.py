@@ -6,14 +6,15 @@ Nothing here decrypts.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import re
 import secrets
 from datetime import UTC, datetime
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from functions import envelope as fmt
-from functions.errors import AlreadyExists, EnvelopeError
+from functions import mailbox_token
+from functions.errors import AlreadyExists, EnvelopeError, NotFound
 from functions.storage import Storage
 
 Sender = Literal["reporter", "inspectorate"]
@@ -49,6 +50,45 @@ def verifier_key(report_id: str) -> str:
     return folder(report_id) + "verifier.json"
 
 
+def claim(storage: Storage, report_id: str, token: bytes, report: dict[str, Any]) -> str:
+    """Write a new case's verifier, before its report; return the report's receipt time.
+
+    The verifier also records the report's digest, so that the same report sent again with
+    the same code (an answer lost on the way back) is accepted once more and stored once;
+    any other existing verifier means the receipt code is taken (AlreadyExists), and
+    nothing is written."""
+    received = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    digest = hashlib.sha256(fmt.canonical_json(report)).hexdigest()
+    record = {"received": received, "verifier": mailbox_token.verifier(token), "report": digest}
+    try:
+        storage.put_new(verifier_key(report_id), fmt.canonical_json(record))
+    except AlreadyExists:
+        stored = _verifier_record(storage, report_id, token)
+        if stored is None or stored.get("report") != digest:
+            raise
+        return str(stored["received"])
+    return received
+
+
+def opened_by(storage: Storage, report_id: str, token: bytes) -> str | None:
+    """The time the case was received, if the token opens its mailbox; None otherwise
+    (no verifier, an unreadable one, or one that does not match: the same answer)."""
+    record = _verifier_record(storage, report_id, token)
+    return None if record is None else str(record["received"])
+
+
+def _verifier_record(storage: Storage, report_id: str, token: bytes) -> dict[str, Any] | None:
+    try:
+        record = fmt.loads_strict(storage.get(verifier_key(report_id)))
+    except (NotFound, EnvelopeError):
+        return None
+    match record:
+        case {"received": str(), "verifier": str(verifier)}:
+            if mailbox_token.matches(token, verifier):
+                return dict(record)
+    return None
+
+
 def sender_of(key: str) -> Sender | None:
     """The sender named in a message's key, or None if the key is not a message's."""
     match = NAME_RE.fullmatch(key.rpartition("/")[2])
@@ -68,7 +108,7 @@ def post(
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     sent = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {"sent": sent, "from": sender, "envelope": envelope.to_json()}
-    data = json.dumps(body, sort_keys=True, separators=(",", ":")).encode("ascii")
+    data = fmt.canonical_json(body)
     for _ in range(3):  # a clash of time and 32 random bits: draw another name
         name = f"{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{sender}-{secrets.token_hex(4)}.json"
         try:

@@ -18,8 +18,7 @@ from typing import Any
 
 from nacl.public import PrivateKey
 
-from functions import app as api
-from functions import keyring, mailbox_token
+from functions import keyring, log, mailbox_token
 from functions.envelope import Envelope
 from wbs import crypto
 
@@ -42,7 +41,7 @@ def load_event(name: str) -> dict[str, Any]:
 @contextmanager
 def api_logs() -> Iterator[io.StringIO]:
     """What the API's Logger writes (JSON lines) while the block runs."""
-    handler = api.logger.registered_handler
+    handler = log.logger.registered_handler
     assert isinstance(handler, logging.StreamHandler)
     stream = io.StringIO()
     previous = handler.setStream(stream)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from functions import app as api
-from functions import host, mailbox_token
+from functions import host, log, mailbox_token
 from functions.config import Settings
 from functions.envelope import MAX_ENVELOPE_BYTES
 from functions.headers import SECURITY_HEADERS
@@ -174,7 +174,7 @@ def test_report_and_mailbox_through_http(server: Server) -> None:
     auth = {"Authorization": bearer(token)}
     # Logs of the whole exchange, from the API's logger and everything else
     stream = io.StringIO()
-    handler = api.logger.registered_handler
+    handler = log.logger.registered_handler
     assert isinstance(handler, logging.StreamHandler)
     previous = handler.setStream(stream)
     catch_all = logging.StreamHandler(stream)

@@ -32,7 +32,7 @@ from moto import mock_aws
 from requests.structures import CaseInsensitiveDict
 
 from functions import app as api
-from functions import host, mailbox_token
+from functions import host, log, mailbox_token
 from functions.config import Settings
 from functions.errors import AlreadyExists
 from functions.headers import SECURITY_HEADERS
@@ -696,7 +696,7 @@ def test_the_host_logs_nothing_about_a_part(
     (file,) = grant(token, [(FILE_ID, SMALL)]).body["files"]
     url = file["parts"][0]["url"]
     stream = io.StringIO()
-    handler = api.logger.registered_handler
+    handler = log.logger.registered_handler
     assert isinstance(handler, logging.StreamHandler)
     previous = handler.setStream(stream)
     caplog.set_level(logging.DEBUG)

@@ -10,7 +10,6 @@ decrypts: sizes are all the server learns about a file.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -19,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any, NamedTuple, Protocol
 
-from functions.envelope import ID_RE, loads_strict
+from functions.envelope import ID_RE, canonical_json, loads_strict
 from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
 from functions.storage import Storage
 
@@ -137,7 +136,7 @@ class Record(NamedTuple):
 
     def to_json(self) -> bytes:
         data = {**self._asdict(), "expires": self.expires.strftime(STAMP)}
-        return json.dumps(data, sort_keys=True, separators=(",", ":")).encode("ascii")
+        return canonical_json(data)
 
 
 class Backend(Protocol):
