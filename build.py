@@ -50,7 +50,7 @@ PAGE = "index.html"
 ENTRY_MODULE = "assets/js/app.mjs"
 STATUS_MODULE = "assets/js/status.mjs"
 # Module workers, started by the pages' modules (new Worker(new URL(...))), not imported.
-WORKERS = ("assets/js/receipt-worker.mjs",)
+WORKERS = ("assets/js/receipt-worker.mjs", "assets/js/upload-worker.mjs")
 STYLESHEET = "assets/css/site.css"
 VENDOR = "assets/js/vendor/"
 SODIUM_SPECIFIER = b'"libsodium-sumo"'

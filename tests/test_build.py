@@ -164,6 +164,9 @@ SHARED_MODULES = {
                 "/assets/js/receipt.mjs",
                 "/assets/js/receipt-panel.mjs",
                 "/assets/js/report-form.mjs",
+                "/assets/js/attachment.mjs",
+                "/assets/js/evidence.mjs",
+                "/assets/js/uploads.mjs",
             },
         ),
         (
@@ -185,6 +188,7 @@ def test_every_module_of_the_import_graph_is_preloaded_with_integrity(
     assert [a["src"] for t, a in tags if t == "script"] == [entry]
     # The worker is started, not imported: it is not preloaded (it could not use it).
     assert "/assets/js/receipt-worker.mjs" not in preloaded
+    assert "/assets/js/upload-worker.mjs" not in preloaded
     wrappers = (site / "assets/js/vendor/libsodium-wrappers.mjs").read_bytes()
     assert b'from"./libsodium-sumo.mjs"' in wrappers
     assert b'"libsodium-sumo"' not in wrappers

@@ -546,3 +546,51 @@ def test_screenshots_of_the_receipt_panel(
     page.locator("#success").screenshot(path=str(SCREENSHOTS / f"wbs-receipt-panel-{name}.png"))
     page.emulate_media(media="print")
     page.screenshot(path=str(SCREENSHOTS / f"wbs-receipt-print-{name}.png"), full_page=True)
+
+
+def test_evidence_files_are_listed_removable_and_sealed_in_the_manifest(
+    page: Any, origin: str, inspector: tuple[nacl.public.PrivateKey, Path]
+) -> None:
+    posted = api(page, 201)
+    grants: list[dict[str, Any]] = []
+
+    def refuse(route: Any) -> None:  # the case is full: the files are not sent, the report is
+        grants.append(json.loads(route.request.post_data))
+        body = json.dumps({"error": "too_many_files", "message": "too many files"})
+        route.fulfill(status=403, content_type="application/json", body=body)
+
+    page.route("**/api/uploads", refuse)
+    open_page(page, origin + "/en/")
+    warning = page.inner_text("#evidence-warning")
+    assert "where and when they were taken" in warning and "author's name" in warning
+    fill_required(page)
+    files = [
+        {"name": f"foto-{n}.jpg", "mimeType": "image/jpeg", "buffer": bytes([n]) * (1000 * n)}
+        for n in (1, 2, 3)
+    ]
+    page.set_input_files("#evidence", files)
+    listed = page.locator("#evidence-list li")
+    assert listed.count() == 3
+    assert "foto-2.jpg" in listed.nth(1).inner_text() and "2 KB" in listed.nth(1).inner_text()
+    listed.nth(1).locator("[data-remove-file]").click()
+    assert listed.count() == 2
+    assert "foto-2.jpg" not in page.inner_text("#evidence-list")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#success:not([hidden])")
+
+    ((body, _),) = posted
+    manifest = opened(inspector[0], body)["attachments"]
+    assert [(e["name"], e["type"], e["size"], e["chunk"], e["sha256"]) for e in manifest] == [
+        ("foto-1.jpg", "image/jpeg", 1000, 1048576, ""),
+        ("foto-3.jpg", "image/jpeg", 3000, 1048576, ""),
+    ]
+    assert all(REGISTRATION.fullmatch(formatted(e["id"])) for e in manifest)
+    assert len({base64.b64decode(e["key"]) for e in manifest}) == 2
+    assert all(len(base64.b64decode(e["key"])) == 32 for e in manifest)
+    # The receipt shows at once; each file asks for its grant, and is shown as not sent
+    page.wait_for_selector("#uploads[data-state=incomplete]", timeout=30_000)
+    assert [g["files"][0]["id"] for g in grants] == [e["id"] for e in manifest]
+    assert [g["files"][0]["size"] for g in grants] == [24 + 1048593] * 2
+    assert "only 0 of its 2 files" in page.inner_text("#uploads-status")
+    assert page.locator("#upload-list li[data-state=failed]").count() == 2
+    assert page.is_visible("#receipt-code")

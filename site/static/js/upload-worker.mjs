@@ -1,0 +1,189 @@
+// One evidence file, encrypted and uploaded straight to storage (docs/spec/upload-v1.md):
+// a grant for the file, then part after part: read one chunk of the File (File.slice),
+// encrypt it (attachment.mjs), copy it into the one part buffer, and when the buffer is full
+// PUT it to its granted URL; only once that PUT has answered is the next chunk read. So the
+// worker holds about one part, whatever the file's size. A failed PUT is sent again from the
+// same buffer with backoff (finished parts never again: their ETags stay in memory), an
+// expired grant is renewed, and then the parts are joined. Nothing is written to any storage.
+//
+// In:  {file, reportId, fileId, key, authorization} once; then {type: 'retry'} to cut a wait.
+// Out: {type: 'progress', sent, total}, {type: 'waiting', offline}, {type: 'resumed'},
+//      {type: 'done'},
+//      {type: 'failed', error}.
+
+import sodium from './vendor/libsodium-wrappers.mjs';
+import { CHUNK, encryptor, storedSize } from './attachment.mjs';
+
+const UPLOADS = '/api/uploads';
+const BACKOFF_MS = [1000, 2000, 4000, 8000];
+const STEADY_MS = 10000;
+const RENEW_MARGIN_MS = 60 * 1000;
+
+class Refused extends Error {
+  constructor(status, code) {
+    super(`refused: ${status} ${code}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+let wake = null; // cuts the current wait short ("retry now")
+
+self.addEventListener('message', ({ data }) => {
+  if (data && data.type === 'retry') {
+    if (wake) wake();
+    return;
+  }
+  upload(data).then(
+    () => self.postMessage({ type: 'done' }),
+    (error) => self.postMessage({ type: 'failed', error: error instanceof Refused ? error.code : 'network' }),
+  );
+});
+
+function pause(ms) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      wake = null;
+      resolve();
+    }
+    wake = done;
+  });
+}
+
+/** Run `step` until it succeeds; network errors (and 5xx) wait and try again, forever. */
+async function persist(step) {
+  for (let failures = 0; ; failures += 1) {
+    try {
+      const result = await step();
+      if (failures > 0) self.postMessage({ type: 'resumed' });
+      return result;
+    } catch (error) {
+      if (error instanceof Refused && error.status < 500) throw error;
+      const delay = failures < BACKOFF_MS.length ? BACKOFF_MS[failures] : STEADY_MS;
+      self.postMessage({ type: 'waiting', offline: failures + 1 >= BACKOFF_MS.length });
+      await pause(delay);
+    }
+  }
+}
+
+async function api(url, authorization, body) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { Authorization: authorization, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    credentials: 'omit',
+    cache: 'no-store',
+    referrerPolicy: 'no-referrer',
+  });
+  let answer = {};
+  try {
+    answer = await response.json();
+  } catch {
+    // a proxy's page, not the API's JSON
+  }
+  if (!response.ok) throw new Refused(response.status, answer.error || 'unknown');
+  return answer;
+}
+
+/** PUT one part; resolves with its ETag. Progress of the bytes goes to `onBytes`. */
+function put(url, bytes, onBytes) {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('PUT', url);
+    request.upload.addEventListener('progress', (event) => onBytes(event.loaded));
+    request.addEventListener('load', () => {
+      const etag = request.getResponseHeader('ETag');
+      if (request.status === 200 && etag) {
+        resolve(etag);
+        return;
+      }
+      let code = 'unknown';
+      try {
+        code = JSON.parse(request.responseText).error || code;
+      } catch {
+        // S3 answers XML
+      }
+      reject(new Refused(request.status, code));
+    });
+    request.addEventListener('error', () => reject(new Error('network')));
+    request.addEventListener('abort', () => reject(new Error('network')));
+    request.addEventListener('timeout', () => reject(new Error('network')));
+    request.send(bytes);
+  });
+}
+
+/** The object's bytes in order: the header, then each sealed chunk, read one at a time. */
+async function* objectPieces(file, seal) {
+  yield seal.header;
+  for (let at = 0; ; at += CHUNK) {
+    const last = file.size - at < CHUNK;
+    const end = last ? file.size : at + CHUNK;
+    const plain = new Uint8Array(await file.slice(at, end).arrayBuffer());
+    yield seal.push(plain, last);
+    if (last) return;
+  }
+}
+
+async function upload({ file, reportId, fileId, key, authorization }) {
+  await sodium.ready;
+  const total = storedSize(file.size);
+  const seal = encryptor(sodium, { key, reportId, fileId });
+  sodium.memzero(key);
+  let grant = await persist(() => api(UPLOADS, authorization, { files: [{ id: fileId, size: total }] }));
+  let entry = grant.files[0];
+  const upload = entry.upload;
+  const expires = () => Date.parse(grant.expires);
+  const renew = async () => {
+    grant = await persist(() => api(`${UPLOADS}/renew`, authorization, { id: fileId, upload }));
+    entry = grant.files[0];
+  };
+  const etags = []; // finished parts, kept in memory only
+  const pieces = objectPieces(file, seal);
+  let piece = new Uint8Array(0);
+  let sent = 0;
+  const buffer = new Uint8Array(grant.part_size);
+  for (const { number, size } of entry.parts) {
+    // Fill this part from the stream of sealed chunks (a chunk may straddle two parts).
+    let filled = 0;
+    while (filled < size) {
+      if (piece.length === 0) {
+        const next = await pieces.next();
+        if (next.done) throw new Error('the file ended before its grant');
+        piece = next.value;
+      }
+      const take = Math.min(piece.length, size - filled);
+      buffer.set(piece.subarray(0, take), filled);
+      piece = piece.subarray(take);
+      filled += take;
+    }
+    const bytes = buffer.subarray(0, size);
+    const etag = await persist(async () => {
+      if (Date.now() > expires() - RENEW_MARGIN_MS) await renew();
+      const url = entry.parts.find((p) => p.number === number).url;
+      try {
+        return await put(url, bytes, (loaded) => {
+          self.postMessage({ type: 'progress', sent: sent + Math.min(loaded, size), total });
+        });
+      } catch (error) {
+        if (error instanceof Refused && error.status === 403) {
+          await renew(); // an expired or no longer valid URL: fresh URLs for the same parts
+          throw new Error('renewed');
+        }
+        throw error;
+      }
+    });
+    etags.push({ number, etag });
+    sent += size;
+    self.postMessage({ type: 'progress', sent, total });
+  }
+  await persist(async () => {
+    try {
+      await api(`${UPLOADS}/complete`, authorization, { id: fileId, upload, parts: etags });
+    } catch (error) {
+      if (error instanceof Refused && error.code === 'file_exists') return; // an answer was lost
+      throw error;
+    }
+  });
+}
