@@ -17,7 +17,9 @@ import base64
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -63,6 +65,9 @@ PAGE = (
 )
 
 
+SWEEP_SECONDS = 3600.0
+
+
 class Answer(NamedTuple):
     status: int
     headers: dict[str, str]
@@ -99,8 +104,22 @@ def serve(
     # Waitress warns "Task queue depth is N" whenever a page load briefly queues its asset
     # requests: not a fault, and noise in the operator's log.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    local = getattr(getattr(server, "application", None), "uploads", None)
+    if isinstance(local, LocalUploads):
+        threading.Thread(target=sweep_forever, args=(local,), daemon=True).start()
     server.print_listen("Serving on http://{}:{}")
     server.run()
+
+
+def sweep_forever(uploads: LocalUploads, every: float = SWEEP_SECONDS) -> None:
+    """The local host's stand-in for S3's lifecycle rule: remove ended, incomplete uploads
+    at start and then every ``every`` seconds, for as long as the server runs."""
+    while True:
+        try:
+            uploads.sweep(datetime.now(UTC))
+        except OSError as exc:  # a full or read-only disk: try again next time
+            logger.warning("upload sweep failed", error_type=type(exc).__name__)
+        time.sleep(every)
 
 
 class _Host:

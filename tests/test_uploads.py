@@ -882,3 +882,34 @@ def test_a_grant_from_another_host_secret_is_refused(tmp_path: Path) -> None:
         ours.receive(path, query, str(SMALL), io.BytesIO(os.urandom(SMALL)))
     assert caught.value.code == "bad_grant"
     assert [p.name for p in (ours.area / upload).iterdir()] == ["grant.json"]
+
+
+def test_the_served_host_sweeps_ended_uploads_and_survives_disk_errors(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Given an upload area whose first sweep hits a disk error
+    calls: list[datetime] = []
+
+    class Area:
+        def sweep(self, now: datetime) -> int:
+            calls.append(now)
+            if len(calls) == 1:
+                raise OSError("disk full")
+            return 0
+
+    class Stop(Exception):
+        pass
+
+    naps: list[float] = []
+
+    def nap(seconds: float) -> None:
+        naps.append(seconds)
+        if len(naps) == 2:
+            raise Stop
+
+    monkeypatch.setattr(host.time, "sleep", nap)
+    # When the host's sweeper runs
+    with pytest.raises(Stop):
+        host.sweep_forever(Area(), every=7)  # type: ignore[arg-type]
+    # Then it swept, kept going after the error, and waited between sweeps
+    assert len(calls) == 2 and naps == [7, 7]
