@@ -114,13 +114,19 @@ function put(url, bytes, onBytes) {
   });
 }
 
-/** The object's bytes in order: the header, then each sealed chunk, read one at a time. */
+/**
+ * The object's bytes in order: the header, then each sealed chunk. The next chunk's read is
+ * started before this one is sealed, so reading and encrypting overlap; at most two chunks
+ * of plaintext are held at once.
+ */
 async function* objectPieces(file, seal) {
   yield seal.header;
+  const read = (at) => file.slice(at, Math.min(at + CHUNK, file.size)).arrayBuffer();
+  let reading = read(0);
   for (let at = 0; ; at += CHUNK) {
     const last = file.size - at < CHUNK;
-    const end = last ? file.size : at + CHUNK;
-    const plain = new Uint8Array(await file.slice(at, end).arrayBuffer());
+    const plain = new Uint8Array(await reading);
+    if (!last) reading = read(at + CHUNK);
     yield seal.push(plain, last);
     if (last) return;
   }
