@@ -58,17 +58,16 @@ class S3Storage:
             raise _failure("write", key, exc) from None
 
     def get(self, key: str) -> bytes:
-        name = self.prefix + check_key(key)
+        body = self._open(key)
         try:
-            return self._client.get_object(Bucket=self.bucket, Key=name)["Body"].read()
-        except ClientError as exc:
-            if _code(exc) in MISSING:
-                raise NotFound(f"no object {key}") from None
-            raise _failure("read", key, exc) from None
-        except BotoCoreError as exc:
-            raise _failure("read", key, exc) from None
+            return body.read_all()
+        finally:
+            body.close()
 
     def stream(self, key: str) -> Readable:
+        return self._open(key)
+
+    def _open(self, key: str) -> _Body:
         name = self.prefix + check_key(key)
         try:
             body = self._client.get_object(Bucket=self.bucket, Key=name)["Body"]
@@ -106,6 +105,12 @@ class _Body:
         self._body = body
 
     def read(self, size: int, /) -> bytes:
+        return self._read(size)
+
+    def read_all(self) -> bytes:
+        return self._read(None)
+
+    def _read(self, size: int | None) -> bytes:
         try:
             return self._body.read(size)
         except (BotoCoreError, OSError) as exc:
