@@ -172,7 +172,13 @@ SHARED_MODULES = {
         (
             "en/status/index.html",
             "/assets/js/status.mjs",
-            {"/assets/js/case-view.mjs", "/assets/js/thread.mjs"},
+            {
+                "/assets/js/case-view.mjs",
+                "/assets/js/thread.mjs",
+                "/assets/js/attachment.mjs",
+                "/assets/js/evidence.mjs",
+                "/assets/js/uploads.mjs",
+            },
         ),
     ],
 )

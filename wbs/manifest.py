@@ -92,3 +92,16 @@ def _sha256(value: object, where: str) -> str:
     if not isinstance(value, str) or (value and not SHA256_RE.fullmatch(value)):
         raise ManifestError(f"{where}: sha256 must be empty or 64 lower-case hex digits")
     return value
+
+
+def entry_document(entry: Attachment) -> dict[str, object]:
+    """One entry as the manifest writes it (the inverse of the checks above)."""
+    return {
+        "id": entry.id,
+        "name": entry.name,
+        "type": entry.type,
+        "size": entry.size,
+        "chunk": entry.chunk,
+        "key": fmt.b64encode(entry.key),
+        "sha256": entry.sha256,
+    }

@@ -2,7 +2,8 @@
 
 Both directions share it: the reporter's ``followup`` and the inspectorate's ``reply``. The
 time and the id are inside the ciphertext, so readers order a thread by ``sent`` and drop a
-repeated ``id`` without trusting the storage.
+repeated ``id`` without trusting the storage. A follow-up may carry evidence files, listed in
+an ``attachments`` member checked as strictly as a report's (wbs/manifest.py); a reply may not.
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from typing import Literal, NamedTuple
 
 from functions import envelope as fmt
 from functions.errors import EnvelopeError, WbsError
-from wbs import statuses
+from wbs import manifest, statuses
+from wbs.attachments import Attachment
 from wbs.crypto import new_report_id
 
 SCHEMA = "wbs-message/1"
 FIELDS = ("schema", "id", "sent", "type", "text", "status", "reason", "by")
+ATTACHMENTS = "attachments"  # optional, in a followup only (attachment-v1 section 4)
 SENT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 SENT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 Type = Literal["message", "status"]
@@ -38,6 +41,7 @@ class Message(NamedTuple):
     status: str
     reason: str
     by: str  # the key id of the inspector who wrote a reply; empty in a follow-up
+    attachments: tuple[Attachment, ...] = ()  # a follow-up's evidence files (the manifest)
 
 
 def new(
@@ -55,7 +59,7 @@ def new(
 
 
 def encode(message: Message) -> bytes:
-    document = {
+    document: dict[str, object] = {
         "schema": SCHEMA,
         "id": message.id,
         "sent": message.sent.strftime(SENT_FORMAT),
@@ -65,6 +69,8 @@ def encode(message: Message) -> bytes:
         "reason": message.reason,
         "by": message.by,
     }
+    if message.attachments:
+        document[ATTACHMENTS] = [manifest.entry_document(entry) for entry in message.attachments]
     return json.dumps(document, ensure_ascii=False).encode("utf-8")
 
 
@@ -76,6 +82,14 @@ def decode(plaintext: bytes, kind: str) -> Message:
         raise MessageError(f"decrypted content is {exc}") from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise MessageError(f"decrypted content is not a {SCHEMA} document")
+    files: tuple[Attachment, ...] = ()
+    if ATTACHMENTS in data:
+        if kind != "followup":
+            raise MessageError("only a follow-up can carry attachments")
+        try:
+            files = manifest.parse(data.pop(ATTACHMENTS))
+        except manifest.ManifestError as exc:
+            raise MessageError(str(exc)) from None
     if set(data) != set(FIELDS) or not all(isinstance(v, str) for v in data.values()):
         raise MessageError(f"a {SCHEMA} message has exactly the text members {', '.join(FIELDS)}")
     if not fmt.ID_RE.fullmatch(data["id"]):
@@ -95,6 +109,7 @@ def decode(plaintext: bytes, kind: str) -> Message:
         data["status"],
         data["reason"],
         data["by"],
+        files,
     )
 
 

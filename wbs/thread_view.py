@@ -13,7 +13,7 @@ import click
 from wbs import statuses
 from wbs.messages import Message
 from wbs.thread import Post, Thread
-from wbs.view import clean, received
+from wbs.view import clean, received, size
 
 SENDERS = {"reporter": "Pelapor / Reporter", "inspectorate": "Inspektorat"}
 
@@ -75,6 +75,11 @@ def _body(message: Message) -> list[str]:
         lines.append("    Catatan / Note:")
         indent = "      "
     lines.extend(indent + line for line in clean(message.text, multiline=True).splitlines())
+    if message.attachments:
+        lines.append("    Lampiran / Attachments:")
+        for n, entry in enumerate(message.attachments, 1):
+            kind = clean(entry.type) or "?"
+            lines.append(f"      {n}. {clean(entry.name) or '-'} ({kind}, {size(entry.size)})")
     return lines
 
 

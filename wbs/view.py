@@ -209,9 +209,10 @@ def size(n: int) -> str:
     return f"{value:.1f} {units[0]}"
 
 
-def files_table(report_id: str) -> Table:
+def files_table(report_id: str, source: str = "") -> Table:
+    """The files of one case; ``source`` names the message they came with."""
     table = Table(
-        title=f"Lampiran / Attachments {display(report_id)}",
+        title=f"Lampiran / Attachments {display(report_id)}" + (f" — {source}" if source else ""),
         title_justify="left",
         box=box.SIMPLE_HEAD,
     )

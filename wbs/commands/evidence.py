@@ -1,8 +1,9 @@
 """``wbs inbox files`` and ``wbs inbox export``: a case's evidence files (attachment-v1).
 
-The list comes from the report's manifest, decrypted in memory. `wbs inbox sync` does not
-copy evidence into the cache: `export` streams each object from storage and decrypts it,
-chunk by chunk, into the folder the inspector chose.
+The list comes from the manifests of the report and of every follow-up (mailbox-v1
+section 4), decrypted in memory; each file is shown with the message it came with.
+`wbs inbox sync` does not copy evidence into the cache: `export` streams each object from
+storage and decrypts it, chunk by chunk, into the folder the inspector chose.
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 from rich.text import Text
 
 from functions.errors import StorageError, WbsError
 from functions.storage import Readable, Storage
-from wbs import attachments, console, registration, view
+from wbs import attachments, console, registration, thread, view
 from wbs.attachments import Attachment, AttachmentError
 from wbs.cache import Cache
 from wbs.commands import cases
@@ -24,10 +26,38 @@ from wbs.commands.options import key_option, reader, settings, storage_option
 from wbs.export import free_path, prepare_folder, safe_name
 
 PREFIX = "attachments/"
+REPORT = "laporan / report"
 
 
 def object_key(report_id: str, file_id: str) -> str:
     return f"{PREFIX}{report_id}/{file_id}"
+
+
+class Source(NamedTuple):
+    """The files that came with one message: the report, or one follow-up."""
+
+    label: str  # "laporan / report" or "tindak lanjut / follow-up [n] <time>"
+    files: tuple[Attachment, ...]
+
+
+def case_files(cache: Cache, key: Path | None, report_id: str) -> list[Source]:
+    """The files of the report, then of each follow-up in thread order (as ``inbox show``
+    numbers them). A follow-up that cannot be read is named on stderr: its files are unknown."""
+    unlocked = reader(key)
+    report = cases.open_report(cache, unlocked, report_id)
+    sources = [Source(REPORT, report.attachments)] if report.attachments else []
+    case = thread.read(cache, unlocked, report_id)
+    for n, post in enumerate(case.posts, 1):
+        if post.sender == "reporter" and post.message.attachments:
+            label = f"tindak lanjut / follow-up [{n}] {view.received(post.message.sent)}"
+            sources.append(Source(label, post.message.attachments))
+    if case.unreadable:
+        click.echo(
+            f"wbs: note: {len(case.unreadable)} message(s) of this case could not be read;"
+            " files they may list are not shown (see: wbs inbox show)",
+            err=True,
+        )
+    return sources
 
 
 @click.command()
@@ -43,17 +73,20 @@ def files(number: str, storage: str | None, key: Path | None) -> None:
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    report = cases.open_report(cache, reader(key), report_id)
-    if not report.attachments:
+    sources = case_files(cache, key, report_id)
+    if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")
         return
     stored = {
         info.key: info.size for info in configured.open_storage().list(f"{PREFIX}{report_id}/")
     }
-    table = view.files_table(report_id)
-    for n, entry in enumerate(report.attachments, 1):
-        view.add_file_row(table, n, entry, _presence(stored, report_id, entry))
-    console.out.print(table)
+    n = 0
+    for source in sources:
+        table = view.files_table(report_id, source.label)
+        for entry in source.files:
+            n += 1
+            view.add_file_row(table, n, entry, _presence(stored, report_id, entry))
+        console.out.print(table)
 
 
 def _presence(stored: dict[str, int], report_id: str, entry: Attachment) -> Text:
@@ -92,13 +125,14 @@ def export(number: str, folder: Path, storage: str | None, key: Path | None) -> 
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    report = cases.open_report(cache, reader(key), report_id)
-    if not report.attachments:
+    sources = case_files(cache, key, report_id)
+    if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")
         return
     store = configured.open_storage()
     failed = 0
-    for entry in report.attachments:
+    everything = [(source.label, entry) for source in sources for entry in source.files]
+    for source_label, entry in everything:
         label = view.clean(entry.name) or entry.id
         path = free_path(target, safe_name(entry.name, entry.id))
         try:
@@ -108,12 +142,12 @@ def export(number: str, folder: Path, storage: str | None, key: Path | None) -> 
         except (StorageError, OSError) as exc:
             console.error(f"attachment {label}: {_words(exc)}")
         else:
-            click.echo(f"{path}  {view.size(entry.size)}  sha256 {digest}")
+            click.echo(f"{path}  {view.size(entry.size)}  sha256 {digest}  ({source_label})")
             continue
         failed += 1
     if failed:
         raise WbsError(
-            f"{failed} of {len(report.attachments)} attachments of report"
+            f"{failed} of {len(everything)} attachments of report"
             f" {registration.display(report_id)} could not be exported",
             hint="a file fails when its stored object is missing, altered or cut short;"
             f" see which are stored: wbs inbox files {number}",

@@ -3,9 +3,8 @@
 // cookie, no web storage, no change to the URL.
 
 import { REPORTS, bearer, call } from './api.mjs';
-import { CHUNK } from './attachment.mjs';
-import { newReportId, sealEnvelope } from './envelope.mjs';
-import { chosenFiles, clearEvidence, setUpEvidence } from './evidence.mjs';
+import { sealEnvelope } from './envelope.mjs';
+import { clearEvidence, sealedEvidence, setUpEvidence } from './evidence.mjs';
 import { keyringRecipients } from './keyring.mjs';
 import { newCode } from './receipt.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
@@ -21,37 +20,11 @@ const statusArea = document.getElementById('form-status');
 const progress = document.getElementById('form-progress');
 const uploads = document.getElementById('uploads');
 const panel = document.getElementById('success');
-const MAX_NAME_BYTES = 1024; // the manifest's limits (docs/spec/attachment-v1.md section 4)
-const MAX_TYPE_BYTES = 255;
 
 class DerivationError extends Error {}
 
 function say(area, message) {
   area.textContent = message;
-}
-
-/** Text cut to at most `limit` bytes of UTF-8, never inside a character. */
-function clip(text, limit) {
-  let out = text;
-  while (new TextEncoder().encode(out).length > limit) out = Array.from(out).slice(0, -1).join('');
-  return out;
-}
-
-/** Each file with a random id and its own key, and the manifest that lists them. */
-function evidence(lib) {
-  const files = chosenFiles().map((file) => ({
-    file, id: newReportId(lib), key: lib.crypto_secretstream_xchacha20poly1305_keygen(),
-  }));
-  const manifest = files.map(({ file, id, key }) => ({
-    id,
-    name: clip(file.name, MAX_NAME_BYTES),
-    type: clip(file.type, MAX_TYPE_BYTES),
-    size: file.size,
-    chunk: CHUNK,
-    key: lib.to_base64(key, lib.base64_variants.ORIGINAL),
-    sha256: '', // the report is sealed before the files are read (upload-v1 section 2)
-  }));
-  return { files, manifest };
 }
 
 /** One try: a new receipt code, its keys (in a worker), the sealed report, the POST. */
@@ -78,7 +51,7 @@ async function send() {
   if (sodiumIfReady() === null) say(statusArea, form.dataset.msgPreparing);
   const payload = reportPayload(form);
   const lib = await loadSodium();
-  const { files, manifest } = evidence(lib);
+  const { files, manifest } = sealedEvidence(lib);
   if (files.length) payload.attachments = manifest;
   let result = await attempt(lib, payload);
   if (result.status === 409) result = await attempt(lib, payload); // code taken: a new one, once

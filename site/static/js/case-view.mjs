@@ -2,6 +2,7 @@
 // the thread. Text goes in through textContent only; every word comes from the page.
 
 import { formatId } from './envelope.mjs';
+import { formatBytes } from './uploads.mjs';
 
 const timeFormat = new Intl.DateTimeFormat(document.documentElement.lang, {
   dateStyle: 'long',
@@ -45,6 +46,15 @@ function threadItem(root, entry) {
   setTime(item.querySelector('time'), entry.sent);
   if (entry.message) {
     item.querySelector('[data-text]').textContent = entry.message.text;
+    const files = entry.message.files ?? [];
+    const list = item.querySelector('[data-files]');
+    list.replaceChildren(...files.map((file) => {
+      const line = fromTemplate('message-file');
+      line.querySelector('[data-name]').textContent = file.name;
+      line.querySelector('[data-size]').textContent = formatBytes(file.size);
+      return line;
+    }));
+    list.hidden = files.length === 0;
   } else {
     item.classList.add('unreadable');
     item.querySelector('[data-text]').textContent = root.dataset.msgUnreadable;

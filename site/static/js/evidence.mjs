@@ -3,9 +3,40 @@
 // page's memory until they are sent; nothing is read before the report is stored.
 // Every word comes from the #evidence field's data-msg attributes, in the page's language.
 
+import { CHUNK } from './attachment.mjs';
+import { newReportId } from './envelope.mjs';
 import { formatBytes } from './uploads.mjs';
 
 const chosen = []; // File objects, in the order chosen
+const MAX_NAME_BYTES = 1024; // the manifest's limits (docs/spec/attachment-v1.md section 4)
+const MAX_TYPE_BYTES = 255;
+
+/** Text cut to at most `limit` bytes of UTF-8, never inside a character. */
+function clip(text, limit) {
+  let out = text;
+  while (new TextEncoder().encode(out).length > limit) out = Array.from(out).slice(0, -1).join('');
+  return out;
+}
+
+/**
+ * The chosen files, each with a random id and its own key, and the manifest that lists them
+ * (the `attachments` member of a report or a follow-up).
+ */
+export function sealedEvidence(lib) {
+  const files = chosenFiles().map((file) => ({
+    file, id: newReportId(lib), key: lib.crypto_secretstream_xchacha20poly1305_keygen(),
+  }));
+  const manifest = files.map(({ file, id, key }) => ({
+    id,
+    name: clip(file.name, MAX_NAME_BYTES),
+    type: clip(file.type, MAX_TYPE_BYTES),
+    size: file.size,
+    chunk: CHUNK,
+    key: lib.to_base64(key, lib.base64_variants.ORIGINAL),
+    sha256: '', // the message is sealed before the files are read (upload-v1 section 2)
+  }));
+  return { files, manifest };
+}
 
 function refresh(form) {
   const field = form.querySelector('#evidence-field');

@@ -1,14 +1,18 @@
 // "Cek Status Laporan": the reporter types the receipt code; a worker derives the keys; the
 // page fetches the case's mailbox with the token, decrypts it here and lets the reporter
-// answer. The code is never sent, stored or put in the URL; "close" wipes it from the page.
+// answer, with evidence files: the follow-up, whose manifest lists them, is stored first, then
+// the files are encrypted and sent one by one (uploads.mjs). The code is never sent, stored or
+// put in the URL; "close" wipes it from the page.
 
 import { MAILBOX, bearer, call } from './api.mjs';
 import { clearCase, showCase } from './case-view.mjs';
 import { keyId, sealEnvelope } from './envelope.mjs';
+import { clearEvidence, sealedEvidence, setUpEvidence } from './evidence.mjs';
 import { keyringRecipients } from './keyring.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { loadSodium } from './sodium.mjs';
 import { followupPlaintext, readThread } from './thread.mjs';
+import { sendFiles } from './uploads.mjs';
 
 const lookup = document.getElementById('lookup');
 const codeInput = document.getElementById('code');
@@ -17,6 +21,7 @@ const followup = document.getElementById('followup');
 const followupText = document.getElementById('followup-text');
 const closedNote = document.getElementById('closed');
 const intro = document.getElementById('lookup-intro');
+const uploads = document.getElementById('uploads');
 
 // The open case: {lib, reportId, authorization, keyPair}; null when none is open.
 let session = null;
@@ -127,21 +132,30 @@ async function onFollowup(event) {
   busy(followup, followup.dataset.msgSending);
   try {
     const { lib } = current;
+    const { files, manifest } = sealedEvidence(lib);
     const envelope = sealEnvelope(lib, {
       kind: 'followup',
       id: current.reportId,
-      plaintext: followupPlaintext(lib, text),
+      plaintext: followupPlaintext(lib, text, new Date(), manifest),
       recipients: recipients(lib, current.keyPair.publicKey),
     });
     const { authorization } = current;
     const response = await call(MAILBOX, { method: 'POST', authorization, body: envelope });
     if (response.status !== 201) {
+      for (const { key } of files) key.fill(0);
       showError(followup, followup.dataset[SEND_ERRORS[response.status] ?? 'msgFailed']);
       return;
     }
     followupText.value = '';
+    clearEvidence(followup);
     say(followup, 'done', followup.dataset.msgSent);
     if (session === current) await fetchCase(current).catch(() => {});
+    // The follow-up is stored: its files follow, one at a time, with the same token.
+    if (files.length) {
+      uploads.querySelector('#upload-list').replaceChildren();
+      delete uploads.dataset.state;
+      sendFiles(uploads, { files, reportId: current.reportId, authorization }).catch(() => {});
+    }
   } catch (error) {
     const tooLong = error?.code === 'too-large';
     showError(followup, tooLong ? followup.dataset.msgTooLong : followup.dataset.msgFailed);
@@ -170,6 +184,10 @@ function forget() {
   session = null;
   clearCase(caseView);
   followupText.value = '';
+  clearEvidence(followup);
+  uploads.hidden = true; // files still on their way keep going; their names leave the page
+  uploads.querySelector('#upload-list').replaceChildren();
+  uploads.querySelector('#uploads-status').textContent = '';
   for (const name of ['error', 'status', 'done']) say(followup, name, '');
   codeInput.value = '';
   lookup.hidden = false;
@@ -177,6 +195,7 @@ function forget() {
 }
 
 lookup.addEventListener('submit', onLookup);
+setUpEvidence(followup);
 followup.addEventListener('submit', onFollowup);
 document.getElementById('refresh').addEventListener('click', onRefresh);
 document.getElementById('forget').addEventListener('click', () => {

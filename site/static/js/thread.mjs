@@ -20,17 +20,42 @@ export function utcSecond(date = new Date()) {
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** The plaintext of a reporter's follow-up (a Uint8Array). */
-export function followupPlaintext(sodium, text, date = new Date()) {
+/**
+ * The plaintext of a reporter's follow-up (a Uint8Array); `attachments` is the manifest of
+ * its evidence files (attachment-v1 section 4), left out when there are none.
+ */
+export function followupPlaintext(sodium, text, date = new Date(), attachments = []) {
   const message = {
     schema: SCHEMA, id: newReportId(sodium), sent: utcSecond(date), type: 'message',
     text, status: '', reason: '', by: '',
   };
+  if (attachments.length) message.attachments = attachments;
   return new TextEncoder().encode(JSON.stringify(message));
+}
+
+const FILE_MEMBERS = ['chunk', 'id', 'key', 'name', 'sha256', 'size', 'type'];
+
+/** A follow-up's manifest, checked for what the page shows: names and sizes. */
+function checkedFiles(value) {
+  const ok = Array.isArray(value) && value.every((entry) => entry !== null
+    && typeof entry === 'object' && !Array.isArray(entry)
+    && Object.keys(entry).sort().join() === FILE_MEMBERS.join()
+    && ID_RE.test(entry.id) && typeof entry.name === 'string' && typeof entry.type === 'string'
+    && Number.isSafeInteger(entry.size) && entry.size >= 0)
+    && new Set(value.map((entry) => entry.id)).size === value.length;
+  if (!ok) throw new Error('not a manifest');
+  return value.map(({ id, name, size }) => ({ id, name, size }));
 }
 
 function parseMessage(bytes, kind) {
   const message = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  // Only a follow-up may carry files; the page keeps their names and sizes, never the keys.
+  let files = [];
+  if (message !== null && typeof message === 'object' && 'attachments' in message) {
+    if (kind !== 'followup') throw new Error('a reply carries no attachments');
+    files = checkedFiles(message.attachments);
+    delete message.attachments;
+  }
   const ok = message !== null && typeof message === 'object' && !Array.isArray(message)
     && Object.keys(message).sort().join() === MEMBERS.join()
     && message.schema === SCHEMA
@@ -39,7 +64,7 @@ function parseMessage(bytes, kind) {
     && (message.type === 'message'
       || (message.type === 'status' && kind === 'reply' && STATUSES.includes(message.status)));
   if (!ok) throw new Error('not a wbs-message/1 document');
-  return message;
+  return { ...message, files };
 }
 
 function readEntry(sodium, item, reportId, keyPair) {
