@@ -126,3 +126,48 @@ def test_three_files_are_uploaded_resumed_and_exported_byte_identical(
     for path in stored:
         assert CANARY.encode() not in path.read_bytes(), path
         assert CANARY not in str(path), path
+
+
+def test_the_page_warns_before_leaving_while_a_file_is_sent_and_a_file_can_be_cancelled(
+    browser: Any, system: dict[str, Any]
+) -> None:
+    # Given a report with one file whose parts the network holds back
+    tmp = Path(system["tmp"])
+    big = tmp / "rekaman.bin"
+    big.write_bytes(os.urandom(3 << 20))
+    context = browser.new_context()
+    page = context.new_page()
+    held: list[Any] = []
+    page.route("**/attachments/**", lambda route: held.append(route))
+    page.goto(system["base"] + "/")
+    page.wait_for_selector("#report button[type=submit]:not([disabled])")
+    page.select_option("#category", "pemerasan")
+    page.fill("#what", "Rekaman percakapan terlampir.")
+    page.fill("#where", "Sekretariat")
+    page.fill("#people [name=who-position]", "Bendahara")
+    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
+        page.check(f"input[name={box}]")
+    page.set_input_files("#evidence", [str(big)])
+    page.click("#report button[type=submit]")
+    page.wait_for_selector("#upload-list li[data-state=sending]", timeout=60_000)
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the first part never left the worker"
+
+    # When the reporter tries to leave while it is being sent
+    with page.expect_event("dialog") as asked:
+        page.close(run_before_unload=True)
+    # Then the browser asks first, and the page stays when the reporter says so
+    assert asked.value.type == "beforeunload"
+    asked.value.dismiss()
+    assert page.evaluate("() => document.querySelectorAll('#upload-list li').length") == 1
+
+    # When the reporter cancels the file
+    page.click("#upload-list li [data-cancel]")
+    # Then the row says it was not sent, and leaving no longer asks
+    page.wait_for_selector("#upload-list li[data-state=cancelled]")
+    with page.expect_event("close"):
+        page.close(run_before_unload=True)
+    context.close()
