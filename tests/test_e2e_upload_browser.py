@@ -171,3 +171,48 @@ def test_the_page_warns_before_leaving_while_a_file_is_sent_and_a_file_can_be_ca
     with page.expect_event("close"):
         page.close(run_before_unload=True)
     context.close()
+
+
+def test_a_refused_part_url_is_renewed_and_the_file_still_arrives(
+    browser: Any, system: dict[str, Any]
+) -> None:
+    # Given a report with one file, and storage refusing the first part's URL once (403),
+    # as it does when a grant has expired or is no longer valid
+    tmp = Path(system["tmp"])
+    small = tmp / "foto.jpg"
+    small.write_bytes(os.urandom(300_000))
+    context = browser.new_context()
+    page = context.new_page()
+    refused: list[str] = []
+
+    def part(route: Any) -> None:
+        if not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=403, content_type="application/json", body='{"error":"x"}')
+        else:
+            route.continue_()
+
+    page.route("**/attachments/**", part)
+    renewals: list[str] = []
+    page.on("request", lambda r: r.url.endswith("/api/uploads/renew") and renewals.append(r.url))
+    page.goto(system["base"] + "/")
+    page.wait_for_selector("#report button[type=submit]:not([disabled])")
+    page.select_option("#category", "pemerasan")
+    page.fill("#what", "Foto kuitansi terlampir.")
+    page.fill("#where", "Sekretariat")
+    page.fill("#people [name=who-position]", "Bendahara")
+    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
+        page.check(f"input[name={box}]")
+    page.set_input_files("#evidence", [str(small)])
+    # When the report and its file are sent
+    page.click("#report button[type=submit]")
+    page.wait_for_selector("#upload-list li[data-state=done]", timeout=60_000)
+    # Then the page asked for fresh URLs once and the file arrived whole
+    assert len(refused) == 1 and len(renewals) == 1
+    number = page.inner_text("#registration-number").strip()
+    context.close()
+    assert wbs(system, "inbox", "sync").returncode == 0
+    out = tmp / "export-renewed"
+    exported = wbs(system, "inbox", "export", number, "--to", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert (out / "foto.jpg").read_bytes() == small.read_bytes()
