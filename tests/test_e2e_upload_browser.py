@@ -40,6 +40,19 @@ def evidence(folder: Path) -> dict[str, bytes]:
     return files
 
 
+def fill_report(page: Any, base: str, what: str, files: list[Path]) -> None:
+    """Open the page and fill in a report with these evidence files, ready to send."""
+    page.goto(base + "/")
+    page.wait_for_selector("#report button[type=submit]:not([disabled])")
+    page.select_option("#category", "pemerasan")
+    page.fill("#what", what)
+    page.fill("#where", "Sekretariat KPU Kota Contoh")
+    page.fill("#people [name=who-position]", "Bendahara")
+    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
+        page.check(f"input[name={box}]")
+    page.set_input_files("#evidence", [str(path) for path in files])
+
+
 def test_three_files_are_uploaded_resumed_and_exported_byte_identical(
     browser: Any, system: dict[str, Any]
 ) -> None:
@@ -66,15 +79,8 @@ def test_three_files_are_uploaded_resumed_and_exported_byte_identical(
     page.route("**/attachments/**", part)
 
     # Given the form filled in, with three files chosen
-    page.goto(base + "/")
-    page.wait_for_selector("#report button[type=submit]:not([disabled])")
-    page.select_option("#category", "pemerasan")
-    page.fill("#what", "Bendahara meminta setoran dari honor petugas; buktinya terlampir.")
-    page.fill("#where", "Sekretariat KPU Kota Contoh")
-    page.fill("#people [name=who-position]", "Bendahara")
-    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
-        page.check(f"input[name={box}]")
-    page.set_input_files("#evidence", [str(tmp / "evidence" / name) for name in files])
+    what = "Bendahara meminta setoran dari honor petugas; buktinya terlampir."
+    fill_report(page, base, what, [tmp / "evidence" / name for name in files])
     listed = page.locator("#evidence-list li")
     assert listed.count() == 3
     assert CANARY in listed.nth(1).inner_text()
@@ -139,15 +145,7 @@ def test_the_page_warns_before_leaving_while_a_file_is_sent_and_a_file_can_be_ca
     page = context.new_page()
     held: list[Any] = []
     page.route("**/attachments/**", lambda route: held.append(route))
-    page.goto(system["base"] + "/")
-    page.wait_for_selector("#report button[type=submit]:not([disabled])")
-    page.select_option("#category", "pemerasan")
-    page.fill("#what", "Rekaman percakapan terlampir.")
-    page.fill("#where", "Sekretariat")
-    page.fill("#people [name=who-position]", "Bendahara")
-    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
-        page.check(f"input[name={box}]")
-    page.set_input_files("#evidence", [str(big)])
+    fill_report(page, system["base"], "Rekaman percakapan terlampir.", [big])
     page.click("#report button[type=submit]")
     page.wait_for_selector("#upload-list li[data-state=sending]", timeout=60_000)
     for _ in range(100):
@@ -195,15 +193,7 @@ def test_a_refused_part_url_is_renewed_and_the_file_still_arrives(
     page.route("**/attachments/**", part)
     renewals: list[str] = []
     page.on("request", lambda r: r.url.endswith("/api/uploads/renew") and renewals.append(r.url))
-    page.goto(system["base"] + "/")
-    page.wait_for_selector("#report button[type=submit]:not([disabled])")
-    page.select_option("#category", "pemerasan")
-    page.fill("#what", "Foto kuitansi terlampir.")
-    page.fill("#where", "Sekretariat")
-    page.fill("#people [name=who-position]", "Bendahara")
-    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
-        page.check(f"input[name={box}]")
-    page.set_input_files("#evidence", [str(small)])
+    fill_report(page, system["base"], "Foto kuitansi terlampir.", [small])
     # When the report and its file are sent
     page.click("#report button[type=submit]")
     page.wait_for_selector("#upload-list li[data-state=done]", timeout=60_000)

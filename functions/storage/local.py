@@ -11,9 +11,10 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from functions.errors import AlreadyExists, NotFound, StorageError
 from functions.storage.base import ObjectInfo, Readable, check_key, check_prefix, is_key
@@ -35,17 +36,7 @@ class LocalStorage:
     def put_new(self, key: str, data: bytes) -> None:
         path = self._path(key)
         try:
-            make_private_dirs(path.parent)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)  # mode 0600
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.link(tmp, path)
-            finally:
-                os.unlink(tmp)
-            fsync_dir(path.parent)
+            link_new(path, lambda f: f.write(data))
         except FileExistsError:
             raise AlreadyExists(f"{key} already exists") from None
         except OSError as exc:
@@ -92,6 +83,24 @@ class LocalStorage:
                 st = path.stat()
                 found.append(ObjectInfo(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)))
         return iter(sorted(found, key=lambda info: info.key))
+
+
+def link_new(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Create ``path`` whole or not at all, never replacing a file (FileExistsError).
+
+    ``write`` fills a temporary file (mode 0600) in the same folder, which is fsynced and
+    then hard-linked to ``path``: the name appears only for complete, durable content."""
+    make_private_dirs(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    fsync_dir(path.parent)
 
 
 def make_private_dirs(folder: Path) -> None:

@@ -24,13 +24,13 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import NamedTuple
+from typing import BinaryIO, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
 from functions.envelope import ID_RE
 from functions.errors import AlreadyExists, StorageError
 from functions.storage import Readable, check_key
-from functions.storage.local import fsync_dir, make_private_dirs
+from functions.storage.local import link_new, make_private_dirs
 from functions.uploads.grants import (
     MAX_PARTS,
     UPLOAD_SECONDS,
@@ -167,19 +167,7 @@ class LocalUploads:
                 )
         target = self.root.joinpath(*check_key(key).split("/"))
         try:
-            make_private_dirs(target.parent)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    for source in sources:
-                        with source.open("rb") as part_file:
-                            shutil.copyfileobj(part_file, out, READ_BYTES)
-                    out.flush()
-                    os.fsync(out.fileno())
-                os.link(tmp, target)
-            finally:
-                os.unlink(tmp)
-            fsync_dir(target.parent)
+            link_new(target, lambda out: _concatenate(sources, out))
         except FileExistsError:
             raise AlreadyExists(f"{key} already exists") from None
         except OSError as exc:
@@ -346,6 +334,12 @@ def _bad_grant() -> UploadError:
         "bad_grant",
         "This address carries no valid upload grant.",
     )
+
+
+def _concatenate(sources: Sequence[Path], out: BinaryIO) -> None:
+    for source in sources:
+        with source.open("rb") as part_file:
+            shutil.copyfileobj(part_file, out, READ_BYTES)
 
 
 def _write_new(path: Path, data: bytes) -> None:

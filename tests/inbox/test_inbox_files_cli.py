@@ -9,38 +9,20 @@ import os
 from pathlib import Path
 
 import nacl.bindings
-import pytest
 
 from functions import envelope as fmt
 from functions.storage import LocalStorage
 from tests.helpers_inbox import (
     FIRST,
     SECOND,
-    add_inspector_key,
     payload,
     put,
-    use_private_home,
     wbs,
 )
 from wbs import attachments, paths
 from wbs.crypto import Identity
 
 PHOTO, SCAN, VIDEO = "5QZ2W8R1XK4T7M3N", "9HJ6C0VB2DPE8GA4", "0123456789ABCDEF"
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_private_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def inspector(home: Path) -> Identity:
-    return add_inspector_key()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "store")
 
 
 def upload(store: LocalStorage, report_id: str, file_id: str, name: str, plain: bytes) -> dict:

@@ -14,28 +14,13 @@ import pytest
 from functions import envelope as fmt
 from functions import mailbox
 from functions.storage import LocalStorage
-from tests.helpers_inbox import FIRST, add_inspector_key, payload, put, use_private_home, wbs
-from tests.test_inbox_files_cli import PHOTO, SCAN, upload
+from tests.helpers_inbox import FIRST, payload, put, wbs
+from tests.inbox.test_inbox_files_cli import PHOTO, SCAN, upload
 from wbs import manifest, messages
 from wbs.crypto import Identity, Recipient, seal
 
 NOTE = "4JW0B8F2N6R9T1V3"
 SENT = datetime.datetime(2024, 3, 5, 8, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_private_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def inspector(home: Path) -> Identity:
-    return add_inspector_key()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "store")
 
 
 def document(kind_extra: dict[str, object]) -> dict[str, object]:

@@ -15,30 +15,12 @@ from tests.helpers_inbox import (
     PASSPHRASE,
     SECOND,
     THIRD,
-    add_inspector_key,
     payload,
     put,
-    use_private_home,
     wbs,
 )
 from wbs import keyfile, paths
 from wbs.crypto import Identity
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_private_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def inspector(home: Path) -> Identity:
-    """The inspector's key, the only one in $WBS_HOME/keys."""
-    return add_inspector_key()
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "store")
 
 
 def test_sync_copies_only_ciphertext_and_is_idempotent(

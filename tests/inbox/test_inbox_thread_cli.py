@@ -21,11 +21,9 @@ from tests.helpers_inbox import (
     PASSPHRASE,
     SECOND,
     THIRD,
-    add_inspector_key,
     payload,
     post_followup,
     put,
-    use_private_home,
     wbs,
 )
 from wbs import keyfile, messages, paths, receipt
@@ -39,16 +37,6 @@ UTC = datetime.UTC
 def reporter() -> Identity:
     """The reporter's key pair, derived from a receipt code as the browser does."""
     return Identity(PrivateKey(receipt.derive(CODE).secret_key))
-
-
-@pytest.fixture(autouse=True)
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_private_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def inspector(home: Path) -> Identity:
-    return add_inspector_key()
 
 
 @pytest.fixture
@@ -81,11 +69,6 @@ def keyring(
     dump(Keyring(entries), path)
     monkeypatch.setenv("WBS_KEYRING", str(path))
     return path
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> LocalStorage:
-    return LocalStorage(tmp_path / "store")
 
 
 @pytest.fixture
