@@ -29,13 +29,15 @@ from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from functions.errors import WbsError
 from functions.headers import CONTENT_SECURITY_POLICY
 from functions.keyring import PRIVATE_MARKERS, KeyEntry, load_active
-from wbs import config as deadline_rules
+from functions.uploads import Limits
+from wbs import config as wbs_config
 
 ROOT = Path(__file__).resolve().parent
 SITE = ROOT / "site"
@@ -92,6 +94,7 @@ PAGES = (
 class Config:
     institution: str
     categories: tuple[Category, ...]
+    uploads: Limits
 
 
 def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
@@ -120,12 +123,14 @@ def load_config(path: Path) -> Config:
         ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise _config_error(path, f"is not valid TOML ({exc})") from None
-    # [deadlines] is the inspectors' (wbs/config.py): checked here too, so that one build
-    # refuses a config file any part of the system would refuse.
-    _only(data, {"institution", "categories", "deadlines"}, path, "top level")
+    # [deadlines] and [uploads] are read by wbs/config.py: checked here too, so that one
+    # build refuses a config file any part of the system would refuse. The page shows the
+    # upload limits of the file itself, not of this machine's WBS_UPLOAD_* variables.
+    _only(data, {"institution", "categories", "deadlines", "uploads"}, path, "top level")
     try:
-        deadline_rules.load(path)
-    except deadline_rules.ConfigFileError as exc:
+        wbs_config.load(path)
+        uploads = wbs_config.upload_limits(path, environ={})
+    except wbs_config.ConfigFileError as exc:
         raise BuildError(str(exc), hint=exc.hint) from None
     institution = data.get("institution")
     if not isinstance(institution, dict):
@@ -141,7 +146,7 @@ def load_config(path: Path) -> Config:
         if category.id in seen:
             raise _config_error(path, f"category id {category.id!r} appears twice")
         seen.add(category.id)
-    return Config(name, categories)
+    return Config(name, categories, uploads)
 
 
 def _category(entry: object, path: Path, n: int) -> Category:
@@ -344,9 +349,29 @@ def render_pages(
                     for code, name in LANGUAGES.items()
                 ],
                 categories=[{"id": c.id, "label": c.labels[lang]} for c in config.categories],
+                uploads=upload_limits(config.uploads, lang),
             )
             pages[page_path(lang, page.path)] = html.encode("utf-8")
     return pages
+
+
+def upload_limits(limits: Limits, lang: str) -> dict[str, Any]:
+    """What the evidence field checks (in bytes) and says (in the page's language)."""
+    return {
+        "max_file_bytes": limits.max_file_bytes,
+        "max_files": limits.max_files,
+        "max_case_bytes": limits.max_case_bytes,
+        "max_file": human_size(limits.max_file_bytes, lang),
+        "max_case": human_size(limits.max_case_bytes, lang),
+    }
+
+
+def human_size(size: int, lang: str) -> str:
+    """``5 GB``, ``1,5 GB`` in Indonesian: binary units under their everyday names."""
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if size >= scale:
+            return f"{format_decimal(round(size / scale, 1), locale=lang)} {unit}"
+    return f"{size} B"
 
 
 # -- output -----------------------------------------------------------------------------------

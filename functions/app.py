@@ -134,7 +134,8 @@ def read_mailbox() -> JsonResponse:
         for m in stored
         if m is not None
     ]
-    return _json(HTTPStatus.OK, {"id": report_id, "received": received, "messages": messages})
+    answer = {"id": report_id, "received": received, "messages": messages}
+    return _json(HTTPStatus.OK, answer | {"uploads_left": _uploads().room(report_id)})
 
 
 @app.post(MAILBOX)

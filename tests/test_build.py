@@ -17,6 +17,8 @@ from babel.messages.pofile import read_po
 
 import build
 from functions.keyring import KeyEntry, Keyring, KeyringError, dump
+from functions.uploads import Limits
+from functions.uploads.grants import stored_size
 
 PAGES = ("index.html", "en/index.html", "status/index.html", "en/status/index.html")
 LANGS = ("id", "en", "id", "en")
@@ -352,6 +354,34 @@ def test_a_private_key_beside_the_keyring_is_refused(tmp_path: Path) -> None:
     refused(tmp_path, "inspektur.key .*looks like a private key", keyring=tmp_path / "keyring.json")
 
 
+VALID_START = "[institution]\nname = 'X'\n[[categories]]\nid = 'ok'\nlabel = {id = 'a', en = 'b'}\n"
+
+
+def test_the_upload_limits_of_the_config_are_what_the_page_checks_and_says(
+    tmp_path: Path,
+) -> None:
+    make_keyring(tmp_path / "keyring.json")
+    (tmp_path / "config.toml").write_text(
+        VALID_START
+        + "[uploads]\nmax_file_size = '600 MiB'\nmax_files = 3\nmax_case_size = '1 GiB'\n"
+    )
+    build.build(
+        keyring=tmp_path / "keyring.json", out=tmp_path / "site", config=tmp_path / "config.toml"
+    )
+    for page, lang in [("index.html", "id"), ("en/status/index.html", "en")]:
+        html = (tmp_path / "site" / page).read_text()
+        field = re.search(r'<fieldset id="evidence-field"[^>]*>', html)
+        assert field is not None
+        attrs = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', field[0]))
+        # At most 600 MiB of plaintext: exactly what fits the server's object limit
+        limits = Limits(max_object_bytes=stored_size(600 << 20, 1024))
+        assert int(attrs["max-bytes"]) == limits.max_file_bytes >= 600 << 20
+        assert (attrs["max-files"], attrs["max-case-bytes"]) == ("3", str(1 << 30))
+        assert "600 MB" in attrs["msg-too-large"] and "1 GB" in attrs["msg-too-much"]
+        assert "3" in attrs["msg-too-many"] and "20" not in attrs["msg-too-many"]
+        assert "600 MB" in html.split("evidence-hint", 1)[1].split("</p>", 1)[0], lang
+
+
 @pytest.mark.parametrize(
     ("toml", "field"),
     [
@@ -373,6 +403,10 @@ def test_a_private_key_beside_the_keyring_is_refused(tmp_path: Path) -> None:
             "deadlines.feedback",
         ),
         ("[institution\n", "not valid TOML"),
+        (VALID_START + "[uploads]\nmax_file_size = '5 GB'\n", "uploads.max_file_size"),
+        (VALID_START + "[uploads]\nmax_files = 0\n", "uploads.max_files"),
+        (VALID_START + "[uploads]\npart_size = '1 MiB'\n", "uploads: the part size"),
+        (VALID_START + "[uploads]\nmax_size = 5\n", "unknown field 'max_size'"),
     ],
 )
 def test_an_invalid_config_is_refused_naming_the_field(

@@ -22,6 +22,7 @@ from functions import envelope, mailbox, mailbox_token
 from functions.envelope import Envelope
 from functions.errors import StorageError
 from functions.storage import LocalStorage
+from functions.uploads import Limits
 from tests.helpers_api import (
     BAD_AUTHORIZATIONS,
     api_logs,
@@ -126,7 +127,12 @@ def test_a_new_report_has_an_empty_mailbox(store: LocalStorage) -> None:
     answer = read(case.token)
     # Then it answers with the case and no message, and is not cached
     assert answer.status == 200
-    assert answer.body == {"id": case.id, "received": case.received, "messages": []}
+    assert answer.body == {
+        "id": case.id,
+        "received": case.received,
+        "messages": [],
+        "uploads_left": {"files": Limits().max_files, "bytes": Limits().max_case_bytes},
+    }
     assert answer.headers["Cache-Control"] == "no-store"
 
 
@@ -286,7 +292,12 @@ def test_a_token_never_reaches_another_mailbox(store: LocalStorage) -> None:
     assert_error(answer, 400, "id_mismatch")
     assert snapshot(store) == before
     # And A's token only ever reads A's mailbox
-    assert read(a.token).body == {"id": a.id, "received": a.received, "messages": []}
+    assert read(a.token).body | {"uploads_left": None} == {
+        "id": a.id,
+        "received": a.received,
+        "messages": [],
+        "uploads_left": None,
+    }
     assert len(read(b.token).body["messages"]) == 1
 
 

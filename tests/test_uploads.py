@@ -51,6 +51,7 @@ from tests.helpers_api import (
     BAD_AUTHORIZATIONS,
     bearer,
     envelope_json,
+    get_event,
     identity,
     new_token,
     post_event,
@@ -379,6 +380,31 @@ def test_too_many_bytes_are_refused(system: System) -> None:
     # Then it is refused and nothing is written
     assert_error(answer, 403, "too_many_bytes")
     assert snapshot(system.storage) == before
+
+
+def room(token: bytes) -> dict[str, int]:
+    """The case's ``uploads_left``, as the mailbox tells the status page."""
+    event = get_event("/api/mailbox", bearer(token))
+    answer = json.loads(api.lambda_handler(event, LambdaContext())["body"])
+    return dict(answer["uploads_left"])
+
+
+def test_the_mailbox_tells_what_the_case_can_still_take(system: System) -> None:
+    # Given a new case: it can take the whole limits
+    token, _ = open_case()
+    assert room(token) == {"files": LIMITS.max_files, "bytes": LIMITS.max_case_bytes}
+    # When two files are granted, then the case is full of bytes
+    assert grant(token, [(i, SMALL) for i in ids(2)]).status == 201
+    # Then the mailbox counts them as the grants do
+    left = room(token)
+    assert left == {"files": LIMITS.max_files - 2, "bytes": LIMITS.max_case_bytes - 2 * SMALL}
+    for file_id in ids(3, 2):
+        assert grant(token, [(file_id, MAX_OBJECT_BYTES)]).status == 201
+    full = room(token)
+    assert full == {"files": LIMITS.max_files - 5, "bytes": left["bytes"] - 3 * MAX_OBJECT_BYTES}
+    # And a file larger than the bytes left is refused, as the room said
+    assert 0 < full["bytes"] < MAX_OBJECT_BYTES
+    assert_error(grant(token, [(ids(1, 5)[0], MAX_OBJECT_BYTES)]), 403, "too_many_bytes")
 
 
 def test_a_file_id_already_granted_is_refused(system: System) -> None:

@@ -10,6 +10,7 @@ decrypts: sizes are all the server learns about a file.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -29,7 +30,7 @@ GIB = 1024 * MIB
 # C + 17 bytes, C a power of two from 1 KiB to 1 MiB.
 HEADER_BYTES = 24
 ABYTES = 17
-CHUNK_SIZES = tuple(2**k for k in range(10, 21))
+CHUNK_SIZES = tuple(1 << k for k in range(10, 21))
 MAX_FILE_BYTES = 5 * GIB  # of plaintext
 
 
@@ -97,9 +98,21 @@ class Limits:
         if not 60 <= self.grant_seconds <= min(self.upload_seconds, 7 * 24 * 3600):
             raise ValueError("a grant lasts 60 seconds to 7 days, and no longer than an upload")
 
+    @property
+    def max_file_bytes(self) -> int:
+        """The most plaintext a file may have: what fits ``max_object_bytes`` in any writer's
+        chunks (the smallest ones have the most overhead)."""
+        chunk = CHUNK_SIZES[0]
+        return max(0, (self.max_object_bytes - HEADER_BYTES) // (chunk + ABYTES) * chunk - 1)
+
+    def to_env(self) -> dict[str, str]:
+        """The variables (``ENV``) that give a function these limits."""
+        return {variable: str(getattr(self, name)) for name, variable in ENV.items()}
+
     @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> Limits:
-        """Raise ValueError for a value that is not a whole number or out of range."""
+    def from_env(cls, env: Mapping[str, str], base: Limits | None = None) -> Limits:
+        """``base`` (the defaults when None) with the values ``env`` sets. Raise ValueError
+        for a value that is not a whole number or out of range."""
         values: dict[str, int] = {}
         for name, variable in ENV.items():
             text = env.get(variable) or ""
@@ -107,7 +120,7 @@ class Limits:
                 if not text.isdecimal() or not text.isascii():
                     raise ValueError(f"{variable} must be a whole number")
                 values[name] = int(text)
-        return cls(**values)
+        return dataclasses.replace(base or cls(), **values)
 
 
 class UploadError(WbsError):
@@ -245,6 +258,15 @@ class Uploads:
                 ) from None
             granted.append(self._file(file_id, key, record, expires))
         return self._answer(granted, expires)
+
+    def room(self, case: str) -> dict[str, int]:
+        """What the case may still take: ``{"files", "bytes"}`` (encrypted bytes), so that a
+        follow-up's form can refuse what a grant would refuse before anything is sealed."""
+        records = self._records(case).values()
+        return {
+            "files": max(0, self.limits.max_files - len(records)),
+            "bytes": max(0, self.limits.max_case_bytes - sum(r.size for r in records)),
+        }
 
     def renew(self, case: str, body: Any) -> dict[str, Any]:
         """``{"id", "upload"}``: fresh URLs for every part of an open upload."""

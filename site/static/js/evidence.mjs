@@ -3,7 +3,7 @@
 // page's memory until they are sent; nothing is read before the report is stored.
 // Every word comes from the #evidence field's data-msg attributes, in the page's language.
 
-import { CHUNK } from './attachment.mjs';
+import { CHUNK, storedSize } from './attachment.mjs';
 import { newReportId } from './envelope.mjs';
 import { formatBytes } from './uploads.mjs';
 
@@ -59,14 +59,21 @@ export function setUpEvidence(form) {
   const field = form.querySelector('#evidence-field');
   const input = field.querySelector('#evidence');
   const error = field.querySelector('#evidence-error');
-  const maxBytes = Number(field.dataset.maxBytes);
-  const maxFiles = Number(field.dataset.maxFiles);
+  const d = field.dataset;
   input.addEventListener('change', () => {
     const refused = [];
+    // The build's limits, or less when the case already holds files (setEvidenceRoom).
+    const maxFiles = Math.min(Number(d.maxFiles), Number(d.filesLeft ?? Infinity));
+    const maxCase = Math.min(Number(d.maxCaseBytes), Number(d.bytesLeft ?? Infinity));
+    let used = chosen.reduce((sum, file) => sum + storedSize(file.size), 0);
     for (const file of input.files) {
-      if (file.size > maxBytes) refused.push(field.dataset.msgTooLarge.replace('{name}', file.name));
-      else if (chosen.length >= maxFiles) refused.push(field.dataset.msgTooMany);
-      else chosen.push(file);
+      if (file.size > Number(d.maxBytes)) refused.push(d.msgTooLarge.replace('{name}', file.name));
+      else if (chosen.length >= maxFiles) refused.push(d.msgTooMany);
+      else if (used + storedSize(file.size) > maxCase) refused.push(d.msgTooMuch);
+      else {
+        chosen.push(file);
+        used += storedSize(file.size);
+      }
     }
     input.value = ''; // the list below is what will be sent
     error.textContent = [...new Set(refused)].join(' ');
@@ -80,6 +87,18 @@ export function setUpEvidence(form) {
     refresh(form);
     input.focus();
   });
+}
+
+/**
+ * What the case can still take, as the server counts it (`uploads_left` of the mailbox):
+ * `{files, bytes}`, bytes encrypted. The report form has the whole limits of the build.
+ */
+export function setEvidenceRoom(form, left) {
+  const { dataset } = form.querySelector('#evidence-field');
+  for (const [name, value] of [['filesLeft', left?.files], ['bytesLeft', left?.bytes]]) {
+    if (Number.isSafeInteger(value) && value >= 0) dataset[name] = String(value);
+    else delete dataset[name];
+  }
 }
 
 /** The files to send, in order. */

@@ -7,12 +7,12 @@
 import { MAILBOX, bearer, call } from './api.mjs';
 import { clearCase, showCase } from './case-view.mjs';
 import { keyId, sealEnvelope } from './envelope.mjs';
-import { clearEvidence, sealedEvidence, setUpEvidence } from './evidence.mjs';
+import { clearEvidence, sealedEvidence, setEvidenceRoom, setUpEvidence } from './evidence.mjs';
 import { keyringRecipients } from './keyring.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { loadSodium } from './sodium.mjs';
 import { followupPlaintext, readThread } from './thread.mjs';
-import { sendFiles } from './uploads.mjs';
+import { cancelUploads, sendFiles, uploading } from './uploads.mjs';
 
 const lookup = document.getElementById('lookup');
 const codeInput = document.getElementById('code');
@@ -61,6 +61,7 @@ async function fetchCase(current) {
   if (mailbox?.id !== current.reportId) throw new Answer(502);
   const thread = readThread(current.lib, mailbox, current.reportId, current.keyPair);
   showCase(caseView, { reportId: current.reportId, received: String(mailbox.received ?? ''), thread });
+  setEvidenceRoom(followup, mailbox.uploads_left);
 }
 
 function wipe(lib, keys) {
@@ -180,12 +181,14 @@ async function onRefresh() {
 
 /** Wipe the keys and every word of the case from memory and from the page. */
 function forget() {
+  cancelUploads(); // their names and keys leave the page with the case
   if (session) wipe(session.lib, session.keyPair);
   session = null;
   clearCase(caseView);
   followupText.value = '';
   clearEvidence(followup);
-  uploads.hidden = true; // files still on their way keep going; their names leave the page
+  setEvidenceRoom(followup, null);
+  uploads.hidden = true;
   uploads.querySelector('#upload-list').replaceChildren();
   uploads.querySelector('#uploads-status').textContent = '';
   for (const name of ['error', 'status', 'done']) say(followup, name, '');
@@ -198,7 +201,8 @@ lookup.addEventListener('submit', onLookup);
 setUpEvidence(followup);
 followup.addEventListener('submit', onFollowup);
 document.getElementById('refresh').addEventListener('click', onRefresh);
-document.getElementById('forget').addEventListener('click', () => {
+document.getElementById('forget').addEventListener('click', (event) => {
+  if (uploading() && !window.confirm(event.currentTarget.dataset.msgStopFirst)) return;
   forget();
   closedNote.hidden = false;
   closedNote.focus();

@@ -33,6 +33,19 @@ function formatDuration(seconds) {
   return new Intl.NumberFormat(lang, { style: 'unit', unit, unitDisplay: 'long' }).format(value);
 }
 
+// The cancel functions of the files now on their way, and of the runs whose next files wait.
+const running = new Set();
+
+/** Whether any file is on its way. */
+export function uploading() {
+  return running.size > 0;
+}
+
+/** Cancel every file on its way and every file still waiting ("close and forget"). */
+export function cancelUploads() {
+  for (const cancel of [...running]) cancel();
+}
+
 function warnBeforeLeaving(event) {
   event.preventDefault();
   event.returnValue = ''; // older browsers need it set to show their own warning
@@ -58,13 +71,23 @@ export async function sendFiles(section, { files, reportId, authorization }) {
   window.addEventListener('beforeunload', warnBeforeLeaving);
   summary.textContent = d.msgSending;
   let sent = 0;
+  let stopped = false;
+  const stop = () => { stopped = true; };
+  running.add(stop);
   try {
     for (let i = 0; i < files.length; i += 1) {
+      if (stopped) {
+        rows[i].dataset.state = 'cancelled';
+        rows[i].querySelector('[data-state-text]').textContent = d.msgCancelled;
+        files[i].key.fill(0);
+        continue;
+      }
       const ok = await sendOne(d, rows[i], files[i], { reportId, authorization });
       if (ok) sent += 1;
     }
   } finally {
-    window.removeEventListener('beforeunload', warnBeforeLeaving);
+    running.delete(stop);
+    if (!uploading()) window.removeEventListener('beforeunload', warnBeforeLeaving);
   }
   summary.textContent = sent === files.length ? d.msgAllDone : fill(d.msgSomeMissing, {
     sent: String(sent), count: String(files.length),
@@ -88,6 +111,7 @@ function sendOne(d, row, { file, id, key }, { reportId, authorization }) {
   return new Promise((resolve) => {
     const worker = new Worker(new URL('./upload-worker.mjs', import.meta.url), { type: 'module' });
     const end = (ok, stateText, rowState) => {
+      running.delete(cancelThis);
       worker.terminate();
       cancel.hidden = true;
       retry.hidden = true;
@@ -136,7 +160,9 @@ function sendOne(d, row, { file, id, key }, { reportId, authorization }) {
       event.preventDefault();
       end(false, d.msgFileFailed, 'failed');
     });
-    cancel.onclick = () => end(false, d.msgCancelled, 'cancelled');
+    const cancelThis = () => end(false, d.msgCancelled, 'cancelled');
+    running.add(cancelThis);
+    cancel.onclick = cancelThis;
     retry.onclick = () => {
       retry.hidden = true;
       state.textContent = d.msgRetrying;
