@@ -13,7 +13,7 @@ import json
 import os
 import re
 import tempfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +67,23 @@ class Keyring:
         if any(k.kid == entry.kid for k in self.keys):
             raise KeyringError(f"key {entry.kid} is already in the keyring")
         return Keyring((*self.keys, entry))
+
+    def find(self, wanted: str) -> KeyEntry:
+        """The one key whose kid or fingerprint starts with ``wanted`` (8 or more symbols;
+        spaces ignored, as fingerprints are read aloud in groups)."""
+        prefix = wanted.replace(" ", "").lower()
+        found = [k for k in self.keys if len(prefix) >= 8 and k.fingerprint.startswith(prefix)]
+        if len(found) != 1:
+            problem = "no key" if not found else f"{len(found)} keys"
+            raise KeyringError(
+                f"{problem} in the keyring match {wanted!r}",
+                hint="give a key id from `wbs keys list` (at least 8 symbols)",
+            )
+        return found[0]
+
+    def with_active(self, kid: str, active: bool) -> Keyring:
+        """The same keys, the one with ``kid`` (in)active."""
+        return Keyring(tuple(replace(k, active=active) if k.kid == kid else k for k in self.keys))
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "keys": [asdict(k) for k in self.keys]}

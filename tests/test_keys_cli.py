@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import stat
 import subprocess
@@ -82,6 +83,48 @@ def test_keys_list_shows_the_keyring() -> None:
     (entry,) = keyring.load(Path("ring.json")).keys
     assert result.exit_code == 0
     assert entry.kid in result.stdout and "Satu" in result.stdout and "yes" in result.stdout
+
+
+def keys_cmd(*args: str):
+    return CliRunner().invoke(cli, ["keys", *args, "--keyring", "ring.json"], prog_name="wbs")
+
+
+def test_a_key_is_retired_and_activated_again_by_id_or_fingerprint() -> None:
+    # Given two active keys
+    new_key("--label", "Satu")
+    new_key("--label", "Dua")
+    first, second = keyring.load(Path("ring.json")).keys
+    # When the first is retired by its key id
+    result = keys_cmd("retire", first.kid)
+    # Then only the second is active, and the first is still in the keyring
+    assert result.exit_code == 0, result.output
+    ring = keyring.load(Path("ring.json"))
+    assert [k.kid for k in ring.active()] == [second.kid]
+    assert ring.keys[0] == dataclasses.replace(first, active=False)
+    assert "wbs deploy" in result.stdout
+    # When it is activated again by its fingerprint, read aloud in groups
+    spaced = " ".join(first.fingerprint[i : i + 4] for i in range(0, 16, 4))
+    assert keys_cmd("activate", spaced).exit_code == 0
+    assert keyring.load(Path("ring.json")).keys == (first, second)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("retire", "0000000000000000"), "no key in the keyring"),
+        (("retire", "abc"), "no key in the keyring"),
+        (("activate", "{kid}"), "already active"),
+        (("retire", "{kid}"), "last active key"),
+    ],
+)
+def test_retire_and_activate_refuse_and_change_nothing(args: tuple[str, str], message: str) -> None:
+    new_key("--label", "Satu")
+    (entry,) = keyring.load(Path("ring.json")).keys
+    before = Path("ring.json").read_bytes()
+    result = keys_cmd(args[0], args[1].format(kid=entry.kid))
+    assert result.exit_code != 0
+    assert message in result.output and "hint:" in result.output
+    assert Path("ring.json").read_bytes() == before
 
 
 def test_passphrase_from_environment(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:

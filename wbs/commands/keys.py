@@ -1,4 +1,4 @@
-"""``wbs keys``: create inspector key pairs and show the public keyring."""
+"""``wbs keys``: create inspector key pairs, show the public keyring, retire a key."""
 
 from __future__ import annotations
 
@@ -86,6 +86,46 @@ def list_keys(keyring: Path) -> None:
     console.out.print(table)
     if not ring.active():
         console.error("no active key: nobody can read new reports", hint="wbs keys new")
+
+
+@keys.command("retire")
+@click.argument("key")
+@keyring_option
+def retire(key: str, keyring: Path) -> None:
+    """Stop encrypting new reports to KEY (its key id or fingerprint, from `wbs keys list`).
+
+    For an inspector who leaves, or a key that may be lost. The key stays in the keyring as
+    retired, and its holder can still read the reports sealed to it before. Rebuild and
+    redeploy the site next: until then the page and the API still use the old keyring.
+    Refused for the last active key, since nobody could then read new reports.
+    """
+    ring = load(keyring)
+    entry = ring.find(key)
+    if not entry.active:
+        raise KeyringError(f"key {entry.kid} is already retired", hint="wbs keys list")
+    if len(ring.active()) == 1:
+        raise KeyringError(
+            f"key {entry.kid} is the last active key: nobody could read new reports",
+            hint="create its successor first: wbs keys new --label '...'",
+        )
+    dump(ring.with_active(entry.kid, False), keyring)
+    click.echo(f"retired      {entry.kid}  {entry.label}")
+    click.echo(f"keyring      {keyring}  ({len(ring.active()) - 1} active)")
+    click.echo("next: rebuild and redeploy (`wbs deploy`, or restart `wbs serve`)")
+
+
+@keys.command("activate")
+@click.argument("key")
+@keyring_option
+def activate(key: str, keyring: Path) -> None:
+    """Encrypt new reports to a retired KEY again (to undo `wbs keys retire`)."""
+    ring = load(keyring)
+    entry = ring.find(key)
+    if entry.active:
+        raise KeyringError(f"key {entry.kid} is already active", hint="wbs keys list")
+    dump(ring.with_active(entry.kid, True), keyring)
+    click.echo(f"active       {entry.kid}  {entry.label}")
+    click.echo("next: rebuild and redeploy (`wbs deploy`, or restart `wbs serve`)")
 
 
 def _refuse_unsafe(path: Path, keyring: Path) -> None:
