@@ -25,7 +25,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import answers, envelope, keyring, mailbox, mailbox_token
+from functions import answers, envelope, keyring, mailbox, mailbox_token, notify
 from functions.config import Settings
 from functions.errors import (
     AlreadyExists,
@@ -121,6 +121,7 @@ def submit_report() -> JsonResponse:
             _report_key(report.id),
             envelope.canonical_json({"received": received, "envelope": body}),
         )
+        notify.new_report()  # only when this attempt stored it; never raises
     return _json(HTTPStatus.CREATED, {"id": report.id, "received": received})
 
 

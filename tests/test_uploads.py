@@ -180,7 +180,7 @@ def s3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[System]:
 
 
 def bucket_url(url: str) -> str:
-    return f"https://{BUCKET}.s3.amazonaws.com/wbs/prod{url}"
+    return f"https://{BUCKET}.s3.{REGION}.amazonaws.com/wbs/prod{url}"
 
 
 # --- the API, as the page calls it ------------------------------------------------------------

@@ -33,6 +33,10 @@ if TYPE_CHECKING:
 # Presigned URLs must be SigV4 (the default can be SigV2, which signs no length).
 CLIENT_CONFIG = Config(
     signature_version="s3v4",
+    # Sign for <bucket>.s3.<region>.amazonaws.com, the host CloudFront's /attachments/*
+    # origin sends: the default presigns for the legacy global host, which S3 does not route
+    # to buckets in Regions opened after March 2019, such as Jakarta (boto3 #2728, #3015).
+    s3={"addressing_style": "virtual"},
     connect_timeout=5,
     read_timeout=20,
     retries={"mode": "standard", "max_attempts": 3},
