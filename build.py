@@ -37,6 +37,7 @@ from functions.errors import WbsError
 from functions.headers import CONTENT_SECURITY_POLICY
 from functions.keyring import PRIVATE_MARKERS, KeyEntry, load_active
 from functions.uploads import Limits
+from infra import settings as deployment
 from wbs import config as wbs_config
 
 ROOT = Path(__file__).resolve().parent
@@ -63,6 +64,10 @@ MARKER_TEXT = b"Made by build.py: the next build deletes this folder and writes 
 MANIFEST = "build-manifest.json"
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TEXT_RE = re.compile(r"[^\x00-\x1f\x7f]{1,120}")
+LONG_TEXT_RE = re.compile(r"[^\x00-\x1f\x7f]{1,300}")
+TABLES = {"institution", "languages", "categories", "deadlines", "uploads", "deployment"}
+MAX_LOGO_BYTES = 100 * 1024
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 KEYS_FOLDER_SCAN_LIMIT = 1024 * 1024  # key files are tiny; skip anything larger
 
 
@@ -91,10 +96,19 @@ PAGES = (
 
 
 @dataclass(frozen=True)
+class Logo:
+    name: str  # in the site: assets/img/logo.svg or .png
+    data: bytes
+
+
+@dataclass(frozen=True)
 class Config:
     institution: str
     categories: tuple[Category, ...]
     uploads: Limits
+    languages: tuple[str, ...] = tuple(LANGUAGES)  # the first is served at /
+    contact: Mapping[str, str] | None = None  # by language
+    logo: Logo | None = None
 
 
 def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
@@ -104,6 +118,8 @@ def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
     refuse_private_material(_folder_files(keyring.parent), "the keyring's folder")
     files = static_assets()
     files.update(vendor_modules(NODE_MODULES))
+    if settings.logo:
+        files[settings.logo.name] = settings.logo.data
     files.update(render_pages(settings, keys, files))
     files[MARKER] = MARKER_TEXT
     refuse_private_material(files.items(), "the built site")
@@ -126,30 +142,88 @@ def load_config(path: Path) -> Config:
     # [deadlines] and [uploads] are read by wbs/config.py: checked here too, so that one
     # build refuses a config file any part of the system would refuse. The page shows the
     # upload limits of the file itself, not of this machine's WBS_UPLOAD_* variables.
-    _only(data, {"institution", "categories", "deadlines", "uploads"}, path, "top level")
+    # [deployment] is `wbs deploy`'s (infra/settings.py), checked here for the same reason.
+    _only(data, TABLES, path, "top level")
     try:
         wbs_config.load(path)
         uploads = wbs_config.upload_limits(path, environ={})
-    except wbs_config.ConfigFileError as exc:
+        if "deployment" in data:
+            deployment.load(path)
+    except WbsError as exc:
         raise BuildError(str(exc), hint=exc.hint) from None
+    languages = _languages(data.get("languages", list(LANGUAGES)), path)
     institution = data.get("institution")
     if not isinstance(institution, dict):
         raise _config_error(path, "needs an [institution] table")
-    _only(institution, {"name"}, path, "institution")
+    _only(institution, {"name", "contact", "logo"}, path, "institution")
     name = _text(institution.get("name"), path, "institution.name")
+    contact = None
+    if "contact" in institution:
+        contact = _translated(institution["contact"], languages, path, "institution.contact")
+    logo = _logo(institution.get("logo", ""), path)
     entries = data.get("categories")
     if not isinstance(entries, list) or not entries:
         raise _config_error(path, "needs at least one [[categories]] entry")
-    categories = tuple(_category(entry, path, n) for n, entry in enumerate(entries, 1))
+    categories = tuple(_category(entry, languages, path, n) for n, entry in enumerate(entries, 1))
     seen: set[str] = set()
     for category in categories:
         if category.id in seen:
             raise _config_error(path, f"category id {category.id!r} appears twice")
         seen.add(category.id)
-    return Config(name, categories, uploads)
+    return Config(name, categories, uploads, languages, contact, logo)
 
 
-def _category(entry: object, path: Path, n: int) -> Category:
+def _languages(value: object, path: Path) -> tuple[str, ...]:
+    known = ", ".join(repr(code) for code in LANGUAGES)
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(code in LANGUAGES for code in value)
+        or len(set(value)) != len(value)
+    ):
+        raise _config_error(path, f"languages must list some of {known}, the default first")
+    return tuple(value)
+
+
+def _translated(
+    value: object, languages: tuple[str, ...], path: Path, where: str
+) -> dict[str, str]:
+    """``{id = "...", en = "..."}``: one text of at most 300 characters per language built."""
+    if not isinstance(value, dict):
+        raise _config_error(path, f"{where} must give {where}.{languages[0]} and so on")
+    _only(value, set(LANGUAGES), path, where)
+    texts = {}
+    for lang in languages:
+        text = value.get(lang)
+        if not isinstance(text, str) or not LONG_TEXT_RE.fullmatch(text.strip()):
+            raise _config_error(path, f"{where}.{lang} must be text of 1 to 300 characters")
+        texts[lang] = text.strip()
+    return texts
+
+
+def _logo(value: object, path: Path) -> Logo | None:
+    """An SVG or PNG file beside the config (shown with <img>, so an SVG runs no script)."""
+    if value == "":
+        return None
+    if not isinstance(value, str):
+        raise _config_error(path, "institution.logo must be the name of an SVG or PNG file")
+    file = path.parent / value
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise _config_error(
+            path, f"institution.logo: cannot read {file} ({exc.strerror})"
+        ) from None
+    if len(data) > MAX_LOGO_BYTES:
+        raise _config_error(path, f"institution.logo is over {MAX_LOGO_BYTES // 1024} KB")
+    if data.startswith(PNG_MAGIC):
+        return Logo("assets/img/logo.png", data)
+    if file.suffix == ".svg" and b"<svg" in data[:1024]:
+        return Logo("assets/img/logo.svg", data)
+    raise _config_error(path, "institution.logo must be an SVG or PNG file")
+
+
+def _category(entry: object, languages: tuple[str, ...], path: Path, n: int) -> Category:
     where = f"categories[{n}]"
     if not isinstance(entry, dict):
         raise _config_error(path, f"{where} must be a table")
@@ -164,7 +238,7 @@ def _category(entry: object, path: Path, n: int) -> Category:
         raise _config_error(path, f"{where}.label must give label.id and label.en")
     _only(labels, set(LANGUAGES), path, f"{where}.label")
     return Category(
-        slug, {lang: _text(labels.get(lang), path, f"{where}.label.{lang}") for lang in LANGUAGES}
+        slug, {lang: _text(labels.get(lang), path, f"{where}.label.{lang}") for lang in languages}
     )
 
 
@@ -291,12 +365,12 @@ def grouped(fingerprint: str) -> str:
     return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
 
 
-def page_path(lang: str, path: str = PAGE) -> str:
-    return path if lang == next(iter(LANGUAGES)) else f"{lang}/{path}"
+def page_path(lang: str, path: str = PAGE, default: str = "id") -> str:
+    return path if lang == default else f"{lang}/{path}"
 
 
-def page_href(lang: str, path: str = PAGE) -> str:
-    return "/" + page_path(lang, path).removesuffix(PAGE)
+def page_href(lang: str, path: str = PAGE, default: str = "id") -> str:
+    return "/" + page_path(lang, path, default).removesuffix(PAGE)
 
 
 def render_pages(
@@ -322,6 +396,7 @@ def render_pages(
             d for d in CONTENT_SECURITY_POLICY.split("; ") if not d.startswith("frame-ancestors")
         ),
         "institution": config.institution,
+        "logo": "/" + config.logo.name if config.logo else "",
         "keys": [
             {
                 "kid": k.kid,
@@ -334,7 +409,8 @@ def render_pages(
         "stylesheet": asset(STYLESHEET),
     }
     pages: dict[str, bytes] = {}
-    for lang in LANGUAGES:
+    default = config.languages[0]
+    for lang in config.languages:
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
         for page in PAGES:
             html = env.get_template(page.template).render(
@@ -343,15 +419,20 @@ def render_pages(
                 page=page.name,
                 script=asset(page.entry),
                 preloads=[asset(m) for m in module_graph(assets, page.entry)],
-                links={p.name: page_href(lang, p.path) for p in PAGES},
+                links={p.name: page_href(lang, p.path, default) for p in PAGES},
                 languages=[
-                    {"code": code, "name": name, "href": page_href(code, page.path)}
-                    for code, name in LANGUAGES.items()
+                    {
+                        "code": code,
+                        "name": LANGUAGES[code],
+                        "href": page_href(code, page.path, default),
+                    }
+                    for code in config.languages
                 ],
+                contact=config.contact[lang] if config.contact else "",
                 categories=[{"id": c.id, "label": c.labels[lang]} for c in config.categories],
                 uploads=upload_limits(config.uploads, lang),
             )
-            pages[page_path(lang, page.path)] = html.encode("utf-8")
+            pages[page_path(lang, page.path, default)] = html.encode("utf-8")
     return pages
 
 

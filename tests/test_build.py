@@ -382,9 +382,68 @@ def test_the_upload_limits_of_the_config_are_what_the_page_checks_and_says(
         assert "600 MB" in html.split("evidence-hint", 1)[1].split("</p>", 1)[0], lang
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_one_language_a_logo_and_the_contact_text_come_from_the_config(tmp_path: Path) -> None:
+    make_keyring(tmp_path / "keyring.json")
+    (tmp_path / "lambang.png").write_bytes(PNG)
+    (tmp_path / "config.toml").write_text(
+        "languages = ['en']\n"
+        "[institution]\nname = 'Inspectorate'\nlogo = 'lambang.png'\n"
+        "contact.en = 'Write to Jalan Contoh 1, Jakarta.'\n"
+        "[[categories]]\nid = 'ok'\nlabel = {en = 'Corruption'}\n"
+    )
+    build.build(
+        keyring=tmp_path / "keyring.json", out=tmp_path / "site", config=tmp_path / "config.toml"
+    )
+    site = tmp_path / "site"
+    # English only, at /: no other language, and no language switch
+    assert not (site / "en").exists() and not (site / "id").exists()
+    page = (site / "index.html").read_text()
+    assert '<html lang="en">' in page and 'class="languages"' not in page
+    assert (site / "status" / "index.html").is_file()
+    # The logo is in the site, shown in the header; the contact text at every page's foot
+    assert (site / "assets/img/logo.png").read_bytes() == PNG
+    assert '<img class="logo" src="/assets/img/logo.png" alt="">' in page
+    for name in ("index.html", "status/index.html"):
+        footer = (site / name).read_text().split('<footer class="site-footer">', 1)[1]
+        assert "Write to Jalan Contoh 1, Jakarta." in footer
+    assert "assets/img/logo.png" in json.loads((site / build.MANIFEST).read_text())["files"]
+
+
+def test_without_contact_text_there_is_no_footer(
+    built: tuple[Path, Keyring], tmp_path: Path
+) -> None:
+    make_keyring(tmp_path / "keyring.json")
+    (tmp_path / "config.toml").write_text(VALID_START)
+    build.build(
+        keyring=tmp_path / "keyring.json", out=tmp_path / "site", config=tmp_path / "config.toml"
+    )
+    assert "site-footer" not in (tmp_path / "site" / "index.html").read_text()
+    # while the project's own config has one, in both languages
+    site, _ = built
+    assert "Jalan Imam Bonjol" in (site / "index.html").read_text().split("site-footer", 1)[1]
+    assert "Jalan Imam Bonjol" in (site / "en/index.html").read_text().split("site-footer", 1)[1]
+
+
 @pytest.mark.parametrize(
     ("toml", "field"),
     [
+        ("languages = ['id', 'fr']\n" + VALID_START, "languages must list"),
+        ("languages = []\n" + VALID_START, "languages must list"),
+        ("languages = ['en', 'en']\n" + VALID_START, "languages must list"),
+        (VALID_START.replace("name = 'X'", "name = 'X'\nlogo = 'none.png'"), "institution.logo"),
+        (VALID_START.replace("name = 'X'", "name = 'X'\nlogo = 'config.toml'"), "SVG or PNG"),
+        (
+            VALID_START.replace("name = 'X'", "name = 'X'\ncontact.id = 'a'"),
+            "institution.contact.en",
+        ),
+        (VALID_START.replace("name = 'X'", "name = 'X'\ncontact = 'a'"), "institution.contact"),
+        (
+            VALID_START + "[deployment]\nstack_name = 'wbs'\nregion = 'mars-1'\n",
+            "deployment.region",
+        ),
         ("[institution]\nname = ''\n", "institution.name"),
         ("[institution]\nname = 'X'\n", "categories"),
         (

@@ -104,6 +104,27 @@ def test_serve_with_a_keyring(tmp_path: Path, served: list[dict[str, Any]]) -> N
     assert "DEMO" not in result.stderr
 
 
+def test_serve_takes_the_upload_limits_of_the_config_and_builds_with_it(
+    tmp_path: Path, served: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a config that allows 3 files a case, and a server variable for the part size
+    demo.ensure_key()
+    project = Path(__file__).resolve().parent.parent / "site" / "config.toml"
+    config = tmp_path / "config.toml"
+    config.write_text(project.read_text().replace("max_files = 20", "max_files = 3"))
+    monkeypatch.setenv("WBS_UPLOAD_PART_BYTES", str(16 << 20))
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        cli, ["serve", "--demo", "--site-out", str(out), "--config", str(config)]
+    )
+    assert result.exit_code == 0, result.output
+    # Then the API takes 3 files, parts of the variable's size, and the page says 3 files
+    (call,) = served
+    limits = call["settings"].upload_limits
+    assert (limits.max_files, limits.part_bytes) == (3, 16 << 20)
+    assert 'data-max-files="3"' in (out / "index.html").read_text()
+
+
 def test_build_refuses_an_empty_keyring(tmp_path: Path) -> None:
     empty = tmp_path / "keyring.json"
     dump(Keyring(), empty)

@@ -12,6 +12,7 @@ import click
 
 from functions.errors import WbsError
 from wbs import console
+from wbs.commands.deploy import deploy
 from wbs.commands.inbox import inbox
 from wbs.commands.keys import keys
 from wbs.commands.site import build, serve
@@ -96,6 +97,7 @@ cli.add_command(keys)
 cli.add_command(inbox)
 cli.add_command(build)
 cli.add_command(serve)
+cli.add_command(deploy)
 
 
 def main() -> None:

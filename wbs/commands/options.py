@@ -35,8 +35,8 @@ config_option = click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
     envvar="WBS_CONFIG",
-    help="The institution's config file with a [deadlines] table (also WBS_CONFIG)"
-    "  [default: site/config.toml of the project if present, else 7 days / 3 months]",
+    help="The institution's config file (also WBS_CONFIG)"
+    "  [default: site/config.toml of the project if present, else the built-in defaults]",
 )
 
 

@@ -11,12 +11,14 @@ import click
 
 from functions.config import Settings
 from functions.errors import WbsError
+from wbs import config as wbs_config
 from wbs import console, demo, paths
-from wbs.commands.options import keyring_option
+from wbs.commands.options import config_option, keyring_option
 
 
-def build_site(keyring: Path, out: Path) -> None:
-    """Run the project's build.py (loaded by path: it is a script, not part of the package)."""
+def build_site(keyring: Path, out: Path, config: Path | None = None) -> None:
+    """Run the project's build.py (loaded by path: it is a script, not part of the package)
+    with ``config`` (the project's site/config.toml when None)."""
     if not paths.BUILD_SCRIPT.is_file():
         raise WbsError(
             f"no build.py at {paths.BUILD_SCRIPT}",
@@ -28,20 +30,21 @@ def build_site(keyring: Path, out: Path) -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
-    module.build(keyring=keyring, out=out)
+    module.build(keyring=keyring, out=out, config=config or module.DEFAULT_CONFIG)
 
 
 @click.command()
 @keyring_option
+@config_option
 @click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the site  [default: dist/site in the project]",
 )
-def build(keyring: Path, out: Path | None) -> None:
+def build(keyring: Path, config: Path | None, out: Path | None) -> None:
     """Build the reporting site, encrypting to the keyring's active keys."""
     out = out or paths.DEFAULT_SITE_OUT
-    build_site(keyring, out)
+    build_site(keyring, out, config)
     click.echo(f"site built in {out} for the keys in {keyring}")
 
 
@@ -65,15 +68,25 @@ def build(keyring: Path, out: Path | None) -> None:
     help="Where to build the site  [default: dist/site in the project;"
     " $WBS_HOME/demo-site with --demo]",
 )
-def serve(use_demo: bool, address: str, port: int, keyring: Path | None, out: Path | None) -> None:
+@config_option
+def serve(
+    use_demo: bool,
+    address: str,
+    port: int,
+    keyring: Path | None,
+    out: Path | None,
+    config: Path | None,
+) -> None:
     """Build the site, then serve the page and the API.
 
     Reports are stored in WBS_STORAGE (default: local:$WBS_HOME/storage). With --demo, a
     DEMO inspector key (passphrase "demo") and its own keyring are created on first run in
     $WBS_HOME, and the site is built into $WBS_HOME/demo-site: for trying the system, never
-    for real reports.
+    for real reports. The upload limits are the config's [uploads], with any WBS_UPLOAD_*
+    variable on top.
     """
-    settings = Settings.from_env()
+    limits = wbs_config.upload_limits(config)
+    settings = dataclasses.replace(Settings.from_env(), upload_limits=limits)
     if use_demo:
         if keyring is not None:
             raise WbsError("--demo uses its own keyring", hint="drop --keyring, or drop --demo")
@@ -85,7 +98,7 @@ def serve(use_demo: bool, address: str, port: int, keyring: Path | None, out: Pa
     elif keyring is not None:
         settings = dataclasses.replace(settings, keyring_path=keyring)
     out = out or paths.DEFAULT_SITE_OUT
-    build_site(settings.keyring_path, out)
+    build_site(settings.keyring_path, out, config)
     if use_demo:
         console.err.print(demo.banner(f"http://{address}:{port}"))
     # Imported here: the HTTP stack is needed by this command only, not by every `wbs` run.

@@ -1,0 +1,184 @@
+"""``wbs deploy``: build, package and deploy the whole system to AWS with one command.
+
+The work is done by ``infra/`` (deploy.py and the modules beside it), which lives in the
+repository beside build.py rather than in this package: deploying needs the checkout (the
+template, the lock, the functions' source). This module only reads options, asks, and
+prints.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+from rich.table import Table
+
+from functions.errors import WbsError
+from wbs import console, paths
+from wbs.commands.options import keyring_option
+from wbs.commands.site import build_site
+
+if TYPE_CHECKING:
+    from infra.deploy import Outcome, Plan
+    from infra.stack import ChangeSet
+
+INFRA = paths.PROJECT_ROOT / "infra"
+
+
+@click.command()
+@click.option(
+    "--config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The institution's config file with the [deployment] and [uploads] tables"
+    "  [default: site/config.toml of the project]",
+)
+@keyring_option
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A site built already (wbs build) with the same keyring"
+    "  [default: build it now into dist/site]",
+)
+@click.option("--dry-run", is_flag=True, help="Show the plan; send nothing to AWS.")
+@click.option("--yes", is_flag=True, help="Execute the change set without asking.")
+def deploy(config: Path | None, keyring: Path, site: Path | None, dry_run: bool, yes: bool) -> None:
+    """Deploy the site, the API and the buckets to AWS (CloudFormation), or update them.
+
+    Builds the site and the functions zip, shows what CloudFormation will change and asks
+    before changing it, waits with progress, uploads the site files that changed, then prints
+    the site's address and the settings inspectors need. Running it again with nothing
+    changed changes nothing. Uses the admin's AWS credentials (aws configure, AWS_PROFILE);
+    the stack and region are the [deployment] table of the config file (docs/deploy.md).
+    """
+    _load_infra()
+    from infra import deploy as infra
+
+    if site is None:
+        site = paths.DEFAULT_SITE_OUT
+        build_site(keyring, site, config)
+    plan = infra.make_plan(config, keyring, site)
+    if dry_run:
+        _show_plan(plan)
+        return
+    outcome = infra.deploy(plan, lambda cs: _confirm(cs, yes))
+    _show_outcome(plan, outcome)
+
+
+def _load_infra() -> None:
+    """Make this checkout's ``infra/`` importable: it is a folder beside build.py, not an
+    installed package, and ``wbs`` may run from any directory."""
+    if "infra" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "infra", INFRA / "__init__.py", submodule_search_locations=[str(INFRA)]
+        )
+        if spec is None or spec.loader is None or not (INFRA / "deploy.py").is_file():
+            raise WbsError(
+                f"no infra/ folder at {INFRA}",
+                hint="wbs deploy runs from a checkout of the repository",
+            )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["infra"] = module
+        spec.loader.exec_module(module)
+
+
+def _show_plan(plan: Plan) -> None:
+    from infra import deploy, publish
+
+    d = plan.deployment
+    out = console.out
+    out.print(f"Dry run: nothing was sent to AWS. Stack {d.stack_name} in {d.region}.")
+    out.print(f"Functions zip: {plan.package.key}", soft_wrap=True)
+    out.print(
+        f"  {_size(len(plan.package.data))}, {plan.package.files} files,"
+        f" sha256 {plan.package.sha256}",
+        soft_wrap=True,
+    )
+    bucket = deploy.artifacts_bucket("<account id>", d.region)
+    parameters = _table("CloudFormation parameters", "parameter", "value")
+    for name, value in plan.parameters(bucket).items():
+        parameters.add_row(name, value or '""')
+    out.print(parameters)
+    files = _table(f"Site files ({plan.site.folder})", "file", "size", "content type", "cache")
+    for key, size, content_type, cache in publish.plan_rows(plan.site):
+        files.add_row(key, _size(size), content_type, cache)
+    out.print(files)
+    out.print(
+        "Then: create or update the stack through a change set (shown before it runs),"
+        " and upload the site files that differ from the bucket's."
+    )
+
+
+def _table(title: str, *columns: str) -> Table:
+    """A table whose long values (hashes, ARNs, resource types) wrap instead of being cut."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    return table
+
+
+def _confirm(cs: ChangeSet, yes: bool) -> bool:
+    table = _table(f"Changes to stack {cs.stack_name}", "action", "resource", "type", "replacement")
+    for change in cs.changes:
+        table.add_row(change.action, change.logical_id, change.resource_type, change.replacement)
+    console.out.print(table)
+    if yes:
+        return True
+    try:
+        return click.confirm("Execute these changes?", default=False, err=True)
+    except click.Abort:
+        raise WbsError(
+            "not confirmed: the change set was not executed",
+            hint="answer y on a terminal, or pass --yes",
+        ) from None
+
+
+def _show_outcome(plan: Plan, outcome: Outcome) -> None:
+    if outcome.declined:
+        click.echo("Nothing deployed: the change set was deleted.")
+        return
+    if outcome.code_uploaded:
+        click.echo(f"Functions zip uploaded: {plan.package.key}")
+    if not outcome.stack_changed:
+        click.echo("Nothing to deploy: the stack is up to date.")
+    upload = outcome.upload
+    if upload is not None:
+        click.echo(
+            f"Site: {len(upload.uploaded)} files uploaded ({_size(upload.bytes)}),"
+            f" {upload.unchanged} unchanged, {len(upload.removed)} removed."
+        )
+    if outcome.missing:
+        click.echo(
+            f"wbs: warning: the stack has no output {', '.join(outcome.missing)}:"
+            " CloudFormation did not create what they name",
+            err=True,
+        )
+    outputs = outcome.outputs
+    region = outputs.get("Region", plan.deployment.region)
+    click.echo(f"\nThe reporting page: {outputs.get('SiteUrl', '(unknown: no SiteUrl output)')}")
+    click.echo("\nInspectors' settings (each inspector, on their own workstation):")
+    click.echo(f"  WBS_STORAGE=s3://{outputs.get('DataBucket', '<DataBucket output missing>')}")
+    click.echo(f"  AWS_DEFAULT_REGION={region}")
+    click.echo(
+        "  Attach the policy "
+        f"{outputs.get('InspectorPolicyArn', '<InspectorPolicyArn output missing>')}"
+        " to each inspector's IAM user."
+    )
+    click.echo(
+        "  wbs inbox uses the inspector's own AWS credentials (aws configure on their"
+        " machine), never the admin's."
+    )
+    if plan.deployment.notify_email and outcome.stack_changed:
+        click.echo(
+            f"\n{plan.deployment.notify_email} gets an email from AWS to confirm the"
+            " subscription: no report notice arrives before it is confirmed."
+        )
+
+
+def _size(n: int) -> str:
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
