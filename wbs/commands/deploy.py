@@ -1,15 +1,12 @@
 """``wbs deploy``: build, package and deploy the whole system to AWS with one command.
 
-The work is done by ``infra/`` (deploy.py and the modules beside it), which lives in the
-repository beside build.py rather than in this package: deploying needs the checkout (the
-template, the lock, the functions' source). This module only reads options, asks, and
-prints.
+The work is done by ``infra/`` (deploy.py and the modules beside it), beside build.py:
+deploying needs the checkout (the template, the lock, the functions' source). This module
+only reads options, asks, and prints.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,8 +21,6 @@ from wbs.commands.site import build_site
 if TYPE_CHECKING:
     from infra.deploy import Outcome, Plan
     from infra.stack import ChangeSet
-
-INFRA = paths.PROJECT_ROOT / "infra"
 
 
 @click.command()
@@ -53,7 +48,6 @@ def deploy(config: Path | None, keyring: Path, site: Path | None, dry_run: bool,
     changed changes nothing. Uses the admin's AWS credentials (aws configure, AWS_PROFILE);
     the stack and region are the [deployment] table of the config file (docs/deploy.md).
     """
-    _load_infra()
     from infra import deploy as infra
 
     if site is None:
@@ -65,23 +59,6 @@ def deploy(config: Path | None, keyring: Path, site: Path | None, dry_run: bool,
         return
     outcome = infra.deploy(plan, lambda cs: _confirm(cs, yes))
     _show_outcome(plan, outcome)
-
-
-def _load_infra() -> None:
-    """Make this checkout's ``infra/`` importable: it is a folder beside build.py, not an
-    installed package, and ``wbs`` may run from any directory."""
-    if "infra" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "infra", INFRA / "__init__.py", submodule_search_locations=[str(INFRA)]
-        )
-        if spec is None or spec.loader is None or not (INFRA / "deploy.py").is_file():
-            raise WbsError(
-                f"no infra/ folder at {INFRA}",
-                hint="wbs deploy runs from a checkout of the repository",
-            )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["infra"] = module
-        spec.loader.exec_module(module)
 
 
 def _show_plan(plan: Plan) -> None:
