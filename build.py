@@ -21,7 +21,6 @@ import json
 import re
 import shutil
 import sys
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,13 +131,9 @@ def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
 
 def load_config(path: Path) -> Config:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise BuildError(
-            f"no site config at {path}", hint="pass --config site/config.toml"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise _config_error(path, f"is not valid TOML ({exc})") from None
+        data = wbs_config.read_toml(path, hint=f"compare {path} with the comments in it")
+    except WbsError as exc:
+        raise BuildError(str(exc), hint=exc.hint) from None
     # [deadlines] and [uploads] are read by wbs/config.py: checked here too, so that one
     # build refuses a config file any part of the system would refuse. The page shows the
     # upload limits of the file itself, not of this machine's WBS_UPLOAD_* variables.

@@ -22,7 +22,6 @@ that the page and the API it talks to agree.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,13 +82,9 @@ def load(path: Path | None = None) -> Deployment:
     """The ``[deployment]`` table of ``path`` (the project's site/config.toml when None)."""
     path = path or DEFAULT_PATH
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DeploymentConfigError(
-            f"no config file at {path}", hint="--config PATH, or write site/config.toml"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise _error(path, f"is not valid TOML ({exc})") from None
+        data = wbs_config.read_toml(path, HINT)
+    except wbs_config.ConfigFileError as exc:
+        raise DeploymentConfigError(str(exc), hint=exc.hint) from None
     table = data.get("deployment")
     if table is None:
         raise _error(path, "has no [deployment] table")

@@ -46,10 +46,25 @@ UPLOAD_FIELDS = frozenset(
 SIZE_RE = re.compile(r"(\d{1,7})\s*(KiB|MiB|GiB)")
 UNIT_BYTES = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
 SIZE_HINT = 'a whole number of bytes, or text such as "500 MiB" or "5 GiB"'
+UPLOADS_HINT = "see the [uploads] example in site/config.toml"
+DEADLINES_HINT = "see the [deadlines] example in docs/inspector.md"
 
 
 class ConfigFileError(WbsError, ValueError):
     """The config file cannot be read, or its [deadlines] table is not valid."""
+
+
+def read_toml(path: Path, hint: str = DEADLINES_HINT) -> dict[str, Any]:
+    """The tables of the config file ``path``: the one reader of the file for the build,
+    ``wbs`` and the deployment, so a file is valid TOML for all of them or for none."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigFileError(
+            f"no config file at {path}", hint="--config PATH (or WBS_CONFIG), or leave both unset"
+        ) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise _error(path, f"is not valid TOML ({exc})", hint) from None
 
 
 def _read(path: Path | None) -> tuple[Path | None, dict[str, Any]]:
@@ -58,14 +73,7 @@ def _read(path: Path | None) -> tuple[Path | None, dict[str, Any]]:
         if not DEFAULT_PATH.is_file():
             return None, {}
         path = DEFAULT_PATH
-    try:
-        return path, tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigFileError(
-            f"no config file at {path}", hint="--config PATH (or WBS_CONFIG), or leave both unset"
-        ) from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise _error(path, f"is not valid TOML ({exc})") from None
+    return path, read_toml(path)
 
 
 def upload_limits(path: Path | None, environ: Mapping[str, str] | None = None) -> Limits:
@@ -170,10 +178,6 @@ def _holidays(value: object, path: Path | None) -> frozenset[datetime.date]:
         except ValueError:
             raise _error(path, f"deadlines.holidays: {item!r} is not a date YYYY-MM-DD") from None
     return frozenset(days)
-
-
-UPLOADS_HINT = "see the [uploads] example in site/config.toml"
-DEADLINES_HINT = "see the [deadlines] example in docs/inspector.md"
 
 
 def _error(path: Path | None, problem: str, hint: str = DEADLINES_HINT) -> ConfigFileError:
