@@ -5,13 +5,16 @@ the case (not only the page's own), and "close and forget" stopping files still 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.system import wbs
 from tests.test_e2e_mailbox_browser import open_case, send_report
 from tests.test_e2e_upload_browser import fill_report
 
@@ -134,3 +137,51 @@ def test_the_case_room_comes_from_the_server_and_closing_stops_the_files(
     with page.expect_event("close"):
         page.close(run_before_unload=True)
     context.close()
+
+
+# Blob streams are byte streams in Chromium; older Safari refuses a BYOB reader on them.
+REFUSE_BYOB = b"""
+const realStream = Blob.prototype.stream;
+Blob.prototype.stream = function () {
+  const stream = realStream.call(this);
+  const realGetReader = stream.getReader.bind(stream);
+  stream.getReader = (options) => {
+    if (options && options.mode === 'byob') throw new TypeError('no byte stream here');
+    return realGetReader(options);
+  };
+  return stream;
+};
+"""
+
+
+def test_a_browser_without_byte_streams_reads_with_file_slice_and_the_file_arrives_whole(
+    browser: Any, system: dict[str, Any]
+) -> None:
+    # Given a browser whose Blob streams refuse a BYOB reader (the worker script is served
+    # with a patch in front: workers carry no SRI), and a file of two parts and a tail
+    tmp = Path(system["tmp"])
+    data = os.urandom((11 << 20) + 12345)
+    (tmp / "video.mp4").write_bytes(data)
+    page = browser.new_context().new_page()
+    patched: list[str] = []
+
+    def worker(route: Any) -> None:
+        with urllib.request.urlopen(route.request.url) as answer:  # noqa: S310 (loopback)
+            body = answer.read()
+        patched.append(route.request.url)
+        route.fulfill(status=200, content_type="text/javascript", body=REFUSE_BYOB + body)
+
+    page.route("**/assets/js/upload-worker.mjs", worker)
+    fill_report(page, system["base"], "Rekaman video terlampir.", [tmp / "video.mp4"])
+    # When the report and its file are sent
+    page.click("#report button[type=submit]")
+    page.wait_for_selector("#uploads[data-state]", timeout=120_000)
+    # Then the patched worker sent it, and the inspector exports it byte-identical
+    assert patched and page.get_attribute("#uploads", "data-state") == "done"
+    number = page.inner_text("#registration-number").strip()
+    assert wbs(system, "inbox", "sync").returncode == 0
+    out = tmp / "export"
+    exported = wbs(system, "inbox", "export", number, "--to", str(out))
+    assert exported.returncode == 0, exported.stderr
+    written = (out / "video.mp4").read_bytes()
+    assert hashlib.sha256(written).digest() == hashlib.sha256(data).digest()

@@ -46,24 +46,51 @@ function checkChunk(chunk) {
 /**
  * Encrypt a file chunk by chunk. `push(data, last)` takes exactly `chunk` bytes, or, for the
  * last call, fewer (0 to chunk - 1: the file's tail), and returns the sealed chunk.
+ * `pushView(data, last)` is the same but returns, for every chunk but the last, a view of
+ * libsodium's memory that the next call overwrites: for a caller that copies it on at once,
+ * before any await (the memory also moves when it grows), as the upload worker does. The
+ * buffers in libsodium's memory are freed after the last chunk.
  */
 export function encryptor(sodium, { key, reportId, fileId, chunk = CHUNK }) {
   checkChunk(chunk);
   const ad = associatedData(sodium, reportId, fileId);
   const { state, header } = sodium.crypto_secretstream_xchacha20poly1305_init_push(key);
+  // libsodium's own crypto_secretstream_xchacha20poly1305_push, called on buffers in its
+  // memory allocated once per file. The wrapper's push allocates, copies in, allocates a new
+  // output array and copies out on every call: for 1 MiB chunks that churn takes about a
+  // fifth of its time, and leaves a MiB of garbage a chunk.
+  const lib = sodium.libsodium;
+  const adAt = lib._malloc(ad.length);
+  const plainAt = lib._malloc(chunk);
+  const sealedAt = lib._malloc(chunk + ABYTES);
+  if (!adAt || !plainAt || !sealedAt) throw new Error('out of memory');
+  lib.HEAPU8.set(ad, adAt);
   let done = false;
+  function pushView(data, last) {
+    if (done) throw new TypeError('the file is already finished');
+    if (last ? data.length >= chunk : data.length !== chunk) throw new TypeError('bad chunk length');
+    done = last;
+    const plain = last ? sodium.pad(data, chunk) : data; // pad may grow libsodium's memory
+    lib.HEAPU8.set(plain, plainAt);
+    const tag = last
+      ? sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
+      : sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
+    // Lengths are 64-bit in C: each is passed as its low and high 32 bits, as the wrapper does.
+    if (lib._crypto_secretstream_xchacha20poly1305_push(
+      state, sealedAt, 0, plainAt, chunk, 0, adAt, ad.length, 0, tag) !== 0) {
+      throw new Error('crypto_secretstream_xchacha20poly1305_push failed');
+    }
+    const sealed = lib.HEAPU8.subarray(sealedAt, sealedAt + chunk + ABYTES);
+    if (!last) return sealed;
+    const copy = sealed.slice();
+    sodium.memzero(lib.HEAPU8.subarray(plainAt, plainAt + chunk));
+    for (const at of [adAt, plainAt, sealedAt]) lib._free(at);
+    return copy;
+  }
   return {
     header,
-    push(data, last) {
-      if (done) throw new TypeError('the file is already finished');
-      if (last ? data.length >= chunk : data.length !== chunk) throw new TypeError('bad chunk length');
-      done = last;
-      const plain = last ? sodium.pad(data, chunk) : data;
-      const tag = last
-        ? sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
-        : sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE;
-      return sodium.crypto_secretstream_xchacha20poly1305_push(state, plain, ad, tag);
-    },
+    pushView,
+    push: (data, last) => pushView(data, last).slice(),
   };
 }
 

@@ -1,8 +1,8 @@
 // One evidence file, encrypted and uploaded straight to storage (docs/spec/upload-v1.md):
-// a grant for the file, then part after part: read one chunk of the File (File.slice),
-// encrypt it (attachment.mjs), copy it into the one part buffer, and when the buffer is full
-// PUT it to its granted URL; only once that PUT has answered is the next chunk read. So the
-// worker holds about one part, whatever the file's size. A failed PUT is sent again from the
+// a grant for the file, then part after part: read one chunk of the File, encrypt it
+// (attachment.mjs), copy it into the one part buffer, and when the buffer is full PUT it to
+// its granted URL; only once that PUT has answered is the next chunk read. So the worker
+// holds about one part, whatever the file's size. A failed PUT is sent again from the
 // same buffer with backoff (finished parts never again: their ETags stay in memory), an
 // expired grant is renewed, and then the parts are joined. Nothing is written to any storage.
 //
@@ -12,7 +12,7 @@
 //      {type: 'failed', error}.
 
 import sodium from './vendor/libsodium-wrappers.mjs';
-import { CHUNK, encryptor, storedSize } from './attachment.mjs';
+import { ABYTES, CHUNK, encryptor, storedSize } from './attachment.mjs';
 
 const UPLOADS = '/api/uploads';
 const BACKOFF_MS = [1000, 2000, 4000, 8000];
@@ -115,12 +115,46 @@ function put(url, bytes, onBytes) {
 }
 
 /**
- * The object's bytes in order: the header, then each sealed chunk. The next chunk's read is
- * started before this one is sealed, so reading and encrypting overlap; at most two chunks
- * of plaintext are held at once.
+ * The object's bytes in order: the header, then each sealed chunk, a view of libsodium's
+ * memory that the next one overwrites (attachment.mjs, pushView). The file is read as a byte
+ * stream into one reused buffer: the browser fills the stream's pipe while the worker
+ * encrypts, and no chunk leaves an ArrayBuffer behind for the garbage collector, so memory
+ * stays flat whatever the file's size (docs/decisions.md, "Browser upload: measured").
  */
 async function* objectPieces(file, seal) {
   yield seal.header;
+  let reader;
+  try {
+    reader = file.stream().getReader({ mode: 'byob' });
+  } catch {
+    yield* sealedSlices(file, seal); // Blob streams are not byte streams in this browser
+    return;
+  }
+  let buffer = new ArrayBuffer(CHUNK);
+  for (let at = 0; ; at += CHUNK) {
+    const want = Math.min(CHUNK, file.size - at);
+    let filled = 0;
+    while (filled < want) {
+      const { done, value } = await reader.read(new Uint8Array(buffer, filled, want - filled));
+      if (done) throw new Error('the file ended early');
+      buffer = value.buffer; // a read takes the buffer and gives it back as a new object
+      filled += value.length;
+    }
+    const last = want < CHUNK;
+    yield seal.pushView(new Uint8Array(buffer, 0, want), last);
+    if (last) break;
+  }
+  await reader.cancel();
+}
+
+/**
+ * The same where Blob streams are not byte streams (Safari until late 2025): one File.slice
+ * a chunk, the next read started before this one is sealed. Every read is a new ArrayBuffer,
+ * and sealing with `push`, which allocates its output, is what keeps them collected: with
+ * the byte stream disabled in Chromium, the worker's heap grew by about 80 MiB at most up to
+ * a 4 GiB file this way, but with the file with pushView (+465 MiB for 4 GiB).
+ */
+async function* sealedSlices(file, seal) {
   const read = (at) => file.slice(at, Math.min(at + CHUNK, file.size)).arrayBuffer();
   let reading = read(0);
   for (let at = 0; ; at += CHUNK) {
@@ -150,6 +184,7 @@ async function upload({ file, reportId, fileId, key, authorization }) {
   let piece = new Uint8Array(0);
   let sent = 0;
   const buffer = new Uint8Array(grant.part_size);
+  const carry = new Uint8Array(CHUNK + ABYTES);
   for (const { number, size } of entry.parts) {
     // Fill this part from the stream of sealed chunks (a chunk may straddle two parts).
     let filled = 0;
@@ -161,8 +196,14 @@ async function upload({ file, reportId, fileId, key, authorization }) {
       }
       const take = Math.min(piece.length, size - filled);
       buffer.set(piece.subarray(0, take), filled);
-      piece = piece.subarray(take);
       filled += take;
+      piece = piece.subarray(take);
+      if (piece.length > 0) {
+        // A chunk straddles two parts: its rest waits out the PUT in memory of our own, as the
+        // next chunk is sealed where this one is.
+        carry.set(piece);
+        piece = carry.subarray(0, piece.length);
+      }
     }
     const bytes = buffer.subarray(0, size);
     const etag = await persist(async () => {
