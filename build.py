@@ -52,7 +52,11 @@ PAGE = "index.html"
 ENTRY_MODULE = "assets/js/app.mjs"
 STATUS_MODULE = "assets/js/status.mjs"
 # Module workers, started by the pages' modules (new Worker(new URL(...))), not imported.
-WORKERS = ("assets/js/receipt-worker.mjs", "assets/js/upload-worker.mjs")
+WORKERS = (
+    "assets/js/receipt-worker.mjs",
+    "assets/js/upload-worker.mjs",
+    "assets/js/pow-worker.mjs",
+)
 STYLESHEET = "assets/css/site.css"
 VENDOR = "assets/js/vendor/"
 SODIUM_SPECIFIER = b'"libsodium-sumo"'
@@ -64,7 +68,15 @@ MANIFEST = "build-manifest.json"
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TEXT_RE = re.compile(r"[^\x00-\x1f\x7f]{1,120}")
 LONG_TEXT_RE = re.compile(r"[^\x00-\x1f\x7f]{1,300}")
-TABLES = {"institution", "languages", "categories", "deadlines", "uploads", "deployment"}
+TABLES = {
+    "institution",
+    "languages",
+    "categories",
+    "deadlines",
+    "uploads",
+    "proof_of_work",
+    "deployment",
+}
 MAX_LOGO_BYTES = 100 * 1024
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 KEYS_FOLDER_SCAN_LIMIT = 1024 * 1024  # key files are tiny; skip anything larger
@@ -134,14 +146,16 @@ def load_config(path: Path) -> Config:
         data = wbs_config.read_toml(path, hint=f"compare {path} with the comments in it")
     except WbsError as exc:
         raise BuildError(str(exc), hint=exc.hint) from None
-    # [deadlines] and [uploads] are read by wbs/config.py: checked here too, so that one
-    # build refuses a config file any part of the system would refuse. The page shows the
-    # upload limits of the file itself, not of this machine's WBS_UPLOAD_* variables.
+    # [deadlines], [uploads] and [proof_of_work] are read by wbs/config.py: checked here
+    # too, so that one build refuses a config file any part of the system would refuse. The
+    # page shows the upload limits of the file itself, not of this machine's WBS_UPLOAD_*
+    # variables.
     # [deployment] is `wbs deploy`'s (infra/settings.py), checked here for the same reason.
     _only(data, TABLES, path, "top level")
     try:
         wbs_config.load(path)
         uploads = wbs_config.upload_limits(path, environ={})
+        wbs_config.proof_difficulty(path, environ={})  # what `wbs serve` and deploy ask
         if "deployment" in data:
             deployment.load(path)
     except WbsError as exc:

@@ -15,6 +15,7 @@ from functions.config import ConfigError
 from functions.errors import AlreadyExists, EnvelopeError, StorageError, UnsupportedVersion
 from functions.log import logger
 from functions.mailbox_token import TokenError
+from functions.proofs import ProofError
 from functions.uploads import UploadError
 
 
@@ -64,7 +65,7 @@ def for_error(exc: Exception, path: str, routes: Mapping[str, tuple[str, ...]]) 
         case EnvelopeError():
             message = f"This is not a valid envelope: {exc}."
             return ApiError(HTTPStatus.BAD_REQUEST, "bad_envelope", message)
-        case UploadError():
+        case UploadError() | ProofError():
             return ApiError(exc.status, exc.code, exc.message)
         case AlreadyExists():
             return ApiError(
@@ -72,7 +73,9 @@ def for_error(exc: Exception, path: str, routes: Mapping[str, tuple[str, ...]]) 
                 "id_taken",
                 "A report with this receipt code already exists; send it again under a new code.",
             )
-        case StorageError():
+        case StorageError() | OSError():
+            if not isinstance(exc, StorageError):  # the disk or network, unnamed by a store
+                _log_unexpected("storage failure", exc)
             return ApiError(
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 "storage_unavailable",
@@ -87,15 +90,19 @@ def for_error(exc: Exception, path: str, routes: Mapping[str, tuple[str, ...]]) 
                 "server_misconfigured",
                 "The server is not ready to take requests. Please try again later.",
             )
-    # Type and place only: an exception's message could hold input.
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    logger.error(
-        "unhandled error",
-        error_type=type(exc).__name__,
-        where=f"{frame.filename}:{frame.lineno}" if frame else None,
-    )
+    _log_unexpected("unhandled error", exc)
     return ApiError(
         HTTPStatus.INTERNAL_SERVER_ERROR,
         "internal_error",
         "Something went wrong on the server. Please try again later.",
+    )
+
+
+def _log_unexpected(what: str, exc: Exception) -> None:
+    """Type and place only: an exception's message could hold input."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    logger.error(
+        what,
+        error_type=type(exc).__name__,
+        where=f"{frame.filename}:{frame.lineno}" if frame else None,
     )

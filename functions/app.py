@@ -6,7 +6,9 @@ The same module runs on AWS Lambda behind API Gateway (HTTP API, payload 2.0) an
 local WSGI host (``functions/host.py``). It only ever sees ciphertext: it checks an
 envelope's structure and that it is addressed to every active inspector key, then stores it.
 The mailbox token (``Authorization: Bearer``) is the only credential; the report id comes
-from it, and only its verifier is stored. It logs one line per request from an allow-list
+from it, and only its verifier is stored. Each report and follow-up carries a solved
+proof-of-work challenge (``Wbs-Proof``, docs/spec/pow-v1.md), checked before the body and
+spent, once, by the request's first write. It logs one line per request from an allow-list
 (method, route, status, error code) and never the event, a body, a header, an IP address or
 a user agent.
 """
@@ -25,13 +27,14 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import answers, envelope, keyring, mailbox, mailbox_token, notify
+from functions import answers, envelope, keyring, mailbox, mailbox_token, notify, proofs
 from functions.config import Settings
 from functions.errors import (
     AlreadyExists,
     EnvelopeError,
 )
 from functions.log import logger
+from functions.proofs import Proofs
 from functions.storage import Storage
 from functions.uploads import Uploads
 
@@ -41,6 +44,8 @@ HEALTH = "/api/health"
 UPLOADS = "/api/uploads"
 RENEW = "/api/uploads/renew"
 COMPLETE = "/api/uploads/complete"
+CHALLENGE = "/api/challenge"
+PROOF_HEADER = "wbs-proof"  # docs/spec/pow-v1.md; never logged
 # path -> methods: the Allow header of 405 answers, and the route named in log lines
 ROUTES = {
     REPORTS: ("POST",),
@@ -49,6 +54,7 @@ ROUTES = {
     UPLOADS: ("POST",),
     RENEW: ("POST",),
     COMPLETE: ("POST",),
+    CHALLENGE: ("POST",),
 }
 JsonResponse = Response[dict[str, Any]]
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -63,6 +69,7 @@ class _Wiring:
     storage: Storage | None = None
     keyring_path: Path | None = None
     uploads: Uploads | None = None
+    proofs: Proofs | None = None
 
 
 _wiring = _Wiring()
@@ -73,12 +80,15 @@ def configure(
     storage: Storage | None = None,
     keyring_path: Path | None = None,
     uploads: Uploads | None = None,
+    proofs: Proofs | None = None,
 ) -> None:
-    """Choose the storage, keyring and upload grants the handlers use. Whatever is None is
-    taken from the environment (``Settings.from_env``) on first use, as on Lambda."""
+    """Choose the storage, keyring, upload grants and proof-of-work gate the handlers use.
+    Whatever is None is taken from the environment (``Settings.from_env``) on first use, as
+    on Lambda, and kept for the life of the process (a cold start)."""
     _wiring.storage = storage
     _wiring.keyring_path = keyring_path
     _wiring.uploads = uploads
+    _wiring.proofs = proofs
 
 
 def _storage() -> Storage:
@@ -93,6 +103,12 @@ def _uploads() -> Uploads:
     return _wiring.uploads
 
 
+def _proofs() -> Proofs:
+    if _wiring.proofs is None:
+        _wiring.proofs = Settings.from_env().open_proofs(_storage())
+    return _wiring.proofs
+
+
 def _active_kids() -> frozenset[str]:
     """Read on every request, so that a key rotation needs no restart."""
     if _wiring.keyring_path is None:
@@ -105,14 +121,25 @@ def health() -> JsonResponse:
     return _json(HTTPStatus.OK, {"ok": True})
 
 
+@app.post(CHALLENGE)
+def new_challenge() -> JsonResponse:
+    """A stateless proof-of-work challenge for the next report or follow-up."""
+    action = proofs.action_of(_request_json())
+    return _json(HTTPStatus.OK, _proofs().challenge(action))
+
+
 @app.post(REPORTS)
 def submit_report() -> JsonResponse:
     token = _token()
+    proof = _proofs().check(_proof_header(), "report")
     report = _envelope("report", mailbox_token.report_id(token))
     if _x25519_kids(report) != _active_kids():
         raise _stale_keys()
     storage = _storage()
     body = report.to_json()
+    # Everything about the request is checked: the proof is spent by the first write, and
+    # a taken receipt code (409 id_taken, below) has used it.
+    _proofs().spend(proof)
     received = mailbox.claim(storage, report.id, token, body)
     # Already there: stored by an earlier attempt under this same claim (a client or boto3
     # retry whose answer was lost), which the verifier has just recognised.
@@ -141,7 +168,9 @@ def read_mailbox() -> JsonResponse:
 
 @app.post(MAILBOX)
 def post_followup() -> JsonResponse:
-    report_id, _ = _open_mailbox()
+    token = _token()
+    proof = _proofs().check(_proof_header(), "followup")
+    report_id, _ = _open_mailbox(token)
     followup = _envelope("followup", report_id)
     if len(followup.ciphertext) - envelope.TAG_BYTES > mailbox.MAX_FOLLOWUP_BUCKET:
         raise answers.ApiError(
@@ -161,6 +190,7 @@ def post_followup() -> JsonResponse:
             f"This case already holds {mailbox.MAX_REPORTER_MESSAGES} messages from the "
             "reporter, the most it takes; wait for the inspectorate to answer.",
         )
+    _proofs().spend(proof)
     message = mailbox.post(storage, report_id, "reporter", followup)
     return _json(HTTPStatus.CREATED, {"sent": message.sent})
 
@@ -201,16 +231,20 @@ def _token() -> bytes:
     return mailbox_token.from_header(app.current_event.headers.get("authorization"))
 
 
+def _proof_header() -> str | None:
+    return app.current_event.headers.get(PROOF_HEADER)
+
+
 def _report_key(report_id: str) -> str:
     return f"reports/{report_id}.json"
 
 
-def _open_mailbox() -> tuple[str, str]:
+def _open_mailbox(token: bytes | None = None) -> tuple[str, str]:
     """The id and receipt time of the case whose mailbox the request's token opens.
 
     No mailbox, an unreadable verifier and a verifier that does not match all get the same
     answer, so that nothing tells which ids exist."""
-    token = _token()
+    token = _token() if token is None else token
     report_id = mailbox_token.report_id(token)
     received = mailbox.opened_by(_storage(), report_id, token)
     if received is None:

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from functions.errors import InvalidKey, WbsError
+from functions.proofs import DEFAULT_DIFFICULTY, Proofs
+from functions.proofs import secret as proof_secret
+from functions.proofs.challenge import MAX_SETTING
 from functions.storage import LocalStorage, S3Storage, Storage
 from functions.uploads import Limits, LocalUploads, S3Uploads, Uploads
 from functions.uploads.local import load_secret
@@ -16,6 +19,7 @@ from functions.uploads.s3 import upload_client
 
 # S3's bucket naming rules, the part that matters for telling a bucket from a typo.
 BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+DIFFICULTY_VARIABLE = "WBS_POW_DIFFICULTY"
 STORAGE_HINT = "set WBS_STORAGE to local:/path/to/folder or s3://bucket/optional/prefix"
 
 
@@ -32,6 +36,13 @@ class Settings:
     home: Path | None = None
     upload_secret: str | None = field(default=None, repr=False)
     upload_limits: Limits = field(default_factory=Limits)
+    # Proof of work (docs/spec/pow-v1.md): bits asked of each report and follow-up, 0 = off.
+    # Settings built in code (tests, benchmarks) take WBS_POW_DIFFICULTY from the process.
+    pow_difficulty: int = field(
+        default_factory=lambda: difficulty_from_env(os.environ, DEFAULT_DIFFICULTY)
+    )
+    pow_secret: str | None = field(default=None, repr=False)
+    pow_secret_parameter: str | None = None  # on AWS: the SSM SecureString holding the key
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -43,6 +54,9 @@ class Settings:
             raise ConfigError(f"upload limits: {exc}", hint="see docs/architecture.md") from None
         return cls(
             storage_url=env.get("WBS_STORAGE") or f"local:{home / 'storage'}",
+            pow_difficulty=difficulty_from_env(env, DEFAULT_DIFFICULTY),
+            pow_secret=env.get(proof_secret.VARIABLE) or None,
+            pow_secret_parameter=env.get(proof_secret.PARAMETER_VARIABLE) or None,
             keyring_path=Path(env.get("WBS_KEYRING") or "keys/keyring.json").expanduser(),
             s3_endpoint=env.get("WBS_S3_ENDPOINT") or None,
             home=home,
@@ -66,6 +80,33 @@ class Settings:
             backend = S3Uploads(storage.bucket, storage.prefix, upload_client(self.s3_endpoint))
             return Uploads(storage, backend, self.upload_limits)
         raise ConfigError(f"uploads are not supported on {storage!r}")
+
+    def open_proofs(self, storage: Storage) -> Proofs:
+        """The proof-of-work gate on ``storage``. Its key is read on first use: from SSM
+        when a parameter is named, else the host's own (``WBS_POW_SECRET``, or the file)."""
+
+        def load() -> bytes:
+            try:
+                if self.pow_secret_parameter:
+                    return proof_secret.from_parameter(self.pow_secret_parameter)
+                return proof_secret.from_host(self.pow_secret, self.home)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(f"no usable proof-of-work secret: {exc}") from None
+
+        return Proofs(storage, load, self.pow_difficulty)
+
+
+def difficulty_from_env(env: Mapping[str, str], default: int) -> int:
+    """``WBS_POW_DIFFICULTY`` (0 turns the check off), else ``default``."""
+    text = env.get(DIFFICULTY_VARIABLE) or ""
+    if not text:
+        return default
+    if not (text.isascii() and text.isdecimal() and int(text) <= MAX_SETTING):
+        raise ConfigError(
+            f"{DIFFICULTY_VARIABLE} must be a whole number from 0 (off) to {MAX_SETTING}",
+            hint="see docs/architecture.md",
+        )
+    return int(text)
 
 
 def open_storage(url: str, endpoint: str | None = None) -> Storage:

@@ -29,6 +29,7 @@ SEALED_BYTES = 32 + 16 + 32  # crypto_box_seal of a 32-byte content key
 ID_RE = re.compile(r"[0-9A-HJKMNP-TV-Z]{16}")
 KID_RE = re.compile(r"[0-9a-f]{16}")
 TYPE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
+MEMBER_RE = re.compile(r"[A-Za-z0-9_]{1,32}")  # an unknown member's name short enough to name
 X25519 = "X25519"
 FIELDS = frozenset({"v", "kind", "id", "recipients", "nonce", "ciphertext"})
 MAX_ENVELOPE_BYTES = 1024 * 1024
@@ -143,12 +144,16 @@ def parse(data: bytes | str | Mapping[str, Any]) -> Envelope:
     if type(version) is not int:
         raise EnvelopeError("v must be an integer")
     if version != VERSION:
-        raise UnsupportedVersion(f"unsupported envelope version {version}")
+        # Errors are answered to the sender: they repeat nothing long from the envelope.
+        shown = f" {version}" if abs(version) < 1000 else ""
+        raise UnsupportedVersion(f"unsupported envelope version{shown}")
     if data.keys() != FIELDS:
         missing = sorted(FIELDS - data.keys())
         if missing:
             raise EnvelopeError(f"missing member {missing[0]!r}")
-        raise EnvelopeError(f"unknown member {sorted(data.keys() - FIELDS)[0]!r}")
+        unknown = sorted(str(name) for name in data.keys() - FIELDS)[0]
+        shown = f" {unknown!r}" if MEMBER_RE.fullmatch(unknown) else ""
+        raise EnvelopeError(f"unknown member{shown}")
     kind = data["kind"]
     if not isinstance(kind, str) or kind not in KINDS:
         raise EnvelopeError("kind is not one of " + ", ".join(sorted(KINDS)))

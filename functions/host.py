@@ -16,13 +16,14 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import quote
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
@@ -58,7 +59,11 @@ CONTENT_TYPES = {
     ".woff2": "font/woff2",
 }
 # The only request headers the API sees (content-length is forwarded once checked).
-FORWARDED_HEADERS = {"content-type": "CONTENT_TYPE", "authorization": "HTTP_AUTHORIZATION"}
+FORWARDED_HEADERS = {
+    "content-type": "CONTENT_TYPE",
+    "authorization": "HTTP_AUTHORIZATION",
+    "wbs-proof": "HTTP_WBS_PROOF",  # the proof of work (docs/spec/pow-v1.md)
+}
 PAGE = (
     '<!doctype html>\n<html lang="id"><meta charset="utf-8">'
     "<title>{status}</title><h1>{status} {id}</h1><p>{en}</p></html>\n"
@@ -66,6 +71,12 @@ PAGE = (
 
 
 SWEEP_SECONDS = 3600.0
+# What is kept of a line of waitress's own: the words that say what happened, up to the
+# first detail (an address, a path, a number).
+WAITRESS_WORDS = re.compile(r"[A-Za-z ,'-]*")
+# Powertools keeps the current event on the resolver class, and the handlers' wiring is the
+# module's: one API request at a time in this process, whichever host serves it.
+API_LOCK = threading.Lock()
 
 
 class Answer(NamedTuple):
@@ -78,18 +89,34 @@ def make_app(site_dir: Path | None, settings: Settings) -> WSGIApplication:
     """The WSGI application: the API on ``settings`` and, if given, the site in ``site_dir``."""
     storage = settings.open_storage()
     uploads = settings.open_uploads(storage)
-    api.configure(storage=storage, keyring_path=settings.keyring_path, uploads=uploads)
+    wiring: dict[str, Any] = {
+        "storage": storage,
+        "keyring_path": settings.keyring_path,
+        "uploads": uploads,
+        "proofs": settings.open_proofs(storage),
+    }
+    api.configure(**wiring)
     # With S3 storage, parts go to the bucket through the deployment's own routing.
     local = uploads.backend if isinstance(uploads.backend, LocalUploads) else None
-    return _Host(site_dir.resolve() if site_dir is not None else None, local)
+    return _Host(site_dir.resolve() if site_dir is not None else None, local, wiring)
 
 
 def make_server(
     site_dir: Path | None, settings: Settings, host: str = "127.0.0.1", port: int = 8000
 ) -> BaseWSGIServer | MultiSocketServer:
     """A waitress server, bound but not yet running (``port=0`` picks a free port)."""
+    return _server(make_app(site_dir, settings), settings, host, port)
+
+
+def _server(
+    application: WSGIApplication, settings: Settings, host: str, port: int
+) -> BaseWSGIServer | MultiSocketServer:
+    for name in ("waitress", "waitress.queue"):
+        waitress_log = logging.getLogger(name)
+        if not any(isinstance(f, WithholdDetails) for f in waitress_log.filters):
+            waitress_log.addFilter(WithholdDetails())
     return create_server(
-        make_app(site_dir, settings),
+        application,
         host=host,
         port=port,
         max_request_body_size=max(MAX_REQUEST_BODY, settings.upload_limits.part_bytes + MARGIN),
@@ -100,34 +127,66 @@ def make_server(
 def serve(
     site_dir: Path | None, settings: Settings, host: str = "127.0.0.1", port: int = 8000
 ) -> None:
-    server = make_server(site_dir, settings, host, port)
+    # The application itself, not the server's: waitress wraps what it is given.
+    application = make_app(site_dir, settings)
+    server = _server(application, settings, host, port)
     # Waitress warns "Task queue depth is N" whenever a page load briefly queues its asset
     # requests: not a fault, and noise in the operator's log.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    local = getattr(getattr(server, "application", None), "uploads", None)
-    if isinstance(local, LocalUploads):
-        threading.Thread(target=sweep_forever, args=(local,), daemon=True).start()
+    local = getattr(application, "uploads", None)
+    proofs = getattr(application, "wiring", {}).get("proofs")
+    areas = [area for area in (local, proofs) if area is not None]
+    if areas:
+        threading.Thread(target=sweep_forever, args=areas, daemon=True).start()
     server.print_listen("Serving on http://{}:{}")
     server.run()
 
 
-def sweep_forever(uploads: LocalUploads, every: float = SWEEP_SECONDS) -> None:
-    """The local host's stand-in for S3's lifecycle rule: remove ended, incomplete uploads
-    at start and then every ``every`` seconds, for as long as the server runs."""
+class WithholdDetails(logging.Filter):
+    """Waitress's own log lines can name a client: the channel it closes after an error in
+    its parser holds the client's address and port (a Content-Length of 5,000 digits is
+    enough), and a failed request's line holds its path. Keep what kind of event it was and
+    the exception's type; drop the details and the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        match = WAITRESS_WORDS.match(record.getMessage())
+        kind = (match.group(0) if match else "").strip(" ,'-") or "waitress event"
+        if record.exc_info and record.exc_info[0] is not None:
+            kind += f" ({record.exc_info[0].__name__})"
+        record.msg, record.args = kind, ()
+        record.exc_info = record.exc_text = record.stack_info = None
+        return True
+
+
+class Sweepable(Protocol):
+    def sweep(self, now: datetime) -> int: ...
+
+
+def sweep_forever(*areas: Sweepable, every: float = SWEEP_SECONDS) -> None:
+    """The local host's stand-in for S3's lifecycle rules: remove ended, incomplete uploads
+    (``LocalUploads``) and spent proofs' old markers (``Proofs``) at start and then every
+    ``every`` seconds, for as long as the server runs."""
     while True:
-        try:
-            uploads.sweep(datetime.now(UTC))
-        except OSError as exc:  # a full or read-only disk: try again next time
-            logger.warning("upload sweep failed", error_type=type(exc).__name__)
+        for area in areas:
+            try:
+                area.sweep(datetime.now(UTC))
+            except OSError as exc:  # a full or read-only disk: try again next time
+                logger.warning("sweep failed", error_type=type(exc).__name__)
         time.sleep(every)
 
 
 class _Host:
-    def __init__(self, site_root: Path | None, uploads: LocalUploads | None = None) -> None:
+    def __init__(
+        self,
+        site_root: Path | None,
+        uploads: LocalUploads | None = None,
+        wiring: dict[str, Any] | None = None,
+    ) -> None:
         self.site_root = site_root
         self.uploads = uploads
-        # Powertools keeps the current event on the resolver class: one API request at a time.
-        self._api_lock = threading.Lock()
+        # What this host's API requests are handled with, set again before each one: another
+        # host or a test in the same process may have configured the handlers otherwise.
+        self.wiring = wiring or {}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
@@ -151,7 +210,9 @@ class _Host:
 
     def _api(self, environ: WSGIEnvironment) -> Answer:
         event = api_event(environ)
-        with self._api_lock:
+        with API_LOCK:
+            if self.wiring:
+                api.configure(**self.wiring)
             response = api.lambda_handler(event, LambdaContext())
         body = response.get("body") or ""
         data = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()

@@ -98,7 +98,7 @@ def parse(text: str, *, source: str = "keyring") -> Keyring:
             )
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply
         raise KeyringError(f"{source} is not valid JSON") from None
     if (
         not isinstance(data, dict)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 from datetime import UTC, datetime
 from typing import Any, Literal, NamedTuple
 
@@ -102,21 +101,45 @@ def post(
     envelope: fmt.Envelope,
     now: datetime | None = None,
 ) -> Message:
-    """Store one message create-only, under a fresh name; return what was stored."""
+    """Store one message create-only; return what was stored.
+
+    The name ends in the envelope's digest, so the same envelope sent again (a retry whose
+    first answer was lost) is found and returned, not stored twice: a sealed envelope is
+    unique, since every one has its own random key and nonce."""
     if envelope.id != report_id or envelope.kind != KIND_OF[sender]:
         raise EnvelopeError(f"a {sender} message must be a {KIND_OF[sender]} for {report_id}")
+    digest = hashlib.sha256(fmt.canonical_json(envelope.to_json())).hexdigest()[:8]
+    ending = f"-{sender}-{digest}.json"
+    stored = _stored_copy(storage, report_id, ending, envelope)
+    if stored is not None:
+        return stored
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     sent = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {"sent": sent, "from": sender, "envelope": envelope.to_json()}
-    data = fmt.canonical_json(body)
-    for _ in range(3):  # a clash of time and 32 random bits: draw another name
-        name = f"{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{sender}-{secrets.token_hex(4)}.json"
-        try:
-            storage.put_new(folder(report_id) + name, data)
-        except AlreadyExists:
-            continue
-        return Message(folder(report_id) + name, sent, sender, envelope)
-    raise AlreadyExists("could not find a free name for the message")
+    key = folder(report_id) + moment.strftime("%Y%m%dT%H%M%S%fZ") + ending
+    try:
+        storage.put_new(key, fmt.canonical_json(body))
+    except AlreadyExists:  # the same envelope in the same microsecond: a concurrent retry
+        stored = _stored_copy(storage, report_id, ending, envelope)
+        if stored is None:
+            raise
+        return stored
+    return Message(key, sent, sender, envelope)
+
+
+def _stored_copy(
+    storage: Storage, report_id: str, ending: str, envelope: fmt.Envelope
+) -> Message | None:
+    """The stored message whose name ends in ``ending`` and whose envelope is ``envelope``."""
+    for key in keys(storage, report_id):
+        if key.endswith(ending):
+            try:
+                message = parse(key, storage.get(key))
+            except (NotFound, EnvelopeError):
+                continue
+            if message.envelope == envelope:
+                return message
+    return None
 
 
 def keys(storage: Storage, report_id: str) -> list[str]:

@@ -42,8 +42,10 @@ def verifier(token: bytes) -> str:
 
 
 def matches(token: bytes, stored_verifier: str) -> bool:
-    """Constant time; compared as bytes, since compare_digest refuses non-ASCII text."""
-    return hmac.compare_digest(verifier(token).encode(), stored_verifier.encode())
+    """Constant time; compared as bytes, since compare_digest refuses non-ASCII text (a
+    stored verifier that is not hex, lone surrogates included, simply does not match)."""
+    stored = stored_verifier.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(verifier(token).encode(), stored)
 
 
 def from_header(value: str | None) -> bytes:

@@ -2,13 +2,15 @@
 
 The steps, in order:
 
-1. ``make_plan`` (no AWS): read ``[deployment]`` and ``[uploads]``, build the functions zip
-   (``package.py``), check the built site (``publish.py``) against the keyring. This is all
-   ``--dry-run`` does; it creates no AWS client at all.
+1. ``make_plan`` (no AWS): read ``[deployment]``, ``[uploads]`` and ``[proof_of_work]``,
+   build the functions zip (``package.py``), check the built site (``publish.py``) against
+   the keyring. This is all ``--dry-run`` does; it creates no AWS client at all.
 2. ``deploy``: find the account, make sure the artifacts bucket exists (private, encrypted,
    versioned, TLS-only, named after the account and region), upload the zip under its SHA-256
-   unless it is there already, create a change set (``stack.py``), show it and ask, execute it
-   and wait with progress, read the outputs, and upload the site (only what changed).
+   unless it is there already, make the proof-of-work key in SSM Parameter Store unless it
+   is there already (``proof_secret.py``), create a change set (``stack.py``), show it and
+   ask, execute it and wait with progress, read the outputs, and upload the site (only what
+   changed).
 
 A second run with nothing changed uploads no zip, finds the change set empty and deletes it,
 and uploads no site file: it changes nothing.
@@ -31,8 +33,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 
 from functions.errors import WbsError
 from functions.keyring import load_active
+from functions.proofs import DEFAULT_DIFFICULTY
 from functions.uploads import Limits
-from infra import publish, settings, stack
+from infra import proof_secret, publish, settings, stack
 from infra.package import Package, package
 from infra.publish import Site, Upload
 from infra.settings import Deployment
@@ -67,6 +70,11 @@ class Plan:
     package: Package
     site: Site
     template: str
+    proof_difficulty: int = DEFAULT_DIFFICULTY
+
+    @property
+    def proof_secret_parameter(self) -> str:
+        return proof_secret.parameter_name(self.deployment.stack_name)
 
     def parameters(self, code_bucket: str) -> dict[str, str]:
         """The template's parameters, every one given (none left to a previous value)."""
@@ -83,6 +91,8 @@ class Plan:
             "UploadMaxFiles": str(limits.max_files),
             "UploadMaxCaseBytes": str(limits.max_case_bytes),
             "UploadGrantSeconds": str(limits.grant_seconds),
+            "ProofDifficulty": str(self.proof_difficulty),
+            "ProofSecretParameter": self.proof_secret_parameter,
             "DomainName": d.domain,
             "CertificateArn": d.certificate_arn,
         }
@@ -95,6 +105,7 @@ class Outcome:
     stack_changed: bool
     declined: bool = False
     code_uploaded: bool = False
+    secret_created: bool = False
     outputs: dict[str, str] = field(default_factory=dict)
     upload: Upload | None = None
 
@@ -111,6 +122,7 @@ def make_plan(config: Path | None, keyring: Path, site: Path) -> Plan:
     """Read, build and check everything locally; nothing is sent anywhere."""
     deployment = settings.load(config)
     limits = settings.upload_limits(config)
+    difficulty = settings.proof_difficulty(config)
     ring = load_active(keyring)
     try:
         template = TEMPLATE.read_text(encoding="utf-8")
@@ -118,7 +130,9 @@ def make_plan(config: Path | None, keyring: Path, site: Path) -> Plan:
         raise WbsError(
             f"no template at {TEMPLATE}", hint="wbs deploy runs from a checkout of the repository"
         ) from None
-    return Plan(deployment, limits, package(keyring), publish.read_site(site, ring), template)
+    return Plan(
+        deployment, limits, package(keyring), publish.read_site(site, ring), template, difficulty
+    )
 
 
 def deploy(
@@ -138,7 +152,7 @@ def deploy(
         error = exc.response.get("Error", {})
         raise WbsError(
             f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}",
-            hint="the admin's credentials need CloudFormation, S3, IAM, Lambda, SNS, logs,"
+            hint="the admin's credentials need CloudFormation, S3, IAM, Lambda, SNS, SSM, logs,"
             " API Gateway and CloudFront rights (docs/deploy.md)",
         ) from None
     except BotoCoreError as exc:
@@ -161,6 +175,8 @@ def _deploy(
     kind = stack.change_type(d.stack_name, d.region, stack.status(cf, d.stack_name))
     bucket = ensure_artifacts_bucket(s3, account, d.region, partition)
     code_uploaded = put_once(s3, bucket, account, plan.package.key, plan.package.data)
+    ssm = session.client("ssm", region_name=d.region)
+    secret_created = proof_secret.ensure(ssm, plan.proof_secret_parameter)
     template = template_source(s3, bucket, account, plan.template)
     console.err.print(f"Computing the changes to stack {d.stack_name} ({d.region})...")
     cs = stack.create_change_set(
@@ -174,7 +190,12 @@ def _deploy(
             raise
         if not accepted:
             stack.discard(cf, cs)
-            return Outcome(stack_changed=False, declined=True, code_uploaded=code_uploaded)
+            return Outcome(
+                stack_changed=False,
+                declined=True,
+                code_uploaded=code_uploaded,
+                secret_created=secret_created,
+            )
         _execute(cf, cs, poll)
     outputs = stack.outputs(cf, d.stack_name)
     site_bucket = outputs.get("SiteBucket")
@@ -185,7 +206,7 @@ def _deploy(
         )
     with console.transfer("uploading the site", plan.site.size) as advance:
         upload = publish.upload(s3, site_bucket, account, plan.site, advance)
-    return Outcome(cs is not None, False, code_uploaded, outputs, upload)
+    return Outcome(cs is not None, False, code_uploaded, secret_created, outputs, upload)
 
 
 def ensure_artifacts_bucket(s3: S3Client, account: str, region: str, partition: str) -> str:

@@ -16,7 +16,8 @@ The file is ``--config`` (default: the project's ``site/config.toml``). The tabl
 Every value is checked here, before anything is sent to AWS, so that a typo is named by its
 field rather than by a CloudFormation error minutes later. The upload limits come from the
 ``[uploads]`` table (``wbs.config.upload_limits``), the same one the site build reads, so
-that the page and the API it talks to agree.
+that the page and the API it talks to agree; the proof of work's difficulty from
+``[proof_of_work]`` (``wbs.config.proof_difficulty``).
 """
 
 from __future__ import annotations
@@ -137,6 +138,12 @@ def upload_limits(path: Path | None = None) -> Limits:
     admin's own WBS_UPLOAD_* variables are ignored, as the site build ignores them, so that
     the page and the API always tell the same limits."""
     return wbs_config.upload_limits(path or DEFAULT_PATH, environ={})
+
+
+def proof_difficulty(path: Path | None = None) -> int:
+    """The ``[proof_of_work]`` difficulty of the same file: what the deployed function asks.
+    The admin's own WBS_POW_DIFFICULTY is ignored, as the upload variables are."""
+    return wbs_config.proof_difficulty(path or DEFAULT_PATH, environ={})
 
 
 def _text(

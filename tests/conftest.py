@@ -22,6 +22,10 @@ pytest_plugins = ["tests.system"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("WBS_CHROMIUM", "/usr/bin/chromium")
+# The proof of work the in-process site server asks: real challenges, solved by the page's
+# worker, at a difficulty that keeps the many form tests quick (tests/system.py's `wbs serve`
+# asks the config's own).
+SITE_SERVER_DIFFICULTY = 12
 CHROMIUM_FLAGS = [
     "--headless=new",
     "--no-sandbox",
@@ -32,6 +36,19 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--disable-quic",
 ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def proof_of_work_off_in_process() -> Iterator[None]:
+    """Handlers and hosts built from the environment (``api.configure()``, ``Settings(...)``)
+    ask no proof of work in tests of other features: WBS_POW_DIFFICULTY=0 for the whole
+    session, fixtures of every scope included. The proof-of-work tests build their own gate
+    or set the variable; ``system`` (tests/system.py) removes it, so `wbs serve` asks the
+    config's difficulty; the in-process ``site_server`` asks SITE_SERVER_DIFFICULTY: the
+    browser tests solve real challenges."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("WBS_POW_DIFFICULTY", "0")
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -98,7 +115,8 @@ def site_server(
     from functions.host import make_server
 
     storage = tmp_path_factory.mktemp("storage")
-    server = make_server(built_site, Settings(f"local:{storage}", keyring_file), port=0)
+    settings = Settings(f"local:{storage}", keyring_file, pow_difficulty=SITE_SERVER_DIFFICULTY)
+    server = make_server(built_site, settings, port=0)
     with serving(server):
         yield f"http://127.0.0.1:{server.effective_port}", storage
 

@@ -37,6 +37,8 @@ def system(tmp_path: Path) -> Iterator[dict[str, object]]:
         "WBS_PASSPHRASE": PASSPHRASE,
         "COLUMNS": "1000",
     }
+    # The proof of work is on, at the config's difficulty: the page solves real challenges.
+    env.pop("WBS_POW_DIFFICULTY", None)
     keyring = tmp_path / "keyring" / "keyring.json"
     env["WBS_KEYRING"] = str(keyring)
     # Two active inspectors and one retired key: each report is sealed to the active two.

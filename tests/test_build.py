@@ -149,6 +149,7 @@ SHARED_MODULES = {
     "/assets/js/api.mjs",
     "/assets/js/envelope.mjs",
     "/assets/js/keyring.mjs",
+    "/assets/js/pow-client.mjs",
     "/assets/js/receipt-client.mjs",
     "/assets/js/sodium.mjs",
     "/assets/js/vendor/libsodium-wrappers.mjs",
@@ -197,6 +198,7 @@ def test_every_module_of_the_import_graph_is_preloaded_with_integrity(
     # The worker is started, not imported: it is not preloaded (it could not use it).
     assert "/assets/js/receipt-worker.mjs" not in preloaded
     assert "/assets/js/upload-worker.mjs" not in preloaded
+    assert "/assets/js/pow-worker.mjs" not in preloaded
     wrappers = (site / "assets/js/vendor/libsodium-wrappers.mjs").read_bytes()
     assert b'from"./libsodium-sumo.mjs"' in wrappers
     assert b'"libsodium-sumo"' not in wrappers

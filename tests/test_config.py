@@ -8,6 +8,7 @@ import pytest
 
 from functions.config import ConfigError, Settings, open_storage
 from functions.errors import WbsError
+from functions.proofs import DEFAULT_DIFFICULTY
 from functions.storage import LocalStorage, S3Storage
 
 
@@ -19,6 +20,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         keyring_path=Path("keys/keyring.json"),
         s3_endpoint=None,
         home=tmp_path / ".local/share/wbs",
+        pow_difficulty=DEFAULT_DIFFICULTY,
     )
 
 
@@ -33,6 +35,7 @@ def test_from_environment() -> None:
         Path("/etc/wbs/keyring.json"),
         "https://s3.example.go.id",
         home=Path("/srv/wbs"),
+        pow_difficulty=DEFAULT_DIFFICULTY,
     )
     assert Settings.from_env({**env, "WBS_STORAGE": "s3://b-1/x"}).storage_url == "s3://b-1/x"
 
@@ -40,7 +43,10 @@ def test_from_environment() -> None:
 def test_empty_variables_mean_default() -> None:
     env = {"WBS_HOME": "/h", "WBS_STORAGE": "", "WBS_KEYRING": "", "WBS_S3_ENDPOINT": ""}
     assert Settings.from_env(env) == Settings(
-        "local:/h/storage", Path("keys/keyring.json"), home=Path("/h")
+        "local:/h/storage",
+        Path("keys/keyring.json"),
+        home=Path("/h"),
+        pow_difficulty=DEFAULT_DIFFICULTY,
     )
 
 

@@ -8,6 +8,7 @@ cached file and no line the server logged.
 
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 
@@ -107,6 +108,9 @@ def test_report_travels_from_browser_to_inspector(page, system) -> None:
     stored = [p for p in (tmp / "storage").rglob("*") if p.is_file()]
     cached = [p for p in (tmp / "home").rglob("*") if p.is_file()]
     report_id = number.replace("-", "")
-    assert {p.name for p in stored} == {"verifier.json", f"{report_id}.json"}
+    markers = [p for p in stored if p.parent.name == "proofs"]  # the page's proof of work
+    assert len(markers) == 1 and re.fullmatch(r"[0-9a-f]{64}", markers[0].name)
+    assert markers[0].read_bytes() == b""
+    assert {p.name for p in stored} - {markers[0].name} == {"verifier.json", f"{report_id}.json"}
     for path in [*stored, *cached, system["log"]]:
         assert CANARY.encode() not in Path(path).read_bytes(), path

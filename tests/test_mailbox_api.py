@@ -410,9 +410,8 @@ def test_followup_transport_checks(store: LocalStorage) -> None:
 def test_the_reporter_may_post_fifty_messages_and_no_more(store: LocalStorage) -> None:
     # Given a case holding 49 follow-ups and some replies, which do not count
     case = open_case()
-    stored = followup(case.id)
     for _ in range(mailbox.MAX_REPORTER_MESSAGES - 1):
-        mailbox.post(store, case.id, "reporter", stored)
+        mailbox.post(store, case.id, "reporter", followup(case.id))
     for hours in (1, 2):
         reply(store, case.id, b"reply", NOW + timedelta(hours=hours))
     # When the reporter posts twice more
@@ -425,6 +424,22 @@ def test_the_reporter_may_post_fifty_messages_and_no_more(store: LocalStorage) -
     assert snapshot(store) == before
     senders = [mailbox.sender_of(k) for k in mailbox.keys(store, case.id)]
     assert senders.count("reporter") == mailbox.MAX_REPORTER_MESSAGES
+
+
+def test_the_same_followup_sent_again_is_stored_once(store: LocalStorage) -> None:
+    # Given a follow-up stored, whose answer the reporter never saw
+    case = open_case()
+    body = envelope_json(followup(case.id))
+    first = post(case.token, body)
+    # When the very same envelope is sent again
+    again = post(case.token, body)
+    # Then the same message is answered, and the mailbox holds it once
+    assert first.status == again.status == 201
+    assert again.body == first.body
+    assert [mailbox.sender_of(k) for k in mailbox.keys(store, case.id)] == ["reporter"]
+    # while another follow-up with the same text is a message of its own
+    assert post(case.token, envelope_json(followup(case.id))).status == 201
+    assert len(mailbox.keys(store, case.id)) == 2
 
 
 # --- what is logged ------------------------------------------------------------------------

@@ -279,8 +279,14 @@ def keyring(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def overrides(keyring: Path) -> dict[str, str]:
-    """The only settings the tests change: their keyring, and test_uploads.py's part size."""
-    return {"WBS_KEYRING": str(keyring), "WBS_UPLOAD_PART_BYTES": str(test_uploads.PART)}
+    """The only settings the tests change: their keyring, test_uploads.py's part size, and no
+    proof of work: the API and upload tests run here post reports as they do in process
+    (tests/test_pow.py covers the proof over HTTP; tests/system.py's `wbs serve` asks it)."""
+    return {
+        "WBS_KEYRING": str(keyring),
+        "WBS_UPLOAD_PART_BYTES": str(test_uploads.PART),
+        "WBS_POW_DIFFICULTY": "0",
+    }
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ from functions import envelope as fmt
 from functions import mailbox_token
 from functions.headers import SECURITY_HEADERS
 from functions.keyring import KeyEntry, Keyring, dump
+from tests.helpers_pow import FakeChallenges
 from wbs import crypto, receipt
 
 pytestmark = pytest.mark.browser
@@ -95,14 +96,17 @@ class Posted(NamedTuple):
 
 
 def api(page: Any, *statuses: int) -> list[Posted]:
-    """Answer POST /api/reports with these statuses in turn; return what was posted."""
+    """Answer POST /api/reports with these statuses in turn; return what was posted. Each
+    report must carry a proof of work that solves a challenge the page asked for."""
     posted: list[Posted] = []
     answers = iter(statuses)
+    challenges = FakeChallenges(page)
 
     def answer(route: Any) -> None:
         request = route.request
         assert request.method == "POST"
         assert request.headers["content-type"] == "application/json"
+        assert challenges.check(request.headers.get("wbs-proof"))
         token = mailbox_token.from_header(request.headers.get("authorization"))
         posted.append(Posted(json.loads(request.post_data), token))
         route.fulfill(status=next(answers), content_type="application/json", body="{}")
@@ -190,8 +194,12 @@ def test_the_receipt_code_is_made_in_a_worker_with_progress_shown(
     held[0].continue_()
     page.wait_for_selector("#success:not([hidden])")
     assert page.is_hidden("#form-progress")
-    # The derivation ran in a module worker, which is gone once it has answered.
-    assert [w.url for w in workers] == [origin + "/assets/js/receipt-worker.mjs"]
+    # The derivation ran in a module worker, which is gone once it has answered (the proof
+    # of work in another, beside it).
+    assert sorted(w.url for w in workers) == [
+        origin + "/assets/js/pow-worker.mjs",
+        origin + "/assets/js/receipt-worker.mjs",
+    ]
     wait_until(lambda: not page.workers)
 
 

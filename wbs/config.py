@@ -1,5 +1,6 @@
 """The tables of the institution's config file that the ``wbs`` command reads: the deadlines
-inspectors track (``[deadlines]``) and the limits on evidence uploads (``[uploads]``).
+inspectors track (``[deadlines]``), the limits on evidence uploads (``[uploads]``) and the
+proof of work asked of each report and follow-up (``[proof_of_work]``).
 
 The file is ``--config`` / ``WBS_CONFIG``, else the project's ``site/config.toml`` when it
 exists; without a file or without a table, the built-in defaults apply
@@ -18,6 +19,9 @@ to the site build and the deployment and are not read here. The tables::
     max_case_size = "20 GiB"   # all of one report's files, encrypted
     part_size = "8 MiB"        # one upload request: 5 MiB to 5 GiB
     grant_minutes = 60         # how long the URL of a part lasts
+
+    [proof_of_work]
+    difficulty = 18            # leading zero bits, 1 to 28 (docs/spec/pow-v1.md)
 """
 
 from __future__ import annotations
@@ -30,7 +34,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from functions.config import ConfigError, difficulty_from_env
 from functions.errors import WbsError
+from functions.proofs import DEFAULT_DIFFICULTY
+from functions.proofs.challenge import MAX_SETTING
 from functions.uploads import Limits
 from functions.uploads.grants import CHUNK_SIZES, stored_size
 from wbs import paths
@@ -47,6 +54,7 @@ SIZE_RE = re.compile(r"(\d{1,7})\s*(KiB|MiB|GiB)")
 UNIT_BYTES = {"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}
 SIZE_HINT = 'a whole number of bytes, or text such as "500 MiB" or "5 GiB"'
 UPLOADS_HINT = "see the [uploads] example in site/config.toml"
+POW_HINT = "see the [proof_of_work] example in site/config.toml"
 DEADLINES_HINT = "see the [deadlines] example in docs/inspector.md"
 
 
@@ -89,7 +97,8 @@ def upload_limits(path: Path | None, environ: Mapping[str, str] | None = None) -
     values: dict[str, int] = {}
     if "max_file_size" in table:
         size = _size(table["max_file_size"], path, "max_file_size")
-        values["max_object_bytes"] = stored_size(size, CHUNK_SIZES[0])
+        # The object of a file of that size, in whichever chunks take the most room
+        values["max_object_bytes"] = max(stored_size(size, chunk) for chunk in CHUNK_SIZES)
     if "max_case_size" in table:
         values["max_case_bytes"] = _size(table["max_case_size"], path, "max_case_size")
     if "part_size" in table:
@@ -107,6 +116,25 @@ def upload_limits(path: Path | None, environ: Mapping[str, str] | None = None) -
         return Limits.from_env(os.environ if environ is None else environ, base=limits)
     except ValueError as exc:
         raise ConfigFileError(str(exc), hint="see docs/architecture.md") from None
+
+
+def proof_difficulty(path: Path | None, environ: Mapping[str, str] | None = None) -> int:
+    """The ``[proof_of_work]`` table's difficulty (1 to 28 bits; DEFAULT_DIFFICULTY without
+    one), or WBS_POW_DIFFICULTY of ``environ`` (the process's when None) when it is set:
+    only the variable can say 0, which turns the check off."""
+    path, data = _read(path)
+    table = data.get("proof_of_work", {})
+    if not isinstance(table, dict):
+        raise _error(path, "proof_of_work must be a table: [proof_of_work]", POW_HINT)
+    unknown = sorted(set(table) - {"difficulty"})
+    if unknown:
+        raise _error(path, f"proof_of_work has an unknown field {unknown[0]!r}", POW_HINT)
+    value = table.get("difficulty", DEFAULT_DIFFICULTY)
+    difficulty = _whole(value, path, "proof_of_work.difficulty", 1, MAX_SETTING, POW_HINT)
+    try:
+        return difficulty_from_env(os.environ if environ is None else environ, difficulty)
+    except ConfigError as exc:
+        raise ConfigFileError(str(exc), hint=exc.hint) from None
 
 
 def _size(value: object, path: Path | None, name: str) -> int:
@@ -156,10 +184,17 @@ def _period(table: dict[str, Any], name: str, default: Period, path: Path | None
     return Period(_whole(value["count"], path, f"{where}.count", 1, MAX_COUNT), unit)
 
 
-def _whole(value: object, path: Path | None, where: str, least: int, most: int) -> int:
+def _whole(
+    value: object,
+    path: Path | None,
+    where: str,
+    least: int,
+    most: int,
+    hint: str = DEADLINES_HINT,
+) -> int:
     # bool is an int in Python; `count = true` is a mistake, not 1.
     if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= most:
-        raise _error(path, f"{where} must be a whole number from {least} to {most}")
+        raise _error(path, f"{where} must be a whole number from {least} to {most}", hint)
     return value
 
 

@@ -84,6 +84,20 @@ class LocalStorage:
                 found.append(ObjectInfo(key, st.st_size, datetime.fromtimestamp(st.st_mtime, UTC)))
         return iter(sorted(found, key=lambda info: info.key))
 
+    def expire(self, prefix: str, before: datetime) -> int:
+        """Remove the objects under ``prefix`` (a folder: ``proofs/``) last written before
+        ``before``; return how many. The local host's stand-in for an S3 lifecycle rule, for
+        its own sweep only: no API route reaches it, and it never follows a link."""
+        if not prefix.endswith("/"):
+            raise ValueError("expire takes a folder prefix, ending in /")
+        removed = 0
+        for info in self.list(prefix):
+            if info.modified < before:
+                with contextlib.suppress(FileNotFoundError):
+                    self._path(info.key).unlink()
+                    removed += 1
+        return removed
+
 
 def link_new(path: Path, write: Callable[[BinaryIO], object]) -> None:
     """Create ``path`` whole or not at all, never replacing a file (FileExistsError).

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 # to the same key is in flight. Either way this write did not happen.
 TAKEN = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 MISSING = frozenset({"NoSuchKey"})
+# The functions' role may not read every key it writes (reports/, for one).
+DENIED = frozenset({"AccessDenied"})
 CLIENT_CONFIG = Config(
     connect_timeout=5, read_timeout=20, retries={"mode": "standard", "max_attempts": 3}
 )
@@ -51,11 +53,34 @@ class S3Storage:
         try:
             self._client.put_object(Bucket=self.bucket, Key=name, Body=data, IfNoneMatch="*")
         except ClientError as exc:
-            if _code(exc) in TAKEN:
-                raise AlreadyExists(f"{key} already exists") from None
-            raise _failure("write", key, exc) from None
+            if _code(exc) not in TAKEN:
+                raise _failure("write", key, exc) from None
+            if _retried(exc) and self._holds(key, name, data):
+                return  # an earlier attempt of this very write landed; its answer was lost
+            raise AlreadyExists(f"{key} already exists") from None
         except BotoCoreError as exc:
             raise _failure("write", key, exc) from None
+
+    def _holds(self, key: str, name: str, data: bytes) -> bool:
+        """Whether ``name`` holds exactly ``data``: asked when botocore sent a write again
+        (a timeout, a 5xx) and the repeat found the key taken, perhaps by the first attempt.
+
+        False when the object differs, or may not be read (the deployed functions cannot
+        read reports/): the key is taken, as before. A failure to read it back is a
+        StorageError, so that the caller says "try again" rather than "taken"."""
+        try:
+            body = self._client.get_object(Bucket=self.bucket, Key=name)["Body"]
+        except ClientError as exc:
+            if _code(exc) in DENIED:
+                return False
+            raise _failure("check", key, exc) from None
+        except BotoCoreError as exc:
+            raise _failure("check", key, exc) from None
+        stored = _Body(key, body)
+        try:
+            return stored.read_all() == data
+        finally:
+            stored.close()
 
     def get(self, key: str) -> bytes:
         body = self._open(key)
@@ -122,6 +147,11 @@ class _Body:
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _retried(exc: ClientError) -> bool:
+    """Whether botocore sent the request more than once before this answer."""
+    return int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0)) > 0
 
 
 def _failure(action: str, key: str, exc: Exception) -> StorageError:

@@ -92,6 +92,8 @@ class Limits:
             raise ValueError(f"the part size must be {MIN_PART_BYTES} to {MAX_PART_BYTES} bytes")
         if not 0 < self.max_object_bytes <= self.part_bytes * min(MAX_PARTS, MAX_PARTS_PER_ANSWER):
             raise ValueError(f"an object must fit {MAX_PARTS_PER_ANSWER} parts of the part size")
+        if self.max_object_bytes < stored_size(0, CHUNK_SIZES[-1]):
+            raise ValueError("an object must hold at least an empty file in 1 MiB chunks")
         if self.max_files < 1 or self.max_case_bytes < 1:
             raise ValueError("the files and bytes per case must be at least 1")
         # SigV4 presigned URLs live at most 7 days.
@@ -100,10 +102,11 @@ class Limits:
 
     @property
     def max_file_bytes(self) -> int:
-        """The most plaintext a file may have: what fits ``max_object_bytes`` in any writer's
-        chunks (the smallest ones have the most overhead)."""
-        chunk = CHUNK_SIZES[0]
-        return max(0, (self.max_object_bytes - HEADER_BYTES) // (chunk + ABYTES) * chunk - 1)
+        """The most plaintext a file may have: what fits ``max_object_bytes`` whatever chunks
+        its writer chose. Small chunks cost a large file the most overhead; the page's 1 MiB
+        chunks cost a small file the most padding (below about 60 MiB, they decide)."""
+        fits = ((self.max_object_bytes - HEADER_BYTES) // (c + ABYTES) * c - 1 for c in CHUNK_SIZES)
+        return max(0, min(fits))
 
     def to_env(self) -> dict[str, str]:
         """The variables (``ENV``) that give a function these limits."""
@@ -216,6 +219,9 @@ class Uploads:
         records = self._records(case)
         taken = sorted(records.keys() & {file_id for file_id, _ in files})
         if taken:
+            again = self._granted_again(case, files, records, now)
+            if again is not None:
+                return again
             raise UploadError(
                 HTTPStatus.CONFLICT,
                 "file_id_taken",
@@ -257,6 +263,33 @@ class Uploads:
                     f"The file id {file_id} was already granted in this case; draw a new one.",
                 ) from None
             granted.append(self._file(file_id, key, record, expires))
+        return self._answer(granted, expires)
+
+    def _granted_again(
+        self, case: str, files: list[tuple[str, int]], records: dict[str, Record], now: datetime
+    ) -> dict[str, Any] | None:
+        """The answer to a grant asked for again, or None if it is not one.
+
+        A grant whose record was written but whose answer was lost (a storage failure after
+        the write, a dropped connection) is asked for again with the same file ids and sizes:
+        when every file has an open upload of that size and no object yet, it gets that
+        upload's URLs again, as a renewal would, instead of ``file_id_taken``. Only the
+        case's own token can ask, and nothing new is opened or counted."""
+        found: list[tuple[str, Record]] = []
+        for file_id, size in files:
+            record = records.get(file_id)
+            if record is None or record.size != size or not record.upload or now >= record.expires:
+                return None
+            key = object_key(case, file_id)
+            if any(info.key == key for info in self.storage.list(key)):
+                return None
+            found.append((file_id, record))
+        end = min(record.expires for _, record in found)
+        expires = min(end, now + timedelta(seconds=self.limits.grant_seconds))
+        granted = [
+            self._file(file_id, object_key(case, file_id), record, expires)
+            for file_id, record in found
+        ]
         return self._answer(granted, expires)
 
     def room(self, case: str) -> dict[str, int]:
@@ -352,7 +385,13 @@ class Uploads:
                 "part_size": int(part_size),
                 "size": int(size),
                 "upload": str(upload),
-            } if data.keys() == RECORD_FIELDS and part_size > 0 and size > 0:
+            } if (
+                data.keys() == RECORD_FIELDS
+                and not isinstance(part_size, bool)
+                and not isinstance(size, bool)
+                and part_size > 0
+                and 0 < size <= part_size * MAX_PARTS  # a plan of at most MAX_PARTS parts
+            ):
                 try:
                     end = datetime.strptime(expires, STAMP).replace(tzinfo=UTC)
                 except ValueError:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO, NamedTuple
 from urllib.parse import parse_qsl, urlencode
 
+from functions import host_secret
 from functions.envelope import ID_RE
 from functions.errors import AlreadyExists, StorageError
 from functions.storage import Readable, check_key
@@ -46,7 +47,6 @@ TEMP_PREFIX = ".tmp-"
 DIR_MODE = 0o700
 READ_BYTES = 1024 * 1024
 SECRET_FILE = "upload-secret"  # noqa: S105 (a file name, not a secret)
-MIN_SECRET_CHARS = 32
 GRANT_LABEL = b"wbs/v1/upload-part"
 UPLOAD_RE = re.compile(r"[0-9a-f]{32}")
 PATH_RE = re.compile(rf"/(attachments/{ID_RE.pattern}/{ID_RE.pattern})")
@@ -75,29 +75,7 @@ class Grant(NamedTuple):
 def load_secret(configured: str | None, home: Path | None) -> bytes:
     """The host's grant key: ``WBS_UPLOAD_SECRET``; else ``$WBS_HOME/upload-secret``, made on
     first use (mode 0600); else, with no home at all, a fresh one for this process only."""
-    if configured:
-        if len(configured) < MIN_SECRET_CHARS:
-            raise ValueError(f"WBS_UPLOAD_SECRET must have at least {MIN_SECRET_CHARS} characters")
-        return configured.encode()
-    if home is None:
-        return secrets.token_bytes(32)
-    path = home / SECRET_FILE
-    if not path.exists():
-        home.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=home, prefix=TEMP_PREFIX)  # mode 0600
-        try:
-            with os.fdopen(fd, "w", encoding="ascii") as f:
-                f.write(secrets.token_hex(32) + "\n")
-                f.flush()
-                os.fsync(f.fileno())
-            with contextlib.suppress(FileExistsError):  # another process made it first
-                os.link(tmp, path)
-        finally:
-            os.unlink(tmp)
-    text = path.read_text(encoding="ascii").strip()
-    if not HEX_RE.fullmatch(text):
-        raise ValueError(f"{path} does not hold 64 hex digits")
-    return bytes.fromhex(text)
+    return host_secret.load(configured, home, SECRET_FILE, "WBS_UPLOAD_SECRET")
 
 
 class LocalUploads:

@@ -13,6 +13,7 @@ import pytest
 from nacl.public import PrivateKey
 
 from functions import mailbox
+from functions.envelope import canonical_json
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
 from tests.helpers_inbox import (
@@ -343,8 +344,17 @@ def test_show_orders_by_sent_and_drops_a_replayed_message(
     post_followup(store, FIRST, "pesan kedua", day + hour, to, stored_at=day)
     post_followup(store, FIRST, "pesan ketiga", day + 2 * hour, to, stored_at=day - hour)
     first = post_followup(store, FIRST, "pesan pertama", day, to, stored_at=day + 5 * hour)
-    # And a storage reader replays the first one under a new name
-    mailbox.post(store, FIRST, "reporter", first.envelope, day + 6 * hour)
+    # And a storage reader replays the first one under a new name (the API itself would
+    # find the same envelope and store nothing)
+    replay = {
+        "sent": "2024-03-02T15:00:00Z",
+        "from": "reporter",
+        "envelope": first.envelope.to_json(),
+    }
+    store.put_new(
+        mailbox.folder(FIRST) + "20240302T150000000000Z-reporter-0badc0de.json",
+        canonical_json(replay),
+    )
     sync = wbs("inbox", "sync")
     assert "4 new messages (4 in the cache)" in sync.stdout
 

@@ -377,6 +377,8 @@ def test_dry_run_builds_and_shows_the_plan_without_aws(
     assert "Dry run: nothing was sent to AWS. Stack wbs-test in ap-southeast-3." in result.stdout
     for parameter in ("CodeBucket", "UploadMaxFiles", "RetentionDays", "CertificateArn"):
         assert parameter in result.stdout
+    # ...the proof-of-work key's name, which a real run makes in SSM (this one made nothing)
+    assert "ProofSecretParameter" in result.stdout and "/wbs/wbs-test/pow-secret" in result.stdout
     assert f"wbs-artifacts-<account id>-{REGION}" in result.stdout
     assert "assets/js/vendor/libsodium-sumo.mjs" in result.stdout
     assert "text/javascript; charset=utf-8" in result.stdout

@@ -30,11 +30,13 @@ from moto import mock_aws
 from functions import app as api
 from functions import mailbox_token, notify
 from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
+from functions.proofs.challenge import LIFETIME_SECONDS
 from functions.uploads.grants import ENV, UPLOAD_SECONDS, Limits, stored_size
 from functions.uploads.s3 import upload_client
 from infra import deploy
 from tests.helpers_api import bearer, envelope_json, identity, new_token, post_event, sealed
 from tests.helpers_api import write_keyring as make_keyring
+from tests.helpers_pow import with_proof
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -53,6 +55,8 @@ PARAMETERS = {
     "UploadMaxFiles",
     "UploadMaxCaseBytes",
     "UploadGrantSeconds",
+    "ProofDifficulty",
+    "ProofSecretParameter",
     "DomainName",
     "CertificateArn",
 }
@@ -159,6 +163,8 @@ def test_the_function_runs_the_api_with_the_deployments_settings() -> None:
         "WBS_KEYRING": "keys/keyring.json",
         notify.TOPIC_VARIABLE: {"Ref": "Topic"},
         "POWERTOOLS_SERVICE_NAME": "wbs",
+        "WBS_POW_DIFFICULTY": {"Ref": "ProofDifficulty"},
+        "WBS_POW_SECRET_PARAMETER": {"Ref": "ProofSecretParameter"},
     }
 
 
@@ -256,7 +262,7 @@ def lifecycle_rules(bucket: str) -> list[dict[str, Any]]:
 
 
 def test_data_lifecycle_aborts_uploads_expires_old_versions_and_keeps_or_retains() -> None:
-    abort, noncurrent, retention = lifecycle_rules("DataBucket")
+    abort, noncurrent, proofs, retention = lifecycle_rules("DataBucket")
     # Incomplete multipart uploads (abandoned evidence parts) end after a day
     assert abort == {
         "Id": "abort-incomplete-uploads",
@@ -266,6 +272,15 @@ def test_data_lifecycle_aborts_uploads_expires_old_versions_and_keeps_or_retains
     # Versions only become noncurrent through retention or an admin's deletion
     assert noncurrent["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
     assert noncurrent["Status"] == "Enabled"
+    # Spent proofs' markers go after a day, long after their challenges expired (10 minutes)
+    assert proofs == {
+        "Id": "expire-spent-proofs",
+        "Status": "Enabled",
+        "Prefix": "proofs/",
+        "ExpirationInDays": 1,
+        "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+    }
+    assert LIFETIME_SECONDS < DAY
     # Current objects expire only when RetentionDays is not 0
     assert retention == {
         "Fn::If": [
@@ -302,7 +317,7 @@ def test_the_function_role_has_exactly_these_grants() -> None:
             "Action": "s3:PutObject",
             "Resource": [
                 {"Fn::Sub": f"{data}/{prefix}/*"}
-                for prefix in ("reports", "mailboxes", "uploads", "attachments")
+                for prefix in ("reports", "mailboxes", "uploads", "attachments", "proofs")
             ],
         },
         {
@@ -331,6 +346,15 @@ def test_the_function_role_has_exactly_these_grants() -> None:
             "Effect": "Allow",
             "Action": "sns:Publish",
             "Resource": {"Ref": "Topic"},
+        },
+        {
+            "Sid": "ReadProofSecret",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": {
+                "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}"
+                ":parameter${ProofSecretParameter}"
+            },
         },
     ]
     role = props("FunctionRole")
@@ -389,7 +413,15 @@ ARNS = {
     ("DataBucket", "Arn"): f"arn:aws:s3:::{BUCKET}",
     ("FunctionLogGroup", "Arn"): f"arn:aws:logs:{REGION}:123456789012:log-group:/aws/lambda/x:*",
 }
-REFS = {"DataBucket": BUCKET, "Topic": TOPIC}
+PARAMETER = "/wbs/wbs-test/pow-secret"
+REFS = {
+    "DataBucket": BUCKET,
+    "Topic": TOPIC,
+    "ProofSecretParameter": PARAMETER,
+    "AWS::Partition": "aws",
+    "AWS::Region": REGION,
+    "AWS::AccountId": "123456789012",
+}
 
 
 def resolve(value: Any) -> str:
@@ -420,6 +452,10 @@ class Request:
 
 def obj(key: str) -> str:
     return f"arn:aws:s3:::{BUCKET}/{key}"
+
+
+def parameter_arn(name: str) -> str:
+    return f"arn:aws:ssm:{REGION}:123456789012:parameter{name}"
 
 
 def listing(prefix: str) -> Request:
@@ -477,6 +513,7 @@ OPERATIONS: dict[str, tuple[str, str, bool | None]] = {
     "ListObjectsV2": ("s3:ListBucket", "bucket", None),
     "ListParts": ("s3:ListMultipartUploadParts", "object", None),
     "Publish": ("sns:Publish", "topic", None),
+    "GetParameter": ("ssm:GetParameter", "parameter", None),
 }
 
 
@@ -486,6 +523,8 @@ def as_request(operation: str, params: dict[str, Any]) -> Request:
     action, target, creates = OPERATIONS[operation]
     if target == "topic":
         return Request(action, params["TopicArn"])
+    if target == "parameter":
+        return Request(action, parameter_arn(params["Name"]))
     if target == "bucket":
         return listing(params.get("Prefix", ""))
     if creates is not None:
@@ -513,6 +552,12 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Depl
         )
         topic = admin.client("sns").create_topic(Name="wbs-topic")["TopicArn"]
         assert topic == TOPIC
+        # What wbs deploy makes (infra/proof_secret.py), and the function's settings for it
+        admin.client("ssm").put_parameter(
+            Name=PARAMETER, Value="ab" * 32, Type="SecureString", Overwrite=False
+        )
+        monkeypatch.setenv("WBS_POW_SECRET_PARAMETER", PARAMETER)
+        monkeypatch.setenv("WBS_POW_DIFFICULTY", "8")
         keyring = make_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key])
         monkeypatch.setenv("WBS_STORAGE", f"s3://{BUCKET}")
         monkeypatch.setenv("WBS_KEYRING", str(keyring))
@@ -527,6 +572,7 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Depl
         assert session is not None
         session.events.register("before-parameter-build.s3", record)
         session.events.register("before-parameter-build.sns", record)
+        session.events.register("before-parameter-build.ssm", record)
         notify.sns_client.cache_clear()
         api.configure()
 
@@ -543,6 +589,7 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Depl
 
 INSPECTOR = identity(1)
 REPORTER = identity(3)
+PROVEN = {"/api/reports": "report", "/api/mailbox": "followup"}  # routes that take a proof
 FILE_ID = "0123456789ABCDEF"
 
 
@@ -551,6 +598,8 @@ def call(path: str, body: str, token: bytes, method: str = "POST") -> dict[str, 
     if method == "GET":
         event["requestContext"]["http"]["method"] = "GET"
         event["body"] = None
+    elif path in PROVEN:
+        with_proof(event, PROVEN[path])
     response = api.lambda_handler(event, LambdaContext())
     assert response["statusCode"] in (200, 201), response
     answer: dict[str, Any] = json.loads(response["body"])
@@ -577,13 +626,28 @@ def run_every_route(deployment: Deployment) -> None:
     call("/api/uploads/complete", json.dumps(done), token)
 
 
+def proof_markers(_: Deployment) -> list[str]:
+    """The names of the spent proofs' markers in the bucket (read aside: not recorded)."""
+    s3 = boto3.session.Session(region_name=REGION).client("s3")
+    listed = s3.list_objects_v2(Bucket=BUCKET, Prefix="proofs/").get("Contents", [])
+    return [item["Key"].removeprefix("proofs/") for item in listed]
+
+
 def test_every_call_the_api_makes_is_allowed_and_every_grant_is_used(
     deployment: Deployment,
 ) -> None:
     # Given the API run through every route, with its S3 and SNS calls recorded
     run_every_route(deployment)
     made = [as_request(operation, params) for operation, params in deployment.calls]
-    assert {r.action for r in made} >= {"s3:PutObject", "s3:GetObject", "sns:Publish"}
+    assert {r.action for r in made} >= {
+        "s3:PutObject",
+        "s3:GetObject",
+        "sns:Publish",
+        "ssm:GetParameter",
+    }
+    assert {r.resource for r in made if r.action == "s3:PutObject"} >= {
+        obj(f"proofs/{name}") for name in proof_markers(deployment)
+    }
     # Then the function's policy allows each one, and the bucket's policy denies none
     policy = function_statements()
     for request in made:
@@ -603,6 +667,29 @@ def test_every_call_the_api_makes_is_allowed_and_every_grant_is_used(
                     assert used, (statement["Sid"], action, arn, prefix)
 
 
+def test_the_function_reads_its_proof_key_once_per_cold_start(deployment: Deployment) -> None:
+    # Given the function on moto, its key in SSM Parameter Store
+    def reads() -> int:
+        return sum(1 for operation, _ in deployment.calls if operation == "GetParameter")
+
+    # When one instance answers two reports and a follow-up (each with a challenge first)
+    run_every_route(deployment)
+    token = new_token()
+    case = mailbox_token.report_id(token)
+    call("/api/reports", envelope_json(sealed(b"lagi", [INSPECTOR.public_key], case)), token)
+    # Then it read the parameter once, decrypted, by the name the template gives it
+    assert reads() == 1
+    (params,) = [p for operation, p in deployment.calls if operation == "GetParameter"]
+    assert params == {"Name": PARAMETER, "WithDecryption": True}
+    assert len(proof_markers(deployment)) == 3  # one spent proof a stored request
+    # And a new instance (a cold start: the handlers' wiring made afresh) reads it again
+    api.configure()
+    token = new_token()
+    case = mailbox_token.report_id(token)
+    call("/api/reports", envelope_json(sealed(b"baru", [INSPECTOR.public_key], case)), token)
+    assert reads() == 2
+
+
 FORBIDDEN_TO_THE_FUNCTION = [
     Request("s3:GetObject", obj("reports/0123456789ABCDEF.json")),
     Request("s3:GetObject", obj("attachments/0123456789ABCDEF/FEDCBA9876543210")),
@@ -618,6 +705,13 @@ FORBIDDEN_TO_THE_FUNCTION = [
     creation("elsewhere/x", if_none_match=True),
     Request("sns:Publish", TOPIC.replace("wbs-topic", "another-topic")),
     Request("sns:Subscribe", TOPIC),
+    Request("s3:GetObject", obj("proofs/" + "0" * 64)),
+    Request("s3:DeleteObject", obj("proofs/" + "0" * 64)),
+    creation("proofs/" + "0" * 64, if_none_match=False),  # a marker overwritten: a replay
+    Request("ssm:GetParameter", parameter_arn("/wbs/another-stack/pow-secret")),
+    Request("ssm:PutParameter", parameter_arn(PARAMETER)),
+    Request("ssm:GetParametersByPath", parameter_arn("/wbs")),
+    Request("kms:Decrypt", f"arn:aws:kms:{REGION}:123456789012:alias/aws/ssm"),
 ]
 
 
@@ -771,7 +865,7 @@ def test_the_api_gets_the_token_and_the_content_type_and_nothing_is_cached() -> 
     forwarded = props("ApiOriginRequestPolicy")["OriginRequestPolicyConfig"]
     assert forwarded["HeadersConfig"] == {
         "HeaderBehavior": "whitelist",
-        "Headers": ["Content-Type"],
+        "Headers": ["Content-Type", "Wbs-Proof"],  # the proof of work (docs/spec/pow-v1.md)
     }
     assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
 

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 @click.option(
     "--config",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The institution's config file with the [deployment] and [uploads] tables"
+    help="The institution's config file with the [deployment], [uploads] and"
+    " [proof_of_work] tables"
     "  [default: site/config.toml of the project]",
 )
 @keyring_option
@@ -118,6 +119,11 @@ def _show_outcome(plan: Plan, outcome: Outcome) -> None:
         return
     if outcome.code_uploaded:
         click.echo(f"Functions zip uploaded: {plan.package.key}")
+    if outcome.secret_created:
+        click.echo(
+            f"Proof-of-work key made in SSM Parameter Store: {plan.proof_secret_parameter}"
+            " (SecureString; kept when the stack is deleted)"
+        )
     if not outcome.stack_changed:
         click.echo("Nothing to deploy: the stack is up to date.")
     upload = outcome.upload

@@ -78,16 +78,33 @@ def sync(storage: str | None) -> None:
     configured = settings(storage)
     store = configured.open_storage()
     cache = Cache.for_storage(configured.storage_url)
-    reports = cache.missing(store)
-    for report_id in console.progress(reports, "Fetching reports"):
-        cache.fetch(store, report_id)
-    found = cache.missing_messages(store)
-    for key in console.progress(found, "Fetching messages"):
-        cache.fetch_message(store, key)
+    fetched = 0
+    try:
+        reports = cache.missing(store)
+        for report_id in console.progress(reports, "Fetching reports"):
+            cache.fetch(store, report_id)
+            fetched += 1
+        found = cache.missing_messages(store)
+        for key in console.progress(found, "Fetching messages"):
+            cache.fetch_message(store, key)
+            fetched += 1
+    except (WbsError, OSError, KeyboardInterrupt) as exc:
+        # Each object lands in the cache whole or not at all: what was copied is kept.
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else _reason(exc)
+        raise WbsError(
+            f"sync stopped after {_count(fetched, 'new object')}: {reason}",
+            hint="what was copied is kept; wbs inbox sync again fetches the rest",
+        ) from None
     click.echo(
         f"{_count(len(reports), 'new report')} ({len(cache.ids())} in the cache), "
         f"{_count(len(found), 'new message')} ({len(cache.message_keys())} in the cache)"
     )
+
+
+def _reason(exc: WbsError | OSError) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f": {exc.filename}" if exc.filename else "")
+    return str(exc)
 
 
 @inbox.command("list")

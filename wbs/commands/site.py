@@ -83,10 +83,14 @@ def serve(
     DEMO inspector key (passphrase "demo") and its own keyring are created on first run in
     $WBS_HOME, and the site is built into $WBS_HOME/demo-site: for trying the system, never
     for real reports. The upload limits are the config's [uploads], with any WBS_UPLOAD_*
-    variable on top.
+    variable on top; the proof of work asked of each report and follow-up is its
+    [proof_of_work] difficulty, or WBS_POW_DIFFICULTY.
     """
     limits = wbs_config.upload_limits(config)
-    settings = dataclasses.replace(Settings.from_env(), upload_limits=limits)
+    difficulty = wbs_config.proof_difficulty(config)
+    settings = dataclasses.replace(
+        Settings.from_env(), upload_limits=limits, pow_difficulty=difficulty
+    )
     if use_demo:
         if keyring is not None:
             raise WbsError("--demo uses its own keyring", hint="drop --keyring, or drop --demo")

@@ -6,6 +6,7 @@ import { REPORTS, bearer, call } from './api.mjs';
 import { sealEnvelope } from './envelope.mjs';
 import { clearEvidence, sealedEvidence, setUpEvidence } from './evidence.mjs';
 import { keyringRecipients } from './keyring.mjs';
+import { PROOF_ERRORS, errorCode, prove } from './pow-client.mjs';
 import { newCode } from './receipt.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { setUpReceiptPanel, showReceipt } from './receipt-panel.mjs';
@@ -18,6 +19,7 @@ const submit = form.querySelector('button[type="submit"]');
 const errorArea = document.getElementById('form-error');
 const statusArea = document.getElementById('form-status');
 const progress = document.getElementById('form-progress');
+const bar = progress.querySelector('progress');
 const uploads = document.getElementById('uploads');
 const panel = document.getElementById('success');
 
@@ -27,14 +29,42 @@ function say(area, message) {
   area.textContent = message;
 }
 
-/** One try: a new receipt code, its keys (in a worker), the sealed report, the POST. */
+/** The bar shows how far the proof of work has come, once it is the step being waited for. */
+function showProof(fraction) {
+  bar.max = 1;
+  bar.value = fraction;
+}
+
+/**
+ * One try: a new receipt code and its keys (in a worker) while a fresh proof of work is
+ * solved (in another), the sealed report, the POST.
+ */
 async function attempt(lib, payload) {
   say(statusArea, form.dataset.msgDeriving);
+  bar.removeAttribute('value');
+  let proofShown = false;
+  let solved = 0;
+  const proving = prove('report', (fraction) => {
+    solved = fraction;
+    if (proofShown) showProof(fraction);
+  });
+  proving.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
   const code = newCode(lib);
   const keys = await deriveInWorker(code).catch(() => {
     throw new DerivationError();
   });
   lib.memzero(keys.secretKey); // only the inspectorate's replies need it, on the status page
+  say(statusArea, form.dataset.msgProving);
+  proofShown = true;
+  showProof(solved);
+  let proof;
+  try {
+    proof = await proving;
+  } catch (error) {
+    lib.memzero(keys.token);
+    throw error;
+  }
+  bar.removeAttribute('value');
   say(statusArea, form.dataset.msgSending);
   const publicKey = lib.to_base64(keys.publicKey, lib.base64_variants.ORIGINAL);
   const plaintext = new TextEncoder().encode(JSON.stringify({ ...payload, reporter_public_key: publicKey }));
@@ -43,8 +73,9 @@ async function attempt(lib, payload) {
   });
   const authorization = bearer(lib, keys.token);
   lib.memzero(keys.token);
-  const response = await call(REPORTS, { method: 'POST', authorization, body: envelope });
-  return { code, reportId: keys.reportId, status: response.status, authorization };
+  const response = await call(REPORTS, { method: 'POST', authorization, proof, body: envelope });
+  const error = response.status === 201 ? null : await errorCode(response);
+  return { code, reportId: keys.reportId, status: response.status, error, authorization };
 }
 
 async function send() {
@@ -54,7 +85,8 @@ async function send() {
   const { files, manifest } = sealedEvidence(lib);
   if (files.length) payload.attachments = manifest;
   let result = await attempt(lib, payload);
-  if (result.status === 409) result = await attempt(lib, payload); // code taken: a new one, once
+  // Code taken, or the proof refused: once more, with a new code and a new proof.
+  if (result.status === 409 || PROOF_ERRORS.has(result.error)) result = await attempt(lib, payload);
   return { ...result, files };
 }
 
@@ -96,6 +128,7 @@ async function onSubmit(event) {
     showError(errorMessage(error)); // offline, libsodium not loaded, or no memory for Argon2id
   } finally {
     progress.hidden = true;
+    bar.removeAttribute('value');
     say(statusArea, '');
     submit.disabled = false;
   }

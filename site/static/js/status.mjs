@@ -9,6 +9,7 @@ import { clearCase, showCase } from './case-view.mjs';
 import { keyId, sealEnvelope } from './envelope.mjs';
 import { clearEvidence, sealedEvidence, setEvidenceRoom, setUpEvidence } from './evidence.mjs';
 import { keyringRecipients } from './keyring.mjs';
+import { PROOF_ERRORS, errorCode, prove } from './pow-client.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { loadSodium } from './sodium.mjs';
 import { followupPlaintext, readThread } from './thread.mjs';
@@ -118,6 +119,26 @@ function recipients(lib, reporterKey) {
 
 const SEND_ERRORS = { 403: 'msgFull', 413: 'msgTooLong', 422: 'msgOutdated' };
 
+/** POST a sealed follow-up with a fresh proof of work, its progress on the form's bar. */
+async function postFollowup(form, authorization, envelope) {
+  const bar = area(form, 'progress').querySelector('progress');
+  say(form, 'status', form.dataset.msgProving);
+  bar.max = 1;
+  bar.value = 0;
+  try {
+    const proof = await prove('followup', (fraction) => {
+      bar.value = fraction;
+    });
+    bar.removeAttribute('value');
+    say(form, 'status', form.dataset.msgSending);
+    const response = await call(MAILBOX, { method: 'POST', authorization, proof, body: envelope });
+    const error = response.status === 201 ? null : await errorCode(response);
+    return { status: response.status, error };
+  } finally {
+    bar.removeAttribute('value');
+  }
+}
+
 async function onFollowup(event) {
   event.preventDefault();
   if (session === null || followup.querySelector('button[type="submit"]').disabled) return;
@@ -141,10 +162,13 @@ async function onFollowup(event) {
       recipients: recipients(lib, current.keyPair.publicKey),
     });
     const { authorization } = current;
-    const response = await call(MAILBOX, { method: 'POST', authorization, body: envelope });
-    if (response.status !== 201) {
+    let sent = await postFollowup(followup, authorization, envelope);
+    // A refused proof wrote nothing: once more, with a new one.
+    if (PROOF_ERRORS.has(sent.error)) sent = await postFollowup(followup, authorization, envelope);
+    if (sent.status !== 201) {
       for (const { key } of files) key.fill(0);
-      showError(followup, followup.dataset[SEND_ERRORS[response.status] ?? 'msgFailed']);
+      const name = PROOF_ERRORS.has(sent.error) ? 'msgFailed' : SEND_ERRORS[sent.status];
+      showError(followup, followup.dataset[name ?? 'msgFailed']);
       return;
     }
     followupText.value = '';
