@@ -149,6 +149,7 @@ SHARED_MODULES = {
     "/assets/js/api.mjs",
     "/assets/js/envelope.mjs",
     "/assets/js/keyring.mjs",
+    "/assets/js/pending.mjs",
     "/assets/js/pow-client.mjs",
     "/assets/js/receipt-client.mjs",
     "/assets/js/sodium.mjs",

@@ -297,7 +297,7 @@ def test_an_anonymous_report_carries_no_identity_even_if_typed(
 @pytest.mark.parametrize(
     ("statuses", "message"),
     [
-        ((503,), "Laporan Anda belum terkirim dan tidak ada yang tersimpan."),
+        ((503,), "Laporan Anda mungkin sudah atau belum diterima"),
         ((409, 409), "Laporan Anda belum terkirim dan tidak ada yang tersimpan."),
         ((422,), "Halaman ini sudah usang sehingga laporan Anda tidak diterima"),
     ],

@@ -329,7 +329,7 @@ def test_a_followup_is_sealed_to_the_inspectorate_and_to_the_reporter(
         (403, "Laporan ini tidak dapat menerima pesan lagi dari Anda."),
         (413, "Pesan Anda terlalu panjang."),
         (422, "Halaman ini sudah usang sehingga pesan Anda tidak diterima."),
-        (503, "Pesan Anda belum terkirim dan masih ada di sini."),
+        (503, "Pesan Anda mungkin sudah atau belum diterima"),
     ],
 )
 def test_a_refused_followup_keeps_the_text_and_says_why(

@@ -4,8 +4,9 @@
 
 import { REPORTS, bearer, call } from './api.mjs';
 import { sealEnvelope } from './envelope.mjs';
-import { clearEvidence, sealedEvidence, setUpEvidence } from './evidence.mjs';
+import { chosenFiles, clearEvidence, sealedEvidence, setUpEvidence } from './evidence.mjs';
 import { keyringRecipients } from './keyring.mjs';
+import { Pending, outcomeUnknown } from './pending.mjs';
 import { PROOF_ERRORS, errorCode, prove } from './pow-client.mjs';
 import { newCode } from './receipt.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
@@ -23,6 +24,8 @@ const bar = progress.querySelector('progress');
 const uploads = document.getElementById('uploads');
 const panel = document.getElementById('success');
 
+const pending = new Pending();
+
 class DerivationError extends Error {}
 
 function say(area, message) {
@@ -35,12 +38,30 @@ function showProof(fraction) {
   bar.value = fraction;
 }
 
-/**
- * One try: a new receipt code and its keys (in a worker) while a fresh proof of work is
- * solved (in another), the sealed report, the POST.
- */
-async function attempt(lib, payload) {
+/** A new receipt code and its keys (in a worker), and the report sealed to the keyring. */
+async function seal(lib, payload) {
   say(statusArea, form.dataset.msgDeriving);
+  const code = newCode(lib);
+  const keys = await deriveInWorker(code).catch(() => {
+    throw new DerivationError();
+  });
+  lib.memzero(keys.secretKey); // only the inspectorate's replies need it, on the status page
+  const publicKey = lib.to_base64(keys.publicKey, lib.base64_variants.ORIGINAL);
+  const plaintext = new TextEncoder().encode(JSON.stringify({ ...payload, reporter_public_key: publicKey }));
+  const envelope = sealEnvelope(lib, {
+    kind: 'report', id: keys.reportId, plaintext, recipients: keyringRecipients(lib),
+  });
+  const authorization = bearer(lib, keys.token);
+  lib.memzero(keys.token);
+  return { code, reportId: keys.reportId, envelope, authorization };
+}
+
+/**
+ * One try: a fresh proof of work (in a worker) while the report is sealed under a new code,
+ * unless `draft.report` already holds one sealed before, then the POST. The answer's status
+ * is 0 when none came.
+ */
+async function attempt(lib, draft) {
   bar.removeAttribute('value');
   let proofShown = false;
   let solved = 0;
@@ -49,45 +70,38 @@ async function attempt(lib, payload) {
     if (proofShown) showProof(fraction);
   });
   proving.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-  const code = newCode(lib);
-  const keys = await deriveInWorker(code).catch(() => {
-    throw new DerivationError();
-  });
-  lib.memzero(keys.secretKey); // only the inspectorate's replies need it, on the status page
+  draft.report ??= await seal(lib, draft.payload);
   say(statusArea, form.dataset.msgProving);
   proofShown = true;
   showProof(solved);
-  let proof;
-  try {
-    proof = await proving;
-  } catch (error) {
-    lib.memzero(keys.token);
-    throw error;
-  }
+  const proof = await proving;
   bar.removeAttribute('value');
   say(statusArea, form.dataset.msgSending);
-  const publicKey = lib.to_base64(keys.publicKey, lib.base64_variants.ORIGINAL);
-  const plaintext = new TextEncoder().encode(JSON.stringify({ ...payload, reporter_public_key: publicKey }));
-  const envelope = sealEnvelope(lib, {
-    kind: 'report', id: keys.reportId, plaintext, recipients: keyringRecipients(lib),
-  });
-  const authorization = bearer(lib, keys.token);
-  lib.memzero(keys.token);
-  const response = await call(REPORTS, { method: 'POST', authorization, proof, body: envelope });
-  const error = response.status === 201 ? null : await errorCode(response);
-  return { code, reportId: keys.reportId, status: response.status, error, authorization };
+  const { envelope, authorization } = draft.report;
+  const response = await call(REPORTS, { method: 'POST', authorization, proof, body: envelope })
+    .catch(() => null);
+  if (response === null) return { status: 0, error: null };
+  return { status: response.status, error: response.status === 201 ? null : await errorCode(response) };
 }
 
 async function send() {
   if (sodiumIfReady() === null) say(statusArea, form.dataset.msgPreparing);
   const payload = reportPayload(form);
   const lib = await loadSodium();
-  const { files, manifest } = sealedEvidence(lib);
-  if (files.length) payload.attachments = manifest;
-  let result = await attempt(lib, payload);
-  // Code taken, or the proof refused: once more, with a new code and a new proof.
-  if (result.status === 409 || PROOF_ERRORS.has(result.error)) result = await attempt(lib, payload);
-  return { ...result, files };
+  const snapshot = { text: JSON.stringify(payload), files: chosenFiles() };
+  let draft = pending.take(snapshot);
+  if (draft === null) {
+    const { files, manifest } = sealedEvidence(lib);
+    if (files.length) payload.attachments = manifest;
+    draft = { payload, files, report: null };
+  }
+  let result = await attempt(lib, draft);
+  if (result.status === 409) draft.report = null; // the code is taken: a new one
+  // Code taken, or the proof refused: once more, with a new proof.
+  if (result.status === 409 || PROOF_ERRORS.has(result.error)) result = await attempt(lib, draft);
+  if (outcomeUnknown(result.status)) pending.keep(snapshot, draft);
+  else if (result.status !== 201) for (const { key } of draft.files) key.fill(0);
+  return { ...result, ...draft.report, files: draft.files };
 }
 
 function showError(message) {
@@ -121,6 +135,8 @@ async function onSubmit(event) {
       showReceipt(panel, { code, reportId });
       // The report is stored: its files follow, one at a time, while the code is shown.
       if (files.length) sendFiles(uploads, { files, reportId, authorization }).catch(() => {});
+    } else if (outcomeUnknown(status)) {
+      showError(form.dataset.msgUncertain);
     } else {
       showError(status === 422 ? form.dataset.msgOutdated : form.dataset.msgFailed);
     }

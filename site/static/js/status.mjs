@@ -7,8 +7,11 @@
 import { MAILBOX, bearer, call } from './api.mjs';
 import { clearCase, showCase } from './case-view.mjs';
 import { keyId, sealEnvelope } from './envelope.mjs';
-import { clearEvidence, sealedEvidence, setEvidenceRoom, setUpEvidence } from './evidence.mjs';
+import {
+  chosenFiles, clearEvidence, sealedEvidence, setEvidenceRoom, setUpEvidence,
+} from './evidence.mjs';
 import { keyringRecipients } from './keyring.mjs';
+import { Pending, outcomeUnknown } from './pending.mjs';
 import { PROOF_ERRORS, errorCode, prove } from './pow-client.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { loadSodium } from './sodium.mjs';
@@ -26,6 +29,7 @@ const uploads = document.getElementById('uploads');
 
 // The open case: {lib, reportId, authorization, keyPair}; null when none is open.
 let session = null;
+const pending = new Pending(); // a follow-up sent whose answer never came
 
 function area(form, name) {
   return form.querySelector(`[data-area="${name}"]`);
@@ -131,7 +135,9 @@ async function postFollowup(form, authorization, envelope) {
     });
     bar.removeAttribute('value');
     say(form, 'status', form.dataset.msgSending);
-    const response = await call(MAILBOX, { method: 'POST', authorization, proof, body: envelope });
+    const response = await call(MAILBOX, { method: 'POST', authorization, proof, body: envelope })
+      .catch(() => null);
+    if (response === null) return { status: 0, error: null }; // no answer came
     const error = response.status === 201 ? null : await errorCode(response);
     return { status: response.status, error };
   } finally {
@@ -154,17 +160,29 @@ async function onFollowup(event) {
   busy(followup, followup.dataset.msgSending);
   try {
     const { lib } = current;
-    const { files, manifest } = sealedEvidence(lib);
-    const envelope = sealEnvelope(lib, {
-      kind: 'followup',
-      id: current.reportId,
-      plaintext: followupPlaintext(lib, text, new Date(), manifest),
-      recipients: recipients(lib, current.keyPair.publicKey),
-    });
+    // Sent before and unanswered, and unchanged since: the very same sealed follow-up again.
+    const snapshot = { text, files: chosenFiles() };
+    let draft = pending.take(snapshot);
+    if (draft === null) {
+      const { files, manifest } = sealedEvidence(lib);
+      const envelope = sealEnvelope(lib, {
+        kind: 'followup',
+        id: current.reportId,
+        plaintext: followupPlaintext(lib, text, new Date(), manifest),
+        recipients: recipients(lib, current.keyPair.publicKey),
+      });
+      draft = { files, envelope };
+    }
+    const { files, envelope } = draft;
     const { authorization } = current;
     let sent = await postFollowup(followup, authorization, envelope);
     // A refused proof wrote nothing: once more, with a new one.
     if (PROOF_ERRORS.has(sent.error)) sent = await postFollowup(followup, authorization, envelope);
+    if (outcomeUnknown(sent.status)) {
+      pending.keep(snapshot, draft);
+      showError(followup, followup.dataset.msgUncertain);
+      return;
+    }
     if (sent.status !== 201) {
       for (const { key } of files) key.fill(0);
       const name = PROOF_ERRORS.has(sent.error) ? 'msgFailed' : SEND_ERRORS[sent.status];
@@ -206,6 +224,7 @@ async function onRefresh() {
 /** Wipe the keys and every word of the case from memory and from the page. */
 function forget() {
   cancelUploads(); // their names and keys leave the page with the case
+  pending.clear();
   if (session) wipe(session.lib, session.keyPair);
   session = null;
   clearCase(caseView);
