@@ -563,6 +563,11 @@ def test_nginx_keeps_no_log_and_streams_parts_to_the_app() -> None:
     ]
     parts = directives[directives.index(["location", "/attachments/"]) :]
     assert nginx_size(parts, "client_max_body_size") >= Limits().part_bytes
+    # The API is throttled as a whole, keyed on nothing about the client
+    (zone,) = [d for d in directives if d[0] == "limit_req_zone"]
+    assert zone[1] == "$server_name" and "remote_addr" not in " ".join(zone)
+    api = directives[directives.index(["location", "/api/"]) :]
+    assert [d[0] for d in api[:4]].count("limit_req") == 1
 
 
 def nginx_size(directives: list[list[str]], name: str) -> int:
