@@ -311,7 +311,9 @@ def _body_text(what: str = "envelope") -> str:
             f"Send the {what} as application/json.",
         )
     declared = event.headers.get("content-length") or ""
-    if declared.isdigit() and int(declared) > envelope.MAX_ENVELOPE_BYTES:
+    # ASCII digits only ("²".isdigit() is True), and never int() of thousands of digits
+    digits = declared.lstrip("0") if declared.isascii() and declared.isdigit() else ""
+    if len(digits) > 9 or (digits and int(digits) > envelope.MAX_ENVELOPE_BYTES):
         raise _too_large(what)
     body = event.body or ""
     try:

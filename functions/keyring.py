@@ -22,10 +22,14 @@ from functions.errors import WbsError
 
 FORMAT = "wbs-keyring/1"
 ENTRY_FIELDS = frozenset({"type", "kid", "public_key", "fingerprint", "label", "created", "active"})
-LABEL_RE = re.compile(r"[^\x00-\x1f\x7f]{1,80}")
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Text that only private material carries; a keyring holding any of it is refused outright.
 PRIVATE_MARKERS = ("wbs-private-key", "PRIVATE KEY")
+# 1 to 80 printable characters, and none of the markers: a keyring holding a label that says
+# "PRIVATE KEY" would be written, then refused by every later read (the build, the API).
+LABEL_RE = re.compile(
+    "(?!.*(?:" + "|".join(map(re.escape, PRIVATE_MARKERS)) + r"))[^\x00-\x1f\x7f]{1,80}"
+)
 
 
 class KeyringError(WbsError, ValueError):
