@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from nacl.public import PrivateKey
 
+from functions import app as api
 from functions.keyring import KeyEntry, Keyring, dump
+from functions.storage import LocalStorage
 
 # The `system` fixture: a whole system run as a newcomer runs it (tests/system.py).
 pytest_plugins = ["tests.system"]
@@ -137,3 +139,18 @@ def serving(server: Any) -> Iterator[None]:
     finally:
         server.close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[LocalStorage]:
+    """The API's handlers on a fresh local folder, encrypting to tests.helpers_api's
+    inspector (identity 1); a test module or folder may define its own ``store``."""
+    from tests.helpers_api import identity, write_keyring
+
+    storage = LocalStorage(tmp_path / "storage")
+    api.configure(
+        storage=storage,
+        keyring_path=write_keyring(tmp_path / "keyring.json", [identity(1).public_key]),
+    )
+    yield storage
+    api.configure()

@@ -46,17 +46,6 @@ STRANGER = identity(2)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStorage]:
-    storage = LocalStorage(tmp_path / "storage")
-    api.configure(
-        storage=storage,
-        keyring_path=write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key]),
-    )
-    yield storage
-    api.configure()
-
-
-@pytest.fixture
 def logs() -> Iterator[io.StringIO]:
     """What the API's Logger writes (JSON lines)."""
     with api_logs() as stream:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -57,17 +56,6 @@ class Case(NamedTuple):
     token: bytes
     id: str
     received: str
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStorage]:
-    storage = LocalStorage(tmp_path / "storage")
-    api.configure(
-        storage=storage,
-        keyring_path=write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key]),
-    )
-    yield storage
-    api.configure()
 
 
 def call(event: dict[str, Any]) -> Answer:

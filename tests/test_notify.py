@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import boto3
@@ -28,7 +27,6 @@ from tests.helpers_api import (
     new_token,
     post_event,
     sealed,
-    write_keyring,
 )
 
 REGION = "ap-southeast-3"
@@ -38,17 +36,6 @@ INSPECTOR = identity(1)
 class Sns(NamedTuple):
     topic: str
     received: Any  # () -> list of the SNS envelopes the subscribed queue got
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[LocalStorage]:
-    storage = LocalStorage(tmp_path / "storage")
-    api.configure(
-        storage=storage,
-        keyring_path=write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key]),
-    )
-    yield storage
-    api.configure()
 
 
 @pytest.fixture
