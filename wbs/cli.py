@@ -17,6 +17,7 @@ from wbs.commands.inbox import inbox
 from wbs.commands.keys import keys
 from wbs.commands.site import build, serve
 from wbs.commands.verify import verify
+from wbs.commands.workbench import workbench
 
 
 class Failure(click.ClickException):
@@ -91,6 +92,7 @@ def cli() -> None:
       wbs keys new            create your inspector key (admin: then rebuild the site)
       wbs inbox sync          fetch new encrypted reports into the local cache
       wbs inbox list          decrypt them in memory and list them
+      wbs workbench           the same, and answering cases, in a local web page
     """
 
 
@@ -100,6 +102,7 @@ cli.add_command(build)
 cli.add_command(serve)
 cli.add_command(deploy)
 cli.add_command(verify)
+cli.add_command(workbench)
 
 
 def main() -> None:

@@ -10,10 +10,19 @@ from typing import IO, NamedTuple
 import click
 
 from functions.errors import WbsError
-from functions.keyring import Keyring, load_active
-from functions.storage import Storage
+from functions.keyring import load_active
+from wbs import (
+    casework,
+    console,
+    deadlines,
+    registration,
+    replies,
+    statuses,
+    syncing,
+    thread,
+    view,
+)
 from wbs import config as config_file
-from wbs import console, deadlines, messages, registration, replies, statuses, thread, view
 from wbs.cache import Cache
 from wbs.commands import cases, evidence
 from wbs.commands.options import (
@@ -25,7 +34,7 @@ from wbs.commands.options import (
     settings,
     storage_option,
 )
-from wbs.reports import Reader, Report, Stored, parse_stored
+from wbs.reports import Report, Stored, parse_stored
 from wbs.thread_view import reading as thread_reading
 
 EDITOR_TEMPLATE = (
@@ -78,26 +87,19 @@ def sync(storage: str | None) -> None:
     configured = settings(storage)
     store = configured.open_storage()
     cache = Cache.for_storage(configured.storage_url)
-    fetched = 0
+    done = syncing.Sync()
     try:
-        reports = cache.missing(store)
-        for report_id in console.progress(reports, "Fetching reports"):
-            cache.fetch(store, report_id)
-            fetched += 1
-        found = cache.missing_messages(store)
-        for key in console.progress(found, "Fetching messages"):
-            cache.fetch_message(store, key)
-            fetched += 1
+        syncing.run(store, cache, console.progress, done)
     except (WbsError, OSError, KeyboardInterrupt) as exc:
         # Each object lands in the cache whole or not at all: what was copied is kept.
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else _reason(exc)
         raise WbsError(
-            f"sync stopped after {_count(fetched, 'new object')}: {reason}",
+            f"sync stopped after {_count(done.fetched, 'new object')}: {reason}",
             hint="what was copied is kept; wbs inbox sync again fetches the rest",
         ) from None
     click.echo(
-        f"{_count(len(reports), 'new report')} ({len(cache.ids())} in the cache), "
-        f"{_count(len(found), 'new message')} ({len(cache.message_keys())} in the cache)"
+        f"{_count(len(done.reports), 'new report')} ({len(cache.ids())} in the cache), "
+        f"{_count(len(done.messages), 'new message')} ({len(cache.message_keys())} in the cache)"
     )
 
 
@@ -246,14 +248,12 @@ def reply(
     into the local cache. Reports sent before the reporter's page existed carry no reporter
     key and cannot be answered.
     """
-    text = _message_text(source.read()) if source else None
+    text = casework.message_text(source.read()) if source else None
     # Before the editor opens: say now if the report cannot be answered.
     case = _answerable(number, storage, key, keyring)
     if text is None:
         text = _edited(case.report_id)
-    now = datetime.datetime.now(datetime.UTC)
-    message = messages.new("message", by=case.unlocked.identity.kid, now=now, text=text)
-    sent = case.send(message, now)
+    sent = casework.reply(case, text, datetime.datetime.now(datetime.UTC))
     click.echo(f"sent a message to the reporter of {registration.display(case.report_id)}")
     _describe(sent)
     click.echo("---")
@@ -277,69 +277,32 @@ def status(
     key: Path | None,
     keyring: Path,
 ) -> None:
-    reason = statuses.reason(reason)
-    if new_status == statuses.REJECTED and not reason:
-        raise WbsError(
-            f"{statuses.REJECTED} needs a reason, which the reporter will read",
-            hint="--reason 'duplikat', or one of: "
-            + ", ".join(statuses.REASONS)
-            + "; or your own words",
-        )
+    # Before the passphrase is asked: say now if the change is incomplete.
+    reason = casework.status_reason(new_status, reason)
     case = _answerable(number, storage, key, keyring)
-    report_id = case.report_id
-    _fetch_messages(case.cache, case.store, report_id)
-    current = thread.read(case.cache, case.unlocked, report_id).status
-    if current == new_status:
-        raise WbsError(
-            f"report {registration.display(report_id)} is already {statuses.label(current)}",
-            hint=f"see its history: wbs inbox show {number}\n"
-            f"to tell the reporter more, send a message: wbs inbox reply {number}",
-        )
-    now = datetime.datetime.now(datetime.UTC)
-    message = messages.new(
-        "status",
-        by=case.unlocked.identity.kid,
-        now=now,
-        text=note.strip(),
-        status=new_status,
-        reason=reason,
+    change = casework.change_status(
+        case, new_status, reason, note, datetime.datetime.now(datetime.UTC)
     )
-    sent = case.send(message, now)
     click.echo(
-        f"report {registration.display(report_id)}: "
-        f"{statuses.label(current)} → {statuses.label(new_status)}"
+        f"report {registration.display(case.report_id)}: "
+        f"{statuses.label(change.previous)} → {statuses.label(new_status)}"
     )
-    if reason:
-        click.echo(f"reason:       {view.clean(reason)}")
-    if message.text:
-        click.echo(f"note:         {view.clean(message.text)}")
-    _describe(sent)
+    if change.message.reason:
+        click.echo(f"reason:       {view.clean(change.message.reason)}")
+    if change.message.text:
+        click.echo(f"note:         {view.clean(change.message.text)}")
+    _describe(change.sent)
 
 
-class _Answerable(NamedTuple):
-    """A case the inspector can write to: where it is stored, and who reads the answer."""
-
-    store: Storage
-    cache: Cache
-    report_id: str
-    ring: Keyring
-    unlocked: Reader
-    reporter: bytes
-
-    def send(self, message: messages.Message, now: datetime.datetime) -> replies.Sent:
-        return replies.send(
-            self.store, self.cache, self.report_id, self.reporter, message, self.ring, now
-        )
-
-
-def _answerable(number: str, storage: str | None, key: Path | None, keyring: Path) -> _Answerable:
+def _answerable(
+    number: str, storage: str | None, key: Path | None, keyring: Path
+) -> casework.Answerable:
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
     unlocked = reader(key)
-    reporter = replies.reporter_key(cases.open_report(cache, unlocked, report_id))
-    return _Answerable(configured.open_storage(), cache, report_id, ring, unlocked, reporter)
+    return casework.answerable(configured.open_storage(), cache, report_id, ring, unlocked)
 
 
 def _name_unreadable(report_id: str, case: thread.Thread) -> int:
@@ -360,25 +323,11 @@ def _wanted(row: Row, wanted: tuple[str, ...], due: bool, rules: deadlines.Rules
     )
 
 
-def _fetch_messages(cache: Cache, store: Storage, report_id: str) -> None:
-    for key in cache.missing_messages(store, report_id):
-        cache.fetch_message(store, key)
-
-
-def _message_text(text: str) -> str:
-    if not text.strip():
-        raise WbsError(
-            "the message is empty: nothing was sent",
-            hint="write it in the editor, or give it with --file PATH ('-' for standard input)",
-        )
-    return text.strip()
-
-
 def _edited(report_id: str) -> str:
     """The reply, written in $EDITOR (lines starting with # are dropped)."""
     typed = click.edit(EDITOR_TEMPLATE.format(number=registration.display(report_id)))
     kept = [line for line in (typed or "").splitlines() if not line.startswith("#")]
-    return _message_text("\n".join(kept))
+    return casework.message_text("\n".join(kept))
 
 
 def _describe(sent: replies.Sent) -> None:

@@ -1,0 +1,132 @@
+"""Helpers for the workbench tests: a workbench built in-process on a pretend port, and
+requests made straight to its WSGI application (no socket: fast, and every header exact)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from pathlib import Path
+from typing import Any, NamedTuple
+from urllib.parse import urlencode, urlsplit
+
+from functions.storage import LocalStorage
+from wbs import config, keyfile
+from wbs.workbench.app import Config, Workbench
+from wbs.workbench.guard import Guard
+from wbs.workbench.session import Session
+
+
+class Answer(NamedTuple):
+    status: int
+    headers: dict[str, str]
+    body: str  # as text (binary files: see ``data``)
+    data: bytes = b""
+
+    @property
+    def cookie(self) -> str:
+        return self.headers.get("set-cookie", "")
+
+
+class Client:
+    """One browser of one workbench: it keeps the cookie it is given and sends the right
+    Host and Origin unless told otherwise."""
+
+    def __init__(self, app: Workbench) -> None:
+        self.app = app
+        self.cookies: dict[str, str] = {}
+
+    @property
+    def origin(self) -> str:
+        return self.app.guard.origin
+
+    def request(
+        self,
+        method: str,
+        target: str,
+        form: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        cookies: bool = True,
+        csrf: bool = True,
+    ) -> Answer:
+        split = urlsplit(target)
+        body = b""
+        if form is not None:
+            fields = {**({"csrf": self.app.guard.form_token} if csrf else {}), **form}
+            body = urlencode(fields).encode()
+        sent = {"Host": self.app.guard.host}
+        if method == "POST":
+            sent["Origin"] = self.origin
+        if cookies and self.cookies:
+            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        sent.update(headers or {})
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": split.path or "/",
+            "QUERY_STRING": split.query,
+            "CONTENT_LENGTH": str(len(body)),
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "wsgi.input": io.BytesIO(body),
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": str(self.app.guard.port),
+            "wsgi.url_scheme": "http",
+        }
+        for name, value in sent.items():
+            if value is not None:
+                environ["HTTP_" + name.upper().replace("-", "_")] = value
+        seen: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]]) -> None:
+            seen["status"] = int(status.split()[0])
+            seen["headers"] = {k.lower(): v for k, v in headers}
+
+        data = b"".join(self.app(environ, start_response))
+        answer = Answer(seen["status"], seen["headers"], data.decode("utf-8", "replace"), data)
+        if answer.cookie:
+            jar: SimpleCookie = SimpleCookie(answer.cookie)
+            self.cookies.update({name: morsel.value for name, morsel in jar.items()})
+        return answer
+
+    def get(self, target: str, **options: Any) -> Answer:
+        return self.request("GET", target, **options)
+
+    def post(self, target: str, form: dict[str, str], **options: Any) -> Answer:
+        return self.request("POST", target, form, **options)
+
+    def follow(self, answer: Answer) -> Answer:
+        assert answer.status == 303, answer
+        return self.get(answer.headers["location"])
+
+    def enter(self) -> Answer:
+        """Open the printed URL, as the browser does, and follow its redirect."""
+        return self.follow(self.get(self.app.guard.url))
+
+
+def workbench(
+    key: Path,
+    store: LocalStorage | None = None,
+    keyring: Path | None = None,
+    port: int = 41234,
+    clock: Callable[[], float] | None = None,
+    idle: float = 900,
+    lang: str = "id",
+) -> Workbench:
+    storage_url = f"local:{store.root}" if store is not None else "local:/nonexistent"
+    settings = Config(
+        key=key,
+        storage_url=storage_url,
+        open_storage=lambda: store,  # type: ignore[arg-type,return-value]
+        keyring=keyring or Path("/nonexistent/keyring.json"),
+        rules=config.load(None),
+        lang=lang,
+    )
+    session = Session(key, idle, clock) if clock else Session(key, idle)
+    return Workbench(settings, Guard(port), session)
+
+
+def key_file(home: Path) -> Path:
+    keys = sorted((home / "keys").glob("*.key"))
+    assert len(keys) == 1
+    keyfile.inspect(keys[0])
+    return keys[0]

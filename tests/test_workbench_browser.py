@@ -1,0 +1,127 @@
+"""End to end in Chromium: a report sent from the real page is read and answered in
+`wbs workbench`, and the reporter's status page then shows the reply and the new status.
+
+The workbench runs as the inspector runs it (`wbs workbench --no-browser`, its own process,
+the system's environment); the test reads the URL it prints, as a person copies it.
+"""
+
+from __future__ import annotations
+
+import select
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.system import PASSPHRASE, WBS
+from tests.test_e2e_mailbox_browser import CANARY, REPORT, open_case, send_report
+
+pytestmark = pytest.mark.browser
+
+REPLY = "Terima kasih. Kapan tepatnya setoran itu diminta, dan oleh siapa?"
+URL_PREFIX = "wbs workbench: "
+
+
+@pytest.fixture
+def workbench(system: dict[str, Any]) -> Iterator[str]:
+    """`wbs workbench --no-browser` for inspector anna; yields the URL it prints."""
+    env = {**system["env"], "WBS_KEY": str(system["keys"]["anna"])}
+    env.pop("WBS_PASSPHRASE")  # the page asks for it
+    process = subprocess.Popen(
+        [WBS, "workbench", "--no-browser", "--idle-minutes", "5"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        ready, _, _ = select.select([process.stdout], [], [], 30)
+        line = process.stdout.readline() if ready else ""
+        assert line.startswith(URL_PREFIX), line + (process.stderr.read() if process.stderr else "")
+        yield line.removeprefix(URL_PREFIX).strip()
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=10)
+    # It logs nothing of what it showed: no report text, no search, no path
+    assert CANARY not in out + err and "/case/" not in out + err
+
+
+def refused(url: str, **headers: str) -> int:
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (loopback)
+    try:
+        with urllib.request.urlopen(request, timeout=5):  # noqa: S310 (loopback)
+            return 200
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_an_inspector_reads_and_answers_a_new_report_in_the_workbench(
+    browser: Any, system: dict[str, Any], workbench: str
+) -> None:
+    base = system["base"]
+    origin = workbench.split("/?")[0]
+    # Given a report sent from the real page
+    reporter = browser.new_context()
+    code, number = send_report(reporter.new_page(), base)
+    reporter.close()
+    # And requests that are not the inspector's browser are refused by the real server
+    assert refused(origin + "/") == 403
+    assert refused(workbench, Host="localhost") == 403
+
+    # When the inspector opens the printed URL and unlocks the key
+    inspector = browser.new_context()
+    page = inspector.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(workbench)
+    assert page.url == origin + "/"  # the token left the address bar
+    page.fill("#passphrase", PASSPHRASE)
+    page.click("#unlock button[type=submit]")
+    page.wait_for_selector("#empty", timeout=60_000)
+    # The token is spent: the same URL no longer opens a session elsewhere
+    assert refused(workbench) == 403
+
+    # And syncs: the new report is listed, unread
+    page.click("#sync")
+    page.wait_for_selector("#sync-result", timeout=60_000)
+    report_id = number.replace("-", "")
+    row = page.locator(f"tr.case.unread[data-id='{report_id}']")
+    assert number in row.inner_text() and "Menunggu Verifikasi" in row.inner_text()
+
+    # And opens it: the whole report is there
+    row.locator("a").click()
+    page.wait_for_selector("#report-what")
+    assert REPORT in page.inner_text("#report-what")
+    assert number in page.inner_text("#case-number")
+
+    # And replies, then asks for more information
+    page.fill("#reply-text", REPLY)
+    page.click("#reply button[type=submit]")
+    page.wait_for_selector(f"#thread :text('{REPLY[:30]}')", timeout=60_000)
+    page.select_option("#status-new", "perlu-informasi-tambahan")
+    page.fill("#status-note", "Mohon lengkapi kronologinya.")
+    page.click("#status button[type=submit]")
+    page.wait_for_function(
+        "() => document.querySelector('#case-status').textContent.includes('Perlu Informasi')",
+        timeout=60_000,
+    )
+    # The session cookie is out of the page's reach, and nothing broke the CSP
+    assert page.evaluate("() => document.cookie") == ""
+    page.goto(origin + "/")
+    assert "unread" not in (page.locator(f"tr[data-id='{report_id}']").get_attribute("class") or "")
+    assert errors == []
+    inspector.close()
+
+    # Then the reporter, with the receipt code, reads the reply and the new status
+    later = browser.new_context()
+    status_page = later.new_page()
+    open_case(status_page, base, code)
+    assert "Perlu Informasi Tambahan" in status_page.inner_text("#case-status")
+    status_page.wait_for_selector(f"#thread :text('{REPLY[:30]}')")
+    assert "Mohon lengkapi kronologinya." in status_page.inner_text("#history")
+    later.close()

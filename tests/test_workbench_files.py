@@ -1,0 +1,163 @@
+"""Evidence files in the workbench: decrypted in memory and shown in the page when their
+type is on the short list (images, audio, video, PDF); everything else is a download that
+cannot run on the workbench's origin. In-process, then once in Chromium."""
+
+from __future__ import annotations
+
+import base64
+import io
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import nacl.bindings
+import pytest
+
+from functions import envelope as fmt
+from functions.storage import LocalStorage
+from tests.conftest import serving
+from tests.helpers_inbox import FIRST, PASSPHRASE, add_inspector_key, payload, put, use_private_home
+from tests.helpers_workbench import Client, key_file, workbench
+from wbs import attachments, config
+from wbs.crypto import Identity
+from wbs.workbench.app import Config
+from wbs.workbench.server import make_server
+
+PHOTO, PAGE, DRAWING = "5QZ2W8R1XK4T7M3N", "9HJ6C0VB2DPE8GA4", "0123456789ABCDEF"
+HOSTILE = b"<html><script>alert(document.cookie)</script></html>"
+
+
+def png(width: int = 3, height: int = 2) -> bytes:
+    """A real PNG (red pixels), so that the browser can decode it."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def upload(store: LocalStorage, file_id: str, name: str, kind: str, plain: bytes) -> dict:
+    key = nacl.bindings.crypto_secretstream_xchacha20poly1305_keygen()
+    sink = io.BytesIO()
+    digest = attachments.encrypt(io.BytesIO(plain), sink, FIRST, file_id, key)
+    store.put_new(f"attachments/{FIRST}/{file_id}", sink.getvalue())
+    return {
+        "id": file_id,
+        "name": name,
+        "type": kind,
+        "size": digest.size,
+        "chunk": attachments.CHUNK,
+        "key": fmt.b64encode(key),
+        "sha256": digest.sha256,
+    }
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return use_private_home(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def store(tmp_path: Path, home: Path) -> LocalStorage:
+    """A report with a photo, an HTML page and an SVG drawing (both typed as what they are)."""
+    inspector: Identity = add_inspector_key()
+    store = LocalStorage(tmp_path / "store")
+    manifest = [
+        upload(store, PHOTO, "foto bukti.png", "image/png", png()),
+        upload(store, PAGE, "halaman.html", "text/html", HOSTILE),
+        upload(store, DRAWING, "gambar.svg", "image/svg+xml", b"<svg onload='alert(1)'/>"),
+    ]
+    reporter = base64.b64encode(bytes(32)).decode()
+    put(store, FIRST, inspector, payload(attachments=manifest, reporter_public_key=reporter))
+    return store
+
+
+@pytest.fixture
+def client(home: Path, store: LocalStorage) -> Client:
+    client = Client(workbench(key_file(home), store))
+    client.enter()
+    client.post("/unlock", {"passphrase": PASSPHRASE})
+    client.post("/sync", {})
+    return client
+
+
+def test_an_image_is_shown_from_memory_byte_for_byte(client: Client) -> None:
+    page = client.get(f"/case/{FIRST}").body
+    assert f'<img class="evidence" src="/case/{FIRST}/file/{PHOTO}"' in page
+
+    answer = client.get(f"/case/{FIRST}/file/{PHOTO}")
+
+    assert answer.status == 200
+    assert answer.headers["content-type"] == "image/png"
+    assert answer.headers["content-disposition"] == "inline; filename*=UTF-8''foto%20bukti.png"
+    assert answer.headers["cache-control"] == "no-store"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.data == png()
+
+
+def test_files_of_other_types_are_downloads_that_cannot_run_here(client: Client) -> None:
+    page = client.get(f"/case/{FIRST}").body
+    assert f'src="/case/{FIRST}/file/{PAGE}"' not in page
+    assert f'src="/case/{FIRST}/file/{DRAWING}"' not in page
+    for file_id in (PAGE, DRAWING):
+        answer = client.get(f"/case/{FIRST}/file/{file_id}")
+        assert answer.headers["content-type"] == "application/octet-stream"
+        assert answer.headers["content-disposition"].startswith("attachment;")
+    download = client.get(f"/case/{FIRST}/file/{PHOTO}?download=1")
+    assert download.headers["content-type"] == "application/octet-stream"
+    assert download.headers["content-disposition"].startswith("attachment;")
+
+
+def test_a_tampered_or_unknown_file_is_refused_with_its_reason(
+    client: Client, store: LocalStorage
+) -> None:
+    path = store.root / "attachments" / FIRST / PHOTO
+    data = bytearray(path.read_bytes())
+    data[60] ^= 1
+    path.chmod(0o600)
+    path.write_bytes(bytes(data))
+
+    answer = client.get(f"/case/{FIRST}/file/{PHOTO}")
+
+    assert answer.status == 303 and answer.headers["location"] == f"/case/{FIRST}"
+    assert "does not authenticate" in client.follow(answer).body
+    assert client.get(f"/case/{FIRST}/file/ZZZZZZZZZZZZZZZZ").status == 404
+
+
+@pytest.mark.browser
+def test_chromium_shows_the_image_under_the_workbench_s_csp(
+    browser: Any, home: Path, store: LocalStorage, tmp_path: Path
+) -> None:
+    settings = Config(
+        key=key_file(home),
+        storage_url=f"local:{store.root}",
+        open_storage=lambda: store,
+        keyring=tmp_path / "no-keyring.json",
+        rules=config.load(None),
+    )
+    server, app = make_server(settings, idle_seconds=60)
+    with serving(server):
+        context = browser.new_context()
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(app.guard.url)
+        page.fill("#passphrase", PASSPHRASE)
+        page.click("#unlock button[type=submit]")
+        page.click("#sync")
+        page.wait_for_selector(f"tr[data-id='{FIRST}'] a")
+        page.click(f"tr[data-id='{FIRST}'] a")
+        image = page.wait_for_selector("img.evidence")
+        page.wait_for_function("img => img.complete", arg=image)
+        assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [3, 2]
+        assert errors == []
+        context.close()

@@ -1,0 +1,320 @@
+"""The workbench's pages, in-process: unlock, the inbox (unread, filters, search, deadlines,
+sync now), a case, answering it, and the idle lock. The answers are the very messages that
+`wbs inbox reply` and `wbs inbox status` write (wbs/casework.py), checked in storage."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import html
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from functions import mailbox
+from functions.keyring import KeyEntry, Keyring, dump
+from functions.storage import LocalStorage
+from tests.helpers_inbox import (
+    CANARY,
+    FIRST,
+    PASSPHRASE,
+    SECOND,
+    THIRD,
+    add_inspector_key,
+    payload,
+    put,
+    use_private_home,
+)
+from tests.helpers_workbench import Client, key_file, workbench
+from wbs import keyfile, messages
+from wbs.cache import Cache
+from wbs.crypto import Identity, open_envelope
+from wbs.workbench import app as workbench_app
+from wbs.workbench.cases import OPENED_FILE
+from wbs.workbench.session import watch
+
+UTC = datetime.UTC
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def days_ago(n: int) -> str:
+    when = datetime.datetime.now(UTC).replace(hour=12, minute=0, second=0) - datetime.timedelta(n)
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return use_private_home(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def inspector(home: Path) -> Identity:
+    return add_inspector_key()
+
+
+@pytest.fixture
+def reporter() -> Identity:
+    return keyfile.generate()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> LocalStorage:
+    return LocalStorage(tmp_path / "store")
+
+
+@pytest.fixture
+def keyring(tmp_path: Path, inspector: Identity) -> Path:
+    path = tmp_path / "keyring.json"
+    dump(Keyring((KeyEntry.for_public_key(inspector.public_key, "Inspektur", "2026-01-05"),)), path)
+    return path
+
+
+@pytest.fixture
+def cases(store: LocalStorage, inspector: Identity, reporter: Identity) -> None:
+    """Three reports in storage: overdue, due soon, and fresh; one with markup in it."""
+    key = base64.b64encode(reporter.public_key).decode()
+    put(store, FIRST, inspector, payload(reporter_public_key=key), received=days_ago(20))
+    bribe = payload(
+        category={"id": "suap", "label": "Suap"},
+        title="<script>alert(1)</script> suap proyek jalan",
+        what="Kontraktor memberi amplop kepada panitia lelang",
+        reporter_public_key=key,
+    )
+    put(store, SECOND, inspector, bribe, received=days_ago(6))
+    put(store, THIRD, inspector, payload(reporter_public_key=key), received=days_ago(0))
+
+
+@pytest.fixture
+def client(home: Path, store: LocalStorage, keyring: Path, cases: None) -> Client:
+    return Client(workbench(key_file(home), store, keyring, clock=Clock(), idle=60))
+
+
+def rows(page: str) -> list[str]:
+    return [part.split("</tr>")[0] for part in page.split('<tr class="case')[1:]]
+
+
+def unlocked(client: Client) -> str:
+    client.enter()
+    answer = client.post("/unlock", {"passphrase": PASSPHRASE})
+    assert answer.status == 303, answer
+    client.follow(client.post("/sync", {}))
+    return client.get("/").body
+
+
+def test_a_wrong_passphrase_is_told_in_the_cli_s_words_and_the_key_stays_locked(
+    client: Client,
+) -> None:
+    client.enter()
+    answer = client.post("/unlock", {"passphrase": "bukan ini"})
+    assert answer.status == 200
+    assert "wrong passphrase for" in answer.body and "case-sensitive" in answer.body
+    assert client.app.session.reader is None
+    assert 'id="passphrase"' in client.get("/").body
+
+
+def test_sync_now_fetches_the_new_reports_and_the_inbox_lists_them_unread_with_deadlines(
+    client: Client, home: Path
+) -> None:
+    client.enter()
+    client.post("/unlock", {"passphrase": PASSPHRASE})
+    assert Cache.for_storage(client.app.config.storage_url).ids() == []
+
+    synced = client.follow(client.post("/sync", {}))
+
+    assert 'id="sync-result"' in synced.body
+    assert "3 laporan baru" in synced.body
+    found = rows(synced.body)
+    assert [FIRST in r for r in found] == [True, False, False]  # oldest first
+    assert all(" unread" in r for r in found)
+    first, second, third = found
+    assert "7K3M-Q2X9-ABCD-EFGH" in first and "Menunggu Verifikasi" in first
+    assert "due overdue" in first and "Lewat tenggat" in first
+    assert "due soon" in second and "Pungutan Liar" in first and "Suap" in second
+    assert "⚠" not in third
+    # The stranger's markup is text, never markup
+    assert "<script>alert" not in synced.body and "&lt;script&gt;alert(1)" in synced.body
+
+
+def test_filters_and_search_over_the_decrypted_text(client: Client) -> None:
+    unlocked(client)
+
+    def shown(query: str) -> list[bool]:
+        found = rows(client.get("/?" + query).body)
+        return [any(i in r for r in found) for i in (FIRST, SECOND, THIRD)]
+
+    assert shown("category=suap") == [False, True, False]
+    assert shown("deadline=overdue") == [True, False, False]
+    assert shown("deadline=soon") == [False, True, False]
+    assert shown("deadline=due") == [True, True, False]
+    assert shown("status=menunggu-verifikasi") == [True, True, True]
+    assert shown("status=selesai") == [False, False, False]
+    assert shown("q=AMPLOP+lelang") == [False, True, False]
+    assert shown(f"q={CANARY.lower()}") == [True, False, True]
+    assert shown("q=amplop&category=pungutan-liar") == [False, False, False]
+
+
+def test_a_case_shows_the_whole_report_and_is_then_read(client: Client, home: Path) -> None:
+    unlocked(client)
+
+    page = client.get(f"/case/{FIRST}")
+
+    assert page.status == 200
+    text = html.unescape(page.body)
+    for shown in (
+        f"Pungli di loket {CANARY}",
+        "Petugas meminta uang pelicin.\nBaris kedua — ümlaut ✓",
+        "Budi Santoso",
+        "Kepala Seksi",
+        "Subbag Umum",
+        "Siti Aminah",
+        "Kantor KPU Jakarta Pusat",
+        "2024-02-14 — sekitar pukul 10 pagi",
+        "Melalui perantara",
+        "Rp 1.500.000",
+        "Anonim",
+        "Masyarakat",
+        "Laporan benar dan dibuat dengan iktikad baik",
+        "Menunggu Verifikasi",
+    ):
+        assert shown in text, shown
+    assert " unread" not in rows(client.get("/").body)[0]
+    assert " unread" in rows(client.get("/").body)[1]
+    # What is remembered is the report's id: no plaintext reaches the disk
+    opened = Cache.for_storage(client.app.config.storage_url).root / OPENED_FILE
+    assert opened.read_text() == FIRST + "\n"
+    assert opened.stat().st_mode & 0o777 == 0o600
+    assert client.get("/case/ZZZZZZZZZZZZZZZZ").status == 404
+
+
+def test_a_reply_and_a_status_change_are_sent_as_the_cli_sends_them(
+    client: Client, store: LocalStorage, reporter: Identity, inspector: Identity
+) -> None:
+    unlocked(client)
+    here = f"/case/{FIRST}"
+
+    replied = client.follow(client.post(here + "/reply", {"text": "  Kapan kejadiannya?  "}))
+    changed = client.follow(
+        client.post(
+            here + "/status",
+            {"status": "perlu-informasi-tambahan", "reason": "", "note": "Mohon detail"},
+        )
+    )
+
+    assert "Pesan telah dikirim" in replied.body and "Kapan kejadiannya?" in replied.body
+    assert "Status telah diubah" in changed.body
+    assert "Perlu Informasi Tambahan" in changed.body.split('id="case-status">')[1][:60]
+    keys = [k for k in mailbox.keys(store, FIRST) if mailbox.sender_of(k) == "inspectorate"]
+    sent = []
+    for key in keys:
+        stored = mailbox.parse(key, store.get(key))
+        sent.append(messages.decode(open_envelope(stored.envelope, reporter), "reply"))
+    sent.sort(key=lambda m: m.sent)
+    assert [(m.type, m.text, m.status, m.by) for m in sent] == [
+        ("message", "Kapan kejadiannya?", "", inspector.kid),
+        ("status", "Mohon detail", "perlu-informasi-tambahan", inspector.kid),
+    ]
+
+
+def test_mistakes_in_an_answer_are_told_and_nothing_is_sent(
+    client: Client, store: LocalStorage
+) -> None:
+    unlocked(client)
+    here = f"/case/{FIRST}"
+
+    rejected = client.follow(client.post(here + "/status", {"status": "ditolak", "reason": " "}))
+    same = client.follow(client.post(here + "/status", {"status": "menunggu-verifikasi"}))
+    empty = client.follow(client.post(here + "/reply", {"text": "  \n "}))
+
+    assert "ditolak needs a reason, which the reporter will read" in rejected.body
+    assert "is already Menunggu Verifikasi" in html.unescape(same.body)
+    assert "the message is empty: nothing was sent" in empty.body
+    assert mailbox.keys(store, FIRST) == []
+
+
+def test_the_key_is_locked_after_the_idle_time_and_by_the_lock_button(client: Client) -> None:
+    unlocked(client)
+    client.get(f"/case/{FIRST}")
+    assert client.app.session.reports
+    clock = client.app.session.clock
+    assert isinstance(clock, Clock)
+
+    clock.now += 59
+    assert 'id="cases"' in client.get("/").body  # each request restarts the idle time
+    clock.now += 61
+    page = client.get(f"/case/{FIRST}")
+
+    assert 'id="passphrase"' in page.body and CANARY not in page.body
+    assert client.app.session.reader is None and client.app.session.reports == {}
+    # A form sent after the lock changes nothing: it leads to the unlock page
+    answer = client.post(f"/case/{FIRST}/reply", {"text": "terlambat"})
+    assert answer.status == 303 and 'id="passphrase"' in client.follow(answer).body
+
+    client.post("/unlock", {"passphrase": PASSPHRASE})
+    assert client.app.session.reader is not None
+    client.post("/lock", {})
+    assert client.app.session.reader is None
+
+
+def test_the_pages_speak_english_too(home: Path, store: LocalStorage, keyring: Path) -> None:
+    english = Client(workbench(key_file(home), store, keyring, lang="en"))
+    page = english.enter().body
+    assert '<html lang="en">' in page and "Unlock your key" in page
+
+
+def test_every_message_is_translated_in_both_catalogues() -> None:
+    options = {"trimmed": "true", "silent": "false"}
+    msgids = {
+        message
+        for _, _, message, _, _ in extract_from_dir(
+            str(workbench_app.HERE),
+            method_map=[("templates/**.html", "jinja2")],
+            options_map={"templates/**.html": options},
+        )
+    }
+    assert len(msgids) > 50
+    for lang in workbench_app.LANGUAGES:
+        po = workbench_app.HERE / "locale" / lang / "LC_MESSAGES" / "workbench.po"
+        with po.open("rb") as f:
+            catalog = read_po(f, locale=lang)
+        assert not [m.id for m in catalog if m.id and m.fuzzy], lang
+        for msgid in msgids:
+            message = catalog.get(msgid)
+            assert message is not None and message.string, (lang, msgid)
+
+
+def test_the_key_is_dropped_on_time_even_when_no_request_comes(client: Client) -> None:
+    unlocked(client)
+    session = client.app.session
+    clock = session.clock
+    assert isinstance(clock, Clock)
+    session.expire()
+    assert session.reader is not None
+    clock.now += 61
+    stop = threading.Event()
+    watcher = watch(session, stop, every=0.01)
+    try:
+        deadline = time.monotonic() + 5
+        while session.reader is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
+    assert session.reader is None and session.reports == {}
+    assert not watcher.is_alive()
+    assert 'data-idle="0"' in client.get("/").body
+
+
+def test_unlocked_pages_reload_themselves_when_the_idle_time_has_passed(client: Client) -> None:
+    # The page's timer (static/workbench.js) reloads it: the passphrase page replaces the text.
+    assert 'data-idle="60"' in unlocked(client)

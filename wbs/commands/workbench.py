@@ -1,0 +1,82 @@
+"""``wbs workbench``: the inbox and cases in a local web page, for inspectors who would
+rather not use a shell (docs/workbench.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import webbrowser
+from pathlib import Path
+
+import click
+
+from wbs import config as config_file
+from wbs import keyfile
+from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
+from wbs.workbench.app import LANGUAGES, Config
+from wbs.workbench.server import make_server
+from wbs.workbench.session import watch
+
+
+@click.command()
+@storage_option
+@key_option
+@keyring_option
+@config_option
+@click.option(
+    "--idle-minutes",
+    type=click.FloatRange(min=0, min_open=True),
+    default=15,
+    show_default=True,
+    help="Lock the key again after this many minutes without a request.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="id",
+    show_default=True,
+    help="The language of the pages.",
+)
+@click.option("--no-browser", is_flag=True, help="Print the URL only; do not open a browser.")
+def workbench(
+    storage: str | None,
+    key: Path | None,
+    keyring: Path,
+    config: Path | None,
+    idle_minutes: float,
+    lang: str,
+    no_browser: bool,
+) -> None:
+    """Serve the inbox and its cases as web pages on 127.0.0.1, for this user only.
+
+    It listens on a free port the system picks, behind a one-time token in the URL it
+    prints (and opens). The key is unlocked in the page and kept in memory only, until
+    the idle time passes or you stop the command (Ctrl-C). Replies and status changes are
+    those of `wbs inbox reply` and `wbs inbox status`.
+    """
+    configured = settings(storage)
+    path = keyfile.locate(key)
+    keyfile.inspect(path)  # a missing or malformed key is said now, not in the page
+    server, app = make_server(
+        Config(
+            key=path,
+            storage_url=configured.storage_url,
+            open_storage=configured.open_storage,
+            keyring=keyring,
+            rules=config_file.load(config),
+            lang=lang,
+        ),
+        idle_seconds=idle_minutes * 60,
+    )
+    url = app.guard.url
+    click.echo(f"wbs workbench: {url}", err=False)
+    click.echo("The link works once. Stop with Ctrl-C.", err=True)
+    if not no_browser:
+        webbrowser.open(url)
+    stop = threading.Event()
+    watch(app.session, stop, every=min(5.0, idle_minutes * 60 / 4))
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    stop.set()
+    app.session.lock()
+    server.close()

@@ -1,0 +1,45 @@
+"""Copying new encrypted reports and messages from storage into the local cache.
+
+Shared by `wbs inbox sync` and the workbench's "sync now": the same objects, in the same
+order, each landing in the cache whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from functions.storage import Storage
+from wbs.cache import Cache
+
+# Wraps each list of objects while it is fetched, e.g. in a progress bar: (items, label).
+Progress = Callable[[list[str], str], Iterable[str]]
+
+
+def _plain(items: list[str], label: str) -> Iterable[str]:
+    return items
+
+
+@dataclass
+class Sync:
+    """What one sync found and how far it got (readable while it runs, and after a failure)."""
+
+    reports: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    fetched: int = 0
+
+
+def run(
+    store: Storage, cache: Cache, progress: Progress = _plain, state: Sync | None = None
+) -> Sync:
+    """Fetch every stored report, then every stored message, the cache does not hold yet."""
+    state = state if state is not None else Sync()
+    state.reports = cache.missing(store)
+    for report_id in progress(state.reports, "Fetching reports"):
+        cache.fetch(store, report_id)
+        state.fetched += 1
+    state.messages = cache.missing_messages(store)
+    for key in progress(state.messages, "Fetching messages"):
+        cache.fetch_message(store, key)
+        state.fetched += 1
+    return state

@@ -1,0 +1,359 @@
+"""The workbench's WSGI application: a guard in front of a few small pages.
+
+Pages are rendered with Jinja2 (autoescaped: everything in a report was typed by a
+stranger) and Babel catalogues of their own (wbs/workbench/locale). Every answer carries
+the security headers, a CSP that allows nothing but this origin, and ``Cache-Control:
+no-store``: decrypted pages must not reach the browser's disk cache.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import mimetypes
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import jinja2
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+from functions.envelope import ID_RE
+from functions.errors import WbsError
+from functions.headers import SECURITY_HEADERS
+from functions.keyring import load_active
+from functions.storage import Storage
+from wbs import (
+    casework,
+    deadlines,
+    keyfile,
+    registration,
+    statuses,
+    syncing,
+    thread,
+    view,
+)
+from wbs.cache import Cache
+from wbs.reports import Reader
+from wbs.workbench import cases, files
+from wbs.workbench.guard import Guard, Refusal
+from wbs.workbench.session import Session
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+LANGUAGES = ("id", "en")
+MAX_FORM_BYTES = 1024 * 1024
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "media-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
+# The site's headers, but: this CSP; no HSTS (plain http on the loopback); and a referrer
+# policy of same-origin, because under no-referrer browsers send "Origin: null" with a form's
+# POST, and the guard needs the real Origin. No referrer ever leaves this origin.
+REPLACED = ("Content-Security-Policy", "Strict-Transport-Security", "Referrer-Policy")
+HEADERS = [
+    *((k, v) for k, v in SECURITY_HEADERS.items() if k not in REPLACED),
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("Referrer-Policy", "same-origin"),
+    ("Cache-Control", "no-store"),
+]
+
+StartResponse = Callable[..., Any]
+
+
+def translations(lang: str) -> Translations:
+    """Compile wbs/workbench/locale/<lang>/LC_MESSAGES/workbench.po in memory."""
+    po = HERE / "locale" / lang / "LC_MESSAGES" / "workbench.po"
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=lang)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(fp=buf)
+
+
+def environment(lang: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["clean"] = lambda text: view.clean(text, multiline=True)
+    env.filters["when"] = view.received
+    env.filters["day"] = view.received_date
+    env.filters["rupiah"] = view.rupiah
+    env.filters["size"] = view.size
+    env.filters["status_label"] = statuses.label
+    env.filters["number"] = registration.display
+    env.filters["kind"] = files.kind
+    return env
+
+
+@dataclass
+class Config:
+    """What `wbs workbench` was started with."""
+
+    key: Path
+    storage_url: str
+    open_storage: Callable[[], Storage]
+    keyring: Path
+    rules: deadlines.Rules
+    lang: str = "id"
+    today: Callable[[], datetime.date] = datetime.date.today
+
+
+class Workbench:
+    def __init__(self, config: Config, guard: Guard, session: Session) -> None:
+        self.config = config
+        self.guard = guard
+        self.session = session
+        self.cache = Cache.for_storage(config.storage_url)
+        self.env = environment(config.lang)
+        self.last_sync: syncing.Sync | None = None
+        self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
+
+    # -- WSGI ---------------------------------------------------------------------------
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "")
+        form = _form(environ) if method == "POST" else {}
+        verdict = self.guard.check(environ, form)
+        if isinstance(verdict, Refusal):
+            return _answer(start_response, verdict.status, verdict.reason.encode(), "text/plain")
+        if verdict.redirect is not None:
+            return _redirect(start_response, verdict.redirect, verdict.cookie)
+        self.session.touch()
+        path = environ.get("PATH_INFO", "/")
+        query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
+        try:
+            return self.route(method, path, query, form, start_response)
+        except (WbsError, OSError) as exc:
+            hint = exc.hint if isinstance(exc, WbsError) else ""
+            self.notice("error", str(exc), hint or "")
+            back = "/".join(path.split("/")[:3]) if path.startswith("/case/") else "/"
+            return _redirect(start_response, back)
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, str],
+        form: Mapping[str, str],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        if path.startswith("/static/") and method in ("GET", "HEAD"):
+            return self.static(path.removeprefix("/static/"), start_response)
+        reader = self.session.reader
+        if path == "/unlock" and method == "POST":
+            return self.unlock(form.get("passphrase", ""), start_response)
+        if reader is None:
+            if method == "POST":
+                return _redirect(start_response, "/")
+            return self.page(start_response, "unlock.html", failure="", hint="")
+        if path == "/" and method in ("GET", "HEAD"):
+            return self.inbox(reader, query, start_response)
+        if path == "/lock" and method == "POST":
+            self.session.lock()
+            return _redirect(start_response, "/")
+        if path == "/sync" and method == "POST":
+            return self.sync(start_response)
+        parts = path.strip("/").split("/")
+        if len(parts) in (2, 3, 4) and parts[0] == "case" and ID_RE.fullmatch(parts[1]):
+            report_id = parts[1]
+            if report_id not in self.cache.ids():
+                return self.page(start_response, "missing.html", status="404 Not Found")
+            if len(parts) == 2 and method in ("GET", "HEAD"):
+                return self.case(reader, report_id, start_response)
+            if len(parts) == 3 and method == "POST" and parts[2] in ("reply", "status"):
+                return self.answer(reader, report_id, parts[2], form, start_response)
+            if len(parts) == 4 and parts[2] == "file" and method in ("GET", "HEAD"):
+                download = query.get("download") == "1"
+                return self.file(reader, report_id, parts[3], download, start_response)
+        return self.page(start_response, "missing.html", status="404 Not Found")
+
+    # -- pages --------------------------------------------------------------------------
+
+    def unlock(self, passphrase: str, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            self.session.unlock(passphrase)
+        except keyfile.KeyFileError as exc:  # WrongPassphrase too: the CLI's words
+            return self.page(start_response, "unlock.html", failure=str(exc), hint=exc.hint or "")
+        return _redirect(start_response, "/")
+
+    def inbox(
+        self, reader: Reader, query: Mapping[str, str], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        found = cases.rows(
+            self.cache, reader, self.config.rules, self.config.today(), self.session.reports
+        )
+        wanted = {k: query.get(k, "") for k in ("status", "category", "deadline", "q")}
+        categories = sorted(
+            {(r.report.category_id, r.report.category_label) for r in found if r.report}
+        )
+        return self.page(
+            start_response,
+            "inbox.html",
+            rows=cases.matching(found, **wanted),
+            total=len(found),
+            wanted=wanted,
+            categories=categories,
+            statuses=statuses.STATUSES,
+            last_sync=self.last_sync,
+        )
+
+    def case(
+        self, reader: Reader, report_id: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        opened = cases.open_case(
+            self.cache,
+            reader,
+            report_id,
+            self.config.rules,
+            self.config.today(),
+            self.session.reports,
+        )
+        return self.page(
+            start_response,
+            "case.html",
+            case=opened,
+            statuses=statuses.STATUSES,
+            reasons=statuses.REASONS,
+            initial=statuses.INITIAL,
+        )
+
+    def file(
+        self,
+        reader: Reader,
+        report_id: str,
+        file_id: str,
+        download: bool,
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """One evidence file, decrypted in memory for this answer only."""
+        report = cases.report(self.cache, reader, report_id, self.session.reports)
+        entry = files.find(report, thread.read(self.cache, reader, report_id), file_id)
+        if entry is None:
+            return self.page(start_response, "missing.html", status="404 Not Found")
+        opened = files.open_file(self.config.open_storage(), report_id, entry, download)
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", opened.content_type),
+                ("Content-Length", str(len(opened.data))),
+                ("Content-Disposition", opened.disposition),
+                *HEADERS,
+            ],
+        )
+        return [opened.data]
+
+    def sync(self, start_response: StartResponse) -> Iterable[bytes]:
+        done = syncing.Sync()
+        try:
+            syncing.run(self.config.open_storage(), self.cache, state=done)
+        except (WbsError, OSError) as exc:
+            self.notice("error", str(exc), "")
+        self.last_sync = done
+        return _redirect(start_response, "/")
+
+    def answer(
+        self,
+        reader: Reader,
+        report_id: str,
+        what: str,
+        form: Mapping[str, str],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        here = f"/case/{report_id}"
+        now = datetime.datetime.now(datetime.UTC)
+        if what == "reply":
+            text = casework.message_text(form.get("text", ""))
+            case = self._answerable(reader, report_id)
+            casework.reply(case, text, now)
+            self.notice("sent", "", "")
+        else:
+            new = statuses.resolve(form.get("status", "")) or ""
+            if not new:
+                raise WbsError("choose a status")
+            reason = casework.status_reason(new, form.get("reason", ""))
+            case = self._answerable(reader, report_id)
+            casework.change_status(case, new, reason, form.get("note", ""), now)
+            self.notice("status", "", "")
+        return _redirect(start_response, here)
+
+    def _answerable(self, reader: Reader, report_id: str) -> casework.Answerable:
+        ring = load_active(self.config.keyring)
+        return casework.answerable(self.config.open_storage(), self.cache, report_id, ring, reader)
+
+    def static(self, name: str, start_response: StartResponse) -> Iterable[bytes]:
+        target = STATIC / name
+        if "/" in name or not target.is_file():
+            return self.page(start_response, "missing.html", status="404 Not Found")
+        kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return _answer(start_response, "200 OK", target.read_bytes(), kind)
+
+    # -- helpers ------------------------------------------------------------------------
+
+    def notice(self, kind: str, text: str, hint: str) -> None:
+        self.notices.append((kind, text, hint))
+
+    def page(
+        self, start_response: StartResponse, template: str, status: str = "200 OK", **values: Any
+    ) -> Iterable[bytes]:
+        notices, self.notices = self.notices, []
+        html = self.env.get_template(template).render(
+            lang=self.config.lang,
+            csrf=self.guard.form_token,
+            unlocked=self.session.reader is not None,
+            idle=int(self.session.idle),
+            key=self.config.key,
+            notices=notices,
+            **values,
+        )
+        return _answer(start_response, status, html.encode("utf-8"), "text/html; charset=utf-8")
+
+
+def _form(environ: Mapping[str, Any]) -> dict[str, str]:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return {}
+    if not 0 < length <= MAX_FORM_BYTES:
+        return {}
+    body = environ["wsgi.input"].read(length)
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return {}
+
+
+def _answer(start_response: StartResponse, status: str, body: bytes, kind: str) -> Iterable[bytes]:
+    start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body))), *HEADERS])
+    return [body]
+
+
+def _redirect(
+    start_response: StartResponse, location: str, cookie: str | None = None
+) -> Iterable[bytes]:
+    headers = [("Location", location), ("Content-Length", "0"), *HEADERS]
+    if cookie:
+        headers.append(("Set-Cookie", cookie))
+    start_response("303 See Other", headers)
+    return [b""]
+
+
+def query_string(values: Mapping[str, str]) -> str:
+    return urlencode({k: v for k, v in values.items() if v})

@@ -1,0 +1,84 @@
+"""A case's evidence files, opened in the page: decrypted from storage into memory (never to
+disk), checked as `wbs inbox export` checks them, and answered with a type the browser may
+show only when it is on a short list of images, audio, video and PDF.
+
+The type in the manifest was chosen by the reporter's browser: anything else (HTML, SVG,
+scripts, unknown types) is answered as a download, ``application/octet-stream``, with
+``nosniff``, so nothing a stranger sent can run on the workbench's origin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from typing import NamedTuple
+from urllib.parse import quote
+
+from functions.errors import WbsError
+from functions.storage import Storage
+from wbs import attachments, thread
+from wbs.attachments import Attachment
+from wbs.commands.evidence import object_key
+from wbs.export import safe_name
+from wbs.reports import Report
+
+# Shown in the page (img, audio, video elements; a PDF in the browser's viewer).
+IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+AUDIO = frozenset({"audio/mpeg", "audio/ogg", "audio/wav", "audio/webm", "audio/mp4"})
+VIDEO = frozenset({"video/mp4", "video/webm", "video/ogg"})
+SHOWN = IMAGES | AUDIO | VIDEO | {"application/pdf"}
+# A file larger than this is not decrypted into memory for the page: export it instead.
+MAX_VIEW_BYTES = 256 * 1024 * 1024
+
+
+class TooLarge(WbsError, ValueError):
+    """A file too large to open in the page."""
+
+
+class Opened(NamedTuple):
+    data: bytes
+    content_type: str
+    disposition: str
+
+
+def kind(entry: Attachment) -> str:
+    """How the case page shows a file: "image", "audio", "video", "pdf" or "" (download)."""
+    if entry.type in IMAGES:
+        return "image"
+    if entry.type in AUDIO:
+        return "audio"
+    if entry.type in VIDEO:
+        return "video"
+    return "pdf" if entry.type == "application/pdf" else ""
+
+
+def find(report: Report, case: thread.Thread, file_id: str) -> Attachment | None:
+    """The manifest entry of ``file_id``: in the report, or in a reporter's follow-up."""
+    entries = [*report.attachments]
+    entries += [a for p in case.posts if p.sender == "reporter" for a in p.message.attachments]
+    return next((entry for entry in entries if entry.id == file_id), None)
+
+
+def open_file(store: Storage, report_id: str, entry: Attachment, download: bool) -> Opened:
+    """Decrypt one file into memory; a WbsError (AttachmentError, StorageError, TooLarge) if
+    it cannot be, with its reason."""
+    name = safe_name(entry.name, entry.id)
+    if entry.size > MAX_VIEW_BYTES:
+        raise TooLarge(
+            f"{name} is too large to open in the page ({entry.size} bytes)",
+            hint=f"export it: wbs inbox export {report_id} --to FOLDER",
+        )
+    sink = io.BytesIO()
+    source = store.stream(object_key(report_id, entry.id))
+    try:
+        attachments.decrypt(source, sink, report_id, entry, name)
+    finally:
+        with contextlib.suppress(OSError):
+            source.close()
+    shown = entry.type in SHOWN and not download
+    how = "inline" if shown else "attachment"
+    return Opened(
+        sink.getvalue(),
+        entry.type if shown else "application/octet-stream",
+        f"{how}; filename*=UTF-8''{quote(name, safe='')}",
+    )

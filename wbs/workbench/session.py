@@ -1,0 +1,80 @@
+"""The unlocked key, held in this process's memory only, and the idle lock that drops it.
+
+What Python can wipe: nothing, reliably. Locking drops every reference to the unlocked
+``Reader`` (its PyNaCl ``PrivateKey`` and unsealer) and to the decrypted reports kept for
+the inbox, so that the garbage collector frees them; the bytes may stay in freed memory
+until it is reused, and may have been swapped out. docs/workbench.md says so.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from wbs import keyfile
+from wbs.reports import Reader, Report
+
+Clock = Callable[[], float]
+
+
+class Session:
+    """One inspector's unlocked key and what was decrypted with it; locks after ``idle``
+    seconds without a request (``clock`` is a test hook)."""
+
+    def __init__(self, key: Path, idle: float, clock: Clock = time.monotonic) -> None:
+        self.key = key
+        self.idle = idle
+        self.clock = clock
+        self.lock_ = threading.Lock()
+        self._reader: Reader | None = None
+        self._last = clock()
+        self.reports: dict[str, Report] = {}  # decrypted reports, dropped with the key
+
+    def touch(self) -> None:
+        """A request arrived: lock first if it came after the idle time."""
+        with self.lock_:
+            now = self.clock()
+            if now - self._last > self.idle:
+                self._drop()
+            self._last = now
+
+    def expire(self) -> None:
+        """Lock if the idle time has passed, whether or not a request comes (see ``watch``)."""
+        with self.lock_:
+            if self.clock() - self._last > self.idle:
+                self._drop()
+
+    @property
+    def reader(self) -> Reader | None:
+        return self._reader
+
+    def unlock(self, passphrase: str) -> Reader:
+        """Open the key file (WrongPassphrase or KeyFileError if it cannot be)."""
+        reader = Reader(keyfile.unlock(self.key, passphrase))
+        with self.lock_:
+            self._reader = reader
+            self._last = self.clock()
+        return reader
+
+    def lock(self) -> None:
+        with self.lock_:
+            self._drop()
+
+    def _drop(self) -> None:
+        self._reader = None
+        self.reports = {}
+
+
+def watch(session: Session, stop: threading.Event, every: float = 5.0) -> threading.Thread:
+    """Check the idle time every ``every`` seconds in a daemon thread, until ``stop`` is set:
+    the key is dropped on time even when no request comes."""
+
+    def run() -> None:
+        while not stop.wait(every):
+            session.expire()
+
+    thread = threading.Thread(target=run, name="wbs-workbench-idle-lock", daemon=True)
+    thread.start()
+    return thread
