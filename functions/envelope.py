@@ -19,6 +19,10 @@ from functions.errors import EnvelopeError, UnsupportedVersion
 
 VERSION = 1
 KINDS = frozenset({"report", "followup", "reply"})
+# An inspectors' internal note (mailbox-v1 section 7): never in KINDS, so that the public API
+# and the reporter's page refuse one; only the inspector's tool reads it, with NOTE_KINDS.
+NOTE = "note"
+NOTE_KINDS = frozenset({NOTE})
 MAX_RECIPIENTS = 16
 MIN_BUCKET = 1024
 MAX_BUCKET = 512 * 1024
@@ -132,8 +136,10 @@ def is_bucket(size: int) -> bool:
     return MIN_BUCKET <= size <= MAX_BUCKET and size & (size - 1) == 0
 
 
-def parse(data: bytes | str | Mapping[str, Any]) -> Envelope:
-    """Check an envelope's structure; raise EnvelopeError naming the first problem."""
+def parse(data: bytes | str | Mapping[str, Any], kinds: frozenset[str] = KINDS) -> Envelope:
+    """Check an envelope's structure; raise EnvelopeError naming the first problem.
+
+    ``kinds`` are the kinds this reader accepts: by default every kind but ``note``."""
     if isinstance(data, bytes | str):
         if len(data) > MAX_ENVELOPE_BYTES:
             raise EnvelopeError("envelope is too large")
@@ -155,8 +161,8 @@ def parse(data: bytes | str | Mapping[str, Any]) -> Envelope:
         shown = f" {unknown!r}" if MEMBER_RE.fullmatch(unknown) else ""
         raise EnvelopeError(f"unknown member{shown}")
     kind = data["kind"]
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise EnvelopeError("kind is not one of " + ", ".join(sorted(KINDS)))
+    if not isinstance(kind, str) or kind not in kinds:
+        raise EnvelopeError("kind is not one of " + ", ".join(sorted(kinds)))
     report_id = data["id"]
     if not isinstance(report_id, str) or not ID_RE.fullmatch(report_id):
         raise EnvelopeError("id must be 16 characters of Crockford base32 (upper case)")

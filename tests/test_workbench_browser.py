@@ -1,5 +1,6 @@
 """End to end in Chromium: a report sent from the real page is read and answered in
-`wbs workbench`, and the reporter's status page then shows the reply and the new status.
+`wbs workbench`, and the reporter's status page then shows the reply and the new status,
+and not the inspectors' internal note.
 
 The workbench runs as the inspector runs it (`wbs workbench --no-browser`, its own process,
 the system's environment); the test reads the URL it prints, as a person copies it.
@@ -21,6 +22,7 @@ from tests.test_e2e_mailbox_browser import CANARY, REPORT, open_case, send_repor
 
 pytestmark = pytest.mark.browser
 
+NOTE = "Catatan internal: saksi kedua belum dihubungi, jangan beri tahu pelapor."
 REPLY = "Terima kasih. Kapan tepatnya setoran itu diminta, dan oleh siapa?"
 URL_PREFIX = "wbs workbench: "
 
@@ -110,6 +112,11 @@ def test_an_inspector_reads_and_answers_a_new_report_in_the_workbench(
         "() => document.querySelector('#case-status').textContent.includes('Perlu Informasi')",
         timeout=60_000,
     )
+    # And adds an internal note, which the case page lists apart from the thread
+    page.fill("#note-text", NOTE)
+    page.click("#note button[type=submit]")
+    page.wait_for_selector(f"#notes :text('{NOTE[:30]}')", timeout=60_000)
+    assert NOTE not in page.inner_text("#thread")
     # The session cookie is out of the page's reach, and nothing broke the CSP
     assert page.evaluate("() => document.cookie") == ""
     page.goto(origin + "/")
@@ -120,8 +127,15 @@ def test_an_inspector_reads_and_answers_a_new_report_in_the_workbench(
     # Then the reporter, with the receipt code, reads the reply and the new status
     later = browser.new_context()
     status_page = later.new_page()
+    answers: list[Any] = []
+    status_page.on("response", lambda r: answers.append(r) if "/api/mailbox" in r.url else None)
     open_case(status_page, base, code)
     assert "Perlu Informasi Tambahan" in status_page.inner_text("#case-status")
     status_page.wait_for_selector(f"#thread :text('{REPLY[:30]}')")
     assert "Mohon lengkapi kronologinya." in status_page.inner_text("#history")
+    # And not the internal note: not on the page, and its mailbox holds the reply and the
+    # status change only (the note lives under notes/, which the API never lists)
+    assert NOTE[:30] not in status_page.content()
+    (mailbox,) = [a.json() for a in answers if a.request.method == "GET"]
+    assert [m["envelope"]["kind"] for m in mailbox["messages"]] == ["reply", "reply"]
     later.close()

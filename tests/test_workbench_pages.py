@@ -30,7 +30,7 @@ from tests.helpers_inbox import (
     use_private_home,
 )
 from tests.helpers_workbench import Client, key_file, workbench
-from wbs import keyfile, messages
+from wbs import crypto, keyfile, messages, notes
 from wbs.cache import Cache
 from wbs.crypto import Identity, open_envelope
 from wbs.workbench import app as workbench_app
@@ -224,6 +224,37 @@ def test_a_reply_and_a_status_change_are_sent_as_the_cli_sends_them(
         ("message", "Kapan kejadiannya?", "", inspector.kid),
         ("status", "Mohon detail", "perlu-informasi-tambahan", inspector.kid),
     ]
+
+
+def test_an_internal_note_is_sealed_to_the_keyring_only_and_shown_apart(
+    client: Client, store: LocalStorage, reporter: Identity, inspector: Identity
+) -> None:
+    unlocked(client)
+    here = f"/case/{FIRST}"
+    text = f"Saksi belum dihubungi {CANARY} <b>x</b>"
+    # Without the form token: refused, nothing written
+    refused = client.post(here + "/note", {"text": text}, csrf=False)
+    assert refused.status == 403 and "form token" in refused.body
+    foreign = client.post(here + "/note", {"text": text}, headers={"Origin": "http://evil.example"})
+    assert foreign.status == 403 and notes.keys(store) == []
+
+    saved = client.follow(client.post(here + "/note", {"text": text}))
+
+    assert "Catatan internal telah disimpan" in saved.body
+    section = saved.body.split('<section id="notes">')[1].split("</section>")[0]
+    assert html.escape(text) in section and f"kunci {inspector.kid}" in section
+    assert "<b>x</b>" not in saved.body  # escaped
+    thread = saved.body.split('<section id="thread">')[1].split("</section>")[0]
+    assert CANARY not in thread
+    # Stored under notes/, sealed to the keyring only: nothing for the reporter
+    assert mailbox.keys(store, FIRST) == []
+    (key,) = notes.keys(store, FIRST)
+    _, envelope = notes.parse(key, store.get(key))
+    assert [r.kid for r in envelope.recipients] == [inspector.kid]
+    with pytest.raises(crypto.NoMatchingKey):
+        crypto.open_envelope(envelope, reporter)
+    empty = client.follow(client.post(here + "/note", {"text": " \n "}))
+    assert "the message is empty" in empty.body and len(notes.keys(store)) == 1
 
 
 def test_mistakes_in_an_answer_are_told_and_nothing_is_sent(

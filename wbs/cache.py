@@ -1,7 +1,8 @@
 """The local ciphertext cache: a copy of the stored reports and messages, exactly as stored.
 
 ``$WBS_HOME/cache/<storage>/reports/<ID>.json`` and
-``$WBS_HOME/cache/<storage>/mailboxes/<ID>/<stamp>-<from>-<rand>.json``, the same keys as in
+``$WBS_HOME/cache/<storage>/mailboxes/<ID>/<stamp>-<from>-<rand>.json`` and
+``$WBS_HOME/cache/<storage>/notes/<ID>/<stamp>-<kid>-<hash>.json``, the same keys as in
 storage, one file per object, mode 0600, written atomically. Nothing in it is plaintext:
 reports and messages are decrypted in memory when read.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 from functions import mailbox
 from functions.envelope import ID_RE
 from functions.storage import Storage
-from wbs import paths
+from wbs import notes, paths
 
 PREFIX = "reports/"
 SUFFIX = ".json"
@@ -98,6 +99,24 @@ class Cache:
     def keep_message(self, key: str, data: bytes) -> None:
         """Put a message this tool has just stored into the cache as well."""
         self._write(key, data)
+
+    # -- internal notes (notes/<ID>/..., never under mailboxes/) ------------------------
+
+    def note_keys(self, report: str | None = None) -> list[str]:
+        """Keys of the cached notes of one case (or of every case), oldest first."""
+        root = self.root / notes.PREFIX
+        found = (p.relative_to(self.root).as_posix() for p in root.glob(f"{report or '*'}/*"))
+        return sorted(k for k in found if notes.is_note_key(k))
+
+    def missing_notes(self, storage: Storage) -> list[str]:
+        """Keys of the stored notes this cache does not hold yet."""
+        have = set(self.note_keys())
+        return [k for k in notes.keys(storage) if k not in have]
+
+    def fetch_note(self, storage: Storage, key: str) -> None:
+        if not notes.is_note_key(key):
+            raise ValueError(f"not a note's key: {key}")
+        self._write(key, storage.get(key))
 
     # -- files ----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Answering a case: a message to its reporter, or a status change with its reason.
+"""Answering a case: a message to its reporter, or a status change with its reason; and
+internal notes, which only the inspectors read.
 
 Shared by `wbs inbox reply` / `wbs inbox status` and the workbench, so that both write the
 very same messages (docs/spec/mailbox-v1.md section 4) and refuse the same mistakes.
@@ -12,7 +13,7 @@ from typing import NamedTuple
 from functions.errors import WbsError
 from functions.keyring import Keyring
 from functions.storage import Storage
-from wbs import messages, registration, replies, statuses, thread
+from wbs import messages, notes, registration, replies, statuses, thread
 from wbs.cache import Cache
 from wbs.commands import cases
 from wbs.reports import Reader
@@ -99,3 +100,18 @@ def change_status(
         reason=reason,
     )
     return StatusChange(current, message, case.send(message, now))
+
+
+def write_note(
+    store: Storage,
+    cache: Cache,
+    report_id: str,
+    ring: Keyring,
+    unlocked: Reader,
+    text: str,
+    now: datetime.datetime,
+) -> str:
+    """Seal an internal note to the keyring only, store it, cache it; return its key."""
+    key = notes.write(store, report_id, message_text(text), unlocked.identity.kid, ring, now)
+    cache.fetch_note(store, key)
+    return key

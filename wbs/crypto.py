@@ -99,7 +99,7 @@ def seal(
         pad(plaintext), fmt.associated_data(kind, report_id), nonce, key
     )
     envelope = fmt.Envelope(fmt.VERSION, kind, report_id, stanzas, nonce, ciphertext)
-    return fmt.parse(envelope.to_json())
+    return fmt.parse(envelope.to_json(), fmt.KINDS | fmt.NOTE_KINDS)
 
 
 def open_envelope(

@@ -1,4 +1,4 @@
-"""Copying new encrypted reports and messages from storage into the local cache.
+"""Copying new encrypted reports, messages and internal notes from storage into the local cache.
 
 Shared by `wbs inbox sync` and the workbench's "sync now": the same objects, in the same
 order, each landing in the cache whole or not at all.
@@ -26,13 +26,14 @@ class Sync:
 
     reports: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     fetched: int = 0
 
 
 def run(
     store: Storage, cache: Cache, progress: Progress = _plain, state: Sync | None = None
 ) -> Sync:
-    """Fetch every stored report, then every stored message, the cache does not hold yet."""
+    """Fetch every stored report, message and internal note the cache does not hold yet."""
     state = state if state is not None else Sync()
     state.reports = cache.missing(store)
     for report_id in progress(state.reports, "Fetching reports"):
@@ -41,5 +42,9 @@ def run(
     state.messages = cache.missing_messages(store)
     for key in progress(state.messages, "Fetching messages"):
         cache.fetch_message(store, key)
+        state.fetched += 1
+    state.notes = cache.missing_notes(store)
+    for key in progress(state.notes, "Fetching internal notes"):
+        cache.fetch_note(store, key)
         state.fetched += 1
     return state

@@ -15,6 +15,7 @@ from wbs import (
     casework,
     console,
     deadlines,
+    notes,
     registration,
     replies,
     statuses,
@@ -42,6 +43,12 @@ EDITOR_TEMPLATE = (
     " pesan kosong tidak dikirim.\n"
     "# Reply to the reporter of report {number}. Lines starting with # are ignored;"
     " an empty message is not sent.\n"
+)
+NOTE_TEMPLATE = (
+    "\n\n# Catatan internal untuk laporan {number}: hanya pemeriksa yang dapat membacanya,"
+    " tidak pernah pelapor. Baris yang diawali # diabaikan.\n"
+    "# Internal note on report {number}: only inspectors can read it, never the reporter."
+    " Lines starting with # are ignored.\n"
 )
 REASON_HELP = "Why (required for ditolak). Standard reasons: " + "; ".join(statuses.REASONS)
 STATUS_HELP = "\n".join(
@@ -99,7 +106,8 @@ def sync(storage: str | None) -> None:
         ) from None
     click.echo(
         f"{_count(len(done.reports), 'new report')} ({len(cache.ids())} in the cache), "
-        f"{_count(len(done.messages), 'new message')} ({len(cache.message_keys())} in the cache)"
+        f"{_count(len(done.messages), 'new message')} ({len(cache.message_keys())} in the cache), "
+        f"{_count(len(done.notes), 'new internal note')} ({len(cache.note_keys())} in the cache)"
     )
 
 
@@ -204,7 +212,7 @@ def show(number: str, storage: str | None, key: Path | None, config: Path | None
 
     NUMBER is its registration number, or any unique start of it (case and dashes do not
     matter). Messages are shown in the order they were written (the time inside each
-    message), each once.
+    message), each once; the inspectors' internal notes follow in a section of their own.
     """
     rules = config_file.load(config)
     cache = Cache.for_storage(settings(storage).storage_url)
@@ -216,11 +224,27 @@ def show(number: str, storage: str | None, key: Path | None, config: Path | None
     click.echo(view.reading(report))
     click.echo()
     click.echo(thread_reading(case, report.received, due.plain))
-    lost = _name_unreadable(report_id, case)
+    internal = notes.read(cache, unlocked, report_id)
+    if internal.notes:
+        click.echo()
+        click.echo("Catatan internal / Internal notes (never shown to the reporter)")
+        for item in internal.notes:
+            click.echo(f"--- {view.received(item.written)} · {item.author}")
+            click.echo(view.clean(item.text, multiline=True))
+    for unread in internal.unreadable:
+        name = unread.key.rpartition("/")[2]
+        console.error(f"report {registration.display(report_id)}: note {name}: {unread.problem}")
+    lost = [
+        _count(n, noun)
+        for n, noun in (
+            (_name_unreadable(report_id, case), "message"),
+            (len(internal.unreadable), "internal note"),
+        )
+        if n
+    ]
     if lost:
         raise WbsError(
-            f"{_count(lost, 'message')} of report {registration.display(report_id)}"
-            " could not be opened",
+            f"{' and '.join(lost)} of report {registration.display(report_id)} could not be opened",
             hint="a message is readable only by the keys that were active when it was sent,"
             " and only if storage did not alter it",
         )
@@ -258,6 +282,49 @@ def reply(
     _describe(sent)
     click.echo("---")
     click.echo(view.clean(text, multiline=True))
+
+
+@inbox.command()
+@click.argument("number")
+@click.option(
+    "--file",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    metavar="PATH",
+    help="Read the text from PATH ('-': standard input)  [default: write it in $EDITOR]",
+)
+@storage_option
+@key_option
+@keyring_option
+def note(
+    number: str, source: IO[str] | None, storage: str | None, key: Path | None, keyring: Path
+) -> None:
+    """Write an internal note on a case, for inspectors only.
+
+    It is encrypted to every active key of the keyring and never to the reporter's key, and
+    stored under notes/, outside the mailboxes the public API serves: the reporter never
+    sees it. It is written with your own storage credentials, then into the local cache.
+    """
+    text = casework.message_text(source.read()) if source else None
+    configured = settings(storage)
+    cache = Cache.for_storage(configured.storage_url)
+    report_id = registration.resolve(number, cache.ids())
+    ring = load_active(keyring)
+    unlocked = reader(key)
+    if text is None:
+        text = _edited(report_id, NOTE_TEMPLATE)
+    stored = casework.write_note(
+        configured.open_storage(),
+        cache,
+        report_id,
+        ring,
+        unlocked,
+        text,
+        datetime.datetime.now(datetime.UTC),
+    )
+    click.echo(f"wrote an internal note on {registration.display(report_id)}")
+    click.echo(f"readable by:  keys {', '.join(k.kid for k in ring.active())} (not the reporter)")
+    click.echo(f"stored as:    {stored}")
 
 
 @inbox.command(help=STATUS_HELP)
@@ -323,9 +390,9 @@ def _wanted(row: Row, wanted: tuple[str, ...], due: bool, rules: deadlines.Rules
     )
 
 
-def _edited(report_id: str) -> str:
-    """The reply, written in $EDITOR (lines starting with # are dropped)."""
-    typed = click.edit(EDITOR_TEMPLATE.format(number=registration.display(report_id)))
+def _edited(report_id: str, template: str = EDITOR_TEMPLATE) -> str:
+    """The reply or note, written in $EDITOR (lines starting with # are dropped)."""
+    typed = click.edit(template.format(number=registration.display(report_id)))
     kept = [line for line in (typed or "").splitlines() if not line.startswith("#")]
     return casework.message_text("\n".join(kept))
 

@@ -31,6 +31,7 @@ from wbs import (
     casework,
     deadlines,
     keyfile,
+    notes,
     registration,
     statuses,
     syncing,
@@ -178,7 +179,7 @@ class Workbench:
                 return self.page(start_response, "missing.html", status="404 Not Found")
             if len(parts) == 2 and method in ("GET", "HEAD"):
                 return self.case(reader, report_id, start_response)
-            if len(parts) == 3 and method == "POST" and parts[2] in ("reply", "status"):
+            if len(parts) == 3 and method == "POST" and parts[2] in ("reply", "status", "note"):
                 return self.answer(reader, report_id, parts[2], form, start_response)
             if len(parts) == 4 and parts[2] == "file" and method in ("GET", "HEAD"):
                 download = query.get("download") == "1"
@@ -230,6 +231,7 @@ class Workbench:
             start_response,
             "case.html",
             case=opened,
+            notes=notes.read(self.cache, reader, report_id),
             statuses=statuses.STATUSES,
             reasons=statuses.REASONS,
             initial=statuses.INITIAL,
@@ -284,6 +286,12 @@ class Workbench:
             case = self._answerable(reader, report_id)
             casework.reply(case, text, now)
             self.notice("sent", "", "")
+        elif what == "note":
+            text = casework.message_text(form.get("text", ""))
+            ring = load_active(self.config.keyring)
+            store = self.config.open_storage()
+            casework.write_note(store, self.cache, report_id, ring, reader, text, now)
+            self.notice("note", "", "")
         else:
             new = statuses.resolve(form.get("status", "")) or ""
             if not new:

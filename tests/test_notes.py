@@ -1,0 +1,169 @@
+"""Internal notes (docs/spec/mailbox-v1.md section 7): sealed to the keyring only, stored
+under notes/, outside everything the public API lists, serves or accepts."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from functions import envelope as fmt
+from functions import keyring, mailbox, mailbox_token
+from functions.errors import EnvelopeError
+from functions.storage import LocalStorage
+from tests.helpers_api import (
+    bearer,
+    envelope_json,
+    identity,
+    new_token,
+    post_event,
+    sealed,
+    write_keyring,
+)
+from tests.test_mailbox_api import (
+    INSPECTOR,
+    REPORTER,
+    assert_error,
+    call,
+    open_case,
+    post,
+    read,
+    reply,
+    snapshot,
+)
+from wbs import crypto, notes
+from wbs.cache import Cache
+from wbs.reports import Reader
+
+SECRET = "CANARY-note-only-inspectors-9c1e"
+COLLEAGUE = identity(4)
+NOW = datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
+
+
+def ring(tmp_path: Path) -> keyring.Keyring:
+    path = write_keyring(tmp_path / "ring.json", [INSPECTOR.public_key, COLLEAGUE.public_key])
+    return keyring.load(path)
+
+
+def test_a_note_is_sealed_to_the_keyring_only_and_stored_under_notes(
+    store: LocalStorage, tmp_path: Path
+) -> None:
+    case = open_case()
+    key = notes.write(store, case.id, SECRET, INSPECTOR.kid, ring(tmp_path), NOW)
+    # Stored under notes/<ID>/, named by its time, its author and its digest
+    assert re.fullmatch(
+        rf"notes/{case.id}/20260301T023000000000Z-{INSPECTOR.kid}-[0-9a-f]{{8}}\.json", key
+    )
+    assert notes.keys(store) == [key]
+    document = json.loads(store.get(key))
+    assert document.keys() == {"sent", "author", "envelope"}
+    assert (document["sent"], document["author"]) == ("2026-03-01T02:30:00Z", INSPECTOR.kid)
+    assert SECRET not in store.get(key).decode()
+    author, envelope = notes.parse(key, store.get(key))
+    assert author == INSPECTOR.kid
+    # Sealed to every active key of the keyring, and to nothing else
+    assert envelope.kind == "note"
+    assert {r.kid for r in envelope.recipients} == {INSPECTOR.kid, COLLEAGUE.kid}
+    with pytest.raises(crypto.NoMatchingKey):
+        crypto.open_envelope(envelope, REPORTER)
+    # Both inspectors read it
+    for inspector in (INSPECTOR, COLLEAGUE):
+        note = notes.read_one(key, store.get(key), Reader(inspector))
+        assert (note.text, note.author, note.written) == (SECRET, INSPECTOR.kid, NOW)
+
+
+def test_a_writer_outside_the_keyring_writes_nothing(store: LocalStorage, tmp_path: Path) -> None:
+    case = open_case()
+    before = snapshot(store)
+    with pytest.raises(notes.NoteError, match="not an active key"):
+        notes.write(store, case.id, SECRET, REPORTER.kid, ring(tmp_path), NOW)
+    assert snapshot(store) == before
+
+
+def test_the_mailbox_api_never_lists_or_serves_a_note(store: LocalStorage, tmp_path: Path) -> None:
+    case = open_case()
+    answered = reply(store, case.id, b"Laporan sedang diperiksa", NOW)
+    notes.write(store, case.id, SECRET, INSPECTOR.kid, ring(tmp_path), NOW)
+    answer = read(case.token)
+    assert answer.status == 200
+    assert [m["envelope"] for m in answer.body["messages"]] == [answered.envelope.to_json()]
+    assert '"note"' not in answer.raw and "notes/" not in answer.raw
+
+
+def test_a_note_moved_into_a_mailbox_is_refused(store: LocalStorage, tmp_path: Path) -> None:
+    case = open_case()
+    key = notes.write(store, case.id, SECRET, INSPECTOR.kid, ring(tmp_path), NOW)
+    document = json.loads(store.get(key))
+    moved = {"sent": document["sent"], "from": "inspectorate", "envelope": document["envelope"]}
+    name = f"{mailbox.folder(case.id)}20260301T023000000000Z-inspectorate-0123abcd.json"
+    with pytest.raises(EnvelopeError):
+        mailbox.parse(name, fmt.canonical_json(moved))
+    # And a note's envelope parses only where notes are read
+    with pytest.raises(EnvelopeError, match="kind"):
+        fmt.parse(document["envelope"])
+
+
+def test_a_note_envelope_is_refused_by_both_endpoints(store: LocalStorage) -> None:
+    # To the mailbox, as a follow-up would be sent
+    case = open_case()
+    before = snapshot(store)
+    note = sealed(SECRET.encode(), [INSPECTOR.public_key], case.id, "note")
+    assert_error(post(case.token, envelope_json(note)), 400, "bad_envelope")
+    assert snapshot(store) == before
+    # And as a new report
+    token = new_token()
+    note = sealed(SECRET.encode(), [INSPECTOR.public_key], mailbox_token.report_id(token), "note")
+    answer = call(post_event(envelope_json(note), authorization=bearer(token)))
+    assert_error(answer, 400, "bad_envelope")
+    assert snapshot(store) == before
+
+
+def test_the_reporters_page_does_not_accept_a_note() -> None:
+    source = Path("site/static/js/envelope.mjs").read_text(encoding="utf-8")
+    (kinds,) = re.findall(r"export const KINDS = new Set\(\[(.*?)\]\)", source)
+    assert "'note'" not in kinds and "'reply'" in kinds
+
+
+def test_notes_are_cached_apart_and_read_in_order(store: LocalStorage, tmp_path: Path) -> None:
+    case = open_case()
+    keys = ring(tmp_path)
+    first = notes.write(store, case.id, "kedua", INSPECTOR.kid, keys, NOW.replace(hour=5))
+    second = notes.write(store, case.id, "pertama", COLLEAGUE.kid, keys, NOW)
+    store.put_new(f"notes/{case.id}/stray.json", b"{}")  # not a note's name: ignored
+    cache = Cache(tmp_path / "cache")
+    assert cache.missing_notes(store) == sorted([first, second])
+    for key in cache.missing_notes(store):
+        cache.fetch_note(store, key)
+    assert cache.missing_notes(store) == [] and cache.message_keys() == []
+    found = notes.read(cache, Reader(COLLEAGUE), case.id)
+    assert [(n.text, n.author) for n in found.notes] == [
+        ("pertama", COLLEAGUE.kid),
+        ("kedua", INSPECTOR.kid),
+    ]
+    assert found.unreadable == ()
+    # A note whose wrapper names another author is not read
+    forged = json.loads(store.get(first))
+    forged["author"] = COLLEAGUE.kid
+    (cache.root / first).write_bytes(fmt.canonical_json(forged))
+    found = notes.read(cache, Reader(COLLEAGUE), case.id)
+    assert [n.text for n in found.notes] == ["pertama"]
+    assert [u.key for u in found.unreadable] == [first]
+
+
+@pytest.mark.parametrize(
+    "plaintext",
+    [
+        b"not json",
+        b'{"schema": "wbs-note/1", "text": "x"}',
+        b'{"schema": "wbs-note/2", "text": "x", "written": "2026-03-01T02:30:00Z"}',
+        b'{"schema": "wbs-note/1", "text": 1, "written": "2026-03-01T02:30:00Z"}',
+        b'{"schema": "wbs-note/1", "text": "x", "written": "2026-13-01T02:30:00Z"}',
+        b'{"schema": "wbs-note/1", "text": "x", "written": "2026-03-01", "by": ""}',
+    ],
+)
+def test_a_note_that_is_not_a_wbs_note_document_is_unreadable(plaintext: bytes) -> None:
+    with pytest.raises(notes.NoteError):
+        notes.decode("notes/x", INSPECTOR.kid, plaintext)

@@ -1,0 +1,172 @@
+"""Internal notes: what inspectors write about a case for each other, never for the reporter
+(docs/spec/mailbox-v1.md section 7).
+
+A note is an envelope of kind ``note`` sealed to the active keyring keys only (never to the
+reporter's key), stored with the inspector's own credentials under
+``notes/<ID>/<stamp>-<kid>-<hash>.json`` = ``{"sent", "author", "envelope"}``: outside
+``mailboxes/``, which is all the public API lists or serves. Its plaintext is
+``{"schema": "wbs-note/1", "text", "written"}``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+from typing import NamedTuple, Protocol
+
+from functions import envelope as fmt
+from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
+from functions.keyring import Keyring
+from functions.storage import Storage
+from wbs.crypto import DecryptionError, Recipient, seal
+from wbs.reports import Reader
+
+PREFIX = "notes/"
+SCHEMA = "wbs-note/1"
+FIELDS = frozenset({"sent", "author", "envelope"})
+TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-([0-9a-f]{16})-([0-9a-f]{8})\.json")
+
+
+class NoteError(WbsError, ValueError):
+    """A stored note is malformed, or cannot be written."""
+
+
+class Note(NamedTuple):
+    """One decrypted note, in memory only."""
+
+    key: str
+    author: str  # the key id of the inspector who wrote it
+    written: datetime.datetime  # UTC, from inside the ciphertext
+    text: str
+
+
+class Unreadable(NamedTuple):
+    key: str
+    problem: str
+
+
+def folder(report_id: str) -> str:
+    return f"{PREFIX}{report_id}/"
+
+
+def is_note_key(key: str) -> bool:
+    """``notes/<ID>/<stamp>-<kid>-<hash>.json``, and nothing that could leave the cache."""
+    parts = key.split("/")
+    return (
+        len(parts) == 3
+        and parts[0] + "/" == PREFIX
+        and fmt.ID_RE.fullmatch(parts[1]) is not None
+        and NAME_RE.fullmatch(parts[2]) is not None
+    )
+
+
+def keys(storage: Storage, report_id: str | None = None) -> list[str]:
+    """The stored notes of one case (or of all), oldest first."""
+    prefix = folder(report_id) if report_id else PREFIX
+    return sorted(i.key for i in storage.list(prefix) if is_note_key(i.key))
+
+
+def write(
+    storage: Storage,
+    report_id: str,
+    text: str,
+    author: str,
+    keyring: Keyring,
+    now: datetime.datetime,
+) -> str:
+    """Seal a note to every active keyring key (only), store it create-only; return its key."""
+    readers = keyring.active()
+    if author not in {k.kid for k in readers}:
+        raise NoteError(
+            f"your key {author} is not an active key of the keyring:"
+            " you could not read your own note",
+            hint="use the institution's current keyring: --keyring PATH (or WBS_KEYRING)",
+        )
+    moment = now.astimezone(datetime.UTC)
+    plaintext = {"schema": SCHEMA, "text": text, "written": moment.strftime(TIME_FORMAT)}
+    envelope = seal(
+        fmt.NOTE,
+        report_id,
+        json.dumps(plaintext, ensure_ascii=False).encode("utf-8"),
+        [Recipient(k.public_key_bytes) for k in readers],
+    )
+    digest = hashlib.sha256(fmt.canonical_json(envelope.to_json())).hexdigest()[:8]
+    key = f"{folder(report_id)}{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{author}-{digest}.json"
+    body = {"sent": moment.strftime(TIME_FORMAT), "author": author, "envelope": envelope.to_json()}
+    try:
+        storage.put_new(key, fmt.canonical_json(body))
+    except AlreadyExists:  # a fresh envelope is unique: this cannot be a retry
+        raise NoteError(f"a note is already stored as {key}: nothing was written") from None
+    return key
+
+
+def parse(key: str, data: bytes) -> tuple[str, fmt.Envelope]:
+    """Check a stored note's wrapper and envelope against its key; (author, envelope)."""
+    match = NAME_RE.fullmatch(key.rpartition("/")[2])
+    document = fmt.loads_strict(data)
+    if not is_note_key(key) or match is None:
+        raise EnvelopeError("not a note's key")
+    if not isinstance(document, dict) or document.keys() != FIELDS:
+        raise EnvelopeError("a stored note must have exactly sent, author and envelope")
+    sent, author = document["sent"], document["author"]
+    if not isinstance(sent, str) or not TIME_RE.fullmatch(sent) or author != match.group(2):
+        raise EnvelopeError("the stored note's time or author is malformed")
+    envelope = fmt.parse(document["envelope"], fmt.NOTE_KINDS)
+    if envelope.id != key.split("/")[1]:
+        raise EnvelopeError(f"the note inside belongs to {envelope.id}, not {key.split('/')[1]}")
+    return author, envelope
+
+
+def decode(key: str, author: str, plaintext: bytes) -> Note:
+    try:
+        data = fmt.loads_strict(plaintext)
+    except EnvelopeError as exc:
+        raise NoteError(f"decrypted content is {exc}") from None
+    if (
+        not isinstance(data, dict)
+        or data.keys() != {"schema", "text", "written"}
+        or data["schema"] != SCHEMA
+        or not all(isinstance(v, str) for v in data.values())
+        or not TIME_RE.fullmatch(data["written"])
+    ):
+        raise NoteError(f"decrypted content is not a {SCHEMA} document")
+    try:
+        written = datetime.datetime.fromisoformat(data["written"])
+    except ValueError:  # e.g. month 13: the pattern matched, the date does not exist
+        raise NoteError("the note's time is not a real UTC time") from None
+    return Note(key, author, written, data["text"])
+
+
+def read_one(key: str, data: bytes, unlocked: Reader) -> Note:
+    author, envelope = parse(key, data)
+    return decode(key, author, unlocked.decrypt(envelope))
+
+
+class NoteSource(Protocol):
+    """Where notes are read from: the local cache (wbs.cache.Cache)."""
+
+    def note_keys(self, report: str | None = None) -> list[str]: ...
+
+    def read_message(self, key: str) -> bytes: ...
+
+
+class Notes(NamedTuple):
+    notes: tuple[Note, ...]
+    unreadable: tuple[Unreadable, ...]
+
+
+def read(source: NoteSource, unlocked: Reader, report_id: str) -> Notes:
+    """Every cached note of a case, decrypted in memory, in the order they were written."""
+    found: list[Note] = []
+    lost: list[Unreadable] = []
+    for key in source.note_keys(report_id):
+        try:
+            found.append(read_one(key, source.read_message(key), unlocked))
+        except (NotFound, EnvelopeError, DecryptionError, NoteError, OSError) as exc:
+            lost.append(Unreadable(key, str(exc)))
+    found.sort(key=lambda n: (n.written, n.key))
+    return Notes(tuple(found), tuple(lost))
