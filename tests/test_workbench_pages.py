@@ -33,6 +33,7 @@ from tests.helpers_workbench import Client, key_file, workbench
 from wbs import crypto, keyfile, messages, notes
 from wbs.cache import Cache
 from wbs.crypto import Identity, open_envelope
+from wbs.workbench import LANGUAGES
 from wbs.workbench import app as workbench_app
 from wbs.workbench.cases import OPENED_FILE
 from wbs.workbench.session import watch
@@ -314,7 +315,7 @@ def test_every_message_is_translated_in_both_catalogues() -> None:
         )
     }
     assert len(msgids) > 50
-    for lang in workbench_app.LANGUAGES:
+    for lang in LANGUAGES:
         po = workbench_app.HERE / "locale" / lang / "LC_MESSAGES" / "workbench.po"
         with po.open("rb") as f:
             catalog = read_po(f, locale=lang)

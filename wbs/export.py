@@ -23,10 +23,7 @@ class UnsafeExport(WbsError, ValueError):
 def prepare_folder(folder: Path) -> Path:
     """The export folder, created (mode 0700) if missing, after refusing unsafe places."""
     target = folder.expanduser().resolve()
-    why = None
-    if target.is_relative_to(paths.PROJECT_ROOT):
-        why = f"inside the project {paths.PROJECT_ROOT}: it could be committed or published"
-    why = why or paths.unsafe_place(target, {Path.cwd(), paths.PROJECT_ROOT})
+    why = unsafe_place(target)
     if why is not None:
         raise UnsafeExport(
             f"refusing to export decrypted evidence {why}",
@@ -34,6 +31,14 @@ def prepare_folder(folder: Path) -> Path:
         )
     paths.make_private_dir(target)
     return target
+
+
+def unsafe_place(target: Path) -> str | None:
+    """Why plaintext must not be written at ``target`` (resolved), or None: inside the
+    project, a git work tree, keys/ or site/."""
+    if target.is_relative_to(paths.PROJECT_ROOT):
+        return f"inside the project {paths.PROJECT_ROOT}: it could be committed or published"
+    return paths.unsafe_place(target, {Path.cwd(), paths.PROJECT_ROOT})
 
 
 def safe_name(name: str, fallback: str) -> str:

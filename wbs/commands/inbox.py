@@ -4,6 +4,7 @@ reporters and move cases through their statuses. Plaintext stays in memory."""
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -35,8 +36,10 @@ from wbs.commands.options import (
     settings,
     storage_option,
 )
+from wbs.export import unsafe_place
 from wbs.reports import Report, Stored, parse_stored
 from wbs.thread_view import reading as thread_reading
+from wbs.workbench import LANGUAGES
 
 EDITOR_TEMPLATE = (
     "\n\n# Balasan untuk pelapor laporan {number}. Baris yang diawali # diabaikan;"
@@ -248,6 +251,90 @@ def show(number: str, storage: str | None, key: Path | None, config: Path | None
             hint="a message is readable only by the keys that were active when it was sent,"
             " and only if storage did not alter it",
         )
+
+
+@inbox.command("case-file")
+@click.argument("number")
+@click.option(
+    "--to",
+    "target",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.html",
+    help="The file to write (a new one, mode 0600); never inside the project, a git work"
+    " tree, keys/ or site/.",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    default="id",
+    show_default=True,
+    help="The language of the headings.",
+)
+@storage_option
+@key_option
+@config_option
+def case_file(
+    number: str,
+    target: Path,
+    lang: str,
+    storage: str | None,
+    key: Path | None,
+    config: Path | None,
+) -> None:
+    """Write a case file for the investigation record: one self-contained HTML file.
+
+    It holds every field of the report, its files' names, types, sizes and SHA-256, the
+    status history, the whole thread, the internal notes (headed as internal), the export
+    time (UTC) and your key id: no script, nothing fetched from anywhere. It is plaintext:
+    keep it on an encrypted disk. An existing file is never replaced.
+    """
+    # Imported here: Jinja2 and the catalogues are needed by this command only.
+    from wbs.workbench import casefile
+    from wbs.workbench import cases as workbench_cases
+    from wbs.workbench.app import environment
+
+    path = _case_file_path(target)
+    rules = config_file.load(config)
+    cache = Cache.for_storage(settings(storage).storage_url)
+    report_id = registration.resolve(number, cache.ids())
+    unlocked = reader(key)
+    case = workbench_cases.load_case(cache, unlocked, report_id, rules, datetime.date.today(), {})
+    text = casefile.render(
+        environment(lang),
+        lang,
+        case,
+        notes.read(cache, unlocked, report_id),
+        unlocked.identity.kid,
+        datetime.datetime.now(datetime.UTC),
+    )
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise WbsError(
+            f"{path} exists: refusing to overwrite it",
+            hint="choose a new file name, e.g. --to " + casefile.file_name(report_id),
+        ) from None
+    except OSError as exc:
+        raise WbsError(f"cannot write {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    click.echo(f"wrote the case file of {registration.display(report_id)} to {path}")
+
+
+def _case_file_path(target: Path) -> Path:
+    """The case file's path, resolved; refused inside a repository or a missing folder."""
+    folder = target.expanduser().parent.resolve()
+    path = folder / target.name
+    why = unsafe_place(path)
+    if why is not None:
+        raise WbsError(
+            f"refusing to write a decrypted case file {why}",
+            hint="write it outside any repository, e.g. --to ~/kasus/kasus-<number>.html",
+        )
+    if not folder.is_dir():
+        raise WbsError(f"no folder {folder}", hint="create it first, with mode 0700")
+    return path
 
 
 @inbox.command()

@@ -13,7 +13,8 @@ import click
 from wbs import config as config_file
 from wbs import keyfile
 from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
-from wbs.workbench.app import LANGUAGES, Config
+from wbs.workbench import LANGUAGES
+from wbs.workbench.app import Config
 from wbs.workbench.server import make_server
 from wbs.workbench.session import watch
 

@@ -40,13 +40,12 @@ from wbs import (
 )
 from wbs.cache import Cache
 from wbs.reports import Reader
-from wbs.workbench import cases, files
+from wbs.workbench import casefile, cases, files
 from wbs.workbench.guard import Guard, Refusal
 from wbs.workbench.session import Session
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
-LANGUAGES = ("id", "en")
 MAX_FORM_BYTES = 1024 * 1024
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -179,6 +178,8 @@ class Workbench:
                 return self.page(start_response, "missing.html", status="404 Not Found")
             if len(parts) == 2 and method in ("GET", "HEAD"):
                 return self.case(reader, report_id, start_response)
+            if len(parts) == 3 and parts[2] == "case-file" and method in ("GET", "HEAD"):
+                return self.case_file(reader, report_id, start_response)
             if len(parts) == 3 and method == "POST" and parts[2] in ("reply", "status", "note"):
                 return self.answer(reader, report_id, parts[2], form, start_response)
             if len(parts) == 4 and parts[2] == "file" and method in ("GET", "HEAD"):
@@ -236,6 +237,41 @@ class Workbench:
             reasons=statuses.REASONS,
             initial=statuses.INITIAL,
         )
+
+    def case_file(
+        self, reader: Reader, report_id: str, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """The case file, as a download: written where the inspector's browser saves."""
+        case = cases.load_case(
+            self.cache,
+            reader,
+            report_id,
+            self.config.rules,
+            self.config.today(),
+            self.session.reports,
+        )
+        text = casefile.render(
+            self.env,
+            self.config.lang,
+            case,
+            notes.read(self.cache, reader, report_id),
+            reader.identity.kid,
+            datetime.datetime.now(datetime.UTC),
+        )
+        body = text.encode("utf-8")
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", "text/html; charset=utf-8"),
+                ("Content-Length", str(len(body))),
+                (
+                    "Content-Disposition",
+                    f'attachment; filename="{casefile.file_name(report_id)}"',
+                ),
+                *HEADERS,
+            ],
+        )
+        return [body]
 
     def file(
         self,

@@ -182,8 +182,21 @@ def open_case(
     memo: dict[str, Report],
 ) -> Case:
     """One case, decrypted; marks it as opened."""
+    opened = load_case(cache, reader, report_id, rules, today, memo)
+    Opened(cache).add(report_id)
+    return opened
+
+
+def load_case(
+    cache: Cache,
+    reader: Reader,
+    report_id: str,
+    rules: deadlines.Rules,
+    today: datetime.date,
+    memo: dict[str, Report],
+) -> Case:
+    """One case, decrypted, without marking it as opened (the case file, `wbs inbox`)."""
     opened_report = report(cache, reader, report_id, memo)
     case = thread.read(cache, reader, report_id)
     due = case.due(opened_report.received, today, rules)
-    Opened(cache).add(report_id)
     return Case(opened_report, case, due, _deadline(due, rules))

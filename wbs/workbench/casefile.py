@@ -1,0 +1,45 @@
+"""A case file for the investigation record (issue 7): one self-contained HTML file with the
+report, its files' hashes, the status history, the thread and the internal notes.
+
+Rendered from the read model of the case page (wbs/workbench/cases.py) with the workbench's
+templates and catalogues, so both show the same fields. The file holds no script and no
+reference to anything outside it (its style is inline), so it opens the same offline, years
+later; every text is escaped by Jinja's autoescape.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import jinja2
+
+from wbs import notes, registration, statuses, view
+from wbs.workbench.cases import Case
+
+TEMPLATE = "casefile.html"
+
+
+def file_name(report_id: str) -> str:
+    """``kasus-7K3M-Q2X9-ABCD-EFGH.html``: the registration number, nothing a report wrote."""
+    return f"kasus-{registration.display(report_id)}.html"
+
+
+def render(
+    env: jinja2.Environment,
+    lang: str,
+    case: Case,
+    internal: notes.Notes,
+    exporter: str,
+    now: datetime.datetime,
+) -> str:
+    """The case file as text; ``exporter`` is the key id of the inspector who exports it."""
+    exported = now.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return env.get_template(TEMPLATE).render(
+        lang=lang,
+        case=case,
+        notes=internal,
+        exporter=exporter,
+        exported=exported,
+        zone=view.local_zone(),
+        initial=statuses.INITIAL,
+    )
