@@ -53,6 +53,13 @@ NOTE_TEMPLATE = (
     "# Internal note on report {number}: only inspectors can read it, never the reporter."
     " Lines starting with # are ignored.\n"
 )
+text_source_option = click.option(
+    "--file",
+    "source",
+    type=click.File("r", encoding="utf-8"),
+    metavar="PATH",
+    help="Read the text from PATH ('-': standard input)  [default: write it in $EDITOR]",
+)
 REASON_HELP = "Why (required for ditolak). Standard reasons: " + "; ".join(statuses.REASONS)
 STATUS_HELP = "\n".join(
     [
@@ -339,13 +346,7 @@ def _case_file_path(target: Path) -> Path:
 
 @inbox.command()
 @click.argument("number")
-@click.option(
-    "--file",
-    "source",
-    type=click.File("r", encoding="utf-8"),
-    metavar="PATH",
-    help="Read the text from PATH ('-': standard input)  [default: write it in $EDITOR]",
-)
+@text_source_option
 @storage_option
 @key_option
 @keyring_option
@@ -373,13 +374,7 @@ def reply(
 
 @inbox.command()
 @click.argument("number")
-@click.option(
-    "--file",
-    "source",
-    type=click.File("r", encoding="utf-8"),
-    metavar="PATH",
-    help="Read the text from PATH ('-': standard input)  [default: write it in $EDITOR]",
-)
+@text_source_option
 @storage_option
 @key_option
 @keyring_option
