@@ -102,6 +102,15 @@ class Client:
         """Open the printed URL, as the browser does, and follow its redirect."""
         return self.follow(self.get(self.app.guard.url))
 
+    def sync(self) -> Answer:
+        """Press "Sync now", wait for the sync's thread, and load the inbox it ends on."""
+        answer = self.post("/sync", {})
+        job = self.app.sync_job
+        if job is not None:
+            job.thread.join(timeout=30)
+            assert not job.running, "the sync did not end"
+        return self.follow(answer)
+
 
 def workbench(
     key: Path,

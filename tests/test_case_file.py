@@ -127,7 +127,7 @@ def client(home: Path, tmp_path: Path, store: LocalStorage, inspector: Identity)
     client = Client(workbench(key_file(home), store, keyring))
     client.enter()
     client.post("/unlock", {"passphrase": PASSPHRASE})
-    client.post("/sync", {})
+    client.sync()
     here = f"/case/{FIRST}"
     client.post(here + "/reply", {"text": "CANARY-REPLY-c21"})
     client.post(

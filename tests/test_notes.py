@@ -41,6 +41,7 @@ from wbs.reports import Reader
 SECRET = "CANARY-note-only-inspectors-9c1e"
 COLLEAGUE = identity(4)
 NOW = datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
+T = b"2026-03-01T02:30:00Z"
 
 
 def ring(tmp_path: Path) -> keyring.Keyring:
@@ -162,8 +163,43 @@ def test_notes_are_cached_apart_and_read_in_order(store: LocalStorage, tmp_path:
         b'{"schema": "wbs-note/1", "text": 1, "written": "2026-03-01T02:30:00Z"}',
         b'{"schema": "wbs-note/1", "text": "x", "written": "2026-13-01T02:30:00Z"}',
         b'{"schema": "wbs-note/1", "text": "x", "written": "2026-03-01", "by": ""}',
+        # Access records (mailbox-v1 section 7.1)
+        b'{"schema": "wbs-access/1", "action": "deleted", "file": "", "written": "' + T + b'"}',
+        b'{"schema": "wbs-access/1", "action": "opened", "file": "5QZ2W8R1XK4T7M3N", '
+        b'"written": "' + T + b'"}',
+        b'{"schema": "wbs-access/1", "action": "file", "file": "", "written": "' + T + b'"}',
+        b'{"schema": "wbs-access/1", "action": "file", "file": "../x", "written": "' + T + b'"}',
+        b'{"schema": "wbs-access/1", "action": "opened", "written": "' + T + b'"}',
+        b'{"schema": "wbs-access/1", "action": "opened", "file": "", "written": "' + T + b'", '
+        b'"text": "x"}',
+        b'{"schema": "wbs-access/1", "action": "opened", "file": "", '
+        b'"written": "2026-02-30T00:00:00Z"}',
+        b'{"schema": "wbs-access/1", "action": "opened", "file": "", "written": 1}',
     ],
 )
 def test_a_note_that_is_not_a_wbs_note_document_is_unreadable(plaintext: bytes) -> None:
     with pytest.raises(notes.NoteError):
         notes.decode("notes/x", INSPECTOR.kid, plaintext)
+
+
+@pytest.mark.parametrize(
+    ("action", "file"),
+    [("opened", ""), ("case-file", ""), ("files", ""), ("file", "5QZ2W8R1XK4T7M3N")],
+)
+def test_an_access_record_is_sealed_like_a_note_and_read_back(
+    store: LocalStorage, tmp_path: Path, action: str, file: str
+) -> None:
+    case = open_case()
+    key, body = notes.access(case.id, action, file, INSPECTOR.kid, ring(tmp_path), NOW)
+    store.put_new(key, body)
+    assert notes.keys(store) == [key] and action.encode() not in body
+    record = notes.read_one(key, store.get(key), Reader(COLLEAGUE))
+    assert record == notes.Access(key, INSPECTOR.kid, NOW, action, file)
+
+
+@pytest.mark.parametrize(
+    ("action", "file"), [("opened", "5QZ2W8R1XK4T7M3N"), ("file", ""), ("read", ""), ("file", "x")]
+)
+def test_a_malformed_access_record_is_not_written(tmp_path: Path, action: str, file: str) -> None:
+    with pytest.raises(notes.NoteError, match="not an access record"):
+        notes.access("7K3MQ2X9ABCDEFGH", action, file, INSPECTOR.kid, ring(tmp_path), NOW)

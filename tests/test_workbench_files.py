@@ -86,7 +86,7 @@ def client(home: Path, store: LocalStorage) -> Client:
     client = Client(workbench(key_file(home), store))
     client.enter()
     client.post("/unlock", {"passphrase": PASSPHRASE})
-    client.post("/sync", {})
+    client.sync()
     return client
 
 
@@ -131,6 +131,112 @@ def test_a_tampered_or_unknown_file_is_refused_with_its_reason(
     assert answer.status == 303 and answer.headers["location"] == f"/case/{FIRST}"
     assert "does not authenticate" in client.follow(answer).body
     assert client.get(f"/case/{FIRST}/file/ZZZZZZZZZZZZZZZZ").status == 404
+
+
+def test_a_range_of_a_file_is_answered_with_just_those_bytes(client: Client) -> None:
+    here, plain = f"/case/{FIRST}/file/{PHOTO}", png()
+    total = len(plain)
+    whole = client.get(here)
+    assert whole.status == 200 and whole.headers["accept-ranges"] == "bytes"
+
+    for header, first, last in (
+        ("bytes=10-19", 10, 19),
+        ("bytes=10-", 10, total - 1),
+        ("bytes=-7", total - 7, total - 1),
+        ("bytes=0-999999", 0, total - 1),
+    ):
+        answer = client.get(here, headers={"Range": header})
+
+        assert answer.status == 206, header
+        assert answer.data == plain[first : last + 1]
+        assert answer.headers["content-range"] == f"bytes {first}-{last}/{total}"
+        assert answer.headers["content-length"] == str(last + 1 - first)
+        assert answer.headers["content-type"] == "image/png"
+        assert answer.headers["accept-ranges"] == "bytes"
+        assert answer.headers["cache-control"] == "no-store"
+
+
+def test_a_range_outside_the_file_is_refused_without_its_bytes(client: Client) -> None:
+    total = len(png())
+
+    answer = client.get(f"/case/{FIRST}/file/{PHOTO}", headers={"Range": f"bytes={total}-"})
+
+    assert answer.status == 416
+    assert answer.headers["content-range"] == f"bytes */{total}"
+    assert answer.data == b"" and answer.headers["content-length"] == "0"
+
+
+def test_several_ranges_a_malformed_one_or_an_if_range_get_the_whole_file(
+    client: Client,
+) -> None:
+    here = f"/case/{FIRST}/file/{PHOTO}"
+    for headers in (
+        {"Range": "bytes=0-1,4-5"},
+        {"Range": "bytes=9-2"},
+        {"Range": "lines=1-2"},
+        {"Range": "bytes=0-1", "If-Range": '"some-etag"'},  # no validator of ours matches
+    ):
+        answer = client.get(here, headers=headers)
+
+        assert answer.status == 200, headers
+        assert answer.data == png() and "content-range" not in answer.headers
+
+
+def test_head_answers_the_headers_of_the_file_without_its_bytes(client: Client) -> None:
+    here = f"/case/{FIRST}/file/{PHOTO}"
+    for headers in ({}, {"Range": "bytes=0-3"}):  # a Range is for GET only (RFC 9110)
+        answer = client.request("HEAD", here, headers=headers)
+
+        assert answer.status == 200
+        assert answer.headers["content-length"] == str(len(png()))
+        assert answer.headers["accept-ranges"] == "bytes"
+        assert answer.data == b""
+
+
+def test_the_range_requests_of_a_seek_decrypt_the_file_once_and_the_lock_drops_it(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decrypted: list[str] = []
+    real = attachments.decrypt
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        decrypted.append(args[3].id)  # (source, sink, report_id, entry, name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(attachments, "decrypt", counting)
+    photo, page = f"/case/{FIRST}/file/{PHOTO}", f"/case/{FIRST}/file/{PAGE}"
+
+    first = client.get(photo, headers={"Range": "bytes=0-"})
+    second = client.get(photo, headers={"Range": "bytes=20-29"})
+    download = client.get(photo + "?download=1")
+
+    assert [first.status, second.status, download.status] == [206, 206, 200]
+    assert second.data == png()[20:30] and download.data == png()
+    assert decrypted == [PHOTO]
+    kept = client.app.session.file
+    assert kept is not None and kept.data == png()
+    # One file's plaintext at a time: another file takes its place
+    assert client.get(page).data == HOSTILE
+    assert client.get(photo, headers={"Range": "bytes=0-3"}).data == png()[:4]
+    assert decrypted == [PHOTO, PAGE, PHOTO]
+
+    client.post("/lock", {})
+
+    assert client.app.session.file is None
+    client.post("/unlock", {"passphrase": PASSPHRASE})
+    assert client.get(photo, headers={"Range": "bytes=0-3"}).status == 206
+    assert decrypted == [PHOTO, PAGE, PHOTO, PHOTO]
+
+
+def test_a_file_kept_for_seeking_is_dropped_by_the_idle_lock(client: Client) -> None:
+    session = client.app.session
+    client.get(f"/case/{FIRST}/file/{PHOTO}", headers={"Range": "bytes=0-3"})
+    assert session.file is not None
+
+    session.clock = lambda: float("inf")  # long after the idle time
+    session.expire()
+
+    assert session.file is None and session.reader is None
 
 
 @pytest.mark.browser

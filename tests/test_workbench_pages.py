@@ -26,6 +26,7 @@ from tests.helpers_inbox import (
     THIRD,
     add_inspector_key,
     payload,
+    post_followup,
     put,
     use_private_home,
 )
@@ -33,6 +34,7 @@ from tests.helpers_workbench import Client, key_file, workbench
 from wbs import crypto, keyfile, messages, notes
 from wbs.cache import Cache
 from wbs.crypto import Identity, open_envelope
+from wbs.reports import Reader
 from wbs.workbench import LANGUAGES
 from wbs.workbench import app as workbench_app
 from wbs.workbench.cases import OPENED_FILE
@@ -109,7 +111,7 @@ def unlocked(client: Client) -> str:
     client.enter()
     answer = client.post("/unlock", {"passphrase": PASSPHRASE})
     assert answer.status == 303, answer
-    client.follow(client.post("/sync", {}))
+    client.sync()
     return client.get("/").body
 
 
@@ -131,7 +133,7 @@ def test_sync_now_fetches_the_new_reports_and_the_inbox_lists_them_unread_with_d
     client.post("/unlock", {"passphrase": PASSPHRASE})
     assert Cache.for_storage(client.app.config.storage_url).ids() == []
 
-    synced = client.follow(client.post("/sync", {}))
+    synced = client.sync()
 
     assert 'id="sync-result"' in synced.body
     assert "3 laporan baru" in synced.body
@@ -193,9 +195,64 @@ def test_a_case_shows_the_whole_report_and_is_then_read(client: Client, home: Pa
     assert " unread" in rows(client.get("/").body)[1]
     # What is remembered is the report's id: no plaintext reaches the disk
     opened = Cache.for_storage(client.app.config.storage_url).root / OPENED_FILE
-    assert opened.read_text() == FIRST + "\n"
+    assert opened.read_text() == FIRST + " 0\n"  # the id, and no reporter message seen
     assert opened.stat().st_mode & 0o777 == 0o600
     assert client.get("/case/ZZZZZZZZZZZZZZZZ").status == 404
+
+
+def test_a_reporter_s_new_message_makes_an_opened_case_unread_again(
+    client: Client, store: LocalStorage, inspector: Identity
+) -> None:
+    # Given a case opened here, and answered by the inspector
+    unlocked(client)
+    here = f"/case/{FIRST}"
+    client.get(here)
+    client.post(here + "/reply", {"text": "Kapan kejadiannya?"})
+    client.post(here + "/status", {"status": "perlu-informasi-tambahan", "note": "Detail"})
+    client.sync()
+    first, second, _ = rows(client.get("/").body)
+    assert " unread" not in first  # the inspectors' own messages do not make it unread
+    assert " unread" in second and "pesan baru" not in second and ">baru<" in second
+
+    # When the reporter writes again, and the message is synced
+    now = datetime.datetime.now(UTC)
+    post_followup(store, FIRST, "Hari Senin pagi", now, [inspector.public_key])
+    first = rows(client.sync().body)[0]
+
+    # Then the case is unread again, and says why
+    assert " unread" in first and ">pesan baru<" in first
+    client.get(here)
+    assert " unread" not in rows(client.get("/").body)[0]
+    later = now + datetime.timedelta(minutes=1)
+    post_followup(store, FIRST, "Satu lagi", later, [inspector.public_key])
+    assert ">pesan baru<" in rows(client.sync().body)[0]
+    client.get(here)
+    assert " unread" not in rows(client.get("/").body)[0]
+    # Only ids and counts reach the disk: a line each time the count grew
+    opened = Cache.for_storage(client.app.config.storage_url).root / OPENED_FILE
+    assert opened.read_text() == f"{FIRST} 0\n{FIRST} 1\n{FIRST} 2\n"
+    assert opened.stat().st_mode & 0o777 == 0o600
+
+
+def test_opened_cases_of_the_first_format_are_read_and_bad_lines_are_skipped(
+    client: Client, store: LocalStorage, inspector: Identity
+) -> None:
+    # Given a file written by the first version (ids alone) with damaged lines in it
+    unlocked(client)
+    opened = Cache.for_storage(client.app.config.storage_url).root / OPENED_FILE
+    damaged = f"{FIRST}\n{SECOND} x\nnonsense\n\xff\xfe\n{THIRD} 1 2\n{THIRD.lower()}\n"
+    opened.write_bytes(damaged.encode("latin-1"))
+    opened.chmod(0o600)
+
+    found = rows(client.get("/").body)
+
+    assert [" unread" in row for row in found] == [False, True, True]
+    # An id alone means no reporter message was seen: the first one makes it unread
+    post_followup(store, FIRST, "Tambahan", datetime.datetime.now(UTC), [inspector.public_key])
+    assert ">pesan baru<" in rows(client.sync().body)[0]
+    client.get(f"/case/{FIRST}")
+    assert " unread" not in rows(client.get("/").body)[0]
+    assert opened.read_bytes() == damaged.encode("latin-1") + f"{FIRST} 1\n".encode()
 
 
 def test_a_reply_and_a_status_change_are_sent_as_the_cli_sends_them(
@@ -249,13 +306,17 @@ def test_an_internal_note_is_sealed_to_the_keyring_only_and_shown_apart(
     assert CANARY not in thread
     # Stored under notes/, sealed to the keyring only: nothing for the reporter
     assert mailbox.keys(store, FIRST) == []
-    (key,) = notes.keys(store, FIRST)
-    _, envelope = notes.parse(key, store.get(key))
-    assert [r.kid for r in envelope.recipients] == [inspector.kid]
-    with pytest.raises(crypto.NoMatchingKey):
-        crypto.open_envelope(envelope, reporter)
+    # (beside the access record of opening the case, sealed alike)
+    stored = notes.keys(store, FIRST)
+    records = [notes.read_one(k, store.get(k), Reader(inspector)) for k in stored]
+    assert sorted(type(r).__name__ for r in records) == ["Access", "Note"]
+    for key in stored:
+        _, envelope = notes.parse(key, store.get(key))
+        assert [r.kid for r in envelope.recipients] == [inspector.kid]
+        with pytest.raises(crypto.NoMatchingKey):
+            crypto.open_envelope(envelope, reporter)
     empty = client.follow(client.post(here + "/note", {"text": " \n "}))
-    assert "the message is empty" in empty.body and len(notes.keys(store)) == 1
+    assert "the message is empty" in empty.body and notes.keys(store) == stored
 
 
 def test_mistakes_in_an_answer_are_told_and_nothing_is_sent(

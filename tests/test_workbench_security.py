@@ -27,6 +27,10 @@ def client(key: Path) -> Client:
     return Client(workbench(key))
 
 
+# Every GET the workbench answers; each needs the cookie and this Host like the rest.
+GUARDED_GETS = ("/", "/sync/progress", "/static/workbench.js")
+
+
 def assert_refused(answer: Answer, reason: str) -> None:
     assert answer.status == 403 and reason in answer.body, answer
     assert "set-cookie" not in answer.headers
@@ -59,6 +63,7 @@ def test_requests_without_the_token_or_with_a_wrong_one_are_refused(client: Clie
     assert_refused(client.get("/?token=" + "A" * 43), "no valid session")
     assert_refused(client.get("/?token=%C3%A9" + "A" * 42), "no valid session")  # not ASCII
     assert_refused(client.get("/static/workbench.css"), "no valid session")
+    assert_refused(client.get("/sync/progress"), "no valid session")
     forged = {client.app.guard.cookie_name: "A" * 43}
     assert_refused(
         client.get("/", headers={"Cookie": "; ".join(f"{k}={v}" for k, v in forged.items())}),
@@ -74,7 +79,8 @@ def test_requests_without_the_token_or_with_a_wrong_one_are_refused(client: Clie
 def test_a_foreign_host_is_refused_even_with_the_cookie(client: Client, host: str) -> None:
     # A DNS-rebinding page reaches 127.0.0.1 under its own name: the Host says so.
     client.enter()
-    assert_refused(client.get("/", headers={"Host": host}), "wrong Host")
+    for path in GUARDED_GETS:
+        assert_refused(client.get(path, headers={"Host": host}), "wrong Host")
 
 
 def test_a_state_changing_request_needs_this_origin_and_the_form_token(client: Client) -> None:
@@ -102,6 +108,8 @@ def test_cross_site_fetches_and_cors_preflights_are_refused(client: Client) -> N
     client.enter()
     assert_refused(client.get("/", headers={"Sec-Fetch-Site": "cross-site"}), "cross-site")
     assert_refused(client.get("/", headers={"Sec-Fetch-Site": "same-site"}), "cross-site")
+    for path in GUARDED_GETS:
+        assert_refused(client.get(path, headers={"Sec-Fetch-Site": "cross-site"}), "cross-site")
     preflight = client.request(
         "OPTIONS",
         "/sync",
@@ -144,10 +152,12 @@ def test_every_answer_carries_the_security_headers_and_no_store(client: Client) 
         client.get(client.app.guard.url),
         client.get("/"),
         client.get("/static/workbench.js"),
+        client.get("/sync/progress"),
     ):
         headers = answer.headers
         assert headers["content-security-policy"] == CONTENT_SECURITY_POLICY
         assert "'unsafe-inline'" not in CONTENT_SECURITY_POLICY
+        assert "connect-src 'self'" in CONTENT_SECURITY_POLICY  # workbench.js polls, no more
         assert headers["cache-control"] == "no-store"
         assert headers["x-frame-options"] == "DENY"
         assert headers["referrer-policy"] == "same-origin"

@@ -19,6 +19,7 @@ from functions.storage import Storage
 from wbs import notes, paths
 
 PREFIX = "reports/"
+PENDING = "pending/"  # empty markers: pending/notes/<ID>/<name> waits to be stored
 SUFFIX = ".json"
 
 
@@ -117,6 +118,24 @@ class Cache:
         if not notes.is_note_key(key):
             raise ValueError(f"not a note's key: {key}")
         self._write(key, storage.get(key))
+
+    # -- access records waiting to be stored (wbs/audit.py) -----------------------------
+
+    def keep_pending(self, key: str, data: bytes) -> None:
+        """Keep a record this tool wrote, and mark it as not stored yet."""
+        if not notes.is_note_key(key):
+            raise ValueError(f"not a note's key: {key}")
+        self._write(key, data)
+        self._write(PENDING + key, b"")
+
+    def pending_keys(self) -> list[str]:
+        root = self.root / PENDING
+        found = (p.relative_to(root).as_posix() for p in root.glob(f"{notes.PREFIX}*/*"))
+        return sorted(k for k in found if notes.is_note_key(k))
+
+    def sent(self, key: str) -> None:
+        """The record is stored now: it no longer waits."""
+        self._path(PENDING + key).unlink(missing_ok=True)
 
     # -- files ----------------------------------------------------------------------------
 

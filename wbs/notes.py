@@ -6,6 +6,10 @@ reporter's key), stored with the inspector's own credentials under
 ``notes/<ID>/<stamp>-<kid>-<hash>.json`` = ``{"sent", "author", "envelope"}``: outside
 ``mailboxes/``, which is all the public API lists or serves. Its plaintext is
 ``{"schema": "wbs-note/1", "text", "written"}``.
+
+The same kind of record, with plaintext ``{"schema": "wbs-access/1", "action", "file",
+"written"}``, says that an inspector opened a case or exported plaintext from it: the access
+records of the audit trail (wbs/audit.py; mailbox-v1 section 7.1).
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ from wbs.reports import Reader
 
 PREFIX = "notes/"
 SCHEMA = "wbs-note/1"
+ACCESS_SCHEMA = "wbs-access/1"
+ACCESS_FIELDS = frozenset({"schema", "action", "file", "written"})
+# What an access record may say: the case was opened; its case file, one evidence file, or
+# all its evidence files were written out as plaintext.
+ACTIONS = frozenset({"opened", "case-file", "file", "files"})
 FIELDS = frozenset({"sent", "author", "envelope"})
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -42,6 +51,16 @@ class Note(NamedTuple):
     author: str  # the key id of the inspector who wrote it
     written: datetime.datetime  # UTC, from inside the ciphertext
     text: str
+
+
+class Access(NamedTuple):
+    """One decrypted access record: ``author`` did ``action`` (on evidence ``file``)."""
+
+    key: str
+    author: str
+    written: datetime.datetime
+    action: str
+    file: str  # the evidence file's id for "file", else ""
 
 
 class Unreadable(NamedTuple):
@@ -79,6 +98,45 @@ def write(
     now: datetime.datetime,
 ) -> str:
     """Seal a note to every active keyring key (only), store it create-only; return its key."""
+    key, body = seal_record(report_id, {"schema": SCHEMA, "text": text}, author, keyring, now)
+    try:
+        storage.put_new(key, body)
+    except AlreadyExists:  # a fresh envelope is unique: this cannot be a retry
+        raise NoteError(f"a note is already stored as {key}: nothing was written") from None
+    return key
+
+
+def access(
+    report_id: str,
+    action: str,
+    file: str,
+    author: str,
+    keyring: Keyring,
+    now: datetime.datetime,
+) -> tuple[str, bytes]:
+    """An access record, sealed like a note: its key and stored bytes (not yet stored)."""
+    if not _valid_access(action, file):
+        raise NoteError(f"not an access record: {action} {file}")
+    document = {"schema": ACCESS_SCHEMA, "action": action, "file": file}
+    return seal_record(report_id, document, author, keyring, now)
+
+
+def _valid_access(action: str, file: str) -> bool:
+    """A known action; an evidence file's id (as a manifest's) for "file", else ""."""
+    if action == "file":
+        return fmt.ID_RE.fullmatch(file) is not None
+    return action in ACTIONS and file == ""
+
+
+def seal_record(
+    report_id: str,
+    document: dict[str, str],
+    author: str,
+    keyring: Keyring,
+    now: datetime.datetime,
+) -> tuple[str, bytes]:
+    """Seal ``document`` (and the time) to every active keyring key, and to nothing else;
+    return the record's key and the bytes to store there, create-only."""
     readers = keyring.active()
     if author not in {k.kid for k in readers}:
         raise NoteError(
@@ -87,7 +145,7 @@ def write(
             hint="use the institution's current keyring: --keyring PATH (or WBS_KEYRING)",
         )
     moment = now.astimezone(datetime.UTC)
-    plaintext = {"schema": SCHEMA, "text": text, "written": moment.strftime(TIME_FORMAT)}
+    plaintext = {**document, "written": moment.strftime(TIME_FORMAT)}
     envelope = seal(
         fmt.NOTE,
         report_id,
@@ -97,11 +155,7 @@ def write(
     digest = hashlib.sha256(fmt.canonical_json(envelope.to_json())).hexdigest()[:8]
     key = f"{folder(report_id)}{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{author}-{digest}.json"
     body = {"sent": moment.strftime(TIME_FORMAT), "author": author, "envelope": envelope.to_json()}
-    try:
-        storage.put_new(key, fmt.canonical_json(body))
-    except AlreadyExists:  # a fresh envelope is unique: this cannot be a retry
-        raise NoteError(f"a note is already stored as {key}: nothing was written") from None
-    return key
+    return key, fmt.canonical_json(body)
 
 
 def parse(key: str, data: bytes) -> tuple[str, fmt.Envelope]:
@@ -121,27 +175,33 @@ def parse(key: str, data: bytes) -> tuple[str, fmt.Envelope]:
     return author, envelope
 
 
-def decode(key: str, author: str, plaintext: bytes) -> Note:
+def decode(key: str, author: str, plaintext: bytes) -> Note | Access:
     try:
         data = fmt.loads_strict(plaintext)
     except EnvelopeError as exc:
         raise NoteError(f"decrypted content is {exc}") from None
-    if (
-        not isinstance(data, dict)
-        or data.keys() != {"schema", "text", "written"}
-        or data["schema"] != SCHEMA
-        or not all(isinstance(v, str) for v in data.values())
-        or not TIME_RE.fullmatch(data["written"])
-    ):
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
         raise NoteError(f"decrypted content is not a {SCHEMA} document")
+    if data.get("schema") == ACCESS_SCHEMA and data.keys() == ACCESS_FIELDS:
+        action, file = data["action"], data["file"]
+        if not _valid_access(action, file):
+            raise NoteError(f"decrypted content is not a {ACCESS_SCHEMA} document")
+        return Access(key, author, _written(data["written"]), action, file)
+    if data.keys() != {"schema", "text", "written"} or data["schema"] != SCHEMA:
+        raise NoteError(f"decrypted content is not a {SCHEMA} document")
+    return Note(key, author, _written(data["written"]), data["text"])
+
+
+def _written(value: str) -> datetime.datetime:
+    if not TIME_RE.fullmatch(value):
+        raise NoteError("the record's time is malformed")
     try:
-        written = datetime.datetime.fromisoformat(data["written"])
+        return datetime.datetime.fromisoformat(value)
     except ValueError:  # e.g. month 13: the pattern matched, the date does not exist
         raise NoteError("the note's time is not a real UTC time") from None
-    return Note(key, author, written, data["text"])
 
 
-def read_one(key: str, data: bytes, unlocked: Reader) -> Note:
+def read_one(key: str, data: bytes, unlocked: Reader) -> Note | Access:
     author, envelope = parse(key, data)
     return decode(key, author, unlocked.decrypt(envelope))
 
@@ -157,16 +217,25 @@ class NoteSource(Protocol):
 class Notes(NamedTuple):
     notes: tuple[Note, ...]
     unreadable: tuple[Unreadable, ...]
+    access: tuple[Access, ...] = ()  # the access records of the audit trail
 
 
 def read(source: NoteSource, unlocked: Reader, report_id: str) -> Notes:
-    """Every cached note of a case, decrypted in memory, in the order they were written."""
+    """Every cached note and access record of a case, decrypted in memory, each in the order
+    they were written."""
     found: list[Note] = []
+    seen: list[Access] = []
     lost: list[Unreadable] = []
     for key in source.note_keys(report_id):
         try:
-            found.append(read_one(key, source.read_message(key), unlocked))
+            record = read_one(key, source.read_message(key), unlocked)
         except (NotFound, EnvelopeError, DecryptionError, NoteError, OSError) as exc:
             lost.append(Unreadable(key, str(exc)))
+            continue
+        if isinstance(record, Note):
+            found.append(record)
+        else:
+            seen.append(record)
     found.sort(key=lambda n: (n.written, n.key))
-    return Notes(tuple(found), tuple(lost))
+    seen.sort(key=lambda n: (n.written, n.key))
+    return Notes(tuple(found), tuple(lost), tuple(seen))

@@ -1,4 +1,5 @@
-"""Copying new encrypted reports, messages and internal notes from storage into the local cache.
+"""Copying new encrypted reports, messages and internal notes from storage into the local cache,
+after sending the access records that wait in it (wbs/audit.py).
 
 Shared by `wbs inbox sync` and the workbench's "sync now": the same objects, in the same
 order, each landing in the cache whole or not at all.
@@ -10,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from functions.storage import Storage
+from wbs import audit
 from wbs.cache import Cache
 
 # Wraps each list of objects while it is fetched, e.g. in a progress bar: (items, label).
@@ -28,6 +30,8 @@ class Sync:
     messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     fetched: int = 0
+    sent: list[str] = field(default_factory=list)  # access records that waited, now stored
+    unsent: list[str] = field(default_factory=list)  # why others still wait
 
 
 def run(
@@ -35,6 +39,7 @@ def run(
 ) -> Sync:
     """Fetch every stored report, message and internal note the cache does not hold yet."""
     state = state if state is not None else Sync()
+    state.sent, state.unsent = audit.send_pending(store, cache)
     state.reports = cache.missing(store)
     for report_id in progress(state.reports, "Fetching reports"):
         cache.fetch(store, report_id)

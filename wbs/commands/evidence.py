@@ -22,8 +22,9 @@ from wbs import attachments, console, registration, thread, view
 from wbs.attachments import Attachment, AttachmentError
 from wbs.cache import Cache
 from wbs.commands import cases
-from wbs.commands.options import key_option, reader, settings, storage_option
+from wbs.commands.options import key_option, keyring_option, reader, settings, storage_option
 from wbs.export import free_path, prepare_folder, safe_name
+from wbs.reports import Reader
 
 PREFIX = "attachments/"
 REPORT = "laporan / report"
@@ -40,10 +41,9 @@ class Source(NamedTuple):
     files: tuple[Attachment, ...]
 
 
-def case_files(cache: Cache, key: Path | None, report_id: str) -> list[Source]:
+def case_files(cache: Cache, unlocked: Reader, report_id: str) -> list[Source]:
     """The files of the report, then of each follow-up in thread order (as ``inbox show``
     numbers them). A follow-up that cannot be read is named on stderr: its files are unknown."""
-    unlocked = reader(key)
     report = cases.open_report(cache, unlocked, report_id)
     sources = [Source(REPORT, report.attachments)] if report.attachments else []
     case = thread.read(cache, unlocked, report_id)
@@ -73,7 +73,7 @@ def files(number: str, storage: str | None, key: Path | None) -> None:
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    sources = case_files(cache, key, report_id)
+    sources = case_files(cache, reader(key), report_id)
     if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")
         return
@@ -112,7 +112,8 @@ def _presence(stored: dict[str, int], report_id: str, entry: Attachment) -> Text
 )
 @storage_option
 @key_option
-def export(number: str, folder: Path, storage: str | None, key: Path | None) -> None:
+@keyring_option
+def export(number: str, folder: Path, storage: str | None, key: Path | None, keyring: Path) -> None:
     """Download a case's evidence files from storage and decrypt them into FOLDER.
 
     Each file is streamed and decrypted one chunk at a time, whatever its size; every chunk,
@@ -125,10 +126,12 @@ def export(number: str, folder: Path, storage: str | None, key: Path | None) -> 
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    sources = case_files(cache, key, report_id)
+    unlocked = reader(key)
+    sources = case_files(cache, unlocked, report_id)
     if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")
         return
+    cases.record_access(configured, cache, report_id, "files", keyring, unlocked)
     store = configured.open_storage()
     failed = 0
     everything = [(source.label, entry) for source in sources for entry in source.files]

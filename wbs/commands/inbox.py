@@ -4,7 +4,6 @@ reporters and move cases through their statuses. Plaintext stays in memory."""
 from __future__ import annotations
 
 import datetime
-import os
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -13,6 +12,7 @@ import click
 from functions.errors import WbsError
 from functions.keyring import load_active
 from wbs import (
+    audit,
     casework,
     console,
     deadlines,
@@ -214,21 +214,33 @@ def list_reports(
 
 @inbox.command()
 @click.argument("number")
+@click.option("--audit", "show_audit", is_flag=True, help="Print the case's audit trail too.")
 @storage_option
 @key_option
+@keyring_option
 @config_option
-def show(number: str, storage: str | None, key: Path | None, config: Path | None) -> None:
+def show(
+    number: str,
+    show_audit: bool,
+    storage: str | None,
+    key: Path | None,
+    keyring: Path,
+    config: Path | None,
+) -> None:
     """Decrypt one case in memory and print the report, its status and its whole thread.
 
     NUMBER is its registration number, or any unique start of it (case and dashes do not
     matter). Messages are shown in the order they were written (the time inside each
     message), each once; the inspectors' internal notes follow in a section of their own.
+    That you opened the case goes into its audit trail (sealed to the keyring).
     """
     rules = config_file.load(config)
-    cache = Cache.for_storage(settings(storage).storage_url)
+    configured = settings(storage)
+    cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     unlocked = reader(key)
     report = cases.open_report(cache, unlocked, report_id)
+    cases.record_access(configured, cache, report_id, "opened", keyring, unlocked)
     case = thread.read(cache, unlocked, report_id)
     due = view.due(case.due(report.received, datetime.date.today(), rules), rules)
     click.echo(view.reading(report))
@@ -241,6 +253,12 @@ def show(number: str, storage: str | None, key: Path | None, config: Path | None
         for item in internal.notes:
             click.echo(f"--- {view.received(item.written)} · {item.author}")
             click.echo(view.clean(item.text, multiline=True))
+    if show_audit:
+        click.echo()
+        click.echo("Jejak audit / Audit trail")
+        for event in audit.trail(report, case, internal):
+            who = event.who or "pelapor / reporter"
+            click.echo(f"{view.received(event.at)}  {who}  {event.action} {event.detail}".rstrip())
     for unread in internal.unreadable:
         name = unread.key.rpartition("/")[2]
         console.error(f"report {registration.display(report_id)}: note {name}: {unread.problem}")
@@ -280,6 +298,7 @@ def show(number: str, storage: str | None, key: Path | None, config: Path | None
 )
 @storage_option
 @key_option
+@keyring_option
 @config_option
 def case_file(
     number: str,
@@ -287,6 +306,7 @@ def case_file(
     lang: str,
     storage: str | None,
     key: Path | None,
+    keyring: Path,
     config: Path | None,
 ) -> None:
     """Write a case file for the investigation record: one self-contained HTML file.
@@ -303,9 +323,11 @@ def case_file(
 
     path = _case_file_path(target)
     rules = config_file.load(config)
-    cache = Cache.for_storage(settings(storage).storage_url)
+    configured = settings(storage)
+    cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     unlocked = reader(key)
+    cases.record_access(configured, cache, report_id, "case-file", keyring, unlocked)
     case = workbench_cases.load_case(cache, unlocked, report_id, rules, datetime.date.today(), {})
     text = casefile.render(
         environment(lang),
@@ -315,17 +337,7 @@ def case_file(
         unlocked.identity.kid,
         datetime.datetime.now(datetime.UTC),
     )
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise WbsError(
-            f"{path} exists: refusing to overwrite it",
-            hint="choose a new file name, e.g. --to " + casefile.file_name(report_id),
-        ) from None
-    except OSError as exc:
-        raise WbsError(f"cannot write {path}: {exc.strerror or exc}") from None
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
+    casefile.write(path, text, report_id)
     click.echo(f"wrote the case file of {registration.display(report_id)} to {path}")
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime
 import io
+import json
 import mimetypes
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,31 +30,34 @@ from functions.headers import SECURITY_HEADERS
 from functions.keyring import load_active
 from functions.storage import Storage
 from wbs import (
+    audit,
     casework,
     deadlines,
     keyfile,
     notes,
     registration,
     statuses,
-    syncing,
     thread,
     view,
 )
+from wbs.attachments import Attachment
 from wbs.cache import Cache
 from wbs.reports import Reader
-from wbs.workbench import casefile, cases, files
+from wbs.workbench import casefile, cases, files, ranges, saving, syncjob
 from wbs.workbench.guard import Guard, Refusal
 from wbs.workbench.session import Session
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 MAX_FORM_BYTES = 1024 * 1024
+SYNC_PROGRESS = "/sync/progress"  # polled by workbench.js; not activity for the idle lock
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self'",
+        "connect-src 'self'",  # workbench.js asks /sync/progress
         "media-src 'self'",
         "form-action 'self'",
         "base-uri 'none'",
@@ -123,8 +128,10 @@ class Workbench:
         self.session = session
         self.cache = Cache.for_storage(config.storage_url)
         self.env = environment(config.lang)
-        self.last_sync: syncing.Sync | None = None
+        self.sync_job: syncjob.SyncJob | None = None  # the last "sync now", running or done
+        self.sync_lock = threading.Lock()
         self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
+        self.folders: dict[str, str] = {}  # the folder last saved into, per case
 
     # -- WSGI ---------------------------------------------------------------------------
 
@@ -136,11 +143,14 @@ class Workbench:
             return _answer(start_response, verdict.status, verdict.reason.encode(), "text/plain")
         if verdict.redirect is not None:
             return _redirect(start_response, verdict.redirect, verdict.cookie)
-        self.session.touch()
         path = environ.get("PATH_INFO", "/")
+        if path == SYNC_PROGRESS:
+            self.session.expire()  # an open page polls it: that is no sign of anyone there
+        else:
+            self.session.touch()
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
         try:
-            return self.route(method, path, query, form, start_response)
+            return self.route(method, path, query, form, start_response, environ)
         except (WbsError, OSError) as exc:
             hint = exc.hint if isinstance(exc, WbsError) else ""
             self.notice("error", str(exc), hint or "")
@@ -154,9 +164,12 @@ class Workbench:
         query: Mapping[str, str],
         form: Mapping[str, str],
         start_response: StartResponse,
+        environ: Mapping[str, Any] | None = None,
     ) -> Iterable[bytes]:
         if path.startswith("/static/") and method in ("GET", "HEAD"):
             return self.static(path.removeprefix("/static/"), start_response)
+        if path == SYNC_PROGRESS and method in ("GET", "HEAD"):
+            return self.sync_progress(start_response)
         reader = self.session.reader
         if path == "/unlock" and method == "POST":
             return self.unlock(form.get("passphrase", ""), start_response)
@@ -180,11 +193,16 @@ class Workbench:
                 return self.case(reader, report_id, start_response)
             if len(parts) == 3 and parts[2] == "case-file" and method in ("GET", "HEAD"):
                 return self.case_file(reader, report_id, start_response)
+            if len(parts) == 3 and method == "POST" and parts[2] == "save":
+                return self.save(reader, report_id, form, start_response)
             if len(parts) == 3 and method == "POST" and parts[2] in ("reply", "status", "note"):
                 return self.answer(reader, report_id, parts[2], form, start_response)
             if len(parts) == 4 and parts[2] == "file" and method in ("GET", "HEAD"):
                 download = query.get("download") == "1"
-                return self.file(reader, report_id, parts[3], download, start_response)
+                wanted = _range(method, environ or {})
+                return self.file(
+                    reader, report_id, parts[3], download, start_response, method, wanted
+                )
         return self.page(start_response, "missing.html", status="404 Not Found")
 
     # -- pages --------------------------------------------------------------------------
@@ -214,7 +232,6 @@ class Workbench:
             wanted=wanted,
             categories=categories,
             statuses=statuses.STATUSES,
-            last_sync=self.last_sync,
         )
 
     def case(
@@ -228,11 +245,17 @@ class Workbench:
             self.config.today(),
             self.session.reports,
         )
+        if report_id not in self.session.recorded:  # once per unlock, not at every reload
+            self.session.recorded.add(report_id)
+            self.record(reader, report_id, "opened")
+        internal = notes.read(self.cache, reader, report_id)
         return self.page(
             start_response,
             "case.html",
             case=opened,
-            notes=notes.read(self.cache, reader, report_id),
+            notes=internal,
+            events=audit.trail(opened.report, opened.thread, internal),
+            folder=self.folders.get(report_id) or _default_folder(report_id),
             statuses=statuses.STATUSES,
             reasons=statuses.REASONS,
             initial=statuses.INITIAL,
@@ -242,23 +265,8 @@ class Workbench:
         self, reader: Reader, report_id: str, start_response: StartResponse
     ) -> Iterable[bytes]:
         """The case file, as a download: written where the inspector's browser saves."""
-        case = cases.load_case(
-            self.cache,
-            reader,
-            report_id,
-            self.config.rules,
-            self.config.today(),
-            self.session.reports,
-        )
-        text = casefile.render(
-            self.env,
-            self.config.lang,
-            case,
-            notes.read(self.cache, reader, report_id),
-            reader.identity.kid,
-            datetime.datetime.now(datetime.UTC),
-        )
-        body = text.encode("utf-8")
+        self.record(reader, report_id, "case-file")
+        body = self._case_file_text(reader, report_id).encode("utf-8")
         start_response(
             "200 OK",
             [
@@ -273,6 +281,66 @@ class Workbench:
         )
         return [body]
 
+    def _case_file_text(self, reader: Reader, report_id: str) -> str:
+        case = cases.load_case(
+            self.cache,
+            reader,
+            report_id,
+            self.config.rules,
+            self.config.today(),
+            self.session.reports,
+        )
+        return casefile.render(
+            self.env,
+            self.config.lang,
+            case,
+            notes.read(self.cache, reader, report_id),
+            reader.identity.kid,
+            datetime.datetime.now(datetime.UTC),
+        )
+
+    def save(
+        self,
+        reader: Reader,
+        report_id: str,
+        form: Mapping[str, str],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """Write the case file, every evidence file, or one, into the folder typed."""
+        target = saving.folder(form.get("folder", ""))
+        self.folders[report_id] = str(target)
+        what = form.get("what", "")
+        if what == "case-file":
+            self.record(reader, report_id, "case-file")
+            path = saving.case_file(target, report_id, self._case_file_text(reader, report_id))
+            self.notice("saved", str(path), "")
+            return _redirect(start_response, f"/case/{report_id}")
+        report = cases.report(self.cache, reader, report_id, self.session.reports)
+        everything = files.entries(report, thread.read(self.cache, reader, report_id))
+        if what == "files":
+            chosen, action, file = everything, "files", ""
+        else:
+            chosen, action, file = [e for e in everything if e.id == what], "file", what
+        if not chosen:
+            raise WbsError("this case has no such file to save")
+        self.record(reader, report_id, action, file)
+        for saved in saving.evidence(self.config.open_storage(), report_id, chosen, target):
+            if saved.path is None:
+                self.notice("error", saved.problem, "")
+            else:
+                self.notice("saved", str(saved.path), "")
+        return _redirect(start_response, f"/case/{report_id}")
+
+    def record(self, reader: Reader, report_id: str, action: str, file: str = "") -> None:
+        """Put an access into the case's audit trail; say so if it is not stored yet."""
+        now = datetime.datetime.now(datetime.UTC)
+        config = self.config
+        problem = audit.record(
+            config.open_storage, self.cache, report_id, action, config.keyring, reader, now, file
+        )
+        if problem:
+            self.notice("error", problem, "")
+
     def file(
         self,
         reader: Reader,
@@ -280,32 +348,78 @@ class Workbench:
         file_id: str,
         download: bool,
         start_response: StartResponse,
+        method: str = "GET",
+        wanted: str = "",
     ) -> Iterable[bytes]:
-        """One evidence file, decrypted in memory for this answer only."""
+        """One evidence file, decrypted in memory: whole, or the one byte range ``wanted``
+        (a Range header) asks for, so that a browser can seek in a long recording. The last
+        file opened stays in the session's memory until the lock, so that each range request
+        of a seek does not decrypt it again."""
         report = cases.report(self.cache, reader, report_id, self.session.reports)
         entry = files.find(report, thread.read(self.cache, reader, report_id), file_id)
         if entry is None:
             return self.page(start_response, "missing.html", status="404 Not Found")
-        opened = files.open_file(self.config.open_storage(), report_id, entry, download)
+        if download:
+            self.record(reader, report_id, "file", file_id)
+        data = self._plaintext(reader, report_id, entry)
+        content_type, disposition = files.shown_as(entry, download)
+        asked = ranges.parse(wanted, len(data)) if wanted else None
+        if isinstance(asked, ranges.Unsatisfiable):
+            start_response(
+                "416 Range Not Satisfiable",
+                [
+                    ("Content-Type", "text/plain"),
+                    ("Content-Length", "0"),
+                    ("Content-Range", asked.content_range),
+                    ("Accept-Ranges", "bytes"),
+                    *HEADERS,
+                ],
+            )
+            return [b""]
+        headers = [
+            ("Content-Type", content_type),
+            ("Accept-Ranges", "bytes"),
+            ("Content-Disposition", disposition),
+            *HEADERS,
+        ]
+        if asked is None:
+            start_response("200 OK", [("Content-Length", str(len(data))), *headers])
+            return [b""] if method == "HEAD" else [data]
         start_response(
-            "200 OK",
+            "206 Partial Content",
             [
-                ("Content-Type", opened.content_type),
-                ("Content-Length", str(len(opened.data))),
-                ("Content-Disposition", opened.disposition),
-                *HEADERS,
+                ("Content-Length", str(asked.length)),
+                ("Content-Range", asked.content_range),
+                *headers,
             ],
         )
-        return [opened.data]
+        return asked.of(data)
+
+    def _plaintext(self, reader: Reader, report_id: str, entry: Attachment) -> bytes:
+        """A file's checked plaintext: the one the session keeps, or decrypted now (and kept
+        instead of the last one: one file's plaintext at a time)."""
+        kept = self.session.file
+        if kept is not None and kept.holds(report_id, entry):
+            return kept.data
+        self.session.keep_file(reader, None)
+        data = files.decrypt(self.config.open_storage(), report_id, entry)
+        self.session.keep_file(reader, files.Decrypted(report_id, entry, data))
+        return data
 
     def sync(self, start_response: StartResponse) -> Iterable[bytes]:
-        done = syncing.Sync()
-        try:
-            syncing.run(self.config.open_storage(), self.cache, state=done)
-        except (WbsError, OSError) as exc:
-            self.notice("error", str(exc), "")
-        self.last_sync = done
+        """Start a sync in the background, unless one is running; the page follows it."""
+        with self.sync_lock:
+            if self.sync_job is None or not self.sync_job.running:
+                self.sync_job = syncjob.SyncJob(self.config.open_storage, self.cache)
+                self.sync_job.start()
         return _redirect(start_response, "/")
+
+    def sync_progress(self, start_response: StartResponse) -> Iterable[bytes]:
+        """How far the sync has come, as JSON: counts and the error, nothing decrypted."""
+        job = self.sync_job
+        state = job.progress() if job is not None else syncjob.NOT_STARTED
+        body = json.dumps(state.as_json()).encode()
+        return _answer(start_response, "200 OK", body, "application/json")
 
     def answer(
         self,
@@ -357,6 +471,7 @@ class Workbench:
     def page(
         self, start_response: StartResponse, template: str, status: str = "200 OK", **values: Any
     ) -> Iterable[bytes]:
+        sync_state = self._sync_state()
         notices, self.notices = self.notices, []
         html = self.env.get_template(template).render(
             lang=self.config.lang,
@@ -365,9 +480,22 @@ class Workbench:
             idle=int(self.session.idle),
             key=self.config.key,
             notices=notices,
+            sync_state=sync_state,
             **values,
         )
         return _answer(start_response, status, html.encode("utf-8"), "text/html; charset=utf-8")
+
+    def _sync_state(self) -> syncjob.Progress | None:
+        """The last sync as the pages show it; a failure's error becomes a notice, once."""
+        with self.sync_lock:
+            job = self.sync_job
+            if job is None:
+                return None
+            state = job.progress()
+            if state.error and not job.error_shown:
+                job.error_shown = True
+                self.notice("error", state.error, "")
+        return state
 
 
 def _form(environ: Mapping[str, Any]) -> dict[str, str]:
@@ -384,6 +512,14 @@ def _form(environ: Mapping[str, Any]) -> dict[str, str]:
         return {}
 
 
+def _range(method: str, environ: Mapping[str, Any]) -> str:
+    """The Range header a request's answer may honour: GET only (RFC 9110 §14.2), and not
+    with an If-Range, whose validator cannot match (no ETag or Last-Modified is sent)."""
+    if method != "GET" or environ.get("HTTP_IF_RANGE"):
+        return ""
+    return str(environ.get("HTTP_RANGE", ""))
+
+
 def _answer(start_response: StartResponse, status: str, body: bytes, kind: str) -> Iterable[bytes]:
     start_response(status, [("Content-Type", kind), ("Content-Length", str(len(body))), *HEADERS])
     return [body]
@@ -397,6 +533,10 @@ def _redirect(
         headers.append(("Set-Cookie", cookie))
     start_response("303 See Other", headers)
     return [b""]
+
+
+def _default_folder(report_id: str) -> str:
+    return str(Path.home() / "kasus" / registration.display(report_id))
 
 
 def query_string(values: Mapping[str, str]) -> str:

@@ -10,10 +10,13 @@ later; every text is escaped by Jinja's autoescape.
 from __future__ import annotations
 
 import datetime
+import os
+from pathlib import Path
 
 import jinja2
 
-from wbs import notes, registration, statuses, view
+from functions.errors import WbsError
+from wbs import audit, notes, registration, statuses, view
 from wbs.workbench.cases import Case
 
 TEMPLATE = "casefile.html"
@@ -38,8 +41,24 @@ def render(
         lang=lang,
         case=case,
         notes=internal,
+        events=audit.trail(case.report, case.thread, internal),
         exporter=exporter,
         exported=exported,
         zone=view.local_zone(),
         initial=statuses.INITIAL,
     )
+
+
+def write(path: Path, text: str, report_id: str) -> None:
+    """Write the case file as a new file (mode 0600): an existing one is never replaced."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise WbsError(
+            f"{path} exists: refusing to overwrite it",
+            hint="choose a new file name, e.g. " + file_name(report_id),
+        ) from None
+    except OSError as exc:
+        raise WbsError(f"cannot write {path}: {exc.strerror or exc}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
+from functions.envelope import ID_RE
 from functions.errors import WbsError
 from wbs import deadlines, paths, registration, statuses, thread
 from wbs.cache import Cache
@@ -18,6 +20,7 @@ from wbs.reports import Reader, Report, parse_stored
 
 DEADLINE_FILTERS = ("overdue", "soon", "due")  # "due": soon or overdue, as `--due`
 OPENED_FILE = "workbench-opened"
+_COUNT = re.compile(r"[0-9]{1,9}")
 
 
 class Row(NamedTuple):
@@ -29,8 +32,9 @@ class Row(NamedTuple):
     status: str
     due: deadlines.Due | None
     deadline: str  # "overdue", "soon" or ""
-    unread: bool
+    unread: bool  # never opened here, or the reporter wrote since it was last opened
     text: str  # every decrypted word of the case, casefolded, for the search box
+    new_messages: bool = False  # unread because the reporter wrote since it was opened
 
     @property
     def number(self) -> str:
@@ -49,27 +53,61 @@ class Case(NamedTuple):
     due: deadlines.Due | None
     deadline: str
 
+    @property
+    def file_names(self) -> dict[str, str]:
+        """Each evidence file's name by its id, as the reporter's manifests give them."""
+        posts = [p for p in self.thread.posts if p.sender == "reporter"]
+        found = [*self.report.attachments, *(a for p in posts for a in p.message.attachments)]
+        return {entry.id: entry.name for entry in found}
+
 
 class Opened:
-    """Which cases this inspector has opened in the workbench: a list of report ids in the
-    cache folder (inspector-side metadata, no plaintext), so that new ones show as unread."""
+    """Which cases this inspector has opened in the workbench, and how many of the
+    reporter's messages each had then: lines ``ID N`` in the cache folder (inspector-side
+    metadata, no plaintext), so that a new case, or one the reporter wrote to since it was
+    opened, shows as unread."""
 
     def __init__(self, cache: Cache) -> None:
         self.path: Path = cache.root / OPENED_FILE
 
-    def ids(self) -> set[str]:
+    def seen(self) -> dict[str, int]:
+        """Each opened case's count of reporter messages when it was last opened: the
+        largest of its lines; a line of the first format, ``ID`` alone, counts 0; a malformed
+        line is skipped."""
         try:
-            return set(self.path.read_text(encoding="ascii").split())
+            text = self.path.read_text(encoding="ascii", errors="replace")
         except FileNotFoundError:
-            return set()
+            return {}
+        found: dict[str, int] = {}
+        for line in text.splitlines():
+            fields = line.split()
+            if not 1 <= len(fields) <= 2 or not ID_RE.fullmatch(fields[0]):
+                continue
+            if len(fields) == 2 and not _COUNT.fullmatch(fields[1]):
+                continue
+            count = int(fields[1]) if len(fields) == 2 else 0
+            found[fields[0]] = max(count, found.get(fields[0], count))
+        return found
 
-    def add(self, report_id: str) -> None:
-        if report_id in self.ids():
+    def ids(self) -> set[str]:
+        return set(self.seen())
+
+    def add(self, report_id: str, count: int = 0) -> None:
+        """Mark a case read with ``count`` reporter messages seen: a line is appended when the
+        case is new here or the count has grown."""
+        seen = self.seen()
+        if report_id in seen and seen[report_id] >= count:
             return
         paths.make_private_dir(self.path.parent)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         with os.fdopen(fd, "a", encoding="ascii") as f:
-            f.write(report_id + "\n")
+            f.write(f"{report_id} {count}\n")
+
+
+def reporter_posts(case: thread.Thread) -> int:
+    """How many readable messages the reporter has written in a case (follow-ups; the
+    inspectors' replies and status changes do not count)."""
+    return sum(1 for post in case.posts if post.sender == "reporter")
 
 
 def _deadline(due: deadlines.Due | None, rules: deadlines.Rules) -> str:
@@ -115,10 +153,10 @@ def rows(
     memo: dict[str, Report],
 ) -> list[Row]:
     """Every cached case, oldest first; a report that cannot be opened is a row too."""
-    opened = Opened(cache).ids()
+    seen = Opened(cache).seen()
     found: list[Row] = []
     for report_id in cache.ids():
-        unread = report_id not in opened
+        unread = report_id not in seen
         try:
             opened_report = report(cache, reader, report_id, memo)
         except WbsError:  # shown as a row that could not be opened, as `wbs inbox list` does
@@ -127,6 +165,7 @@ def rows(
             continue
         case = thread.read(cache, reader, report_id)
         due = case.due(opened_report.received, today, rules)
+        written = not unread and reporter_posts(case) > seen[report_id]
         found.append(
             Row(
                 report_id,
@@ -135,8 +174,9 @@ def rows(
                 case.status,
                 due,
                 _deadline(due, rules),
-                unread,
+                unread or written,
                 _words(opened_report, case),
+                written,
             )
         )
     epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
@@ -181,9 +221,9 @@ def open_case(
     today: datetime.date,
     memo: dict[str, Report],
 ) -> Case:
-    """One case, decrypted; marks it as opened."""
+    """One case, decrypted; marks it as opened, with every reporter message in it read."""
     opened = load_case(cache, reader, report_id, rules, today, memo)
-    Opened(cache).add(report_id)
+    Opened(cache).add(report_id, reporter_posts(opened.thread))
     return opened
 
 

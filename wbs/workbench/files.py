@@ -41,6 +41,18 @@ class Opened(NamedTuple):
     disposition: str
 
 
+class Decrypted(NamedTuple):
+    """The one file whose plaintext the session keeps, so that the range requests of a
+    seek do not decrypt it again; dropped with the key."""
+
+    report_id: str
+    entry: Attachment
+    data: bytes
+
+    def holds(self, report_id: str, entry: Attachment) -> bool:
+        return self.report_id == report_id and self.entry == entry
+
+
 def kind(entry: Attachment) -> str:
     """How the case page shows a file: "image", "audio", "video", "pdf" or "" (download)."""
     if entry.type in IMAGES:
@@ -52,16 +64,27 @@ def kind(entry: Attachment) -> str:
     return "pdf" if entry.type == "application/pdf" else ""
 
 
+def entries(report: Report, case: thread.Thread) -> list[Attachment]:
+    """Every file of a case: the report's, then each reporter follow-up's, in thread order."""
+    found = [*report.attachments]
+    return found + [a for p in case.posts if p.sender == "reporter" for a in p.message.attachments]
+
+
 def find(report: Report, case: thread.Thread, file_id: str) -> Attachment | None:
     """The manifest entry of ``file_id``: in the report, or in a reporter's follow-up."""
-    entries = [*report.attachments]
-    entries += [a for p in case.posts if p.sender == "reporter" for a in p.message.attachments]
-    return next((entry for entry in entries if entry.id == file_id), None)
+    return next((entry for entry in entries(report, case) if entry.id == file_id), None)
 
 
 def open_file(store: Storage, report_id: str, entry: Attachment, download: bool) -> Opened:
     """Decrypt one file into memory; a WbsError (AttachmentError, StorageError, TooLarge) if
     it cannot be, with its reason."""
+    return Opened(decrypt(store, report_id, entry), *shown_as(entry, download))
+
+
+def decrypt(store: Storage, report_id: str, entry: Attachment) -> bytes:
+    """One file's plaintext, checked against its manifest entry (size, SHA-256) as
+    `wbs inbox export` checks it; a WbsError (AttachmentError, StorageError, TooLarge) if it
+    cannot be had, with its reason."""
     name = safe_name(entry.name, entry.id)
     if entry.size > MAX_VIEW_BYTES:
         raise TooLarge(
@@ -75,10 +98,15 @@ def open_file(store: Storage, report_id: str, entry: Attachment, download: bool)
     finally:
         with contextlib.suppress(OSError):
             source.close()
+    return sink.getvalue()
+
+
+def shown_as(entry: Attachment, download: bool) -> tuple[str, str]:
+    """The Content-Type and Content-Disposition a file is answered with."""
+    name = safe_name(entry.name, entry.id)
     shown = entry.type in SHOWN and not download
     how = "inline" if shown else "attachment"
-    return Opened(
-        sink.getvalue(),
+    return (
         entry.type if shown else "application/octet-stream",
         f"{how}; filename*=UTF-8''{quote(name, safe='')}",
     )

@@ -1,9 +1,10 @@
 """The unlocked key, held in this process's memory only, and the idle lock that drops it.
 
 What Python can wipe: nothing, reliably. Locking drops every reference to the unlocked
-``Reader`` (its PyNaCl ``PrivateKey`` and unsealer) and to the decrypted reports kept for
-the inbox, so that the garbage collector frees them; the bytes may stay in freed memory
-until it is reused, and may have been swapped out. docs/workbench.md says so.
+``Reader`` (its PyNaCl ``PrivateKey`` and unsealer), to the decrypted reports kept for
+the inbox and to the one evidence file kept for seeking in it, so that the garbage
+collector frees them; the bytes may stay in freed memory until it is reused, and may have
+been swapped out. docs/workbench.md says so.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from wbs import keyfile
 from wbs.reports import Reader, Report
+from wbs.workbench.files import Decrypted
 
 Clock = Callable[[], float]
 
@@ -31,6 +33,8 @@ class Session:
         self._reader: Reader | None = None
         self._last = clock()
         self.reports: dict[str, Report] = {}  # decrypted reports, dropped with the key
+        self.recorded: set[str] = set()  # cases whose opening is in the audit trail
+        self.file: Decrypted | None = None  # the last evidence file opened, dropped with it
 
     def touch(self) -> None:
         """A request arrived: lock first if it came after the idle time."""
@@ -62,9 +66,18 @@ class Session:
         with self.lock_:
             self._drop()
 
+    def keep_file(self, reader: Reader, decrypted: Decrypted | None) -> None:
+        """Keep one file's plaintext (None: forget the one kept), unless the key was locked
+        since ``reader`` opened it: a lock that came meanwhile must not be undone."""
+        with self.lock_:
+            if decrypted is None or self._reader is reader:
+                self.file = decrypted
+
     def _drop(self) -> None:
         self._reader = None
         self.reports = {}
+        self.recorded = set()  # after an unlock, opening a case is recorded again
+        self.file = None
 
 
 def watch(session: Session, stop: threading.Event, every: float = 5.0) -> threading.Thread:

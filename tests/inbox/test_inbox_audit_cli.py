@@ -1,0 +1,102 @@
+"""The audit trail from the command line: `wbs inbox show`, `case-file` and `export` record
+that an inspector opened a case or wrote plaintext out of it, sealed to the keyring; the
+other inspectors read it with `wbs inbox show --audit` after a sync."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from functions.errors import StorageError
+from functions.storage import LocalStorage
+from tests.helpers_inbox import FIRST, wbs
+from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
+    case,
+    colleague,
+    keyring,
+    reporter,
+    retired,
+)
+from wbs import crypto, notes
+from wbs.crypto import Identity
+from wbs.reports import Reader
+
+
+def access(store: LocalStorage, reader: Identity) -> list[tuple[str, str]]:
+    """(author, action) of every access record of the case in storage."""
+    found = [notes.read_one(k, store.get(k), Reader(reader)) for k in notes.keys(store, FIRST)]
+    return [(r.author, r.action) for r in found if isinstance(r, notes.Access)]
+
+
+def test_opening_and_exporting_a_case_are_recorded_for_every_inspector(
+    store: LocalStorage,
+    case: list[bytes],  # noqa: F811
+    inspector: Identity,
+    colleague: Identity,  # noqa: F811
+    reporter: Identity,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    assert wbs("inbox", "show", FIRST).exit_code == 0
+    written = wbs("inbox", "case-file", FIRST, "--to", str(tmp_path / "kasus.html"))
+    assert written.exit_code == 0, written.output
+
+    # Both records are in storage, sealed to the active keys and never to the reporter
+    assert access(store, colleague) == [(inspector.kid, "opened"), (inspector.kid, "case-file")]
+    for key in notes.keys(store, FIRST):
+        _, envelope = notes.parse(key, store.get(key))
+        assert {r.kid for r in envelope.recipients} == {inspector.kid, colleague.kid}
+        with pytest.raises(crypto.NoMatchingKey):
+            crypto.open_envelope(envelope, reporter)
+    # What was done is inside the ciphertext, not in the stored object
+    assert all(b"opened" not in store.get(k) for k in notes.keys(store, FIRST))
+
+    # And the trail lists them, with the key id, after the report's arrival
+    shown = wbs("inbox", "show", FIRST, "--audit")
+    assert shown.exit_code == 0, shown.output
+    trail = shown.output.split("Jejak audit / Audit trail")[1].splitlines()[1:]
+    assert "pelapor / reporter  received" in trail[0]
+    assert [line.split("  ")[1:] for line in trail[1:3]] == [
+        [inspector.kid, "opened"],
+        [inspector.kid, "case-file"],
+    ]
+
+
+def test_an_access_that_cannot_be_stored_waits_and_the_next_sync_sends_it(
+    store: LocalStorage,
+    case: list[bytes],  # noqa: F811
+    inspector: Identity,
+    colleague: Identity,  # noqa: F811
+) -> None:
+    real = LocalStorage.put_new
+
+    def offline(self: LocalStorage, key: str, data: bytes) -> None:
+        if key.startswith("notes/"):
+            raise StorageError("storage is out of reach")
+        real(self, key, data)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LocalStorage, "put_new", offline)
+        shown = wbs("inbox", "show", FIRST)
+    # The case was shown all the same, and the inspector is told the record waits
+    assert shown.exit_code == 0, shown.output
+    assert "not stored yet (storage is out of reach): the next sync sends it" in shown.output
+    assert access(store, colleague) == []
+
+    synced = wbs("inbox", "sync")
+    assert synced.exit_code == 0, synced.output
+    assert access(store, colleague) == [(inspector.kid, "opened")]
+    # Sent once: a second sync has nothing left to send
+    assert wbs("inbox", "sync").exit_code == 0
+    assert access(store, colleague) == [(inspector.kid, "opened")]
+
+
+def test_without_the_keyring_the_case_opens_and_the_access_is_said_to_be_unrecorded(
+    store: LocalStorage,
+    case: list[bytes],  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    shown = wbs("inbox", "show", FIRST, "--keyring", str(tmp_path / "none.json"))
+    assert shown.exit_code == 0, shown.output
+    assert "this access is not in the audit trail" in shown.output
+    assert notes.keys(store, FIRST) == []

@@ -1,0 +1,200 @@
+"""The workbench's audit trail and its "save into a folder": who did what, and when, by key
+id, on the case page and in the case file; plaintext written only into the folder the
+inspector typed, never over a file, never inside a repository."""
+
+from __future__ import annotations
+
+import base64
+import html
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from functions.keyring import KeyEntry, Keyring, dump
+from functions.storage import LocalStorage
+from tests.helpers_inbox import FIRST, PASSPHRASE, add_inspector_key, payload, put, use_private_home
+from tests.helpers_workbench import Client, key_file, workbench
+from tests.test_workbench_files import HOSTILE, PAGE, PHOTO, png, upload
+from wbs import keyfile, notes, paths
+from wbs.crypto import Identity
+from wbs.reports import Reader
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return use_private_home(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def inspector(home: Path) -> Identity:
+    return add_inspector_key()
+
+
+@pytest.fixture
+def colleague() -> Identity:
+    return keyfile.generate()
+
+
+@pytest.fixture
+def keyring(tmp_path: Path, inspector: Identity, colleague: Identity) -> Path:
+    path = tmp_path / "keyring.json"
+    entries = [
+        KeyEntry.for_public_key(who.public_key, label, "2026-01-05")
+        for who, label in ((inspector, "Anna"), (colleague, "Budi"))
+    ]
+    dump(Keyring(tuple(entries)), path)
+    return path
+
+
+@pytest.fixture
+def store(tmp_path: Path, inspector: Identity, colleague: Identity) -> LocalStorage:
+    """A report with a photo and an HTML page, sealed to both inspectors."""
+    store = LocalStorage(tmp_path / "store")
+    manifest = [
+        upload(store, PHOTO, "foto bukti.png", "image/png", png()),
+        upload(store, PAGE, "../halaman.html", "text/html", HOSTILE),
+    ]
+    reporter = base64.b64encode(keyfile.generate().public_key).decode()
+    content = payload(attachments=manifest, reporter_public_key=reporter)
+    put(store, FIRST, [inspector.public_key, colleague.public_key], content)
+    return store
+
+
+@pytest.fixture
+def client(home: Path, store: LocalStorage, keyring: Path) -> Client:
+    client = Client(workbench(key_file(home), store, keyring))
+    client.enter()
+    client.post("/unlock", {"passphrase": PASSPHRASE})
+    client.sync()
+    return client
+
+
+def access(store: LocalStorage, reader: Identity) -> list[tuple[str, str, str]]:
+    """(author, action, file) of every access record of the case in storage, in order."""
+    found = [notes.read_one(k, store.get(k), Reader(reader)) for k in notes.keys(store, FIRST)]
+    return [(r.author, r.action, r.file) for r in found if isinstance(r, notes.Access)]
+
+
+def trail(page: str) -> list[str]:
+    """The audit trail's rows as text: "who | what"."""
+    section = page.split('<section id="audit">')[1].split("</section>")[0]
+    rows = section.split('<tr class="event')[1:]
+    cells = [re.findall(r"<td>(.*?)</td>", row, re.S) for row in rows]
+    text = [html.unescape(re.sub(r"<[^>]+>", "", f"{c[1]} | {c[2]}")) for c in cells]
+    return [" ".join(t.split()) for t in text]
+
+
+def test_the_case_page_shows_who_did_what_and_every_inspector_can_read_it(
+    client: Client, store: LocalStorage, inspector: Identity, colleague: Identity
+) -> None:
+    kid = inspector.kid
+    # Opening the case is recorded once per unlock, not at every reload
+    client.get(f"/case/{FIRST}")
+    client.get(f"/case/{FIRST}")
+    assert access(store, colleague) == [(kid, "opened", "")]
+    # Replies, status changes, notes and downloads join it
+    client.post(f"/case/{FIRST}/reply", {"text": "Terima kasih atas laporannya."})
+    client.post(f"/case/{FIRST}/status", {"status": "perlu-informasi-tambahan", "reason": ""})
+    client.post(f"/case/{FIRST}/note", {"text": "Saksi belum dihubungi."})
+    assert client.get(f"/case/{FIRST}/file/{PHOTO}?download=1").status == 200
+    page = client.get(f"/case/{FIRST}").body
+    assert trail(page) == [
+        "Pelapor | mengirim laporan",
+        f"kunci {kid} | membuka kasus",
+        f"kunci {kid} | membalas pelapor",
+        f"kunci {kid} | mengubah status menjadi Perlu Informasi Tambahan",
+        f"kunci {kid} | menulis catatan internal",
+        f"kunci {kid} | menyimpan berkas bukti foto bukti.png",
+    ]
+    assert access(store, colleague) == [(kid, "opened", ""), (kid, "file", PHOTO)]
+    # After a lock, opening it again is a new access
+    client.post("/lock", {})
+    client.post("/unlock", {"passphrase": PASSPHRASE})
+    client.get(f"/case/{FIRST}")
+    assert [a[1] for a in access(store, colleague)] == ["opened", "file", "opened"]
+
+
+def test_without_a_keyring_the_case_opens_and_the_page_says_the_access_is_unrecorded(
+    home: Path, store: LocalStorage
+) -> None:
+    client = Client(workbench(key_file(home), store))  # the keyring path does not exist
+    client.enter()
+    client.post("/unlock", {"passphrase": PASSPHRASE})
+    client.sync()
+    page = client.get(f"/case/{FIRST}")
+    assert page.status == 200 and "Pungli di loket" in page.body
+    assert "this access is not in the audit trail" in page.body
+    assert notes.keys(store, FIRST) == []
+
+
+def test_the_case_file_and_the_evidence_are_saved_only_into_the_folder_typed(
+    client: Client, store: LocalStorage, colleague: Identity, tmp_path: Path
+) -> None:
+    folder = tmp_path / "private" / "kasus"
+    saved = client.follow(
+        client.post(f"/case/{FIRST}/save", {"folder": str(folder), "what": "case-file"})
+    )
+    (case_file,) = folder.iterdir()
+    assert case_file.name == "kasus-7K3M-Q2X9-ABCD-EFGH.html" and str(case_file) in saved.body
+    assert stat.S_IMODE(case_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    text = case_file.read_text(encoding="utf-8")
+    assert "Pungli di loket" in text and '<section id="audit">' in text
+    # The page remembers the folder for this case
+    assert f'value="{folder}"' in saved.body
+
+    # Saving again never replaces the first file
+    first = case_file.read_bytes()
+    client.post(f"/case/{FIRST}/save", {"folder": str(folder), "what": "case-file"})
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "kasus-7K3M-Q2X9-ABCD-EFGH (2).html",
+        "kasus-7K3M-Q2X9-ABCD-EFGH.html",
+    ]
+    assert case_file.read_bytes() == first
+
+    # Every evidence file, decrypted and checked, under a safe name
+    evidence = tmp_path / "bukti"
+    client.post(f"/case/{FIRST}/save", {"folder": str(evidence), "what": "files"})
+    assert (evidence / "foto bukti.png").read_bytes() == png()
+    assert (evidence / "halaman.html").read_bytes() == HOSTILE
+    # Or one
+    one = tmp_path / "satu"
+    client.post(f"/case/{FIRST}/save", {"folder": str(one), "what": PHOTO})
+    assert [p.name for p in one.iterdir()] == ["foto bukti.png"]
+    assert [a[1:] for a in access(store, colleague)] == [
+        ("case-file", ""),
+        ("opened", ""),
+        ("case-file", ""),
+        ("files", ""),
+        ("file", PHOTO),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "words"),
+    [
+        ("", "type the folder to save into"),
+        ("kasus/relatif", "is not a full path"),
+        (str(paths.PROJECT_ROOT / "bocor"), "refusing to export decrypted evidence inside"),
+    ],
+)
+def test_a_folder_that_is_not_safe_or_not_whole_is_refused_and_nothing_is_written(
+    client: Client, store: LocalStorage, colleague: Identity, typed: str, words: str
+) -> None:
+    client.get(f"/case/{FIRST}")
+    before = access(store, colleague)
+    answer = client.follow(client.post(f"/case/{FIRST}/save", {"folder": typed, "what": "files"}))
+    assert words in html.unescape(answer.body)
+    assert not (paths.PROJECT_ROOT / "bocor").exists()
+    assert access(store, colleague) == before  # nothing was written out: nothing recorded
+
+
+def test_a_file_that_is_not_in_the_case_is_refused(client: Client, tmp_path: Path) -> None:
+    folder = tmp_path / "kosong"
+    answer = client.follow(
+        client.post(f"/case/{FIRST}/save", {"folder": str(folder), "what": "0" * 16})
+    )
+    assert "this case has no such file to save" in answer.body
+    assert list(folder.iterdir()) == []

@@ -1,0 +1,116 @@
+"""A case's audit trail: who did what to it, and when, by inspector key id.
+
+It is read from two kinds of shared, encrypted records, merged in time order:
+
+- the records a case already has: the report's arrival, each message of the thread (a
+  reporter's follow-up; a reply or a status change, with the inspector's key id inside its
+  ciphertext) and each internal note (with its author's key id);
+- access records (mailbox-v1 section 7.1): written by `wbs workbench` and `wbs inbox` when an
+  inspector opens a case or writes plaintext out of it (a case file, an evidence file),
+  sealed to the keyring like a note and stored create-only under ``notes/<ID>/``, so every
+  inspector sees every other's, and none can be changed or removed with an inspector's
+  storage rights.
+
+An access record is written to the local cache first, and to storage at once if it can be;
+one that cannot (storage out of reach) waits in the cache and is sent by the next sync. The
+trail is an honest account kept by honest tools: a person with a key and storage
+credentials can read a case with other tools and leave no record (docs/workbench.md).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+from functions.errors import AlreadyExists, StorageError, WbsError
+from functions.keyring import load_active
+from functions.storage import Storage
+from wbs import notes, thread
+from wbs.cache import Cache
+from wbs.reports import Reader, Report
+
+
+class Event(NamedTuple):
+    at: datetime.datetime
+    who: str  # an inspector's key id; "" for the reporter
+    action: str  # received, follow-up, reply, status, note, or an access record's action
+    detail: str = ""  # the new status of "status", the evidence file id of "file"
+
+
+def trail(report: Report, case: thread.Thread, internal: notes.Notes) -> list[Event]:
+    """Every event of a case, oldest first. Within one second (the records' precision), the
+    microsecond stamp that begins each stored record's name keeps the order they were made."""
+    timed = [(report.received, "", Event(report.received, "", "received"))]
+    for post in case.posts:
+        message, stamp = post.message, _stamp(post.key)
+        if post.sender == "reporter":
+            event = Event(message.sent, "", "follow-up")
+        elif message.type == "status":
+            event = Event(message.sent, message.by, "status", message.status)
+        else:
+            event = Event(message.sent, message.by, "reply")
+        timed.append((message.sent, stamp, event))
+    timed += [
+        (n.written, _stamp(n.key), Event(n.written, n.author, "note")) for n in internal.notes
+    ]
+    timed += [
+        (a.written, _stamp(a.key), Event(a.written, a.author, a.action, a.file))
+        for a in internal.access
+    ]
+    return [event for _, _, event in sorted(timed, key=lambda t: (t[0], t[1]))]
+
+
+def _stamp(key: str) -> str:
+    return key.rpartition("/")[2].partition("-")[0]
+
+
+def record(
+    open_storage: Callable[[], Storage],
+    cache: Cache,
+    report_id: str,
+    action: str,
+    keyring: Path,
+    unlocked: Reader,
+    now: datetime.datetime,
+    file: str = "",
+) -> str:
+    """Write an access record into the cache, then to storage. Return "" once stored, else
+    why not: waiting for the next sync (storage out of reach), or not written at all (no
+    keyring, or a key that is no longer active). Reading is never refused for it."""
+    try:
+        ring = load_active(keyring)
+        key, body = notes.access(report_id, action, file, unlocked.identity.kid, ring, now)
+    except WbsError as exc:
+        return f"this access is not in the audit trail: {exc}"
+    cache.keep_pending(key, body)
+    try:
+        store = open_storage()
+    except WbsError as exc:
+        return f"the access record is not stored yet ({exc}): the next sync sends it"
+    return _send(store, cache, key)
+
+
+def send_pending(store: Storage, cache: Cache) -> tuple[list[str], list[str]]:
+    """Send every access record still waiting in the cache; (sent keys, problems)."""
+    sent: list[str] = []
+    problems: list[str] = []
+    for key in cache.pending_keys():
+        problem = _send(store, cache, key)
+        if problem:
+            problems.append(problem)
+        else:
+            sent.append(key)
+    return sent, problems
+
+
+def _send(store: Storage, cache: Cache, key: str) -> str:
+    try:
+        store.put_new(key, cache.read_message(key))
+    except AlreadyExists:  # an earlier answer was lost: the name holds the envelope's hash
+        pass
+    except (StorageError, OSError) as exc:
+        return f"the access record is not stored yet ({exc}): the next sync sends it"
+    cache.sent(key)
+    return ""
