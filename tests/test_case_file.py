@@ -5,6 +5,7 @@ the workbench as a download, and from `wbs inbox case-file` into a new file."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import datetime
 import html
 import os
@@ -27,6 +28,7 @@ from tests.helpers_inbox import (
     wbs,
 )
 from tests.helpers_workbench import Client, key_file, workbench
+from tests.test_workbench_files import png, upload
 from wbs import attachments, keyfile, paths
 from wbs.crypto import Identity
 
@@ -55,9 +57,10 @@ FIELDS = {
 }
 
 
-def canary_report(reporter: Identity) -> dict[str, object]:
-    entry = {
-        "id": "5QZ2W8R1XK4T7M3N",
+def canary_report(reporter: Identity, stored: dict[str, object]) -> dict[str, object]:
+    """The report: every field a canary; one stored file, and one that storage lost."""
+    missing = {
+        "id": "9HJ6C0VB2DPE8GA4",
         "name": FIELDS["file_name"],
         "type": FIELDS["file_type"],
         "size": 1234,
@@ -93,7 +96,7 @@ def canary_report(reporter: Identity) -> dict[str, object]:
             "aware_of_sanctions": True,
             "confidential": False,
         },
-        attachments=[entry],
+        attachments=[stored, missing],
         reporter_public_key=base64.b64encode(reporter.public_key).decode(),
     )
 
@@ -112,7 +115,9 @@ def inspector(home: Path) -> Identity:
 def store(tmp_path: Path, inspector: Identity) -> LocalStorage:
     store = LocalStorage(tmp_path / "store")
     reporter = keyfile.generate()
-    put(store, FIRST, inspector, canary_report(reporter))
+    # As the browser sends it: the manifest is sealed before the file is read, so no hash
+    photo = {**upload(store, "5QZ2W8R1XK4T7M3N", "foto.png", "image/png", png()), "sha256": ""}
+    put(store, FIRST, inspector, canary_report(reporter, photo))
     sent = datetime.datetime(2024, 3, 2, 8, 0, tzinfo=datetime.UTC)
     post_followup(store, FIRST, "CANARY-FOLLOWUP-c20 <b>bold</b>", sent, [inspector.public_key])
     return store
@@ -145,7 +150,11 @@ def check_case_file(text: str, kid: str) -> None:
         assert html.escape(value) in text, name
     assert "7K3M-Q2X9-ABCD-EFGH" in text  # the registration number
     assert "2024-03-01" in text  # received
-    assert SHA in text and "1234" in text
+    # Each file's hash is computed from storage when the file is written; a lost one is named
+    assert hashlib.sha256(png()).hexdigest() in text
+    assert SHA not in text and "1234" in text
+    lost = f"attachments/{FIRST}/9HJ6C0VB2DPE8GA4"
+    assert re.search(f"(not verified|tidak terverifikasi): no object {lost}<", text)
     thread = text.split('<section id="thread">')[1].split("</section>")[0]
     order = [thread.index(c) for c in ("FOLLOWUP-c20", "REPLY-c21", "SNOTE-c23")]
     assert order == sorted(order)

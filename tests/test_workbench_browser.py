@@ -8,17 +8,23 @@ the system's environment); the test reads the URL it prints, as a person copies 
 
 from __future__ import annotations
 
+import hashlib
+import html
 import select
 import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.system import PASSPHRASE, WBS
-from tests.test_e2e_mailbox_browser import CANARY, REPORT, open_case, send_report
+from tests.test_e2e_mailbox_browser import CANARY, REPORT, open_case
+from tests.test_e2e_upload_browser import fill_report
+from tests.test_workbench_files import png
+from wbs import keyfile
 
 pytestmark = pytest.mark.browser
 
@@ -66,9 +72,16 @@ def test_an_inspector_reads_and_answers_a_new_report_in_the_workbench(
 ) -> None:
     base = system["base"]
     origin = workbench.split("/?")[0]
-    # Given a report sent from the real page
+    # Given a report sent from the real page, with a photo as evidence
+    photo = Path(system["tmp"]) / "foto-amplop.png"
+    photo.write_bytes(png(40, 30))
     reporter = browser.new_context()
-    code, number = send_report(reporter.new_page(), base)
+    sending = reporter.new_page()
+    fill_report(sending, base, REPORT, [photo])
+    sending.click("#report button[type=submit]")
+    sending.wait_for_selector("#uploads[data-state='done']", timeout=120_000)
+    code = sending.inner_text("#receipt-code").strip()
+    number = sending.inner_text("#registration-number").strip()
     reporter.close()
     # And requests that are not the inspector's browser are refused by the real server
     assert refused(origin + "/") == 403
@@ -100,6 +113,12 @@ def test_an_inspector_reads_and_answers_a_new_report_in_the_workbench(
     page.wait_for_selector("#report-what")
     assert REPORT in page.inner_text("#report-what")
     assert number in page.inner_text("#case-number")
+    # And sees the photo, decrypted into the workbench's memory and drawn by the browser
+    image = page.locator("#report img.evidence")
+    image.wait_for()
+    page.wait_for_function("() => document.querySelector('#report img.evidence').complete")
+    assert image.evaluate("i => [i.naturalWidth, i.naturalHeight]") == [40, 30]
+    assert "foto-amplop.png" in page.inner_text("#report .file-name")
 
     # And replies, then asks for more information
     page.fill("#reply-text", REPLY)
@@ -117,6 +136,23 @@ def test_an_inspector_reads_and_answers_a_new_report_in_the_workbench(
     page.click("#note button[type=submit]")
     page.wait_for_selector(f"#notes :text('{NOTE[:30]}')", timeout=60_000)
     assert NOTE not in page.inner_text("#thread")
+    # And exports the case file into a folder of their choosing
+    folder = Path(system["tmp"]) / "investigasi" / number
+    page.fill("#save-folder", str(folder))
+    page.click("#save-case-file")
+    page.wait_for_selector("code.saved", timeout=60_000)
+    (case_file,) = folder.iterdir()
+    assert page.inner_text("code.saved") == str(case_file)
+    exported = case_file.read_text(encoding="utf-8")
+    for text in (REPORT, REPLY, NOTE, "Perlu Informasi Tambahan", "Sekretariat KPU Kota Contoh"):
+        assert html.escape(text) in exported, text
+    assert hashlib.sha256(photo.read_bytes()).hexdigest() in exported
+    # And the audit trail names each step, with this inspector's key id
+    trail = page.inner_text("#audit")
+    steps = ("mengirim laporan", "membuka kasus", "membalas pelapor", "menulis catatan internal")
+    for step in (*steps, "mengubah status menjadi Perlu Informasi Tambahan"):
+        assert step in trail, step
+    assert keyfile.inspect(system["keys"]["anna"]).kid in trail
     # The session cookie is out of the page's reach, and nothing broke the CSP
     assert page.evaluate("() => document.cookie") == ""
     page.goto(origin + "/")

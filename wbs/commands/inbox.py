@@ -117,8 +117,13 @@ def sync(storage: str | None) -> None:
     click.echo(
         f"{_count(len(done.reports), 'new report')} ({len(cache.ids())} in the cache), "
         f"{_count(len(done.messages), 'new message')} ({len(cache.message_keys())} in the cache), "
-        f"{_count(len(done.notes), 'new internal note')} ({len(cache.note_keys())} in the cache)"
+        f"{_count(len(done.notes), 'new internal record')} ({len(cache.note_keys())} in the cache:"
+        " notes and the audit trail)"
     )
+    if done.sent:
+        click.echo(f"sent {_count(len(done.sent), 'access record')} that waited in the cache")
+    for problem in done.unsent:
+        click.echo(f"wbs: note: {problem}", err=True)
 
 
 def _reason(exc: WbsError | OSError) -> str:
@@ -336,6 +341,7 @@ def case_file(
         notes.read(cache, unlocked, report_id),
         unlocked.identity.kid,
         datetime.datetime.now(datetime.UTC),
+        casefile.check_files(configured.open_storage, case),
     )
     casefile.write(path, text, report_id)
     click.echo(f"wrote the case file of {registration.display(report_id)} to {path}")

@@ -297,6 +297,7 @@ class Workbench:
             notes.read(self.cache, reader, report_id),
             reader.identity.kid,
             datetime.datetime.now(datetime.UTC),
+            casefile.check_files(self.config.open_storage, case),
         )
 
     def save(

@@ -9,14 +9,21 @@ later; every text is escaped by Jinja's autoescape.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 
 from functions.errors import WbsError
-from wbs import audit, notes, registration, statuses, view
+from functions.storage import Storage
+from wbs import attachments, audit, notes, registration, statuses, view
+from wbs.attachments import Attachment
+from wbs.commands.evidence import object_key
+from wbs.workbench import files
 from wbs.workbench.cases import Case
 
 TEMPLATE = "casefile.html"
@@ -27,6 +34,40 @@ def file_name(report_id: str) -> str:
     return f"kasus-{registration.display(report_id)}.html"
 
 
+class Checked(NamedTuple):
+    """A file's SHA-256, computed now from storage; or why it could not be."""
+
+    sha256: str
+    problem: str
+
+
+class _Discard:
+    def write(self, data: bytes, /) -> None:
+        pass
+
+
+def check_files(open_storage: Callable[[], Storage], case: Case) -> dict[str, Checked]:
+    """Decrypt every evidence file of the case from storage, chunk by chunk, and keep only
+    its SHA-256: the page seals the manifest before it reads the files, so a browser's
+    report states none (attachment-v1 section 4). A missing or altered file is named."""
+    entries = files.entries(case.report, case.thread)
+    if not entries:
+        return {}
+    try:
+        store = open_storage()
+    except WbsError as exc:
+        return {entry.id: Checked("", str(exc)) for entry in entries}
+    return {entry.id: _check(store, case.report.id, entry) for entry in entries}
+
+
+def _check(store: Storage, report_id: str, entry: Attachment) -> Checked:
+    try:
+        with contextlib.closing(store.stream(object_key(report_id, entry.id))) as stream:
+            return Checked(attachments.decrypt(stream, _Discard(), report_id, entry), "")
+    except (WbsError, OSError) as exc:
+        return Checked("", str(exc))
+
+
 def render(
     env: jinja2.Environment,
     lang: str,
@@ -34,13 +75,16 @@ def render(
     internal: notes.Notes,
     exporter: str,
     now: datetime.datetime,
+    checked: Mapping[str, Checked],
 ) -> str:
-    """The case file as text; ``exporter`` is the key id of the inspector who exports it."""
+    """The case file as text; ``exporter`` is the key id of the inspector who exports it,
+    ``checked`` the files' hashes computed by ``check_files``."""
     exported = now.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return env.get_template(TEMPLATE).render(
         lang=lang,
         case=case,
         notes=internal,
+        checked=checked,
         events=audit.trail(case.report, case.thread, internal),
         exporter=exporter,
         exported=exported,
