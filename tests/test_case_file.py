@@ -5,8 +5,8 @@ the workbench as a download, and from `wbs inbox case-file` into a new file."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import datetime
+import hashlib
 import html
 import os
 import re

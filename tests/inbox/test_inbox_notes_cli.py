@@ -98,7 +98,8 @@ def test_sync_fetches_notes_and_show_prints_them_apart(
     key = notes.write(store, FIRST, NOTE, colleague.kid, load(keyring), written)
     monkeypatch.setenv("WBS_PASSPHRASE", PASSPHRASE)
     synced = wbs("inbox", "sync", passphrase=None)
-    assert "1 new internal record (1 in the cache: notes and the audit trail)" in synced.stdout, synced.output
+    counted = "1 new internal record (1 in the cache: notes and the audit trail)"
+    assert counted in synced.stdout, synced.output
     assert cached(tmp_path, key).read_bytes() == store.get(key)
 
     shown = wbs("inbox", "show", FIRST, passphrase=None)
