@@ -18,6 +18,7 @@ from nacl.public import PrivateKey
 from functions import app as api
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
+from wbs.crypto import Identity
 
 # The `system` fixture: a whole system run as a newcomer runs it (tests/system.py).
 pytest_plugins = ["tests.system"]
@@ -154,3 +155,19 @@ def store(tmp_path: Path) -> Iterator[LocalStorage]:
     )
     yield storage
     api.configure()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private WBS_HOME and WBS_STORAGE under tmp_path (tests/helpers_inbox.py)."""
+    from tests.helpers_inbox import use_private_home
+
+    return use_private_home(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def inspector(home: Path) -> Identity:
+    """The inspector's key, the only one in $WBS_HOME/keys."""
+    from tests.helpers_inbox import add_inspector_key
+
+    return add_inspector_key()

@@ -1,20 +1,35 @@
 """Helpers for the workbench tests: a workbench built in-process on a pretend port, and
-requests made straight to its WSGI application (no socket: fast, and every header exact)."""
+requests made straight to its WSGI application (no socket: fast, and every header exact);
+or a real one, opened and unlocked in Chromium."""
 
 from __future__ import annotations
 
+import contextlib
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 from functions.storage import LocalStorage
+from tests.conftest import serving
+from tests.helpers_inbox import PASSPHRASE
 from wbs import config, keyfile
 from wbs.workbench.app import Config, Workbench
 from wbs.workbench.guard import Guard
+from wbs.workbench.server import make_server
 from wbs.workbench.session import Session
+
+
+class Clock:
+    """A session's clock that moves only when a test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 class Answer(NamedTuple):
@@ -139,3 +154,29 @@ def key_file(home: Path) -> Path:
     assert len(keys) == 1
     keyfile.inspect(keys[0])
     return keys[0]
+
+
+@contextlib.contextmanager
+def in_chromium(browser: Any, home: Path, store: LocalStorage) -> Iterator[tuple[Any, list[str]]]:
+    """A real workbench server on ``store`` (no keyring), opened and unlocked in Chromium;
+    yields the page and the console's errors."""
+    settings = Config(
+        key=key_file(home),
+        storage_url=f"local:{store.root}",
+        open_storage=lambda: store,
+        keyring=home / "no-keyring.json",
+        rules=config.load(None),
+    )
+    server, app = make_server(settings, idle_seconds=60)
+    with serving(server):
+        context = browser.new_context()
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        page.goto(app.guard.url)
+        page.fill("#passphrase", PASSPHRASE)
+        page.click("#unlock button[type=submit]")
+        try:
+            yield page, errors
+        finally:
+            context.close()

@@ -20,11 +20,9 @@ from functions.storage import LocalStorage
 from tests.helpers_inbox import (
     FIRST,
     PASSPHRASE,
-    add_inspector_key,
     payload,
     post_followup,
     put,
-    use_private_home,
     wbs,
 )
 from tests.helpers_workbench import Client, key_file, workbench
@@ -99,16 +97,6 @@ def canary_report(reporter: Identity, stored: dict[str, object]) -> dict[str, ob
         attachments=[stored, missing],
         reporter_public_key=base64.b64encode(reporter.public_key).decode(),
     )
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_private_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def inspector(home: Path) -> Identity:
-    return add_inspector_key()
 
 
 @pytest.fixture

@@ -14,22 +14,12 @@ import pytest
 
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
-from tests.helpers_inbox import FIRST, PASSPHRASE, add_inspector_key, payload, put, use_private_home
+from tests.helpers_inbox import FIRST, PASSPHRASE, payload, put
 from tests.helpers_workbench import Client, key_file, workbench
 from tests.test_workbench_files import HOSTILE, PAGE, PHOTO, png, upload
 from wbs import keyfile, notes, paths
 from wbs.crypto import Identity
 from wbs.reports import Reader
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_private_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def inspector(home: Path) -> Identity:
-    return add_inspector_key()
 
 
 @pytest.fixture

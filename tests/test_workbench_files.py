@@ -16,13 +16,10 @@ import pytest
 
 from functions import envelope as fmt
 from functions.storage import LocalStorage
-from tests.conftest import serving
-from tests.helpers_inbox import FIRST, PASSPHRASE, add_inspector_key, payload, put, use_private_home
-from tests.helpers_workbench import Client, key_file, workbench
-from wbs import attachments, config
+from tests.helpers_inbox import FIRST, PASSPHRASE, add_inspector_key, payload, put
+from tests.helpers_workbench import Client, in_chromium, key_file, workbench
+from wbs import attachments
 from wbs.crypto import Identity
-from wbs.workbench.app import Config
-from wbs.workbench.server import make_server
 
 PHOTO, PAGE, DRAWING = "5QZ2W8R1XK4T7M3N", "9HJ6C0VB2DPE8GA4", "0123456789ABCDEF"
 HOSTILE = b"<html><script>alert(document.cookie)</script></html>"
@@ -59,11 +56,6 @@ def upload(store: LocalStorage, file_id: str, name: str, kind: str, plain: bytes
         "key": fmt.b64encode(key),
         "sha256": digest.sha256,
     }
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_private_home(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -241,24 +233,9 @@ def test_a_file_kept_for_seeking_is_dropped_by_the_idle_lock(client: Client) -> 
 
 @pytest.mark.browser
 def test_chromium_shows_the_image_under_the_workbench_s_csp(
-    browser: Any, home: Path, store: LocalStorage, tmp_path: Path
+    browser: Any, home: Path, store: LocalStorage
 ) -> None:
-    settings = Config(
-        key=key_file(home),
-        storage_url=f"local:{store.root}",
-        open_storage=lambda: store,
-        keyring=tmp_path / "no-keyring.json",
-        rules=config.load(None),
-    )
-    server, app = make_server(settings, idle_seconds=60)
-    with serving(server):
-        context = browser.new_context()
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.goto(app.guard.url)
-        page.fill("#passphrase", PASSPHRASE)
-        page.click("#unlock button[type=submit]")
+    with in_chromium(browser, home, store) as (page, errors):
         page.click("#sync")
         page.wait_for_selector(f"tr[data-id='{FIRST}'] a")
         page.click(f"tr[data-id='{FIRST}'] a")
@@ -266,4 +243,3 @@ def test_chromium_shows_the_image_under_the_workbench_s_csp(
         page.wait_for_function("img => img.complete", arg=image)
         assert image.evaluate("img => [img.naturalWidth, img.naturalHeight]") == [3, 2]
         assert errors == []
-        context.close()

@@ -24,13 +24,11 @@ from tests.helpers_inbox import (
     PASSPHRASE,
     SECOND,
     THIRD,
-    add_inspector_key,
     payload,
     post_followup,
     put,
-    use_private_home,
 )
-from tests.helpers_workbench import Client, key_file, workbench
+from tests.helpers_workbench import Client, Clock, key_file, workbench
 from wbs import crypto, keyfile, messages, notes
 from wbs.cache import Cache
 from wbs.crypto import Identity, open_envelope
@@ -43,27 +41,9 @@ from wbs.workbench.session import watch
 UTC = datetime.UTC
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def days_ago(n: int) -> str:
     when = datetime.datetime.now(UTC).replace(hour=12, minute=0, second=0) - datetime.timedelta(n)
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_private_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def inspector(home: Path) -> Identity:
-    return add_inspector_key()
 
 
 @pytest.fixture

@@ -16,35 +16,23 @@ import pytest
 from functions.errors import StorageError
 from functions.keyring import KeyEntry, Keyring
 from functions.storage import LocalStorage
-from tests.conftest import serving
 from tests.helpers_inbox import (
     CANARY,
     FIRST,
     PASSPHRASE,
     SECOND,
     THIRD,
-    add_inspector_key,
     payload,
     post_followup,
     put,
-    use_private_home,
 )
-from tests.helpers_workbench import Answer, Client, key_file, workbench
-from wbs import config, keyfile, notes
+from tests.helpers_workbench import Answer, Client, Clock, in_chromium, key_file, workbench
+from wbs import keyfile, notes
 from wbs.cache import Cache
 from wbs.crypto import Identity
-from wbs.workbench.app import SYNC_PROGRESS, Config
-from wbs.workbench.server import make_server
+from wbs.workbench.app import SYNC_PROGRESS
 
 UTC = datetime.UTC
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class Gated(LocalStorage):
@@ -66,16 +54,6 @@ class Gated(LocalStorage):
             assert self.release.acquire(timeout=30), "the test never released the storage"
         self.let_through -= 1
         return super().get(key)
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    return use_private_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def inspector(home: Path) -> Identity:
-    return add_inspector_key()
 
 
 @pytest.fixture
@@ -266,24 +244,9 @@ def test_a_page_request_still_counts_as_activity(client: Client) -> None:
 
 
 def test_chromium_follows_the_sync_and_then_shows_the_inbox(
-    browser: Any, home: Path, store: Gated, tmp_path: Path
+    browser: Any, home: Path, store: Gated
 ) -> None:
-    settings = Config(
-        key=key_file(home),
-        storage_url=f"local:{store.root}",
-        open_storage=lambda: store,
-        keyring=tmp_path / "no-keyring.json",
-        rules=config.load(None),
-    )
-    server, app = make_server(settings, idle_seconds=60)
-    with serving(server):
-        context = browser.new_context()
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.goto(app.guard.url)
-        page.fill("#passphrase", PASSPHRASE)
-        page.click("#unlock button[type=submit]")
+    with in_chromium(browser, home, store) as (page, errors):
         store.let_through = 1
         try:
             page.click("#sync")
@@ -301,4 +264,3 @@ def test_chromium_follows_the_sync_and_then_shows_the_inbox(
         assert len(page.query_selector_all("tr.case")) == 3
         assert page.query_selector("#sync-form[data-running]") is None
         assert errors == []
-        context.close()

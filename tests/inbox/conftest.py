@@ -1,4 +1,5 @@
-"""Fixtures of every `wbs inbox` test: a private WBS_HOME, the inspector's key, a local store."""
+"""Fixtures of every `wbs inbox` test: a private WBS_HOME (always), a local store; the
+inspector's key comes from tests/conftest.py."""
 
 from __future__ import annotations
 
@@ -7,19 +8,12 @@ from pathlib import Path
 import pytest
 
 from functions.storage import LocalStorage
-from tests.helpers_inbox import add_inspector_key, use_private_home
-from wbs.crypto import Identity
+from tests.helpers_inbox import use_private_home
 
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return use_private_home(tmp_path, monkeypatch)
-
-
-@pytest.fixture
-def inspector(home: Path) -> Identity:
-    """The inspector's key, the only one in $WBS_HOME/keys."""
-    return add_inspector_key()
 
 
 @pytest.fixture
