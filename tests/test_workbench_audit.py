@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from functions.errors import StorageError
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
 from tests.helpers_inbox import FIRST, PASSPHRASE, payload, put
@@ -188,3 +189,34 @@ def test_a_file_that_is_not_in_the_case_is_refused(client: Client, tmp_path: Pat
     )
     assert "this case has no such file to save" in answer.body
     assert list(folder.iterdir()) == []
+
+
+def test_an_access_record_waits_while_storage_refuses_and_sync_now_sends_it(
+    client: Client,
+    store: LocalStorage,
+    colleague: Identity,
+    inspector: Identity,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = LocalStorage.put_new
+
+    def offline(self: LocalStorage, key: str, data: bytes) -> None:
+        if key.startswith("notes/"):
+            raise StorageError("storage is out of reach")
+        real(self, key, data)
+
+    monkeypatch.setattr(LocalStorage, "put_new", offline)
+    page = client.get(f"/case/{FIRST}").body
+    # The case opens; the trail shows the access from the cache, and the page says it waits
+    assert "Pungli di loket" in page
+    assert "not stored yet (storage is out of reach): the next sync sends it" in page
+    assert f"kunci {inspector.kid} | membuka kasus" in trail(page)
+    assert access(store, colleague) == []
+    # A sync while storage still refuses says so, and keeps the record waiting
+    assert "storage is out of reach" in client.sync().body
+    assert access(store, colleague) == []
+    # Sync now, with storage back, sends it, once
+    monkeypatch.setattr(LocalStorage, "put_new", real)
+    client.sync()
+    client.sync()
+    assert access(store, colleague) == [(inspector.kid, "opened", "")]

@@ -391,3 +391,11 @@ def test_the_key_is_dropped_on_time_even_when_no_request_comes(client: Client) -
 def test_unlocked_pages_reload_themselves_when_the_idle_time_has_passed(client: Client) -> None:
     # The page's timer (static/workbench.js) reloads it: the passphrase page replaces the text.
     assert 'data-idle="60"' in unlocked(client)
+
+
+def test_a_head_request_gets_the_headers_of_a_page_without_its_body(client: Client) -> None:
+    unlocked(client)
+    for target in ("/", f"/case/{FIRST}", "/static/workbench.css"):
+        whole, head = client.get(target), client.request("HEAD", target)
+        assert head.status == whole.status == 200 and head.data == b""
+        assert head.headers["content-length"] == str(len(whole.data)) != "0"

@@ -150,7 +150,8 @@ class Workbench:
             self.session.touch()
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
         try:
-            return self.route(method, path, query, form, start_response, environ)
+            answer = self.route(method, path, query, form, start_response, environ)
+            return [b""] if method == "HEAD" else answer  # waitress sends a HEAD's body too
         except (WbsError, OSError) as exc:
             hint = exc.hint if isinstance(exc, WbsError) else ""
             self.notice("error", str(exc), hint or "")
@@ -200,9 +201,7 @@ class Workbench:
             if len(parts) == 4 and parts[2] == "file" and method in ("GET", "HEAD"):
                 download = query.get("download") == "1"
                 wanted = _range(method, environ or {})
-                return self.file(
-                    reader, report_id, parts[3], download, start_response, method, wanted
-                )
+                return self.file(reader, report_id, parts[3], download, start_response, wanted)
         return self.page(start_response, "missing.html", status="404 Not Found")
 
     # -- pages --------------------------------------------------------------------------
@@ -349,7 +348,6 @@ class Workbench:
         file_id: str,
         download: bool,
         start_response: StartResponse,
-        method: str = "GET",
         wanted: str = "",
     ) -> Iterable[bytes]:
         """One evidence file, decrypted in memory: whole, or the one byte range ``wanted``
@@ -385,7 +383,7 @@ class Workbench:
         ]
         if asked is None:
             start_response("200 OK", [("Content-Length", str(len(data))), *headers])
-            return [b""] if method == "HEAD" else [data]
+            return [data]
         start_response(
             "206 Partial Content",
             [
@@ -487,15 +485,17 @@ class Workbench:
         return _answer(start_response, status, html.encode("utf-8"), "text/html; charset=utf-8")
 
     def _sync_state(self) -> syncjob.Progress | None:
-        """The last sync as the pages show it; a failure's error becomes a notice, once."""
+        """The last sync as the pages show it; once it is over, its error and the access
+        records it could not send become notices, once."""
         with self.sync_lock:
             job = self.sync_job
             if job is None:
                 return None
             state = job.progress()
-            if state.error and not job.error_shown:
+            if state.done and not job.error_shown:
                 job.error_shown = True
-                self.notice("error", state.error, "")
+                for problem in [state.error] if state.error else job.state.unsent:
+                    self.notice("error", problem, "")
         return state
 
 
