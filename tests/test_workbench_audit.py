@@ -220,3 +220,16 @@ def test_an_access_record_waits_while_storage_refuses_and_sync_now_sends_it(
     client.sync()
     client.sync()
     assert access(store, colleague) == [(inspector.kid, "opened", "")]
+
+
+def test_a_file_storage_lost_is_named_and_the_others_are_saved(
+    client: Client, store: LocalStorage, tmp_path: Path
+) -> None:
+    (store.root / "attachments" / FIRST / PAGE).unlink()
+    folder = tmp_path / "bukti"
+    page = client.follow(
+        client.post(f"/case/{FIRST}/save", {"folder": str(folder), "what": "files"})
+    )
+    assert [p.name for p in folder.iterdir()] == ["foto bukti.png"]  # nothing half-written
+    assert f"attachment ../halaman.html: no object attachments/{FIRST}/{PAGE}" in page.body
+    assert str(folder / "foto bukti.png") in page.body

@@ -17,6 +17,7 @@ from wbs import deadlines, paths, registration, statuses, thread
 from wbs.cache import Cache
 from wbs.commands import cases
 from wbs.reports import Reader, Report, parse_stored
+from wbs.workbench import files
 
 DEADLINE_FILTERS = ("overdue", "soon", "due")  # "due": soon or overdue, as `--due`
 OPENED_FILE = "workbench-opened"
@@ -56,9 +57,7 @@ class Case(NamedTuple):
     @property
     def file_names(self) -> dict[str, str]:
         """Each evidence file's name by its id, as the reporter's manifests give them."""
-        posts = [p for p in self.thread.posts if p.sender == "reporter"]
-        found = [*self.report.attachments, *(a for p in posts for a in p.message.attachments)]
-        return {entry.id: entry.name for entry in found}
+        return {entry.id: entry.name for entry in files.entries(self.report, self.thread)}
 
 
 class Opened:
@@ -88,9 +87,6 @@ class Opened:
             count = int(fields[1]) if len(fields) == 2 else 0
             found[fields[0]] = max(count, found.get(fields[0], count))
         return found
-
-    def ids(self) -> set[str]:
-        return set(self.seen())
 
     def add(self, report_id: str, count: int = 0) -> None:
         """Mark a case read with ``count`` reporter messages seen: a line is appended when the

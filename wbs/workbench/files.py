@@ -35,12 +35,6 @@ class TooLarge(WbsError, ValueError):
     """A file too large to open in the page."""
 
 
-class Opened(NamedTuple):
-    data: bytes
-    content_type: str
-    disposition: str
-
-
 class Decrypted(NamedTuple):
     """The one file whose plaintext the session keeps, so that the range requests of a
     seek do not decrypt it again; dropped with the key."""
@@ -73,12 +67,6 @@ def entries(report: Report, case: thread.Thread) -> list[Attachment]:
 def find(report: Report, case: thread.Thread, file_id: str) -> Attachment | None:
     """The manifest entry of ``file_id``: in the report, or in a reporter's follow-up."""
     return next((entry for entry in entries(report, case) if entry.id == file_id), None)
-
-
-def open_file(store: Storage, report_id: str, entry: Attachment, download: bool) -> Opened:
-    """Decrypt one file into memory; a WbsError (AttachmentError, StorageError, TooLarge) if
-    it cannot be, with its reason."""
-    return Opened(decrypt(store, report_id, entry), *shown_as(entry, download))
 
 
 def decrypt(store: Storage, report_id: str, entry: Attachment) -> bytes:

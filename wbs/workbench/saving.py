@@ -25,8 +25,7 @@ from wbs.workbench import casefile
 
 class Saved(NamedTuple):
     path: Path | None  # None when it failed
-    name: str  # the file's name as the report gave it, cleaned for the page
-    problem: str
+    problem: str  # why, naming the file
 
 
 def folder(typed: str) -> Path:
@@ -60,8 +59,10 @@ def evidence(
         try:
             with contextlib.closing(store.stream(object_key(report_id, entry.id))) as stream:
                 attachments.decrypt_to_file(stream, path, report_id, entry, label)
-        except (AttachmentError, StorageError, OSError) as exc:
-            saved.append(Saved(None, label, str(exc)))
+        except AttachmentError as exc:  # its words name the file
+            saved.append(Saved(None, str(exc)))
+        except (StorageError, OSError) as exc:
+            saved.append(Saved(None, f"attachment {label}: {exc}"))
         else:
-            saved.append(Saved(path, label, ""))
+            saved.append(Saved(path, ""))
     return saved
