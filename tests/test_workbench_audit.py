@@ -233,3 +233,12 @@ def test_a_file_storage_lost_is_named_and_the_others_are_saved(
     assert [p.name for p in folder.iterdir()] == ["foto bukti.png"]  # nothing half-written
     assert f"attachment ../halaman.html: no object attachments/{FIRST}/{PAGE}" in page.body
     assert str(folder / "foto bukti.png") in page.body
+
+
+def test_saving_needs_the_form_token_and_this_origin(client: Client, tmp_path: Path) -> None:
+    folder = tmp_path / "dipaksa"
+    form = {"folder": str(folder), "what": "files"}
+    here = f"/case/{FIRST}/save"
+    assert client.post(here, form, csrf=False).status == 403
+    assert client.post(here, form, headers={"Origin": "http://evil.example"}).status == 403
+    assert not folder.exists()
