@@ -111,6 +111,10 @@ def test_report_travels_from_browser_to_inspector(page, system) -> None:
     markers = [p for p in stored if p.parent.name == "proofs"]  # the page's proof of work
     assert len(markers) == 1 and re.fullmatch(r"[0-9a-f]{64}", markers[0].name)
     assert markers[0].read_bytes() == b""
-    assert {p.name for p in stored} - {markers[0].name} == {"verifier.json", f"{report_id}.json"}
+    # Each inspector who opened the case left an access record (the retired key could not)
+    records = [p for p in stored if p.parent.parent.name == "notes"]
+    assert len(records) == 2 and {p.parent.name for p in records} == {report_id}
+    left = {p.name for p in stored} - {markers[0].name} - {p.name for p in records}
+    assert left == {"verifier.json", f"{report_id}.json"}
     for path in [*stored, *cached, system["log"]]:
         assert CANARY.encode() not in Path(path).read_bytes(), path
