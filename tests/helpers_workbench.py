@@ -35,8 +35,12 @@ class Clock:
 class Answer(NamedTuple):
     status: int
     headers: dict[str, str]
-    body: str  # as text (binary files: see ``data``)
-    data: bytes = b""
+    data: bytes
+
+    @property
+    def body(self) -> str:
+        """The answer as text (binary files: see ``data``)."""
+        return self.data.decode("utf-8", "replace")
 
     @property
     def cookie(self) -> str:
@@ -97,7 +101,7 @@ class Client:
             seen["headers"] = {k.lower(): v for k, v in headers}
 
         data = b"".join(self.app(environ, start_response))
-        answer = Answer(seen["status"], seen["headers"], data.decode("utf-8", "replace"), data)
+        answer = Answer(seen["status"], seen["headers"], data)
         if answer.cookie:
             jar: SimpleCookie = SimpleCookie(answer.cookie)
             self.cookies.update({name: morsel.value for name, morsel in jar.items()})
