@@ -42,24 +42,21 @@ class Event(NamedTuple):
 def trail(report: Report, case: thread.Thread, internal: notes.Notes) -> list[Event]:
     """Every event of a case, oldest first. Within one second (the records' precision), the
     microsecond stamp that begins each stored record's name keeps the order they were made."""
-    timed = [(report.received, "", Event(report.received, "", "received"))]
+    timed = [("", Event(report.received, "", "received"))]
     for post in case.posts:
-        message, stamp = post.message, _stamp(post.key)
+        message = post.message
         if post.sender == "reporter":
             event = Event(message.sent, "", "follow-up")
         elif message.type == "status":
             event = Event(message.sent, message.by, "status", message.status)
         else:
             event = Event(message.sent, message.by, "reply")
-        timed.append((message.sent, stamp, event))
+        timed.append((_stamp(post.key), event))
+    timed += [(_stamp(n.key), Event(n.written, n.author, "note")) for n in internal.notes]
     timed += [
-        (n.written, _stamp(n.key), Event(n.written, n.author, "note")) for n in internal.notes
+        (_stamp(a.key), Event(a.written, a.author, a.action, a.file)) for a in internal.access
     ]
-    timed += [
-        (a.written, _stamp(a.key), Event(a.written, a.author, a.action, a.file))
-        for a in internal.access
-    ]
-    return [event for _, _, event in sorted(timed, key=lambda t: (t[0], t[1]))]
+    return [event for _, event in sorted(timed, key=lambda t: (t[1].at, t[0]))]
 
 
 def _stamp(key: str) -> str:
@@ -82,9 +79,9 @@ def record(
     try:
         ring = load_active(keyring)
         key, body = notes.access(report_id, action, file, unlocked.identity.kid, ring, now)
-    except WbsError as exc:
+        cache.keep_pending(key, body)
+    except (WbsError, OSError) as exc:
         return f"this access is not in the audit trail: {exc}"
-    cache.keep_pending(key, body)
     try:
         store = open_storage()
     except WbsError as exc:
