@@ -141,7 +141,7 @@ def seal_record(
     if author not in {k.kid for k in readers}:
         raise NoteError(
             f"your key {author} is not an active key of the keyring:"
-            " you could not read your own note",
+            " you could not read what you write",
             hint="use the institution's current keyring: --keyring PATH (or WBS_KEYRING)",
         )
     moment = now.astimezone(datetime.UTC)
@@ -198,7 +198,7 @@ def _written(value: str) -> datetime.datetime:
     try:
         return datetime.datetime.fromisoformat(value)
     except ValueError:  # e.g. month 13: the pattern matched, the date does not exist
-        raise NoteError("the note's time is not a real UTC time") from None
+        raise NoteError("the record's time is not a real UTC time") from None
 
 
 def read_one(key: str, data: bytes, unlocked: Reader) -> Note | Access:
