@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import io
 import os
 import random
 import statistics
@@ -32,35 +31,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import nacl.bindings
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from functions import envelope as fmt  # noqa: E402
 from functions.storage import LocalStorage  # noqa: E402
 from tests.helpers_inbox import FIRST, PASSPHRASE, payload, put  # noqa: E402
 from tests.helpers_workbench import Client, workbench  # noqa: E402
-from wbs import attachments, keyfile  # noqa: E402
+from tests.test_workbench_files import upload  # noqa: E402
+from wbs import keyfile  # noqa: E402
 
 TARGET = 20.0
 VIDEO, OTHER = "5QZ2W8R1XK4T7M3N", "9HJ6C0VB2DPE8GA4"
-
-
-def store_file(store: LocalStorage, file_id: str, plain: bytes) -> dict[str, object]:
-    key = nacl.bindings.crypto_secretstream_xchacha20poly1305_keygen()
-    sink = io.BytesIO()
-    digest = attachments.encrypt(io.BytesIO(plain), sink, FIRST, file_id, key)
-    store.put_new(f"attachments/{FIRST}/{file_id}", sink.getvalue())
-    return {
-        "id": file_id,
-        "name": f"{file_id}.mp4",
-        "type": "video/mp4",
-        "size": digest.size,
-        "chunk": attachments.CHUNK,
-        "key": fmt.b64encode(key),
-        "sha256": "",
-    }
 
 
 def timed(client: Client, file_id: str, first: int, size: int) -> float:
@@ -85,8 +66,10 @@ def main() -> None:
         key = Path(tmp) / "inspector.key"
         keyfile.create(key, identity, PASSPHRASE, "bench")
         store = LocalStorage(Path(tmp) / "store")
-        manifest = [store_file(store, VIDEO, os.urandom(total))]
-        manifest.append(store_file(store, OTHER, os.urandom(piece)))
+        manifest = [
+            upload(store, VIDEO, "rekaman.mp4", "video/mp4", os.urandom(total)),
+            upload(store, OTHER, "lain.mp4", "video/mp4", os.urandom(piece)),
+        ]
         reporter = base64.b64encode(keyfile.generate().public_key).decode()
         put(store, FIRST, identity, payload(attachments=manifest, reporter_public_key=reporter))
         client = Client(workbench(key, store))

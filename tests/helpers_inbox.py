@@ -12,6 +12,7 @@ from click.testing import CliRunner, Result
 from rich.console import Console
 
 from functions import mailbox
+from functions.errors import StorageError
 from functions.storage import LocalStorage
 from wbs import config, console, keyfile, messages, paths
 from wbs.cli import cli
@@ -107,3 +108,15 @@ def wbs(*args: str, passphrase: str | None = PASSPHRASE, more: str = "") -> Resu
     """Run `wbs`; the passphrase (if any) is the first line of stdin, ``more`` follows it."""
     typed = ("" if passphrase is None else passphrase + "\n") + more
     return CliRunner().invoke(cli, list(args), input=typed or None, prog_name="wbs")
+
+
+def refuse_notes(patch: pytest.MonkeyPatch) -> None:
+    """Make local storage refuse every write under notes/, as storage out of reach would."""
+    real = LocalStorage.put_new
+
+    def offline(self: LocalStorage, key: str, data: bytes) -> None:
+        if key.startswith("notes/"):
+            raise StorageError("storage is out of reach")
+        real(self, key, data)
+
+    patch.setattr(LocalStorage, "put_new", offline)

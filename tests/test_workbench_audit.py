@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from functions.errors import StorageError
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
-from tests.helpers_inbox import FIRST, PASSPHRASE, payload, put
+from tests.helpers_inbox import FIRST, PASSPHRASE, payload, put, refuse_notes
 from tests.helpers_workbench import Client, key_file, workbench
 from tests.test_workbench_files import HOSTILE, PAGE, PHOTO, png, upload
 from wbs import keyfile, notes, paths
@@ -199,13 +198,7 @@ def test_an_access_record_waits_while_storage_refuses_and_sync_now_sends_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     real = LocalStorage.put_new
-
-    def offline(self: LocalStorage, key: str, data: bytes) -> None:
-        if key.startswith("notes/"):
-            raise StorageError("storage is out of reach")
-        real(self, key, data)
-
-    monkeypatch.setattr(LocalStorage, "put_new", offline)
+    refuse_notes(monkeypatch)
     page = client.get(f"/case/{FIRST}").body
     # The case opens; the trail shows the access from the cache, and the page says it waits
     assert "Pungli di loket" in page

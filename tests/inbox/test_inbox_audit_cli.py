@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from functions.errors import StorageError
 from functions.storage import LocalStorage
-from tests.helpers_inbox import FIRST, wbs
+from tests.helpers_inbox import FIRST, refuse_notes, wbs
 from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
     case,
     colleague,
@@ -68,15 +67,8 @@ def test_an_access_that_cannot_be_stored_waits_and_the_next_sync_sends_it(
     inspector: Identity,
     colleague: Identity,  # noqa: F811
 ) -> None:
-    real = LocalStorage.put_new
-
-    def offline(self: LocalStorage, key: str, data: bytes) -> None:
-        if key.startswith("notes/"):
-            raise StorageError("storage is out of reach")
-        real(self, key, data)
-
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(LocalStorage, "put_new", offline)
+        refuse_notes(patch)
         shown = wbs("inbox", "show", FIRST)
     # The case was shown all the same, and the inspector is told the record waits
     assert shown.exit_code == 0, shown.output
