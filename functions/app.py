@@ -35,7 +35,7 @@ from functions.errors import (
 )
 from functions.log import logger
 from functions.proofs import Proofs
-from functions.storage import Storage
+from functions.storage import Storage, layout
 from functions.uploads import Uploads
 
 REPORTS = "/api/reports"
@@ -145,7 +145,7 @@ def submit_report() -> JsonResponse:
     # retry whose answer was lost), which the verifier has just recognised.
     with contextlib.suppress(AlreadyExists):
         storage.put_new(
-            _report_key(report.id),
+            layout.report(report.id),
             envelope.canonical_json({"received": received, "envelope": body}),
         )
         notify.new_report()  # only when this attempt stored it; never raises
@@ -182,7 +182,7 @@ def post_followup() -> JsonResponse:
     if not active <= kids or len(kids - active) > 1:  # the one other key is the reporter's
         raise _stale_keys()
     storage = _storage()
-    senders = [mailbox.sender_of(key) for key in mailbox.keys(storage, report_id)]
+    senders = [layout.sender(key) for key in mailbox.keys(storage, report_id)]
     if senders.count("reporter") >= mailbox.MAX_REPORTER_MESSAGES:
         raise answers.ApiError(
             HTTPStatus.FORBIDDEN,
@@ -233,10 +233,6 @@ def _token() -> bytes:
 
 def _proof_header() -> str | None:
     return app.current_event.headers.get(PROOF_HEADER)
-
-
-def _report_key(report_id: str) -> str:
-    return f"reports/{report_id}.json"
 
 
 def _open_mailbox(token: bytes | None = None) -> tuple[str, str]:

@@ -40,6 +40,12 @@ def fingerprint(public_key: bytes) -> str:
     return hashlib.blake2b(public_key, digest_size=32).hexdigest()
 
 
+def grouped(fingerprint: str) -> str:
+    """``abcd1234...`` as ``abcd 1234 ...``: how the page and ``wbs`` show a fingerprint, so
+    that people compare it aloud."""
+    return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
+
+
 @dataclass(frozen=True)
 class KeyEntry:
     kid: str

@@ -9,22 +9,20 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal, NamedTuple
+from typing import Any, NamedTuple
 
 from functions import envelope as fmt
 from functions import mailbox_token
 from functions.errors import AlreadyExists, EnvelopeError, NotFound
-from functions.storage import Storage
+from functions.storage import Storage, layout
+from functions.storage.layout import Sender
 
-Sender = Literal["reporter", "inspectorate"]
 SENDERS: tuple[Sender, ...] = ("reporter", "inspectorate")
 KIND_OF: dict[Sender, str] = {"reporter": "followup", "inspectorate": "reply"}
 MAX_REPORTER_MESSAGES = 50
 # A follow-up is text: its padded plaintext stays within 32 KiB, so that a full mailbox
 # (50 follow-ups and the replies) still fits one API answer (Lambda's is 6 MB).
 MAX_FOLLOWUP_BUCKET = 32 * 1024
-PREFIX = "mailboxes/"
-NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-(reporter|inspectorate)-([0-9a-f]{8})\.json")
 SENT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 FIELDS = frozenset({"sent", "from", "envelope"})
 
@@ -38,17 +36,6 @@ class Message(NamedTuple):
     envelope: fmt.Envelope
 
 
-def folder(report_id: str) -> str:
-    return f"{PREFIX}{report_id}/"
-
-
-def verifier_key(report_id: str) -> str:
-    """The object that opens a case's mailbox: ``{"received", "verifier"}``, written once
-    when the report arrives. It is kept apart from the report so that the public functions
-    never need to read a report."""
-    return folder(report_id) + "verifier.json"
-
-
 def claim(storage: Storage, report_id: str, token: bytes, report: dict[str, Any]) -> str:
     """Write a new case's verifier, before its report; return the report's receipt time.
 
@@ -60,7 +47,7 @@ def claim(storage: Storage, report_id: str, token: bytes, report: dict[str, Any]
     digest = hashlib.sha256(fmt.canonical_json(report)).hexdigest()
     record = {"received": received, "verifier": mailbox_token.verifier(token), "report": digest}
     try:
-        storage.put_new(verifier_key(report_id), fmt.canonical_json(record))
+        storage.put_new(layout.verifier(report_id), fmt.canonical_json(record))
     except AlreadyExists:
         stored = _verifier_record(storage, report_id, token)
         if stored is None or stored.get("report") != digest:
@@ -78,7 +65,7 @@ def opened_by(storage: Storage, report_id: str, token: bytes) -> str | None:
 
 def _verifier_record(storage: Storage, report_id: str, token: bytes) -> dict[str, Any] | None:
     try:
-        record = fmt.loads_strict(storage.get(verifier_key(report_id)))
+        record = fmt.loads_strict(storage.get(layout.verifier(report_id)))
     except (NotFound, EnvelopeError):
         return None
     match record:
@@ -86,12 +73,6 @@ def _verifier_record(storage: Storage, report_id: str, token: bytes) -> dict[str
             if mailbox_token.matches(token, verifier):
                 return dict(record)
     return None
-
-
-def sender_of(key: str) -> Sender | None:
-    """The sender named in a message's key, or None if the key is not a message's."""
-    match = NAME_RE.fullmatch(key.rpartition("/")[2])
-    return None if match is None else match.group(2)  # type: ignore[return-value]
 
 
 def post(
@@ -109,14 +90,14 @@ def post(
     if envelope.id != report_id or envelope.kind != KIND_OF[sender]:
         raise EnvelopeError(f"a {sender} message must be a {KIND_OF[sender]} for {report_id}")
     digest = hashlib.sha256(fmt.canonical_json(envelope.to_json())).hexdigest()[:8]
-    ending = f"-{sender}-{digest}.json"
+    ending = layout.message_ending(sender, digest)
     stored = _stored_copy(storage, report_id, ending, envelope)
     if stored is not None:
         return stored
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     sent = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     body = {"sent": sent, "from": sender, "envelope": envelope.to_json()}
-    key = folder(report_id) + moment.strftime("%Y%m%dT%H%M%S%fZ") + ending
+    key = layout.message(report_id, moment, sender, digest)
     try:
         storage.put_new(key, fmt.canonical_json(body))
     except AlreadyExists:  # the same envelope in the same microsecond: a concurrent retry
@@ -144,12 +125,12 @@ def _stored_copy(
 
 def keys(storage: Storage, report_id: str) -> list[str]:
     """The keys of a case's messages, oldest first (their names start with the time)."""
-    return sorted(i.key for i in storage.list(folder(report_id)) if sender_of(i.key))
+    return sorted(i.key for i in storage.list(layout.mailbox(report_id)) if layout.sender(i.key))
 
 
 def parse(key: str, data: bytes) -> Message:
     """Check a stored message: its wrapper, its envelope, and that both agree with its key."""
-    sender = sender_of(key)
+    sender = layout.sender(key)
     document = fmt.loads_strict(data)
     if sender is None or not isinstance(document, dict) or document.keys() != FIELDS:
         raise EnvelopeError("a stored message must have exactly sent, from and envelope")
@@ -157,7 +138,7 @@ def parse(key: str, data: bytes) -> Message:
     if not isinstance(sent, str) or not SENT_RE.fullmatch(sent) or document["from"] != sender:
         raise EnvelopeError("the stored message's time or sender is malformed")
     envelope = fmt.parse(document["envelope"])
-    report_id = key.removeprefix(PREFIX).partition("/")[0]
+    report_id = layout.case_of(key)
     if envelope.id != report_id or envelope.kind != KIND_OF[sender]:
         raise EnvelopeError(f"the message inside belongs to {envelope.id}, not {report_id}")
     return Message(key, sent, sender, envelope)

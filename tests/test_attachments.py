@@ -15,7 +15,9 @@ from pathlib import Path
 import nacl.bindings
 import pytest
 
+from functions import attachment_size
 from functions import envelope as fmt
+from functions.attachment_size import stored_size
 from wbs import attachments, export, manifest, paths
 from wbs.attachments import CHUNK, Attachment, AttachmentError
 from wbs.reports import PayloadError, Stored, parse_payload
@@ -51,16 +53,25 @@ def test_round_trip_and_stored_size(size: int) -> None:
     plain = os.urandom(size)
     obj, entry = sealed(plain)
     # The stored size reveals only the size rounded up to whole chunks
-    assert len(obj) == attachments.stored_size(size) == 24 + (size // CHUNK + 1) * (CHUNK + 17)
+    assert len(obj) == stored_size(size) == 24 + (size // CHUNK + 1) * (CHUNK + 17)
     assert (entry.size, entry.sha256) == (size, hashlib.sha256(plain).hexdigest())
     assert opened(obj, entry) == plain
+
+
+def test_the_shared_size_arithmetic_uses_libsodiums_sizes() -> None:
+    # functions/ holds no libsodium: its constants must be the ones PyNaCl encrypts with.
+    assert (
+        nacl.bindings.crypto_secretstream_xchacha20poly1305_HEADERBYTES
+        == attachment_size.HEADER_BYTES
+    )
+    assert nacl.bindings.crypto_secretstream_xchacha20poly1305_ABYTES == attachment_size.ABYTES
 
 
 @pytest.mark.parametrize("size", range(0, 4 * SMALL, 97))
 def test_round_trip_with_small_chunks(size: int) -> None:
     plain = os.urandom(size)
     obj, entry = sealed(plain, SMALL)
-    assert len(obj) == attachments.stored_size(size, SMALL)
+    assert len(obj) == stored_size(size, SMALL)
     assert opened(obj, entry) == plain
 
 

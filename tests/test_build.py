@@ -16,9 +16,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import build
+from functions.attachment_size import stored_size
 from functions.keyring import KeyEntry, Keyring, KeyringError, dump
 from functions.uploads import Limits
-from functions.uploads.grants import stored_size
 
 PAGES = ("index.html", "en/index.html", "status/index.html", "en/status/index.html")
 LANGS = ("id", "en", "id", "en")

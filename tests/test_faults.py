@@ -35,12 +35,13 @@ from requests.structures import CaseInsensitiveDict
 
 from functions import app as api
 from functions import host, mailbox, mailbox_token
+from functions.attachment_size import stored_size
 from functions.config import Settings
 from functions.errors import AlreadyExists, NotFound, StorageError
 from functions.headers import SECURITY_HEADERS
 from functions.storage import LocalStorage, S3Storage, Storage
 from functions.uploads import Limits, LocalUploads, S3Uploads, Uploads
-from functions.uploads.grants import MIB, stored_size
+from functions.uploads.grants import MIB
 from functions.uploads.s3 import upload_client
 from tests.conftest import serving
 from tests.faults import (

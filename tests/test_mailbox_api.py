@@ -20,7 +20,7 @@ from functions import app as api
 from functions import envelope, mailbox, mailbox_token
 from functions.envelope import Envelope
 from functions.errors import StorageError
-from functions.storage import LocalStorage
+from functions.storage import LocalStorage, layout
 from functions.uploads import Limits
 from tests.helpers_api import (
     BAD_AUTHORIZATIONS,
@@ -160,9 +160,9 @@ def test_unreadable_stored_messages_are_skipped(
     # Given a case whose folder also holds broken and misplaced objects
     case, other = open_case(), open_case()
     good = reply(store, case.id, b"ok", NOW)
-    folder = mailbox.folder(case.id)
+    folder = layout.mailbox(case.id)
     misplaced = reply(store, other.id, b"elsewhere", NOW).key.rpartition("/")[2]
-    store.put_new(folder + misplaced, store.get(mailbox.folder(other.id) + misplaced))
+    store.put_new(folder + misplaced, store.get(layout.mailbox(other.id) + misplaced))
     store.put_new(folder + "20240101T000000000000Z-inspectorate-0badf00d.json", b"{not json")
     store.put_new(folder + "20240101T000000000001Z-reporter-0badf00d.json", b"{}")
     store.put_new(folder + "notes.txt", b"not a message")
@@ -208,7 +208,7 @@ WRONG_RECORDS = {
 def test_unknown_and_wrong_tokens_get_identical_answers(store: LocalStorage, stored: bytes) -> None:
     # Given a token with no report, and one whose id has a report it does not open
     unknown = new_token()
-    store.put_new(mailbox.verifier_key(mailbox_token.report_id(WRONG)), stored)
+    store.put_new(layout.verifier(mailbox_token.report_id(WRONG)), stored)
     before = snapshot(store)
     body = envelope_json(followup(mailbox_token.report_id(WRONG)))
     # When both read the mailbox and post to it
@@ -410,7 +410,7 @@ def test_the_reporter_may_post_fifty_messages_and_no_more(store: LocalStorage) -
     assert fiftieth.status == 201
     assert_error(fifty_first, 403, "mailbox_full")
     assert snapshot(store) == before
-    senders = [mailbox.sender_of(k) for k in mailbox.keys(store, case.id)]
+    senders = [layout.sender(k) for k in mailbox.keys(store, case.id)]
     assert senders.count("reporter") == mailbox.MAX_REPORTER_MESSAGES
 
 
@@ -424,7 +424,7 @@ def test_the_same_followup_sent_again_is_stored_once(store: LocalStorage) -> Non
     # Then the same message is answered, and the mailbox holds it once
     assert first.status == again.status == 201
     assert again.body == first.body
-    assert [mailbox.sender_of(k) for k in mailbox.keys(store, case.id)] == ["reporter"]
+    assert [layout.sender(k) for k in mailbox.keys(store, case.id)] == ["reporter"]
     # while another follow-up with the same text is a message of its own
     assert post(case.token, envelope_json(followup(case.id))).status == 201
     assert len(mailbox.keys(store, case.id)) == 2

@@ -13,7 +13,7 @@ import pytest
 from functions import envelope as fmt
 from functions import keyring, mailbox, mailbox_token
 from functions.errors import EnvelopeError
-from functions.storage import LocalStorage
+from functions.storage import LocalStorage, layout
 from tests.helpers_api import (
     bearer,
     envelope_json,
@@ -99,7 +99,7 @@ def test_a_note_moved_into_a_mailbox_is_refused(store: LocalStorage, tmp_path: P
     key = notes.write(store, case.id, SECRET, INSPECTOR.kid, ring(tmp_path), NOW)
     document = json.loads(store.get(key))
     moved = {"sent": document["sent"], "from": "inspectorate", "envelope": document["envelope"]}
-    name = f"{mailbox.folder(case.id)}20260301T023000000000Z-inspectorate-0123abcd.json"
+    name = f"{layout.mailbox(case.id)}20260301T023000000000Z-inspectorate-0123abcd.json"
     with pytest.raises(EnvelopeError):
         mailbox.parse(name, fmt.canonical_json(moved))
     # And a note's envelope parses only where notes are read

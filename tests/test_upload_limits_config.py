@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from functions.attachment_size import stored_size
 from functions.uploads import Limits
-from functions.uploads.grants import GIB, MIB, stored_size
+from functions.uploads.grants import GIB, MIB
 from wbs import config
 
 

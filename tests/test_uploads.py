@@ -33,17 +33,13 @@ from requests.structures import CaseInsensitiveDict
 
 from functions import app as api
 from functions import host, log, mailbox_token
+from functions.attachment_size import stored_size
 from functions.config import Settings
 from functions.errors import AlreadyExists
 from functions.headers import SECURITY_HEADERS
 from functions.storage import S3Storage, Storage
 from functions.uploads import Limits, LocalUploads, S3Uploads, UploadError, Uploads
-from functions.uploads.grants import (
-    MAX_OBJECT_BYTES,
-    MIB,
-    plan,
-    stored_size,
-)
+from functions.uploads.grants import MAX_OBJECT_BYTES, MIB, plan
 from functions.uploads.local import load_secret
 from functions.uploads.s3 import upload_client
 from tests.conftest import serving

@@ -22,12 +22,11 @@ from rich.console import Console
 from waitress.server import create_server
 
 from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
-from functions.keyring import KeyEntry, Keyring, dump, fingerprint, load
+from functions.keyring import KeyEntry, Keyring, dump, fingerprint, grouped, load
 from tests.conftest import ROOT, load_build_module, serving
 from wbs import console
 from wbs import verify as check
 from wbs.cli import cli
-from wbs.commands.keys import grouped
 
 CONFIG = ROOT / "site" / "config.toml"
 APP = "assets/js/app.mjs"

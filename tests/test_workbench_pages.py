@@ -1,6 +1,6 @@
 """The workbench's pages, in-process: unlock, the inbox (unread, filters, search, deadlines,
 sync now), a case, answering it, and the idle lock. The answers are the very messages that
-`wbs inbox reply` and `wbs inbox status` write (wbs/casework.py), checked in storage."""
+`wbs inbox reply` and `wbs inbox status` write (wbs/cases/answering.py), checked in storage."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 
 from functions import mailbox
 from functions.keyring import KeyEntry, Keyring, dump
-from functions.storage import LocalStorage
+from functions.storage import LocalStorage, layout
 from tests.helpers_inbox import (
     CANARY,
     FIRST,
@@ -31,11 +31,11 @@ from tests.helpers_inbox import (
 from tests.helpers_workbench import Client, Clock, key_file, workbench
 from wbs import crypto, keyfile, messages, notes
 from wbs.cache import Cache
+from wbs.cases.opened import OPENED_FILE
 from wbs.crypto import Identity, open_envelope
 from wbs.reports import Reader
 from wbs.workbench import LANGUAGES
 from wbs.workbench import app as workbench_app
-from wbs.workbench.cases import OPENED_FILE
 from wbs.workbench.session import watch
 
 UTC = datetime.UTC
@@ -252,7 +252,7 @@ def test_a_reply_and_a_status_change_are_sent_as_the_cli_sends_them(
     assert "Pesan telah dikirim" in replied.body and "Kapan kejadiannya?" in replied.body
     assert "Status telah diubah" in changed.body
     assert "Perlu Informasi Tambahan" in changed.body.split('id="case-status">')[1][:60]
-    keys = [k for k in mailbox.keys(store, FIRST) if mailbox.sender_of(k) == "inspectorate"]
+    keys = [k for k in mailbox.keys(store, FIRST) if layout.sender(k) == "inspectorate"]
     sent = []
     for key in keys:
         stored = mailbox.parse(key, store.get(key))

@@ -22,13 +22,17 @@ from typing import NamedTuple, Protocol
 import nacl.bindings as sodium
 import nacl.exceptions
 
+from functions.attachment_size import (
+    ABYTES,
+    CHUNK,
+    CHUNK_SIZES,
+    HEADER_BYTES,
+    chunk_count,
+)
 from functions.errors import WbsError
 from functions.storage import Readable
 
-CHUNK = 1 << 20
-MIN_CHUNK = 1 << 10
-HEADER_BYTES: int = sodium.crypto_secretstream_xchacha20poly1305_HEADERBYTES
-ABYTES: int = sodium.crypto_secretstream_xchacha20poly1305_ABYTES
+MIN_CHUNK = CHUNK_SIZES[0]
 KEY_BYTES: int = sodium.crypto_secretstream_xchacha20poly1305_KEYBYTES
 MESSAGE: int = sodium.crypto_secretstream_xchacha20poly1305_TAG_MESSAGE
 FINAL: int = sodium.crypto_secretstream_xchacha20poly1305_TAG_FINAL
@@ -74,16 +78,6 @@ class Digest(NamedTuple):
 def associated_data(report_id: str, file_id: str) -> bytes:
     """``"wbs/v1/attachment" || 0x00 || report id || 0x00 || file id``."""
     return CONTEXT + b"\x00" + report_id.encode("ascii") + b"\x00" + file_id.encode("ascii")
-
-
-def chunk_count(size: int, chunk: int = CHUNK) -> int:
-    """Chunks of a file of ``size`` bytes: the full ones, then the padded tail (maybe empty)."""
-    return size // chunk + 1
-
-
-def stored_size(size: int, chunk: int = CHUNK) -> int:
-    """Bytes of the object: the header, then every chunk with its 17 bytes of overhead."""
-    return HEADER_BYTES + chunk_count(size, chunk) * (chunk + ABYTES)
 
 
 def encrypt(

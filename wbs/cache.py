@@ -13,39 +13,18 @@ import os
 import tempfile
 from pathlib import Path
 
-from functions import mailbox
 from functions.envelope import ID_RE
-from functions.storage import Storage
+from functions.storage import Storage, layout
 from wbs import notes, paths
 
-PREFIX = "reports/"
 PENDING = "pending/"  # empty markers: pending/notes/<ID>/<name> waits to be stored
-SUFFIX = ".json"
-
-
-def report_id(key: str) -> str | None:
-    """``reports/<ID>.json`` -> ``<ID>``; None for any other key."""
-    if not (key.startswith(PREFIX) and key.endswith(SUFFIX)):
-        return None
-    candidate = key[len(PREFIX) : -len(SUFFIX)]
-    return candidate if ID_RE.fullmatch(candidate) else None
-
-
-def is_message_key(key: str) -> bool:
-    """``mailboxes/<ID>/<stamp>-<from>-<rand>.json``, and nothing that could leave the cache."""
-    parts = key.split("/")
-    return (
-        len(parts) == 3
-        and parts[0] + "/" == mailbox.PREFIX
-        and ID_RE.fullmatch(parts[1]) is not None
-        and mailbox.sender_of(key) is not None
-    )
+SUFFIX = layout.JSON
 
 
 class Cache:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.folder = root / "reports"
+        self.folder = root / layout.REPORTS
 
     @classmethod
     def for_storage(cls, storage_url: str) -> Cache:
@@ -66,32 +45,32 @@ class Cache:
     def missing(self, storage: Storage) -> list[str]:
         """Ids of the stored reports this cache does not hold yet."""
         have = set(self.ids())
-        stored = (report_id(info.key) for info in storage.list(PREFIX))
+        stored = (layout.report_id(info.key) for info in storage.list(layout.REPORTS))
         return sorted({r for r in stored if r is not None and r not in have})
 
     def fetch(self, storage: Storage, report: str) -> None:
         """Copy one stored report into the cache."""
-        key = f"{PREFIX}{report}{SUFFIX}"
+        key = layout.report(report)
         self._write(key, storage.get(key))
 
     # -- messages -------------------------------------------------------------------------
 
     def message_keys(self, report: str | None = None) -> list[str]:
         """Keys of the cached messages of one case (or of every case), oldest first."""
-        root = self.root / mailbox.PREFIX
+        root = self.root / layout.MAILBOXES
         pattern = f"{report or '*'}/*{SUFFIX}"
         found = (p.relative_to(self.root).as_posix() for p in root.glob(pattern))
-        return sorted(k for k in found if is_message_key(k))
+        return sorted(k for k in found if layout.is_message(k))
 
     def read_message(self, key: str) -> bytes:
         return self._path(key).read_bytes()
 
     def missing_messages(self, storage: Storage, report: str | None = None) -> list[str]:
         """Keys of the stored messages (of one case, or of all) this cache does not hold yet."""
-        prefix = mailbox.folder(report) if report else mailbox.PREFIX
+        prefix = layout.mailbox(report) if report else layout.MAILBOXES
         have = set(self.message_keys(report))
         stored = (info.key for info in storage.list(prefix))
-        return sorted(k for k in stored if is_message_key(k) and k not in have)
+        return sorted(k for k in stored if layout.is_message(k) and k not in have)
 
     def fetch_message(self, storage: Storage, key: str) -> None:
         """Copy one stored message into the cache."""
@@ -105,9 +84,9 @@ class Cache:
 
     def note_keys(self, report: str | None = None) -> list[str]:
         """Keys of the cached notes of one case (or of every case), oldest first."""
-        root = self.root / notes.PREFIX
+        root = self.root / layout.NOTES
         found = (p.relative_to(self.root).as_posix() for p in root.glob(f"{report or '*'}/*"))
-        return sorted(k for k in found if notes.is_note_key(k))
+        return sorted(k for k in found if layout.is_note(k))
 
     def missing_notes(self, storage: Storage) -> list[str]:
         """Keys of the stored notes this cache does not hold yet."""
@@ -115,7 +94,7 @@ class Cache:
         return [k for k in notes.keys(storage) if k not in have]
 
     def fetch_note(self, storage: Storage, key: str) -> None:
-        if not notes.is_note_key(key):
+        if not layout.is_note(key):
             raise ValueError(f"not a note's key: {key}")
         self._write(key, storage.get(key))
 
@@ -123,15 +102,15 @@ class Cache:
 
     def keep_pending(self, key: str, data: bytes) -> None:
         """Keep a record this tool wrote, and mark it as not stored yet."""
-        if not notes.is_note_key(key):
+        if not layout.is_note(key):
             raise ValueError(f"not a note's key: {key}")
         self._write(key, data)
         self._write(PENDING + key, b"")
 
     def pending_keys(self) -> list[str]:
         root = self.root / PENDING
-        found = (p.relative_to(root).as_posix() for p in root.glob(f"{notes.PREFIX}*/*"))
-        return sorted(k for k in found if notes.is_note_key(k))
+        found = (p.relative_to(root).as_posix() for p in root.glob(f"{layout.NOTES}*/*"))
+        return sorted(k for k in found if layout.is_note(k))
 
     def sent(self, key: str) -> None:
         """The record is stored now: it no longer waits."""

@@ -34,12 +34,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from functions.attachment_size import CHUNK_SIZES, stored_size
 from functions.config import ConfigError, difficulty_from_env
 from functions.errors import WbsError
 from functions.proofs import DEFAULT_DIFFICULTY
 from functions.proofs.challenge import MAX_SETTING
 from functions.uploads import Limits
-from functions.uploads.grants import CHUNK_SIZES, stored_size
 from wbs import paths
 from wbs.deadlines import DEFAULT_RULES, UNITS, Period, Rules
 

@@ -11,8 +11,9 @@ import re
 from typing import Any
 
 from functions import envelope as fmt
+from functions.attachment_size import CHUNK
 from functions.errors import EnvelopeError, WbsError
-from wbs.attachments import CHUNK, KEY_BYTES, MIN_CHUNK, Attachment
+from wbs.attachments import KEY_BYTES, MIN_CHUNK, Attachment
 
 FIELDS = frozenset({"id", "name", "type", "size", "chunk", "key", "sha256"})
 MAX_NAME_BYTES = 1024

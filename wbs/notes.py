@@ -23,11 +23,10 @@ from typing import NamedTuple, Protocol
 from functions import envelope as fmt
 from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
 from functions.keyring import Keyring
-from functions.storage import Storage
+from functions.storage import Storage, layout
 from wbs.crypto import DecryptionError, Recipient, seal
 from wbs.reports import Reader
 
-PREFIX = "notes/"
 SCHEMA = "wbs-note/1"
 ACCESS_SCHEMA = "wbs-access/1"
 ACCESS_FIELDS = frozenset({"schema", "action", "file", "written"})
@@ -37,7 +36,6 @@ ACTIONS = frozenset({"opened", "case-file", "file", "files"})
 FIELDS = frozenset({"sent", "author", "envelope"})
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-([0-9a-f]{16})-([0-9a-f]{8})\.json")
 
 
 class NoteError(WbsError, ValueError):
@@ -68,25 +66,10 @@ class Unreadable(NamedTuple):
     problem: str
 
 
-def folder(report_id: str) -> str:
-    return f"{PREFIX}{report_id}/"
-
-
-def is_note_key(key: str) -> bool:
-    """``notes/<ID>/<stamp>-<kid>-<hash>.json``, and nothing that could leave the cache."""
-    parts = key.split("/")
-    return (
-        len(parts) == 3
-        and parts[0] + "/" == PREFIX
-        and fmt.ID_RE.fullmatch(parts[1]) is not None
-        and NAME_RE.fullmatch(parts[2]) is not None
-    )
-
-
 def keys(storage: Storage, report_id: str | None = None) -> list[str]:
     """The stored notes of one case (or of all), oldest first."""
-    prefix = folder(report_id) if report_id else PREFIX
-    return sorted(i.key for i in storage.list(prefix) if is_note_key(i.key))
+    prefix = layout.notes(report_id) if report_id else layout.NOTES
+    return sorted(i.key for i in storage.list(prefix) if layout.is_note(i.key))
 
 
 def write(
@@ -153,16 +136,16 @@ def seal_record(
         [Recipient(k.public_key_bytes) for k in readers],
     )
     digest = hashlib.sha256(fmt.canonical_json(envelope.to_json())).hexdigest()[:8]
-    key = f"{folder(report_id)}{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{author}-{digest}.json"
+    key = layout.note(report_id, moment, author, digest)
     body = {"sent": moment.strftime(TIME_FORMAT), "author": author, "envelope": envelope.to_json()}
     return key, fmt.canonical_json(body)
 
 
 def parse(key: str, data: bytes) -> tuple[str, fmt.Envelope]:
     """Check a stored note's wrapper and envelope against its key; (author, envelope)."""
-    match = NAME_RE.fullmatch(key.rpartition("/")[2])
+    match = layout.NOTE_NAME_RE.fullmatch(key.rpartition("/")[2])
     document = fmt.loads_strict(data)
-    if not is_note_key(key) or match is None:
+    if not layout.is_note(key) or match is None:
         raise EnvelopeError("not a note's key")
     if not isinstance(document, dict) or document.keys() != FIELDS:
         raise EnvelopeError("a stored note must have exactly sent, author and envelope")

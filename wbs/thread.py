@@ -13,6 +13,7 @@ from typing import NamedTuple
 
 from functions import mailbox
 from functions.errors import EnvelopeError
+from functions.storage.layout import Sender
 from wbs import deadlines, statuses
 from wbs.cache import Cache
 from wbs.crypto import DecryptionError
@@ -27,7 +28,7 @@ class Post(NamedTuple):
     """A readable message and who wrote it (the envelope's kind is bound into its ciphertext)."""
 
     key: str
-    sender: mailbox.Sender
+    sender: Sender
     message: Message
 
 

@@ -18,9 +18,8 @@ from typing import Any
 from functions.errors import AlreadyExists
 from functions.proofs import challenge as fmt
 from functions.proofs.challenge import Challenge, ProofError
-from functions.storage import LocalStorage, Storage
+from functions.storage import LocalStorage, Storage, layout
 
-PREFIX = "proofs/"
 STAMP = "%Y-%m-%dT%H:%M:%SZ"
 DEFAULT_DIFFICULTY = 18
 
@@ -67,7 +66,7 @@ class Proofs:
         if proof is None:
             return
         try:
-            self.storage.put_new(PREFIX + fmt.marker_name(proof), b"")
+            self.storage.put_new(layout.proof(fmt.marker_name(proof)), b"")
         except AlreadyExists:
             raise ProofError(
                 HTTPStatus.CONFLICT,
@@ -80,7 +79,7 @@ class Proofs:
         expired) from a local folder; S3's lifecycle rule does it for a bucket."""
         if not isinstance(self.storage, LocalStorage):
             return 0
-        return self.storage.expire(PREFIX, now - timedelta(seconds=fmt.LIFETIME_SECONDS))
+        return self.storage.expire(layout.PROOFS, now - timedelta(seconds=fmt.LIFETIME_SECONDS))
 
     def _key(self) -> bytes:
         with self._lock:

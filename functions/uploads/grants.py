@@ -19,32 +19,20 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any, NamedTuple, Protocol
 
+from functions.attachment_size import (
+    CHUNK_SIZES,
+    is_attachment_size,
+    largest_plaintext,
+    stored_size,
+)
 from functions.envelope import ID_RE, canonical_json, loads_strict
 from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
-from functions.storage import Storage
+from functions.storage import Storage, layout
 
 KIB = 1024
 MIB = 1024 * KIB
 GIB = 1024 * MIB
-# The attachment format (docs/spec/attachment-v1.md §3): a 24-byte header, then chunks of
-# C + 17 bytes, C a power of two from 1 KiB to 1 MiB.
-HEADER_BYTES = 24
-ABYTES = 17
-CHUNK_SIZES = tuple(1 << k for k in range(10, 21))
 MAX_FILE_BYTES = 5 * GIB  # of plaintext
-
-
-def stored_size(size: int, chunk: int) -> int:
-    """The object's length for a plaintext of ``size`` bytes in chunks of ``chunk``."""
-    return HEADER_BYTES + (size // chunk + 1) * (chunk + ABYTES)
-
-
-def is_attachment_size(size: int) -> bool:
-    """Whether an object of ``size`` bytes can be an attachment (a header and whole chunks)."""
-    body = size - HEADER_BYTES
-    return any(body >= c + ABYTES and body % (c + ABYTES) == 0 for c in CHUNK_SIZES)
-
-
 # 5 GiB of plaintext in the smallest chunks has the most overhead (about 1.7 %): any writer's
 # 5 GiB file fits.
 MAX_OBJECT_BYTES = stored_size(MAX_FILE_BYTES, CHUNK_SIZES[0])
@@ -105,8 +93,7 @@ class Limits:
         """The most plaintext a file may have: what fits ``max_object_bytes`` whatever chunks
         its writer chose. Small chunks cost a large file the most overhead; the page's 1 MiB
         chunks cost a small file the most padding (below about 60 MiB, they decide)."""
-        fits = ((self.max_object_bytes - HEADER_BYTES) // (c + ABYTES) * c - 1 for c in CHUNK_SIZES)
-        return max(0, min(fits))
+        return largest_plaintext(self.max_object_bytes)
 
     def to_env(self) -> dict[str, str]:
         """The variables (``ENV``) that give a function these limits."""
@@ -184,18 +171,6 @@ def plan(size: int, part_bytes: int) -> list[Part]:
     return [Part(n, min(part_bytes, size - (n - 1) * part_bytes)) for n in range(1, count + 1)]
 
 
-def object_key(case: str, file_id: str) -> str:
-    return f"attachments/{case}/{file_id}"
-
-
-def record_key(case: str, file_id: str) -> str:
-    return f"uploads/{case}/{file_id}.json"
-
-
-def records_prefix(case: str) -> str:
-    return f"uploads/{case}/"
-
-
 class Uploads:
     """The upload protocol for one storage: grant, renew, complete."""
 
@@ -251,11 +226,11 @@ class Uploads:
         expires = min(end, now + timedelta(seconds=self.limits.grant_seconds))
         granted = []
         for file_id, size in files:
-            key = object_key(case, file_id)
+            key = layout.attachment(case, file_id)
             upload = self.backend.start(key, size, self.limits.part_bytes, end)
             record = Record(now.strftime(STAMP), end, self.limits.part_bytes, size, upload)
             try:
-                self.storage.put_new(record_key(case, file_id), record.to_json())
+                self.storage.put_new(layout.upload_record(case, file_id), record.to_json())
             except AlreadyExists:  # a concurrent grant took the id; its upload ends unused
                 raise UploadError(
                     HTTPStatus.CONFLICT,
@@ -280,14 +255,14 @@ class Uploads:
             record = records.get(file_id)
             if record is None or record.size != size or not record.upload or now >= record.expires:
                 return None
-            key = object_key(case, file_id)
+            key = layout.attachment(case, file_id)
             if any(info.key == key for info in self.storage.list(key)):
                 return None
             found.append((file_id, record))
         end = min(record.expires for _, record in found)
         expires = min(end, now + timedelta(seconds=self.limits.grant_seconds))
         granted = [
-            self._file(file_id, object_key(case, file_id), record, expires)
+            self._file(file_id, layout.attachment(case, file_id), record, expires)
             for file_id, record in found
         ]
         return self._answer(granted, expires)
@@ -308,7 +283,7 @@ class Uploads:
         now = self.clock()
         expires = min(record.expires, now + timedelta(seconds=self.limits.grant_seconds))
         return self._answer(
-            [self._file(file_id, object_key(case, file_id), record, expires)], expires
+            [self._file(file_id, layout.attachment(case, file_id), record, expires)], expires
         )
 
     def complete(self, case: str, body: Any) -> dict[str, Any]:
@@ -317,7 +292,7 @@ class Uploads:
         record = self._open_record(case, file_id, upload)
         parts = plan(record.size, record.part_size)
         etags = _etags(body["parts"], len(parts))
-        key = object_key(case, file_id)
+        key = layout.attachment(case, file_id)
         # S3 answers a repeated completion of the same upload with success (a replay), so
         # an object already there is refused here, before the store is asked.
         if any(info.key == key for info in self.storage.list(key)):
@@ -364,9 +339,9 @@ class Uploads:
     def _records(self, case: str) -> dict[str, Record]:
         """The case's grant records by file id (a record that cannot be read counts in full)."""
         found: dict[str, Record] = {}
-        prefix = records_prefix(case)
+        prefix = layout.upload_records(case)
         for info in self.storage.list(prefix):
-            file_id = info.key.removeprefix(prefix).removesuffix(".json")
+            file_id = info.key.removeprefix(prefix).removesuffix(layout.JSON)
             record = self._record(case, file_id)
             if record is None:  # not ours to judge: count it as the largest file
                 record = Record("", datetime.min.replace(tzinfo=UTC), 1, MAX_OBJECT_BYTES, "")
@@ -375,7 +350,7 @@ class Uploads:
 
     def _record(self, case: str, file_id: str) -> Record | None:
         try:
-            data = loads_strict(self.storage.get(record_key(case, file_id)))
+            data = loads_strict(self.storage.get(layout.upload_record(case, file_id)))
         except (NotFound, EnvelopeError):
             return None
         match data:

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, urlencode
 from functions import host_secret
 from functions.envelope import ID_RE
 from functions.errors import AlreadyExists, StorageError
-from functions.storage import Readable, check_key
+from functions.storage import Readable, check_key, layout
 from functions.storage.local import link_new, make_private_dirs
 from functions.uploads.grants import (
     MAX_PARTS,
@@ -49,7 +49,7 @@ READ_BYTES = 1024 * 1024
 SECRET_FILE = "upload-secret"  # noqa: S105 (a file name, not a secret)
 GRANT_LABEL = b"wbs/v1/upload-part"
 UPLOAD_RE = re.compile(r"[0-9a-f]{32}")
-PATH_RE = re.compile(rf"/(attachments/{ID_RE.pattern}/{ID_RE.pattern})")
+PATH_RE = re.compile(rf"/({layout.ATTACHMENTS}{ID_RE.pattern}/{ID_RE.pattern})")
 NUMBER_RE = re.compile(r"[1-9][0-9]{0,15}")
 HEX_RE = re.compile(r"[0-9a-f]{64}")
 QUERY = ("upload", "part", "size", "expires", "grant")

@@ -21,6 +21,7 @@ from functions import envelope as fmt
 from functions import keyring, mailbox, mailbox_token
 from functions.errors import EnvelopeError, UnsupportedVersion
 from functions.proofs import challenge as pow_format
+from functions.storage import layout
 from tests.hostile.strategies import (
     MemoryStorage,
     any_text,
@@ -253,7 +254,7 @@ def test_a_stored_message_parses_or_raises_an_envelope_error(key: str, data: byt
         message = mailbox.parse(key, data)
     except EnvelopeError:
         return
-    assert message.sender == mailbox.sender_of(key)
+    assert message.sender == layout.sender(key)
 
 
 @profile()
@@ -292,7 +293,7 @@ def test_a_stored_message_reads_back_and_any_change_is_caught(data: st.DataObjec
 def test_any_stored_verifier_opens_nothing_and_raises_nothing(token: bytes, data: bytes) -> None:
     storage = MemoryStorage()
     case = mailbox_token.report_id(token)
-    storage.put_new(mailbox.verifier_key(case), data)
+    storage.put_new(layout.verifier(case), data)
     assert mailbox.opened_by(storage, case, token) is None
 
 

@@ -32,12 +32,14 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import app as api
 from functions import host, mailbox, mailbox_token
+from functions.attachment_size import stored_size
 from functions.config import Settings
 from functions.proofs import Proofs
 from functions.proofs import challenge as pow_format
 from functions.storage import LocalStorage
+from functions.storage.layout import attachment, upload_record
 from functions.uploads import Limits, LocalUploads, Uploads
-from functions.uploads.grants import MIB, Part, Record, object_key, record_key, stored_size
+from functions.uploads.grants import MIB, Part, Record
 from tests.conftest import serving
 from tests.helpers_api import bearer, identity, load_event, post_event, sealed, write_keyring
 
@@ -152,7 +154,7 @@ class World:
 
     def signed(self, case: str, file_id: str, upload: str, part: Part, expires: datetime) -> str:
         """A URL this host really signed, for whatever key, upload, part and expiry."""
-        key = object_key(case, file_id)
+        key = attachment(case, file_id)
         (url,) = self.backend.urls(key, upload, [part], datetime.now(UTC), expires)
         return url
 
@@ -280,7 +282,7 @@ def built(base: Path) -> Iterator[World]:
         ended = Record(
             "2020-01-01T00:00:00Z", datetime(2020, 1, 2, tzinfo=UTC), PART, SMALL, "e" * 32
         )
-        storage.put_new(record_key(CASE_A, F_ENDED), ended.to_json())
+        storage.put_new(upload_record(CASE_A, F_ENDED), ended.to_json())
         for spent, action in ((SPENT_REPORT, "report"), (SPENT_FOLLOWUP, "followup")):
             text = spent.partition(".")[0]
             marker = pow_format.marker_name(pow_format.Challenge(text, action, POW_BITS, 0))

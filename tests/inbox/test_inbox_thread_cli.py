@@ -15,7 +15,7 @@ from nacl.public import PrivateKey
 from functions import mailbox
 from functions.envelope import canonical_json
 from functions.keyring import KeyEntry, Keyring, dump
-from functions.storage import LocalStorage
+from functions.storage import LocalStorage, layout
 from tests.helpers_inbox import (
     CANARY,
     FIRST,
@@ -90,7 +90,7 @@ def case(
 
 def stored_replies(store: LocalStorage, report_id: str = FIRST) -> list[mailbox.Message]:
     keys = mailbox.keys(store, report_id)
-    return [mailbox.parse(k, store.get(k)) for k in keys if mailbox.sender_of(k) == "inspectorate"]
+    return [mailbox.parse(k, store.get(k)) for k in keys if layout.sender(k) == "inspectorate"]
 
 
 def read(message: mailbox.Message, identity: Identity) -> messages.Message:
@@ -352,7 +352,7 @@ def test_show_orders_by_sent_and_drops_a_replayed_message(
         "envelope": first.envelope.to_json(),
     }
     store.put_new(
-        mailbox.folder(FIRST) + "20240302T150000000000Z-reporter-0badc0de.json",
+        layout.mailbox(FIRST) + "20240302T150000000000Z-reporter-0badc0de.json",
         canonical_json(replay),
     )
     sync = wbs("inbox", "sync")

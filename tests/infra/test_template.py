@@ -29,9 +29,10 @@ from moto import mock_aws
 
 from functions import app as api
 from functions import mailbox_token, notify
+from functions.attachment_size import stored_size
 from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from functions.proofs.challenge import LIFETIME_SECONDS
-from functions.uploads.grants import ENV, UPLOAD_SECONDS, Limits, stored_size
+from functions.uploads.grants import ENV, UPLOAD_SECONDS, Limits
 from functions.uploads.s3 import upload_client
 from infra import deploy
 from tests.helpers_api import bearer, envelope_json, identity, new_token, post_event, sealed

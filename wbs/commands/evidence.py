@@ -1,63 +1,53 @@
-"""``wbs inbox files`` and ``wbs inbox export``: a case's evidence files (attachment-v1).
-
-The list comes from the manifests of the report and of every follow-up (mailbox-v1
-section 4), decrypted in memory; each file is shown with the message it came with.
-`wbs inbox sync` does not copy evidence into the cache: `export` streams each object from
-storage and decrypts it, chunk by chunk, into the folder the inspector chose.
-"""
+"""``wbs inbox files`` and ``wbs inbox export``: a case's evidence files (attachment-v1),
+each shown with the message it came with (wbs/cases/evidence.py reads them)."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
 
 import click
 from rich.text import Text
 
+from functions.attachment_size import stored_size
 from functions.errors import StorageError, WbsError
-from functions.storage import Readable, Storage
-from wbs import attachments, console, registration, thread, view
+from functions.storage import Storage, layout
+from wbs import console, registration, thread, view
 from wbs.attachments import Attachment, AttachmentError
 from wbs.cache import Cache
-from wbs.commands import cases
-from wbs.commands.options import key_option, keyring_option, reader, settings, storage_option
+from wbs.cases import evidence, opening
+from wbs.cases.evidence import Source
+from wbs.commands.options import (
+    key_option,
+    keyring_option,
+    reader,
+    record_access,
+    settings,
+    storage_option,
+)
 from wbs.export import free_path, prepare_folder, safe_name
 from wbs.reports import Reader
 
-PREFIX = "attachments/"
-REPORT = "laporan / report"
 
-
-def object_key(report_id: str, file_id: str) -> str:
-    return f"{PREFIX}{report_id}/{file_id}"
-
-
-class Source(NamedTuple):
-    """The files that came with one message: the report, or one follow-up."""
-
-    label: str  # "laporan / report" or "tindak lanjut / follow-up [n] <time>"
-    files: tuple[Attachment, ...]
+def label(source: Source) -> str:
+    """The heading of a message's files: "laporan / report", or "tindak lanjut / follow-up
+    [n] <time>", n as `inbox show` counts."""
+    if source.sent is None:
+        return "laporan / report"
+    return f"tindak lanjut / follow-up [{source.post}] {view.received(source.sent)}"
 
 
 def case_files(cache: Cache, unlocked: Reader, report_id: str) -> list[Source]:
-    """The files of the report, then of each follow-up in thread order (as ``inbox show``
-    numbers them). A follow-up that cannot be read is named on stderr: its files are unknown."""
-    report = cases.open_report(cache, unlocked, report_id)
-    sources = [Source(REPORT, report.attachments)] if report.attachments else []
+    """The files of the case's messages; a follow-up that cannot be read is named on stderr:
+    its files are unknown."""
+    report = opening.open_report(cache, unlocked, report_id)
     case = thread.read(cache, unlocked, report_id)
-    for n, post in enumerate(case.posts, 1):
-        if post.sender == "reporter" and post.message.attachments:
-            label = f"tindak lanjut / follow-up [{n}] {view.received(post.message.sent)}"
-            sources.append(Source(label, post.message.attachments))
     if case.unreadable:
         click.echo(
             f"wbs: note: {len(case.unreadable)} message(s) of this case could not be read;"
             " files they may list are not shown (see: wbs inbox show)",
             err=True,
         )
-    return sources
+    return evidence.sources(report, case)
 
 
 @click.command()
@@ -77,12 +67,11 @@ def files(number: str, storage: str | None, key: Path | None) -> None:
     if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")
         return
-    stored = {
-        info.key: info.size for info in configured.open_storage().list(f"{PREFIX}{report_id}/")
-    }
+    listed = configured.open_storage().list(layout.attachments(report_id))
+    stored = {info.key: info.size for info in listed}
     n = 0
     for source in sources:
-        table = view.files_table(report_id, source.label)
+        table = view.files_table(report_id, label(source))
         for entry in source.files:
             n += 1
             view.add_file_row(table, n, entry, _presence(stored, report_id, entry))
@@ -90,10 +79,10 @@ def files(number: str, storage: str | None, key: Path | None) -> None:
 
 
 def _presence(stored: dict[str, int], report_id: str, entry: Attachment) -> Text:
-    found = stored.get(object_key(report_id, entry.id))
+    found = stored.get(layout.attachment(report_id, entry.id))
     if found is None:
         return Text("✗ missing", style="bold red")
-    expected = attachments.stored_size(entry.size, entry.chunk)
+    expected = stored_size(entry.size, entry.chunk)
     if found != expected:
         return Text(f"⚠ {found} bytes, not {expected}", style="bold yellow")
     return Text("✓")
@@ -131,19 +120,19 @@ def export(number: str, folder: Path, storage: str | None, key: Path | None, key
     if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")
         return
-    cases.record_access(configured, cache, report_id, "files", keyring, unlocked)
+    record_access(configured, cache, report_id, "files", keyring, unlocked)
     store = configured.open_storage()
     failed = 0
-    everything = [(source.label, entry) for source in sources for entry in source.files]
+    everything = [(label(source), entry) for source in sources for entry in source.files]
     for source_label, entry in everything:
-        label = view.clean(entry.name) or entry.id
+        name = view.clean(entry.name) or entry.id
         path = free_path(target, safe_name(entry.name, entry.id))
         try:
-            digest = _export_one(store, report_id, entry, label, path)
+            digest = _export_one(store, report_id, entry, name, path)
         except AttachmentError as exc:
             console.error(str(exc))
         except (StorageError, OSError) as exc:
-            console.error(f"attachment {label}: {_words(exc)}")
+            console.error(f"attachment {name}: {_words(exc)}")
         else:
             click.echo(f"{path}  {view.size(entry.size)}  sha256 {digest}  ({source_label})")
             continue
@@ -157,31 +146,13 @@ def export(number: str, folder: Path, storage: str | None, key: Path | None, key
         )
 
 
-def _export_one(store: Storage, report_id: str, entry: Attachment, label: str, path: Path) -> str:
+def _export_one(store: Storage, report_id: str, entry: Attachment, name: str, path: Path) -> str:
     """Export one file; return its plaintext's SHA-256, for the case record."""
-    total = attachments.stored_size(entry.size, entry.chunk)
-    stream = store.stream(object_key(report_id, entry.id))
-    with contextlib.closing(stream), console.transfer(label, total) as advance:
-        return attachments.decrypt_to_file(_Counted(stream, advance), path, report_id, entry, label)
+    with console.transfer(name, stored_size(entry.size, entry.chunk)) as advance:
+        return evidence.save(store, report_id, entry, path, name, advance)
 
 
 def _words(exc: StorageError | OSError) -> str:
     if isinstance(exc, OSError) and not isinstance(exc, StorageError):
         return f"cannot write {exc.filename or 'the file'}: {exc.strerror or exc}"
     return str(exc)
-
-
-class _Counted:
-    """A stream that reports how many bytes have been read, for the progress bar."""
-
-    def __init__(self, stream: Readable, advance: Callable[[int], None]) -> None:
-        self.stream = stream
-        self.advance = advance
-
-    def read(self, size: int, /) -> bytes:
-        data = self.stream.read(size)
-        self.advance(len(data))
-        return data
-
-    def close(self) -> None:
-        self.stream.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import IO
 
 import click
 
@@ -13,9 +13,7 @@ from functions.errors import WbsError
 from functions.keyring import load_active
 from wbs import (
     audit,
-    casework,
     console,
-    deadlines,
     notes,
     registration,
     replies,
@@ -26,18 +24,20 @@ from wbs import (
 )
 from wbs import config as config_file
 from wbs.cache import Cache
-from wbs.commands import cases, evidence
+from wbs.cases import answering, opening
+from wbs.cases import inbox as cases
+from wbs.commands import evidence
 from wbs.commands.options import (
     StatusType,
     config_option,
     key_option,
     keyring_option,
     reader,
+    record_access,
     settings,
     storage_option,
 )
 from wbs.export import unsafe_place
-from wbs.reports import Report, Stored, parse_stored
 from wbs.thread_view import reading as thread_reading
 from wbs.workbench import LANGUAGES
 
@@ -73,16 +73,6 @@ STATUS_HELP = "\n".join(
         " that its current status is known.",
     ]
 )
-
-
-class Row(NamedTuple):
-    """One line of the inbox: a case, or a report that could not be opened (report None)."""
-
-    id: str
-    received: datetime.datetime | None
-    report: Report | None
-    status: str
-    due: deadlines.Due | None
 
 
 @click.group()
@@ -174,32 +164,15 @@ def list_reports(
         return
     unlocked = reader(key)
     day = today.date() if today else datetime.date.today()
-    rows: list[Row] = []
+    rows = cases.rows(cache, unlocked, rules, day, {}, lambda i: console.progress(i, "Decrypting"))
     lost_messages = 0
-    for report_id in console.progress(ids, "Decrypting"):
-        stored: Stored | None = None
-        try:
-            stored = parse_stored(report_id, cache.read(report_id))
-            report = unlocked.open(stored)
-        except cases.UNREADABLE as exc:
-            console.error(f"report {registration.display(report_id)}: {exc}")
-            rows.append(Row(report_id, stored.received if stored else None, None, "", None))
-            continue
-        case = thread.read(cache, unlocked, report_id)
-        lost_messages += _name_unreadable(report_id, case)
-        rows.append(
-            Row(
-                report_id,
-                report.received,
-                report,
-                case.status,
-                case.due(report.received, day, rules),
-            )
-        )
-    shown = [row for row in rows if _wanted(row, wanted, due, rules)]
+    for row in rows:
+        if row.problem:
+            console.error(row.problem)
+        lost_messages += _name_unreadable(row.id, row.lost)
+    shown = cases.matching(rows, status=wanted, deadline="due" if due else "")
     table = view.inbox_table()
-    epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
-    for row in sorted(shown, key=lambda r: (r.received or epoch, r.id)):
+    for row in shown:
         if row.report is None:
             view.add_failed_row(table, row.id, row.received)
         else:
@@ -244,8 +217,8 @@ def show(
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     unlocked = reader(key)
-    report = cases.open_report(cache, unlocked, report_id)
-    cases.record_access(configured, cache, report_id, "opened", keyring, unlocked)
+    report = opening.open_report(cache, unlocked, report_id)
+    record_access(configured, cache, report_id, "opened", keyring, unlocked)
     case = thread.read(cache, unlocked, report_id)
     due = view.due(case.due(report.received, datetime.date.today(), rules), rules)
     click.echo(view.reading(report))
@@ -270,7 +243,7 @@ def show(
     lost = [
         _count(n, noun)
         for n, noun in (
-            (_name_unreadable(report_id, case), "message"),
+            (_name_unreadable(report_id, case.unreadable), "message"),
             (len(internal.unreadable), "internal note"),
         )
         if n
@@ -322,8 +295,7 @@ def case_file(
     keep it on an encrypted disk. An existing file is never replaced.
     """
     # Imported here: Jinja2 and the catalogues are needed by this command only.
-    from wbs.workbench import casefile
-    from wbs.workbench import cases as workbench_cases
+    from wbs.cases import case_file
     from wbs.workbench.app import environment
 
     path = _case_file_path(target)
@@ -332,18 +304,18 @@ def case_file(
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     unlocked = reader(key)
-    cases.record_access(configured, cache, report_id, "case-file", keyring, unlocked)
-    case = workbench_cases.load_case(cache, unlocked, report_id, rules, datetime.date.today(), {})
-    text = casefile.render(
+    record_access(configured, cache, report_id, "case-file", keyring, unlocked)
+    case = cases.load_case(cache, unlocked, report_id, rules, datetime.date.today(), {})
+    text = case_file.render(
         environment(lang),
         lang,
         case,
         notes.read(cache, unlocked, report_id),
         unlocked.identity.kid,
         datetime.datetime.now(datetime.UTC),
-        casefile.check_files(configured.open_storage, case),
+        case_file.check_files(configured.open_storage, case),
     )
-    casefile.write(path, text, report_id)
+    case_file.write(path, text, report_id)
     click.echo(f"wrote the case file of {registration.display(report_id)} to {path}")
 
 
@@ -378,12 +350,12 @@ def reply(
     into the local cache. Reports sent before the reporter's page existed carry no reporter
     key and cannot be answered.
     """
-    text = casework.message_text(source.read()) if source else None
+    text = answering.message_text(source.read()) if source else None
     # Before the editor opens: say now if the report cannot be answered.
     case = _answerable(number, storage, key, keyring)
     if text is None:
         text = _edited(case.report_id)
-    sent = casework.reply(case, text, datetime.datetime.now(datetime.UTC))
+    sent = answering.reply(case, text, datetime.datetime.now(datetime.UTC))
     click.echo(f"sent a message to the reporter of {registration.display(case.report_id)}")
     _describe(sent)
     click.echo("---")
@@ -405,7 +377,7 @@ def note(
     stored under notes/, outside the mailboxes the public API serves: the reporter never
     sees it. It is written with your own storage credentials, then into the local cache.
     """
-    text = casework.message_text(source.read()) if source else None
+    text = answering.message_text(source.read()) if source else None
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
@@ -413,7 +385,7 @@ def note(
     unlocked = reader(key)
     if text is None:
         text = _edited(report_id, NOTE_TEMPLATE)
-    stored = casework.write_note(
+    stored = answering.write_note(
         configured.open_storage(),
         cache,
         report_id,
@@ -445,9 +417,9 @@ def status(
     keyring: Path,
 ) -> None:
     # Before the passphrase is asked: say now if the change is incomplete.
-    reason = casework.status_reason(new_status, reason)
+    reason = answering.status_reason(new_status, reason)
     case = _answerable(number, storage, key, keyring)
-    change = casework.change_status(
+    change = answering.change_status(
         case, new_status, reason, note, datetime.datetime.now(datetime.UTC)
     )
     click.echo(
@@ -463,38 +435,28 @@ def status(
 
 def _answerable(
     number: str, storage: str | None, key: Path | None, keyring: Path
-) -> casework.Answerable:
+) -> answering.Answerable:
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
     unlocked = reader(key)
-    return casework.answerable(configured.open_storage(), cache, report_id, ring, unlocked)
+    return answering.answerable(configured.open_storage(), cache, report_id, ring, unlocked)
 
 
-def _name_unreadable(report_id: str, case: thread.Thread) -> int:
+def _name_unreadable(report_id: str, unreadable: tuple[thread.Unreadable, ...]) -> int:
     """Name each message of a case that could not be opened; return how many."""
-    for lost in case.unreadable:
+    for lost in unreadable:
         name = lost.key.rpartition("/")[2]
         console.error(f"report {registration.display(report_id)}: message {name}: {lost.problem}")
-    return len(case.unreadable)
-
-
-def _wanted(row: Row, wanted: tuple[str, ...], due: bool, rules: deadlines.Rules) -> bool:
-    if (wanted or due) and row.report is None:
-        return False
-    if wanted and row.status not in wanted:
-        return False
-    return not due or (
-        row.due is not None and (row.due.overdue or deadlines.is_due_soon(row.due, rules))
-    )
+    return len(unreadable)
 
 
 def _edited(report_id: str, template: str = EDITOR_TEMPLATE) -> str:
     """The reply or note, written in $EDITOR (lines starting with # are dropped)."""
     typed = click.edit(template.format(number=registration.display(report_id)))
     kept = [line for line in (typed or "").splitlines() if not line.startswith("#")]
-    return casework.message_text("\n".join(kept))
+    return answering.message_text("\n".join(kept))
 
 
 def _describe(sent: replies.Sent) -> None:

@@ -10,18 +10,13 @@ from rich.table import Table
 from rich.text import Text
 
 from functions.errors import WbsError
-from functions.keyring import LABEL_RE, KeyEntry, Keyring, KeyringError, dump, load
+from functions.keyring import LABEL_RE, KeyEntry, Keyring, KeyringError, dump, grouped, load
 from wbs import console, keyfile, passphrase, paths
 from wbs.commands.options import keyring_option
 
 
 class UnsafeKeyLocation(WbsError, ValueError):
     """A private key would land where it could be published or committed."""
-
-
-def grouped(fingerprint: str) -> str:
-    """``abcd1234...`` as ``abcd 1234 ...``: easier to compare aloud."""
-    return " ".join(fingerprint[i : i + 4] for i in range(0, len(fingerprint), 4))
 
 
 @click.group()

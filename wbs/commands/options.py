@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from pathlib import Path
 
 import click
 
 from functions.config import Settings
-from wbs import keyfile, passphrase, paths, statuses
+from wbs import audit, keyfile, passphrase, paths, statuses
+from wbs.cache import Cache
 from wbs.reports import Reader
 
 keyring_option = click.option(
@@ -65,3 +67,20 @@ def reader(key: Path | None) -> Reader:
     info = keyfile.inspect(path)
     secret = passphrase.ask(f"Passphrase for {path} ({info.label})")
     return Reader(keyfile.unlock(path, secret))
+
+
+def record_access(
+    configured: Settings,
+    cache: Cache,
+    report_id: str,
+    action: str,
+    keyring: Path,
+    unlocked: Reader,
+) -> None:
+    """Put an access into the case's audit trail; a note on stderr if it is not stored yet."""
+    now = datetime.datetime.now(datetime.UTC)
+    problem = audit.record(
+        configured.open_storage, cache, report_id, action, keyring, unlocked, now
+    )
+    if problem:
+        click.echo(f"wbs: note: {problem}", err=True)

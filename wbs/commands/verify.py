@@ -14,9 +14,9 @@ import click
 from rich.table import Table
 from rich.text import Text
 
+from functions.keyring import grouped
 from wbs import console
 from wbs import verify as check
-from wbs.commands.keys import grouped
 from wbs.commands.options import config_option, keyring_option
 from wbs.commands.site import build_site
 

@@ -31,7 +31,6 @@ from functions.keyring import load_active
 from functions.storage import Storage
 from wbs import (
     audit,
-    casework,
     deadlines,
     keyfile,
     notes,
@@ -42,8 +41,11 @@ from wbs import (
 )
 from wbs.attachments import Attachment
 from wbs.cache import Cache
+from wbs.cases import answering, evidence
+from wbs.cases import case_file as casefile
+from wbs.cases import inbox as cases
 from wbs.reports import Reader
-from wbs.workbench import casefile, cases, files, ranges, saving, syncjob
+from wbs.workbench import files, ranges, saving, syncjob
 from wbs.workbench.guard import Guard, Refusal
 from wbs.workbench.session import Session
 
@@ -226,7 +228,13 @@ class Workbench:
         return self.page(
             start_response,
             "inbox.html",
-            rows=cases.matching(found, **wanted),
+            rows=cases.matching(
+                found,
+                status=[wanted["status"]] if wanted["status"] else [],
+                category=wanted["category"],
+                deadline=wanted["deadline"],
+                q=wanted["q"],
+            ),
             total=len(found),
             wanted=wanted,
             categories=categories,
@@ -236,13 +244,14 @@ class Workbench:
     def case(
         self, reader: Reader, report_id: str, start_response: StartResponse
     ) -> Iterable[bytes]:
-        opened = cases.open_case(
+        opened = cases.load_case(
             self.cache,
             reader,
             report_id,
             self.config.rules,
             self.config.today(),
             self.session.reports,
+            mark_read=True,
         )
         if report_id not in self.session.recorded:  # once per unlock, not at every reload
             self.session.recorded.add(report_id)
@@ -316,7 +325,7 @@ class Workbench:
             self.notice("saved", str(path), "")
             return _redirect(start_response, f"/case/{report_id}")
         report = cases.report(self.cache, reader, report_id, self.session.reports)
-        everything = files.entries(report, thread.read(self.cache, reader, report_id))
+        everything = evidence.entries(report, thread.read(self.cache, reader, report_id))
         if what == "files":
             chosen, action, file = everything, "files", ""
         else:
@@ -355,7 +364,7 @@ class Workbench:
         file opened stays in the session's memory until the lock, so that each range request
         of a seek does not decrypt it again."""
         report = cases.report(self.cache, reader, report_id, self.session.reports)
-        entry = files.find(report, thread.read(self.cache, reader, report_id), file_id)
+        entry = evidence.find(report, thread.read(self.cache, reader, report_id), file_id)
         if entry is None:
             return self.page(start_response, "missing.html", status="404 Not Found")
         if download:
@@ -431,29 +440,29 @@ class Workbench:
         here = f"/case/{report_id}"
         now = datetime.datetime.now(datetime.UTC)
         if what == "reply":
-            text = casework.message_text(form.get("text", ""))
+            text = answering.message_text(form.get("text", ""))
             case = self._answerable(reader, report_id)
-            casework.reply(case, text, now)
+            answering.reply(case, text, now)
             self.notice("sent", "", "")
         elif what == "note":
-            text = casework.message_text(form.get("text", ""))
+            text = answering.message_text(form.get("text", ""))
             ring = load_active(self.config.keyring)
             store = self.config.open_storage()
-            casework.write_note(store, self.cache, report_id, ring, reader, text, now)
+            answering.write_note(store, self.cache, report_id, ring, reader, text, now)
             self.notice("note", "", "")
         else:
             new = statuses.resolve(form.get("status", "")) or ""
             if not new:
                 raise WbsError("choose a status")
-            reason = casework.status_reason(new, form.get("reason", ""))
+            reason = answering.status_reason(new, form.get("reason", ""))
             case = self._answerable(reader, report_id)
-            casework.change_status(case, new, reason, form.get("note", ""), now)
+            answering.change_status(case, new, reason, form.get("note", ""), now)
             self.notice("status", "", "")
         return _redirect(start_response, here)
 
-    def _answerable(self, reader: Reader, report_id: str) -> casework.Answerable:
+    def _answerable(self, reader: Reader, report_id: str) -> answering.Answerable:
         ring = load_active(self.config.keyring)
-        return casework.answerable(self.config.open_storage(), self.cache, report_id, ring, reader)
+        return answering.answerable(self.config.open_storage(), self.cache, report_id, ring, reader)
 
     def static(self, name: str, start_response: StartResponse) -> Iterable[bytes]:
         target = STATIC / name

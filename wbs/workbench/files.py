@@ -9,18 +9,15 @@ scripts, unknown types) is answered as a download, ``application/octet-stream``,
 
 from __future__ import annotations
 
-import contextlib
 import io
 from typing import NamedTuple
 from urllib.parse import quote
 
 from functions.errors import WbsError
 from functions.storage import Storage
-from wbs import attachments, thread
 from wbs.attachments import Attachment
-from wbs.commands.evidence import object_key
+from wbs.cases import evidence
 from wbs.export import safe_name
-from wbs.reports import Report
 
 # Shown in the page (img, audio, video elements; a PDF in the browser's viewer).
 IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
@@ -58,17 +55,6 @@ def kind(entry: Attachment) -> str:
     return "pdf" if entry.type == "application/pdf" else ""
 
 
-def entries(report: Report, case: thread.Thread) -> list[Attachment]:
-    """Every file of a case: the report's, then each reporter follow-up's, in thread order."""
-    found = [*report.attachments]
-    return found + [a for p in case.posts if p.sender == "reporter" for a in p.message.attachments]
-
-
-def find(report: Report, case: thread.Thread, file_id: str) -> Attachment | None:
-    """The manifest entry of ``file_id``: in the report, or in a reporter's follow-up."""
-    return next((entry for entry in entries(report, case) if entry.id == file_id), None)
-
-
 def decrypt(store: Storage, report_id: str, entry: Attachment) -> bytes:
     """One file's plaintext, checked against its manifest entry (size, SHA-256) as
     `wbs inbox export` checks it; a WbsError (AttachmentError, StorageError, TooLarge) if it
@@ -80,12 +66,7 @@ def decrypt(store: Storage, report_id: str, entry: Attachment) -> bytes:
             hint=f"export it: wbs inbox export {report_id} --to FOLDER",
         )
     sink = io.BytesIO()
-    source = store.stream(object_key(report_id, entry.id))
-    try:
-        attachments.decrypt(source, sink, report_id, entry, name)
-    finally:
-        with contextlib.suppress(OSError):
-            source.close()
+    evidence.decrypt(store, report_id, entry, sink, name)
     return sink.getvalue()
 
 

@@ -9,18 +9,17 @@ temporary file that gets its name only when its size and SHA-256 check out.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple
 
 from functions.errors import StorageError, WbsError
 from functions.storage import Storage
-from wbs import attachments, view
+from wbs import view
 from wbs.attachments import Attachment, AttachmentError
-from wbs.commands.evidence import object_key
+from wbs.cases import case_file as casefile
+from wbs.cases import evidence as stored_evidence
 from wbs.export import free_path, prepare_folder, safe_name
-from wbs.workbench import casefile
 
 
 class Saved(NamedTuple):
@@ -57,8 +56,7 @@ def evidence(
         label = view.clean(entry.name) or entry.id
         path = free_path(target, safe_name(entry.name, entry.id))
         try:
-            with contextlib.closing(store.stream(object_key(report_id, entry.id))) as stream:
-                attachments.decrypt_to_file(stream, path, report_id, entry, label)
+            stored_evidence.save(store, report_id, entry, path, label)
         except AttachmentError as exc:  # its words name the file
             saved.append(Saved(None, str(exc)))
         except (StorageError, OSError) as exc:

@@ -6,7 +6,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from functions.uploads.grants import GIB, MAX_OBJECT_BYTES, MIB, stored_size
+from functions.attachment_size import stored_size
+from functions.uploads.grants import GIB, MAX_OBJECT_BYTES, MIB
 from tests.hostile.corpus.base import COMPLETE, RENEW, UPLOADS, Case, Request, cases, post
 from tests.hostile.corpus.common import token_cases, transport_cases
 from tests.hostile.world import (

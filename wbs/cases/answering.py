@@ -15,7 +15,7 @@ from functions.keyring import Keyring
 from functions.storage import Storage
 from wbs import messages, notes, registration, replies, statuses, thread
 from wbs.cache import Cache
-from wbs.commands import cases
+from wbs.cases import opening
 from wbs.reports import Reader
 
 
@@ -45,7 +45,7 @@ def answerable(
     store: Storage, cache: Cache, report_id: str, ring: Keyring, unlocked: Reader
 ) -> Answerable:
     """CannotAnswer (a WbsError) if the report carries no usable reporter key."""
-    reporter = replies.reporter_key(cases.open_report(cache, unlocked, report_id))
+    reporter = replies.reporter_key(opening.open_report(cache, unlocked, report_id))
     return Answerable(store, cache, report_id, ring, unlocked, reporter)
 
 

@@ -1,15 +1,14 @@
 """A case file for the investigation record (issue 7): one self-contained HTML file with the
 report, its files' hashes, the status history, the thread and the internal notes.
 
-Rendered from the read model of the case page (wbs/workbench/cases.py) with the workbench's
-templates and catalogues, so both show the same fields. The file holds no script and no
+Rendered from the case as wbs/cases/inbox.py opens it, with the workbench's templates and
+catalogues, so both show the same fields. The file holds no script and no
 reference to anything outside it (its style is inline), so it opens the same offline, years
 later; every text is escaped by Jinja's autoescape.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
 from collections.abc import Callable, Mapping
@@ -20,11 +19,10 @@ import jinja2
 
 from functions.errors import WbsError
 from functions.storage import Storage
-from wbs import attachments, audit, notes, registration, statuses, view
+from wbs import audit, notes, registration, statuses, view
 from wbs.attachments import Attachment
-from wbs.commands.evidence import object_key
-from wbs.workbench import files
-from wbs.workbench.cases import Case
+from wbs.cases import evidence
+from wbs.cases.inbox import Case
 
 TEMPLATE = "casefile.html"
 
@@ -50,7 +48,7 @@ def check_files(open_storage: Callable[[], Storage], case: Case) -> dict[str, Ch
     """Decrypt every evidence file of the case from storage, chunk by chunk, and keep only
     its SHA-256: the page seals the manifest before it reads the files, so a browser's
     report states none (attachment-v1 section 4). A missing or altered file is named."""
-    entries = files.entries(case.report, case.thread)
+    entries = evidence.entries(case.report, case.thread)
     if not entries:
         return {}
     try:
@@ -62,8 +60,7 @@ def check_files(open_storage: Callable[[], Storage], case: Case) -> dict[str, Ch
 
 def _check(store: Storage, report_id: str, entry: Attachment) -> Checked:
     try:
-        with contextlib.closing(store.stream(object_key(report_id, entry.id))) as stream:
-            return Checked(attachments.decrypt(stream, _Discard(), report_id, entry), "")
+        return Checked(evidence.decrypt(store, report_id, entry, _Discard()), "")
     except (WbsError, OSError) as exc:
         return Checked("", str(exc))
 

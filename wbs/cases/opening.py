@@ -1,16 +1,9 @@
-"""Opening one case's report from the cache, with the reason in words when it cannot be;
-putting that into the case's audit trail."""
+"""Opening one case's report from the cache, with the reason in words when it cannot be."""
 
 from __future__ import annotations
 
-import datetime
-from pathlib import Path
-
-import click
-
-from functions.config import Settings
 from functions.errors import EnvelopeError, WbsError
-from wbs import audit, registration
+from wbs import registration
 from wbs.cache import Cache
 from wbs.crypto import DecryptionError, NoMatchingKey
 from wbs.reports import PayloadError, Reader, Report, Stored, parse_stored
@@ -39,20 +32,3 @@ def why(exc: Exception, stored: Stored | None) -> str:
     if isinstance(exc, PayloadError):
         return "it decrypted, but holds no report this version of wbs can read"
     return "the stored object is not a well-formed report"
-
-
-def record_access(
-    configured: Settings,
-    cache: Cache,
-    report_id: str,
-    action: str,
-    keyring: Path,
-    unlocked: Reader,
-) -> None:
-    """Put an access into the case's audit trail; a note on stderr if it is not stored yet."""
-    now = datetime.datetime.now(datetime.UTC)
-    problem = audit.record(
-        configured.open_storage, cache, report_id, action, keyring, unlocked, now
-    )
-    if problem:
-        click.echo(f"wbs: note: {problem}", err=True)

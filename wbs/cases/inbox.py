@@ -1,27 +1,23 @@
-"""The workbench's read model: every cached case decrypted in memory, as `wbs inbox list`
-and `wbs inbox show` read them (the same modules: cache, thread, deadlines, statuses), with
-the filters and the search of the inbox page."""
+"""The inbox: every cached case decrypted in memory, with its status, its next deadline and
+whether it is unread, and the filters and search over them; one case opened whole.
+
+`wbs inbox list` and the workbench's inbox page show these rows; `wbs inbox show`, the case
+page and the case file open a case here."""
 
 from __future__ import annotations
 
 import datetime
-import os
-import re
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Callable, Collection, Iterable
 from typing import NamedTuple
 
-from functions.envelope import ID_RE
 from functions.errors import WbsError
-from wbs import deadlines, paths, registration, statuses, thread
+from wbs import deadlines, registration, statuses, thread
 from wbs.cache import Cache
-from wbs.commands import cases
+from wbs.cases import evidence, opening
+from wbs.cases.opened import Opened, reporter_posts
 from wbs.reports import Reader, Report, parse_stored
-from wbs.workbench import files
 
 DEADLINE_FILTERS = ("overdue", "soon", "due")  # "due": soon or overdue, as `--due`
-OPENED_FILE = "workbench-opened"
-_COUNT = re.compile(r"[0-9]{1,9}")
 
 
 class Row(NamedTuple):
@@ -36,6 +32,8 @@ class Row(NamedTuple):
     unread: bool  # never opened here, or the reporter wrote since it was last opened
     text: str  # every decrypted word of the case, casefolded, for the search box
     new_messages: bool = False  # unread because the reporter wrote since it was opened
+    problem: str = ""  # why the report could not be opened
+    lost: tuple[thread.Unreadable, ...] = ()  # its messages that could not be opened
 
     @property
     def number(self) -> str:
@@ -57,53 +55,7 @@ class Case(NamedTuple):
     @property
     def file_names(self) -> dict[str, str]:
         """Each evidence file's name by its id, as the reporter's manifests give them."""
-        return {entry.id: entry.name for entry in files.entries(self.report, self.thread)}
-
-
-class Opened:
-    """Which cases this inspector has opened in the workbench, and how many of the
-    reporter's messages each had then: lines ``ID N`` in the cache folder (inspector-side
-    metadata, no plaintext), so that a new case, or one the reporter wrote to since it was
-    opened, shows as unread."""
-
-    def __init__(self, cache: Cache) -> None:
-        self.path: Path = cache.root / OPENED_FILE
-
-    def seen(self) -> dict[str, int]:
-        """Each opened case's count of reporter messages when it was last opened: the
-        largest of its lines; a line of the first format, ``ID`` alone, counts 0; a malformed
-        line is skipped."""
-        try:
-            text = self.path.read_text(encoding="ascii", errors="replace")
-        except FileNotFoundError:
-            return {}
-        found: dict[str, int] = {}
-        for line in text.splitlines():
-            fields = line.split()
-            if not 1 <= len(fields) <= 2 or not ID_RE.fullmatch(fields[0]):
-                continue
-            if len(fields) == 2 and not _COUNT.fullmatch(fields[1]):
-                continue
-            count = int(fields[1]) if len(fields) == 2 else 0
-            found[fields[0]] = max(count, found.get(fields[0], count))
-        return found
-
-    def add(self, report_id: str, count: int = 0) -> None:
-        """Mark a case read with ``count`` reporter messages seen: a line is appended when the
-        case is new here or the count has grown."""
-        seen = self.seen()
-        if report_id in seen and seen[report_id] >= count:
-            return
-        paths.make_private_dir(self.path.parent)
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        with os.fdopen(fd, "a", encoding="ascii") as f:
-            f.write(f"{report_id} {count}\n")
-
-
-def reporter_posts(case: thread.Thread) -> int:
-    """How many readable messages the reporter has written in a case (follow-ups; the
-    inspectors' replies and status changes do not count)."""
-    return sum(1 for post in case.posts if post.sender == "reporter")
+        return {entry.id: entry.name for entry in evidence.entries(self.report, self.thread)}
 
 
 def _deadline(due: deadlines.Due | None, rules: deadlines.Rules) -> str:
@@ -137,7 +89,7 @@ def _words(report: Report, case: thread.Thread) -> str:
 def report(cache: Cache, reader: Reader, report_id: str, memo: dict[str, Report]) -> Report:
     """A decrypted report, kept in ``memo`` (the session's, dropped with the key)."""
     if report_id not in memo:
-        memo[report_id] = cases.open_report(cache, reader, report_id)
+        memo[report_id] = opening.open_report(cache, reader, report_id)
     return memo[report_id]
 
 
@@ -147,17 +99,19 @@ def rows(
     rules: deadlines.Rules,
     today: datetime.date,
     memo: dict[str, Report],
+    progress: Callable[[list[str]], Iterable[str]] = iter,
 ) -> list[Row]:
-    """Every cached case, oldest first; a report that cannot be opened is a row too."""
+    """Every cached case, oldest first; a report that cannot be opened is a row too.
+    ``progress`` wraps the list of ids decrypted, for a progress bar."""
     seen = Opened(cache).seen()
     found: list[Row] = []
-    for report_id in cache.ids():
+    for report_id in progress(cache.ids()):
         unread = report_id not in seen
         try:
             opened_report = report(cache, reader, report_id, memo)
-        except WbsError:  # shown as a row that could not be opened, as `wbs inbox list` does
+        except WbsError as exc:
             received = _received(cache, report_id)
-            found.append(Row(report_id, received, None, "", None, "", unread, ""))
+            found.append(Row(report_id, received, None, "", None, "", unread, "", problem=str(exc)))
             continue
         case = thread.read(cache, reader, report_id)
         due = case.due(opened_report.received, today, rules)
@@ -173,6 +127,7 @@ def rows(
                 unread or written,
                 _words(opened_report, case),
                 written,
+                lost=case.unreadable,
             )
         )
     epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
@@ -182,20 +137,26 @@ def rows(
 def _received(cache: Cache, report_id: str) -> datetime.datetime | None:
     try:
         return parse_stored(report_id, cache.read(report_id)).received
-    except cases.UNREADABLE:
+    except opening.UNREADABLE:
         return None
 
 
 def matching(
-    found: Iterable[Row], *, status: str = "", category: str = "", deadline: str = "", q: str = ""
+    found: Iterable[Row],
+    *,
+    status: Collection[str] = (),
+    category: str = "",
+    deadline: str = "",
+    q: str = "",
 ) -> list[Row]:
-    """The rows that pass every filter given (an empty one passes all)."""
+    """The rows that pass every filter given (an empty one passes all): any of the statuses
+    ``status``, the category, the deadline state (``DEADLINE_FILTERS``), every word of ``q``."""
     words = q.casefold().split()
     kept: list[Row] = []
     for row in found:
         if (status or category or deadline or words) and row.report is None:
             continue
-        if status and row.status != status:
+        if status and row.status not in status:
             continue
         if category and row.report is not None and row.report.category_id != category:
             continue
@@ -209,20 +170,6 @@ def matching(
     return kept
 
 
-def open_case(
-    cache: Cache,
-    reader: Reader,
-    report_id: str,
-    rules: deadlines.Rules,
-    today: datetime.date,
-    memo: dict[str, Report],
-) -> Case:
-    """One case, decrypted; marks it as opened, with every reporter message in it read."""
-    opened = load_case(cache, reader, report_id, rules, today, memo)
-    Opened(cache).add(report_id, reporter_posts(opened.thread))
-    return opened
-
-
 def load_case(
     cache: Cache,
     reader: Reader,
@@ -230,9 +177,14 @@ def load_case(
     rules: deadlines.Rules,
     today: datetime.date,
     memo: dict[str, Report],
+    *,
+    mark_read: bool = False,
 ) -> Case:
-    """One case, decrypted, without marking it as opened (the case file, `wbs inbox`)."""
+    """One case, decrypted. ``mark_read`` (the workbench's case page) marks it as opened,
+    with every reporter message in it read; the case file and `wbs inbox` do not."""
     opened_report = report(cache, reader, report_id, memo)
     case = thread.read(cache, reader, report_id)
     due = case.due(opened_report.received, today, rules)
+    if mark_read:
+        Opened(cache).add(report_id, reporter_posts(case))
     return Case(opened_report, case, due, _deadline(due, rules))

@@ -1,0 +1,141 @@
+"""Every key an object is stored under, spelled once: the table "Stored objects" of
+docs/architecture.md, which a test holds this module to.
+
+The API, the upload protocol and the inspector's tool (its cache keeps the same keys) all
+build and recognise keys here. ``<ID>`` is a report's id (``functions.envelope.ID_RE``), which
+is also its registration number; a message's or a note's name starts with the time it was
+stored, so that a listing is oldest first.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from typing import Literal
+
+from functions.envelope import ID_RE
+
+Sender = Literal["reporter", "inspectorate"]
+
+REPORTS = "reports/"
+MAILBOXES = "mailboxes/"
+NOTES = "notes/"
+ATTACHMENTS = "attachments/"
+UPLOADS = "uploads/"
+PROOFS = "proofs/"
+PREFIXES = (REPORTS, MAILBOXES, NOTES, ATTACHMENTS, UPLOADS, PROOFS)
+
+JSON = ".json"
+VERIFIER = "verifier.json"
+STAMP = "%Y%m%dT%H%M%S%fZ"  # a name's first part: the time it was stored, to the microsecond
+MESSAGE_NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-(reporter|inspectorate)-([0-9a-f]{8})\.json")
+NOTE_NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-([0-9a-f]{16})-([0-9a-f]{8})\.json")
+
+
+def _stamp(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.UTC).strftime(STAMP)
+
+
+def _case_key(prefix: str, key: str, name_re: re.Pattern[str]) -> re.Match[str] | None:
+    """The match of a ``<prefix><ID>/<name>`` key's name, or None for any other key."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] + "/" != prefix or not ID_RE.fullmatch(parts[1]):
+        return None
+    return name_re.fullmatch(parts[2])
+
+
+# --- reports/<ID>.json: the report, sealed to the keyring --------------------------------
+
+
+def report(report_id: str) -> str:
+    return f"{REPORTS}{report_id}{JSON}"
+
+
+def report_id(key: str) -> str | None:
+    """``reports/<ID>.json`` -> ``<ID>``; None for any other key."""
+    if not (key.startswith(REPORTS) and key.endswith(JSON)):
+        return None
+    candidate = key[len(REPORTS) : -len(JSON)]
+    return candidate if ID_RE.fullmatch(candidate) else None
+
+
+# --- mailboxes/<ID>/: the verifier that opens it, then the messages ---------------------
+
+
+def mailbox(report_id: str) -> str:
+    return f"{MAILBOXES}{report_id}/"
+
+
+def verifier(report_id: str) -> str:
+    """``{"received", "verifier", "report"}``, written once when the report arrives: it opens
+    the mailbox, apart from the report, so that the public functions never read a report."""
+    return mailbox(report_id) + VERIFIER
+
+
+def message(report_id: str, moment: datetime.datetime, sender: Sender, digest: str) -> str:
+    """``mailboxes/<ID>/<stamp>-<sender>-<digest>.json``."""
+    return f"{mailbox(report_id)}{_stamp(moment)}{message_ending(sender, digest)}"
+
+
+def message_ending(sender: Sender, digest: str) -> str:
+    """The end of a message's name, the same for every copy of one envelope."""
+    return f"-{sender}-{digest}{JSON}"
+
+
+def sender(key: str) -> Sender | None:
+    """The sender named in a message's name, or None if the name is not a message's."""
+    match = MESSAGE_NAME_RE.fullmatch(key.rpartition("/")[2])
+    return None if match is None else match.group(2)  # type: ignore[return-value]
+
+
+def is_message(key: str) -> bool:
+    """``mailboxes/<ID>/<stamp>-<sender>-<digest>.json``, and nothing else."""
+    return _case_key(MAILBOXES, key, MESSAGE_NAME_RE) is not None
+
+
+def case_of(key: str) -> str:
+    """The ``<ID>`` of a key below a case's folder (``mailboxes/<ID>/…``, ``notes/<ID>/…``)."""
+    return key.partition("/")[2].partition("/")[0]
+
+
+# --- notes/<ID>/: internal notes and access records, never served by the public API -----
+
+
+def notes(report_id: str) -> str:
+    return f"{NOTES}{report_id}/"
+
+
+def note(report_id: str, moment: datetime.datetime, author: str, digest: str) -> str:
+    """``notes/<ID>/<stamp>-<kid>-<digest>.json``."""
+    return f"{notes(report_id)}{_stamp(moment)}-{author}-{digest}{JSON}"
+
+
+def is_note(key: str) -> bool:
+    """``notes/<ID>/<stamp>-<kid>-<digest>.json``, and nothing else."""
+    return _case_key(NOTES, key, NOTE_NAME_RE) is not None
+
+
+# --- attachments/<ID>/<file id> and its grant record uploads/<ID>/<file id>.json ---------
+
+
+def attachments(report_id: str) -> str:
+    return f"{ATTACHMENTS}{report_id}/"
+
+
+def attachment(report_id: str, file_id: str) -> str:
+    return f"{attachments(report_id)}{file_id}"
+
+
+def upload_records(report_id: str) -> str:
+    return f"{UPLOADS}{report_id}/"
+
+
+def upload_record(report_id: str, file_id: str) -> str:
+    return f"{upload_records(report_id)}{file_id}{JSON}"
+
+
+# --- proofs/<sha256 of a challenge>: a spent proof of work ------------------------------
+
+
+def proof(marker: str) -> str:
+    return f"{PROOFS}{marker}"
