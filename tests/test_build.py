@@ -152,6 +152,7 @@ SHARED_MODULES = {
     "/assets/js/pending.mjs",
     "/assets/js/pow-client.mjs",
     "/assets/js/receipt-client.mjs",
+    "/assets/js/send.mjs",
     "/assets/js/sodium.mjs",
     "/assets/js/vendor/libsodium-wrappers.mjs",
     "/assets/js/vendor/libsodium-sumo.mjs",

@@ -2,16 +2,16 @@
 // reporter a receipt code for the case's mailbox. Nothing is stored on the device: no
 // cookie, no web storage, no change to the URL.
 
-import { REPORTS, bearer, call } from './api.mjs';
+import { REPORTS, bearer } from './api.mjs';
 import { sealEnvelope } from './envelope.mjs';
 import { chosenFiles, clearEvidence, sealedEvidence, setUpEvidence } from './evidence.mjs';
 import { keyringRecipients } from './keyring.mjs';
 import { Pending, outcomeUnknown } from './pending.mjs';
-import { PROOF_ERRORS, errorCode, prove } from './pow-client.mjs';
 import { newCode } from './receipt.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { setUpReceiptPanel, showReceipt } from './receipt-panel.mjs';
 import { reportPayload, resetForm, setUpForm, validate } from './report-form.mjs';
+import { sendSealed } from './send.mjs';
 import { loadSodium, sodiumIfReady } from './sodium.mjs';
 import { sendFiles } from './uploads.mjs';
 
@@ -32,12 +32,6 @@ function say(area, message) {
   area.textContent = message;
 }
 
-/** The bar shows how far the proof of work has come, once it is the step being waited for. */
-function showProof(fraction) {
-  bar.max = 1;
-  bar.value = fraction;
-}
-
 /** A new receipt code and its keys (in a worker), and the report sealed to the keyring. */
 async function seal(lib, payload) {
   say(statusArea, form.dataset.msgDeriving);
@@ -56,52 +50,34 @@ async function seal(lib, payload) {
   return { code, reportId: keys.reportId, envelope, authorization };
 }
 
-/**
- * One try: a fresh proof of work (in a worker) while the report is sealed under a new code,
- * unless `draft.report` already holds one sealed before, then the POST. The answer's status
- * is 0 when none came.
- */
-async function attempt(lib, draft) {
-  bar.removeAttribute('value');
-  let proofShown = false;
-  let solved = 0;
-  const proving = prove('report', (fraction) => {
-    solved = fraction;
-    if (proofShown) showProof(fraction);
-  });
-  proving.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-  draft.report ??= await seal(lib, draft.payload);
-  say(statusArea, form.dataset.msgProving);
-  proofShown = true;
-  showProof(solved);
-  const proof = await proving;
-  bar.removeAttribute('value');
-  say(statusArea, form.dataset.msgSending);
-  const { envelope, authorization } = draft.report;
-  const response = await call(REPORTS, { method: 'POST', authorization, proof, body: envelope })
-    .catch(() => null);
-  if (response === null) return { status: 0, error: null };
-  return { status: response.status, error: response.status === 201 ? null : await errorCode(response) };
-}
+/** Words and bar for the steps of sending (send.mjs). */
+const steps = {
+  bar,
+  say: (message) => say(statusArea, message),
+  proving: form.dataset.msgProving,
+  sending: form.dataset.msgSending,
+};
 
 async function send() {
   if (sodiumIfReady() === null) say(statusArea, form.dataset.msgPreparing);
   const payload = reportPayload(form);
   const lib = await loadSodium();
   const snapshot = { text: JSON.stringify(payload), files: chosenFiles() };
-  let draft = pending.take(snapshot);
-  if (draft === null) {
-    const { files, manifest } = sealedEvidence(lib);
-    if (files.length) payload.attachments = manifest;
-    draft = { payload, files, report: null };
-  }
-  let result = await attempt(lib, draft);
-  if (result.status === 409) draft.report = null; // the code is taken: a new one
-  // Code taken, or the proof refused: once more, with a new proof.
-  if (result.status === 409 || PROOF_ERRORS.has(result.error)) result = await attempt(lib, draft);
-  if (outcomeUnknown(result.status)) pending.keep(snapshot, draft);
-  else if (result.status !== 201) for (const { key } of draft.files) key.fill(0);
-  return { ...result, ...draft.report, files: draft.files };
+  const { draft, ...result } = await sendSealed({
+    action: 'report',
+    url: REPORTS,
+    pending,
+    snapshot,
+    prepare() {
+      const { files, manifest } = sealedEvidence(lib);
+      if (files.length) payload.attachments = manifest;
+      return { payload, files, sealed: null };
+    },
+    seal: (draft) => seal(lib, draft.payload),
+    resealOn: 409, // the code is taken: a new one
+    ui: steps,
+  });
+  return { ...result, ...draft.sealed, files: draft.files };
 }
 
 function showError(message) {

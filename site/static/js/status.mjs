@@ -12,8 +12,9 @@ import {
 } from './evidence.mjs';
 import { keyringRecipients } from './keyring.mjs';
 import { Pending, outcomeUnknown } from './pending.mjs';
-import { PROOF_ERRORS, errorCode, prove } from './pow-client.mjs';
+import { PROOF_ERRORS } from './pow-client.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
+import { sendSealed } from './send.mjs';
 import { loadSodium } from './sodium.mjs';
 import { followupPlaintext, readThread } from './thread.mjs';
 import { cancelUploads, sendFiles, uploading } from './uploads.mjs';
@@ -123,27 +124,13 @@ function recipients(lib, reporterKey) {
 
 const SEND_ERRORS = { 403: 'msgFull', 413: 'msgTooLong', 422: 'msgOutdated' };
 
-/** POST a sealed follow-up with a fresh proof of work, its progress on the form's bar. */
-async function postFollowup(form, authorization, envelope) {
-  const bar = area(form, 'progress').querySelector('progress');
-  say(form, 'status', form.dataset.msgProving);
-  bar.max = 1;
-  bar.value = 0;
-  try {
-    const proof = await prove('followup', (fraction) => {
-      bar.value = fraction;
-    });
-    bar.removeAttribute('value');
-    say(form, 'status', form.dataset.msgSending);
-    const response = await call(MAILBOX, { method: 'POST', authorization, proof, body: envelope })
-      .catch(() => null);
-    if (response === null) return { status: 0, error: null }; // no answer came
-    const error = response.status === 201 ? null : await errorCode(response);
-    return { status: response.status, error };
-  } finally {
-    bar.removeAttribute('value');
-  }
-}
+/** Words and bar for the steps of sending (send.mjs). */
+const steps = {
+  bar: area(followup, 'progress').querySelector('progress'),
+  say: (message) => say(followup, 'status', message),
+  proving: followup.dataset.msgProving,
+  sending: followup.dataset.msgSending,
+};
 
 async function onFollowup(event) {
   event.preventDefault();
@@ -161,30 +148,30 @@ async function onFollowup(event) {
   try {
     const { lib } = current;
     // Sent before and unanswered, and unchanged since: the very same sealed follow-up again.
-    const snapshot = { text, files: chosenFiles() };
-    let draft = pending.take(snapshot);
-    if (draft === null) {
-      const { files, manifest } = sealedEvidence(lib);
-      const envelope = sealEnvelope(lib, {
-        kind: 'followup',
-        id: current.reportId,
-        plaintext: followupPlaintext(lib, text, new Date(), manifest),
-        recipients: recipients(lib, current.keyPair.publicKey),
-      });
-      draft = { files, envelope };
-    }
-    const { files, envelope } = draft;
+    const sent = await sendSealed({
+      action: 'followup',
+      url: MAILBOX,
+      pending,
+      snapshot: { text, files: chosenFiles() },
+      prepare() {
+        const { files, manifest } = sealedEvidence(lib);
+        const envelope = sealEnvelope(lib, {
+          kind: 'followup',
+          id: current.reportId,
+          plaintext: followupPlaintext(lib, text, new Date(), manifest),
+          recipients: recipients(lib, current.keyPair.publicKey),
+        });
+        return { files, sealed: { envelope, authorization: current.authorization } };
+      },
+      ui: steps,
+    });
+    const { files } = sent.draft;
     const { authorization } = current;
-    let sent = await postFollowup(followup, authorization, envelope);
-    // A refused proof wrote nothing: once more, with a new one.
-    if (PROOF_ERRORS.has(sent.error)) sent = await postFollowup(followup, authorization, envelope);
     if (outcomeUnknown(sent.status)) {
-      pending.keep(snapshot, draft);
       showError(followup, followup.dataset.msgUncertain);
       return;
     }
     if (sent.status !== 201) {
-      for (const { key } of files) key.fill(0);
       const name = PROOF_ERRORS.has(sent.error) ? 'msgFailed' : SEND_ERRORS[sent.status];
       showError(followup, followup.dataset[name ?? 'msgFailed']);
       return;

@@ -1,0 +1,72 @@
+// Sending a sealed message from the reporter's page, the same way for a report and for a
+// follow-up: every try gets a fresh proof of work (pow-client.mjs) and POSTs the sealed bytes
+// (api.mjs); a refused proof, or an answer the page names, gets one more try; a message whose
+// fate is unknown is kept (pending.mjs) so that sending it again sends the very same bytes.
+// What is sealed, where it goes and what the page says are the page's.
+
+import { call } from './api.mjs';
+import { outcomeUnknown } from './pending.mjs';
+import { PROOF_ERRORS, errorCode, prove } from './pow-client.mjs';
+
+/** The bar shows how far the proof of work has come, once it is the step being waited for. */
+function showProof(bar, fraction) {
+  bar.max = 1;
+  bar.value = fraction;
+}
+
+/**
+ * One try: a fresh proof of work (in a worker) while the draft is sealed, unless
+ * `draft.sealed` already holds it, then the POST. The answer's status is 0 when none came.
+ */
+async function attempt({ action, url, seal, ui }, draft) {
+  const { bar } = ui;
+  bar.removeAttribute('value');
+  try {
+    let proofShown = false;
+    let solved = 0;
+    const proving = prove(action, (fraction) => {
+      solved = fraction;
+      if (proofShown) showProof(bar, fraction);
+    });
+    proving.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+    draft.sealed ??= await seal(draft);
+    ui.say(ui.proving);
+    proofShown = true;
+    showProof(bar, solved);
+    const proof = await proving;
+    bar.removeAttribute('value');
+    ui.say(ui.sending);
+    const { envelope, authorization } = draft.sealed;
+    const response = await call(url, { method: 'POST', authorization, proof, body: envelope })
+      .catch(() => null);
+    if (response === null) return { status: 0, error: null };
+    return { status: response.status, error: response.status === 201 ? null : await errorCode(response) };
+  } finally {
+    bar.removeAttribute('value');
+  }
+}
+
+/**
+ * Send what the form held at `snapshot` ({text, files}) and say how it went.
+ * - `pending`: the page's Pending; the draft it kept for this very snapshot is sent again,
+ *   else `prepare()` makes one: {files, sealed, ...}, `sealed` being {envelope,
+ *   authorization} or null, then `seal(draft)` makes it while the proof is solved.
+ * - `action`, `url`: the proof's action ("report", "followup") and the endpoint POSTed to.
+ * - `resealOn`: an answer's status after which the draft is sealed anew and sent once more
+ *   (as it is after a refused proof).
+ * - `ui`: {bar (a <progress>), say(text), proving, sending}, the page's bar and words.
+ * Unknown outcome: the draft is kept in `pending`; refused: its file keys are wiped.
+ * Returns {status, error, draft}, status 0 when no answer came.
+ */
+export async function sendSealed({
+  action, url, pending, snapshot, prepare, seal = null, resealOn = null, ui,
+}) {
+  const draft = pending.take(snapshot) ?? prepare();
+  const page = { action, url, seal, ui };
+  let result = await attempt(page, draft);
+  if (result.status === resealOn) draft.sealed = null;
+  if (result.status === resealOn || PROOF_ERRORS.has(result.error)) result = await attempt(page, draft);
+  if (outcomeUnknown(result.status)) pending.keep(snapshot, draft);
+  else if (result.status !== 201) for (const { key } of draft.files) key.fill(0);
+  return { ...result, draft };
+}
