@@ -1,4 +1,4 @@
-"""build.py: the reporting page's static build (languages, SRI, CSP, keyring, refusals)."""
+"""The site build (wbs/build/, run by build.py): languages, SRI, CSP, keyring, refusals."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-import build
 from functions.keyring import KeyEntry, Keyring, KeyringError, dump
 from functions.uploads import Limits
 from functions.uploads.grants import stored_size
+from wbs import build
+from wbs.config import ConfigFileError
+from wbs.config.site import LANGUAGES
 
 PAGES = ("index.html", "en/index.html", "status/index.html", "en/status/index.html")
 LANGS = ("id", "en", "id", "en")
@@ -294,7 +296,7 @@ def test_every_message_is_translated_in_both_catalogues() -> None:
         )
     }
     assert len(msgids) > 50
-    for lang in build.LANGUAGES:
+    for lang in LANGUAGES:
         with (build.SITE / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
             catalog = read_po(f, locale=lang)
         assert not [m.id for m in catalog if m.id and m.fuzzy], lang
@@ -476,7 +478,10 @@ def test_an_invalid_config_is_refused_naming_the_field(
 ) -> None:
     make_keyring(tmp_path / "keyring.json")
     (tmp_path / "config.toml").write_text(toml)
-    refused(tmp_path, field, keyring=tmp_path / "keyring.json", config=tmp_path / "config.toml")
+    config = tmp_path / "config.toml"
+    refused(
+        tmp_path, field, keyring=tmp_path / "keyring.json", config=config, error=ConfigFileError
+    )
 
 
 def test_a_folder_that_is_not_a_previous_build_is_never_deleted(tmp_path: Path) -> None:
