@@ -54,7 +54,7 @@ def _languages(top: Table) -> tuple[str, ...]:
     if (
         not isinstance(value, list)
         or not value
-        or not all(code in LANGUAGES for code in value)
+        or not all(isinstance(code, str) and code in LANGUAGES for code in value)
         or len(set(value)) != len(value)
     ):
         known = ", ".join(repr(code) for code in LANGUAGES)
