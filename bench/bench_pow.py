@@ -32,11 +32,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_receipt import BENCHMARK_INDEX, PHONES
 
-import build
 from functions.config import Settings
 from functions.host import make_server
 from functions.keyring import KeyEntry, Keyring, dump
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
+from wbs import build
 
 IN_PAGE = """async ({ runs, difficulties }) => {
   const { default: sodium } = await import('/assets/js/vendor/libsodium-wrappers.mjs');

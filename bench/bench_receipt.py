@@ -32,12 +32,11 @@ from nacl.public import PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import build
 from functions.config import Settings
 from functions.host import make_server
 from functions.keyring import KeyEntry, Keyring, dump
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
-from wbs import receipt
+from wbs import build, receipt
 
 PHONES = {"low-tier phone (Moto G4 Power 2022)": 264, "budget phone (index 125)": 125}
 

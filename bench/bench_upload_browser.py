@@ -49,11 +49,11 @@ from nacl.public import PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import build
 from functions.config import Settings
 from functions.host import make_server
 from functions.keyring import KeyEntry, Keyring, dump
 from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
+from wbs import build
 
 MIB = 1024 * 1024
 MEMORY_FILES_MIB = (1024, 256)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import os
 import shutil
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ from nacl.public import PrivateKey
 from functions import app as api
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
+from wbs import build
 from wbs.crypto import Identity
 
 # The `system` fixture: a whole system run as a newcomer runs it (tests/system.py).
@@ -79,16 +78,6 @@ def page(browser: object) -> Iterator[object]:
     context.close()
 
 
-def load_build_module() -> Any:
-    """build.py is a top-level script, not a package module: load it by path."""
-    spec = importlib.util.spec_from_file_location("wbs_site_build", ROOT / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while it executes
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="session")
 def inspector_key() -> PrivateKey:
     return PrivateKey.generate()
@@ -105,7 +94,7 @@ def keyring_file(tmp_path_factory: pytest.TempPathFactory, inspector_key: Privat
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory, keyring_file: Path) -> Path:
     out = tmp_path_factory.mktemp("site") / "out"
-    load_build_module().build(keyring=keyring_file, out=out)
+    build.build(keyring=keyring_file, out=out)
     return out
 
 

@@ -1,4 +1,4 @@
-"""build.py: the reporting page's static build (languages, SRI, CSP, keyring, refusals)."""
+"""The site build (wbs/build/, run by build.py): languages, SRI, CSP, keyring, refusals."""
 
 from __future__ import annotations
 
@@ -15,10 +15,12 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-import build
 from functions.attachment_size import stored_size
-from functions.keyring import KeyEntry, Keyring, KeyringError, dump
+from functions.keyring import KeyEntry, Keyring, KeyringError, dump, grouped
 from functions.uploads import Limits
+from wbs import build
+from wbs.config import ConfigFileError
+from wbs.config.site import LANGUAGES
 
 PAGES = ("index.html", "en/index.html", "status/index.html", "en/status/index.html")
 LANGS = ("id", "en", "id", "en")
@@ -273,7 +275,7 @@ def test_the_keyring_is_embedded(built: tuple[Path, Keyring]) -> None:
             (k.kid, k.public_key) for k in ring.active()
         ]
         text = (site / page).read_text(encoding="utf-8")
-        assert build.grouped(ring.keys[0].fingerprint) in text
+        assert grouped(ring.keys[0].fingerprint) in text
 
 
 def test_categories_come_from_the_config(built: tuple[Path, Keyring]) -> None:
@@ -295,7 +297,7 @@ def test_every_message_is_translated_in_both_catalogues() -> None:
         )
     }
     assert len(msgids) > 50
-    for lang in build.LANGUAGES:
+    for lang in LANGUAGES:
         with (build.SITE / "locale" / lang / "LC_MESSAGES" / "messages.po").open("rb") as f:
             catalog = read_po(f, locale=lang)
         assert not [m.id for m in catalog if m.id and m.fuzzy], lang
@@ -477,7 +479,10 @@ def test_an_invalid_config_is_refused_naming_the_field(
 ) -> None:
     make_keyring(tmp_path / "keyring.json")
     (tmp_path / "config.toml").write_text(toml)
-    refused(tmp_path, field, keyring=tmp_path / "keyring.json", config=tmp_path / "config.toml")
+    config = tmp_path / "config.toml"
+    refused(
+        tmp_path, field, keyring=tmp_path / "keyring.json", config=config, error=ConfigFileError
+    )
 
 
 def test_a_folder_that_is_not_a_previous_build_is_never_deleted(tmp_path: Path) -> None:

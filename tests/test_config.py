@@ -1,4 +1,5 @@
-"""Settings from the environment, and the storage a URL names."""
+"""Settings from the environment, the storage a URL names, and the one reader of the config
+file (wbs/config/): a bad value in any table is refused naming the file and its dotted field."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from functions.config import ConfigError, Settings, open_storage
 from functions.errors import WbsError
 from functions.proofs import DEFAULT_DIFFICULTY
 from functions.storage import LocalStorage, S3Storage
+from wbs import config
+from wbs.config import ConfigFileError
+from wbs.deadlines import DEFAULT_RULES
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -91,3 +95,75 @@ def test_bad_urls(url: str) -> None:
         open_storage(url)
     assert isinstance(caught.value, WbsError | ValueError)
     assert caught.value.hint and "WBS_STORAGE" in caught.value.hint
+
+
+# A file every table of which is valid; each case below spoils one value of one table.
+VALID = """languages = ["id", "en"]
+[institution]
+name = "Inspektorat"
+contact = {id = "Jalan 1", en = "Road 1"}
+[[categories]]
+id = "korupsi"
+label = {id = "Korupsi", en = "Corruption"}
+[deadlines]
+acknowledge = {count = 7, unit = "days"}
+holidays = ["2026-08-17"]
+[uploads]
+part_size = "8 MiB"
+max_files = 20
+[proof_of_work]
+difficulty = 18
+[deployment]
+stack_name = "wbs"
+region = "ap-southeast-3"
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ('languages = ["id", "en"]', 'languages = ["fr"]', "languages"),
+        ('name = "Inspektorat"', 'name = ""', "institution.name"),
+        ('en = "Road 1"', 'en = ""', "institution.contact.en"),
+        ('id = "korupsi"', 'id = "Korupsi!"', "categories[1].id"),
+        ('en = "Corruption"', "en = 5", "categories[1].label.en"),
+        ('unit = "days"', 'unit = "weeks"', "deadlines.acknowledge.unit"),
+        ('"2026-08-17"', '"17-08-2026"', "deadlines.holidays"),
+        ('part_size = "8 MiB"', 'part_size = "8 MB"', "uploads.part_size"),
+        ("max_files = 20", "max_files = 0", "uploads.max_files"),
+        ("difficulty = 18", "difficulty = 29", "proof_of_work.difficulty"),
+        ('region = "ap-southeast-3"', 'region = "jakarta"', "deployment.region"),
+        ('stack_name = "wbs"', 'stack_name = "wbs"\ncolour = "red"', "deployment.colour"),
+    ],
+)
+def test_a_bad_value_in_any_table_is_refused_naming_its_field(
+    tmp_path: Path, old: str, new: str, field: str
+) -> None:
+    # Given a valid file with one value spoiled
+    path = tmp_path / "config.toml"
+    path.write_text(VALID, encoding="utf-8")
+    config.load_all(path)
+    assert old in VALID
+    path.write_text(VALID.replace(old, new, 1), encoding="utf-8")
+    # When the build reads it, Then one error names the file and the dotted field
+    with pytest.raises(ConfigFileError) as caught:
+        config.load_all(path)
+    error = caught.value
+    assert error.field == field and str(error).startswith(f"{path}: ")
+    # the message names the field, or for an unknown one its table and its name
+    table, _, name = field.rpartition(".")
+    assert field in str(error) or (f"{table} has an unknown field {name!r}" in str(error))
+    assert error.hint and isinstance(error, WbsError | ValueError)
+
+
+def test_a_bad_table_is_refused_by_the_reader_that_asks_for_it(tmp_path: Path) -> None:
+    # Given a file whose [uploads] table is wrong and whose [institution] table is missing
+    path = tmp_path / "config.toml"
+    path.write_text("[uploads]\npart_size = '1 MiB'\n", encoding="utf-8")
+    # Then the deadlines reader (wbs inbox) has what it needs
+    assert config.load(path) == DEFAULT_RULES
+    # And the upload limits and the build refuse the file, naming the table
+    for read in (lambda: config.upload_limits(path, {}), lambda: config.load_all(path)):
+        with pytest.raises(ConfigFileError, match=r"uploads: the part size") as caught:
+            read()
+        assert caught.value.field == "uploads"

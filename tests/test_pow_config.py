@@ -12,8 +12,6 @@ from click.testing import CliRunner
 from functions import host
 from functions.config import Settings
 from functions.proofs import DEFAULT_DIFFICULTY
-from infra import settings as deployment
-from tests.conftest import load_build_module
 from wbs import config, demo
 from wbs.cli import cli
 
@@ -70,23 +68,23 @@ def test_a_bad_table_is_refused_by_every_reader_naming_the_field(
         path.write_text(table + path.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(config.ConfigFileError, match=named):
         config.proof_difficulty(path, environ={})
-    build = load_build_module()
-    with pytest.raises(build.BuildError, match=named):
-        build.load_config(path)
+    with pytest.raises(config.ConfigFileError, match=named):  # the build's
+        config.load_all(path)
 
 
 def test_the_build_knows_the_table(tmp_path: Path) -> None:
-    build = load_build_module()
-    assert "proof_of_work" in build.TABLES
-    build.load_config(with_table(tmp_path, "[proof_of_work]\ndifficulty = 20\n"))
+    assert "proof_of_work" in config.TABLES
+    loaded = config.load_all(with_table(tmp_path, "[proof_of_work]\ndifficulty = 20\n"))
+    assert loaded.proof_difficulty == 20
 
 
 def test_deploy_takes_the_file_and_ignores_the_admins_variable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    path = with_table(tmp_path, "[proof_of_work]\ndifficulty = 21\n")
+    table = "[proof_of_work]\ndifficulty = 21\n[deployment]\nstack_name = 'wbs'\n"
+    path = with_table(tmp_path, table)
     monkeypatch.setenv("WBS_POW_DIFFICULTY", "0")
-    assert deployment.proof_difficulty(path) == 21
+    assert config.load_deployment(path).proof_difficulty == 21
 
 
 def test_serve_asks_the_configs_difficulty_or_the_variable(

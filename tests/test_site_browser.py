@@ -23,13 +23,12 @@ from typing import Any, ClassVar, NamedTuple
 import nacl.public
 import pytest
 
-import build
 from functions import envelope as fmt
 from functions import mailbox_token
 from functions.headers import SECURITY_HEADERS
 from functions.keyring import KeyEntry, Keyring, dump
 from tests.helpers_pow import FakeChallenges
-from wbs import crypto, receipt
+from wbs import build, crypto, receipt
 
 pytestmark = pytest.mark.browser
 

@@ -1,4 +1,4 @@
-"""The [uploads] table of the institution's config file (wbs/config.py): sizes with units,
+"""The [uploads] table of the institution's config file (wbs/config/uploads.py): sizes with units,
 every field checked by name, and a WBS_UPLOAD_* variable over the file on one server."""
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Everything lives under ``WBS_HOME`` (default ``~/.local/share/wbs``), outside the repository:
 private keys in ``keys/``, the ciphertext cache in ``cache/``, and the demo's key, keyring,
-site and storage. The project root (for ``build.py``) is the folder beside the ``wbs`` package.
+site and storage. The project root (the site's sources, the template, the lock) is the folder
+beside the ``wbs`` package.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUILD_SCRIPT = PROJECT_ROOT / "build.py"
 DEFAULT_SITE_OUT = PROJECT_ROOT / "dist" / "site"
 DEFAULT_KEYRING = Path("keys") / "keyring.json"
 KEY_SUFFIX = ".key"

@@ -27,8 +27,8 @@ from functions.envelope import b64decode
 from functions.errors import WbsError
 from functions.headers import SECURITY_HEADERS
 from functions.keyring import fingerprint
+from wbs.build.output import MANIFEST
 
-MANIFEST = "build-manifest.json"
 INDEX = "index.html"
 MAX_BYTES = 32 * 1024 * 1024  # far above any file of the site; a hostile server cannot flood
 TIMEOUT = 30.0

@@ -309,12 +309,12 @@ toml_values = st.recursive(
     max_leaves=6,
 )
 upload_tables = st.dictionaries(
-    st.sampled_from(sorted(config.UPLOAD_FIELDS)) | st.text(string.ascii_lowercase, max_size=8),
+    st.sampled_from(sorted(config.uploads.FIELDS)) | st.text(string.ascii_lowercase, max_size=8),
     toml_values,
     max_size=4,
 )
 deadline_tables = st.dictionaries(
-    st.sampled_from(sorted(config.FIELDS)) | st.text(string.ascii_lowercase, max_size=8),
+    st.sampled_from(sorted(config.deadlines.FIELDS)) | st.text(string.ascii_lowercase, max_size=8),
     toml_values | st.fixed_dictionaries({"count": toml_values, "unit": toml_values}),
     max_size=4,
 )

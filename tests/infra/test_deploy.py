@@ -50,17 +50,17 @@ from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3 import models as s3_models
 from nacl.public import PrivateKey
 
-import build
 from functions.config import Settings
 from functions.host import make_app
 from functions.keyring import KeyEntry, Keyring, dump, load_active
 from functions.uploads import Limits
-from infra import deploy as infra_deploy
-from infra import publish, stack
-from infra.package import Package, package
-from infra.publish import read_site
-from infra.settings import Deployment
+from wbs import build
 from wbs.cli import cli
+from wbs.config import Deployment
+from wbs.deploy import deploy as infra_deploy
+from wbs.deploy import publish, stack
+from wbs.deploy.package import Package, package
+from wbs.deploy.publish import read_site
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
 

@@ -19,8 +19,8 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 
 from functions.keyring import KeyEntry, Keyring, KeyringError, dump
-from infra import package as pkg
-from infra.package import DISTRIBUTIONS, KEYRING_ENTRY, Package, PackageError, package
+from wbs.deploy import package as pkg
+from wbs.deploy.package import DISTRIBUTIONS, KEYRING_ENTRY, Package, PackageError, package
 
 # Lambda's python3.12 on arm64, for evaluating the distributions' dependency markers.
 LAMBDA = {

@@ -1,4 +1,4 @@
-"""`wbs deploy` and the proof-of-work key (infra/proof_secret.py), on moto: made once as a
+"""`wbs deploy` and the proof-of-work key (wbs/deploy/proof_secret.py), on moto: made once as a
 SecureString, never overwritten, named to the stack; the difficulty is the config's."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infra import proof_secret
 from tests.infra.test_deploy import (  # noqa: F401 (aws and project are fixtures)
     REGION,
     STACK,
@@ -18,6 +17,7 @@ from tests.infra.test_deploy import (  # noqa: F401 (aws and project are fixture
     project,
     run,
 )
+from wbs.deploy import proof_secret
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
 NAME = f"/wbs/{STACK}/pow-secret"

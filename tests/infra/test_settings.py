@@ -1,4 +1,5 @@
-"""The [deployment] table: every field checked, each mistake named by its field."""
+"""The [deployment] table (wbs/config/deployment.py): every field checked, each mistake named
+by its field."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ import pytest
 
 from functions.errors import WbsError
 from functions.uploads import Limits
-from infra import settings
-from infra.settings import Deployment, DeploymentConfigError
+from wbs import config
+from wbs.config import ConfigFileError, Deployment, deployment, file
 
 CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"
 FULL = f"""
@@ -31,8 +32,12 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def load(path: Path) -> Deployment:
+    return config.load_deployment(path).deployment
+
+
 def test_every_field(tmp_path: Path) -> None:
-    assert settings.load(write(tmp_path, FULL)) == Deployment(
+    assert load(write(tmp_path, FULL)) == Deployment(
         stack_name="wbs-inspektorat",
         region="eu-central-1",
         notify_email="inspektorat@example.go.id",
@@ -45,7 +50,7 @@ def test_every_field(tmp_path: Path) -> None:
 
 
 def test_only_the_stack_name_is_required(tmp_path: Path) -> None:
-    loaded = settings.load(write(tmp_path, '[deployment]\nstack_name = "wbs"\n'))
+    loaded = load(write(tmp_path, '[deployment]\nstack_name = "wbs"\n'))
     assert loaded == Deployment("wbs", "ap-southeast-3", "", 0, 10, 20, "", "")
 
 
@@ -94,17 +99,23 @@ def test_only_the_stack_name_is_required(tmp_path: Path) -> None:
 )
 def test_mistakes_are_named(tmp_path: Path, text: str, named: str) -> None:
     path = write(tmp_path, text)
-    with pytest.raises(DeploymentConfigError) as caught:
-        settings.load(path)
-    message = str(caught.value)
+    with pytest.raises(ConfigFileError) as caught:
+        load(path)
+    error = caught.value
+    message = str(error)
     assert message.startswith(f"{path}: ") and named in message
-    assert "\n" not in message and caught.value.hint == settings.HINT
-    assert isinstance(caught.value, (WbsError, ValueError))
+    assert "\n" not in message and isinstance(error, (WbsError, ValueError))
+    # A field's mistake names it and points at the [deployment] example; a file that is not
+    # TOML at the file's own comments.
+    if error.field is None:
+        assert error.hint == file.HINT
+    else:
+        assert error.field.startswith("deployment") and error.hint == deployment.HINT
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(DeploymentConfigError, match="no config file at"):
-        settings.load(tmp_path / "absent.toml")
+    with pytest.raises(ConfigFileError, match="no config file at"):
+        load(tmp_path / "absent.toml")
 
 
 def test_upload_limits_come_from_the_file_not_the_admins_environment(
@@ -114,6 +125,6 @@ def test_upload_limits_come_from_the_file_not_the_admins_environment(
     path = write(tmp_path, '[deployment]\nstack_name = "wbs"\n[uploads]\nmax_files = 7\n')
     monkeypatch.setenv("WBS_UPLOAD_MAX_FILES", "99")
     # Then the deployment takes the file's: the page built from the same file says 7
-    limits = settings.upload_limits(path)
+    limits = config.load_deployment(path).uploads
     assert limits.max_files == 7
     assert limits.part_bytes == Limits().part_bytes

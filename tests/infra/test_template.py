@@ -34,10 +34,10 @@ from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from functions.proofs.challenge import LIFETIME_SECONDS
 from functions.uploads.grants import ENV, UPLOAD_SECONDS, Limits
 from functions.uploads.s3 import upload_client
-from infra import deploy
 from tests.helpers_api import bearer, envelope_json, identity, new_token, post_event, sealed
 from tests.helpers_api import write_keyring as make_keyring
 from tests.helpers_pow import with_proof
+from wbs.deploy import deploy
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -560,7 +560,7 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Depl
         )
         topic = admin.client("sns").create_topic(Name="wbs-topic")["TopicArn"]
         assert topic == TOPIC
-        # What wbs deploy makes (infra/proof_secret.py), and the function's settings for it
+        # What wbs deploy makes (wbs/deploy/proof_secret.py), and the function's settings for it
         admin.client("ssm").put_parameter(
             Name=PARAMETER, Value="ab" * 32, Type="SecureString", Overwrite=False
         )

@@ -1,7 +1,7 @@
 """``wbs deploy``: build, package and deploy the whole system to AWS with one command.
 
-The work is done by ``infra/`` (deploy.py and the modules beside it), beside build.py:
-deploying needs the checkout (the template, the lock, the functions' source). This module
+The work is done by ``wbs.deploy`` (deploy.py and the modules beside it): deploying needs
+the checkout (the template infra/template.yaml, the lock, the functions' source). This module
 only reads options, asks, and prints.
 """
 
@@ -19,8 +19,8 @@ from wbs.commands.options import keyring_option
 from wbs.commands.site import build_site
 
 if TYPE_CHECKING:
-    from infra.deploy import Outcome, Plan
-    from infra.stack import ChangeSet
+    from wbs.deploy.deploy import Outcome, Plan
+    from wbs.deploy.stack import ChangeSet
 
 
 @click.command()
@@ -49,21 +49,21 @@ def deploy(config: Path | None, keyring: Path, site: Path | None, dry_run: bool,
     changed changes nothing. Uses the admin's AWS credentials (aws configure, AWS_PROFILE);
     the stack and region are the [deployment] table of the config file (docs/deploy.md).
     """
-    from infra import deploy as infra
+    from wbs.deploy import deploy as steps
 
     if site is None:
         site = paths.DEFAULT_SITE_OUT
         build_site(keyring, site, config)
-    plan = infra.make_plan(config, keyring, site)
+    plan = steps.make_plan(config, keyring, site)
     if dry_run:
         _show_plan(plan)
         return
-    outcome = infra.deploy(plan, lambda cs: _confirm(cs, yes))
+    outcome = steps.deploy(plan, lambda cs: _confirm(cs, yes))
     _show_outcome(plan, outcome)
 
 
 def _show_plan(plan: Plan) -> None:
-    from infra import deploy, publish
+    from wbs.deploy import deploy, publish
 
     d = plan.deployment
     out = console.out

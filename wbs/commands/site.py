@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
-import sys
 from pathlib import Path
 
 import click
@@ -17,20 +15,12 @@ from wbs.commands.options import config_option, keyring_option
 
 
 def build_site(keyring: Path, out: Path, config: Path | None = None) -> None:
-    """Run the project's build.py (loaded by path: it is a script, not part of the package)
-    with ``config`` (the project's site/config.toml when None)."""
-    if not paths.BUILD_SCRIPT.is_file():
-        raise WbsError(
-            f"no build.py at {paths.BUILD_SCRIPT}",
-            hint="wbs build and wbs serve run from a checkout of the repository",
-        )
-    spec = importlib.util.spec_from_file_location("wbs_build_script", paths.BUILD_SCRIPT)
-    if spec is None or spec.loader is None:
-        raise WbsError(f"cannot load {paths.BUILD_SCRIPT}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    module.build(keyring=keyring, out=out, config=config or module.DEFAULT_CONFIG)
+    """Build the site (wbs.build, which build.py runs too) with ``config`` (the project's
+    site/config.toml when None)."""
+    # Imported here: Jinja and Babel are needed by the commands that build, not by every run.
+    from wbs.build import DEFAULT_CONFIG, build
+
+    build(keyring=keyring, out=out, config=config or DEFAULT_CONFIG)
 
 
 @click.command()

@@ -35,11 +35,11 @@ from functions.errors import WbsError
 from functions.keyring import load_active
 from functions.proofs import DEFAULT_DIFFICULTY
 from functions.uploads import Limits
-from infra import proof_secret, publish, settings, stack
-from infra.package import Package, package
-from infra.publish import Site, Upload
-from infra.settings import Deployment
-from wbs import console, paths
+from wbs import config, console, paths
+from wbs.config import Deployment
+from wbs.deploy import proof_secret, publish, stack
+from wbs.deploy.package import Package, package
+from wbs.deploy.publish import Site, Upload
 
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -118,11 +118,9 @@ def artifacts_bucket(account: str, region: str) -> str:
     return f"wbs-artifacts-{account}-{region}"
 
 
-def make_plan(config: Path | None, keyring: Path, site: Path) -> Plan:
+def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
     """Read, build and check everything locally; nothing is sent anywhere."""
-    deployment = settings.load(config)
-    limits = settings.upload_limits(config)
-    difficulty = settings.proof_difficulty(config)
+    settings = config.load_deployment(config_path)
     ring = load_active(keyring)
     try:
         template = TEMPLATE.read_text(encoding="utf-8")
@@ -131,7 +129,12 @@ def make_plan(config: Path | None, keyring: Path, site: Path) -> Plan:
             f"no template at {TEMPLATE}", hint="wbs deploy runs from a checkout of the repository"
         ) from None
     return Plan(
-        deployment, limits, package(keyring), publish.read_site(site, ring), template, difficulty
+        settings.deployment,
+        settings.uploads,
+        package(keyring),
+        publish.read_site(site, ring),
+        template,
+        settings.proof_difficulty,
     )
 
 

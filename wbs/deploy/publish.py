@@ -1,9 +1,9 @@
 """The built site, checked, and its upload to the stack's site bucket.
 
-What is uploaded is exactly what ``build.py`` wrote: every file of ``build-manifest.json``
-with the SHA-256 it lists, and the manifest itself (last, so that the bucket's manifest
-describes a finished upload). Hidden files (the build's marker) are not published, as the
-local host does not serve them.
+What is uploaded is exactly what the build (``wbs.build``) wrote: every file of
+``build-manifest.json`` with the SHA-256 it lists, and the manifest itself (last, so that the
+bucket's manifest describes a finished upload). Hidden files (the build's marker) are not
+published, as the local host does not serve them.
 
 Headers are the local host's (``functions/host.py``), so both hosts answer alike: HTML is
 ``no-store``; everything else ``no-cache``. No file gets a long ``max-age``: asset names are
@@ -34,18 +34,17 @@ from typing import TYPE_CHECKING
 from functions.errors import WbsError
 from functions.host import CONTENT_TYPES
 from functions.keyring import Keyring
+from wbs.build.output import MANIFEST, MARKER
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-MANIFEST = "build-manifest.json"
-MARKER = ".wbs-site-build"
 KID_RE = re.compile(r'data-kid="([0-9a-f]{16})"')
 DELETE_BATCH = 1000  # S3's most keys per DeleteObjects
 
 
 class SiteError(WbsError, ValueError):
-    """The folder is not a complete site as build.py writes it."""
+    """The folder is not a complete site as the build writes it."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,83 @@
+"""The reporting page's build: render site/ into static files with the keyring embedded.
+
+    python build.py [--keyring keys/keyring.json] [--config site/config.toml] [--out dist/site]
+
+(``wbs build`` does the same.) Every page is rendered in every language (Bahasa Indonesia at
+/, English at /en/): the report form and the reporter's status page (status/). libsodium is
+bundled from site/node_modules; every script and stylesheet of a page carries Subresource
+Integrity, and every page carries the Content-Security-Policy of functions/headers.py.
+Worker scripts cannot carry integrity: the build checks that they and their imports are in
+the site. The same inputs give byte-identical output, listed with SHA-256 sums in
+build-manifest.json.
+
+The modules: ``sources`` (the project's folders), ``pages`` (the pages and their data),
+``assets`` (static files, libsodium, imports, SRI), ``render`` (Jinja and the catalogues),
+``private`` (no private key in the site), ``output`` (manifest, marker, writing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from functions.errors import WbsError
+from functions.keyring import load_active
+from wbs import config as wbs_config
+from wbs.build.assets import static_assets, vendor_modules
+from wbs.build.errors import BuildError
+from wbs.build.output import MANIFEST, MARKER, MARKER_TEXT, manifest, write_output
+from wbs.build.private import folder_files, refuse_private_material
+from wbs.build.render import render_pages
+from wbs.build.sources import DEFAULT_CONFIG, DEFAULT_KEYRING, DEFAULT_OUT, NODE_MODULES, SITE
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "DEFAULT_KEYRING",
+    "DEFAULT_OUT",
+    "MANIFEST",
+    "NODE_MODULES",
+    "SITE",
+    "BuildError",
+    "build",
+    "main",
+    "static_assets",
+    "vendor_modules",
+]
+
+
+def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
+    """Check every input, render the site in memory, then (re)write ``out``."""
+    settings = wbs_config.load_all(config)
+    keys = load_active(keyring).active()
+    refuse_private_material(folder_files(keyring.parent), "the keyring's folder")
+    files = static_assets()
+    files.update(vendor_modules(NODE_MODULES))
+    if settings.site.logo:
+        files[settings.site.logo.name] = settings.site.logo.data
+    files.update(render_pages(settings, keys, files))
+    files[MARKER] = MARKER_TEXT
+    refuse_private_material(files.items(), "the built site")
+    files[MANIFEST] = manifest(files)
+    write_output(out, files)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="build.py", description="Build the reporting page with the keyring embedded."
+    )
+    parser.add_argument("--keyring", type=Path, default=DEFAULT_KEYRING, help="public keyring")
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG, help="site settings")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    args = parser.parse_args(argv)
+    try:
+        build(keyring=args.keyring, out=args.out, config=args.config)
+    except WbsError as exc:
+        hint = f" (hint: {exc.hint})" if exc.hint else ""
+        print(f"build.py: error: {exc}{hint}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"build.py: error: {exc} (hint: check the path and its permissions)", file=sys.stderr)
+        return 1
+    print(f"build.py: built the site into {args.out}")
+    return 0
