@@ -244,15 +244,7 @@ class Workbench:
     def case(
         self, reader: Reader, report_id: str, start_response: StartResponse
     ) -> Iterable[bytes]:
-        opened = cases.load_case(
-            self.cache,
-            reader,
-            report_id,
-            self.config.rules,
-            self.config.today(),
-            self.session.reports,
-            mark_read=True,
-        )
+        opened = self._load(reader, report_id, mark_read=True)
         if report_id not in self.session.recorded:  # once per unlock, not at every reload
             self.session.recorded.add(report_id)
             self.record(reader, report_id, "opened")
@@ -289,15 +281,21 @@ class Workbench:
         )
         return [body]
 
-    def _case_file_text(self, reader: Reader, report_id: str) -> str:
-        case = cases.load_case(
+    def _load(self, reader: Reader, report_id: str, *, mark_read: bool = False) -> cases.Case:
+        """One case, decrypted with the session's memo of reports."""
+        config = self.config
+        return cases.load_case(
             self.cache,
             reader,
             report_id,
-            self.config.rules,
-            self.config.today(),
+            config.rules,
+            config.today(),
             self.session.reports,
+            mark_read=mark_read,
         )
+
+    def _case_file_text(self, reader: Reader, report_id: str) -> str:
+        case = self._load(reader, report_id)
         return casefile.render(
             self.env,
             self.config.lang,
