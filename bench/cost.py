@@ -14,7 +14,6 @@ region you deploy to before budgeting (docs/cost.md says how).
 from __future__ import annotations
 
 import gzip
-import importlib.util
 import math
 import os
 import sys
@@ -29,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from functions.keyring import KeyEntry, Keyring, dump  # noqa: E402
+from tests.support.site import build_site  # noqa: E402
 
 TEMPLATE = ROOT / "infra" / "template.yaml"
 GB = 1024**3
@@ -118,16 +118,10 @@ def from_template() -> dict[str, Any]:
 def page_view() -> tuple[int, int]:
     """(requests, bytes) of a first visit: one page and every asset, gzip-compressed as
     CloudFront compresses them; an upper bound, since later visits revalidate."""
-    spec = importlib.util.spec_from_file_location("wbs_site_build", ROOT / "build.py")
-    assert spec is not None and spec.loader is not None
-    build = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = build
-    spec.loader.exec_module(build)
     with tempfile.TemporaryDirectory() as tmp:
         keyring = Path(tmp) / "keyring.json"
         dump(Keyring((KeyEntry.for_public_key(os.urandom(32), "cost", "2026-01-01"),)), keyring)
-        out = Path(tmp) / "site"
-        build.build(keyring=keyring, out=out)
+        out = build_site(keyring, Path(tmp) / "site")
         files = [out / "index.html", *sorted((out / "assets").rglob("*.*"))]
         return len(files), sum(len(gzip.compress(f.read_bytes())) for f in files)
 

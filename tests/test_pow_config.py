@@ -13,7 +13,7 @@ from functions import host
 from functions.config import Settings
 from functions.proofs import DEFAULT_DIFFICULTY
 from infra import settings as deployment
-from tests.conftest import load_build_module
+from tests.support.site import build_module
 from wbs import config, demo
 from wbs.cli import cli
 
@@ -70,13 +70,13 @@ def test_a_bad_table_is_refused_by_every_reader_naming_the_field(
         path.write_text(table + path.read_text(encoding="utf-8"), encoding="utf-8")
     with pytest.raises(config.ConfigFileError, match=named):
         config.proof_difficulty(path, environ={})
-    build = load_build_module()
+    build = build_module()
     with pytest.raises(build.BuildError, match=named):
         build.load_config(path)
 
 
 def test_the_build_knows_the_table(tmp_path: Path) -> None:
-    build = load_build_module()
+    build = build_module()
     assert "proof_of_work" in build.TABLES
     build.load_config(with_table(tmp_path, "[proof_of_work]\ndifficulty = 20\n"))
 

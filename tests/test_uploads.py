@@ -46,8 +46,7 @@ from functions.uploads.grants import (
 )
 from functions.uploads.local import load_secret
 from functions.uploads.s3 import upload_client
-from tests.conftest import serving
-from tests.helpers_api import (
+from tests.support.api import (
     BAD_AUTHORIZATIONS,
     bearer,
     envelope_json,
@@ -58,6 +57,7 @@ from tests.helpers_api import (
     sealed,
     write_keyring,
 )
+from tests.support.host import serving
 
 INSPECTOR = identity(1)
 PART = 5 * MIB  # the smallest part S3 (and so moto) takes

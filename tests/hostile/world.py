@@ -38,8 +38,8 @@ from functions.proofs import challenge as pow_format
 from functions.storage import LocalStorage
 from functions.uploads import Limits, LocalUploads, Uploads
 from functions.uploads.grants import MIB, Part, Record, object_key, record_key, stored_size
-from tests.conftest import serving
-from tests.helpers_api import bearer, identity, load_event, post_event, sealed, write_keyring
+from tests.support.api import bearer, identity, load_event, post_event, sealed, write_keyring
+from tests.support.host import serving
 
 INSPECTOR = identity(1)
 STRANGER = identity(2)
