@@ -33,7 +33,8 @@ def inspector_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name in INSPECTORS:
         command = [WBS, "keys", "new", "--label", f"Inspektur {name}", "--keyring", str(keyring)]
         out = folder / "keys" / f"{name}.key"
-        subprocess.run([*command, "--out", str(out)], env=env, check=True, capture_output=True)
+        run = [*command, "--out", str(out)]
+        subprocess.run(run, env=env, check=True, capture_output=True, timeout=60)
     ring = json.loads(keyring.read_text())
     ring["keys"][2]["active"] = False
     keyring.write_text(json.dumps(ring))
