@@ -67,6 +67,8 @@ from tests.support.faults import (
 from tests.support.host import serving
 from tests.support.inbox import use_private_home, wbs
 
+pytestmark = pytest.mark.slow  # fault injection: each failure at each step, in process and on HTTP
+
 INSPECTOR = identity(1)
 REPORTER = identity(3)
 BUCKET = "wbs-test-faults"

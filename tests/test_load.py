@@ -24,6 +24,8 @@ from tests.support.inbox import add_inspector_key, use_private_home, wbs
 from tests.support.load import check_decryption, check_storage, submissions, submit_all
 from wbs.cache import Cache
 
+pytestmark = pytest.mark.slow  # a thousand reports from fifty clients
+
 REPORTS = 1000
 CLIENTS = 50
 TWICE = 50  # reports also sent a second time, by another client, at about the same moment

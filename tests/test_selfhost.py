@@ -84,6 +84,8 @@ from tests.test_uploads import (  # noqa: F401 - collected again, on `system` an
     test_the_api_keeps_its_1_mib_limit_under_the_raised_part_limit,
 )
 
+pytestmark = pytest.mark.slow  # the self-hosted service as systemd starts it, in its own processes
+
 ROOT = Path(__file__).resolve().parent.parent
 SELFHOST = ROOT / "infra" / "selfhost"
 DOC = ROOT / "docs" / "self-hosting.md"

@@ -30,6 +30,8 @@ from wbs.attachments import Attachment, AttachmentError
 from wbs.crypto import DecryptionError
 from wbs.thread import UNREADABLE
 
+pytestmark = pytest.mark.slow  # hypothesis: a hundred examples a property
+
 INSPECTOR = identity(1)
 READER = reports.Reader(INSPECTOR)
 REPORT_ERRORS = (EnvelopeError, DecryptionError, reports.PayloadError)

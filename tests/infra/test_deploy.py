@@ -62,7 +62,10 @@ from infra.settings import Deployment
 from tests.support.site import build_module, build_site
 from wbs.cli import cli
 
-pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
+pytestmark = [
+    pytest.mark.slow,  # whole deploys against moto's CloudFormation
+    pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning"),
+]
 
 REGION = "ap-southeast-3"
 ACCOUNT = "123456789012"  # moto's
