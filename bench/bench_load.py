@@ -28,54 +28,23 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.helpers_api import write_keyring
-from tests.load import (
+from tests.support.api import write_keyring
+from tests.support.host import WBS, wbs_serve
+from tests.support.load import (
     Run,
     check_decryption,
     check_storage,
     submissions,
     submit_all,
 )
-from tests.system import WBS, free_port
 from wbs import keyfile
 from wbs.cache import Cache
 
 ALONE = 200
-
-
-def serve(tmp: Path, keyring: Path, storage: Path) -> tuple[subprocess.Popen[bytes], int]:
-    env = {
-        **os.environ,
-        "WBS_HOME": str(tmp / "home"),
-        "WBS_STORAGE": f"local:{storage}",
-        "WBS_POW_DIFFICULTY": "0",
-    }
-    port = free_port()
-    command = [WBS, "serve", "--keyring", str(keyring), "--site-out", str(tmp / "site")]
-    with (tmp / "server.log").open("wb") as out:
-        server = subprocess.Popen(  # noqa: S603 (the project's own command)
-            [*command, "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2):
-                return server, port
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                log = (tmp / "server.log").read_text()
-                raise SystemExit("wbs serve did not start:\n" + log) from None
-            time.sleep(0.2)
 
 
 def sync(tmp: Path, storage: Path) -> Cache:
@@ -112,13 +81,17 @@ def main() -> None:
         alone = submissions(ALONE, [inspector.public_key])
         load = submissions(args.reports, [inspector.public_key])
         print(f"wbs serve on 127.0.0.1, storage {storage}, {os.cpu_count()} CPUs")
-        server, port = serve(tmp, keyring, storage)
-        try:
+        env = {
+            **os.environ,
+            "WBS_HOME": str(tmp / "home"),
+            "WBS_STORAGE": f"local:{storage}",
+            "WBS_POW_DIFFICULTY": "0",
+        }
+        site = ["--keyring", str(keyring), "--site-out", str(tmp / "site")]
+        with wbs_serve(site, env, tmp / "server.log") as base:
+            port = int(base.rsplit(":", 1)[1])
             one = submit_all(port, alone, 1)
             many = submit_all(port, load, args.clients)
-        finally:
-            server.terminate()
-            server.wait(timeout=10)
         show("alone", one)
         show("load", many)
         work = alone + load

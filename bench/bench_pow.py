@@ -21,22 +21,14 @@ import argparse
 import math
 import statistics
 import sys
-import tempfile
-import threading
 from pathlib import Path
-
-from nacl.public import PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_receipt import BENCHMARK_INDEX, PHONES
 
-from functions.config import Settings
-from functions.host import make_server
-from functions.keyring import KeyEntry, Keyring, dump
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
-from wbs import build
+from tests.support.chromium import site_page
 
 IN_PAGE = """async ({ runs, difficulties }) => {
   const { default: sodium } = await import('/assets/js/vendor/libsodium-wrappers.mjs');
@@ -71,30 +63,11 @@ IN_PAGE = """async ({ runs, difficulties }) => {
 IN_PAGE += BENCHMARK_INDEX + "}"
 
 
-def chromium(runs: int, difficulties: list[int]) -> dict[str, object]:
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="wbs-bench-") as tmp:
-        keyring = Path(tmp) / "keyring.json"
-        entry = KeyEntry.for_public_key(
-            bytes(PrivateKey.generate().public_key), "Bench", "2026-11-28"
+def in_chromium(runs: int, difficulties: list[int]) -> dict[str, object]:
+    with site_page() as page:
+        result: dict[str, object] = page.evaluate(
+            IN_PAGE, {"runs": runs, "difficulties": difficulties}
         )
-        dump(Keyring((entry,)), keyring)
-        site = Path(tmp) / "site"
-        build.build(keyring=keyring, out=site)
-        server = make_server(site, Settings(f"local:{tmp}/storage", keyring), port=0)
-        threading.Thread(target=server.run, daemon=True).start()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-                page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{server.effective_port}/")
-                result: dict[str, object] = page.evaluate(
-                    IN_PAGE, {"runs": runs, "difficulties": difficulties}
-                )
-                browser.close()
-        finally:
-            server.close()
     return result
 
 
@@ -104,7 +77,7 @@ def main() -> int:
     parser.add_argument("--difficulties", default="12,14,16,18,20")
     args = parser.parse_args()
     difficulties = [int(d) for d in args.difficulties.split(",")]
-    result = chromium(args.runs, difficulties)
+    result = in_chromium(args.runs, difficulties)
     times: dict[str, list[float]] = result["times"]  # type: ignore[assignment]
     rate = float(result["sodiumRate"])  # type: ignore[arg-type]
     index = float(result["index"])  # type: ignore[arg-type]

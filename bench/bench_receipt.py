@@ -23,20 +23,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
-import threading
 import time
 from pathlib import Path
 
-from nacl.public import PrivateKey
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from functions.config import Settings
-from functions.host import make_server
-from functions.keyring import KeyEntry, Keyring, dump
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
-from wbs import build, receipt
+from tests.support.chromium import site_page
+from wbs import receipt
 
 PHONES = {"low-tier phone (Moto G4 Power 2022)": 264, "budget phone (index 125)": 125}
 
@@ -87,28 +80,9 @@ IN_PAGE = """async (runs) => {
 IN_PAGE += BENCHMARK_INDEX + "}"
 
 
-def chromium(runs: int) -> tuple[list[float], float]:
-    from playwright.sync_api import sync_playwright
-
-    with tempfile.TemporaryDirectory(prefix="wbs-bench-") as tmp:
-        keyring = Path(tmp) / "keyring.json"
-        entry = KeyEntry.for_public_key(
-            bytes(PrivateKey.generate().public_key), "Bench", "2026-11-28"
-        )
-        dump(Keyring((entry,)), keyring)
-        site = Path(tmp) / "site"
-        build.build(keyring=keyring, out=site)
-        server = make_server(site, Settings(f"local:{tmp}/storage", keyring), port=0)
-        threading.Thread(target=server.run, daemon=True).start()
-        try:
-            with sync_playwright() as pw:
-                browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-                page = browser.new_page()
-                page.goto(f"http://127.0.0.1:{server.effective_port}/")
-                result = page.evaluate(IN_PAGE, runs + 1)  # the first run warms up
-                browser.close()
-        finally:
-            server.close()
+def in_chromium(runs: int) -> tuple[list[float], float]:
+    with site_page() as page:
+        result = page.evaluate(IN_PAGE, runs + 1)  # the first run warms up
     return result["times"][1:], float(result["index"])
 
 
@@ -126,7 +100,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
-    browser_ms, index = chromium(runs)
+    browser_ms, index = in_chromium(runs)
     native_ms = pynacl(runs)
     b, n = statistics.median(browser_ms), statistics.median(native_ms)
     print(

@@ -37,23 +37,13 @@ import argparse
 import json
 import os
 import sys
-import tempfile
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from statistics import median
 from typing import Any
 
-from nacl.public import PrivateKey
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from functions.config import Settings
-from functions.host import make_server
-from functions.keyring import KeyEntry, Keyring, dump
-from tests.conftest import CHROMIUM, CHROMIUM_FLAGS
-from wbs import build
+from tests.support.chromium import site_page
 
 MIB = 1024 * 1024
 MEMORY_FILES_MIB = (1024, 256)
@@ -212,26 +202,6 @@ IN_PAGE = """async (harness) => {
 }"""
 
 
-@contextmanager
-def served_site() -> Iterator[str]:
-    """The built site with the harness added, served by the local host; yields its base URL."""
-    with tempfile.TemporaryDirectory(prefix="wbs-bench-") as tmp:
-        keyring = Path(tmp) / "keyring.json"
-        entry = KeyEntry.for_public_key(
-            bytes(PrivateKey.generate().public_key), "Bench", "2026-11-28"
-        )
-        dump(Keyring((entry,)), keyring)
-        site = Path(tmp) / "site"
-        build.build(keyring=keyring, out=site)
-        (site / HARNESS).write_text(HARNESS_JS, encoding="utf-8")
-        server = make_server(site, Settings(f"local:{tmp}/storage", keyring), port=0)
-        threading.Thread(target=server.run, daemon=True).start()
-        try:
-            yield f"http://127.0.0.1:{server.effective_port}"
-        finally:
-            server.close()
-
-
 class Heaps:
     """JS heap used by the page and by its worker, through one CDP session on the page. The
     worker is auto-attached without flattening, so its commands go through
@@ -359,17 +329,11 @@ def main() -> int:
     parser.add_argument("--mib", type=int, default=256, help="file size for the throughput")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    from playwright.sync_api import sync_playwright
-
-    with served_site() as base, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        page = browser.new_page()
-        page.goto(f"{base}/")
+    with site_page({HARNESS: HARNESS_JS}) as page:  # the site with the harness added
         page.evaluate(IN_PAGE, f"/{HARNESS}")
         heaps = Heaps(page)
         grown = {mib: memory(page, heaps, mib) for mib in MEMORY_FILES_MIB}
         rounds = throughput(page, args.mib, args.runs)
-        browser.close()
 
     print(
         f"Chromium upload pipeline, network replaced by a counting sink; {args.mib} MiB file, "

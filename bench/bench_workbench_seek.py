@@ -35,8 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from functions.storage import LocalStorage  # noqa: E402
-from tests.helpers_inbox import FIRST, PASSPHRASE, payload, put  # noqa: E402
-from tests.helpers_workbench import Client, workbench  # noqa: E402
+from tests.support.inbox import FIRST, PASSPHRASE, payload, put  # noqa: E402
+from tests.support.workbench import Client, workbench  # noqa: E402
 from tests.test_workbench_files import upload  # noqa: E402
 from wbs import keyfile  # noqa: E402
 

@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from functions.keyring import KeyEntry, Keyring, dump  # noqa: E402
-from wbs import build  # noqa: E402
+from tests.support.site import build_site  # noqa: E402
 
 TEMPLATE = ROOT / "infra" / "template.yaml"
 GB = 1024**3
@@ -121,8 +121,7 @@ def page_view() -> tuple[int, int]:
     with tempfile.TemporaryDirectory() as tmp:
         keyring = Path(tmp) / "keyring.json"
         dump(Keyring((KeyEntry.for_public_key(os.urandom(32), "cost", "2026-01-01"),)), keyring)
-        out = Path(tmp) / "site"
-        build.build(keyring=keyring, out=out)
+        out = build_site(keyring, Path(tmp) / "site")
         files = [out / "index.html", *sorted((out / "assets").rglob("*.*"))]
         return len(files), sum(len(gzip.compress(f.read_bytes())) for f in files)
 

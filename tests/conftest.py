@@ -1,11 +1,9 @@
-"""Shared fixtures. Browser tests drive Debian's chromium through Playwright (no download)."""
+"""Shared fixtures; the helpers they use live in tests/support/ (docs/testing.md). Browser
+tests drive Debian's chromium through Playwright (no download), and are marked ``browser``
+whenever they use the ``browser`` fixture."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,28 +14,25 @@ from nacl.public import PrivateKey
 from functions import app as api
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
-from wbs import build
+from tests.support.chromium import chromium, fresh_page
+from tests.support.host import site_host
+from tests.support.site import build_site
 from wbs.crypto import Identity
 
-# The `system` fixture: a whole system run as a newcomer runs it (tests/system.py).
-pytest_plugins = ["tests.system"]
+# The `system` fixture: a whole system run as a newcomer runs it (tests/support/system.py).
+pytest_plugins = ["tests.support.system"]
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("WBS_CHROMIUM", "/usr/bin/chromium")
 # The proof of work the in-process site server asks: real challenges, solved by the page's
-# worker, at a difficulty that keeps the many form tests quick (tests/system.py's `wbs serve`
-# asks the config's own).
+# worker, at a difficulty that keeps the many form tests quick (tests/support/system.py's
+# `wbs serve` asks the config's own).
 SITE_SERVER_DIFFICULTY = 12
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that drives Chromium is a ``browser`` test, whether or not its module says so."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -45,8 +40,8 @@ def proof_of_work_off_in_process() -> Iterator[None]:
     """Handlers and hosts built from the environment (``api.configure()``, ``Settings(...)``)
     ask no proof of work in tests of other features: WBS_POW_DIFFICULTY=0 for the whole
     session, fixtures of every scope included. The proof-of-work tests build their own gate
-    or set the variable; ``system`` (tests/system.py) removes it, so `wbs serve` asks the
-    config's difficulty; the in-process ``site_server`` asks SITE_SERVER_DIFFICULTY: the
+    or set the variable; ``system`` (tests/support/system.py) removes it, so `wbs serve` asks
+    the config's difficulty; the in-process ``site_server`` asks SITE_SERVER_DIFFICULTY: the
     browser tests solve real challenges."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("WBS_POW_DIFFICULTY", "0")
@@ -54,28 +49,18 @@ def proof_of_work_off_in_process() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Any]:
     """One headless Chromium for the whole session; each test opens its own context."""
-    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run ./dev test, which installs Debian's chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    """A fresh browser context (no shared storage) and page; console errors fail loudly."""
-    context = browser.new_context()  # type: ignore[attr-defined]
-    pg = context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.errors = errors
-    yield pg
-    context.close()
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context (no shared storage) and page; uncaught errors gather in
+    ``page.errors``."""
+    with fresh_page(browser) as pg:
+        yield pg
 
 
 @pytest.fixture(scope="session")
@@ -93,9 +78,7 @@ def keyring_file(tmp_path_factory: pytest.TempPathFactory, inspector_key: Privat
 
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory, keyring_file: Path) -> Path:
-    out = tmp_path_factory.mktemp("site") / "out"
-    build.build(keyring=keyring_file, out=out)
-    return out
+    return build_site(keyring_file, tmp_path_factory.mktemp("site") / "out")
 
 
 @pytest.fixture(scope="session")
@@ -103,39 +86,16 @@ def site_server(
     tmp_path_factory: pytest.TempPathFactory, built_site: Path, keyring_file: Path
 ) -> Iterator[tuple[str, Path]]:
     """The real local host (waitress) on a free port: (base URL, storage folder)."""
-    from functions.config import Settings
-    from functions.host import make_server
-
     storage = tmp_path_factory.mktemp("storage")
-    settings = Settings(f"local:{storage}", keyring_file, pow_difficulty=SITE_SERVER_DIFFICULTY)
-    server = make_server(built_site, settings, port=0)
-    with serving(server):
-        yield f"http://127.0.0.1:{server.effective_port}", storage
-
-
-@contextlib.contextmanager
-def serving(server: Any) -> Iterator[None]:
-    """Run a waitress server in a thread; stop it and wait for the thread on the way out."""
-
-    def run() -> None:
-        # close() pulls the sockets from under the loop's select(): that ends the loop.
-        with contextlib.suppress(OSError, ValueError):
-            server.run()
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with site_host(built_site, keyring_file, storage, SITE_SERVER_DIFFICULTY) as base:
+        yield base, storage
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[LocalStorage]:
-    """The API's handlers on a fresh local folder, encrypting to tests.helpers_api's
+    """The API's handlers on a fresh local folder, encrypting to tests.support.api's
     inspector (identity 1); a test module or folder may define its own ``store``."""
-    from tests.helpers_api import identity, write_keyring
+    from tests.support.api import identity, write_keyring
 
     storage = LocalStorage(tmp_path / "storage")
     api.configure(
@@ -148,8 +108,8 @@ def store(tmp_path: Path) -> Iterator[LocalStorage]:
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private WBS_HOME and WBS_STORAGE under tmp_path (tests/helpers_inbox.py)."""
-    from tests.helpers_inbox import use_private_home
+    """A private WBS_HOME and WBS_STORAGE under tmp_path (tests/support/inbox.py)."""
+    from tests.support.inbox import use_private_home
 
     return use_private_home(tmp_path, monkeypatch)
 
@@ -157,6 +117,6 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def inspector(home: Path) -> Identity:
     """The inspector's key, the only one in $WBS_HOME/keys."""
-    from tests.helpers_inbox import add_inspector_key
+    from tests.support.inbox import add_inspector_key
 
     return add_inspector_key()

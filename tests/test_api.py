@@ -20,7 +20,7 @@ from functions import app as api
 from functions import envelope, mailbox_token
 from functions.errors import StorageError
 from functions.storage import LocalStorage
-from tests.helpers_api import (
+from tests.support.api import (
     BAD_AUTHORIZATIONS,
     CLIENT_IP,
     USER_AGENT_MARK,
@@ -425,7 +425,7 @@ def test_powertools_switches_cannot_make_it_log_the_event(tmp_path: Path) -> Non
     code = (
         "from aws_lambda_powertools.utilities.typing import LambdaContext\n"
         "from functions.app import lambda_handler\n"
-        "from tests.helpers_api import load_event\n"
+        "from tests.support.api import load_event\n"
         "lambda_handler(load_event('post_report'), LambdaContext())\n"
         "lambda_handler(load_event('get_unknown'), LambdaContext())\n"
     )

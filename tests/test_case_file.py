@@ -17,7 +17,7 @@ import pytest
 from functions import envelope as fmt
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
-from tests.helpers_inbox import (
+from tests.support.inbox import (
     FIRST,
     PASSPHRASE,
     payload,
@@ -25,7 +25,7 @@ from tests.helpers_inbox import (
     put,
     wbs,
 )
-from tests.helpers_workbench import Client, key_file, workbench
+from tests.support.workbench import Client, key_file, workbench
 from tests.test_workbench_files import png, upload
 from wbs import attachments, keyfile, paths
 from wbs.crypto import Identity

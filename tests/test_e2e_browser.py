@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.system import wbs
+from tests.support.system import wbs
 
 pytestmark = pytest.mark.browser
 

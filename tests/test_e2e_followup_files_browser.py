@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.system import wbs
+from tests.support.system import wbs
 from tests.test_e2e_mailbox_browser import open_case, send_report
 
 pytestmark = pytest.mark.browser

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.system import wbs
+from tests.support.system import wbs
 
 pytestmark = pytest.mark.browser
 

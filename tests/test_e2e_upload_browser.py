@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.system import wbs
+from tests.support.system import wbs
 
 pytestmark = pytest.mark.browser
 

@@ -2,7 +2,7 @@
 part 4): the reporter gets a clear, retryable answer, a retry stores exactly one copy, and an
 interrupted sync resumes with nothing lost and nothing twice.
 
-Three tiers, each fault injected below the code under test (tests/faults.py):
+Three tiers, each fault injected below the code under test (tests/support/faults.py):
 
 1. The stores themselves: S3 (moto) answering with throttling, server errors and timeouts,
    before or *after* a write landed, and the local folder's disk failing (ENOSPC, EIO) before
@@ -43,19 +43,7 @@ from functions.storage import LocalStorage, S3Storage, Storage
 from functions.uploads import Limits, LocalUploads, S3Uploads, Uploads
 from functions.uploads.grants import MIB
 from functions.uploads.s3 import upload_client
-from tests.conftest import serving
-from tests.faults import (
-    EIO,
-    ENOSPC,
-    S3_AFTER,
-    S3_BEFORE,
-    S3_BODY,
-    DiskFaults,
-    Faulty,
-    S3Faults,
-    no_backoff,
-)
-from tests.helpers_api import (
+from tests.support.api import (
     api_logs,
     bearer,
     envelope_json,
@@ -66,7 +54,21 @@ from tests.helpers_api import (
     sealed,
     write_keyring,
 )
-from tests.helpers_inbox import use_private_home, wbs
+from tests.support.faults import (
+    EIO,
+    ENOSPC,
+    S3_AFTER,
+    S3_BEFORE,
+    S3_BODY,
+    DiskFaults,
+    Faulty,
+    S3Faults,
+    no_backoff,
+)
+from tests.support.host import serving
+from tests.support.inbox import use_private_home, wbs
+
+pytestmark = pytest.mark.slow  # fault injection: each failure at each step, in process and on HTTP
 
 INSPECTOR = identity(1)
 REPORTER = identity(3)

@@ -17,8 +17,7 @@ from functions.config import Settings
 from functions.envelope import MAX_ENVELOPE_BYTES
 from functions.headers import SECURITY_HEADERS
 from functions.storage import LocalStorage
-from tests.conftest import serving
-from tests.helpers_api import (
+from tests.support.api import (
     CLIENT_IP,
     USER_AGENT_MARK,
     bearer,
@@ -28,6 +27,7 @@ from tests.helpers_api import (
     sealed,
     write_keyring,
 )
+from tests.support.host import serving
 
 INSPECTOR = identity(1)
 CANARY = b"CANARY-host-2c9b"

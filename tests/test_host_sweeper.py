@@ -16,7 +16,7 @@ from functions import host
 from functions.config import Settings
 from functions.proofs import Proofs
 from functions.uploads import LocalUploads
-from tests.helpers_api import identity, write_keyring
+from tests.support.api import identity, write_keyring
 
 
 def test_serve_starts_the_sweeper_with_the_uploads_and_the_proofs(

@@ -4,7 +4,7 @@ inspector to its own canary.
 
 The host is the real one (``functions.host.make_server``, waitress with its default four
 worker threads) on 127.0.0.1, in this process, storing into a local folder. The clients
-are 50 threads with a keep-alive connection each (tests/load.py). The test asserts
+are 50 threads with a keep-alive connection each (tests/support/load.py). The test asserts
 correctness only and prints the latency distribution; bench/bench_load.py measures it
 against ``wbs serve`` in its own process, where the numbers belong.
 """
@@ -18,11 +18,13 @@ import pytest
 
 from functions.config import Settings
 from functions.host import make_server
-from tests.conftest import serving
-from tests.helpers_api import write_keyring
-from tests.helpers_inbox import add_inspector_key, use_private_home, wbs
-from tests.load import check_decryption, check_storage, submissions, submit_all
+from tests.support.api import write_keyring
+from tests.support.host import serving
+from tests.support.inbox import add_inspector_key, use_private_home, wbs
+from tests.support.load import check_decryption, check_storage, submissions, submit_all
 from wbs.cache import Cache
+
+pytestmark = pytest.mark.slow  # a thousand reports from fifty clients
 
 REPORTS = 1000
 CLIENTS = 50

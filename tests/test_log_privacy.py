@@ -19,8 +19,6 @@ import logging
 import os
 import socket
 import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +27,6 @@ from typing import Any
 import pytest
 
 from functions import mailbox_token
-from tests.helpers_api import api_logs, bearer, sealed, write_keyring
 from tests.hostile.world import (
     AUTH_A,
     CASE_A,
@@ -45,7 +42,8 @@ from tests.hostile.world import (
     built,
     lambda_event,
 )
-from tests.system import WBS, free_port
+from tests.support.api import api_logs, bearer, sealed, write_keyring
+from tests.support.host import WBS, free_port, running
 
 MARK_IP = "203.0.113.77"  # X-Forwarded-For, X-Real-IP, Forwarded, and the event's sourceIp
 CLIENT_ADDRESS = "127.0.0.2"  # where the served host's client connects from
@@ -331,23 +329,8 @@ def served(tmp_path: Path) -> Iterator[Served]:
     }
     log = tmp_path / "server.log"
     command = [WBS, "serve", "--site-out", str(tmp_path / "site"), "--port", str(port)]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                url = f"http://127.0.0.1:{port}/api/health"
-                with urllib.request.urlopen(url, timeout=2):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("wbs serve did not start:\n" + log.read_text()) from None
-                time.sleep(0.1)
+    with running(command, env, log, port) as process:
         yield Served(port, log, tmp_path / "storage", process)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_wbs_serve_logs_nothing_of_a_request(served: Served) -> None:

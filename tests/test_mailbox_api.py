@@ -22,7 +22,7 @@ from functions.envelope import Envelope
 from functions.errors import StorageError
 from functions.storage import LocalStorage, layout
 from functions.uploads import Limits
-from tests.helpers_api import (
+from tests.support.api import (
     BAD_AUTHORIZATIONS,
     api_logs,
     bad_envelopes,

@@ -14,7 +14,7 @@ from functions import envelope as fmt
 from functions import keyring, mailbox, mailbox_token
 from functions.errors import EnvelopeError
 from functions.storage import LocalStorage, layout
-from tests.helpers_api import (
+from tests.support.api import (
     bearer,
     envelope_json,
     identity,

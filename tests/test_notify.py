@@ -19,7 +19,7 @@ from moto import mock_aws
 from functions import app as api
 from functions import mailbox_token, notify
 from functions.storage import LocalStorage
-from tests.helpers_api import (
+from tests.support.api import (
     api_logs,
     bearer,
     envelope_json,

@@ -29,7 +29,7 @@ from functions.config import ConfigError, Settings
 from functions.proofs import Proofs
 from functions.proofs import challenge as fmt
 from functions.storage import LocalStorage
-from tests.helpers_api import (
+from tests.support.api import (
     api_logs,
     bearer,
     envelope_json,
@@ -40,7 +40,7 @@ from tests.helpers_api import (
     sealed,
     write_keyring,
 )
-from tests.helpers_pow import challenge_event, solve
+from tests.support.pow import challenge_event, solve
 
 INSPECTOR = identity(1)
 REPORTER = identity(3)
@@ -559,7 +559,7 @@ def test_the_body_layout_is_27_bytes() -> None:
 
 def test_the_local_host_passes_the_proof_to_the_api(tmp_path: Path) -> None:
     from functions import host
-    from tests.conftest import serving
+    from tests.support.host import serving
 
     # Given `wbs serve`'s host, asking 8 bits
     keyring = write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key])

@@ -134,6 +134,7 @@ def test_every_security_rule_exception_says_why() -> None:
                 assert reason, f"{path.name}:{n + 1} gives no reason"
 
 
+@pytest.mark.slow  # pip-audit resolves and audits every locked package
 def test_locked_python_dependencies_have_no_known_vulnerability() -> None:
     # Every package of requirements.lock is looked up in PyPI's vulnerability data. A
     # package the service cannot find was not audited: then the scan proves nothing, and

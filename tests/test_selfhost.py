@@ -20,8 +20,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +39,7 @@ from functions.storage import LocalStorage, S3Storage, Storage
 from functions.uploads import Limits, LocalUploads
 from functions.uploads.s3 import CLIENT_CONFIG
 from tests import test_uploads
-from tests.conftest import serving
-from tests.helpers_api import (
+from tests.support.api import (
     CLIENT_IP,
     USER_AGENT_MARK,
     bearer,
@@ -51,7 +48,7 @@ from tests.helpers_api import (
     sealed,
     write_keyring,
 )
-from tests.system import free_port
+from tests.support.host import free_port, serving, wait_for_health
 from tests.test_host import (  # noqa: F401 - collected again by pytest, on this module's `server`
     INSPECTOR,
     OUTSIDE_TEXT,
@@ -86,6 +83,8 @@ from tests.test_uploads import (  # noqa: F401 - collected again, on `system` an
     test_parts_live_where_no_listing_shows_them,
     test_the_api_keeps_its_1_mib_limit_under_the_raised_part_limit,
 )
+
+pytestmark = pytest.mark.slow  # the self-hosted service as systemd starts it, in its own processes
 
 ROOT = Path(__file__).resolve().parent.parent
 SELFHOST = ROOT / "infra" / "selfhost"
@@ -242,7 +241,7 @@ def start(base: Path, env_overrides: dict[str, str], env_values: dict[str, str])
             stderr=subprocess.STDOUT,
         )
     try:
-        wait_for(process, listen, log)
+        wait_for_health(process, listen, log)
         site = base / "cache" / "site"
         # What test_not_found_and_no_way_out must never see: a hidden file, a link out
         (site / ".hidden").write_text(OUTSIDE_TEXT)
@@ -252,19 +251,6 @@ def start(base: Path, env_overrides: dict[str, str], env_values: dict[str, str])
         process.kill()
         raise
     return SimpleNamespace(process=process, port=listen, log=log, env=env)
-
-
-def wait_for(process: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            url = f"http://127.0.0.1:{port}/api/health"
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("the server did not start:\n" + log.read_text()) from None
-            time.sleep(0.1)
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -281,7 +267,8 @@ def keyring(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def overrides(keyring: Path) -> dict[str, str]:
     """The only settings the tests change: their keyring, test_uploads.py's part size, and no
     proof of work: the API and upload tests run here post reports as they do in process
-    (tests/test_pow.py covers the proof over HTTP; tests/system.py's `wbs serve` asks it)."""
+    (tests/test_pow.py covers the proof over HTTP; tests/support/system.py's `wbs serve`
+    asks it)."""
     return {
         "WBS_KEYRING": str(keyring),
         "WBS_UPLOAD_PART_BYTES": str(test_uploads.PART),

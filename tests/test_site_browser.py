@@ -27,8 +27,9 @@ from functions import envelope as fmt
 from functions import mailbox_token
 from functions.headers import SECURITY_HEADERS
 from functions.keyring import KeyEntry, Keyring, dump
-from tests.helpers_pow import FakeChallenges
-from wbs import build, crypto, receipt
+from tests.support.pow import FakeChallenges
+from tests.support.site import build_site
+from wbs import crypto, receipt
 
 pytestmark = pytest.mark.browser
 
@@ -66,7 +67,7 @@ def origin(
     tmp_path_factory: pytest.TempPathFactory, inspector: tuple[nacl.public.PrivateKey, Path]
 ) -> Iterator[str]:
     site = tmp_path_factory.mktemp("site") / "out"
-    build.build(keyring=inspector[1], out=site)
+    build_site(inspector[1], site)
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(StaticHandler, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

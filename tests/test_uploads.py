@@ -42,8 +42,7 @@ from functions.uploads import Limits, LocalUploads, S3Uploads, UploadError, Uplo
 from functions.uploads.grants import MAX_OBJECT_BYTES, MIB, plan
 from functions.uploads.local import load_secret
 from functions.uploads.s3 import upload_client
-from tests.conftest import serving
-from tests.helpers_api import (
+from tests.support.api import (
     BAD_AUTHORIZATIONS,
     bearer,
     envelope_json,
@@ -54,6 +53,7 @@ from tests.helpers_api import (
     sealed,
     write_keyring,
 )
+from tests.support.host import serving
 
 INSPECTOR = identity(1)
 PART = 5 * MIB  # the smallest part S3 (and so moto) takes

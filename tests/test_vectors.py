@@ -11,7 +11,7 @@ from nacl.public import PrivateKey
 
 from functions import envelope as fmt
 from functions.errors import EnvelopeError, UnsupportedVersion
-from tests.vectors import Vector, load_vectors
+from tests.support.vectors import Vector, load_vectors
 from wbs import crypto
 
 VECTORS = load_vectors()

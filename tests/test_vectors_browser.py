@@ -6,7 +6,7 @@ import dataclasses
 
 import pytest
 
-from tests.vectors import load_vectors
+from tests.support.vectors import load_vectors
 
 pytestmark = pytest.mark.browser
 

@@ -23,8 +23,9 @@ from waitress.server import create_server
 
 from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from functions.keyring import KeyEntry, Keyring, dump, fingerprint, grouped, load
-from tests.conftest import ROOT, serving
-from wbs import build, console
+from tests.support.host import serving
+from tests.support.site import ROOT, build_site
+from wbs import console
 from wbs import verify as check
 from wbs.cli import cli
 
@@ -80,7 +81,7 @@ def stand_in(
     """The stand-in host serving an untouched build, with the right headers. Built afresh
     (0.1 s), so that the reference and the copy come from the same state of the tree."""
     url, app = stand_in_host
-    build.build(keyring=keyring_file, out=tmp_path / "served", config=CONFIG)
+    build_site(keyring_file, tmp_path / "served", CONFIG)
     app.files = files_of(tmp_path / "served")
     app.headers = {**SECURITY_HEADERS, "Content-Type": "text/html; charset=utf-8"}
     app.redirects = {}
@@ -274,7 +275,7 @@ def test_a_page_built_for_another_keyring_is_named(
         bytes(nacl.public.PrivateKey.generate().public_key), "Penyadap", "2026-11-28"
     )
     dump(Keyring((other,)), tmp_path / "keys" / "keyring.json")
-    build.build(keyring=tmp_path / "keys" / "keyring.json", out=tmp_path / "site", config=CONFIG)
+    build_site(tmp_path / "keys" / "keyring.json", tmp_path / "site", CONFIG)
     app.files = files_of(tmp_path / "site")
     # When verified against the real keyring
     result = verify(url, keyring_file)

@@ -14,8 +14,8 @@ import pytest
 
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
-from tests.helpers_inbox import FIRST, PASSPHRASE, payload, put, refuse_notes
-from tests.helpers_workbench import Client, key_file, workbench
+from tests.support.inbox import FIRST, PASSPHRASE, payload, put, refuse_notes
+from tests.support.workbench import Client, key_file, workbench
 from tests.test_workbench_files import HOSTILE, PAGE, PHOTO, png, upload
 from wbs import keyfile, notes, paths
 from wbs.crypto import Identity

@@ -20,7 +20,8 @@ from typing import Any
 
 import pytest
 
-from tests.system import PASSPHRASE, WBS
+from tests.support.host import WBS
+from tests.support.system import PASSPHRASE
 from tests.test_e2e_mailbox_browser import CANARY, REPORT, open_case
 from tests.test_e2e_upload_browser import fill_report
 from tests.test_workbench_files import png

@@ -16,8 +16,8 @@ import pytest
 
 from functions import envelope as fmt
 from functions.storage import LocalStorage
-from tests.helpers_inbox import FIRST, PASSPHRASE, add_inspector_key, payload, put
-from tests.helpers_workbench import Client, in_chromium, key_file, workbench
+from tests.support.inbox import FIRST, PASSPHRASE, add_inspector_key, payload, put
+from tests.support.workbench import Client, in_chromium, key_file, workbench
 from wbs import attachments
 from wbs.crypto import Identity
 

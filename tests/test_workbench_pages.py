@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 from functions import mailbox
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage, layout
-from tests.helpers_inbox import (
+from tests.support.inbox import (
     CANARY,
     FIRST,
     PASSPHRASE,
@@ -28,7 +28,7 @@ from tests.helpers_inbox import (
     post_followup,
     put,
 )
-from tests.helpers_workbench import Client, Clock, key_file, workbench
+from tests.support.workbench import Client, Clock, key_file, workbench
 from wbs import crypto, keyfile, messages, notes
 from wbs.cache import Cache
 from wbs.cases.opened import OPENED_FILE

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_inbox import PASSPHRASE, add_inspector_key, use_private_home
-from tests.helpers_workbench import Answer, Client, key_file, workbench
+from tests.support.inbox import PASSPHRASE, add_inspector_key, use_private_home
+from tests.support.workbench import Answer, Client, key_file, workbench
 from wbs import config
 from wbs.workbench.app import CONTENT_SECURITY_POLICY, Config
 from wbs.workbench.server import make_server

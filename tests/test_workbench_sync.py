@@ -16,7 +16,7 @@ import pytest
 from functions.errors import StorageError
 from functions.keyring import KeyEntry, Keyring
 from functions.storage import LocalStorage
-from tests.helpers_inbox import (
+from tests.support.inbox import (
     CANARY,
     FIRST,
     PASSPHRASE,
@@ -26,7 +26,7 @@ from tests.helpers_inbox import (
     post_followup,
     put,
 )
-from tests.helpers_workbench import Answer, Client, Clock, in_chromium, key_file, workbench
+from tests.support.workbench import Answer, Client, Clock, in_chromium, key_file, workbench
 from wbs import keyfile, notes
 from wbs.cache import Cache
 from wbs.crypto import Identity

@@ -38,7 +38,7 @@ class Rules(NamedTuple):
     due_soon_days: int  # calendar days before a deadline from which it counts as due soon
 
 
-# DOMAIN.md's international reference (EU Directive 2019/1937): acknowledge within 7 days,
+# The domain brief's international reference (EU Directive 2019/1937): acknowledge within 7 days,
 # give feedback within 3 months.
 DEFAULT_RULES = Rules(Period(7, "days"), Period(3, "months"), frozenset(), 2)
 

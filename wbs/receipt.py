@@ -1,4 +1,4 @@
-"""The receipt code, derived the way the reporter's browser does (docs/spec/receipt-v1.md).
+"""The receipt code, derived the way the reporter's browser does (docs/spec/mailbox-v1.md §1-2).
 
 Used by the tests, the vectors and the benchmark to check the browser's derivation; the
 inspector's tool never sees a receipt code in normal use.

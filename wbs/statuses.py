@@ -1,5 +1,5 @@
 """The statuses of a case (docs/spec/mailbox-v1.md section 4) and the standard reasons for
-refusing one (DOMAIN.md). Reporters see the Indonesian labels."""
+refusing one (the project's domain brief). Reporters see the Indonesian labels."""
 
 from __future__ import annotations
 

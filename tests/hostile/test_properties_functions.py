@@ -14,6 +14,7 @@ import string
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -31,6 +32,8 @@ from tests.hostile.strategies import (
     mutated_tree,
     profile,
 )
+
+pytestmark = pytest.mark.slow  # hypothesis: a hundred examples a property
 
 B64_ALPHABET = string.ascii_letters + string.digits + "+/="
 b64ish = st.text(st.sampled_from(B64_ALPHABET + " \n-_é\x00"), max_size=60)

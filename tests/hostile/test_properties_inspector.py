@@ -30,6 +30,8 @@ from tests.hostile.strategies import (
 from wbs import config, manifest, messages, receipt, reports, statuses
 from wbs.attachments import Attachment
 
+pytestmark = pytest.mark.slow  # hypothesis: a hundred examples a property
+
 # --- the receipt code --------------------------------------------------------------------------
 
 codes = st.text(st.sampled_from(CROCKFORD), min_size=20, max_size=20)

@@ -23,12 +23,14 @@ from hypothesis import strategies as st
 
 from functions import mailbox
 from functions.errors import EnvelopeError
-from tests.helpers_api import identity, sealed
 from tests.hostile.strategies import MemoryStorage, any_text, ids, profile
+from tests.support.api import identity, sealed
 from wbs import attachments, messages, reports
 from wbs.attachments import Attachment, AttachmentError
 from wbs.crypto import DecryptionError
 from wbs.thread import UNREADABLE
+
+pytestmark = pytest.mark.slow  # hypothesis: a hundred examples a property
 
 INSPECTOR = identity(1)
 READER = reports.Reader(INSPECTOR)

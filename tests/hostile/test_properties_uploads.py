@@ -33,6 +33,8 @@ from tests.hostile.strategies import (
 )
 from wbs import attachments, config
 
+pytestmark = pytest.mark.slow  # hypothesis: a hundred examples a property
+
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 CASE = "7K3M9QXA2B4C6D8E"
 LIMITS = Limits(part_bytes=5 * MIB, max_files=5)

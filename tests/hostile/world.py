@@ -40,8 +40,8 @@ from functions.storage import LocalStorage
 from functions.storage.layout import attachment, upload_record
 from functions.uploads import Limits, LocalUploads, Uploads
 from functions.uploads.grants import MIB, Part, Record
-from tests.conftest import serving
-from tests.helpers_api import bearer, identity, load_event, post_event, sealed, write_keyring
+from tests.support.api import bearer, identity, load_event, post_event, sealed, write_keyring
+from tests.support.host import serving
 
 INSPECTOR = identity(1)
 STRANGER = identity(2)

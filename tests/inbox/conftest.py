@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from functions.storage import LocalStorage
-from tests.helpers_inbox import use_private_home
+from tests.support.inbox import use_private_home
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from functions.storage import LocalStorage
-from tests.helpers_inbox import FIRST, refuse_notes, wbs
 from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
     case,
     colleague,
@@ -17,6 +16,7 @@ from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
     reporter,
     retired,
 )
+from tests.support.inbox import FIRST, refuse_notes, wbs
 from wbs import crypto, notes
 from wbs.crypto import Identity
 from wbs.reports import Reader

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from functions.storage import LocalStorage
-from tests.helpers_inbox import (
+from tests.support.inbox import (
     CANARY,
     FIRST,
     PASSPHRASE,

@@ -12,7 +12,7 @@ import nacl.bindings
 
 from functions import envelope as fmt
 from functions.storage import LocalStorage
-from tests.helpers_inbox import (
+from tests.support.inbox import (
     FIRST,
     SECOND,
     payload,

@@ -13,7 +13,6 @@ import pytest
 from functions.envelope import canonical_json
 from functions.keyring import load
 from functions.storage import LocalStorage
-from tests.helpers_inbox import CANARY, FIRST, PASSPHRASE, wbs
 from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
     cached,
     case,
@@ -22,6 +21,7 @@ from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
     reporter,
     retired,
 )
+from tests.support.inbox import CANARY, FIRST, PASSPHRASE, wbs
 from wbs import crypto, notes
 from wbs.crypto import Identity
 from wbs.reports import Reader

@@ -16,7 +16,7 @@ from functions import mailbox
 from functions.envelope import canonical_json
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage, layout
-from tests.helpers_inbox import (
+from tests.support.inbox import (
     CANARY,
     FIRST,
     PASSPHRASE,

@@ -54,6 +54,7 @@ from functions.config import Settings
 from functions.host import make_app
 from functions.keyring import KeyEntry, Keyring, dump, load_active
 from functions.uploads import Limits
+from tests.support.site import build_site
 from wbs import build
 from wbs.cli import cli
 from wbs.config import Deployment
@@ -62,7 +63,10 @@ from wbs.deploy import publish, stack
 from wbs.deploy.package import Package, package
 from wbs.deploy.publish import read_site
 
-pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
+pytestmark = [
+    pytest.mark.slow,  # whole deploys against moto's CloudFormation
+    pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning"),
+]
 
 REGION = "ap-southeast-3"
 ACCOUNT = "123456789012"  # moto's
@@ -146,7 +150,7 @@ def project(tmp_path: Path) -> dict[str, Path]:
     keyring = new_keyring(tmp_path / "keyring.json")
     config = institution_config(tmp_path / "config.toml")
     site = tmp_path / "site"
-    build.build(keyring=keyring, out=site, config=config)
+    build_site(keyring, site, config)
     return {"keyring": keyring, "config": config, "site": site, "root": tmp_path}
 
 
@@ -268,7 +272,7 @@ def test_a_changed_site_uploads_what_changed_and_removes_what_is_gone(
     renamed = config.replace(f'name = "{name}"', f'name = "{name} Baru"', 1)
     assert renamed != config
     project["config"].write_text(renamed, "utf-8")
-    build.build(keyring=project["keyring"], out=project["site"], config=project["config"])
+    build_site(project["keyring"], project["site"], project["config"])
     again = run(project)
     # Then only the pages and the manifest are sent, and the stale object is removed
     assert again.exit_code == 0, again.output
@@ -290,7 +294,7 @@ def test_new_code_updates_the_stack(aws: None, project: dict[str, Path]) -> None
     before = {o["Key"] for o in s3.list_objects_v2(Bucket=artifacts)["Contents"]}
     # When a key is added (a new keyring: a new zip, and a site built for it)
     new_keyring(project["keyring"])
-    build.build(keyring=project["keyring"], out=project["site"], config=project["config"])
+    build_site(project["keyring"], project["site"], project["config"])
     again = run(project, "--yes")
     # Then the zip goes up under its new hash and the function runs it
     assert again.exit_code == 0, again.output
@@ -581,7 +585,7 @@ def test_a_stack_that_failed_to_create_is_named_before_anything_is_uploaded(
     backend = cf_models.cloudformation_backends[ACCOUNT][REGION]
     next(iter(backend.stacks.values())).status = "ROLLBACK_COMPLETE"
     new_keyring(project["keyring"])
-    build.build(keyring=project["keyring"], out=project["site"], config=project["config"])
+    build_site(project["keyring"], project["site"], project["config"])
     # When the admin deploys new code
     result = run(project, "--yes")
     # Then the command stops with the way out, and the new zip was not uploaded

@@ -19,7 +19,10 @@ from tests.infra.test_deploy import (  # noqa: F401 (aws and project are fixture
 )
 from wbs.deploy import proof_secret
 
-pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning")
+pytestmark = [
+    pytest.mark.slow,  # whole deploys against moto's CloudFormation
+    pytest.mark.filterwarnings("ignore:Tried to parse:UserWarning"),
+]
 NAME = f"/wbs/{STACK}/pow-secret"
 
 

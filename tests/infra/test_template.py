@@ -34,9 +34,9 @@ from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from functions.proofs.challenge import LIFETIME_SECONDS
 from functions.uploads.grants import ENV, UPLOAD_SECONDS, Limits
 from functions.uploads.s3 import upload_client
-from tests.helpers_api import bearer, envelope_json, identity, new_token, post_event, sealed
-from tests.helpers_api import write_keyring as make_keyring
-from tests.helpers_pow import with_proof
+from tests.support.api import bearer, envelope_json, identity, new_token, post_event, sealed
+from tests.support.api import write_keyring as make_keyring
+from tests.support.pow import with_proof
 from wbs.deploy import deploy
 
 ROOT = Path(__file__).resolve().parents[2]

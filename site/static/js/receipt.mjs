@@ -1,4 +1,4 @@
-// The receipt code (docs/spec/receipt-v1.md): 100 random bits the reporter writes down,
+// The receipt code (docs/spec/mailbox-v1.md §1-2): 100 random bits the reporter writes down,
 // never sent anywhere. Argon2id turns it into the reporter's X25519 key pair and the
 // mailbox token; two BLAKE2b hashes of the token give the report id and the verifier the
 // server keeps. `sodium` is the ready libsodium-wrappers-sumo object (crypto_pwhash).

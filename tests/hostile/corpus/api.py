@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from tests.helpers_api import bearer, mutated
 from tests.hostile.corpus.base import MAILBOX, REPORTS, Case, get, post
 from tests.hostile.corpus.common import (
     GOOD_FOLLOWUP,
@@ -30,6 +29,7 @@ from tests.hostile.world import (
     followup,
     report,
 )
+from tests.support.api import bearer, mutated
 
 # --- the routes ----------------------------------------------------------------------------
 

@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 from functions.envelope import MAX_ENVELOPE_BYTES
-from tests.helpers_api import BAD_AUTHORIZATIONS, bad_envelopes, mutated, noncanonical
 from tests.hostile.corpus.base import JSON, OTHER_METHODS, ROUTES, Case, Request, body_of, get, post
 from tests.hostile.world import (
     AUTH_A,
@@ -20,6 +19,7 @@ from tests.hostile.world import (
     followup,
     report,
 )
+from tests.support.api import BAD_AUTHORIZATIONS, bad_envelopes, mutated, noncanonical
 
 # --- envelopes ---------------------------------------------------------------------------
 
@@ -43,7 +43,7 @@ def replaced(good: dict[str, Any], member: str, raw: str) -> str:
 
 
 def hostile_envelopes(good: dict[str, Any]) -> dict[str, Any]:
-    """Bodies that are not envelopes beyond tests/helpers_api.bad_envelopes: nesting, huge
+    """Bodies that are not envelopes beyond tests/support/api.bad_envelopes: nesting, huge
     numbers, constants, duplicates, swapped types, bad UTF-8, surrogates, odd ids."""
     deep = 10_000
     return {

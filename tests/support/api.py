@@ -22,7 +22,7 @@ from functions import keyring, log, mailbox_token
 from functions.envelope import Envelope
 from wbs import crypto
 
-EVENTS = Path(__file__).parent / "events"
+EVENTS = Path(__file__).resolve().parents[1] / "events"  # tests/events/
 # What the canned events carry about the client: none of it may reach a log or a stored object.
 CLIENT_IP = "198.51.100.23"
 USER_AGENT_MARK = "UA-CANARY-5d1c"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
-VECTORS = Path(__file__).resolve().parent.parent / "docs" / "vectors" / "envelope"
+from tests.support.site import ROOT
+
+VECTORS = ROOT / "docs" / "vectors" / "envelope"
 EXPECTS = {"success", "malformed", "unsupported version", "no matching key", "decryption failure"}
 
 

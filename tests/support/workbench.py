@@ -13,8 +13,8 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 from functions.storage import LocalStorage
-from tests.conftest import serving
-from tests.helpers_inbox import PASSPHRASE
+from tests.support.host import serving
+from tests.support.inbox import PASSPHRASE
 from wbs import config, keyfile
 from wbs.workbench.app import Config, Workbench
 from wbs.workbench.guard import Guard

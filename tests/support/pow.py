@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions import app as api
 from functions.proofs.challenge import work_bits
-from tests.helpers_api import post_event
+from tests.support.api import post_event
 
 
 def solve(challenge: str, difficulty: int) -> str:
