@@ -1,9 +1,11 @@
 """The public keyring (keys/keyring.json): who every report is encrypted to.
 
 Pure data, no decryption: the site build embeds it, the functions check that each envelope
-is addressed to every active key, the inspector's tool adds keys to it. Key ids and
-fingerprints are BLAKE2b-256 of the raw X25519 public key (hashlib's BLAKE2b is the same
-function as libsodium's crypto_generichash).
+is addressed to every active key, the inspector's tool adds keys to it. Each entry is one
+inspector: the X25519 key reports are sealed to and, from format 2 on, the Ed25519 key that
+verifies what the inspector signs (docs/spec/keys-v2.md). Key ids and fingerprints are
+BLAKE2b-256 of the raw X25519 public key (hashlib's BLAKE2b is the same function as
+libsodium's crypto_generichash).
 """
 
 from __future__ import annotations
@@ -20,8 +22,12 @@ from typing import Any
 from functions.envelope import X25519, b64decode, b64encode
 from functions.errors import WbsError
 
-FORMAT = "wbs-keyring/1"
-ENTRY_FIELDS = frozenset({"type", "kid", "public_key", "fingerprint", "label", "created", "active"})
+FORMAT = "wbs-keyring/2"
+FORMAT_1 = "wbs-keyring/1"  # still read: its entries carry no signing key
+ENTRY_FIELDS_1 = frozenset(
+    {"type", "kid", "public_key", "fingerprint", "label", "created", "active"}
+)
+ENTRY_FIELDS = ENTRY_FIELDS_1 | {"signing_key"}
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Text that only private material carries; a keyring holding any of it is refused outright.
 PRIVATE_MARKERS = ("wbs-private-key", "PRIVATE KEY")
@@ -55,15 +61,25 @@ class KeyEntry:
     created: str
     active: bool = True
     type: str = X25519
+    # base64 of the 32-byte Ed25519 public key that verifies what this inspector signs;
+    # None for a key created before keys could sign (docs/spec/keys-v2.md).
+    signing_key: str | None = None
 
     @property
     def public_key_bytes(self) -> bytes:
         return b64decode(self.public_key, "public_key")
 
+    @property
+    def signing_key_bytes(self) -> bytes | None:
+        return None if self.signing_key is None else b64decode(self.signing_key, "signing_key")
+
     @classmethod
-    def for_public_key(cls, public_key: bytes, label: str, created: str) -> KeyEntry:
+    def for_public_key(
+        cls, public_key: bytes, label: str, created: str, signing_key: bytes | None = None
+    ) -> KeyEntry:
         fp = fingerprint(public_key)
-        return cls(fp[:16], b64encode(public_key), fp, label, created)
+        signing = None if signing_key is None else b64encode(signing_key)
+        return cls(fp[:16], b64encode(public_key), fp, label, created, signing_key=signing)
 
 
 @dataclass(frozen=True)
@@ -95,6 +111,13 @@ class Keyring:
         """The same keys, the one with ``kid`` (in)active."""
         return Keyring(tuple(replace(k, active=active) if k.kid == kid else k for k in self.keys))
 
+    def with_signing_key(self, kid: str, signing_key: bytes) -> Keyring:
+        """The same keys, the one with ``kid`` verified by ``signing_key`` from now on."""
+        signing = b64encode(signing_key)
+        return Keyring(
+            tuple(replace(k, signing_key=signing) if k.kid == kid else k for k in self.keys)
+        )
+
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "keys": [asdict(k) for k in self.keys]}
 
@@ -112,27 +135,25 @@ def parse(text: str, *, source: str = "keyring") -> Keyring:
         raise KeyringError(f"{source} is not valid JSON") from None
     if (
         not isinstance(data, dict)
-        or data.get("format") != FORMAT
+        or data.get("format") not in (FORMAT, FORMAT_1)
         or set(data) != {"format", "keys"}
     ):
         raise KeyringError(f"{source} is not a {FORMAT} document")
     if not isinstance(data["keys"], list):
         raise KeyringError(f"{source}: keys must be a list")
+    fields = ENTRY_FIELDS if data["format"] == FORMAT else ENTRY_FIELDS_1
     ring = Keyring()
     for n, item in enumerate(data["keys"], 1):
-        ring = ring.with_key(_entry(item, f"{source}: key {n}"))
+        ring = ring.with_key(_entry(item, fields, f"{source}: key {n}"))
     return ring
 
 
-def _entry(item: object, where: str) -> KeyEntry:
-    if not isinstance(item, dict) or set(item) != ENTRY_FIELDS:
-        raise KeyringError(f"{where} must have exactly: {', '.join(sorted(ENTRY_FIELDS))}")
+def _entry(item: object, fields: frozenset[str], where: str) -> KeyEntry:
+    if not isinstance(item, dict) or set(item) != fields:
+        raise KeyringError(f"{where} must have exactly: {', '.join(sorted(fields))}")
     if item["type"] != X25519:
         raise KeyringError(f"{where}: unsupported key type {item['type']!r}")
-    try:
-        raw = b64decode(item["public_key"], "public_key")
-    except ValueError as exc:
-        raise KeyringError(f"{where}: {exc}") from None
+    raw = _bytes(item["public_key"], "public_key", where)
     if len(raw) != 32:
         raise KeyringError(f"{where}: public_key must be 32 bytes")
     fp = fingerprint(raw)
@@ -144,7 +165,17 @@ def _entry(item: object, where: str) -> KeyEntry:
         raise KeyringError(f"{where}: created must be a date YYYY-MM-DD")
     if not isinstance(item["active"], bool):
         raise KeyringError(f"{where}: active must be true or false")
+    signing = item.get("signing_key")
+    if signing is not None and len(_bytes(signing, "signing_key", where)) != 32:
+        raise KeyringError(f"{where}: signing_key must be 32 bytes, or null")
     return KeyEntry(**item)
+
+
+def _bytes(value: object, name: str, where: str) -> bytes:
+    try:
+        return b64decode(value, name)
+    except ValueError as exc:
+        raise KeyringError(f"{where}: {exc}") from None
 
 
 def load(path: Path) -> Keyring:

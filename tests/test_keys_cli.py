@@ -10,8 +10,11 @@ import subprocess
 from pathlib import Path
 
 import nacl.pwhash.argon2id as argon2id
+import nacl.utils
 import pytest
 from click.testing import CliRunner
+from nacl.public import PrivateKey
+from nacl.secret import SecretBox
 
 from functions import keyring
 from wbs import keyfile
@@ -64,8 +67,14 @@ def test_new_key_file_is_0600_and_entry_matches(home: Path) -> None:
     assert "wbs build" in result.stdout
     # And the key file holds no private material in the clear
     document = json.loads(path.read_text())
-    assert document["format"] == "wbs-private-key/1"
+    assert document["format"] == "wbs-private-key/2"
     assert bytes(identity.private_key).hex() not in path.read_text()
+    # And it holds a signing key too, whose public half the keyring lists
+    assert identity.signing_key is not None and identity.verify_key is not None
+    assert entry.signing_key_bytes == identity.verify_key
+    assert document["signing_key"] == entry.signing_key
+    assert bytes(identity.signing_key).hex() not in path.read_text()
+    assert json.loads(Path("ring.json").read_text())["format"] == "wbs-keyring/2"
 
 
 def test_second_key_is_appended(home: Path) -> None:
@@ -212,6 +221,120 @@ def test_key_file_whose_secret_does_not_match_its_public_key(home: Path) -> None
     other = keyfile.generate()
     document["public_key"] = base64.b64encode(other.public_key).decode()
     document["kid"] = other.kid
+    path.write_text(json.dumps(document))
+    with pytest.raises(keyfile.KeyFileError, match="does not match the public key"):
+        keyfile.unlock(path, PASSPHRASE)
+
+
+# -- format 1 key files: read, and upgraded in place -------------------------------------
+
+
+def format_1_key(path: Path, label: str = "Lama") -> PrivateKey:
+    """A key file as `wbs keys new` wrote them before keys could sign, and its keyring entry
+    (a wbs-keyring/1 document, as it was then)."""
+    secret = PrivateKey.generate()
+    salt = nacl.utils.random(argon2id.SALTBYTES)
+    ops, mem = argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE
+    box = SecretBox(argon2id.kdf(32, PASSPHRASE.encode(), salt, opslimit=ops, memlimit=mem))
+    public = bytes(secret.public_key)
+    b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
+    document = {
+        "format": "wbs-private-key/1",
+        "kid": key_id(public),
+        "public_key": b64(public),
+        "label": label,
+        "kdf": {"alg": "argon2id13", "opslimit": ops, "memlimit": mem, "salt": b64(salt)},
+        "box": b64(bytes(box.encrypt(bytes(secret)))),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(json.dumps(document))
+    path.chmod(0o600)
+    entry = dataclasses.asdict(keyring.KeyEntry.for_public_key(public, label, "2026-01-02"))
+    del entry["signing_key"]
+    Path("ring.json").write_text(json.dumps({"format": "wbs-keyring/1", "keys": [entry]}))
+    return secret
+
+
+def upgrade(*args: str, passphrase: str = PASSPHRASE):
+    return CliRunner().invoke(
+        cli, ["keys", "upgrade", "--keyring", "ring.json", *args], input=f"{passphrase}\n"
+    )
+
+
+def test_a_format_1_key_reads_and_cannot_sign_until_upgraded(home: Path) -> None:
+    # Given a key made before keys could sign, and the keyring of that time
+    path = home / "keys" / "old.key"
+    secret = format_1_key(path)
+    identity = keyfile.unlock(path, PASSPHRASE)
+    (entry,) = keyring.load(Path("ring.json")).keys
+    assert bytes(identity.private_key) == bytes(secret)
+    assert identity.signing_key is None and entry.signing_key is None
+    listed = CliRunner().invoke(cli, ["keys", "list", "--keyring", "ring.json"])
+    assert f"{entry.kid} cannot sign" in listed.stderr and "wbs keys upgrade" in listed.stderr
+
+    # When its holder upgrades it, with the passphrase they have
+    result = upgrade("--key", str(path))
+
+    # Then the file holds the same X25519 key and a new signing key, under the same passphrase
+    assert result.exit_code == 0, result.output
+    upgraded = keyfile.unlock(path, PASSPHRASE)
+    assert bytes(upgraded.private_key) == bytes(secret)
+    assert upgraded.kid == entry.kid and upgraded.verify_key is not None
+    assert json.loads(path.read_text())["format"] == "wbs-private-key/2"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["old.key"]  # no temporary file left
+    # And the keyring lists the public signing key, in format 2, the rest unchanged
+    (after,) = keyring.load(Path("ring.json")).keys
+    assert after.signing_key_bytes == upgraded.verify_key
+    assert dataclasses.replace(after, signing_key=None) == entry
+    assert json.loads(Path("ring.json").read_text())["format"] == "wbs-keyring/2"
+    assert after.signing_key in result.stdout and "wbs deploy" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("wrong passphrase", "wrong passphrase for"),
+        ("not in the keyring", "is not in ring.json"),
+        ("already upgraded", "already holds a signing key"),
+    ],
+)
+def test_a_refused_upgrade_changes_nothing(home: Path, case: str, message: str) -> None:
+    path = home / "keys" / "old.key"
+    format_1_key(path)
+    if case == "not in the keyring":
+        Path("ring.json").write_text(json.dumps({"format": "wbs-keyring/1", "keys": []}))
+    if case == "already upgraded":
+        assert upgrade("--key", str(path)).exit_code == 0
+    before = (path.read_bytes(), Path("ring.json").read_bytes())
+
+    result = upgrade("--key", str(path), passphrase="not the passphrase at all")
+
+    assert result.exit_code == 1 and message in result.stderr, result.output
+    assert (path.read_bytes(), Path("ring.json").read_bytes()) == before
+
+
+def test_a_keyring_entry_with_a_malformed_signing_key_is_refused(home: Path) -> None:
+    assert new_key().exit_code == 0
+    document = json.loads(Path("ring.json").read_text())
+    document["keys"][0]["signing_key"] = base64.b64encode(b"short").decode()
+    with pytest.raises(keyring.KeyringError, match="signing_key must be 32 bytes"):
+        keyring.parse(json.dumps(document))
+    # A format 1 keyring may not carry the field, and format 2 must
+    document["format"] = "wbs-keyring/1"
+    with pytest.raises(keyring.KeyringError, match="must have exactly"):
+        keyring.parse(json.dumps(document))
+    del document["keys"][0]["signing_key"]
+    document["format"] = "wbs-keyring/2"
+    with pytest.raises(keyring.KeyringError, match="must have exactly"):
+        keyring.parse(json.dumps(document))
+
+
+def test_a_key_file_whose_signing_key_does_not_match_is_refused(home: Path) -> None:
+    new_key()
+    (path,) = (home / "keys").glob("*.key")
+    document = json.loads(path.read_text())
+    document["signing_key"] = base64.b64encode(bytes(32)).decode()
     path.write_text(json.dumps(document))
     with pytest.raises(keyfile.KeyFileError, match="does not match the public key"):
         keyfile.unlock(path, PASSPHRASE)

@@ -17,6 +17,7 @@ import nacl.exceptions
 import nacl.hash
 import nacl.utils
 from nacl.public import PrivateKey, PublicKey, SealedBox
+from nacl.signing import SigningKey
 
 from functions import envelope as fmt
 from functions.errors import EnvelopeError, WbsError
@@ -59,9 +60,11 @@ class Recipient:
 
 @dataclass(frozen=True)
 class Identity:
-    """An unlocked X25519 key pair, held in memory only."""
+    """An unlocked identity, held in memory only: an X25519 key pair to receive, and an
+    Ed25519 key pair to sign (None for a key file of format 1, until `wbs keys upgrade`)."""
 
     private_key: PrivateKey
+    signing_key: SigningKey | None = None
 
     # Cached: open_envelope looks the kid up once per report.
     @cached_property
@@ -71,6 +74,11 @@ class Identity:
     @cached_property
     def kid(self) -> str:
         return key_id(self.public_key)
+
+    @cached_property
+    def verify_key(self) -> bytes | None:
+        """The raw Ed25519 public key, or None when this identity cannot sign."""
+        return None if self.signing_key is None else bytes(self.signing_key.verify_key)
 
     def unsealer(self) -> SealedBox[PrivateKey]:
         return SealedBox(self.private_key)

@@ -28,7 +28,8 @@ def ensure_key() -> None:
         keyfile.create(key, keyfile.generate(), PASSPHRASE, LABEL)
     if created or not paths.demo_keyring().exists():
         info = keyfile.inspect(key)
-        entry = KeyEntry.for_public_key(info.public_key, LABEL, datetime.date.today().isoformat())
+        today = datetime.date.today().isoformat()
+        entry = KeyEntry.for_public_key(info.public_key, LABEL, today, info.signing_key)
         dump(Keyring((entry,)), paths.demo_keyring())
 
 

@@ -1,22 +1,28 @@
-"""Private key files, format ``wbs-private-key/1``: an X25519 secret key under a passphrase.
+"""Private key files (docs/spec/keys-v2.md): an inspector's identity under a passphrase.
 
-The file is UTF-8 JSON::
+Format 2 is UTF-8 JSON::
 
-    {"format": "wbs-private-key/1", "kid": "...", "public_key": "<b64>", "label": "...",
+    {"format": "wbs-private-key/2", "kid": "...", "public_key": "<b64>",
+     "signing_key": "<b64>", "label": "...",
      "kdf": {"alg": "argon2id13", "opslimit": N, "memlimit": N, "salt": "<b64>"},
      "box": "<b64>"}
 
-``box`` is ``crypto_secretbox`` (XSalsa20-Poly1305, random nonce first) of the 32-byte secret
-key, under a key that Argon2id derives from the passphrase (UTF-8, NFC-normalised) and the
-salt. The public key and kid stay readable without the passphrase; after unlocking, the
-secret key must reproduce that public key. Files are created with mode 0600 and never
-overwritten.
+``box`` is ``crypto_secretbox`` (XSalsa20-Poly1305, random nonce first) of the 32-byte X25519
+secret key followed by the 32-byte Ed25519 seed, under a key that Argon2id derives from the
+passphrase (UTF-8, NFC-normalised) and the salt. The public keys and kid stay readable
+without the passphrase; after unlocking, the secrets must reproduce both public keys.
+
+Format 1 (no ``signing_key``; ``box`` holds the X25519 secret key alone) is still read, so
+that ``upgrade`` can turn it into format 2 in place under the same passphrase; an identity
+read from it cannot sign. Files are created with mode 0600; only ``upgrade`` replaces one,
+atomically, with the same X25519 key in it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,15 +33,21 @@ import nacl.pwhash.argon2id as argon2id
 import nacl.utils
 from nacl.public import PrivateKey
 from nacl.secret import SecretBox
+from nacl.signing import SigningKey
 
 from functions.envelope import b64decode, b64encode
 from functions.errors import WbsError
+from functions.storage.local import fsync_dir
 from wbs import paths
 from wbs.crypto import Identity, key_id
 
-FORMAT = "wbs-private-key/1"
+FORMAT = "wbs-private-key/2"
+FORMAT_1 = "wbs-private-key/1"  # read, to be upgraded: no signing key
 KDF_ALG = "argon2id13"
-FIELDS = frozenset({"format", "kid", "public_key", "label", "kdf", "box"})
+FIELDS_1 = frozenset({"format", "kid", "public_key", "label", "kdf", "box"})
+FIELDS = FIELDS_1 | {"signing_key"}
+SHAPES: dict[object, frozenset[str]] = {FORMAT: FIELDS, FORMAT_1: FIELDS_1}
+SECRET_BYTES = 32  # an X25519 secret key; an Ed25519 seed
 KDF_FIELDS = frozenset({"alg", "opslimit", "memlimit", "salt"})
 # The cost of new keys. Tests lower these to the interactive limits for speed; nothing
 # a user can type weakens them.
@@ -47,7 +59,7 @@ MAX_MEMLIMIT = 4 * 1024**3
 
 
 class KeyFileError(WbsError, ValueError):
-    """A private key file is missing, unreadable or not a wbs-private-key/1 document."""
+    """A private key file is missing, unreadable or not a wbs-private-key document."""
 
 
 class WrongPassphrase(KeyFileError):
@@ -61,30 +73,18 @@ class KeyFileInfo:
     kid: str
     public_key: bytes
     label: str
+    signing_key: bytes | None  # None: a format 1 file, which cannot sign until upgraded
 
 
 def generate() -> Identity:
-    return Identity(PrivateKey.generate())
+    return Identity(PrivateKey.generate(), SigningKey.generate())
 
 
 def create(path: Path, identity: Identity, passphrase: str, label: str) -> None:
     """Write ``identity`` to a new file (mode 0600) under ``passphrase``; never overwrite."""
     salt = nacl.utils.random(argon2id.SALTBYTES)
-    box = SecretBox(_derive(passphrase, salt, OPSLIMIT, MEMLIMIT))
-    document = {
-        "format": FORMAT,
-        "kid": identity.kid,
-        "public_key": b64encode(identity.public_key),
-        "label": label,
-        "kdf": {
-            "alg": KDF_ALG,
-            "opslimit": OPSLIMIT,
-            "memlimit": MEMLIMIT,
-            "salt": b64encode(salt),
-        },
-        "box": b64encode(bytes(box.encrypt(bytes(identity.private_key)))),
-    }
-    data = (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    key = _derive(passphrase, salt, OPSLIMIT, MEMLIMIT)
+    data = _document(identity, label, {"opslimit": OPSLIMIT, "memlimit": MEMLIMIT}, salt, key)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -92,6 +92,102 @@ def create(path: Path, identity: Identity, passphrase: str, label: str) -> None:
             f"{path} already exists; a key file is never overwritten",
             hint="choose another file with --out, or keep using the existing key",
         ) from None
+    _fill(fd, data, path)
+
+
+def upgrade(path: Path, passphrase: str) -> bytes:
+    """Give a format 1 key file its signing key, in place: the same X25519 key, label,
+    passphrase and Argon2id salt and limits, a new Ed25519 pair, written to a temporary
+    file (mode 0600) that atomically replaces the old one. Returns the new public signing
+    key."""
+    document = _load(path)
+    if document["format"] == FORMAT:
+        raise KeyFileError(
+            f"{path} already holds a signing key ({FORMAT})", hint="nothing to upgrade"
+        )
+    key, salt = _unlocking_key(document, passphrase, path)
+    old = _unlock(document, key, path)
+    signing = SigningKey.generate()
+    data = _document(
+        Identity(old.private_key, signing), document["label"], document["kdf"], salt, key
+    )
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
+    _fill(fd, data, Path(tmp))
+    os.replace(tmp, path)
+    fsync_dir(path.parent)
+    return bytes(signing.verify_key)
+
+
+def inspect(path: Path) -> KeyFileInfo:
+    """Read a key file's public part (no passphrase needed)."""
+    document = _load(path)
+    signing = _signing_key(document, path)
+    return KeyFileInfo(document["kid"], _public_key(document, path), document["label"], signing)
+
+
+def unlock(path: Path, passphrase: str) -> Identity:
+    """Open a key file with its passphrase; raise WrongPassphrase or KeyFileError."""
+    document = _load(path)
+    key, _salt = _unlocking_key(document, passphrase, path)
+    return _unlock(document, key, path)
+
+
+def _unlocking_key(document: dict[str, Any], passphrase: str, path: Path) -> tuple[bytes, bytes]:
+    """The secretbox key the passphrase gives, and the file's salt."""
+    kdf = document["kdf"]
+    salt = _field_bytes(kdf["salt"], "kdf salt", path)
+    if len(salt) != argon2id.SALTBYTES:
+        raise KeyFileError(f"{path}: kdf salt must be {argon2id.SALTBYTES} bytes")
+    return _derive(passphrase, salt, kdf["opslimit"], kdf["memlimit"]), salt
+
+
+def _unlock(document: dict[str, Any], key: bytes, path: Path) -> Identity:
+    public_key = _public_key(document, path)
+    signing = _signing_key(document, path)
+    try:
+        secret = SecretBox(key).decrypt(_field_bytes(document["box"], "box", path))
+    except nacl.exceptions.CryptoError:
+        raise WrongPassphrase(
+            f"wrong passphrase for {path}",
+            hint="type it again, exactly as chosen at `wbs keys new` (it is case-sensitive)",
+        ) from None
+    if len(secret) != SECRET_BYTES * (1 if signing is None else 2):
+        raise KeyFileError(f"{path}: the sealed secret has the wrong length")
+    identity = Identity(
+        PrivateKey(secret[:SECRET_BYTES]),
+        None if signing is None else SigningKey(secret[SECRET_BYTES:]),
+    )
+    if identity.public_key != public_key or identity.verify_key != signing:
+        raise KeyFileError(f"{path}: the secret key does not match the public key in the file")
+    return identity
+
+
+def _document(
+    identity: Identity, label: str, limits: dict[str, Any], salt: bytes, key: bytes
+) -> bytes:
+    """A format 2 file's bytes: ``identity`` sealed under ``key`` (from the passphrase)."""
+    if identity.signing_key is None or identity.verify_key is None:
+        raise ValueError("a format 2 key file holds a signing key")
+    secret = bytes(identity.private_key) + bytes(identity.signing_key)
+    document = {
+        "format": FORMAT,
+        "kid": identity.kid,
+        "public_key": b64encode(identity.public_key),
+        "signing_key": b64encode(identity.verify_key),
+        "label": label,
+        "kdf": {
+            "alg": KDF_ALG,
+            "opslimit": limits["opslimit"],
+            "memlimit": limits["memlimit"],
+            "salt": b64encode(salt),
+        },
+        "box": b64encode(bytes(SecretBox(key).encrypt(secret))),
+    }
+    return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _fill(fd: int, data: bytes, path: Path) -> None:
+    """Write a new file's bytes and fsync them; remove it if that fails."""
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -100,34 +196,6 @@ def create(path: Path, identity: Identity, passphrase: str, label: str) -> None:
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-
-
-def inspect(path: Path) -> KeyFileInfo:
-    """Read a key file's public part (no passphrase needed)."""
-    document = _load(path)
-    return KeyFileInfo(document["kid"], _public_key(document, path), document["label"])
-
-
-def unlock(path: Path, passphrase: str) -> Identity:
-    """Open a key file with its passphrase; raise WrongPassphrase or KeyFileError."""
-    document = _load(path)
-    public_key = _public_key(document, path)
-    kdf = document["kdf"]
-    salt = _field_bytes(kdf["salt"], "kdf salt", path)
-    if len(salt) != argon2id.SALTBYTES:
-        raise KeyFileError(f"{path}: kdf salt must be {argon2id.SALTBYTES} bytes")
-    key = _derive(passphrase, salt, kdf["opslimit"], kdf["memlimit"])
-    try:
-        secret = SecretBox(key).decrypt(_field_bytes(document["box"], "box", path))
-    except nacl.exceptions.CryptoError:
-        raise WrongPassphrase(
-            f"wrong passphrase for {path}",
-            hint="type it again, exactly as chosen at `wbs keys new` (it is case-sensitive)",
-        ) from None
-    identity = Identity(PrivateKey(secret))
-    if identity.public_key != public_key:
-        raise KeyFileError(f"{path}: the secret key does not match the public key in the file")
-    return identity
 
 
 def locate(explicit: Path | None) -> Path:
@@ -168,7 +236,9 @@ def _load(path: Path) -> dict[str, Any]:
         document = json.loads(text)
     except ValueError:
         document = None
-    if not isinstance(document, dict) or set(document) != FIELDS or document["format"] != FORMAT:
+    if not isinstance(document, dict) or set(document) != SHAPES.get(
+        document.get("format"), frozenset()
+    ):
         raise KeyFileError(f"{path} is not a {FORMAT} file")
     kdf = document["kdf"]
     if (
@@ -194,6 +264,15 @@ def _public_key(document: dict[str, Any], path: Path) -> bytes:
     if len(public_key) != 32 or key_id(public_key) != document["kid"]:
         raise KeyFileError(f"{path}: kid does not match the public key")
     return public_key
+
+
+def _signing_key(document: dict[str, Any], path: Path) -> bytes | None:
+    if document["format"] == FORMAT_1:
+        return None
+    signing = _field_bytes(document["signing_key"], "signing_key", path)
+    if len(signing) != SECRET_BYTES:
+        raise KeyFileError(f"{path}: signing_key must be {SECRET_BYTES} bytes")
+    return signing
 
 
 def _field_bytes(value: object, name: str, path: Path) -> bytes:

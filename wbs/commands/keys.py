@@ -1,4 +1,5 @@
-"""``wbs keys``: create inspector key pairs, show the public keyring, retire a key."""
+"""``wbs keys``: create inspector keys, give an older key its signing key, show the public
+keyring, retire a key."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ import click
 from rich.table import Table
 from rich.text import Text
 
+from functions.envelope import b64encode
 from functions.errors import WbsError
 from functions.keyring import LABEL_RE, KeyEntry, Keyring, KeyringError, dump, grouped, load
 from wbs import console, keyfile, passphrase, paths
-from wbs.commands.options import keyring_option
+from wbs.commands.options import key_option, keyring_option
 
 
 class UnsafeKeyLocation(WbsError, ValueError):
@@ -33,11 +35,12 @@ def keys() -> None:
     help="Where to write the private key  [default: $WBS_HOME/keys/<kid>.key]",
 )
 def new(label: str, keyring: Path, out: Path | None) -> None:
-    """Create an inspector key pair; add its public half to the keyring.
+    """Create an inspector key; add its public halves to the keyring.
 
-    The private key is encrypted with a passphrase (Argon2id + secretbox), asked twice on the
-    terminal or taken from WBS_PASSPHRASE, and written with mode 0600 outside the repository.
-    Reports sent after the site is rebuilt can be read with it.
+    The key file holds two pairs: X25519, which reports are sealed to, and Ed25519, which
+    signs what you write. They are encrypted with one passphrase (Argon2id + secretbox), asked
+    twice on the terminal or taken from WBS_PASSPHRASE, and written with mode 0600 outside
+    the repository. Reports sent after the site is rebuilt can be read with it.
     """
     if not LABEL_RE.fullmatch(label):
         raise KeyringError(
@@ -53,11 +56,13 @@ def new(label: str, keyring: Path, out: Path | None) -> None:
         _refuse_unsafe(out, keyring)
     paths.make_private_dir(out.parent)
     keyfile.create(out, identity, secret, label)
-    entry = KeyEntry.for_public_key(identity.public_key, label, datetime.date.today().isoformat())
+    today = datetime.date.today().isoformat()
+    entry = KeyEntry.for_public_key(identity.public_key, label, today, identity.verify_key)
     dump(ring.with_key(entry), keyring)
     click.echo(f"private key  {out}  (mode 0600: keep it and its passphrase safe, back both up)")
     click.echo(f"key id       {entry.kid}")
     click.echo(f"fingerprint  {grouped(entry.fingerprint)}")
+    click.echo(f"signing key  {entry.signing_key}")
     click.echo(f"keyring      {keyring}  (now {len(ring.keys) + 1} in all)")
     click.echo("next: rebuild and redeploy the site (`wbs build`) so reports are encrypted to it")
 
@@ -73,14 +78,52 @@ def list_keys(keyring: Path) -> None:
     table.add_column("fingerprint")
     table.add_column("created", no_wrap=True)
     table.add_column("active")
+    table.add_column("signs")
     for entry in ring.keys:
         active = "yes" if entry.active else "no"
+        signs = "yes" if entry.signing_key else "no"
         table.add_row(
-            entry.kid, Text(entry.label), grouped(entry.fingerprint), entry.created, active
+            entry.kid, Text(entry.label), grouped(entry.fingerprint), entry.created, active, signs
         )
     console.out.print(table)
+    unsigned = [k.kid for k in ring.keys if k.active and not k.signing_key]
+    if unsigned:
+        click.echo(
+            f"wbs: note: {', '.join(unsigned)} cannot sign what they write until their holders"
+            " run: wbs keys upgrade",
+            err=True,
+        )
     if not ring.active():
         console.error("no active key: nobody can read new reports", hint="wbs keys new")
+
+
+@keys.command("upgrade")
+@key_option
+@keyring_option
+def upgrade(key: Path | None, keyring: Path) -> None:
+    """Give a key made before keys could sign its signing key, in place.
+
+    The key file keeps its X25519 key, label and passphrase (asked once, or WBS_PASSPHRASE)
+    and gains an Ed25519 pair; it is rewritten atomically, mode 0600. The keyring's entry for
+    the key gets the new public signing key: rebuild and redeploy so that the page and the
+    other inspectors verify what you sign.
+    """
+    path = keyfile.locate(key)
+    info = keyfile.inspect(path)
+    ring = load(keyring)
+    entry = next((k for k in ring.keys if k.kid == info.kid), None)
+    if entry is None:
+        raise KeyringError(
+            f"key {info.kid} ({info.label}) is not in {keyring}",
+            hint="name the institution's keyring with --keyring PATH (or WBS_KEYRING)",
+        )
+    signing = keyfile.upgrade(path, passphrase.ask(f"Passphrase for {path} ({info.label})"))
+    dump(ring.with_signing_key(entry.kid, signing), keyring)
+    click.echo(f"upgraded     {path}  (same passphrase; mode 0600)")
+    click.echo(f"key id       {entry.kid}  {entry.label}")
+    click.echo(f"signing key  {b64encode(signing)}")
+    click.echo(f"keyring      {keyring}")
+    click.echo("next: rebuild and redeploy (`wbs deploy`, or restart `wbs serve`)")
 
 
 @keys.command("retire")
