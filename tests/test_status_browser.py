@@ -238,7 +238,7 @@ def test_the_case_shows_status_history_and_the_whole_thread(
         "2026-11-20T03:00:05Z",
     ]
     assert texts(page, "#history .note:visible") == ["Mohon lengkapi kronologinya."]
-    # The thread: ordered by the time sealed inside, the replay dropped, the unreadable shown
+    # The thread: in the order stored, the replay dropped, the unreadable shown
     assert texts(page, "#thread [data-who]") == expected["who"]
     assert page.locator("#thread [data-text]").all_text_contents() == [
         "Terima kasih.\nSiapa saja yang hadir?",
@@ -250,6 +250,50 @@ def test_the_case_shows_status_history_and_the_whole_thread(
     # The code is gone from the field, the URL and every storage
     assert page.input_value("#code") == ""
     assert_no_trace(page, origin + path, case.code)
+
+
+def test_a_followup_reusing_a_status_messages_id_changes_nothing_on_the_page(
+    page: Any,
+    site_server: tuple[str, Path],
+    inspector_key: PrivateKey,
+    case: Case,
+    console: list[str],
+) -> None:
+    # Given a status change, then a follow-up that reuses its id and says it was written in 2000
+    origin, _ = site_server
+    rid, reporter = case.keys.report_id, case.keys.public_key
+    inspectorate = bytes(inspector_key.public_key)
+    kid, reused = crypto.key_id(inspectorate), crypto.new_report_id()
+    status = plaintext("2026-11-20T03:00:00Z", status="dalam-proses", by=kid, id=reused)
+    shadow = plaintext("2000-01-01T00:00:00Z", text="Bayangan.", id=reused)
+    FakeMailbox(
+        page,
+        case,
+        [
+            {
+                "sent": "2026-11-20T03:00:01Z",
+                "from": "inspectorate",
+                "envelope": sealed("reply", rid, status, reporter, inspectorate),
+            },
+            {
+                "sent": "2026-11-21T08:30:00Z",
+                "from": "reporter",
+                "envelope": sealed("followup", rid, shadow, inspectorate, reporter),
+            },
+        ],
+    )
+    # When the reporter opens the case
+    open_case(page, origin + "/status/", case.code)
+    page.wait_for_selector("#case:not([hidden])")
+    # Then the status stands, its change is in the history, and the follow-up is shown,
+    # flagged: its own time is far from when it was stored
+    assert page.text_content("#case-status") == "Dalam Proses"
+    assert texts(page, "#history [data-label]") == ["Laporan diterima", "Dalam Proses"]
+    assert page.locator("#thread [data-text]").all_text_contents() == ["Bayangan."]
+    flag = page.locator("#thread [data-strays]")
+    assert flag.is_visible()
+    assert flag.locator("time").get_attribute("datetime") == "2026-11-21T08:30:00Z"
+    assert console == []
 
 
 def test_a_rejected_case_shows_the_reason(

@@ -78,6 +78,8 @@ def test_the_parsers_accept_what_the_builders_write_and_nothing_else() -> None:
     assert layout.sender(BUILT["reply"]) == "inspectorate"
     assert layout.is_message(BUILT["reply"]) and layout.is_note(BUILT["note"])
     assert layout.case_of(BUILT["note"]) == layout.case_of(BUILT["reply"]) == CASE
+    assert layout.stored_at(BUILT["reply"]) == layout.stored_at(BUILT["note"]) == WHEN
+    assert layout.stored_at(BUILT["verifier"]) is None
     others = [key for name, key in BUILT.items() if name != "report"]
     assert all(layout.report_id(key) is None for key in others)
     assert not any(layout.is_message(key) for key in [BUILT["note"], BUILT["verifier"]])

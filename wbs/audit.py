@@ -40,17 +40,19 @@ class Event(NamedTuple):
 
 
 def trail(report: Report, case: thread.Thread, internal: notes.Notes) -> list[Event]:
-    """Every event of a case, oldest first. Within one second (the records' precision), the
+    """Every event of a case, oldest first. A message counts at the time it was stored, not
+    at the time its writer sealed inside it. Within one second (the records' precision), the
     microsecond stamp that begins each stored record's name keeps the order they were made."""
     timed = [("", Event(report.received, "", "received"))]
     for post in case.posts:
         message = post.message
+        stored = post.stored.replace(microsecond=0)
         if post.sender == "reporter":
-            event = Event(message.sent, "", "follow-up")
+            event = Event(stored, "", "follow-up")
         elif message.type == "status":
-            event = Event(message.sent, message.by, "status", message.status)
+            event = Event(stored, message.by, "status", message.status)
         else:
-            event = Event(message.sent, message.by, "reply")
+            event = Event(stored, message.by, "reply")
         timed.append((_stamp(post.key), event))
     timed += [(_stamp(n.key), Event(n.written, n.author, "note")) for n in internal.notes]
     timed += [

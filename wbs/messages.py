@@ -1,9 +1,10 @@
 """The plaintext of a case's messages, ``wbs-message/1`` (docs/spec/mailbox-v1.md section 4).
 
 Both directions share it: the reporter's ``followup`` and the inspectorate's ``reply``. The
-time and the id are inside the ciphertext, so readers order a thread by ``sent`` and drop a
-repeated ``id`` without trusting the storage. A follow-up may carry evidence files, listed in
-an ``attachments`` member checked as strictly as a report's (wbs/manifest.py); a reply may not.
+time its writer gives (``sent``) and a random id are inside the ciphertext; readers order a
+thread by the time each message was stored, not by ``sent`` (wbs/thread.py). A follow-up may
+carry evidence files, listed in an ``attachments`` member checked as strictly as a report's
+(wbs/manifest.py); a reply may not.
 """
 
 from __future__ import annotations

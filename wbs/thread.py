@@ -1,18 +1,24 @@
-"""A case's thread: its messages decrypted from the cache, in the order they were written.
+"""A case's thread: its messages decrypted from the cache, in the order they were stored.
 
-Order comes from each message's ``sent``, inside the ciphertext, not from storage; a message
-whose id was already seen is a replayed copy and is dropped (docs/spec/mailbox-v1.md
-section 4). The status is that of the latest status message.
+Order comes from the time in each message's storage name (for a reporter's follow-up, the
+server's clock when it stored it), never from the ``sent`` its writer sealed inside, which is
+shown, and flagged when it strays from the stored time. A copy is dropped only when the same
+sender stored the very same sealed bytes twice: two messages that merely share an id are
+both kept, so neither side can hide the other's (docs/spec/mailbox-v1.md section 4). The
+status is that of the latest status message.
 """
 
 from __future__ import annotations
 
 import datetime
+import hashlib
 from collections.abc import Iterable
 from typing import NamedTuple
 
 from functions import mailbox
+from functions.envelope import canonical_json
 from functions.errors import EnvelopeError
+from functions.storage import layout
 from functions.storage.layout import Sender
 from wbs import deadlines, statuses
 from wbs.cache import Cache
@@ -22,14 +28,25 @@ from wbs.reports import Reader
 
 # What can go wrong with one message without hiding the others.
 UNREADABLE = (EnvelopeError, DecryptionError, MessageError)
+# How far a message's own ``sent`` may be from the time it was stored before it is flagged:
+# clocks drift, and a message is sealed a moment before it is stored.
+STRAY = datetime.timedelta(minutes=10)
 
 
 class Post(NamedTuple):
-    """A readable message and who wrote it (the envelope's kind is bound into its ciphertext)."""
+    """A readable message and who wrote it (the envelope's kind is bound into its ciphertext),
+    when it was stored, and the digest of its sealed bytes."""
 
     key: str
     sender: Sender
     message: Message
+    stored: datetime.datetime
+    sealed: str  # SHA-256 of the envelope's canonical JSON
+
+    @property
+    def strays(self) -> bool:
+        """The time its writer sealed inside is far from the time it was stored."""
+        return abs(self.message.sent - self.stored) > STRAY
 
 
 class Unreadable(NamedTuple):
@@ -38,7 +55,7 @@ class Unreadable(NamedTuple):
 
 
 class Thread(NamedTuple):
-    posts: tuple[Post, ...]  # by sent, each message id once
+    posts: tuple[Post, ...]  # in the order they were stored, each sealed copy once
     unreadable: tuple[Unreadable, ...]
     replayed: tuple[str, ...]  # keys of dropped copies
 
@@ -75,15 +92,16 @@ class Thread(NamedTuple):
 
 
 def arrange(posts: Iterable[Post]) -> tuple[tuple[Post, ...], tuple[str, ...]]:
-    """Posts by ``sent`` (storage key breaks ties), without repeated ids; and the dropped keys."""
+    """Posts in the order they were stored (the key breaks ties), without a second copy of
+    the same sealed bytes from the same sender; and the dropped keys."""
     kept: list[Post] = []
     dropped: list[str] = []
-    seen: set[str] = set()
-    for post in sorted(posts, key=lambda p: (p.message.sent, p.key)):
-        if post.message.id in seen:
+    seen: set[tuple[str, str]] = set()
+    for post in sorted(posts, key=lambda p: (p.stored, p.key)):
+        if (post.sender, post.sealed) in seen:
             dropped.append(post.key)
         else:
-            seen.add(post.message.id)
+            seen.add((post.sender, post.sealed))
             kept.append(post)
     return tuple(kept), tuple(dropped)
 
@@ -99,6 +117,15 @@ def read(cache: Cache, reader: Reader, report_id: str) -> Thread:
         except UNREADABLE as exc:
             unreadable.append(Unreadable(key, str(exc)))
         else:
-            posts.append(Post(key, stored.sender, message))
+            sealed = hashlib.sha256(canonical_json(stored.envelope.to_json())).hexdigest()
+            posts.append(Post(key, stored.sender, message, _stored_at(key), sealed))
     ordered, replayed = arrange(posts)
     return Thread(ordered, tuple(unreadable), replayed)
+
+
+def _stored_at(key: str) -> datetime.datetime:
+    """The time in a cached message's name (the cache holds only well-named messages)."""
+    moment = layout.stored_at(key)
+    if moment is None:
+        raise ValueError(f"not a message's key: {key}")
+    return moment

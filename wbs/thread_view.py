@@ -16,6 +16,7 @@ from wbs.thread import Post, Thread
 from wbs.view import clean, received, size
 
 SENDERS = {"reporter": "Pelapor / Reporter", "inspectorate": "Inspektorat"}
+STRAYS = "waktu tulis jauh dari waktu diterima / written far from when it was stored:"
 
 
 def who(post: Post) -> str:
@@ -55,6 +56,8 @@ def messages_block(thread: Thread) -> str:
         lines.append(
             click.style(f"[{n}] {received(message.sent)}  {who(post)} · {what}", bold=True)
         )
+        if post.strays:
+            lines.append(f"    ⚠ {STRAYS} {received(post.stored)}")
         lines.extend(_body(message))
     if not thread.posts:
         lines.append("  - (belum ada pesan / no messages yet)")

@@ -93,6 +93,15 @@ def is_message(key: str) -> bool:
     return _case_key(MAILBOXES, key, MESSAGE_NAME_RE) is not None
 
 
+def stored_at(key: str) -> datetime.datetime | None:
+    """The time a message's or a note's name says it was stored, or None for any other key."""
+    name = key.rpartition("/")[2]
+    match = MESSAGE_NAME_RE.fullmatch(name) or NOTE_NAME_RE.fullmatch(name)
+    if match is None:
+        return None
+    return datetime.datetime.strptime(match.group(1), STAMP).replace(tzinfo=datetime.UTC)
+
+
 def case_of(key: str) -> str:
     """The ``<ID>`` of a key below a case's folder (``mailboxes/<ID>/…``, ``notes/<ID>/…``)."""
     return key.partition("/")[2].partition("/")[0]

@@ -28,7 +28,7 @@ from tests.support.inbox import (
     wbs,
 )
 from wbs import keyfile, messages, paths, receipt
-from wbs.crypto import Identity, open_envelope
+from wbs.crypto import Identity, Recipient, open_envelope, seal
 
 CODE = "7K3M-Q2X9-ABCD-EFGH-JKMN"
 UTC = datetime.UTC
@@ -334,22 +334,24 @@ def test_an_unknown_status_is_a_usage_error(case: list[bytes]) -> None:
 # -- show and sync ----------------------------------------------------------------------------
 
 
-def test_show_orders_by_sent_and_drops_a_replayed_message(
+def test_show_orders_by_storage_time_flags_a_stray_time_and_drops_a_replayed_copy(
     store: LocalStorage, case: list[bytes], reporter: Identity
 ) -> None:
-    # Given three follow-ups whose storage names are in a different order than their times
+    # Given three follow-ups stored in one order, one of which says it was written earlier
     to = [*case, reporter.public_key]
     day = datetime.datetime(2024, 3, 2, 9, 0, tzinfo=UTC)
     hour = datetime.timedelta(hours=1)
-    post_followup(store, FIRST, "pesan kedua", day + hour, to, stored_at=day)
-    post_followup(store, FIRST, "pesan ketiga", day + 2 * hour, to, stored_at=day - hour)
-    first = post_followup(store, FIRST, "pesan pertama", day, to, stored_at=day + 5 * hour)
-    # And a storage reader replays the first one under a new name (the API itself would
-    # find the same envelope and store nothing)
+    post_followup(store, FIRST, "pesan pertama", day, to)
+    post_followup(store, FIRST, "pesan kedua", day + hour, to)
+    third = post_followup(
+        store, FIRST, "pesan ketiga", day - 3 * hour, to, stored_at=day + 2 * hour
+    )
+    # And a storage reader stores the same sealed bytes again under a new name (the API
+    # itself would find the same envelope and store nothing)
     replay = {
         "sent": "2024-03-02T15:00:00Z",
         "from": "reporter",
-        "envelope": first.envelope.to_json(),
+        "envelope": third.envelope.to_json(),
     }
     store.put_new(
         layout.mailbox(FIRST) + "20240302T150000000000Z-reporter-0badc0de.json",
@@ -361,18 +363,79 @@ def test_show_orders_by_sent_and_drops_a_replayed_message(
     # When the inspector reads the case
     result = wbs("inbox", "show", FIRST)
 
-    # Then the messages come in the order they were written, each once
+    # Then the messages come in the order they were stored, each sealed copy once
     assert result.exit_code == 0, result.output
     out = result.stdout
     positions = [out.index(t) for t in ("pesan pertama", "pesan kedua", "pesan ketiga")]
     assert positions == sorted(positions)
-    assert out.count("pesan pertama") == 1
+    assert out.count("pesan ketiga") == 1
     assert "Percakapan / Thread (3)" in out
     assert "1 salinan berulang diabaikan / repeated copies dropped" in out
-    assert "Pelapor / Reporter" in out
+    # And only the message whose written time strays from its stored time is flagged
+    assert out.count("written far from when it was stored") == 1
+    flagged = out.index("written far from when it was stored")
+    assert out.index("pesan kedua") < flagged < out.index("pesan ketiga")
     # And a case nobody answered yet is still waiting and overdue
     assert "Status: Menunggu Verifikasi (menunggu-verifikasi)" in out
     assert "OVERDUE ack" in out
+
+
+def test_a_followup_that_reuses_a_replys_id_hides_nothing(
+    store: LocalStorage, case: list[bytes], reporter: Identity, inspector: Identity
+) -> None:
+    # Given the inspectorate moved the case on
+    changed = wbs("inbox", "status", FIRST, "dalam-proses", "--note", "kami proses")
+    assert changed.exit_code == 0, changed.output
+    (status,) = stored_replies(store)
+    message = messages.decode(open_envelope(status.envelope, inspector), status.envelope.kind)
+    # And the reporter sends a follow-up that reuses the status message's id, dated 2000
+    fake = message._replace(
+        type="message",
+        status="",
+        reason="",
+        by="",
+        text="ingin menyembunyikan status",
+        sent=datetime.datetime(2000, 1, 1, tzinfo=UTC),
+    )
+    to = [*case, reporter.public_key]
+    envelope = seal("followup", FIRST, messages.encode(fake), [Recipient(k) for k in to])
+    mailbox.post(store, FIRST, "reporter", envelope)
+    assert wbs("inbox", "sync").exit_code == 0
+
+    # When the inspector reads the case
+    result = wbs("inbox", "show", FIRST, "--audit")
+
+    # Then the status stands, and both messages are shown, in the order they were stored
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Status: Dalam Proses (dalam-proses)" in out
+    assert "Percakapan / Thread (2)" in out
+    assert out.index("kami proses") < out.index("ingin menyembunyikan status")
+    assert "written far from when it was stored" in out
+    # And the status change is still on the audit trail
+    trail = out[out.index("Jejak audit / Audit trail") :]
+    assert "status dalam-proses" in trail and "follow-up" in trail
+
+
+def test_a_reply_that_reuses_a_followups_id_hides_nothing(
+    store: LocalStorage, case: list[bytes], reporter: Identity, inspector: Identity
+) -> None:
+    # Given a reporter's follow-up
+    to = [*case, reporter.public_key]
+    day = datetime.datetime(2024, 3, 2, 9, 0, tzinfo=UTC)
+    followup = post_followup(store, FIRST, "bukti tambahan penting", day, to)
+    written = messages.decode(open_envelope(followup.envelope, inspector), "followup")
+    # And an inspector stores a reply that reuses its id, dated earlier
+    reply = messages.new("message", by=inspector.kid, now=day, text="balasan biasa")
+    reply = reply._replace(id=written.id, sent=day - datetime.timedelta(days=1))
+    envelope = seal("reply", FIRST, messages.encode(reply), [Recipient(k) for k in to])
+    mailbox.post(store, FIRST, "inspectorate", envelope, day + datetime.timedelta(hours=1))
+    assert wbs("inbox", "sync").exit_code == 0
+
+    # When a colleague reads the case, the reporter's follow-up is still there
+    out = wbs("inbox", "show", FIRST).stdout
+    assert "bukti tambahan penting" in out and "balasan biasa" in out
+    assert "Percakapan / Thread (2)" in out
 
 
 def test_sync_copies_messages_and_is_idempotent(

@@ -44,6 +44,9 @@ function threadItem(root, entry) {
   const who = entry.from === 'reporter' ? 'whoReporter' : 'whoInspectorate';
   item.querySelector('[data-who]').textContent = root.dataset[who];
   setTime(item.querySelector('time'), entry.sent);
+  const strays = item.querySelector('[data-strays]');
+  strays.hidden = !entry.strays;
+  if (entry.strays) setTime(strays.querySelector('time'), entry.stored);
   if (entry.message) {
     item.querySelector('[data-text]').textContent = entry.message.text;
     const files = entry.message.files ?? [];

@@ -1,6 +1,8 @@
 // A case's thread (docs/spec/mailbox-v1.md §4): decrypt every stored message with the
-// reporter's keys, check it, drop replays, order by the time sealed inside, and find the
-// current status. A message that cannot be read is kept, marked as such, never hidden.
+// reporter's keys, check it, keep the order they were stored in (the server's answer), drop
+// only a second copy of the same sealed bytes from the same sender, flag a message whose own
+// time strays from when it was stored, and find the current status. A message that cannot be
+// read is kept, marked as such, never hidden.
 
 import { newReportId, openEnvelope } from './envelope.mjs';
 
@@ -14,6 +16,8 @@ const MEMBERS = ['by', 'id', 'reason', 'schema', 'sent', 'status', 'text', 'type
 const KIND_OF = { reporter: 'followup', inspectorate: 'reply' };
 const ID_RE = /^[0-9A-HJKMNP-TV-Z]{16}$/;
 const SENT_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
+// How far a message's own time may be from when it was stored before it is flagged.
+const STRAY_MS = 10 * 60 * 1000;
 
 /** UTC time to the second, as messages carry it: YYYY-MM-DDTHH:MM:SSZ. */
 export function utcSecond(date = new Date()) {
@@ -74,9 +78,10 @@ function readEntry(sodium, item, reportId, keyPair) {
     const kind = KIND_OF[item.from];
     if (item.envelope?.kind !== kind || item.envelope?.id !== reportId) throw new Error('misplaced');
     const message = parseMessage(openEnvelope(sodium, item.envelope, keyPair), kind);
-    return { from, sent: message.sent, message };
+    const strays = !sent || Math.abs(Date.parse(message.sent) - Date.parse(sent)) > STRAY_MS;
+    return { from, sent: message.sent, stored: sent, strays, message };
   } catch {
-    return { from, sent, message: null };
+    return { from, sent, stored: sent, strays: false, message: null };
   }
 }
 
@@ -88,16 +93,15 @@ export function readThread(sodium, mailbox, reportId, keyPair) {
   const seen = new Set();
   const entries = [];
   const items = Array.isArray(mailbox.messages) ? mailbox.messages : [];
-  items.forEach((item) => {
+  items.forEach((item) => { // in the order they were stored
     const entry = readEntry(sodium, item, reportId, keyPair);
     if (entry.message) {
-      if (seen.has(entry.message.id)) return; // a replayed copy
-      seen.add(entry.message.id);
+      const copy = `${entry.from} ${item.envelope.nonce} ${item.envelope.ciphertext}`;
+      if (seen.has(copy)) return; // the same sealed bytes stored again
+      seen.add(copy);
     }
     entries.push(entry);
   });
-  // Array.prototype.sort is stable: equal times keep the storage order.
-  entries.sort((a, b) => (a.sent < b.sent ? -1 : a.sent > b.sent ? 1 : 0));
   const history = entries.filter((e) => e.message?.type === 'status').map((e) => e.message);
   const status = history.length ? history[history.length - 1].status : FIRST_STATUS;
   return { entries, history, status };
