@@ -23,10 +23,11 @@ from tests.support.inbox import (
     payload,
     post_followup,
     put,
+    upload,
     wbs,
 )
 from tests.support.workbench import Client, key_file, workbench
-from tests.test_workbench_files import png, upload
+from tests.test_workbench_files import png
 from wbs import attachments, keyfile, paths
 from wbs.crypto import Identity
 
@@ -104,7 +105,8 @@ def store(tmp_path: Path, inspector: Identity) -> LocalStorage:
     store = LocalStorage(tmp_path / "store")
     reporter = keyfile.generate()
     # As the browser sends it: the manifest is sealed before the file is read, so no hash
-    photo = {**upload(store, "5QZ2W8R1XK4T7M3N", "foto.png", "image/png", png()), "sha256": ""}
+    stored = upload(store, FIRST, "5QZ2W8R1XK4T7M3N", "foto.png", png(), "image/png")
+    photo = {**stored, "sha256": ""}
     put(store, FIRST, inspector, canary_report(reporter, photo))
     sent = datetime.datetime(2024, 3, 2, 8, 0, tzinfo=datetime.UTC)
     post_followup(store, FIRST, "CANARY-FOLLOWUP-c20 <b>bold</b>", sent, [inspector.public_key])

@@ -14,9 +14,9 @@ import pytest
 
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
-from tests.support.inbox import FIRST, PASSPHRASE, payload, put, refuse_notes
+from tests.support.inbox import FIRST, PASSPHRASE, payload, put, refuse_notes, upload
 from tests.support.workbench import Client, key_file, workbench
-from tests.test_workbench_files import HOSTILE, PAGE, PHOTO, png, upload
+from tests.test_workbench_files import HOSTILE, PAGE, PHOTO, png
 from wbs import keyfile, notes, paths
 from wbs.crypto import Identity
 from wbs.reports import Reader
@@ -43,8 +43,8 @@ def store(tmp_path: Path, inspector: Identity, colleague: Identity) -> LocalStor
     """A report with a photo and an HTML page, sealed to both inspectors."""
     store = LocalStorage(tmp_path / "store")
     manifest = [
-        upload(store, PHOTO, "foto bukti.png", "image/png", png()),
-        upload(store, PAGE, "../halaman.html", "text/html", HOSTILE),
+        upload(store, FIRST, PHOTO, "foto bukti.png", png(), "image/png"),
+        upload(store, FIRST, PAGE, "../halaman.html", HOSTILE, "text/html"),
     ]
     reporter = base64.b64encode(keyfile.generate().public_key).decode()
     content = payload(attachments=manifest, reporter_public_key=reporter)

@@ -5,18 +5,15 @@ cannot run on the workbench's origin. In-process, then once in Chromium."""
 from __future__ import annotations
 
 import base64
-import io
 import struct
 import zlib
 from pathlib import Path
 from typing import Any
 
-import nacl.bindings
 import pytest
 
-from functions import envelope as fmt
 from functions.storage import LocalStorage
-from tests.support.inbox import FIRST, PASSPHRASE, add_inspector_key, payload, put
+from tests.support.inbox import FIRST, PASSPHRASE, add_inspector_key, payload, put, upload
 from tests.support.workbench import Client, in_chromium, key_file, workbench
 from wbs import attachments
 from wbs.crypto import Identity
@@ -42,31 +39,15 @@ def png(width: int = 3, height: int = 2) -> bytes:
     )
 
 
-def upload(store: LocalStorage, file_id: str, name: str, kind: str, plain: bytes) -> dict:
-    key = nacl.bindings.crypto_secretstream_xchacha20poly1305_keygen()
-    sink = io.BytesIO()
-    digest = attachments.encrypt(io.BytesIO(plain), sink, FIRST, file_id, key)
-    store.put_new(f"attachments/{FIRST}/{file_id}", sink.getvalue())
-    return {
-        "id": file_id,
-        "name": name,
-        "type": kind,
-        "size": digest.size,
-        "chunk": attachments.CHUNK,
-        "key": fmt.b64encode(key),
-        "sha256": digest.sha256,
-    }
-
-
 @pytest.fixture
 def store(tmp_path: Path, home: Path) -> LocalStorage:
     """A report with a photo, an HTML page and an SVG drawing (both typed as what they are)."""
     inspector: Identity = add_inspector_key()
     store = LocalStorage(tmp_path / "store")
     manifest = [
-        upload(store, PHOTO, "foto bukti.png", "image/png", png()),
-        upload(store, PAGE, "halaman.html", "text/html", HOSTILE),
-        upload(store, DRAWING, "gambar.svg", "image/svg+xml", b"<svg onload='alert(1)'/>"),
+        upload(store, FIRST, PHOTO, "foto bukti.png", png(), "image/png"),
+        upload(store, FIRST, PAGE, "halaman.html", HOSTILE, "text/html"),
+        upload(store, FIRST, DRAWING, "gambar.svg", b"<svg onload='alert(1)'/>", "image/svg+xml"),
     ]
     reporter = base64.b64encode(bytes(32)).decode()
     put(store, FIRST, inspector, payload(attachments=manifest, reporter_public_key=reporter))

@@ -14,8 +14,8 @@ import pytest
 from functions import envelope as fmt
 from functions import mailbox
 from functions.storage import LocalStorage
-from tests.inbox.test_inbox_files_cli import PHOTO, SCAN, upload
-from tests.support.inbox import FIRST, payload, put, wbs
+from tests.inbox.test_inbox_files_cli import PHOTO, SCAN
+from tests.support.inbox import FIRST, payload, put, upload, wbs
 from wbs import manifest, messages
 from wbs.crypto import Identity, Recipient, seal
 

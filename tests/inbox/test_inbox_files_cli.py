@@ -4,42 +4,22 @@ decrypted manifest and exported from storage, each checked before it gets its na
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from pathlib import Path
 
-import nacl.bindings
-
-from functions import envelope as fmt
 from functions.storage import LocalStorage
 from tests.support.inbox import (
     FIRST,
     SECOND,
     payload,
     put,
+    upload,
     wbs,
 )
 from wbs import attachments, paths
 from wbs.crypto import Identity
 
 PHOTO, SCAN, VIDEO = "5QZ2W8R1XK4T7M3N", "9HJ6C0VB2DPE8GA4", "0123456789ABCDEF"
-
-
-def upload(store: LocalStorage, report_id: str, file_id: str, name: str, plain: bytes) -> dict:
-    """Store one encrypted file as the browser would; return its manifest entry."""
-    key = nacl.bindings.crypto_secretstream_xchacha20poly1305_keygen()
-    sink = io.BytesIO()
-    digest = attachments.encrypt(io.BytesIO(plain), sink, report_id, file_id, key)
-    store.put_new(f"attachments/{report_id}/{file_id}", sink.getvalue())
-    return {
-        "id": file_id,
-        "name": name,
-        "type": "application/octet-stream",
-        "size": digest.size,
-        "chunk": attachments.CHUNK,
-        "key": fmt.b64encode(key),
-        "sha256": digest.sha256,
-    }
 
 
 def case_with_files(store: LocalStorage, inspector: Identity) -> dict[str, bytes]:

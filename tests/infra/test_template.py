@@ -5,10 +5,13 @@ moto deploys neither API Gateway v2 nor CloudFront, so the template is checked a
 document. The function's permissions are also checked against what the code really calls:
 the whole API runs on moto while every S3 and SNS call it makes is recorded, and each call is
 then judged against the template's policies (a small evaluator of the few IAM forms the
-template uses), in both directions: every call is allowed, and every grant is used."""
+template uses), in both directions: every call is allowed, and every grant is used. The
+inspectors' policy is judged the same way against the calls of `wbs inbox`."""
 
 from __future__ import annotations
 
+import base64
+import datetime
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -32,10 +35,20 @@ from functions import mailbox_token, notify
 from functions.attachment_size import stored_size
 from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
 from functions.proofs.challenge import LIFETIME_SECONDS
+from functions.storage import S3Storage, layout
 from functions.uploads.grants import ENV, UPLOAD_SECONDS, Limits
 from functions.uploads.s3 import upload_client
 from tests.support.api import bearer, envelope_json, identity, new_token, post_event, sealed
 from tests.support.api import write_keyring as make_keyring
+from tests.support.inbox import (
+    add_inspector_key,
+    payload,
+    post_followup,
+    put,
+    upload,
+    use_private_home,
+    wbs,
+)
 from tests.support.pow import with_proof
 from wbs.deploy import deploy
 
@@ -380,9 +393,19 @@ def test_no_policy_grants_a_wildcard_action_or_resource_or_any_deletion() -> Non
                 assert not re.search(r"Arn}/\*", text), statement
 
 
-def test_inspectors_read_everything_and_write_only_mailboxes_and_notes() -> None:
+# An inspectorate message's key, every character of its case id, time and digest a "?"
+# (which IAM matches to exactly one character): the key's length and its "-inspectorate-"
+# are fixed where layout.py puts them.
+ANY_INSPECTORATE_MESSAGE = (
+    layout.mailbox("?" * 16)
+    + "?" * len(datetime.datetime(2026, 1, 1).strftime(layout.STAMP))
+    + layout.message_ending("inspectorate", "?" * 8)
+)
+
+
+def test_inspectors_read_everything_and_write_only_their_messages_and_notes() -> None:
     data = "${DataBucket.Arn}"
-    prefixes = ("reports", "mailboxes", "attachments", "uploads", "notes")
+    prefixes = ("reports", "mailboxes", "attachments", "notes")  # not uploads/: no need
     assert statements(props("InspectorPolicy")["PolicyDocument"]) == [
         {
             "Sid": "ReadCiphertext",
@@ -401,7 +424,10 @@ def test_inspectors_read_everything_and_write_only_mailboxes_and_notes() -> None
             "Sid": "WriteRepliesAndNotes",
             "Effect": "Allow",
             "Action": "s3:PutObject",
-            "Resource": [{"Fn::Sub": f"{data}/{p}/*"} for p in ("mailboxes", "notes")],
+            "Resource": [
+                {"Fn::Sub": f"{data}/{ANY_INSPECTORATE_MESSAGE}"},
+                {"Fn::Sub": f"{data}/notes/*"},
+            ],
         },
     ]
 
@@ -614,6 +640,23 @@ def call(path: str, body: str, token: bytes, method: str = "POST") -> dict[str, 
     return answer
 
 
+def unused_grants(policy: list[dict[str, Any]], made: list[Request]) -> list[tuple[Any, ...]]:
+    """Each grant of ``policy`` (one action, one resource, one listed prefix) that none of
+    the requests ``made`` uses."""
+    unused = []
+    for statement in policy:
+        for action in as_list(statement["Action"]):
+            for arn in as_list(statement["Resource"]):
+                prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
+                for prefix in as_list(prefixes) if prefixes else [None]:
+                    narrowed = {"Action": action, "Resource": arn}
+                    if prefix is not None:
+                        narrowed["Condition"] = {"StringLike": {"s3:prefix": prefix}}
+                    if not any(matches(narrowed, request) for request in made):
+                        unused.append((statement["Sid"], action, resolve(arn), prefix))
+    return unused
+
+
 def run_every_route(deployment: Deployment) -> None:
     """A report, its mailbox read and a follow-up, one evidence file granted, renewed,
     uploaded and completed: every call the public functions make."""
@@ -660,19 +703,9 @@ def test_every_call_the_api_makes_is_allowed_and_every_grant_is_used(
     policy = function_statements()
     for request in made:
         assert allowed(policy, request), request
-    # And each grant (action, resource, listed prefix) serves at least one real call
-    for statement in policy:
-        if statement["Sid"] == "Logs":  # written by the Lambda runtime, not by our code
-            continue
-        for action in as_list(statement["Action"]):
-            for arn in as_list(statement["Resource"]):
-                prefixes = statement.get("Condition", {}).get("StringLike", {}).get("s3:prefix")
-                for prefix in as_list(prefixes) if prefixes else [None]:
-                    narrowed = {"Action": action, "Resource": arn}
-                    if prefix is not None:
-                        narrowed["Condition"] = {"StringLike": {"s3:prefix": prefix}}
-                    used = any(matches(narrowed, request) for request in made)
-                    assert used, (statement["Sid"], action, arn, prefix)
+    # And each grant (action, resource, listed prefix) serves at least one real call (the
+    # logs are written by the Lambda runtime, not by our code)
+    assert unused_grants([s for s in policy if s["Sid"] != "Logs"], made) == []
 
 
 def test_the_function_reads_its_proof_key_once_per_cold_start(deployment: Deployment) -> None:
@@ -735,26 +768,32 @@ def test_the_function_cannot_read_reports_or_evidence_delete_or_overwrite(
     assert not allowed(function_statements(), request_)
 
 
+CASE = "0123456789ABCDEF"
+ARRIVED = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+REPLY = layout.message(CASE, ARRIVED, "inspectorate", "0123abcd")
+FOLLOWUP = layout.message(CASE, ARRIVED, "reporter", "0123abcd")
+FOLLOWUP_NAME = FOLLOWUP.rpartition("/")[2]
 INSPECTORS_MAY = [
-    Request("s3:GetObject", obj("reports/0123456789ABCDEF.json")),
-    Request("s3:GetObject", obj("attachments/0123456789ABCDEF/FEDCBA9876543210")),
-    Request("s3:GetObject", obj("mailboxes/0123456789ABCDEF/verifier.json")),
-    Request("s3:GetObject", obj("uploads/0123456789ABCDEF/FEDCBA9876543210.json")),
+    Request("s3:GetObject", obj(layout.report(CASE))),
+    Request("s3:GetObject", obj(layout.attachment(CASE, FILE_ID))),
+    Request("s3:GetObject", obj(layout.verifier(CASE))),
     listing("reports/"),
     listing("mailboxes/"),
-    listing("attachments/0123456789ABCDEF/"),
-    creation("mailboxes/0123456789ABCDEF/20260101T000000Z-inspectorate-x.json", True),
+    listing(layout.attachments(CASE)),
+    creation(REPLY, True),
     Request("s3:GetObject", obj(NOTE)),
     listing("notes/"),
     creation(NOTE, True),
 ]
 INSPECTORS_MAY_NOT = [
     Request("s3:DeleteObject", obj(NOTE)),
-    Request("s3:DeleteObject", obj("reports/0123456789ABCDEF.json")),
-    Request("s3:DeleteObjectVersion", obj("reports/0123456789ABCDEF.json")),
-    creation("reports/0123456789ABCDEF.json", if_none_match=True),
-    creation("mailboxes/0123456789ABCDEF/verifier.json", if_none_match=False),
+    Request("s3:DeleteObject", obj(layout.report(CASE))),
+    Request("s3:DeleteObjectVersion", obj(layout.report(CASE))),
+    creation(layout.verifier(CASE), if_none_match=False),
+    creation(REPLY, if_none_match=False),  # a reply replaced
     listing(""),
+    Request("s3:GetObject", obj(layout.upload_record(CASE, FILE_ID))),  # the tool never does
+    listing(layout.UPLOADS),
 ]
 
 
@@ -762,6 +801,70 @@ def test_inspectors_read_and_reply_but_delete_and_overwrite_nothing() -> None:
     policy = statements(props("InspectorPolicy")["PolicyDocument"])
     assert [r for r in INSPECTORS_MAY if not allowed(policy, r)] == []
     assert [r for r in INSPECTORS_MAY_NOT if allowed(policy, r)] == []
+
+
+def test_every_call_the_inspectors_tool_makes_is_allowed_and_every_grant_is_used(
+    deployment: Deployment, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a case in the bucket as the functions and the reporter's browser leave it: a
+    # report that carries the reporter's key and lists one evidence file, the file, and a
+    # follow-up (written aside: not recorded)
+    use_private_home(tmp_path, monkeypatch)
+    monkeypatch.setenv("WBS_STORAGE", f"s3://{BUCKET}")
+    inspector = add_inspector_key()
+    ring = make_keyring(tmp_path / "ring.json", [inspector.public_key])
+    monkeypatch.setenv("WBS_KEYRING", str(ring))
+    admin = S3Storage(BUCKET, client=boto3.session.Session(region_name=REGION).client("s3"))
+    entry = upload(admin, CASE, FILE_ID, "foto.jpg", b"kuitansi")
+    reporter_key = base64.b64encode(REPORTER.public_key).decode()
+    put(admin, CASE, inspector, payload(attachments=[entry], reporter_public_key=reporter_key))
+    keys = [inspector.public_key, REPORTER.public_key]
+    post_followup(admin, CASE, "tambahan", ARRIVED, keys)
+    deployment.calls.clear()
+    # When an inspector syncs, reads, answers, moves, notes, lists and exports the case
+    text = tmp_path / "text.txt"
+    text.write_text("Terima kasih.", encoding="utf-8")
+    for args in (
+        ["sync"],
+        ["show", CASE],
+        ["reply", CASE, "--file", str(text)],
+        ["status", CASE, "sedang-diverifikasi"],
+        ["note", CASE, "--file", str(text)],
+        ["files", CASE],
+        ["export", CASE, "--to", str(tmp_path / "out")],
+    ):
+        result = wbs("inbox", *args)
+        assert result.exit_code == 0, (args, result.output)
+    made = [as_request(operation, params) for operation, params in deployment.calls]
+    # Then the inspectors' policy allows each call, and the bucket's policy denies none
+    policy = statements(props("InspectorPolicy")["PolicyDocument"])
+    assert [r for r in made if not allowed(policy, r)] == []
+    # And each grant serves at least one real call
+    assert unused_grants(policy, made) == []
+
+
+# Keys an inspector's credentials must not create, even create-only: what only the public
+# functions or the reporter's browser write. S3 ARN wildcards cross "/", and the function
+# names a message's sender by its name's last segment, so a deeper key counts too.
+NOT_THE_INSPECTORS_TO_WRITE = {
+    "a reporter's follow-up": FOLLOWUP,
+    "a verifier that would open the mailbox": layout.verifier(CASE),
+    "a follow-up one folder deeper": f"{layout.mailbox(CASE)}x-inspectorate-y/{FOLLOWUP_NAME}",
+    "a report": layout.report(CASE),
+    "an evidence file": layout.attachment(CASE, FILE_ID),
+    "an upload grant": layout.upload_record(CASE, FILE_ID),
+    "a spent proof": layout.proof("0" * 64),
+}
+
+
+@pytest.mark.parametrize(
+    "key", NOT_THE_INSPECTORS_TO_WRITE.values(), ids=list(NOT_THE_INSPECTORS_TO_WRITE)
+)
+def test_inspectors_write_no_object_of_the_reporters_or_the_functions(key: str) -> None:
+    policy = statements(props("InspectorPolicy")["PolicyDocument"])
+    for operation in ("PutObject", "CreateMultipartUpload", "CompleteMultipartUpload"):
+        request = as_request(operation, {"Key": key, "IfNoneMatch": "*"})
+        assert not allowed(policy, request), request
 
 
 def test_part_urls_are_signed_for_the_host_cloudfront_sends_them_to() -> None:

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import datetime
+import io
 import json
 from pathlib import Path
 
+import nacl.bindings
 import nacl.pwhash.argon2id as argon2id
 import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
 
+from functions import envelope as fmt
 from functions import mailbox
 from functions.errors import StorageError
-from functions.storage import LocalStorage
-from wbs import config, console, keyfile, messages, paths
+from functions.storage import LocalStorage, Storage, layout
+from wbs import attachments, config, console, keyfile, messages, paths
 from wbs.cli import cli
 from wbs.crypto import Identity, Recipient, seal
 
@@ -73,7 +76,7 @@ def payload(**overrides: object) -> dict[str, object]:
 
 
 def put(
-    store: LocalStorage,
+    store: Storage,
     report_id: str,
     to: Identity | list[bytes],
     content: object = None,
@@ -87,8 +90,32 @@ def put(
     store.put_new(f"reports/{report_id}.json", json.dumps(stored).encode())
 
 
+def upload(
+    store: Storage,
+    report_id: str,
+    file_id: str,
+    name: str,
+    plain: bytes,
+    kind: str = "application/octet-stream",
+) -> dict:
+    """Store one encrypted file as the browser would; return its manifest entry."""
+    key = nacl.bindings.crypto_secretstream_xchacha20poly1305_keygen()
+    sink = io.BytesIO()
+    digest = attachments.encrypt(io.BytesIO(plain), sink, report_id, file_id, key)
+    store.put_new(layout.attachment(report_id, file_id), sink.getvalue())
+    return {
+        "id": file_id,
+        "name": name,
+        "type": kind,
+        "size": digest.size,
+        "chunk": attachments.CHUNK,
+        "key": fmt.b64encode(key),
+        "sha256": digest.sha256,
+    }
+
+
 def post_followup(
-    store: LocalStorage,
+    store: Storage,
     report_id: str,
     text: str,
     sent: datetime.datetime,
