@@ -6,18 +6,19 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import webbrowser
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from click.testing import CliRunner
+from waitress.server import BaseWSGIServer
 
 from tests.support.host import serving
 from tests.support.inbox import PASSPHRASE, add_inspector_key, use_private_home
 from tests.support.workbench import ADDRESS, Answer, Client, key_file, workbench
 from wbs import config
 from wbs.cli import cli
-from wbs.commands import workbench as workbench_command
 from wbs.workbench import server as workbench_server
 from wbs.workbench.app import CONTENT_SECURITY_POLICY, Config
 from wbs.workbench.guard import Guard
@@ -251,29 +252,39 @@ def test_over_the_socket_the_cookie_is_host_only_and_127_0_0_1_is_another_host(
         assert fetch(guard, "/", wrong)[0] == 403
 
 
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """`wbs workbench` is stopped (Ctrl-C) as soon as it listens; the URLs it opens in a
+    browser are collected here."""
+
+    def interrupted(self: BaseWSGIServer) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(BaseWSGIServer, "run", interrupted)
+    opened: list[str] = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    return opened
+
+
+def test_the_browser_is_sent_to_the_workbench_s_own_address(key: Path, started: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["workbench", "--key", str(key)])
+    assert result.exit_code == 0, result.output
+    (url,) = started
+    assert result.stdout == f"wbs workbench: {url}\n"
+    host = urlsplit(url).hostname or ""
+    assert ipaddress.ip_address(host) in ipaddress.ip_network("127.0.0.0/8")
+    assert host != "127.0.0.1" and "does not route" not in result.stderr
+
+
 def test_where_the_address_cannot_be_bound_it_listens_on_127_0_0_1_and_says_so(
-    key: Path, monkeypatch: pytest.MonkeyPatch
+    key: Path, monkeypatch: pytest.MonkeyPatch, started: list[str]
 ) -> None:
     # Given a system that routes no address of 127.0.0.0/8 but 127.0.0.1 (192.0.2.1, a
     # documentation address, is bound by no interface here either)
     monkeypatch.setattr(workbench_server, "loopback_address", lambda: "192.0.2.1")
-    started: list[str] = []
-
-    def make_and_stop(*args: Any, **kwargs: Any) -> Any:
-        server, app = make_server(*args, **kwargs)
-        started.append(server.effective_host)  # type: ignore[union-attr]
-
-        def interrupted() -> None:
-            raise KeyboardInterrupt
-
-        monkeypatch.setattr(server, "run", interrupted)
-        return server, app
-
-    monkeypatch.setattr(workbench_command, "make_server", make_and_stop)
     # When the workbench starts
     result = CliRunner().invoke(cli, ["workbench", "--no-browser", "--key", str(key)])
     # Then it listens on 127.0.0.1, prints that address, and says why on stderr
     assert result.exit_code == 0, result.output
-    assert started == ["127.0.0.1"]
     assert result.stdout.startswith("wbs workbench: http://127.0.0.1:")
     assert "does not route 127.0.0.0/8" in result.stderr
