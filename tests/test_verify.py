@@ -385,3 +385,51 @@ def test_csp_is_compared_directive_by_directive() -> None:
         "adds report-uri /r",
         "script-src adds https://cdn.example",
     ]
+
+
+# Characters a hostile site can send to paint over the terminal: CSI and OSC sequences,
+# carriage return, backspace, BEL, a C1 CSI, and bidi overrides and isolates.
+RAW_CONTROLS = ("\x1b", "\r", "\x08", "\x07", "\x9b", "\u202e", "\u2066")
+
+
+def test_control_characters_from_the_site_are_shown_escaped(
+    stand_in: tuple[str, StandIn], keyring_file: Path
+) -> None:
+    # Given a served manifest whose file names carry terminal escapes, and a page whose key
+    # label and kid do, and whose key is another
+    url, app = stand_in
+    painted = "assets/js/\x1b[2K\r\x1b[32mok\x1b[0m.mjs"
+    hyperlink = "assets/\x1b]8;;https://evil.example\x07link\x1b]8;;\x07\x08\x08\x9b.mjs"
+    reversed_name = "assets/\u202esjm.\u2066ok\n.mjs"
+    markup = "assets/[bold green]ok[/bold green].mjs"
+    listing = json.loads(app.files["build-manifest.json"])
+    for name in (painted, hyperlink, reversed_name, markup):
+        listing["files"][name] = "0" * 64
+    app.files["build-manifest.json"] = json.dumps(listing).encode()
+    (ours,) = load(keyring_file).keys
+    theirs = base64.b64encode(bytes(nacl.public.PrivateKey.generate().public_key)).decode()
+    page = app.files["index.html"].replace(ours.public_key.encode(), theirs.encode())
+    page = page.replace(b"Inspektur Uji", "Inspektur\x1b[8m Uji\u202e".encode())
+    app.files["index.html"] = page.replace(
+        f'data-kid="{ours.kid}"'.encode(), b'data-kid="\x1b[32mok\r"'
+    )
+    # When verified
+    result = verify(url, keyring_file)
+    # Then it fails, and nothing the site sent reaches the terminal raw
+    assert result.exit_code == 1, result.output
+    for raw in RAW_CONTROLS:
+        assert raw not in result.stdout, repr(raw)
+        assert raw not in result.stderr, repr(raw)
+    # but is shown escaped, in the files table, the summary and the keys table
+    table = rows(result)
+    assert table["/assets/js/\\x1b[2K\\x0d\\x1b[32mok\\x1b[0m.mjs"][0] == "extra"
+    assert table["/assets/\\u202esjm.\\u2066ok\\x0a.mjs"][0] == "extra"
+    assert table["/assets/[bold green]ok[/bold green].mjs"][0] == "extra"
+    hyperlink_shown = "\\x1b]8;;https://evil.example\\x07link\\x1b]8;;\\x07\\x08\\x08\\x9b.mjs"
+    assert f"/assets/{hyperlink_shown}" in table
+    assert "extra" in failed(result) and "\\x1b[2K\\x0d\\x1b[32mok" in result.stderr
+    assert "key \\x1b[32mok\\x0d (Inspektur\\x1b[8m Uji\\u202e) shows fingerprint" in (
+        result.stdout
+    )
+    label_row = next(line for line in result.stdout.splitlines() if "NO" in line)
+    assert "Inspektur\\x1b[8m Uji\\u202e" in label_row

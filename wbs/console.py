@@ -1,5 +1,7 @@
 """The tool's two outputs: results on stdout, everything else (progress, banners, errors) on
-stderr. Errors have one voice: ``wbs: error: <message>`` then ``hint: <next step>`` lines."""
+stderr. Errors have one voice: ``wbs: error: <message>`` then ``hint: <next step>`` lines.
+A message may quote what a stranger wrote or a server sent (a file name, an address), so it
+is escaped with ``view.clean`` like a report."""
 
 from __future__ import annotations
 
@@ -19,15 +21,17 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
+from wbs.view import clean
+
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 T = TypeVar("T")
 
 
 def error(message: str, hint: str | None = None) -> None:
-    click.echo(f"wbs: error: {message}", err=True)
+    click.echo(f"wbs: error: {clean(message)}", err=True)
     for line in (hint or "").splitlines():
-        click.echo(f"hint: {line}", err=True)
+        click.echo(f"hint: {clean(line)}", err=True)
 
 
 def progress(items: Sequence[T], what: str) -> Iterable[T]:

@@ -4,7 +4,8 @@ The local build is the reference. Every file its ``build-manifest.json`` lists i
 from the site and compared byte for byte (SHA-256): that alone decides. Pages are also read
 as HTML, only to *name* a difference (a script's integrity, an extra script or frame, a
 reference to another origin, the CSP meta tag, the keys the page encrypts to), and every
-answer's security headers are compared with ``functions/headers.py``. Nothing here prints.
+answer's security headers are compared with ``functions/headers.py``. Nothing here prints:
+what the site sent is kept as sent, and ``wbs/commands/verify.py`` escapes it.
 """
 
 from __future__ import annotations
@@ -368,7 +369,7 @@ def _short(text: str) -> str:
 class Row:
     address: str
     result: str  # OK, DIFFERENT, MISSING or EXTRA
-    detail: str = ""
+    detail: tuple[str, ...] = ()  # one line each, as served: the CLI escapes them
 
 
 @dataclass(frozen=True)
@@ -426,10 +427,10 @@ def verify(
     def check(address: str) -> Answer | None:
         answer = get(origin, address)
         if answer.problem:
-            outcome.rows.append(Row(address, DIFFERENT, answer.problem))
+            outcome.rows.append(Row(address, DIFFERENT, (answer.problem,)))
             return None
         if answer.status != 200:
-            outcome.rows.append(Row(address, MISSING, f"HTTP {answer.status}"))
+            outcome.rows.append(Row(address, MISSING, (f"HTTP {answer.status}",)))
             return None
         outcome.answers += 1
         for difference in header_differences(answer.headers, https):
@@ -440,7 +441,7 @@ def verify(
     if answer is not None:
         outcome.rows.append(_manifest_row(manifest, answer.body))
         outcome.rows += [
-            Row("/" + p, EXTRA, "listed in the served build-manifest.json")
+            Row("/" + p, EXTRA, ("listed in the served build-manifest.json",))
             for p in sorted(_listing(answer.body) or {})
             if p not in built and not _hidden(p)
         ]
@@ -459,13 +460,13 @@ def verify(
         if answer.body == built[path]:
             bare = path.endswith((".mjs", ".js")) and "/" + path not in protected
             outcome.rows.append(
-                Row(address, OK, "no SRI: only this check covers it" if bare else "")
+                Row(address, OK, ("no SRI: only this check covers it",) if bare else ())
             )
         elif served is not None:
             found = page_differences(pages[path], served) or [_first_line(built[path], answer.body)]
-            outcome.rows.append(Row(address, DIFFERENT, "\n".join(found)))
+            outcome.rows.append(Row(address, DIFFERENT, tuple(found)))
         else:
-            outcome.rows.append(Row(address, DIFFERENT, _sums(built[path], answer.body)))
+            outcome.rows.append(Row(address, DIFFERENT, (_sums(built[path], answer.body),)))
     outcome.rows += _referenced_extras(served_pages, built, outcome.rows, origin)
     outcome.keys = _served_keys(served_pages, pages)
     return outcome
@@ -477,12 +478,12 @@ def _manifest_row(manifest: bytes, served: bytes) -> Row:
         return Row(address, OK)
     theirs, ours = _listing(served), _listing(manifest) or {}
     if theirs is None:
-        return Row(address, DIFFERENT, "not a build manifest")
+        return Row(address, DIFFERENT, ("not a build manifest",))
     changed = sorted(p for p in ours if not _hidden(p) and theirs.get(p) != ours[p])
     added = sorted(p for p in theirs if p not in ours)
     found = [f"lists other sums for {_some(changed)}"] if changed else []
     found += [f"lists files the build does not have: {_some(added)}"] if added else []
-    return Row(address, DIFFERENT, "\n".join(found) or _sums(manifest, served))
+    return Row(address, DIFFERENT, tuple(found) or (_sums(manifest, served),))
 
 
 def _some(paths: Sequence[str], shown: int = 4) -> str:
@@ -502,7 +503,7 @@ def _referenced_extras(
             path = urlsplit(target).path
             if Origin.of(target) == origin and path not in known:
                 extras.setdefault(path, f"loaded by {address}")
-    return [Row(path, EXTRA, why) for path, why in sorted(extras.items())]
+    return [Row(path, EXTRA, (why,)) for path, why in sorted(extras.items())]
 
 
 def _served_keys(

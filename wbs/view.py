@@ -45,13 +45,18 @@ DATED_AFTER = 14  # a deadline further away than this many days is shown as its 
 
 
 def clean(text: str, *, multiline: bool = False) -> str:
-    """Make untrusted text safe to print: escape control and bidi characters."""
+    """Make untrusted text safe to print: escape control and bidi characters.
+
+    The one escaping function for everything a stranger wrote or a server sent: reports and
+    messages, the answers ``wbs verify`` fetches, error messages."""
     keep = "\n\t" if multiline else ""
     return "".join(_escape(ch) if ch not in keep and _unsafe(ch) else ch for ch in text)
 
 
 def _unsafe(ch: str) -> bool:
-    return ch in INVISIBLE or unicodedata.category(ch) == "Cc"
+    # Cc: C0, DEL and C1 (ESC, CR, BS, CSI...); Cs: a lone surrogate (JSON allows one), which
+    # would stop the print with an encoding error.
+    return ch in INVISIBLE or unicodedata.category(ch) in ("Cc", "Cs")
 
 
 def _escape(ch: str) -> str:

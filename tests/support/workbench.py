@@ -1,6 +1,6 @@
-"""Helpers for the workbench tests: a workbench built in-process on a pretend port, and
-requests made straight to its WSGI application (no socket: fast, and every header exact);
-or a real one, opened and unlocked in Chromium."""
+"""Helpers for the workbench tests: a workbench built in-process on a pretend address and
+port, and requests made straight to its WSGI application (no socket: fast, and every header
+exact); or a real one, opened and unlocked in Chromium."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from wbs.workbench.app import Config, Workbench
 from wbs.workbench.guard import Guard
 from wbs.workbench.server import make_server
 from wbs.workbench.session import Session
+
+ADDRESS = "127.41.12.34"  # a pretend loopback address, as server.loopback_address picks
 
 
 class Clock:
@@ -87,7 +89,7 @@ class Client:
             "CONTENT_LENGTH": str(len(body)),
             "CONTENT_TYPE": "application/x-www-form-urlencoded",
             "wsgi.input": io.BytesIO(body),
-            "SERVER_NAME": "127.0.0.1",
+            "SERVER_NAME": self.app.guard.address,
             "SERVER_PORT": str(self.app.guard.port),
             "wsgi.url_scheme": "http",
         }
@@ -136,6 +138,7 @@ def workbench(
     store: LocalStorage | None = None,
     keyring: Path | None = None,
     port: int = 41234,
+    address: str = ADDRESS,
     clock: Callable[[], float] | None = None,
     idle: float = 900,
     lang: str = "id",
@@ -150,7 +153,7 @@ def workbench(
         lang=lang,
     )
     session = Session(key, idle, clock) if clock else Session(key, idle)
-    return Workbench(settings, Guard(port), session)
+    return Workbench(settings, Guard(address, port), session)
 
 
 def key_file(home: Path) -> Path:

@@ -3,6 +3,11 @@
 Anyone can run it (a journalist, an NGO, an auditor): it needs the source at the deployed
 commit and the public keyring, nothing secret. The comparison is wbs/verify.py; this module
 builds, prints and decides the exit status.
+
+Everything in the tables may come from the site (file names, URLs, headers, key labels), so
+every cell is ``view.clean``-ed and given to rich as ``Text``, never as markup: a hostile
+site cannot paint over a row with terminal escapes or bidi overrides. The error line is
+escaped by ``console.error``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from wbs import console
 from wbs import verify as check
 from wbs.commands.options import config_option, keyring_option
 from wbs.commands.site import build_site
+from wbs.view import clean
 
 STYLES = {
     check.OK: "green",
@@ -69,8 +75,10 @@ def verify(url: str, keyring: Path, config: Path | None) -> None:
             hint="the tables above name each difference; docs/verify.md says what they mean",
         )
     console.out.print(
-        f"ok: {origin.base} serves exactly what this checkout builds ({len(outcome.rows)}"
-        " addresses, with the security headers of functions/headers.py)."
+        _text(
+            f"ok: {origin.base} serves exactly what this checkout builds ({len(outcome.rows)}"
+            " addresses, with the security headers of functions/headers.py)."
+        )
     )
 
 
@@ -82,7 +90,7 @@ def _show(outcome: check.Outcome) -> None:
     files.add_column("detail")
     for row in outcome.rows:
         files.add_row(
-            Text(row.address), Text(row.result, style=STYLES[row.result]), Text(row.detail)
+            _text(row.address), _text(row.result, style=STYLES[row.result]), _text(*row.detail)
         )
     out.print(files)
     if outcome.headers:
@@ -92,7 +100,7 @@ def _show(outcome: check.Outcome) -> None:
         headers.add_column("on")
         for (name, difference), where in outcome.headers.items():
             headers.add_row(
-                Text(name), Text(difference, style="bold red"), Text(_on(where, outcome))
+                _text(name), _text(difference, style="bold red"), _text(_on(where, outcome))
             )
         out.print(headers)
     if not outcome.keys:
@@ -109,12 +117,17 @@ def _show(outcome: check.Outcome) -> None:
     keys.add_column("in your keyring", no_wrap=True)
     for key in outcome.keys:
         keys.add_row(
-            Text(key.label),
-            Text(key.kid),
-            Text(grouped(key.fingerprint) or "not a key"),
-            Text("yes", style="green") if key.in_keyring else Text("NO", style="bold red"),
+            _text(key.label),
+            _text(key.kid),
+            _text(grouped(key.fingerprint) or "not a key"),
+            _text("yes", style="green") if key.in_keyring else _text("NO", style="bold red"),
         )
     out.print(keys)
+
+
+def _text(*lines: str, style: str = "") -> Text:
+    """A cell: each line escaped on its own, so that a served line break is shown too."""
+    return Text("\n".join(clean(line) for line in lines), style=style)
 
 
 def _on(where: list[str], outcome: check.Outcome) -> str:

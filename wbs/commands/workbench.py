@@ -15,7 +15,7 @@ from wbs import keyfile
 from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
 from wbs.workbench import LANGUAGES
 from wbs.workbench.app import Config
-from wbs.workbench.server import make_server
+from wbs.workbench.server import FALLBACK, make_server
 from wbs.workbench.session import watch
 
 
@@ -48,10 +48,11 @@ def workbench(
     lang: str,
     no_browser: bool,
 ) -> None:
-    """Serve the inbox and its cases as web pages on 127.0.0.1, for this user only.
+    """Serve the inbox and its cases as web pages on the loopback, for this user only.
 
-    It listens on a free port the system picks, behind a one-time token in the URL it
-    prints (and opens). The key is unlocked in the page and kept in memory only, until
+    It listens on a random address of 127.0.0.0/8 (127.0.0.1 where the system routes no
+    other) and a free port the system picks, behind a one-time token in the URL it prints
+    (and opens). The key is unlocked in the page and kept in memory only, until
     the idle time passes or you stop the command (Ctrl-C). Replies and status changes are
     those of `wbs inbox reply` and `wbs inbox status`.
     """
@@ -70,6 +71,13 @@ def workbench(
         idle_seconds=idle_minutes * 60,
     )
     url = app.guard.url
+    if app.guard.address == FALLBACK:
+        click.echo(
+            "wbs workbench: this system does not route 127.0.0.0/8 to the loopback, so it"
+            " listens on 127.0.0.1, where every other local server the browser visits"
+            " receives its session cookie (docs/workbench.md).",
+            err=True,
+        )
     click.echo(f"wbs workbench: {url}", err=False)
     click.echo("The link works once. Stop with Ctrl-C.", err=True)
     if not no_browser:

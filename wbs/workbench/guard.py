@@ -1,13 +1,17 @@
 """Who may drive the workbench: the browser that was handed its one-time token, on this
 origin, and nothing else (docs/workbench.md, "What it protects against").
 
+- The workbench listens on a loopback address of its own, ``127.a.b.c`` (server.py): cookies
+  are kept apart by host, not by port, so its cookie goes to no other local server.
 - The token (256 bits) is printed in the URL once; the first GET carrying it is answered
-  with a session cookie (HttpOnly, SameSite=Strict, named after the port: cookies are not
-  kept apart by port) and a redirect to the same path without the token, so the token does
-  not stay in the address bar or the history. It works once.
-- Every request must carry that cookie; its Host must be exactly ``127.0.0.1:PORT``
-  (DNS rebinding), and a ``Sec-Fetch-Site``, if sent, must be same-origin or none.
-- A POST must also carry ``Origin: http://127.0.0.1:PORT`` and the session's form token.
+  with a session cookie (HttpOnly, SameSite=Strict, host-only: no Domain; named after the
+  port, for a workbench that had to listen on 127.0.0.1) and a redirect to the same path
+  without the token, so the token does not stay in the address bar or the history. It
+  works once.
+- Every request must carry that cookie; its Host must be exactly ``127.a.b.c:PORT``
+  (DNS rebinding; ``127.0.0.1:PORT`` is another host), and a ``Sec-Fetch-Site``, if sent,
+  must be same-origin or none.
+- A POST must also carry ``Origin: http://127.a.b.c:PORT`` and the session's form token.
 - Anything else is refused with 403 and a short reason; nothing is changed. No CORS header
   is ever sent; a preflight (OPTIONS) is refused like the rest.
 """
@@ -40,9 +44,9 @@ class Admit(NamedTuple):
 
 
 class Guard:
-    def __init__(self, port: int, token: str | None = None) -> None:
-        self.port = port
-        self.host = f"127.0.0.1:{port}"
+    def __init__(self, address: str, port: int, token: str | None = None) -> None:
+        self.address, self.port = address, port
+        self.host = f"{address}:{port}"
         self.origin = f"http://{self.host}"
         self.cookie_name = f"{COOKIE_PREFIX}{port}"
         self.token: str | None = token or secrets.token_urlsafe(TOKEN_BYTES)
