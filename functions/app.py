@@ -157,11 +157,7 @@ def read_mailbox() -> JsonResponse:
     report_id, received = _open_mailbox()
     storage = _storage()
     stored = (_stored_message(storage, key) for key in mailbox.keys(storage, report_id))
-    messages = [
-        {"sent": m.sent, "from": m.sender, "envelope": m.envelope.to_json()}
-        for m in stored
-        if m is not None
-    ]
+    messages = [m.to_json() for m in stored if m is not None]
     answer = {"id": report_id, "received": received, "messages": messages}
     return _json(HTTPStatus.OK, answer | {"uploads_left": _uploads().room(report_id)})
 

@@ -14,6 +14,8 @@ from typing import Any, NamedTuple
 from functions import envelope as fmt
 from functions import mailbox_token
 from functions.errors import AlreadyExists, EnvelopeError, NotFound
+from functions.signature import Signature
+from functions.signature import parse as parse_signature
 from functions.storage import Storage, layout
 from functions.storage.layout import Sender
 
@@ -25,6 +27,7 @@ MAX_REPORTER_MESSAGES = 50
 MAX_FOLLOWUP_BUCKET = 32 * 1024
 SENT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 FIELDS = frozenset({"sent", "from", "envelope"})
+_SHAPES = (FIELDS, FIELDS | {"signature"})  # a signature is optional in the wrapper
 
 
 class Message(NamedTuple):
@@ -34,6 +37,14 @@ class Message(NamedTuple):
     sent: str
     sender: Sender
     envelope: fmt.Envelope
+    signature: Signature | None = None  # its writer's (docs/spec/signature-v2.md)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stored document, as the mailbox API answers it."""
+        document = {"sent": self.sent, "from": self.sender, "envelope": self.envelope.to_json()}
+        if self.signature is not None:
+            document["signature"] = self.signature.to_json()
+        return document
 
 
 def claim(storage: Storage, report_id: str, token: bytes, report: dict[str, Any]) -> str:
@@ -81,8 +92,9 @@ def post(
     sender: Sender,
     envelope: fmt.Envelope,
     now: datetime | None = None,
+    signature: Signature | None = None,
 ) -> Message:
-    """Store one message create-only; return what was stored.
+    """Store one message create-only, with its writer's ``signature``; return what was stored.
 
     The name ends in the envelope's digest, so the same envelope sent again (a retry whose
     first answer was lost) is found and returned, not stored twice: a sealed envelope is
@@ -96,16 +108,16 @@ def post(
         return stored
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     sent = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    body = {"sent": sent, "from": sender, "envelope": envelope.to_json()}
     key = layout.message(report_id, moment, sender, digest)
+    message = Message(key, sent, sender, envelope, signature)
     try:
-        storage.put_new(key, fmt.canonical_json(body))
+        storage.put_new(key, fmt.canonical_json(message.to_json()))
     except AlreadyExists:  # the same envelope in the same microsecond: a concurrent retry
         stored = _stored_copy(storage, report_id, ending, envelope)
         if stored is None:
             raise
         return stored
-    return Message(key, sent, sender, envelope)
+    return message
 
 
 def _stored_copy(
@@ -132,8 +144,10 @@ def parse(key: str, data: bytes) -> Message:
     """Check a stored message: its wrapper, its envelope, and that both agree with its key."""
     sender = layout.sender(key)
     document = fmt.loads_strict(data)
-    if sender is None or not isinstance(document, dict) or document.keys() != FIELDS:
-        raise EnvelopeError("a stored message must have exactly sent, from and envelope")
+    if sender is None or not isinstance(document, dict) or document.keys() not in _SHAPES:
+        raise EnvelopeError(
+            "a stored message must have exactly sent, from and envelope, and may have a signature"
+        )
     sent = document["sent"]
     if not isinstance(sent, str) or not SENT_RE.fullmatch(sent) or document["from"] != sender:
         raise EnvelopeError("the stored message's time or sender is malformed")
@@ -141,4 +155,5 @@ def parse(key: str, data: bytes) -> Message:
     report_id = layout.case_of(key)
     if envelope.id != report_id or envelope.kind != KIND_OF[sender]:
         raise EnvelopeError(f"the message inside belongs to {envelope.id}, not {report_id}")
-    return Message(key, sent, sender, envelope)
+    signature = parse_signature(document["signature"]) if "signature" in document else None
+    return Message(key, sent, sender, envelope, signature)

@@ -117,7 +117,9 @@ def store(tmp_path: Path, inspector: Identity) -> LocalStorage:
 def client(home: Path, tmp_path: Path, store: LocalStorage, inspector: Identity) -> Client:
     """An unlocked workbench whose case has a reply, a status change and a note."""
     keyring = tmp_path / "keyring.json"
-    entry = KeyEntry.for_public_key(inspector.public_key, "Inspektur", "2026-01-05")
+    entry = KeyEntry.for_public_key(
+        inspector.public_key, "Inspektur", "2026-01-05", inspector.verify_key
+    )
     dump(Keyring((entry,)), keyring)
     client = Client(workbench(key_file(home), store, keyring))
     client.enter()
@@ -196,8 +198,9 @@ def test_the_case_file_needs_the_session_and_the_unlocked_key(client: Client) ->
 
 
 def test_the_cli_writes_a_new_private_file_and_never_overwrites(
-    client: Client, inspector: Identity, tmp_path: Path
+    client: Client, inspector: Identity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("WBS_KEYRING", str(tmp_path / "keyring.json"))  # the workbench's
     assert wbs("inbox", "sync", passphrase=None).exit_code == 0
     target = tmp_path / "out" / "kasus.html"
     target.parent.mkdir()

@@ -10,13 +10,12 @@ import subprocess
 from pathlib import Path
 
 import nacl.pwhash.argon2id as argon2id
-import nacl.utils
 import pytest
 from click.testing import CliRunner
 from nacl.public import PrivateKey
-from nacl.secret import SecretBox
 
 from functions import keyring
+from tests.support.inbox import write_format_1_key
 from wbs import keyfile
 from wbs.cache import Cache
 from wbs.cli import cli
@@ -233,22 +232,8 @@ def format_1_key(path: Path, label: str = "Lama") -> PrivateKey:
     """A key file as `wbs keys new` wrote them before keys could sign, and its keyring entry
     (a wbs-keyring/1 document, as it was then)."""
     secret = PrivateKey.generate()
-    salt = nacl.utils.random(argon2id.SALTBYTES)
-    ops, mem = argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE
-    box = SecretBox(argon2id.kdf(32, PASSPHRASE.encode(), salt, opslimit=ops, memlimit=mem))
+    write_format_1_key(path, secret, PASSPHRASE, label)
     public = bytes(secret.public_key)
-    b64 = lambda data: base64.b64encode(data).decode()  # noqa: E731
-    document = {
-        "format": "wbs-private-key/1",
-        "kid": key_id(public),
-        "public_key": b64(public),
-        "label": label,
-        "kdf": {"alg": "argon2id13", "opslimit": ops, "memlimit": mem, "salt": b64(salt)},
-        "box": b64(bytes(box.encrypt(bytes(secret)))),
-    }
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path.write_text(json.dumps(document))
-    path.chmod(0o600)
     entry = dataclasses.asdict(keyring.KeyEntry.for_public_key(public, label, "2026-01-02"))
     del entry["signing_key"]
     Path("ring.json").write_text(json.dumps({"format": "wbs-keyring/1", "keys": [entry]}))

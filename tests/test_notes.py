@@ -21,7 +21,6 @@ from tests.support.api import (
     new_token,
     post_event,
     sealed,
-    write_keyring,
 )
 from tests.test_mailbox_api import (
     INSPECTOR,
@@ -37,6 +36,7 @@ from tests.test_mailbox_api import (
 from wbs import crypto, notes
 from wbs.cache import Cache
 from wbs.reports import Reader
+from wbs.signing import Signers
 
 SECRET = "CANARY-note-only-inspectors-9c1e"
 COLLEAGUE = identity(4)
@@ -45,25 +45,30 @@ T = b"2026-03-01T02:30:00Z"
 
 
 def ring(tmp_path: Path) -> keyring.Keyring:
-    path = write_keyring(tmp_path / "ring.json", [INSPECTOR.public_key, COLLEAGUE.public_key])
-    return keyring.load(path)
+    """The keyring of the two inspectors, with their signing keys."""
+    return keyring.Keyring(
+        tuple(
+            keyring.KeyEntry.for_public_key(who.public_key, label, "2026-01-05", who.verify_key)
+            for who, label in ((INSPECTOR, "Inspektur"), (COLLEAGUE, "Rekan"))
+        )
+    )
 
 
 def test_a_note_is_sealed_to_the_keyring_only_and_stored_under_notes(
     store: LocalStorage, tmp_path: Path
 ) -> None:
     case = open_case()
-    key = notes.write(store, case.id, SECRET, INSPECTOR.kid, ring(tmp_path), NOW)
+    key = notes.write(store, case.id, SECRET, INSPECTOR, ring(tmp_path), NOW)
     # Stored under notes/<ID>/, named by its time, its author and its digest
     assert re.fullmatch(
         rf"notes/{case.id}/20260301T023000000000Z-{INSPECTOR.kid}-[0-9a-f]{{8}}\.json", key
     )
     assert notes.keys(store) == [key]
     document = json.loads(store.get(key))
-    assert document.keys() == {"sent", "author", "envelope"}
+    assert document.keys() == {"sent", "author", "envelope", "signature"}
     assert (document["sent"], document["author"]) == ("2026-03-01T02:30:00Z", INSPECTOR.kid)
     assert SECRET not in store.get(key).decode()
-    author, envelope = notes.parse(key, store.get(key))
+    author, envelope, _ = notes.parse(key, store.get(key))
     assert author == INSPECTOR.kid
     # Sealed to every active key of the keyring, and to nothing else
     assert envelope.kind == "note"
@@ -72,7 +77,7 @@ def test_a_note_is_sealed_to_the_keyring_only_and_stored_under_notes(
         crypto.open_envelope(envelope, REPORTER)
     # Both inspectors read it
     for inspector in (INSPECTOR, COLLEAGUE):
-        note = notes.read_one(key, store.get(key), Reader(inspector))
+        note = notes.read_one(key, store.get(key), Reader(inspector, Signers(ring(tmp_path))))
         assert (note.text, note.author, note.written) == (SECRET, INSPECTOR.kid, NOW)
 
 
@@ -80,14 +85,14 @@ def test_a_writer_outside_the_keyring_writes_nothing(store: LocalStorage, tmp_pa
     case = open_case()
     before = snapshot(store)
     with pytest.raises(notes.NoteError, match="not an active key"):
-        notes.write(store, case.id, SECRET, REPORTER.kid, ring(tmp_path), NOW)
+        notes.write(store, case.id, SECRET, REPORTER, ring(tmp_path), NOW)
     assert snapshot(store) == before
 
 
 def test_the_mailbox_api_never_lists_or_serves_a_note(store: LocalStorage, tmp_path: Path) -> None:
     case = open_case()
     answered = reply(store, case.id, b"Laporan sedang diperiksa", NOW)
-    notes.write(store, case.id, SECRET, INSPECTOR.kid, ring(tmp_path), NOW)
+    notes.write(store, case.id, SECRET, INSPECTOR, ring(tmp_path), NOW)
     answer = read(case.token)
     assert answer.status == 200
     assert [m["envelope"] for m in answer.body["messages"]] == [answered.envelope.to_json()]
@@ -96,7 +101,7 @@ def test_the_mailbox_api_never_lists_or_serves_a_note(store: LocalStorage, tmp_p
 
 def test_a_note_moved_into_a_mailbox_is_refused(store: LocalStorage, tmp_path: Path) -> None:
     case = open_case()
-    key = notes.write(store, case.id, SECRET, INSPECTOR.kid, ring(tmp_path), NOW)
+    key = notes.write(store, case.id, SECRET, INSPECTOR, ring(tmp_path), NOW)
     document = json.loads(store.get(key))
     moved = {"sent": document["sent"], "from": "inspectorate", "envelope": document["envelope"]}
     name = f"{layout.mailbox(case.id)}20260301T023000000000Z-inspectorate-0123abcd.json"
@@ -131,15 +136,15 @@ def test_the_reporters_page_does_not_accept_a_note() -> None:
 def test_notes_are_cached_apart_and_read_in_order(store: LocalStorage, tmp_path: Path) -> None:
     case = open_case()
     keys = ring(tmp_path)
-    first = notes.write(store, case.id, "kedua", INSPECTOR.kid, keys, NOW.replace(hour=5))
-    second = notes.write(store, case.id, "pertama", COLLEAGUE.kid, keys, NOW)
+    first = notes.write(store, case.id, "kedua", INSPECTOR, keys, NOW.replace(hour=5))
+    second = notes.write(store, case.id, "pertama", COLLEAGUE, keys, NOW)
     store.put_new(f"notes/{case.id}/stray.json", b"{}")  # not a note's name: ignored
     cache = Cache(tmp_path / "cache")
     assert cache.missing_notes(store) == sorted([first, second])
     for key in cache.missing_notes(store):
         cache.fetch_note(store, key)
     assert cache.missing_notes(store) == [] and cache.message_keys() == []
-    found = notes.read(cache, Reader(COLLEAGUE), case.id)
+    found = notes.read(cache, Reader(COLLEAGUE, Signers(ring(tmp_path))), case.id)
     assert [(n.text, n.author) for n in found.notes] == [
         ("pertama", COLLEAGUE.kid),
         ("kedua", INSPECTOR.kid),
@@ -149,7 +154,7 @@ def test_notes_are_cached_apart_and_read_in_order(store: LocalStorage, tmp_path:
     forged = json.loads(store.get(first))
     forged["author"] = COLLEAGUE.kid
     (cache.root / first).write_bytes(fmt.canonical_json(forged))
-    found = notes.read(cache, Reader(COLLEAGUE), case.id)
+    found = notes.read(cache, Reader(COLLEAGUE, Signers(ring(tmp_path))), case.id)
     assert [n.text for n in found.notes] == ["pertama"]
     assert [u.key for u in found.unreadable] == [first]
 
@@ -190,10 +195,10 @@ def test_an_access_record_is_sealed_like_a_note_and_read_back(
     store: LocalStorage, tmp_path: Path, action: str, file: str
 ) -> None:
     case = open_case()
-    key, body = notes.access(case.id, action, file, INSPECTOR.kid, ring(tmp_path), NOW)
+    key, body = notes.access(case.id, action, file, INSPECTOR, ring(tmp_path), NOW)
     store.put_new(key, body)
     assert notes.keys(store) == [key] and action.encode() not in body
-    record = notes.read_one(key, store.get(key), Reader(COLLEAGUE))
+    record = notes.read_one(key, store.get(key), Reader(COLLEAGUE, Signers(ring(tmp_path))))
     assert record == notes.Access(key, INSPECTOR.kid, NOW, action, file)
 
 
@@ -202,4 +207,4 @@ def test_an_access_record_is_sealed_like_a_note_and_read_back(
 )
 def test_a_malformed_access_record_is_not_written(tmp_path: Path, action: str, file: str) -> None:
     with pytest.raises(notes.NoteError, match="not an access record"):
-        notes.access("7K3MQ2X9ABCDEFGH", action, file, INSPECTOR.kid, ring(tmp_path), NOW)
+        notes.access("7K3MQ2X9ABCDEFGH", action, file, INSPECTOR, ring(tmp_path), NOW)

@@ -31,7 +31,7 @@ def colleague() -> Identity:
 def keyring(tmp_path: Path, inspector: Identity, colleague: Identity) -> Path:
     path = tmp_path / "keyring.json"
     entries = [
-        KeyEntry.for_public_key(who.public_key, label, "2026-01-05")
+        KeyEntry.for_public_key(who.public_key, label, "2026-01-05", who.verify_key)
         for who, label in ((inspector, "Anna"), (colleague, "Budi"))
     ]
     dump(Keyring(tuple(entries)), path)

@@ -59,7 +59,16 @@ def store(tmp_path: Path) -> LocalStorage:
 @pytest.fixture
 def keyring(tmp_path: Path, inspector: Identity) -> Path:
     path = tmp_path / "keyring.json"
-    dump(Keyring((KeyEntry.for_public_key(inspector.public_key, "Inspektur", "2026-01-05"),)), path)
+    dump(
+        Keyring(
+            (
+                KeyEntry.for_public_key(
+                    inspector.public_key, "Inspektur", "2026-01-05", inspector.verify_key
+                ),
+            )
+        ),
+        path,
+    )
     return path
 
 
@@ -291,7 +300,7 @@ def test_an_internal_note_is_sealed_to_the_keyring_only_and_shown_apart(
     records = [notes.read_one(k, store.get(k), Reader(inspector)) for k in stored]
     assert sorted(type(r).__name__ for r in records) == ["Access", "Note"]
     for key in stored:
-        _, envelope = notes.parse(key, store.get(key))
+        _, envelope, _ = notes.parse(key, store.get(key))
         assert [r.kid for r in envelope.recipients] == [inspector.kid]
         with pytest.raises(crypto.NoMatchingKey):
             crypto.open_envelope(envelope, reporter)

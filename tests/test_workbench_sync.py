@@ -66,8 +66,14 @@ def store(tmp_path: Path, inspector: Identity) -> Gated:
         put(store, report_id, inspector, payload(reporter_public_key=key))
     sent = datetime.datetime(2024, 3, 2, 8, 0, tzinfo=UTC)
     post_followup(store, FIRST, f"tindak lanjut {CANARY}", sent, [inspector.public_key])
-    ring = Keyring((KeyEntry.for_public_key(inspector.public_key, "Inspektur", "2026-01-05"),))
-    notes.write(store, FIRST, f"catatan {CANARY}", inspector.kid, ring, sent)
+    ring = Keyring(
+        (
+            KeyEntry.for_public_key(
+                inspector.public_key, "Inspektur", "2026-01-05", inspector.verify_key
+            ),
+        )
+    )
+    notes.write(store, FIRST, f"catatan {CANARY}", inspector, ring, sent)
     return store
 
 

@@ -40,11 +40,13 @@ class Event(NamedTuple):
 
 
 def trail(report: Report, case: thread.Thread, internal: notes.Notes) -> list[Event]:
-    """Every event of a case, oldest first. A message counts at the time it was stored, not
-    at the time its writer sealed inside it. Within one second (the records' precision), the
-    microsecond stamp that begins each stored record's name keeps the order they were made."""
+    """Every event of a case, oldest first: what an inspector of the keyring signed (an
+    unverified message, note or access record is no event), and the reporter's follow-ups.
+    A message counts at the time it was stored, not at the time its writer sealed inside it.
+    Within one second (the records' precision), the microsecond stamp that begins each
+    stored record's name keeps the order they were made."""
     timed = [("", Event(report.received, "", "received"))]
-    for post in case.posts:
+    for post in case.counted:
         message = post.message
         stored = post.stored.replace(microsecond=0)
         if post.sender == "reporter":
@@ -54,9 +56,12 @@ def trail(report: Report, case: thread.Thread, internal: notes.Notes) -> list[Ev
         else:
             event = Event(stored, message.by, "reply")
         timed.append((_stamp(post.key), event))
-    timed += [(_stamp(n.key), Event(n.written, n.author, "note")) for n in internal.notes]
+    verified = [n for n in internal.notes if not n.unverified]
+    timed += [(_stamp(n.key), Event(n.written, n.author, "note")) for n in verified]
     timed += [
-        (_stamp(a.key), Event(a.written, a.author, a.action, a.file)) for a in internal.access
+        (_stamp(a.key), Event(a.written, a.author, a.action, a.file))
+        for a in internal.access
+        if not a.unverified
     ]
     return [event for _, event in sorted(timed, key=lambda t: (t[1].at, t[0]))]
 
@@ -80,7 +85,7 @@ def record(
     keyring, or a key that is no longer active). Reading is never refused for it."""
     try:
         ring = load_active(keyring)
-        key, body = notes.access(report_id, action, file, unlocked.identity.kid, ring, now)
+        key, body = notes.access(report_id, action, file, unlocked.identity, ring, now)
         cache.keep_pending(key, body)
     except (WbsError, OSError) as exc:
         return f"this access is not in the audit trail: {exc}"

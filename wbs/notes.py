@@ -23,9 +23,12 @@ from typing import NamedTuple, Protocol
 from functions import envelope as fmt
 from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
 from functions.keyring import Keyring
+from functions.signature import Signature
+from functions.signature import parse as parse_signature
 from functions.storage import Storage, layout
-from wbs.crypto import DecryptionError, Recipient, seal
+from wbs.crypto import DecryptionError, Identity, Recipient, seal
 from wbs.reports import Reader
+from wbs.signing import sign
 
 SCHEMA = "wbs-note/1"
 ACCESS_SCHEMA = "wbs-access/1"
@@ -49,6 +52,7 @@ class Note(NamedTuple):
     author: str  # the key id of the inspector who wrote it
     written: datetime.datetime  # UTC, from inside the ciphertext
     text: str
+    unverified: str = ""  # why its signature does not check out; "" when it does
 
 
 class Access(NamedTuple):
@@ -59,6 +63,7 @@ class Access(NamedTuple):
     written: datetime.datetime
     action: str
     file: str  # the evidence file's id for "file", else ""
+    unverified: str = ""  # why its signature does not check out; "" when it does
 
 
 class Unreadable(NamedTuple):
@@ -76,11 +81,12 @@ def write(
     storage: Storage,
     report_id: str,
     text: str,
-    author: str,
+    author: Identity,
     keyring: Keyring,
     now: datetime.datetime,
 ) -> str:
-    """Seal a note to every active keyring key (only), store it create-only; return its key."""
+    """Seal a note to every active keyring key (only), sign it, store it create-only; return
+    its key."""
     key, body = seal_record(report_id, {"schema": SCHEMA, "text": text}, author, keyring, now)
     try:
         storage.put_new(key, body)
@@ -93,11 +99,12 @@ def access(
     report_id: str,
     action: str,
     file: str,
-    author: str,
+    author: Identity,
     keyring: Keyring,
     now: datetime.datetime,
 ) -> tuple[str, bytes]:
-    """An access record, sealed like a note: its key and stored bytes (not yet stored)."""
+    """An access record, sealed and signed like a note: its key and stored bytes (not yet
+    stored)."""
     if not _valid_access(action, file):
         raise NoteError(f"not an access record: {action} {file}")
     document = {"schema": ACCESS_SCHEMA, "action": action, "file": file}
@@ -114,16 +121,16 @@ def _valid_access(action: str, file: str) -> bool:
 def seal_record(
     report_id: str,
     document: dict[str, str],
-    author: str,
+    author: Identity,
     keyring: Keyring,
     now: datetime.datetime,
 ) -> tuple[str, bytes]:
-    """Seal ``document`` (and the time) to every active keyring key, and to nothing else;
-    return the record's key and the bytes to store there, create-only."""
+    """Seal ``document`` (and the time) to every active keyring key, and to nothing else, and
+    sign it; return the record's key and the bytes to store there, create-only."""
     readers = keyring.active()
-    if author not in {k.kid for k in readers}:
+    if author.kid not in {k.kid for k in readers}:
         raise NoteError(
-            f"your key {author} is not an active key of the keyring:"
+            f"your key {author.kid} is not an active key of the keyring:"
             " you could not read what you write",
             hint="use the institution's current keyring: --keyring PATH (or WBS_KEYRING)",
         )
@@ -135,27 +142,37 @@ def seal_record(
         json.dumps(plaintext, ensure_ascii=False).encode("utf-8"),
         [Recipient(k.public_key_bytes) for k in readers],
     )
+    signature = sign(author, envelope)
     digest = hashlib.sha256(fmt.canonical_json(envelope.to_json())).hexdigest()[:8]
-    key = layout.note(report_id, moment, author, digest)
-    body = {"sent": moment.strftime(TIME_FORMAT), "author": author, "envelope": envelope.to_json()}
+    key = layout.note(report_id, moment, author.kid, digest)
+    body = {
+        "sent": moment.strftime(TIME_FORMAT),
+        "author": author.kid,
+        "envelope": envelope.to_json(),
+        "signature": signature.to_json(),
+    }
     return key, fmt.canonical_json(body)
 
 
-def parse(key: str, data: bytes) -> tuple[str, fmt.Envelope]:
-    """Check a stored note's wrapper and envelope against its key; (author, envelope)."""
+def parse(key: str, data: bytes) -> tuple[str, fmt.Envelope, Signature | None]:
+    """Check a stored note's wrapper and envelope against its key; (author, envelope, the
+    signature if it has one)."""
     match = layout.NOTE_NAME_RE.fullmatch(key.rpartition("/")[2])
     document = fmt.loads_strict(data)
     if not layout.is_note(key) or match is None:
         raise EnvelopeError("not a note's key")
-    if not isinstance(document, dict) or document.keys() != FIELDS:
-        raise EnvelopeError("a stored note must have exactly sent, author and envelope")
+    if not isinstance(document, dict) or document.keys() not in (FIELDS, FIELDS | {"signature"}):
+        raise EnvelopeError(
+            "a stored note must have exactly sent, author and envelope, and may have a signature"
+        )
     sent, author = document["sent"], document["author"]
     if not isinstance(sent, str) or not TIME_RE.fullmatch(sent) or author != match.group(2):
         raise EnvelopeError("the stored note's time or author is malformed")
     envelope = fmt.parse(document["envelope"], fmt.NOTE_KINDS)
     if envelope.id != key.split("/")[1]:
         raise EnvelopeError(f"the note inside belongs to {envelope.id}, not {key.split('/')[1]}")
-    return author, envelope
+    signature = parse_signature(document["signature"]) if "signature" in document else None
+    return author, envelope, signature
 
 
 def decode(key: str, author: str, plaintext: bytes) -> Note | Access:
@@ -185,8 +202,10 @@ def _written(value: str) -> datetime.datetime:
 
 
 def read_one(key: str, data: bytes, unlocked: Reader) -> Note | Access:
-    author, envelope = parse(key, data)
-    return decode(key, author, unlocked.decrypt(envelope))
+    """One record, decrypted, and whether its author's signature checks out."""
+    author, envelope, signature = parse(key, data)
+    record = decode(key, author, unlocked.decrypt(envelope))
+    return record._replace(unverified=unlocked.signers.check(envelope, signature, author))
 
 
 class NoteSource(Protocol):

@@ -20,10 +20,11 @@ from functions.errors import WbsError
 from functions.keyring import Keyring
 from functions.storage import Storage
 from wbs.cache import Cache
-from wbs.crypto import Recipient, seal
+from wbs.crypto import Identity, Recipient, seal
 from wbs.messages import Message, encode
 from wbs.registration import display
 from wbs.reports import Report
+from wbs.signing import sign
 
 
 class CannotAnswer(WbsError, ValueError):
@@ -67,8 +68,10 @@ def send(
     message: Message,
     keyring: Keyring,
     now: datetime.datetime,
+    writer: Identity,
 ) -> Sent:
-    """Seal ``message`` to the reporter's key and every active key; store it, and cache it."""
+    """Seal ``message`` to the reporter's key and every active key, sign it as ``writer``;
+    store it, and cache it."""
     readers = keyring.active()
     kids = tuple(k.kid for k in readers)
     if message.by not in kids:
@@ -79,6 +82,7 @@ def send(
         )
     recipients = [Recipient(reporter), *(Recipient(k.public_key_bytes) for k in readers)]
     envelope = seal("reply", report_id, encode(message), recipients)
-    stored = mailbox.post(storage, report_id, "inspectorate", envelope, now)
+    signature = sign(writer, envelope)
+    stored = mailbox.post(storage, report_id, "inspectorate", envelope, now, signature)
     cache.keep_message(stored.key, storage.get(stored.key))
     return Sent(stored.key, message, kids)

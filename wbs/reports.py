@@ -16,6 +16,7 @@ from functions.errors import EnvelopeError, WbsError
 from wbs import manifest
 from wbs.attachments import Attachment
 from wbs.crypto import Identity, open_envelope
+from wbs.signing import Signers
 
 SCHEMA = "wbs-report/1"
 RECEIVED_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -87,11 +88,13 @@ def parse_stored(report_id: str, data: bytes) -> Stored:
 
 
 class Reader:
-    """Opens reports with one identity, reusing one unsealer for all of them."""
+    """Opens reports with one identity, reusing one unsealer for all of them, and checks
+    what inspectors signed against ``signers`` (the keyring's; none: nothing verifies)."""
 
-    def __init__(self, identity: Identity) -> None:
+    def __init__(self, identity: Identity, signers: Signers | None = None) -> None:
         self.identity = identity
         self.unsealer = identity.unsealer()
+        self.signers = signers or Signers(None, "no keyring was given to check signatures")
 
     def open(self, stored: Stored) -> Report:
         return parse_payload(stored, self.decrypt(stored.envelope))

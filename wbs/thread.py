@@ -4,8 +4,11 @@ Order comes from the time in each message's storage name (for a reporter's follo
 server's clock when it stored it), never from the ``sent`` its writer sealed inside, which is
 shown, and flagged when it strays from the stored time. A copy is dropped only when the same
 sender stored the very same sealed bytes twice: two messages that merely share an id are
-both kept, so neither side can hide the other's (docs/spec/mailbox-v1.md section 4). The
-status is that of the latest status message.
+both kept, so neither side can hide the other's (docs/spec/mailbox-v1.md section 4).
+
+An inspector's message counts only when its signature checks out against the keyring
+(docs/spec/signature-v2.md): an unverified one is shown, flagged, and sets no status, and
+acknowledges and answers nothing. The status is that of the latest verified status message.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ class Post(NamedTuple):
     message: Message
     stored: datetime.datetime
     sealed: str  # SHA-256 of the envelope's canonical JSON
+    unverified: str = ""  # why an inspector's signature does not check out; "" when it does
 
     @property
     def strays(self) -> bool:
@@ -60,9 +64,14 @@ class Thread(NamedTuple):
     replayed: tuple[str, ...]  # keys of dropped copies
 
     @property
+    def counted(self) -> tuple[Post, ...]:
+        """The messages that count: every verified one (a reporter's is not signed yet)."""
+        return tuple(p for p in self.posts if not p.unverified)
+
+    @property
     def changes(self) -> tuple[Post, ...]:
-        """The status messages, oldest first."""
-        return tuple(p for p in self.posts if p.message.type == "status")
+        """The verified status messages, oldest first."""
+        return tuple(p for p in self.counted if p.message.type == "status")
 
     @property
     def status(self) -> str:
@@ -71,8 +80,8 @@ class Thread(NamedTuple):
 
     @property
     def acknowledged(self) -> bool:
-        """Any message from the inspectorate acknowledges the report."""
-        return any(p.sender == "inspectorate" for p in self.posts)
+        """Any verified message from the inspectorate acknowledges the report."""
+        return any(p.sender == "inspectorate" for p in self.counted)
 
     @property
     def feedback_given(self) -> bool:
@@ -118,7 +127,10 @@ def read(cache: Cache, reader: Reader, report_id: str) -> Thread:
             unreadable.append(Unreadable(key, str(exc)))
         else:
             sealed = hashlib.sha256(canonical_json(stored.envelope.to_json())).hexdigest()
-            posts.append(Post(key, stored.sender, message, _stored_at(key), sealed))
+            unverified = ""
+            if stored.sender == "inspectorate":
+                unverified = reader.signers.check(stored.envelope, stored.signature, message.by)
+            posts.append(Post(key, stored.sender, message, _stored_at(key), sealed, unverified))
     ordered, replayed = arrange(posts)
     return Thread(ordered, tuple(unreadable), replayed)
 

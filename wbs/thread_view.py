@@ -15,6 +15,7 @@ from wbs.messages import Message
 from wbs.thread import Post, Thread
 from wbs.view import clean, received, size
 
+UNVERIFIED = "TIDAK TERVERIFIKASI, tidak berlaku / NOT VERIFIED, counts for nothing:"
 SENDERS = {"reporter": "Pelapor / Reporter", "inspectorate": "Inspektorat"}
 STRAYS = "waktu tulis jauh dari waktu diterima / written far from when it was stored:"
 
@@ -56,6 +57,8 @@ def messages_block(thread: Thread) -> str:
         lines.append(
             click.style(f"[{n}] {received(message.sent)}  {who(post)} · {what}", bold=True)
         )
+        if post.unverified:
+            lines.append(f"    ⚠ {UNVERIFIED} {post.unverified}")
         if post.strays:
             lines.append(f"    ⚠ {STRAYS} {received(post.stored)}")
         lines.extend(_body(message))

@@ -43,7 +43,7 @@ def test_opening_and_exporting_a_case_are_recorded_for_every_inspector(
     # Both records are in storage, sealed to the active keys and never to the reporter
     assert access(store, colleague) == [(inspector.kid, "opened"), (inspector.kid, "case-file")]
     for key in notes.keys(store, FIRST):
-        _, envelope = notes.parse(key, store.get(key))
+        _, envelope, _ = notes.parse(key, store.get(key))
         assert {r.kid for r in envelope.recipients} == {inspector.kid, colleague.kid}
         with pytest.raises(crypto.NoMatchingKey):
             crypto.open_envelope(envelope, reporter)

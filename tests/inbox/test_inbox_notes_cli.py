@@ -51,7 +51,7 @@ def test_a_note_is_sealed_to_every_active_key_and_never_to_the_reporter(
     (key,) = stored_notes(store)
     assert key.startswith(f"notes/{FIRST}/") and f"-{inspector.kid}-" in key
     assert list(store.list(f"mailboxes/{FIRST}/")) == []  # nothing for the reporter
-    _, envelope = notes.parse(key, store.get(key))
+    _, envelope, _ = notes.parse(key, store.get(key))
     assert {r.kid for r in envelope.recipients} == {inspector.kid, colleague.kid}
     with pytest.raises(crypto.NoMatchingKey):
         crypto.open_envelope(envelope, reporter)
@@ -95,7 +95,7 @@ def test_sync_fetches_notes_and_show_prints_them_apart(
 ) -> None:
     # A colleague's note, written elsewhere, then synced here
     written = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
-    key = notes.write(store, FIRST, NOTE, colleague.kid, load(keyring), written)
+    key = notes.write(store, FIRST, NOTE, colleague, load(keyring), written)
     monkeypatch.setenv("WBS_PASSPHRASE", PASSPHRASE)
     synced = wbs("inbox", "sync", passphrase=None)
     counted = "1 new internal record (1 in the cache: notes and the audit trail)"

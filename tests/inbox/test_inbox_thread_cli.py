@@ -61,10 +61,16 @@ def keyring(
 ) -> Path:
     """The institution's keyring (WBS_KEYRING): two active keys and a retired one."""
     path = tmp_path / "keyring.json"
-    old = KeyEntry.for_public_key(retired.public_key, "Inspektur lama", "2025-01-05")
+    old = KeyEntry.for_public_key(
+        retired.public_key, "Inspektur lama", "2025-01-05", retired.verify_key
+    )
     entries = (
-        KeyEntry.for_public_key(inspector.public_key, "Inspektur I", "2026-01-05"),
-        KeyEntry.for_public_key(colleague.public_key, "Inspektur II", "2026-01-05"),
+        KeyEntry.for_public_key(
+            inspector.public_key, "Inspektur I", "2026-01-05", inspector.verify_key
+        ),
+        KeyEntry.for_public_key(
+            colleague.public_key, "Inspektur II", "2026-01-05", colleague.verify_key
+        ),
         dataclasses.replace(old, active=False),
     )
     dump(Keyring(entries), path)
@@ -243,7 +249,16 @@ def test_reply_refused_when_the_keyring_leaves_out_the_writer(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     other = tmp_path / "other-ring.json"
-    dump(Keyring((KeyEntry.for_public_key(colleague.public_key, "II", "2026-01-05"),)), other)
+    dump(
+        Keyring(
+            (
+                KeyEntry.for_public_key(
+                    colleague.public_key, "II", "2026-01-05", colleague.verify_key
+                ),
+            )
+        ),
+        other,
+    )
     (tmp_path / "r.txt").write_text("halo", encoding="utf-8")
     result = wbs("inbox", "reply", FIRST, "--file", str(tmp_path / "r.txt"), f"--keyring={other}")
     assert result.exit_code == 1

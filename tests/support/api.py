@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nacl.public import PrivateKey
+from nacl.signing import SigningKey
 
 from functions import keyring, log, mailbox_token
 from functions.envelope import Envelope
@@ -98,8 +99,10 @@ def post_event(
 
 
 def identity(seed: int) -> crypto.Identity:
-    """A fixed inspector key pair: tests stay deterministic."""
-    return crypto.Identity(PrivateKey.from_seed(bytes([seed]) * 32))
+    """A fixed inspector identity (an X25519 and an Ed25519 pair): tests stay deterministic."""
+    return crypto.Identity(
+        PrivateKey.from_seed(bytes([seed]) * 32), SigningKey(bytes([255 - seed]) * 32)
+    )
 
 
 def write_keyring(path: Path, active: Iterable[bytes], inactive: Iterable[bytes] = ()) -> Path:

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import nacl.bindings
 import nacl.pwhash.argon2id as argon2id
+import nacl.utils
 import pytest
 from click.testing import CliRunner, Result
+from nacl.public import PrivateKey
+from nacl.secret import SecretBox
 from rich.console import Console
 
 from functions import envelope as fmt
@@ -19,7 +22,7 @@ from functions.errors import StorageError
 from functions.storage import LocalStorage, Storage, layout
 from wbs import attachments, config, console, keyfile, messages, paths
 from wbs.cli import cli
-from wbs.crypto import Identity, Recipient, seal
+from wbs.crypto import Identity, Recipient, key_id, seal
 
 PASSPHRASE = "kata sandi yang panjang"
 CANARY = "CANARY-7f3a9"
@@ -147,3 +150,27 @@ def refuse_notes(patch: pytest.MonkeyPatch) -> None:
         real(self, key, data)
 
     patch.setattr(LocalStorage, "put_new", offline)
+
+
+def write_format_1_key(path: Path, secret: PrivateKey, passphrase: str, label: str) -> None:
+    """A key file as `wbs keys new` wrote them before keys could sign (wbs-private-key/1)."""
+    salt = nacl.utils.random(argon2id.SALTBYTES)
+    ops, mem = argon2id.OPSLIMIT_INTERACTIVE, argon2id.MEMLIMIT_INTERACTIVE
+    box = SecretBox(argon2id.kdf(32, passphrase.encode(), salt, opslimit=ops, memlimit=mem))
+    public = bytes(secret.public_key)
+    document = {
+        "format": keyfile.FORMAT_1,
+        "kid": key_id(public),
+        "public_key": fmt.b64encode(public),
+        "label": label,
+        "kdf": {
+            "alg": keyfile.KDF_ALG,
+            "opslimit": ops,
+            "memlimit": mem,
+            "salt": fmt.b64encode(salt),
+        },
+        "box": fmt.b64encode(bytes(box.encrypt(bytes(secret)))),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(json.dumps(document))
+    path.chmod(0o600)

@@ -31,7 +31,14 @@ class Answerable(NamedTuple):
 
     def send(self, message: messages.Message, now: datetime.datetime) -> replies.Sent:
         return replies.send(
-            self.store, self.cache, self.report_id, self.reporter, message, self.ring, now
+            self.store,
+            self.cache,
+            self.report_id,
+            self.reporter,
+            message,
+            self.ring,
+            now,
+            self.unlocked.identity,
         )
 
 
@@ -112,6 +119,6 @@ def write_note(
     now: datetime.datetime,
 ) -> str:
     """Seal an internal note to the keyring only, store it, cache it; return its key."""
-    key = notes.write(store, report_id, message_text(text), unlocked.identity.kid, ring, now)
+    key = notes.write(store, report_id, message_text(text), unlocked.identity, ring, now)
     cache.fetch_note(store, key)
     return key

@@ -54,7 +54,8 @@ def case_files(cache: Cache, unlocked: Reader, report_id: str) -> list[Source]:
 @click.argument("number")
 @storage_option
 @key_option
-def files(number: str, storage: str | None, key: Path | None) -> None:
+@keyring_option
+def files(number: str, storage: str | None, key: Path | None, keyring: Path) -> None:
     """List a case's evidence files: name, type, size, SHA-256, and whether storage holds
     each one (with the size the manifest implies).
 
@@ -63,7 +64,7 @@ def files(number: str, storage: str | None, key: Path | None) -> None:
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    sources = case_files(cache, reader(key), report_id)
+    sources = case_files(cache, reader(key, keyring), report_id)
     if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")
         return
@@ -115,7 +116,7 @@ def export(number: str, folder: Path, storage: str | None, key: Path | None, key
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    unlocked = reader(key)
+    unlocked = reader(key, keyring)
     sources = case_files(cache, unlocked, report_id)
     if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")

@@ -38,6 +38,7 @@ from wbs.commands.options import (
     storage_option,
 )
 from wbs.export import unsafe_place
+from wbs.thread_view import UNVERIFIED
 from wbs.thread_view import reading as thread_reading
 from wbs.workbench import LANGUAGES
 
@@ -125,6 +126,7 @@ def _reason(exc: WbsError | OSError) -> str:
 @inbox.command("list")
 @storage_option
 @key_option
+@keyring_option
 @config_option
 @click.option(
     "--status",
@@ -144,6 +146,7 @@ def _reason(exc: WbsError | OSError) -> str:
 def list_reports(
     storage: str | None,
     key: Path | None,
+    keyring: Path,
     config: Path | None,
     wanted: tuple[str, ...],
     due: bool,
@@ -162,7 +165,7 @@ def list_reports(
     if not ids:
         click.echo("no reports in the cache yet; fetch them with: wbs inbox sync", err=True)
         return
-    unlocked = reader(key)
+    unlocked = reader(key, keyring)
     day = today.date() if today else datetime.date.today()
     rows = cases.rows(cache, unlocked, rules, day, {}, lambda i: console.progress(i, "Decrypting"))
     lost_messages = 0
@@ -216,7 +219,7 @@ def show(
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    unlocked = reader(key)
+    unlocked = reader(key, keyring)
     report = opening.open_report(cache, unlocked, report_id)
     record_access(configured, cache, report_id, "opened", keyring, unlocked)
     case = thread.read(cache, unlocked, report_id)
@@ -230,6 +233,8 @@ def show(
         click.echo("Catatan internal / Internal notes (never shown to the reporter)")
         for item in internal.notes:
             click.echo(f"--- {view.received(item.written)} · {item.author}")
+            if item.unverified:
+                click.echo(f"    ⚠ {UNVERIFIED} {item.unverified}")
             click.echo(view.clean(item.text, multiline=True))
     if show_audit:
         click.echo()
@@ -303,7 +308,7 @@ def case_file(
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    unlocked = reader(key)
+    unlocked = reader(key, keyring)
     record_access(configured, cache, report_id, "case-file", keyring, unlocked)
     case = cases.load_case(cache, unlocked, report_id, rules, datetime.date.today(), {})
     text = case_file.render(
@@ -382,7 +387,7 @@ def note(
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
-    unlocked = reader(key)
+    unlocked = reader(key, keyring)
     if text is None:
         text = _edited(report_id, NOTE_TEMPLATE)
     stored = answering.write_note(
@@ -440,7 +445,7 @@ def _answerable(
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
-    unlocked = reader(key)
+    unlocked = reader(key, keyring)
     return answering.answerable(configured.open_storage(), cache, report_id, ring, unlocked)
 
 

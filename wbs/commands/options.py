@@ -12,6 +12,7 @@ from functions.config import Settings
 from wbs import audit, keyfile, passphrase, paths, statuses
 from wbs.cache import Cache
 from wbs.reports import Reader
+from wbs.signing import Signers
 
 keyring_option = click.option(
     "--keyring",
@@ -61,12 +62,21 @@ def settings(storage: str | None) -> Settings:
     return dataclasses.replace(configured, storage_url=storage) if storage else configured
 
 
-def reader(key: Path | None) -> Reader:
-    """Unlock the inspector's key: the passphrase is asked here, once per command."""
+def reader(key: Path | None, keyring: Path) -> Reader:
+    """Unlock the inspector's key: the passphrase is asked here, once per command. What
+    inspectors signed is checked against ``keyring``; without one, nothing verifies, and a
+    note says so."""
     path = keyfile.locate(key)
     info = keyfile.inspect(path)
     secret = passphrase.ask(f"Passphrase for {path} ({info.label})")
-    return Reader(keyfile.unlock(path, secret))
+    signers = Signers.from_keyring(keyring)
+    if signers.problem:
+        click.echo(
+            f"wbs: note: {signers.problem}: no reply, status change or note counts as"
+            " verified; name the keyring with --keyring PATH (or WBS_KEYRING)",
+            err=True,
+        )
+    return Reader(keyfile.unlock(path, secret), signers)
 
 
 def record_access(

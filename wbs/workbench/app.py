@@ -45,6 +45,7 @@ from wbs.cases import answering, evidence
 from wbs.cases import case_file as casefile
 from wbs.cases import inbox as cases
 from wbs.reports import Reader
+from wbs.signing import Signers
 from wbs.workbench import files, ranges, saving, syncjob
 from wbs.workbench.guard import Guard, Refusal
 from wbs.workbench.session import Session
@@ -210,7 +211,7 @@ class Workbench:
 
     def unlock(self, passphrase: str, start_response: StartResponse) -> Iterable[bytes]:
         try:
-            self.session.unlock(passphrase)
+            self.session.unlock(passphrase, Signers.from_keyring(self.config.keyring))
         except keyfile.KeyFileError as exc:  # WrongPassphrase too: the CLI's words
             return self.page(start_response, "unlock.html", failure=str(exc), hint=exc.hint or "")
         return _redirect(start_response, "/")

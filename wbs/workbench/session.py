@@ -16,6 +16,7 @@ from pathlib import Path
 
 from wbs import keyfile
 from wbs.reports import Reader, Report
+from wbs.signing import Signers
 from wbs.workbench.files import Decrypted
 
 Clock = Callable[[], float]
@@ -54,9 +55,10 @@ class Session:
     def reader(self) -> Reader | None:
         return self._reader
 
-    def unlock(self, passphrase: str) -> Reader:
-        """Open the key file (WrongPassphrase or KeyFileError if it cannot be)."""
-        reader = Reader(keyfile.unlock(self.key, passphrase))
+    def unlock(self, passphrase: str, signers: Signers | None = None) -> Reader:
+        """Open the key file (WrongPassphrase or KeyFileError if it cannot be); what inspectors
+        signed is checked against ``signers``."""
+        reader = Reader(keyfile.unlock(self.key, passphrase), signers)
         with self.lock_:
             self._reader = reader
             self._last = self.clock()
