@@ -1,11 +1,13 @@
-"""Upload grants: what a case may upload, the records its limits count, and the three steps
-of the upload protocol (docs/spec/upload-v1.md) on top of a storage backend.
+"""Upload grants: what a case may upload, the reservations its limits count, and the three
+steps of the upload protocol (docs/spec/upload-v1.md) on top of a storage backend.
 
 A grant lets the reporter's browser write one evidence object, ``attachments/<case>/<file>``,
 in parts of an exact size, straight to storage (``local.py``, ``s3.py``): the bytes never pass
-through a function. Each granted file leaves a record, ``uploads/<case>/<file>.json``, written
-create-only; the records are what the limits on files and bytes per case count. Nothing here
-decrypts: sizes are all the server learns about a file.
+through a function. Each grant request first holds a numbered reservation,
+``uploads/<case>/slots/<n>.json`` (``functions/reservations.py``), which the limits on files
+and bytes per case count, so that they hold when requests run at once; then each granted
+file leaves a record, ``uploads/<case>/<file>.json``, written create-only, which renewal and
+completion check. Nothing here decrypts: sizes are all the server learns about a file.
 """
 
 from __future__ import annotations
