@@ -10,7 +10,7 @@ from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from functions import keyring
+from functions import keyring, mailbox
 from functions.config import ConfigError
 from functions.errors import AlreadyExists, EnvelopeError, StorageError, UnsupportedVersion
 from functions.log import logger
@@ -65,6 +65,8 @@ def for_error(exc: Exception, path: str, routes: Mapping[str, tuple[str, ...]]) 
         case EnvelopeError():
             message = f"This is not a valid envelope: {exc}."
             return ApiError(HTTPStatus.BAD_REQUEST, "bad_envelope", message)
+        case mailbox.MailboxFull():
+            return ApiError(HTTPStatus.FORBIDDEN, "mailbox_full", str(exc))
         case UploadError() | ProofError():
             return ApiError(exc.status, exc.code, exc.message)
         case AlreadyExists():

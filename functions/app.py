@@ -178,16 +178,9 @@ def post_followup() -> JsonResponse:
     if not active <= kids or len(kids - active) > 1:  # the one other key is the reporter's
         raise _stale_keys()
     storage = _storage()
-    senders = [layout.sender(key) for key in mailbox.keys(storage, report_id)]
-    if senders.count("reporter") >= mailbox.MAX_REPORTER_MESSAGES:
-        raise answers.ApiError(
-            HTTPStatus.FORBIDDEN,
-            "mailbox_full",
-            f"This case already holds {mailbox.MAX_REPORTER_MESSAGES} messages from the "
-            "reporter, the most it takes; wait for the inspectorate to answer.",
-        )
+    mailbox.check_room(storage, report_id)
     _proofs().spend(proof)
-    message = mailbox.post(storage, report_id, "reporter", followup)
+    message = mailbox.post_followup(storage, report_id, followup)
     return _json(HTTPStatus.CREATED, {"sent": message.sent})
 
 

@@ -6,14 +6,15 @@ Nothing here decrypts.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from functions import envelope as fmt
-from functions import mailbox_token
-from functions.errors import AlreadyExists, EnvelopeError, NotFound
+from functions import mailbox_token, reservations
+from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
 from functions.signature import Signature
 from functions.signature import parse as parse_signature
 from functions.storage import Storage, layout
@@ -25,9 +26,20 @@ MAX_REPORTER_MESSAGES = 50
 # A follow-up is text: its padded plaintext stays within 32 KiB, so that a full mailbox
 # (50 follow-ups and the replies) still fits one API answer (Lambda's is 6 MB).
 MAX_FOLLOWUP_BUCKET = 32 * 1024
+DIGEST_RE = re.compile(r"[0-9a-f]{64}")
 SENT_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
 FIELDS = frozenset({"sent", "from", "envelope"})
 _SHAPES = (FIELDS, FIELDS | {"signature"})  # a signature is optional in the wrapper
+
+
+class MailboxFull(WbsError):
+    """The case holds as many follow-ups as it takes (``MAX_REPORTER_MESSAGES``)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            f"This case already holds {MAX_REPORTER_MESSAGES} messages from the reporter, the "
+            "most it takes; wait for the inspectorate to answer."
+        )
 
 
 class Message(NamedTuple):
@@ -101,7 +113,7 @@ def post(
     unique, since every one has its own random key and nonce."""
     if envelope.id != report_id or envelope.kind != KIND_OF[sender]:
         raise EnvelopeError(f"a {sender} message must be a {KIND_OF[sender]} for {report_id}")
-    digest = hashlib.sha256(fmt.canonical_json(envelope.to_json())).hexdigest()[:8]
+    digest = _digest(envelope)[:8]
     ending = layout.message_ending(sender, digest)
     stored = _stored_copy(storage, report_id, ending, envelope)
     if stored is not None:
@@ -118,6 +130,81 @@ def post(
             raise
         return stored
     return message
+
+
+def check_room(storage: Storage, report_id: str) -> None:
+    """Raise MailboxFull if the case's follow-ups or their reservations have reached the cap:
+    the quick check before anything is written. It may let pass a request that ``post_followup``
+    then refuses (requests at the same time, or a mailbox older than reservations); never the
+    other way round."""
+    held = len(list(storage.list(layout.followup_slots(report_id))))
+    stored = [layout.sender(key) for key in keys(storage, report_id)].count("reporter")
+    if max(held, stored) >= MAX_REPORTER_MESSAGES:
+        raise MailboxFull
+
+
+def post_followup(storage: Storage, report_id: str, envelope: fmt.Envelope) -> Message:
+    """Store a reporter's follow-up once it holds one of the case's reservations
+    (docs/spec/mailbox-v1.md §6.1); raise MailboxFull, writing nothing, if none is left.
+
+    The reservation records the envelope's digest and the time to store it under, so that
+    the same envelope sent again, even at the same moment, holds the same reservation and
+    is stored under the same name, once."""
+    digest = _digest(envelope)
+    stored = _stored_copy(
+        storage, report_id, layout.message_ending("reporter", digest[:8]), envelope
+    )
+    if stored is not None:
+        return stored
+    older = [key for key in keys(storage, report_id) if layout.sender(key) == "reporter"]
+    moment = datetime.now(UTC)
+    request = fmt.canonical_json({"envelope": digest, "stamp": moment.strftime(layout.STAMP)})
+
+    def admit(held: reservations.Held) -> None:
+        # Follow-ups stored before reservations existed count on top of the reservations: a
+        # message is listed before the reservations are, and every newer one has its
+        # reservation written first, so its digest is among them.
+        reserved = {found[:8] for found in map(_reserved_digest, held.data) if found}
+        older_ones = [key for key in older if layout.message_digest(key) not in reserved]
+        if len(held.data) + len(older_ones) >= MAX_REPORTER_MESSAGES:
+            raise MailboxFull
+
+    held = reservations.reserve(
+        storage,
+        functools.partial(layout.followup_slot, report_id),
+        layout.followup_slots(report_id),
+        request,
+        same=lambda found: _reserved_digest(found) == digest,
+        admit=admit,
+        most=MAX_REPORTER_MESSAGES,
+    )
+    stamp = str(fmt.loads_strict(held.data)["stamp"])
+    when = datetime.strptime(stamp, layout.STAMP).replace(tzinfo=UTC)
+    return post(storage, report_id, "reporter", envelope, when)
+
+
+def _reserved_digest(data: bytes) -> str | None:
+    """The envelope digest a follow-up's reservation holds, or None if it is not one."""
+    try:
+        document = fmt.loads_strict(data)
+    except EnvelopeError:
+        return None
+    match document:
+        case {"envelope": str(digest), "stamp": str(stamp)} if document.keys() == {
+            "envelope",
+            "stamp",
+        } and DIGEST_RE.fullmatch(digest):
+            try:
+                datetime.strptime(stamp, layout.STAMP)
+            except ValueError:
+                return None
+            return digest
+    return None
+
+
+def _digest(envelope: fmt.Envelope) -> str:
+    """The SHA-256 (hex) of the envelope's canonical JSON: its name ends in the first 8."""
+    return hashlib.sha256(fmt.canonical_json(envelope.to_json())).hexdigest()
 
 
 def _stored_copy(
@@ -137,7 +224,9 @@ def _stored_copy(
 
 def keys(storage: Storage, report_id: str) -> list[str]:
     """The keys of a case's messages, oldest first (their names start with the time)."""
-    return sorted(i.key for i in storage.list(layout.mailbox(report_id)) if layout.sender(i.key))
+    return sorted(
+        i.key for i in storage.list(layout.mailbox(report_id)) if layout.is_message(i.key)
+    )
 
 
 def parse(key: str, data: bytes) -> Message:

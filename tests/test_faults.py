@@ -508,7 +508,7 @@ def test_s3_a_grant_whose_record_answer_botocore_lost_is_granted(
     system.s3.inject(kind, "PutObject", f"{PREFIX}/uploads/")
     granted = call("/api/uploads", grant_body(), token)
     assert granted.status == 201, granted
-    assert [i.key for i in system.inner.list("uploads/")] == [f"uploads/{case}/{FILE_ID}.json"]
+    assert [i.key for i in system.inner.list("uploads/")] == granted_keys(case)
 
 
 @pytest.fixture
@@ -599,27 +599,35 @@ class _Body:
 
 
 GRANT_STEPS = [
-    ("get", "mailboxes/", False),  # the case's verifier
-    ("list", "uploads/", False),  # the case's grant records, for the limits
-    ("put_new", "uploads/", False),  # the grant record: not written
-    ("put_new", "uploads/", True),  # the grant record written, its answer lost
+    ("get", "mailboxes/", False, 0),  # the case's verifier
+    ("list", "uploads/", False, 0),  # the case's grant records, for the limits
+    ("list", "uploads/", False, 1),  # the case's reservations, for the limits
+    ("put_new", "uploads/", False, 0),  # the reservation: not written
+    ("put_new", "uploads/", True, 0),  # the reservation written, its answer lost
+    ("put_new", "uploads/", False, 1),  # the grant record: not written
+    ("put_new", "uploads/", True, 1),  # the grant record written, its answer lost
 ]
 
 
-@pytest.mark.parametrize(("operation", "key", "after"), GRANT_STEPS)
+def granted_keys(case: str) -> list[str]:
+    """What one granted file leaves under uploads/: its record and its reservation."""
+    return [f"uploads/{case}/{FILE_ID}.json", f"uploads/{case}/slots/1.json"]
+
+
+@pytest.mark.parametrize(("operation", "key", "after", "skip"), GRANT_STEPS)
 def test_a_grant_that_failed_is_granted_when_asked_again(
-    system: ApiSystem, operation: str, key: str, after: bool
+    system: ApiSystem, operation: str, key: str, after: bool, skip: int
 ) -> None:
     # Given a case, and a store that fails once while a file is granted
     token, case = open_case(system)
-    system.store.fail(operation, key, after=after)
+    system.store.fail(operation, key, after=after, skip=skip)
     # When the page asks for the grant, it hears to try again (it does, with backoff)
     assert_retryable(call("/api/uploads", grant_body(), token))
     # When it asks again for the same file
     granted = call("/api/uploads", grant_body(), token)
-    # Then the file is granted, with one record, and its upload completes
+    # Then the file is granted, with one record and one reservation, and its upload completes
     assert granted.status == 201, granted
-    assert [i.key for i in system.inner.list("uploads/")] == [f"uploads/{case}/{FILE_ID}.json"]
+    assert [i.key for i in system.inner.list("uploads/")] == granted_keys(case)
     data = os.urandom(SMALL)
     done = upload_whole(system, token, granted.body, data)
     assert (done.status, done.body) == (201, {"id": FILE_ID, "size": SMALL})

@@ -28,6 +28,7 @@ PLACEHOLDERS = {
     "<hash>": "[0-9a-f]{8}",
     "<kid>": "[0-9a-f]{16}",
     "<sha256 of a challenge>": "[0-9a-f]{64}",
+    "<n>": "[1-9][0-9]*",
 }
 BUILT = {
     "report": layout.report(CASE),
@@ -37,6 +38,8 @@ BUILT = {
     "note": layout.note(CASE, WHEN, KID, DIGEST),
     "proof": layout.proof(MARKER),
     "upload record": layout.upload_record(CASE, FILE),
+    "upload reservation": layout.upload_slot(CASE, 12),
+    "follow-up reservation": layout.followup_slot(CASE, 12),
     "attachment": layout.attachment(CASE, FILE),
 }
 
@@ -88,3 +91,10 @@ def test_the_parsers_accept_what_the_builders_write_and_nothing_else() -> None:
     assert not layout.is_message(BUILT["reply"].replace("mailboxes/", "notes/"))
     assert not layout.is_note(BUILT["note"].replace(f"/{CASE}/", f"/{CASE}/x/"))
     assert layout.report_id(f"reports/{CASE.lower()}.json") is None
+    # A reservation is no message and no grant record, though it lies beside them.
+    assert layout.upload_file_id(BUILT["upload record"]) == FILE
+    assert [key for key in BUILT.values() if layout.upload_file_id(key)] == [BUILT["upload record"]]
+    assert not layout.is_message(BUILT["follow-up reservation"])
+    assert layout.sender(BUILT["follow-up reservation"]) is None
+    with pytest.raises(ValueError, match="from 1"):
+        layout.upload_slot(CASE, 0)

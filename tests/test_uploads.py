@@ -250,8 +250,11 @@ def test_a_file_is_granted_uploaded_in_parts_and_completed(system: System) -> No
         (3, SIZE - 2 * PART),
     ]
     assert all(p["url"].startswith(f"/attachments/{case}/{FILE_ID}?") for p in file["parts"])
-    # And a grant record, but no object yet
-    assert [i.key for i in system.storage.list("uploads/")] == [f"uploads/{case}/{FILE_ID}.json"]
+    # And a grant record and the reservation it was counted by, but no object yet
+    assert [i.key for i in system.storage.list("uploads/")] == [
+        f"uploads/{case}/{FILE_ID}.json",
+        f"uploads/{case}/slots/1.json",
+    ]
     assert list(system.storage.list("attachments/")) == []
     # When every part is sent and the file completed
     etags = send_all(system, file, data)
@@ -265,7 +268,8 @@ def test_a_file_is_granted_uploaded_in_parts_and_completed(system: System) -> No
         "attachments",
         "mailboxes",
         "reports",
-        "uploads",
+        "uploads",  # the grant record
+        "uploads",  # and its reservation
     ]
 
 
@@ -362,7 +366,7 @@ def test_too_many_files_are_refused(system: System) -> None:
     assert_error(two, 403, "too_many_files")
     assert one.status == 201
     assert_error(grant(token, [(ids(1, 30)[0], SMALL)]), 403, "too_many_files")
-    assert len(snapshot(system.storage)) == len(before) + 1
+    assert len(snapshot(system.storage)) == len(before) + 2  # its record and reservation
 
 
 def test_too_many_bytes_are_refused(system: System) -> None:

@@ -27,6 +27,7 @@ PREFIXES = (REPORTS, MAILBOXES, NOTES, ATTACHMENTS, UPLOADS, PROOFS)
 
 JSON = ".json"
 VERIFIER = "verifier.json"
+SLOTS = "slots/"  # a case's reservations, below its uploads/ and mailboxes/ folders
 STAMP = "%Y%m%dT%H%M%S%fZ"  # a name's first part: the time it was stored, to the microsecond
 MESSAGE_NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-(reporter|inspectorate)-([0-9a-f]{8})\.json")
 NOTE_NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-([0-9a-f]{16})-([0-9a-f]{8})\.json")
@@ -88,6 +89,12 @@ def sender(key: str) -> Sender | None:
     return None if match is None else match.group(2)  # type: ignore[return-value]
 
 
+def message_digest(key: str) -> str | None:
+    """The digest (8 hex digits) named in a message's name, or None if it is not a message's."""
+    match = MESSAGE_NAME_RE.fullmatch(key.rpartition("/")[2])
+    return None if match is None else match.group(3)
+
+
 def is_message(key: str) -> bool:
     """``mailboxes/<ID>/<stamp>-<sender>-<digest>.json``, and nothing else."""
     return _case_key(MAILBOXES, key, MESSAGE_NAME_RE) is not None
@@ -141,6 +148,45 @@ def upload_records(report_id: str) -> str:
 
 def upload_record(report_id: str, file_id: str) -> str:
     return f"{upload_records(report_id)}{file_id}{JSON}"
+
+
+def upload_file_id(key: str) -> str | None:
+    """``uploads/<ID>/<file id>.json`` -> ``<file id>``; None for any other key (a
+    reservation's, for one)."""
+    parts = key.split("/")
+    if len(parts) != 3 or parts[0] + "/" != UPLOADS or not ID_RE.fullmatch(parts[1]):
+        return None
+    file_id = parts[2].removesuffix(JSON)
+    return file_id if parts[2].endswith(JSON) and ID_RE.fullmatch(file_id) else None
+
+
+# --- reservations: uploads/<ID>/slots/<n>.json and mailboxes/<ID>/slots/<n>.json ---------
+# What the per-case limits count (functions/reservations.py): numbered from 1, create-only,
+# never in a listing of messages (``is_message``) or of grant records (``upload_file_id``).
+
+
+def upload_slots(report_id: str) -> str:
+    return f"{upload_records(report_id)}{SLOTS}"
+
+
+def upload_slot(report_id: str, number: int) -> str:
+    """``uploads/<ID>/slots/<n>.json``: ``{"files": [{"id", "size"}, …]}``, one grant request."""
+    return f"{upload_slots(report_id)}{_number(number)}{JSON}"
+
+
+def followup_slots(report_id: str) -> str:
+    return f"{mailbox(report_id)}{SLOTS}"
+
+
+def followup_slot(report_id: str, number: int) -> str:
+    """``mailboxes/<ID>/slots/<n>.json``: ``{"envelope", "stamp"}``, one follow-up."""
+    return f"{followup_slots(report_id)}{_number(number)}{JSON}"
+
+
+def _number(number: int) -> str:
+    if number < 1:
+        raise ValueError("reservations are numbered from 1")
+    return str(number)
 
 
 # --- proofs/<sha256 of a challenge>: a spent proof of work ------------------------------

@@ -1,16 +1,19 @@
-"""Upload grants: what a case may upload, the records its limits count, and the three steps
-of the upload protocol (docs/spec/upload-v1.md) on top of a storage backend.
+"""Upload grants: what a case may upload, the reservations its limits count, and the three
+steps of the upload protocol (docs/spec/upload-v1.md) on top of a storage backend.
 
 A grant lets the reporter's browser write one evidence object, ``attachments/<case>/<file>``,
 in parts of an exact size, straight to storage (``local.py``, ``s3.py``): the bytes never pass
-through a function. Each granted file leaves a record, ``uploads/<case>/<file>.json``, written
-create-only; the records are what the limits on files and bytes per case count. Nothing here
-decrypts: sizes are all the server learns about a file.
+through a function. Each grant request first holds a numbered reservation,
+``uploads/<case>/slots/<n>.json`` (``functions/reservations.py``), which the limits on files
+and bytes per case count, so that they hold when requests run at once; then each granted
+file leaves a record, ``uploads/<case>/<file>.json``, written create-only, which renewal and
+completion check. Nothing here decrypts: sizes are all the server learns about a file.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -19,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any, NamedTuple, Protocol
 
+from functions import reservations
 from functions.attachment_size import (
     CHUNK_SIZES,
     is_attachment_size,
@@ -187,29 +191,54 @@ class Uploads:
         self.clock = clock or (lambda: datetime.now(UTC))
 
     def grant(self, case: str, body: Any) -> dict[str, Any]:
-        """``{"files": [{"id", "size"}]}``: check everything, then open one upload a file."""
+        """``{"files": [{"id", "size"}]}``: check everything, reserve the files against the
+        case's limits, then open one upload a file."""
         files = self._files(body)
         now = self.clock()
         self.backend.sweep(now)
-        records = self._records(case)
-        taken = sorted(records.keys() & {file_id for file_id, _ in files})
-        if taken:
-            again = self._granted_again(case, files, records, now)
-            if again is not None:
-                return again
-            raise UploadError(
-                HTTPStatus.CONFLICT,
-                "file_id_taken",
-                f"The file id {taken[0]} was already granted in this case; draw a new one.",
+        records = self._records(case)  # listed before the reservations: see _granted
+        # A file already recorded is this very request sent again (its answer was lost):
+        # answered with its open upload as a renewal would be, if the upload is still open
+        # for that size and no object stored yet; otherwise its id is taken.
+        again = {i: self._open_again(case, i, s, records[i], now) for i, s in files if i in records}
+        for file_id, record in again.items():
+            if record is None:
+                raise _file_id_taken(file_id)
+        if len(again) < len(files):
+            request = canonical_json({"files": [{"id": i, "size": s} for i, s in files]})
+            reservations.reserve(
+                self.storage,
+                functools.partial(layout.upload_slot, case),
+                layout.upload_slots(case),
+                request,
+                same=lambda held: held == request,  # this very request, sent before
+                admit=lambda held: self._admit(files, _granted(held.data, records)),
+                most=self.limits.max_files,
             )
-        if len(records) + len(files) > self.limits.max_files:
+        end = now + timedelta(seconds=self.limits.upload_seconds)
+        opened = [(i, again.get(i) or self._open(case, i, s, now, end)) for i, s in files]
+        expires = min(
+            min(record.expires for _, record in opened),
+            now + timedelta(seconds=self.limits.grant_seconds),
+        )
+        granted = [
+            self._file(file_id, layout.attachment(case, file_id), record, expires)
+            for file_id, record in opened
+        ]
+        return self._answer(granted, expires)
+
+    def _admit(self, files: list[tuple[str, int]], granted: Granted) -> None:
+        """Refuse a grant request that the case's limits do not leave room for."""
+        taken = sorted(granted.ids & {file_id for file_id, _ in files})
+        if taken:
+            raise _file_id_taken(taken[0])
+        if granted.files + len(files) > self.limits.max_files:
             raise UploadError(
                 HTTPStatus.FORBIDDEN,
                 "too_many_files",
                 f"A case takes at most {self.limits.max_files} files.",
             )
-        total = sum(r.size for r in records.values()) + sum(size for _, size in files)
-        if total > self.limits.max_case_bytes:
+        if granted.bytes + sum(size for _, size in files) > self.limits.max_case_bytes:
             raise UploadError(
                 HTTPStatus.FORBIDDEN,
                 "too_many_bytes",
@@ -222,58 +251,44 @@ class Uploads:
                 "too_many_parts",
                 f"Ask for at most {MAX_PARTS_PER_ANSWER} parts at a time: one file a request.",
             )
-        end = now + timedelta(seconds=self.limits.upload_seconds)
-        expires = min(end, now + timedelta(seconds=self.limits.grant_seconds))
-        granted = []
-        for file_id, size in files:
-            key = layout.attachment(case, file_id)
-            upload = self.backend.start(key, size, self.limits.part_bytes, end)
-            record = Record(now.strftime(STAMP), end, self.limits.part_bytes, size, upload)
-            try:
-                self.storage.put_new(layout.upload_record(case, file_id), record.to_json())
-            except AlreadyExists:  # a concurrent grant took the id; its upload ends unused
-                raise UploadError(
-                    HTTPStatus.CONFLICT,
-                    "file_id_taken",
-                    f"The file id {file_id} was already granted in this case; draw a new one.",
-                ) from None
-            granted.append(self._file(file_id, key, record, expires))
-        return self._answer(granted, expires)
 
-    def _granted_again(
-        self, case: str, files: list[tuple[str, int]], records: dict[str, Record], now: datetime
-    ) -> dict[str, Any] | None:
-        """The answer to a grant asked for again, or None if it is not one.
+    def _open(self, case: str, file_id: str, size: int, now: datetime, end: datetime) -> Record:
+        """Open the upload of a reserved file and write its grant record, create-only; or,
+        when the same request sent at the same time wrote the record first, that record."""
+        key = layout.attachment(case, file_id)
+        upload = self.backend.start(key, size, self.limits.part_bytes, end)
+        record = Record(now.strftime(STAMP), end, self.limits.part_bytes, size, upload)
+        try:
+            self.storage.put_new(layout.upload_record(case, file_id), record.to_json())
+        except AlreadyExists:  # the upload just opened ends unused
+            stored = self._record(case, file_id)
+            stored = None if stored is None else self._open_again(case, file_id, size, stored, now)
+            if stored is None:
+                raise _file_id_taken(file_id) from None
+            return stored
+        return record
 
-        A grant whose record was written but whose answer was lost (a storage failure after
-        the write, a dropped connection) is asked for again with the same file ids and sizes:
-        when every file has an open upload of that size and no object yet, it gets that
-        upload's URLs again, as a renewal would, instead of ``file_id_taken``. Only the
-        case's own token can ask, and nothing new is opened or counted."""
-        found: list[tuple[str, Record]] = []
-        for file_id, size in files:
-            record = records.get(file_id)
-            if record is None or record.size != size or not record.upload or now >= record.expires:
-                return None
-            key = layout.attachment(case, file_id)
-            if any(info.key == key for info in self.storage.list(key)):
-                return None
-            found.append((file_id, record))
-        end = min(record.expires for _, record in found)
-        expires = min(end, now + timedelta(seconds=self.limits.grant_seconds))
-        granted = [
-            self._file(file_id, layout.attachment(case, file_id), record, expires)
-            for file_id, record in found
-        ]
-        return self._answer(granted, expires)
+    def _open_again(
+        self, case: str, file_id: str, size: int, record: Record, now: datetime
+    ) -> Record | None:
+        """``record`` if its upload can be granted again to a request for ``size`` bytes:
+        open, of that size, and no object stored yet; else None. Only the case's own token
+        can ask, and nothing new is opened or counted."""
+        if record.size != size or not record.upload or now >= record.expires:
+            return None
+        key = layout.attachment(case, file_id)
+        return None if any(info.key == key for info in self.storage.list(key)) else record
 
     def room(self, case: str) -> dict[str, int]:
         """What the case may still take: ``{"files", "bytes"}`` (encrypted bytes), so that a
         follow-up's form can refuse what a grant would refuse before anything is sealed."""
-        records = self._records(case).values()
+        records = self._records(case)
+        prefix = layout.upload_slots(case)
+        held = [self.storage.get(info.key) for info in self.storage.list(prefix)]
+        granted = _granted(held, records)
         return {
-            "files": max(0, self.limits.max_files - len(records)),
-            "bytes": max(0, self.limits.max_case_bytes - sum(r.size for r in records)),
+            "files": max(0, self.limits.max_files - granted.files),
+            "bytes": max(0, self.limits.max_case_bytes - granted.bytes),
         }
 
     def renew(self, case: str, body: Any) -> dict[str, Any]:
@@ -339,9 +354,10 @@ class Uploads:
     def _records(self, case: str) -> dict[str, Record]:
         """The case's grant records by file id (a record that cannot be read counts in full)."""
         found: dict[str, Record] = {}
-        prefix = layout.upload_records(case)
-        for info in self.storage.list(prefix):
-            file_id = info.key.removeprefix(prefix).removesuffix(layout.JSON)
+        for info in self.storage.list(layout.upload_records(case)):
+            file_id = layout.upload_file_id(info.key)
+            if file_id is None:  # a reservation (uploads/<case>/slots/), counted apart
+                continue
             record = self._record(case, file_id)
             if record is None:  # not ours to judge: count it as the largest file
                 record = Record("", datetime.min.replace(tzinfo=UTC), 1, MAX_OBJECT_BYTES, "")
@@ -437,6 +453,63 @@ def _etags(value: Any, count: int) -> list[str]:
             raise _bad_request(f"the ETag of part {number} is malformed")
         etags.append(etag)
     return etags
+
+
+class Granted(NamedTuple):
+    """What a case was granted: the file ids, how many files, their bytes."""
+
+    ids: frozenset[str]
+    files: int
+    bytes: int
+
+
+def _granted(held: Sequence[bytes], records: Mapping[str, Record]) -> Granted:
+    """What the reservations ``held`` and the grant records ``records`` grant together.
+
+    Every grant since reservations exist holds one, written before its records; a record
+    whose file no reservation lists is older than reservations, and counts on top. The
+    records are listed before the reservations are, so no newer record can be taken for an
+    older one. A reservation that cannot be read counts as one file of the largest size."""
+    ids: set[str] = set()
+    files = total = 0
+    for data in held:
+        listed = _reserved_files(data)
+        if listed is None:
+            files, total = files + 1, total + MAX_OBJECT_BYTES
+            continue
+        ids.update(file_id for file_id, _ in listed)
+        files, total = files + len(listed), total + sum(size for _, size in listed)
+    older = {file_id: r.size for file_id, r in records.items() if file_id not in ids}
+    return Granted(frozenset(ids | older.keys()), files + len(older), total + sum(older.values()))
+
+
+def _reserved_files(data: bytes) -> list[tuple[str, int]] | None:
+    """The files a grant's reservation lists, or None if it is not one."""
+    try:
+        document = loads_strict(data)
+    except EnvelopeError:
+        return None
+    match document:
+        case {"files": list(files)} if document.keys() == {"files"} and files:
+            pass
+        case _:
+            return None
+    found = []
+    for item in files:
+        match item:
+            case {"id": str(file_id), "size": int(size)} if item.keys() == {"id", "size"}:
+                found.append((file_id, size))
+            case _:
+                return None
+    return found
+
+
+def _file_id_taken(file_id: str) -> UploadError:
+    return UploadError(
+        HTTPStatus.CONFLICT,
+        "file_id_taken",
+        f"The file id {file_id} was already granted in this case; draw a new one.",
+    )
 
 
 def _bad_request(problem: str) -> UploadError:

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from functions.attachment_size import CHUNK_SIZES, HEADER_BYTES, is_attachment_size, stored_size
 from functions.errors import AlreadyExists
-from functions.storage.layout import upload_record
+from functions.storage.layout import upload_record, upload_slot
 from functions.uploads import Limits, LocalUploads, UploadError, Uploads
 from functions.uploads.grants import MAX_OBJECT_BYTES, MAX_PARTS, MIB, Part, Record, plan
 from tests.hostile.strategies import (
@@ -105,7 +105,9 @@ def test_a_grant_request_is_granted_whole_or_refused_with_nothing_written(body: 
     # Granted: one record and one upload a file, each as asked
     asked = {f["id"]: f["size"] for f in body["files"]}
     assert [f["id"] for f in answer["files"]] == list(asked)
-    assert sorted(storage.objects) == sorted(upload_record(CASE, i) for i in asked)
+    assert sorted(storage.objects) == sorted(
+        [upload_slot(CASE, 1), *(upload_record(CASE, i) for i in asked)]
+    )
     for file in answer["files"]:
         assert is_attachment_size(asked[file["id"]])
         assert sum(p["size"] for p in file["parts"]) == asked[file["id"]]

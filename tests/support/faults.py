@@ -13,6 +13,8 @@ really happens, below the code under test.
   flush every file they write, so every write passes there.
 - ``Faulty``: a ``Storage`` wrapper for the API-level tests, failing an operation before or
   after the store underneath performs it, on either backend alike.
+- ``Slow``: a ``Storage`` wrapper that sleeps before and after every call, so that requests
+  run together overlap as they do on S3 (tests/test_limits_race.py).
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ from __future__ import annotations
 import errno
 import io
 import os
+import random
 import stat
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -291,3 +295,44 @@ class Faulty:
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         self._check("list", prefix, False)
         return self.inner.list(prefix)
+
+
+class Slow:
+    """A ``Storage`` that takes ``low`` to ``high`` seconds (at random) before and after each
+    call, as S3 does over the network: two requests that check, then write, find each other's
+    writes only after the fact unless something atomic stands between."""
+
+    def __init__(self, inner: Storage, low: float = 0.02, high: float = 0.05) -> None:
+        self.inner = inner
+        self.low, self.high = low, high
+        self._random = random.Random(13)  # noqa: S311 (delays, not secrets)
+
+    def __repr__(self) -> str:
+        return f"Slow({self.inner!r})"
+
+    def _wait(self) -> None:
+        time.sleep(self._random.uniform(self.low, self.high))
+
+    def put_new(self, key: str, data: bytes) -> None:
+        self._wait()
+        try:
+            self.inner.put_new(key, data)
+        finally:
+            self._wait()
+
+    def get(self, key: str) -> bytes:
+        self._wait()
+        try:
+            return self.inner.get(key)
+        finally:
+            self._wait()
+
+    def stream(self, key: str) -> Readable:
+        self._wait()
+        return self.inner.stream(key)
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        self._wait()
+        found = list(self.inner.list(prefix))  # what was there when the store was asked
+        self._wait()
+        return iter(found)
