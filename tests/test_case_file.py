@@ -151,14 +151,14 @@ def check_case_file(text: str, kid: str) -> None:
     order = [thread.index(c) for c in ("FOLLOWUP-c20", "REPLY-c21", "SNOTE-c23")]
     assert order == sorted(order)
     history = text.split('<section id="history">')[1].split("</section>")[0]
-    assert "Ditolak" in history and "CANARY-REASON-c22" in history and kid in history
+    assert "Ditolak" in history and "CANARY-REASON-c22" in history and "[Inspektur]" in history
     internal = text.split('<section id="notes">')[1].split("</section>")[0]
     assert "CANARY-NOTE-c24" in internal and "INTERNAL" in internal and "NOTE-c24" not in thread
     exported = re.search(r'id="exported">(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) UTC<', text)
     assert exported is not None
     moment = datetime.datetime.fromisoformat(exported.group(1)).replace(tzinfo=datetime.UTC)
     assert abs(datetime.datetime.now(datetime.UTC) - moment) < datetime.timedelta(minutes=5)
-    assert f'id="exporter">key {kid}<' in text or f'id="exporter">kunci {kid}<' in text
+    assert re.search(f'id="exporter">Inspektur \\((key|kunci) {kid}\\)<', text)
     # Self-contained and inert: markup from the report is text, nothing runs or is fetched.
     lowered = text.lower()
     assert "<script" not in lowered and "<b>bold" not in text and MARKUP not in text

@@ -289,7 +289,7 @@ def test_an_internal_note_is_sealed_to_the_keyring_only_and_shown_apart(
 
     assert "Catatan internal telah disimpan" in saved.body
     section = saved.body.split('<section id="notes">')[1].split("</section>")[0]
-    assert html.escape(text) in section and f"kunci {inspector.kid}" in section
+    assert html.escape(text) in section and "Inspektur</header>" in section
     assert "<b>x</b>" not in saved.body  # escaped
     thread = saved.body.split('<section id="thread">')[1].split("</section>")[0]
     assert CANARY not in thread

@@ -47,6 +47,10 @@ class Signers:
         self.labels = {k.kid: k.label for k in found}
         self.problem = problem  # why there is no keyring to check against, if there is none
 
+    def name(self, kid: str) -> str:
+        """How a person is shown: the label the keyring gives the key id, else the key id."""
+        return self.labels.get(kid, kid)
+
     @classmethod
     def from_keyring(cls, path: Path) -> Signers:
         """The signers of the keyring at ``path``; none, with the reason, if it cannot be read."""

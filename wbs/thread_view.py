@@ -7,6 +7,7 @@ Messages were typed by the reporter or an inspector; they are printed through
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 
 import click
 
@@ -16,16 +17,22 @@ from wbs.thread import Post, Thread
 from wbs.view import clean, received, size
 
 UNVERIFIED = "TIDAK TERVERIFIKASI, tidak berlaku / NOT VERIFIED, counts for nothing:"
+Person = Callable[[str], str]  # a key id as it is shown: its holder's label
 SENDERS = {"reporter": "Pelapor / Reporter", "inspectorate": "Inspektorat"}
 STRAYS = "waktu tulis jauh dari waktu diterima / written far from when it was stored:"
 
 
-def who(post: Post) -> str:
+def who(post: Post, person: Person) -> str:
+    """The sender; for the inspectorate, the inspector's label in the keyring."""
     name = SENDERS[post.sender]
-    return f"{name} (key {post.message.by})" if post.sender == "inspectorate" else name
+    if post.sender != "inspectorate":
+        return name
+    return f"{name} ({clean(person(post.message.by))})"
 
 
-def status_block(thread: Thread, report_received: datetime.datetime, due: str) -> str:
+def status_block(
+    thread: Thread, report_received: datetime.datetime, due: str, person: Person
+) -> str:
     """The current status, the deadline, and every change since the report arrived."""
     bold = click.style
     lines = [
@@ -39,11 +46,11 @@ def status_block(thread: Thread, report_received: datetime.datetime, due: str) -
         change = f"  {received(post.message.sent)}  {statuses.label(post.message.status)}"
         if post.message.reason:
             change += f" — alasan / reason: {clean(post.message.reason)}"
-        lines.append(f"{change}  [{who(post)}]")
+        lines.append(f"{change}  [{who(post, person)}]")
     return "\n".join(lines)
 
 
-def messages_block(thread: Thread) -> str:
+def messages_block(thread: Thread, person: Person) -> str:
     """Every message, oldest first, numbered; a status message shows the change it made."""
     lines = [click.style(f"Percakapan / Thread ({len(thread.posts)})", bold=True)]
     status = statuses.INITIAL
@@ -55,7 +62,7 @@ def messages_block(thread: Thread) -> str:
         else:
             what = "pesan / message"
         lines.append(
-            click.style(f"[{n}] {received(message.sent)}  {who(post)} · {what}", bold=True)
+            click.style(f"[{n}] {received(message.sent)}  {who(post, person)} · {what}", bold=True)
         )
         if post.unverified:
             lines.append(f"    ⚠ {UNVERIFIED} {post.unverified}")
@@ -89,5 +96,7 @@ def _body(message: Message) -> list[str]:
     return lines
 
 
-def reading(thread: Thread, report_received: datetime.datetime, due: str) -> str:
-    return f"{status_block(thread, report_received, due)}\n\n{messages_block(thread)}"
+def reading(thread: Thread, report_received: datetime.datetime, due: str, person: Person) -> str:
+    """The status block and the thread; ``person`` shows a key id as its holder's label."""
+    status = status_block(thread, report_received, due, person)
+    return f"{status}\n\n{messages_block(thread, person)}"

@@ -56,8 +56,8 @@ def test_opening_and_exporting_a_case_are_recorded_for_every_inspector(
     trail = shown.output.split("Jejak audit / Audit trail")[1].splitlines()[1:]
     assert "pelapor / reporter  received" in trail[0]
     assert [line.split("  ")[1:] for line in trail[1:3]] == [
-        [inspector.kid, "opened"],
-        [inspector.kid, "case-file"],
+        ["Inspektur I", "opened"],  # the keyring's label, not the key id
+        ["Inspektur I", "case-file"],
     ]
 
 

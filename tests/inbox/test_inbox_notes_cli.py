@@ -107,7 +107,7 @@ def test_sync_fetches_notes_and_show_prints_them_apart(
     assert shown.exit_code == 0, shown.output
     out = shown.stdout
     section = out.index("Catatan internal / Internal notes")
-    assert out.index(NOTE) > section and colleague.kid in out[section:]
+    assert out.index(NOTE) > section and "Inspektur II" in out[section:]
     # A tampered note is named, and the others are still shown
     forged = json.loads(store.get(key))
     forged["author"] = "0" * 16

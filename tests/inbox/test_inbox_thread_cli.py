@@ -310,7 +310,7 @@ def test_status_changes_in_order_with_reasons(
     assert "Ditolak — alasan / reason: duplikat" in history
     assert "status: Perlu Informasi Tambahan → Ditolak" in out
     assert "Kapan kejadiannya?" in out
-    assert f"Inspektorat (key {inspector.kid})" in out
+    assert "Inspektorat (Inspektur I)" in out  # the keyring's label, not the key id
 
 
 def test_setting_the_current_status_again_is_refused(

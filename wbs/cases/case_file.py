@@ -73,9 +73,11 @@ def render(
     exporter: str,
     now: datetime.datetime,
     checked: Mapping[str, Checked],
+    person: Callable[[str], str],
 ) -> str:
     """The case file as text; ``exporter`` is the key id of the inspector who exports it,
-    ``checked`` the files' hashes computed by ``check_files``."""
+    ``checked`` the files' hashes computed by ``check_files``, ``person`` how a key id is
+    shown (its holder's label)."""
     exported = now.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return env.get_template(TEMPLATE).render(
         lang=lang,
@@ -87,6 +89,7 @@ def render(
         exported=exported,
         zone=view.local_zone(),
         initial=statuses.INITIAL,
+        person=person,
     )
 
 

@@ -226,13 +226,14 @@ def show(
     due = view.due(case.due(report.received, datetime.date.today(), rules), rules)
     click.echo(view.reading(report))
     click.echo()
-    click.echo(thread_reading(case, report.received, due.plain))
+    person = unlocked.signers.name
+    click.echo(thread_reading(case, report.received, due.plain, person))
     internal = notes.read(cache, unlocked, report_id)
     if internal.notes:
         click.echo()
         click.echo("Catatan internal / Internal notes (never shown to the reporter)")
         for item in internal.notes:
-            click.echo(f"--- {view.received(item.written)} · {item.author}")
+            click.echo(f"--- {view.received(item.written)} · {view.clean(person(item.author))}")
             if item.unverified:
                 click.echo(f"    ⚠ {UNVERIFIED} {item.unverified}")
             click.echo(view.clean(item.text, multiline=True))
@@ -240,7 +241,7 @@ def show(
         click.echo()
         click.echo("Jejak audit / Audit trail")
         for event in audit.trail(report, case, internal):
-            who = event.who or "pelapor / reporter"
+            who = view.clean(person(event.who)) if event.who else "pelapor / reporter"
             click.echo(f"{view.received(event.at)}  {who}  {event.action} {event.detail}".rstrip())
     for unread in internal.unreadable:
         name = unread.key.rpartition("/")[2]
@@ -319,6 +320,7 @@ def case_file(
         unlocked.identity.kid,
         datetime.datetime.now(datetime.UTC),
         case_file.check_files(configured.open_storage, case),
+        unlocked.signers.name,
     )
     case_file.write(path, text, report_id)
     click.echo(f"wrote the case file of {registration.display(report_id)} to {path}")

@@ -305,6 +305,7 @@ class Workbench:
             reader.identity.kid,
             datetime.datetime.now(datetime.UTC),
             casefile.check_files(self.config.open_storage, case),
+            reader.signers.name,
         )
 
     def save(
@@ -486,11 +487,17 @@ class Workbench:
             unlocked=self.session.reader is not None,
             idle=int(self.session.idle),
             key=self.config.key,
+            person=self._person,
             notices=notices,
             sync_state=sync_state,
             **values,
         )
         return _answer(start_response, status, html.encode("utf-8"), "text/html; charset=utf-8")
+
+    def _person(self, kid: str) -> str:
+        """How a key id is shown: its holder's label in the keyring, once the key is unlocked."""
+        reader = self.session.reader
+        return kid if reader is None else reader.signers.name(kid)
 
     def _sync_state(self) -> syncjob.Progress | None:
         """The last sync as the pages show it; once it is over, its error and the access
