@@ -57,13 +57,22 @@ class Cache:
 
     def message_keys(self, report: str | None = None) -> list[str]:
         """Keys of the cached messages of one case (or of every case), oldest first."""
-        root = self.root / layout.MAILBOXES
-        pattern = f"{report or '*'}/*{SUFFIX}"
-        found = (p.relative_to(self.root).as_posix() for p in root.glob(pattern))
-        return sorted(k for k in found if layout.is_message(k))
+        if report is None:
+            root = self.root / layout.MAILBOXES
+            found = (p.relative_to(self.root).as_posix() for p in root.glob(f"*/*{SUFFIX}"))
+            return sorted(k for k in found if layout.is_message(k))
+        # One case: a plain listing, as `wbs inbox list` and the workbench read every case.
+        prefix = layout.mailbox(report)
+        try:
+            names = os.listdir(os.path.join(self.root, prefix))
+        except FileNotFoundError:
+            return []
+        return sorted(prefix + n for n in names if layout.is_message(prefix + n))
 
     def read_message(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
+        # From a str path: this runs once per message of every case that is read.
+        with open(os.path.join(self.root, key), "rb", buffering=0) as f:
+            return f.read()
 
     def missing_messages(self, storage: Storage, report: str | None = None) -> list[str]:
         """Keys of the stored messages (of one case, or of all) this cache does not hold yet."""

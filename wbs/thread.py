@@ -19,7 +19,6 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from functions import mailbox
-from functions.envelope import canonical_json
 from functions.errors import EnvelopeError
 from functions.storage import layout
 from functions.storage.layout import Sender
@@ -44,7 +43,7 @@ class Post(NamedTuple):
     sender: Sender
     message: Message
     stored: datetime.datetime
-    sealed: str  # SHA-256 of the envelope's canonical JSON
+    sealed: str  # SHA-256 of the envelope's nonce and ciphertext: its sealed bytes
     unverified: str = ""  # why an inspector's signature does not check out; "" when it does
 
     @property
@@ -126,7 +125,7 @@ def read(cache: Cache, reader: Reader, report_id: str) -> Thread:
         except UNREADABLE as exc:
             unreadable.append(Unreadable(key, str(exc)))
         else:
-            sealed = hashlib.sha256(canonical_json(stored.envelope.to_json())).hexdigest()
+            sealed = hashlib.sha256(stored.envelope.nonce + stored.envelope.ciphertext).hexdigest()
             unverified = ""
             if stored.sender == "inspectorate":
                 unverified = reader.signers.check(stored.envelope, stored.signature, message.by)
