@@ -148,12 +148,12 @@ def test_an_inspector_reads_and_answers_a_new_report_in_the_workbench(
     for text in (REPORT, REPLY, NOTE, "Perlu Informasi Tambahan", "Sekretariat KPU Kota Contoh"):
         assert html.escape(text) in exported, text
     assert hashlib.sha256(photo.read_bytes()).hexdigest() in exported
-    # And the audit trail names each step, with this inspector's key id
+    # And the audit trail names each step, with this inspector's label in the keyring
     trail = page.inner_text("#audit")
     steps = ("mengirim laporan", "membuka kasus", "membalas pelapor", "menulis catatan internal")
     for step in (*steps, "mengubah status menjadi Perlu Informasi Tambahan"):
         assert step in trail, step
-    assert keyfile.inspect(system["keys"]["anna"]).kid in trail
+    assert keyfile.inspect(system["keys"]["anna"]).label in trail
     # The session cookie is out of the page's reach, and nothing broke the CSP
     assert page.evaluate("() => document.cookie") == ""
     page.goto(origin + "/")
