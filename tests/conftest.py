@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from nacl.public import PrivateKey
+from nacl.signing import SigningKey
 
 from functions import app as api
 from functions.keyring import KeyEntry, Keyring, dump
@@ -69,9 +70,24 @@ def inspector_key() -> PrivateKey:
 
 
 @pytest.fixture(scope="session")
-def keyring_file(tmp_path_factory: pytest.TempPathFactory, inspector_key: PrivateKey) -> Path:
+def inspector_signing_key() -> SigningKey:
+    """The Ed25519 half of ``inspector_key``'s identity: it signs the inspector's replies."""
+    return SigningKey.generate()
+
+
+@pytest.fixture(scope="session")
+def keyring_file(
+    tmp_path_factory: pytest.TempPathFactory,
+    inspector_key: PrivateKey,
+    inspector_signing_key: SigningKey,
+) -> Path:
     path = tmp_path_factory.mktemp("keys") / "keyring.json"
-    entry = KeyEntry.for_public_key(bytes(inspector_key.public_key), "Inspektur Uji", "2026-11-28")
+    entry = KeyEntry.for_public_key(
+        bytes(inspector_key.public_key),
+        "Inspektur Uji",
+        "2026-11-28",
+        bytes(inspector_signing_key.verify_key),
+    )
     dump(Keyring((entry,)), path)
     return path
 

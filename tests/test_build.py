@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import nacl.public
+import nacl.signing
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
@@ -182,6 +183,7 @@ SHARED_MODULES = {
             {
                 "/assets/js/case-view.mjs",
                 "/assets/js/thread.mjs",
+                "/assets/js/signature.mjs",
                 "/assets/js/attachment.mjs",
                 "/assets/js/evidence.mjs",
                 "/assets/js/uploads.mjs",
@@ -276,6 +278,27 @@ def test_the_keyring_is_embedded(built: tuple[Path, Keyring]) -> None:
         ]
         text = (site / page).read_text(encoding="utf-8")
         assert grouped(ring.keys[0].fingerprint) in text
+
+
+def test_signing_keys_are_embedded_retired_ones_on_the_status_page(tmp_path: Path) -> None:
+    # Given a keyring: an upgraded key, a key made before keys could sign, a retired signer
+    ring = make_keyring(tmp_path / "keys" / "keyring.json", count=3)
+    signing = [bytes(nacl.signing.SigningKey.generate().verify_key) for _ in range(2)]
+    upgraded, old, retired = ring.keys
+    ring = ring.with_signing_key(upgraded.kid, signing[0])
+    ring = ring.with_signing_key(retired.kid, signing[1]).with_active(retired.kid, False)
+    dump(ring, tmp_path / "keys" / "keyring.json")
+    # When the site is built
+    build.build(keyring=tmp_path / "keys" / "keyring.json", out=tmp_path / "site")
+    # Then every page embeds each active key's signing key, if it has one
+    for page in PAGES:
+        tags = parse(tmp_path / "site" / page).tags
+        items = {a["data-kid"]: a.get("data-signing-key") for t, a in tags if "data-kid" in a}
+        assert items == {upgraded.kid: base64.b64encode(signing[0]).decode(), old.kid: None}
+        # And the status pages the retired key's, which they no longer seal to
+        signers = {a["data-signer"]: a["data-signing-key"] for t, a in tags if "data-signer" in a}
+        want = {retired.kid: base64.b64encode(signing[1]).decode()}
+        assert signers == (want if "status" in page else {})
 
 
 def test_categories_come_from_the_config(built: tuple[Path, Keyring]) -> None:

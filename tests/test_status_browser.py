@@ -16,9 +16,11 @@ from typing import Any, NamedTuple
 
 import pytest
 from nacl.public import PrivateKey
+from nacl.signing import SigningKey
 
 from functions import envelope as fmt
 from functions import mailbox_token
+from functions.signature import Signature, signed_bytes
 from wbs import crypto, receipt
 
 pytestmark = pytest.mark.browser
@@ -108,40 +110,70 @@ class FakeMailbox:
             route.fulfill(status=status, content_type="application/json", body=body)
 
 
-def thread(case: Case, inspector: PrivateKey) -> list[dict[str, Any]]:
+class Inspectorate(NamedTuple):
+    """The built site's one keyring key: its X25519 pair and its Ed25519 signing key."""
+
+    key: PrivateKey
+    signer: SigningKey
+
+    @property
+    def public_key(self) -> bytes:
+        return bytes(self.key.public_key)
+
+    @property
+    def kid(self) -> str:
+        return crypto.key_id(self.public_key)
+
+    def reply(self, sent: str, envelope: dict[str, Any]) -> dict[str, Any]:
+        """A reply as stored by `wbs reply`: signed by this key (signature-v2)."""
+        return stored_reply(sent, envelope, self.signer, self.kid)
+
+
+def stored_reply(
+    sent: str, envelope: dict[str, Any], signer: SigningKey | None, by: str
+) -> dict[str, Any]:
+    """``{"sent", "from", "envelope", "signature"}`` as the API serves it; unsigned when
+    ``signer`` is None."""
+    item = {"sent": sent, "from": "inspectorate", "envelope": envelope}
+    if signer is not None:
+        signed = signer.sign(signed_bytes(fmt.parse(envelope), by)).signature
+        item["signature"] = Signature(by, signed).to_json()
+    return item
+
+
+@pytest.fixture(scope="module")
+def inspectorate(inspector_key: PrivateKey, inspector_signing_key: SigningKey) -> Inspectorate:
+    return Inspectorate(inspector_key, inspector_signing_key)
+
+
+def thread(case: Case, inspectorate: Inspectorate) -> list[dict[str, Any]]:
     """A case in storage order: a reply, an earlier status stored later, a status asking for
     more, the reporter's follow-up, a replayed copy of the reply, one message sealed to the
-    inspectorate only (unreadable for the reporter)."""
-    rid, reporter, inspectorate = (
-        case.keys.report_id,
-        case.keys.public_key,
-        bytes(inspector.public_key),
-    )
-    kid = crypto.key_id(inspectorate)
+    inspectorate only (unreadable for the reporter). Every reply is signed."""
+    rid, reporter, inspector = case.keys.report_id, case.keys.public_key, inspectorate.public_key
+    kid = inspectorate.kid
     question = sealed(
         "reply",
         rid,
         plaintext("2026-11-20T03:00:00Z", text="Terima kasih.\nSiapa saja yang hadir?", by=kid),
         reporter,
-        inspectorate,
+        inspector,
     )
     return [
-        {"sent": "2026-11-20T03:00:01Z", "from": "inspectorate", "envelope": question},
-        {
-            "sent": "2026-11-20T03:00:02Z",
-            "from": "inspectorate",
-            "envelope": sealed(
+        inspectorate.reply("2026-11-20T03:00:01Z", question),
+        inspectorate.reply(
+            "2026-11-20T03:00:02Z",
+            sealed(
                 "reply",
                 rid,
                 plaintext("2026-11-19T02:00:00Z", status="sedang-diverifikasi", by=kid),
                 reporter,
-                inspectorate,
+                inspector,
             ),
-        },
-        {
-            "sent": "2026-11-20T03:00:06Z",
-            "from": "inspectorate",
-            "envelope": sealed(
+        ),
+        inspectorate.reply(
+            "2026-11-20T03:00:06Z",
+            sealed(
                 "reply",
                 rid,
                 plaintext(
@@ -151,9 +183,9 @@ def thread(case: Case, inspector: PrivateKey) -> list[dict[str, Any]]:
                     by=kid,
                 ),
                 reporter,
-                inspectorate,
+                inspector,
             ),
-        },
+        ),
         {
             "sent": "2026-11-21T08:30:00Z",
             "from": "reporter",
@@ -161,18 +193,15 @@ def thread(case: Case, inspector: PrivateKey) -> list[dict[str, Any]]:
                 "followup",
                 rid,
                 plaintext("2026-11-21T08:30:00Z", text="Yang hadir: Budi dan Sari."),
-                inspectorate,
+                inspector,
                 reporter,
             ),
         },
-        {"sent": "2026-11-21T09:00:00Z", "from": "inspectorate", "envelope": question},
-        {
-            "sent": "2026-11-22T07:00:00Z",
-            "from": "inspectorate",
-            "envelope": sealed(
-                "reply", rid, plaintext("2026-11-22T07:00:00Z", text="rahasia"), inspectorate
-            ),
-        },
+        inspectorate.reply("2026-11-21T09:00:00Z", question),
+        inspectorate.reply(
+            "2026-11-22T07:00:00Z",
+            sealed("reply", rid, plaintext("2026-11-22T07:00:00Z", text="rahasia"), inspector),
+        ),
     ]
 
 
@@ -213,14 +242,14 @@ EXPECTED = {
 def test_the_case_shows_status_history_and_the_whole_thread(
     page: Any,
     site_server: tuple[str, Path],
-    inspector_key: PrivateKey,
+    inspectorate: Inspectorate,
     case: Case,
     console: list[str],
     path: str,
 ) -> None:
     # Given a case with replies, status changes, a follow-up, a replay and an unreadable message
     origin, _ = site_server
-    mailbox = FakeMailbox(page, case, thread(case, inspector_key))
+    mailbox = FakeMailbox(page, case, thread(case, inspectorate))
     # When the reporter opens it with the receipt code
     open_case(page, origin + path, case.code)
     page.wait_for_selector("#case:not([hidden])")
@@ -255,30 +284,29 @@ def test_the_case_shows_status_history_and_the_whole_thread(
 def test_a_followup_reusing_a_status_messages_id_changes_nothing_on_the_page(
     page: Any,
     site_server: tuple[str, Path],
-    inspector_key: PrivateKey,
+    inspectorate: Inspectorate,
     case: Case,
     console: list[str],
 ) -> None:
     # Given a status change, then a follow-up that reuses its id and says it was written in 2000
     origin, _ = site_server
-    rid, reporter = case.keys.report_id, case.keys.public_key
-    inspectorate = bytes(inspector_key.public_key)
-    kid, reused = crypto.key_id(inspectorate), crypto.new_report_id()
-    status = plaintext("2026-11-20T03:00:00Z", status="dalam-proses", by=kid, id=reused)
+    rid, reporter, inspector = case.keys.report_id, case.keys.public_key, inspectorate.public_key
+    reused = crypto.new_report_id()
+    status = plaintext(
+        "2026-11-20T03:00:00Z", status="dalam-proses", by=inspectorate.kid, id=reused
+    )
     shadow = plaintext("2000-01-01T00:00:00Z", text="Bayangan.", id=reused)
     FakeMailbox(
         page,
         case,
         [
-            {
-                "sent": "2026-11-20T03:00:01Z",
-                "from": "inspectorate",
-                "envelope": sealed("reply", rid, status, reporter, inspectorate),
-            },
+            inspectorate.reply(
+                "2026-11-20T03:00:01Z", sealed("reply", rid, status, reporter, inspector)
+            ),
             {
                 "sent": "2026-11-21T08:30:00Z",
                 "from": "reporter",
-                "envelope": sealed("followup", rid, shadow, inspectorate, reporter),
+                "envelope": sealed("followup", rid, shadow, inspector, reporter),
             },
         ],
     )
@@ -299,23 +327,20 @@ def test_a_followup_reusing_a_status_messages_id_changes_nothing_on_the_page(
 def test_a_rejected_case_shows_the_reason(
     page: Any,
     site_server: tuple[str, Path],
-    inspector_key: PrivateKey,
+    inspectorate: Inspectorate,
     case: Case,
     console: list[str],
 ) -> None:
     origin, _ = site_server
-    rid, keys = case.keys.report_id, (case.keys.public_key, bytes(inspector_key.public_key))
-    data = plaintext("2026-11-20T03:00:00Z", status="ditolak", reason="Di luar kewenangan.")
+    rid, keys = case.keys.report_id, (case.keys.public_key, inspectorate.public_key)
+    data = plaintext(
+        "2026-11-20T03:00:00Z",
+        status="ditolak",
+        reason="Di luar kewenangan.",
+        by=inspectorate.kid,
+    )
     FakeMailbox(
-        page,
-        case,
-        [
-            {
-                "sent": "2026-11-20T03:00:00Z",
-                "from": "inspectorate",
-                "envelope": sealed("reply", rid, data, *keys),
-            }
-        ],
+        page, case, [inspectorate.reply("2026-11-20T03:00:00Z", sealed("reply", rid, data, *keys))]
     )
     open_case(page, origin + "/en/status/", case.code)
     page.wait_for_selector("#case:not([hidden])")
@@ -328,13 +353,13 @@ def test_a_rejected_case_shows_the_reason(
 def test_a_followup_is_sealed_to_the_inspectorate_and_to_the_reporter(
     page: Any,
     site_server: tuple[str, Path],
-    inspector_key: PrivateKey,
+    inspectorate: Inspectorate,
     case: Case,
     console: list[str],
 ) -> None:
     # Given an open case
     origin, _ = site_server
-    mailbox = FakeMailbox(page, case, thread(case, inspector_key))
+    mailbox = FakeMailbox(page, case, thread(case, inspectorate))
     open_case(page, origin + "/status/", case.code)
     page.wait_for_selector("#case:not([hidden])")
     # When the reporter writes an answer and sends it
@@ -346,13 +371,13 @@ def test_a_followup_is_sealed_to_the_inspectorate_and_to_the_reporter(
     (body,) = mailbox.posted
     envelope = fmt.parse(json.dumps(body))
     assert (envelope.kind, envelope.id) == ("followup", case.keys.report_id)
-    inspector_kid = crypto.key_id(bytes(inspector_key.public_key))
+    inspector_kid = crypto.key_id(inspectorate.public_key)
     assert [r.kid for r in envelope.recipients] == [
         inspector_kid,
         crypto.key_id(case.keys.public_key),
     ]
     assert mailbox.tokens[-2] == case.keys.token
-    readers = [crypto.Identity(inspector_key), crypto.Identity(PrivateKey(case.keys.secret_key))]
+    readers = [crypto.Identity(inspectorate.key), crypto.Identity(PrivateKey(case.keys.secret_key))]
     first, second = (json.loads(crypto.open_envelope(envelope, who)) for who in readers)
     assert first == second
     assert first.keys() == {"schema", "id", "sent", "type", "text", "status", "reason", "by"}
@@ -460,12 +485,12 @@ def test_a_code_with_forgivable_typos_opens_the_case(
 def test_closing_forgets_the_code_and_the_case(
     page: Any,
     site_server: tuple[str, Path],
-    inspector_key: PrivateKey,
+    inspectorate: Inspectorate,
     case: Case,
     console: list[str],
 ) -> None:
     origin, _ = site_server
-    FakeMailbox(page, case, thread(case, inspector_key))
+    FakeMailbox(page, case, thread(case, inspectorate))
     open_case(page, origin + "/status/", case.code)
     page.wait_for_selector("#case:not([hidden])")
     page.fill("#followup-text", "draf yang belum dikirim")
@@ -529,7 +554,7 @@ def assert_no_trace(page: Any, url: str, code: str) -> None:
 def test_screenshots_of_the_status_page(
     page: Any,
     site_server: tuple[str, Path],
-    inspector_key: PrivateKey,
+    inspectorate: Inspectorate,
     case: Case,
     console: list[str],
     name: str,
@@ -538,7 +563,7 @@ def test_screenshots_of_the_status_page(
 ) -> None:
     origin, _ = site_server
     page.set_viewport_size({"width": width, "height": height})
-    FakeMailbox(page, case, thread(case, inspector_key))
+    FakeMailbox(page, case, thread(case, inspectorate))
     page.goto(origin + "/status/")
     page.wait_for_selector("#lookup button[type=submit]:not([disabled])")
     page.fill("#code", "ABCD")
@@ -551,3 +576,85 @@ def test_screenshots_of_the_status_page(
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=str(SCREENSHOTS / f"wbs-status-case-{name}.png"), full_page=True)
     console.clear()  # the 404 of the first try
+
+
+UNVERIFIED = {
+    "/status/": ("Dalam Proses", "Pesan ini tidak dapat dipastikan berasal dari Inspektorat."),
+    "/en/status/": ("In progress", "This message could not be verified as the Inspectorate's."),
+}
+
+
+@pytest.mark.parametrize("path", UNVERIFIED)
+def test_forged_replies_are_flagged_and_change_no_status(
+    page: Any,
+    site_server: tuple[str, Path],
+    inspectorate: Inspectorate,
+    case: Case,
+    console: list[str],
+    path: str,
+) -> None:
+    # Given a signed status change, then what a storage writer who knows the keyring can add:
+    # an unsigned status change, one signed by a key the keyring does not list, one signed by
+    # that key but naming the inspector, and an unsigned message
+    origin, _ = site_server
+    rid, keys = case.keys.report_id, (case.keys.public_key, inspectorate.public_key)
+    forger = SigningKey.generate()
+    outsider = crypto.key_id(bytes(PrivateKey.generate().public_key))
+
+    def status(sent: str, slug: str, by: str, text: str = "") -> dict[str, Any]:
+        data = plaintext(sent, status=slug, text=text, by=by, reason="Palsu." * (slug == "ditolak"))
+        return sealed("reply", rid, data, *keys)
+
+    forged_message = plaintext("2026-11-23T00:00:00Z", text="Kirim bukti ke saya.", by=outsider)
+    FakeMailbox(
+        page,
+        case,
+        [
+            inspectorate.reply(
+                "2026-11-20T03:00:00Z",
+                status("2026-11-20T03:00:00Z", "dalam-proses", inspectorate.kid),
+            ),
+            stored_reply(
+                "2026-11-21T00:00:00Z",
+                status("2026-11-21T00:00:00Z", "selesai", inspectorate.kid, "Kasus ditutup."),
+                None,
+                inspectorate.kid,
+            ),
+            stored_reply(
+                "2026-11-22T00:00:00Z",
+                status("2026-11-22T00:00:00Z", "ditolak", outsider, "Ditolak."),
+                forger,
+                outsider,
+            ),
+            stored_reply(
+                "2026-11-22T12:00:00Z",
+                status("2026-11-22T12:00:00Z", "selesai", inspectorate.kid, "Selesai."),
+                forger,
+                inspectorate.kid,
+            ),
+            stored_reply(
+                "2026-11-23T00:00:00Z",
+                sealed("reply", rid, forged_message, *keys),
+                None,
+                outsider,
+            ),
+        ],
+    )
+    # When the reporter opens the case
+    open_case(page, origin + path, case.code)
+    page.wait_for_selector("#case:not([hidden])")
+    # Then only the signed status change counts
+    current, flag = UNVERIFIED[path]
+    assert page.text_content("#case-status") == current
+    assert len(texts(page, "#history [data-label]")) == 2
+    assert texts(page, "#history [data-label]")[1] == current
+    # And every forgery is shown, flagged, with what it says
+    assert texts(page, "#thread .unverified [data-unverified]") == [flag] * 4
+    assert page.locator("#thread .unverified [data-text]").all_text_contents() == [
+        "Kasus ditutup.",
+        "Ditolak.",
+        "Selesai.",
+        "Kirim bukti ke saya.",
+    ]
+    assert page.locator("#thread .message").count() == 4
+    assert console == []

@@ -79,3 +79,42 @@ def test_browser_envelope_opens_in_python(page, site_server) -> None:
     parsed = fmt.parse(json.dumps(sealed))
     for key in keys:
         assert crypto.open_envelope(parsed, crypto.Identity(key)) == "dari peramban ✓".encode()
+
+
+RUN_SIGNATURES = """async (vectors) => {
+  const { default: sodium } = await import('/assets/js/vendor/libsodium-wrappers.mjs');
+  await sodium.ready;
+  const { checkSignature, signedBytes } = await import('/assets/js/signature.mjs');
+  const b64 = (s) => sodium.from_base64(s, sodium.base64_variants.ORIGINAL);
+  return vectors.map((v) => {
+    const keys = new Map(Object.entries(v.signing_keys).map(([kid, key]) => [kid, b64(key)]));
+    const { envelope, signature } = v.document;
+    const reason = checkSignature(sodium, envelope, signature, v.author, keys);
+    const signed = signedBytes(envelope, signature?.by ?? v.author);
+    return { expect: reason || 'verified',
+             signed: sodium.to_base64(signed, sodium.base64_variants.ORIGINAL) };
+  });
+}"""
+
+
+def test_every_signature_vector_in_chromium(page, site_server) -> None:
+    import base64
+
+    from functions import envelope as fmt
+    from functions.signature import signed_bytes
+    from tests.support.vectors import load_signature_vectors
+
+    # Given the built site served by the real host
+    base, _ = site_server
+    page.goto(base + "/status/")
+    # When signature.mjs checks every signature vector
+    vectors = load_signature_vectors()
+    results = page.evaluate(RUN_SIGNATURES, [dataclasses.asdict(v) for v in vectors])
+    for vector, result in zip(vectors, results, strict=True):
+        # Then its reason is the one the vector expects
+        assert result["expect"] == vector.expect, (vector.name, vector.comment)
+        # And the bytes it signs are Python's signed_bytes, canonical JSON and all
+        envelope = fmt.parse(vector.document["envelope"], fmt.KINDS | fmt.NOTE_KINDS)
+        by = (vector.document.get("signature") or {}).get("by", vector.author)
+        assert base64.b64decode(result["signed"]) == signed_bytes(envelope, by), vector.name
+    assert page.errors == []

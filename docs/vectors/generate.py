@@ -1,6 +1,7 @@
-"""Write the test vectors into docs/vectors/envelope/, receipt/ and attachment/.
+"""Write the test vectors into docs/vectors/envelope/, receipt/, attachment/ and signature/.
 
-Run `python docs/vectors/generate.py [envelope] [receipt] [attachment]` to regenerate. Encryption is
+Run `python docs/vectors/generate.py [envelope] [receipt] [attachment] [signature]` to
+regenerate. Encryption is
 randomised (content key,
 nonce, the sealed boxes' ephemeral keys), so every run writes different bytes with the same
 meaning; the committed files are the reference. Each file is `key: value` header lines, a
@@ -12,7 +13,8 @@ blank line, then the envelope exactly as a reader receives it:
     payload:  base64 of the plaintext a successful reader returns (success only)
 
 The receipt vectors are header lines only; the attachment vectors' layout is in
-docs/spec/attachment-v1.md section 6.
+docs/spec/attachment-v1.md section 6, the signature vectors' (made from fixed seeds, so every
+run writes the same bytes) in docs/spec/signature-v2.md section 6.
 """
 
 from __future__ import annotations
@@ -29,11 +31,15 @@ from typing import Any
 
 import nacl.bindings as sodium
 import nacl.utils
+from nacl.encoding import RawEncoder
+from nacl.hash import blake2b
 from nacl.public import PrivateKey
+from nacl.signing import SigningKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from functions import envelope as fmt
+from functions.signature import Signature, signed_bytes
 from wbs import attachments, crypto, receipt
 
 OUT = Path(__file__).resolve().parent / "envelope"
@@ -572,12 +578,176 @@ def flip_at(data: bytes, at: int) -> bytes:
     return bytes(raw)
 
 
+def seeded(name: str, size: int = 32) -> bytes:
+    """Fixed bytes named ``name``: the signature vectors' only source of randomness."""
+    return blake2b(b"wbs signature vectors " + name.encode(), digest_size=size, encoder=RawEncoder)
+
+
+class Inspector:
+    """An inspector's identity made from a seed: an X25519 pair and an Ed25519 pair."""
+
+    def __init__(self, name: str) -> None:
+        self.box = PrivateKey(seeded(name + " x25519"))
+        self.signer = SigningKey(seeded(name + " ed25519"))
+        self.kid = crypto.key_id(bytes(self.box.public_key))
+
+    def sign(self, envelope: fmt.Envelope, by: str = "") -> Signature:
+        by = by or self.kid
+        return Signature(by, self.signer.sign(signed_bytes(envelope, by)).signature)
+
+
+def seeded_envelope(
+    kind: str, case: str, plaintext: bytes, recipients: list[bytes], name: str
+) -> fmt.Envelope:
+    """crypto.seal with every random value drawn from seeds: the same envelope on every run.
+    Each stanza is crypto_box_seal done by hand (an ephemeral pair, nonce BLAKE2b(epk || pk))."""
+    key, nonce = seeded(name + " content key"), seeded(name + " nonce", fmt.NONCE_BYTES)
+    stanzas = []
+    for pk in recipients:
+        ephemeral = PrivateKey(seeded(f"{name} ephemeral {crypto.key_id(pk)}"))
+        epk = bytes(ephemeral.public_key)
+        box_nonce = blake2b(epk + pk, digest_size=24, encoder=RawEncoder)
+        boxed = sodium.crypto_box(key, box_nonce, pk, bytes(ephemeral))
+        stanzas.append(fmt.Recipient(fmt.X25519, crypto.key_id(pk), epk + boxed))
+    ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
+        crypto.pad(plaintext), fmt.associated_data(kind, case), nonce, key
+    )
+    envelope = fmt.Envelope(fmt.VERSION, kind, case, tuple(stanzas), nonce, ciphertext)
+    return fmt.parse(envelope.to_json(), fmt.KINDS | fmt.NOTE_KINDS)
+
+
+def message(kind: str, by: str, text: str, status: str = "") -> bytes:
+    """A reply's plaintext (docs/spec/mailbox-v1.md section 4), or a note's."""
+    return json.dumps(
+        {
+            "schema": "wbs-message/1",
+            "id": "5QZ2W8R1XK4T7M3N",
+            "sent": "2026-11-20T03:00:00Z",
+            "type": "status" if status else "message",
+            "text": text,
+            "status": status,
+            "reason": "",
+            "by": by,
+        }
+    ).encode()
+
+
+def signature_vectors() -> None:
+    """docs/vectors/signature/: a stored reply or note, its author, the keyring's signing keys."""
+    out = OUT.parent / "signature"
+    out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.txt"):
+        old.unlink()
+    alice, bob, mallory = Inspector("alice"), Inspector("bob"), Inspector("mallory")
+    keyring = {i.kid: b64(bytes(i.signer.verify_key)) for i in (alice, bob)}
+    reporter = bytes(PrivateKey(seeded("reporter x25519")).public_key)
+    inspectorate = [bytes(alice.box.public_key), bytes(bob.box.public_key)]
+
+    def reply(case: str, by: Inspector, status: str = "", name: str = "reply") -> fmt.Envelope:
+        text = message("reply", by.kid, "Mohon lengkapi kronologinya.", status)
+        return seeded_envelope("reply", case, text, [reporter, *inspectorate], name)
+
+    base = reply(REPORT, alice, "dalam-investigasi")
+    forged = reply(REPORT, mallory, "selesai", "forged")
+    other = reply("1111111111111111", alice, "dalam-investigasi")
+    note = seeded_envelope(
+        fmt.NOTE, REPORT, message("note", alice.kid, "Saksi: Budi."), inspectorate, "note"
+    )
+    tampered = fmt.parse({**base.to_json(), "ciphertext": flip(b64(base.ciphertext))}, fmt.KINDS)
+    cases: list[tuple[str, str, str, fmt.Envelope, str, dict[str, str] | None]] = [
+        (
+            "valid",
+            "verified",
+            "a status change signed by its author, a keyring key",
+            base,
+            alice.kid,
+            alice.sign(base).to_json(),
+        ),
+        (
+            "valid-note",
+            "verified",
+            "an internal note signed by its author",
+            note,
+            alice.kid,
+            alice.sign(note).to_json(),
+        ),
+        ("unsigned", "unsigned", "a status change with no signature", base, alice.kid, None),
+        (
+            "wrong-signer",
+            "not the author",
+            "signed by another keyring key than the author the reply names",
+            base,
+            alice.kid,
+            bob.sign(base).to_json(),
+        ),
+        (
+            "relabelled-signer",
+            "bad signature",
+            "another keyring key's signature, relabelled with the author's key id",
+            base,
+            alice.kid,
+            bob.sign(base, alice.kid).to_json(),
+        ),
+        (
+            "unknown-key-id",
+            "unknown signer",
+            "a forged status change signed by a key the keyring does not list",
+            forged,
+            mallory.kid,
+            mallory.sign(forged).to_json(),
+        ),
+        (
+            "tampered",
+            "bad signature",
+            "one bit of the ciphertext flipped after signing",
+            tampered,
+            alice.kid,
+            alice.sign(base).to_json(),
+        ),
+        (
+            "other-case",
+            "bad signature",
+            "the author's signature of a reply to another case, attached to this case's reply",
+            base,
+            alice.kid,
+            alice.sign(other).to_json(),
+        ),
+        (
+            "short-signature",
+            "malformed",
+            "a signature of 63 bytes",
+            base,
+            alice.kid,
+            {"by": alice.kid, "sig": b64(alice.sign(base).sig[:63])},
+        ),
+    ]
+    for name, expect, comment, envelope, author, signature in cases:
+        if envelope.kind == fmt.NOTE:
+            doc: Env = {"sent": "2026-11-20T03:00:00Z", "author": author}
+        else:
+            doc = {"sent": "2026-11-20T03:00:00Z", "from": "inspectorate"}
+        doc["envelope"] = envelope.to_json()
+        if signature is not None:
+            doc["signature"] = signature
+        lines = [
+            f"expect: {expect}",
+            f"comment: {comment}",
+            f"author: {author}",
+            f"signing-keys: {json.dumps(keyring, sort_keys=True)}",
+        ]
+        body = json.dumps(doc, indent=2)
+        (out / f"{name}.txt").write_text("\n".join(lines) + "\n\n" + body + "\n", "utf-8")
+    print(f"wrote {len(cases)} vectors to {out}")
+
+
 if __name__ == "__main__":
     # `generate.py receipt` rewrites only the receipt vectors, and so on.
-    chosen = set(sys.argv[1:]) or {"envelope", "receipt", "attachment"}
+    chosen = set(sys.argv[1:]) or {"envelope", "receipt", "attachment", "signature"}
     if "envelope" in chosen:
         main()
     if "receipt" in chosen:
         receipt_vectors()
     if "attachment" in chosen:
         attachment_vectors()
+    if "signature" in chosen:
+        signature_vectors()

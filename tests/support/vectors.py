@@ -1,13 +1,27 @@
-"""Read the envelope test vectors of docs/vectors/envelope/ (format in docs/vectors/generate.py)."""
+"""Read the envelope test vectors of docs/vectors/envelope/ (format in docs/vectors/generate.py)
+and the signature vectors of docs/vectors/signature/ (docs/spec/signature-v2.md section 6)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from tests.support.site import ROOT
 
 VECTORS = ROOT / "docs" / "vectors" / "envelope"
 EXPECTS = {"success", "malformed", "unsupported version", "no matching key", "decryption failure"}
+SIGNATURE_VECTORS = ROOT / "docs" / "vectors" / "signature"
+# checkSignature's reasons (site/static/js/signature.mjs), and "verified" for none.
+SIGNATURE_EXPECTS = {
+    "verified",
+    "unsigned",
+    "not the author",
+    "unknown signer",
+    "bad signature",
+    "malformed",
+}
 
 
 @dataclass(frozen=True)
@@ -20,13 +34,29 @@ class Vector:
     body: str
 
 
+@dataclass(frozen=True)
+class SignatureVector:
+    name: str
+    expect: str
+    comment: str
+    author: str
+    signing_keys: dict[str, str]  # kid -> base64 of the Ed25519 public key
+    document: dict[str, Any]  # the stored reply or note: envelope, and signature if any
+
+
+def read(path: Path, expects: set[str]) -> tuple[dict[str, str], str]:
+    """A vector file's header lines and its body; ValueError for an unknown ``expect``."""
+    head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
+    fields = dict(line.split(": ", 1) for line in head.splitlines())
+    if fields["expect"] not in expects:
+        raise ValueError(f"{path.name}: unknown expect {fields['expect']!r}")
+    return fields, body.rstrip("\n")
+
+
 def load_vectors() -> list[Vector]:
     out = []
     for path in sorted(VECTORS.glob("*.txt")):
-        head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
-        fields = dict(line.split(": ", 1) for line in head.splitlines())
-        if fields["expect"] not in EXPECTS:
-            raise ValueError(f"{path.name}: unknown expect {fields['expect']!r}")
+        fields, body = read(path, EXPECTS)
         out.append(
             Vector(
                 path.stem,
@@ -34,7 +64,24 @@ def load_vectors() -> list[Vector]:
                 fields["comment"],
                 fields["identity"],
                 fields.get("payload"),
-                body.rstrip("\n"),
+                body,
+            )
+        )
+    return out
+
+
+def load_signature_vectors() -> list[SignatureVector]:
+    out = []
+    for path in sorted(SIGNATURE_VECTORS.glob("*.txt")):
+        fields, body = read(path, SIGNATURE_EXPECTS)
+        out.append(
+            SignatureVector(
+                path.stem,
+                fields["expect"],
+                fields["comment"],
+                fields["author"],
+                json.loads(fields["signing-keys"]),
+                json.loads(body),
             )
         )
     return out

@@ -49,13 +49,13 @@ __all__ = [
 def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
     """Check every input, render the site in memory, then (re)write ``out``."""
     settings = wbs_config.load_all(config)
-    keys = load_active(keyring).active()
+    ring = load_active(keyring)
     refuse_private_material(folder_files(keyring.parent), "the keyring's folder")
     files = static_assets()
     files.update(vendor_modules(NODE_MODULES))
     if settings.site.logo:
         files[settings.site.logo.name] = settings.site.logo.data
-    files.update(render_pages(settings, keys, files))
+    files.update(render_pages(settings, ring, files))
     files[MARKER] = MARKER_TEXT
     refuse_private_material(files.items(), "the built site")
     files[MANIFEST] = manifest(files)

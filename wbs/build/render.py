@@ -13,7 +13,7 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from functions.headers import CONTENT_SECURITY_POLICY
-from functions.keyring import KeyEntry, grouped
+from functions.keyring import Keyring, grouped
 from wbs.build.assets import STYLESHEET, WORKERS, module_graph, sri
 from wbs.build.errors import BuildError
 from wbs.build.pages import PAGES, page_href, page_path, upload_limits
@@ -36,9 +36,11 @@ def translations(lang: str) -> Translations:
     return Translations(fp=buf)
 
 
-def render_pages(
-    config: Config, keys: tuple[KeyEntry, ...], assets: Mapping[str, bytes]
-) -> dict[str, bytes]:
+def render_pages(config: Config, ring: Keyring, assets: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Every page in every language, embedding the keyring's active keys (what the pages seal
+    to, and whose signatures they check) and the signing keys of retired ones (what a retired
+    inspector signed stays verified: docs/spec/signature-v2.md section 4)."""
+
     def asset(path: str) -> dict[str, str]:
         return {"href": "/" + path, "integrity": sri(assets[path])}
 
@@ -65,10 +67,16 @@ def render_pages(
             {
                 "kid": k.kid,
                 "public_key": k.public_key,
+                "signing_key": k.signing_key,
                 "label": k.label,
                 "fp": grouped(k.fingerprint),
             }
-            for k in keys
+            for k in ring.active()
+        ],
+        "retired_signers": [
+            {"kid": k.kid, "signing_key": k.signing_key, "label": k.label}
+            for k in ring.keys
+            if not k.active and k.signing_key
         ],
         "stylesheet": asset(STYLESHEET),
     }

@@ -47,6 +47,12 @@ function threadItem(root, entry) {
   const strays = item.querySelector('[data-strays]');
   strays.hidden = !entry.strays;
   if (entry.strays) setTime(strays.querySelector('time'), entry.stored);
+  const flag = item.querySelector('[data-unverified]');
+  flag.hidden = !entry.unverified;
+  if (entry.unverified) {
+    item.classList.add('unverified');
+    flag.textContent = root.dataset.msgUnverified;
+  }
   if (entry.message) {
     item.querySelector('[data-text]').textContent = entry.message.text;
     const files = entry.message.files ?? [];
@@ -81,7 +87,9 @@ export function showCase(root, { reportId, received, thread }) {
   }
   root.querySelector('#history').replaceChildren(...history);
 
-  const messages = thread.entries.filter((e) => !e.message || e.message.type === 'message');
+  // Status changes are in the history; one that is not verified is shown with the messages.
+  const messages = thread.entries
+    .filter((e) => !e.message || e.message.type === 'message' || e.unverified);
   root.querySelector('#thread').replaceChildren(...messages.map((e) => threadItem(root, e)));
   root.querySelector('#thread-empty').hidden = messages.length > 0;
   root.hidden = false;

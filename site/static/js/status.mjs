@@ -10,7 +10,7 @@ import { keyId, sealEnvelope } from './envelope.mjs';
 import {
   chosenFiles, clearEvidence, sealedEvidence, setEvidenceRoom, setUpEvidence,
 } from './evidence.mjs';
-import { keyringRecipients } from './keyring.mjs';
+import { keyringRecipients, keyringSigners } from './keyring.mjs';
 import { Pending, outcomeUnknown } from './pending.mjs';
 import { PROOF_ERRORS } from './pow-client.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
@@ -65,7 +65,8 @@ async function fetchCase(current) {
   if (response.status !== 200) throw new Answer(response.status);
   const mailbox = await response.json();
   if (mailbox?.id !== current.reportId) throw new Answer(502);
-  const thread = readThread(current.lib, mailbox, current.reportId, current.keyPair);
+  const signers = keyringSigners(current.lib);
+  const thread = readThread(current.lib, mailbox, current.reportId, current.keyPair, signers);
   showCase(caseView, { reportId: current.reportId, received: String(mailbox.received ?? ''), thread });
   setEvidenceRoom(followup, mailbox.uploads_left);
 }

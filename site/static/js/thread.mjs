@@ -2,9 +2,12 @@
 // reporter's keys, check it, keep the order they were stored in (the server's answer), drop
 // only a second copy of the same sealed bytes from the same sender, flag a message whose own
 // time strays from when it was stored, and find the current status. A message that cannot be
-// read is kept, marked as such, never hidden.
+// read is kept, marked as such, never hidden. A reply is checked against the keyring's
+// signing keys (signature-v2 §4): one that is not verified is kept, flagged, and changes no
+// status.
 
 import { newReportId, openEnvelope } from './envelope.mjs';
+import { checkSignature } from './signature.mjs';
 
 export const SCHEMA = 'wbs-message/1';
 export const STATUSES = [
@@ -71,7 +74,16 @@ function parseMessage(bytes, kind) {
   return { ...message, files };
 }
 
-function readEntry(sodium, item, reportId, keyPair) {
+/**
+ * Why a reply is not verified ('' when it is): its signature must be its author's (the `by`
+ * inside), by a key of the keyring. The reporter's follow-ups are not checked here.
+ */
+function unverified(sodium, item, message, signers) {
+  if (item.from !== 'inspectorate') return '';
+  return checkSignature(sodium, item.envelope, item.signature, message.by, signers);
+}
+
+function readEntry(sodium, item, reportId, keyPair, signers) {
   const from = item && KIND_OF[item.from] ? item.from : 'inspectorate';
   const sent = item && typeof item.sent === 'string' && SENT_RE.test(item.sent) ? item.sent : '';
   try {
@@ -79,22 +91,25 @@ function readEntry(sodium, item, reportId, keyPair) {
     if (item.envelope?.kind !== kind || item.envelope?.id !== reportId) throw new Error('misplaced');
     const message = parseMessage(openEnvelope(sodium, item.envelope, keyPair), kind);
     const strays = !sent || Math.abs(Date.parse(message.sent) - Date.parse(sent)) > STRAY_MS;
-    return { from, sent: message.sent, stored: sent, strays, message };
+    const reason = unverified(sodium, item, message, signers);
+    return { from, sent: message.sent, stored: sent, strays, message, unverified: reason };
   } catch {
-    return { from, sent, stored: sent, strays: false, message: null };
+    return { from, sent, stored: sent, strays: false, message: null, unverified: '' };
   }
 }
 
 /**
- * The thread of a mailbox answer ({id, received, messages}) for these keys:
- * {entries: [{from, sent, message|null}], history: [status messages], status}.
+ * The thread of a mailbox answer ({id, received, messages}) for these keys, its replies
+ * checked against `signers` (a Map of key id to Ed25519 public key, keyring.mjs):
+ * {entries: [{from, sent, message|null, unverified}], history: [status messages], status}.
+ * Only verified status changes are in the history and set the status.
  */
-export function readThread(sodium, mailbox, reportId, keyPair) {
+export function readThread(sodium, mailbox, reportId, keyPair, signers) {
   const seen = new Set();
   const entries = [];
   const items = Array.isArray(mailbox.messages) ? mailbox.messages : [];
   items.forEach((item) => { // in the order they were stored
-    const entry = readEntry(sodium, item, reportId, keyPair);
+    const entry = readEntry(sodium, item, reportId, keyPair, signers);
     if (entry.message) {
       const copy = `${entry.from} ${item.envelope.nonce} ${item.envelope.ciphertext}`;
       if (seen.has(copy)) return; // the same sealed bytes stored again
@@ -102,7 +117,8 @@ export function readThread(sodium, mailbox, reportId, keyPair) {
     }
     entries.push(entry);
   });
-  const history = entries.filter((e) => e.message?.type === 'status').map((e) => e.message);
+  const history = entries.filter((e) => e.message?.type === 'status' && !e.unverified)
+    .map((e) => e.message);
   const status = history.length ? history[history.length - 1].status : FIRST_STATUS;
   return { entries, history, status };
 }
