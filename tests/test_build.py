@@ -181,6 +181,7 @@ SHARED_MODULES = {
             "/assets/js/status.mjs",
             {
                 "/assets/js/case-view.mjs",
+                "/assets/js/signature.mjs",  # signs the reporter's follow-ups
                 "/assets/js/thread.mjs",
                 "/assets/js/attachment.mjs",
                 "/assets/js/evidence.mjs",
