@@ -8,9 +8,11 @@ envelope's structure and that it is addressed to every active inspector key, the
 The mailbox token (``Authorization: Bearer``) is the only credential; the report id comes
 from it, and only its verifier is stored. Each report and follow-up carries a solved
 proof-of-work challenge (``Wbs-Proof``, docs/spec/pow-v1.md), checked before the body and
-spent, once, by the request's first write. It logs one line per request from an allow-list
-(method, route, status, error code) and never the event, a body, a header, an IP address or
-a user agent.
+spent, once, by the request's first write. A report registers the reporter's Ed25519 key
+(``Wbs-Signing-Key``); each follow-up is signed with it (``Wbs-Signature``) and checked
+before anything is written (docs/spec/signature-v2.md §5). It logs one line per request
+from an allow-list (method, route, status, error code) and never the event, a body, a
+header, an IP address or a user agent.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions import answers, envelope, keyring, mailbox, mailbox_token, notify, proofs
+from functions import (
+    answers,
+    envelope,
+    keyring,
+    mailbox,
+    mailbox_token,
+    notify,
+    proofs,
+    reporter_key,
+)
 from functions.config import Settings
 from functions.errors import (
     AlreadyExists,
@@ -45,7 +56,7 @@ UPLOADS = "/api/uploads"
 RENEW = "/api/uploads/renew"
 COMPLETE = "/api/uploads/complete"
 CHALLENGE = "/api/challenge"
-PROOF_HEADER = "wbs-proof"  # docs/spec/pow-v1.md; never logged
+PROOF_HEADER = "wbs-proof"  # docs/spec/pow-v1.md; never logged (nor reporter_key's headers)
 # path -> methods: the Allow header of 405 answers, and the route named in log lines
 ROUTES = {
     REPORTS: ("POST",),
@@ -133,6 +144,7 @@ def submit_report() -> JsonResponse:
     token = _token()
     proof = _proofs().check(_proof_header(), "report")
     report = _envelope("report", mailbox_token.report_id(token))
+    signing_key = reporter_key.key_from_header(_header(reporter_key.KEY_HEADER))
     if _x25519_kids(report) != _active_kids():
         raise _stale_keys()
     storage = _storage()
@@ -140,7 +152,7 @@ def submit_report() -> JsonResponse:
     # Everything about the request is checked: the proof is spent by the first write, and
     # a taken receipt code (409 id_taken, below) has used it.
     _proofs().spend(proof)
-    received = mailbox.claim(storage, report.id, token, body)
+    received = mailbox.claim(storage, report.id, token, body, signing_key)
     # Already there: stored by an earlier attempt under this same claim (a client or boto3
     # retry whose answer was lost), which the verifier has just recognised.
     with contextlib.suppress(AlreadyExists):
@@ -154,7 +166,8 @@ def submit_report() -> JsonResponse:
 
 @app.get(MAILBOX)
 def read_mailbox() -> JsonResponse:
-    report_id, received = _open_mailbox()
+    report_id, opened = _open_mailbox()
+    received = opened.received
     storage = _storage()
     stored = (_stored_message(storage, key) for key in mailbox.keys(storage, report_id))
     messages = [m.to_json() for m in stored if m is not None]
@@ -166,8 +179,12 @@ def read_mailbox() -> JsonResponse:
 def post_followup() -> JsonResponse:
     token = _token()
     proof = _proofs().check(_proof_header(), "followup")
-    report_id, _ = _open_mailbox(token)
+    report_id, opened = _open_mailbox(token)
     followup = _envelope("followup", report_id)
+    # Signed with the key registered with the report, or refused before anything is written.
+    signature = reporter_key.check_followup(
+        followup, _header(reporter_key.SIGNATURE_HEADER), opened.signing_key
+    )
     if len(followup.ciphertext) - envelope.TAG_BYTES > mailbox.MAX_FOLLOWUP_BUCKET:
         raise answers.ApiError(
             HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
@@ -180,7 +197,7 @@ def post_followup() -> JsonResponse:
     storage = _storage()
     mailbox.check_room(storage, report_id)
     _proofs().spend(proof)
-    message = mailbox.post_followup(storage, report_id, followup)
+    message = mailbox.post_followup(storage, report_id, followup, signature)
     return _json(HTTPStatus.CREATED, {"sent": message.sent})
 
 
@@ -221,20 +238,25 @@ def _token() -> bytes:
 
 
 def _proof_header() -> str | None:
-    return app.current_event.headers.get(PROOF_HEADER)
+    return _header(PROOF_HEADER)
 
 
-def _open_mailbox(token: bytes | None = None) -> tuple[str, str]:
-    """The id and receipt time of the case whose mailbox the request's token opens.
+def _header(name: str) -> str | None:
+    return app.current_event.headers.get(name)
+
+
+def _open_mailbox(token: bytes | None = None) -> tuple[str, mailbox.Opened]:
+    """The id of the case whose mailbox the request's token opens, with what its verifier
+    records (receipt time, the reporter's signing key).
 
     No mailbox, an unreadable verifier and a verifier that does not match all get the same
     answer, so that nothing tells which ids exist."""
     token = _token() if token is None else token
     report_id = mailbox_token.report_id(token)
-    received = mailbox.opened_by(_storage(), report_id, token)
-    if received is None:
+    opened = mailbox.opened_by(_storage(), report_id, token)
+    if opened is None:
         raise _unknown_code()
-    return report_id, received
+    return report_id, opened
 
 
 def _stored_message(storage: Storage, key: str) -> mailbox.Message | None:

@@ -3,11 +3,12 @@ the self-hosted deployment, for data that must stay on the institution's own ser
 
 ``/api/*`` goes to the very handlers that run on Lambda: the request becomes an API Gateway
 HTTP API (payload 2.0) event that holds only the method, path, query string, body and the
-content-type, content-length and authorization (the mailbox token) headers. The client's
-address, user agent and every other header never reach the handlers, so they cannot be
-logged or stored. ``PUT /attachments/<case>/<file>?<grant>`` takes one part of an evidence
-upload (docs/spec/upload-v1.md) when storage is a local folder: the grant is checked before
-the body is read, and the body is streamed to disk. Everything else is a static file of the
+content-type, content-length, authorization (the mailbox token), proof-of-work and
+reporter-signature headers. The client's address, user agent and every other header never
+reach the handlers, so they cannot be logged or stored. ``PUT
+/attachments/<case>/<file>?<grant>`` takes one part of an evidence upload
+(docs/spec/upload-v1.md) when storage is a local folder: the grant is checked before the
+body is read, and the body is streamed to disk. Everything else is a static file of the
 built site. No access log is kept; every answer carries the security headers.
 """
 
@@ -63,6 +64,9 @@ FORWARDED_HEADERS = {
     "content-type": "CONTENT_TYPE",
     "authorization": "HTTP_AUTHORIZATION",
     "wbs-proof": "HTTP_WBS_PROOF",  # the proof of work (docs/spec/pow-v1.md)
+    # the reporter's signing key (reports) and a follow-up's signature (signature-v2 §5)
+    "wbs-signing-key": "HTTP_WBS_SIGNING_KEY",
+    "wbs-signature": "HTTP_WBS_SIGNATURE",
 }
 PAGE = (
     '<!doctype html>\n<html lang="id"><meta charset="utf-8">'

@@ -59,31 +59,53 @@ class Message(NamedTuple):
         return document
 
 
-def claim(storage: Storage, report_id: str, token: bytes, report: dict[str, Any]) -> str:
+def claim(
+    storage: Storage, report_id: str, token: bytes, report: dict[str, Any], signing_key: str
+) -> str:
     """Write a new case's verifier, before its report; return the report's receipt time.
 
-    The verifier also records the report's digest, so that the same report sent again with
-    the same code (an answer lost on the way back) is accepted once more and stored once;
-    any other existing verifier means the receipt code is taken (AlreadyExists), and
+    The verifier records the report's digest and the reporter's signing key (base64, which
+    every follow-up's signature is checked against), so that the same report sent again with
+    the same code and key (an answer lost on the way back) is accepted once more and stored
+    once; any other existing verifier means the receipt code is taken (AlreadyExists), and
     nothing is written."""
     received = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     digest = hashlib.sha256(fmt.canonical_json(report)).hexdigest()
-    record = {"received": received, "verifier": mailbox_token.verifier(token), "report": digest}
+    record = {
+        "received": received,
+        "verifier": mailbox_token.verifier(token),
+        "report": digest,
+        "signing_key": signing_key,
+    }
     try:
         storage.put_new(layout.verifier(report_id), fmt.canonical_json(record))
     except AlreadyExists:
         stored = _verifier_record(storage, report_id, token)
-        if stored is None or stored.get("report") != digest:
+        if stored is None or (stored.get("report"), stored.get("signing_key")) != (
+            digest,
+            signing_key,
+        ):
             raise
         return str(stored["received"])
     return received
 
 
-def opened_by(storage: Storage, report_id: str, token: bytes) -> str | None:
-    """The time the case was received, if the token opens its mailbox; None otherwise
-    (no verifier, an unreadable one, or one that does not match: the same answer)."""
+class Opened(NamedTuple):
+    """What a matching verifier says about its case."""
+
+    received: str
+    signing_key: str | None  # base64; None in a verifier that records none
+
+
+def opened_by(storage: Storage, report_id: str, token: bytes) -> Opened | None:
+    """The case's receipt time and the reporter's signing key, if the token opens its
+    mailbox; None otherwise (no verifier, an unreadable one, or one that does not match: the
+    same answer)."""
     record = _verifier_record(storage, report_id, token)
-    return None if record is None else str(record["received"])
+    if record is None:
+        return None
+    key = record.get("signing_key")
+    return Opened(str(record["received"]), key if isinstance(key, str) else None)
 
 
 def _verifier_record(storage: Storage, report_id: str, token: bytes) -> dict[str, Any] | None:
@@ -143,8 +165,11 @@ def check_room(storage: Storage, report_id: str) -> None:
         raise MailboxFull
 
 
-def post_followup(storage: Storage, report_id: str, envelope: fmt.Envelope) -> Message:
-    """Store a reporter's follow-up once it holds one of the case's reservations
+def post_followup(
+    storage: Storage, report_id: str, envelope: fmt.Envelope, signature: Signature
+) -> Message:
+    """Store a reporter's follow-up, with the ``signature`` the API checked, once it holds
+    one of the case's reservations
     (docs/spec/mailbox-v1.md §6.1); raise MailboxFull, writing nothing, if none is left.
 
     The reservation records the envelope's digest and the time to store it under, so that
@@ -180,7 +205,7 @@ def post_followup(storage: Storage, report_id: str, envelope: fmt.Envelope) -> M
     )
     stamp = str(fmt.loads_strict(held.data)["stamp"])
     when = datetime.strptime(stamp, layout.STAMP).replace(tzinfo=UTC)
-    return post(storage, report_id, "reporter", envelope, when)
+    return post(storage, report_id, "reporter", envelope, when, signature)
 
 
 def _reserved_digest(data: bytes) -> str | None:

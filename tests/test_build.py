@@ -182,8 +182,8 @@ SHARED_MODULES = {
             "/assets/js/status.mjs",
             {
                 "/assets/js/case-view.mjs",
+                "/assets/js/signature.mjs",  # signs follow-ups, checks the replies
                 "/assets/js/thread.mjs",
-                "/assets/js/signature.mjs",
                 "/assets/js/attachment.mjs",
                 "/assets/js/evidence.mjs",
                 "/assets/js/uploads.mjs",

@@ -10,6 +10,7 @@ cached file or server log line.
 
 from __future__ import annotations
 
+import json
 import uuid
 from pathlib import Path
 from typing import Any
@@ -97,6 +98,11 @@ def test_reporter_and_inspectorate_talk_with_the_receipt_code_alone(
     for text in (REPORT, REPLY, ANSWER):
         assert text in shown.stdout
     assert shown.stdout.index(REPLY) < shown.stdout.index(ANSWER)
+    # every message verified: the reply by the inspector's key, the answer by the key the
+    # receipt code gives, which the report registered (signature-v2 §5)
+    assert "NOT VERIFIED" not in shown.stdout
+    (stored,) = Path(system["tmp"], "storage").glob("mailboxes/*/*-reporter-*.json")
+    assert json.loads(stored.read_text())["signature"]["by"] == "reporter"
 
     # And no canary and no receipt code is in any stored object, cached file or log line
     tmp = Path(system["tmp"])

@@ -43,6 +43,7 @@ from functions.storage import LocalStorage, S3Storage, Storage
 from functions.uploads import Limits, LocalUploads, S3Uploads, Uploads
 from functions.uploads.grants import MIB
 from functions.uploads.s3 import upload_client
+from tests.support import reporter
 from tests.support.api import (
     api_logs,
     bearer,
@@ -716,12 +717,9 @@ class Host:
             conn.close()
 
     def api(self, path: str, body: str, token: bytes) -> Answer:
-        status, headers, data = self.request(
-            "POST",
-            path,
-            body.encode(),
-            {"Content-Type": "application/json", "Authorization": bearer(token)},
-        )
+        sent = {"Content-Type": "application/json", "Authorization": bearer(token)}
+        sent |= reporter.headers(path, bearer(token), body)
+        status, headers, data = self.request("POST", path, body.encode(), sent)
         return Answer(status, json.loads(data), headers)
 
 

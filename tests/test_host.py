@@ -17,6 +17,7 @@ from functions.config import Settings
 from functions.envelope import MAX_ENVELOPE_BYTES
 from functions.headers import SECURITY_HEADERS
 from functions.storage import LocalStorage
+from tests.support import reporter
 from tests.support.api import (
     CLIENT_IP,
     USER_AGENT_MARK,
@@ -172,6 +173,7 @@ def test_report_and_mailbox_through_http(server: Server) -> None:
     token = new_token()
     report = sealed(b"what: " + CANARY, [INSPECTOR.public_key], mailbox_token.report_id(token))
     auth = {"Authorization": bearer(token)}
+    signing_key = {"Wbs-Signing-Key": reporter.key_header(token)}
     # Logs of the whole exchange, from the API's logger and everything else
     stream = io.StringIO()
     handler = log.logger.registered_handler
@@ -184,7 +186,7 @@ def test_report_and_mailbox_through_http(server: Server) -> None:
             "POST",
             "/api/reports",
             envelope_json(report).encode(),
-            {"Content-Type": "application/json", **auth},
+            {"Content-Type": "application/json", **auth, **signing_key},
         )
         read = server.request("GET", "/api/mailbox", headers=auth)
     finally:

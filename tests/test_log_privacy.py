@@ -42,6 +42,7 @@ from tests.hostile.world import (
     built,
     lambda_event,
 )
+from tests.support import reporter
 from tests.support.api import api_logs, bearer, sealed, write_keyring
 from tests.support.host import WBS, free_port, running
 
@@ -240,6 +241,7 @@ def test_the_lambda_handler_logs_nothing_of_a_request(
             if body is not None:
                 headers["Content-Type"] = CONTENT_TYPE
                 sent.body(data)
+            headers.update(reporter.headers(path, headers.get("Authorization"), data))
             sent.header_values(headers)
             event = lambda_event(method, path, list(headers.items()), data.decode(), False)
             event["requestContext"]["http"]["sourceIp"] = MARK_IP
@@ -338,7 +340,8 @@ def test_wbs_serve_logs_nothing_of_a_request(served: Served) -> None:
     sent = Sent()
     auth = {"Authorization": AUTH_A, "Content-Type": "application/json"}
     report = json.dumps(report_for(TOKEN_A)).encode()
-    assert served.send("POST", "/api/reports", auth, report)[0] == 201
+    signed = auth | reporter.headers("/api/reports", AUTH_A, report)
+    assert served.send("POST", "/api/reports", signed, report)[0] == 201
     files: dict[str, dict[str, Any]] = {}
     asked = {"files": [{"id": f, "size": SMALL} for f in (F_OPEN, F_DONE)]}
     asked["files"].append({"id": F_TWO, "size": TWO_PARTS})
@@ -366,6 +369,7 @@ def test_wbs_serve_logs_nothing_of_a_request(served: Served) -> None:
         if body is not None and not target.startswith("/attachments"):
             headers["Content-Type"] = CONTENT_TYPE
             sent.body(data)
+        headers.update(reporter.headers(target, headers.get("Authorization"), data))
         sent.header_values(headers)
         status, answer = served.send(method, target, headers, data)
         assert status == expected, (method, target, answer[:200])

@@ -41,6 +41,7 @@ from tests.support.api import (
     write_keyring,
 )
 from tests.support.pow import challenge_event, solve
+from tests.support.reporter import key_header
 
 INSPECTOR = identity(1)
 REPORTER = identity(3)
@@ -586,7 +587,7 @@ def test_the_local_host_passes_the_proof_to_the_api(tmp_path: Path) -> None:
             assert (status, answer["difficulty"]) == (200, 8)
             token = new_token()
             report = sealed(b"laporan", [INSPECTOR.public_key], mailbox_token.report_id(token))
-            headers = {"Authorization": bearer(token)}
+            headers = {"Authorization": bearer(token), "Wbs-Signing-Key": key_header(token)}
             # Then without the header it is refused, and with it (in any case) stored once
             assert send("/api/reports", envelope_json(report), headers)[1]["error"] == "bad_proof"
             headers["WBS-PROOF"] = solve(answer["challenge"], answer["difficulty"])

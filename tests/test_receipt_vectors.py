@@ -1,5 +1,6 @@
 """The receipt-code vectors (docs/vectors/receipt/), derived in Python and in Chromium by the
-page's own receipt.mjs: both must give the same key pair, token, report id and verifier."""
+page's own receipt.mjs: both must give the same key pairs (X25519, Ed25519), token, report id
+and verifier."""
 
 from __future__ import annotations
 
@@ -46,6 +47,8 @@ def test_python_derivation(case: dict[str, str]) -> None:
     assert receipt.normalize(case["code"]) == case["normalized"]
     derived = receipt.derive(case["code"])
     assert base64.b64encode(derived.public_key).decode() == case["public-key"]
+    assert base64.b64encode(derived.signing_public_key).decode() == case["signing-public-key"]
+    assert derived.signing_key[32:] == derived.signing_public_key  # libsodium's 64-byte form
     assert base64.b64encode(derived.token).decode() == case["token"]
     assert derived.report_id == case["report-id"] == mailbox_token.report_id(derived.token)
     assert derived.verifier == case["verifier"]
@@ -67,7 +70,8 @@ DERIVE_IN_BROWSER = """async (cases) => {
   return cases.map((c) => {
     const normalized = r.normalize(c.code);
     const d = r.derive(sodium, c.code);
-    return { name: c.name, normalized, publicKey: b64(d.publicKey), token: b64(d.token),
+    return { name: c.name, normalized, publicKey: b64(d.publicKey),
+             signingPublicKey: b64(d.signingPublicKey), token: b64(d.token),
              reportId: d.reportId, verifier: r.verifierOf(sodium, d.token),
              fresh: r.normalize(r.newCode(sodium)) !== null };
   });
@@ -86,6 +90,7 @@ def test_browser_derivation(page, site_server) -> None:
             continue
         assert got["normalized"] == case["normalized"], case["name"]
         assert got["publicKey"] == case["public-key"], case["name"]
+        assert got["signingPublicKey"] == case["signing-public-key"], case["name"]
         assert got["token"] == case["token"], case["name"]
         assert got["reportId"] == case["report-id"], case["name"]
         assert got["verifier"] == case["verifier"], case["name"]

@@ -39,6 +39,7 @@ from functions.storage import LocalStorage, S3Storage, Storage
 from functions.uploads import Limits, LocalUploads
 from functions.uploads.s3 import CLIENT_CONFIG
 from tests import test_uploads
+from tests.support import reporter
 from tests.support.api import (
     CLIENT_IP,
     USER_AGENT_MARK,
@@ -377,6 +378,7 @@ def over_http(selfhosted: SelfHosted, monkeypatch: pytest.MonkeyPatch) -> System
         if token is not None:
             headers["Authorization"] = bearer(token)
         text = raw if raw is not None else json.dumps(body)
+        headers |= reporter.headers(path, headers.get("Authorization"), text)
         status, answer_headers, data = api.request("POST", path, text.encode(), headers)
         return Answer(status, json.loads(data), CaseInsensitiveDict(answer_headers))
 
@@ -448,6 +450,7 @@ def test_report_and_mailbox_leave_no_client_trace_in_the_output(
     )
     auth = {"Authorization": bearer(token)}
     headers = {"Content-Type": "application/json", **auth}
+    headers |= reporter.headers("/api/reports", bearer(token), b"")
     status, answer_headers, body = server.request(
         "POST", "/api/reports", envelope_json(report).encode(), headers
     )

@@ -93,6 +93,7 @@ def open_page(page: Any, url: str, *, wait_until: str = "load") -> None:
 class Posted(NamedTuple):
     body: dict[str, Any]
     token: bytes
+    signing_key: str  # Wbs-Signing-Key
 
 
 def api(page: Any, *statuses: int) -> list[Posted]:
@@ -108,7 +109,8 @@ def api(page: Any, *statuses: int) -> list[Posted]:
         assert request.headers["content-type"] == "application/json"
         assert challenges.check(request.headers.get("wbs-proof"))
         token = mailbox_token.from_header(request.headers.get("authorization"))
-        posted.append(Posted(json.loads(request.post_data), token))
+        key = request.headers.get("wbs-signing-key", "")
+        posted.append(Posted(json.loads(request.post_data), token, key))
         route.fulfill(status=next(answers), content_type="application/json", body="{}")
 
     page.route("**/api/reports", answer)
@@ -232,12 +234,14 @@ def test_the_report_reaches_the_inspector_whole(
     page.click("button[type=submit]")
     page.wait_for_selector("#success:not([hidden])")
 
-    ((body, token),) = posted
+    ((body, token, signing_key),) = posted
     code = page.text_content("#receipt-code")
     assert RECEIPT_CODE.fullmatch(code)
     derived = receipt.derive(code)
     # The envelope carries the code's report id, the request the code's token.
     assert body["id"] == derived.report_id and token == derived.token
+    # It registers the code's signing key, for the mailbox to check follow-ups against
+    assert signing_key == base64.b64encode(derived.signing_public_key).decode()
     assert page.text_content("#registration-number") == formatted(body["id"])
     assert REGISTRATION.fullmatch(page.text_content("#registration-number"))
     assert [r["kid"] for r in body["recipients"]] == [crypto.key_id(bytes(inspector[0].public_key))]
@@ -268,6 +272,7 @@ def test_the_report_reaches_the_inspector_whole(
             "confidential": True,
         },
         "reporter_public_key": base64.b64encode(derived.public_key).decode(),
+        "reporter_signing_key": signing_key,
     }
     # The form is emptied for the next report.
     assert page.input_value("#what") == ""
@@ -342,7 +347,7 @@ def test_a_taken_id_draws_a_new_code_once(page: Any, origin: str) -> None:
     page.click("button[type=submit]")
     page.wait_for_selector("#success:not([hidden])")
     assert len(posted) == 2 and posted[0].body["id"] != posted[1].body["id"]
-    for body, token in posted:  # each try: its own code, its token, its id
+    for body, token, _ in posted:  # each try: its own code, its token, its id
         assert body["id"] == mailbox_token.report_id(token)
     derived = receipt.derive(page.text_content("#receipt-code"))
     assert derived.token == posted[1].token
@@ -587,7 +592,7 @@ def test_evidence_files_are_listed_removable_and_sealed_in_the_manifest(
     page.click("button[type=submit]")
     page.wait_for_selector("#success:not([hidden])")
 
-    ((body, _),) = posted
+    ((body, _, _),) = posted
     manifest = opened(inspector[0], body)["attachments"]
     assert [(e["name"], e["type"], e["size"], e["chunk"], e["sha256"]) for e in manifest] == [
         ("foto-1.jpg", "image/jpeg", 1000, 1048576, ""),

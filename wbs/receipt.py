@@ -31,9 +31,11 @@ class ReceiptError(WbsError, ValueError):
 
 
 class Derived(NamedTuple):
-    secret_key: bytes
+    secret_key: bytes  # X25519: opens the inspectorate's replies
     public_key: bytes
-    token: bytes
+    token: bytes  # opens the mailbox (Authorization: Bearer)
+    signing_key: bytes  # Ed25519, libsodium's 64-byte form: signs follow-ups
+    signing_public_key: bytes  # registered with the mailbox when the report is stored
 
     @property
     def report_id(self) -> str:
@@ -66,7 +68,12 @@ def _label(label: bytes, key: bytes) -> bytes:
 
 
 def derive(code: str) -> Derived:
+    """The reporter's keys and token: one Argon2id seed, then a keyed BLAKE2b per purpose
+    (docs/spec/mailbox-v1.md §2, docs/spec/signature-v2.md §5)."""
     seed = argon2id.kdf(32, normalize(code).encode("ascii"), SALT, OPSLIMIT, MEMLIMIT)
     secret = _label(b"wbs/v1/reporter-x25519", seed)
     token = _label(b"wbs/v1/mailbox-token", seed)
-    return Derived(secret, sodium.crypto_scalarmult_base(secret), token)
+    signing_public, signing = sodium.crypto_sign_seed_keypair(
+        _label(b"wbs/v2/reporter-ed25519", seed)
+    )
+    return Derived(secret, sodium.crypto_scalarmult_base(secret), token, signing, signing_public)

@@ -65,6 +65,9 @@ class Report(NamedTuple):
     declarations: dict[str, bool]
     reporter_public_key: str  # base64, as sent; empty in reports older than the mailbox
     attachments: tuple[Attachment, ...] = ()  # the evidence files' manifest (attachment-v1)
+    # base64 Ed25519 key that signs the reporter's follow-ups (signature-v2 §5); empty in
+    # reports older than signed follow-ups, whose follow-ups are then not verified
+    reporter_signing_key: str = ""
 
 
 def parse_stored(report_id: str, data: bytes) -> Stored:
@@ -139,6 +142,7 @@ def parse_payload(stored: Stored, plaintext: bytes) -> Report:
         declarations={d: _flag(declarations, d, "declarations") for d in DECLARATIONS},
         reporter_public_key=_text(data, "reporter_public_key"),
         attachments=attachments,
+        reporter_signing_key=_text(data, "reporter_signing_key"),
     )
 
 

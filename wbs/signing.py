@@ -3,7 +3,8 @@ with PyNaCl's Ed25519.
 
 Every reply, status change, note and access record this tool stores is signed by the
 inspector's identity; a reader checks each one against the keyring's signing keys. An item
-that is unsigned, signed by a key the keyring does not list, signed by someone other than
+that is unsigned, signed by a key the keyring does not list (or, for a reporter's follow-up,
+not by the key its report registers), signed by someone other than
 its author, or whose signature does not match its bytes is **not verified**: it is shown,
 flagged, and changes no status, deadline, count or audit trail.
 """
@@ -18,7 +19,7 @@ from nacl.signing import VerifyKey
 from functions import envelope as fmt
 from functions.errors import WbsError
 from functions.keyring import Keyring, load
-from functions.signature import Signature, signed_bytes
+from functions.signature import REPORTER, Signature, signed_bytes
 from wbs.crypto import Identity
 
 
@@ -51,6 +52,18 @@ class Signers:
         """How a person is shown: the label the keyring gives the key id, else the key id."""
         return self.labels.get(kid, kid)
 
+    def with_reporter(self, key: str) -> Signers:
+        """These signers and the reporter of one case: ``key`` is the decrypted report's
+        ``reporter_signing_key`` (base64; "" in a report that registered none)."""
+        found = Signers(None, self.problem)
+        found.keys, found.labels = dict(self.keys), self.labels
+        try:
+            raw = fmt.b64decode(key, "reporter_signing_key")
+            found.keys[REPORTER] = VerifyKey(raw)
+        except (ValueError, TypeError, nacl.exceptions.CryptoError):
+            pass  # no usable key: the reporter's follow-ups are not verified (check says why)
+        return found
+
     @classmethod
     def from_keyring(cls, path: Path) -> Signers:
         """The signers of the keyring at ``path``; none, with the reason, if it cannot be read."""
@@ -67,6 +80,8 @@ class Signers:
         if signature.by != author:
             return f"it names {author} as its author but is signed by {signature.by}"
         key = self.keys.get(signature.by)
+        if key is None and signature.by == REPORTER:
+            return "its report registers no signing key for the reporter"
         if key is None:
             return self.problem or f"key {signature.by} is not a signing key of the keyring"
         try:

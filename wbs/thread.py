@@ -6,9 +6,10 @@ shown, and flagged when it strays from the stored time. A copy is dropped only w
 sender stored the very same sealed bytes twice: two messages that merely share an id are
 both kept, so neither side can hide the other's (docs/spec/mailbox-v1.md section 4).
 
-An inspector's message counts only when its signature checks out against the keyring
-(docs/spec/signature-v2.md): an unverified one is shown, flagged, and sets no status, and
-acknowledges and answers nothing. The status is that of the latest verified status message.
+A message counts only when its signature checks out (docs/spec/signature-v2.md): an
+inspector's against the keyring, a reporter's follow-up against the signing key its report
+registers. An unverified one is shown, flagged, and sets no status, and acknowledges and
+answers nothing. The status is that of the latest verified status message.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import NamedTuple
 
 from functions import mailbox
 from functions.errors import EnvelopeError
+from functions.signature import REPORTER
 from functions.storage import layout
 from functions.storage.layout import Sender
 from wbs import deadlines, statuses
@@ -44,7 +46,7 @@ class Post(NamedTuple):
     message: Message
     stored: datetime.datetime
     sealed: str  # SHA-256 of the envelope's nonce and ciphertext: its sealed bytes
-    unverified: str = ""  # why an inspector's signature does not check out; "" when it does
+    unverified: str = ""  # why its signature does not check out; "" when it does
 
     @property
     def strays(self) -> bool:
@@ -64,7 +66,7 @@ class Thread(NamedTuple):
 
     @property
     def counted(self) -> tuple[Post, ...]:
-        """The messages that count: every verified one (a reporter's is not signed yet)."""
+        """The messages that count: every verified one."""
         return tuple(p for p in self.posts if not p.unverified)
 
     @property
@@ -114,8 +116,11 @@ def arrange(posts: Iterable[Post]) -> tuple[tuple[Post, ...], tuple[str, ...]]:
     return tuple(kept), tuple(dropped)
 
 
-def read(cache: Cache, reader: Reader, report_id: str) -> Thread:
-    """Decrypt every cached message of a case in memory."""
+def read(cache: Cache, reader: Reader, report_id: str, reporter_key: str = "") -> Thread:
+    """Decrypt every cached message of a case in memory and check its signature;
+    ``reporter_key`` is the report's ``reporter_signing_key`` (without it, no follow-up is
+    verified)."""
+    signers = reader.signers.with_reporter(reporter_key)
     posts: list[Post] = []
     unreadable: list[Unreadable] = []
     for key in cache.message_keys(report_id):
@@ -126,9 +131,8 @@ def read(cache: Cache, reader: Reader, report_id: str) -> Thread:
             unreadable.append(Unreadable(key, str(exc)))
         else:
             sealed = hashlib.sha256(stored.envelope.nonce + stored.envelope.ciphertext).hexdigest()
-            unverified = ""
-            if stored.sender == "inspectorate":
-                unverified = reader.signers.check(stored.envelope, stored.signature, message.by)
+            author = message.by if stored.sender == "inspectorate" else REPORTER
+            unverified = signers.check(stored.envelope, stored.signature, author)
             posts.append(Post(key, stored.sender, message, _stored_at(key), sealed, unverified))
     ordered, replayed = arrange(posts)
     return Thread(ordered, tuple(unreadable), replayed)

@@ -329,7 +329,7 @@ def main() -> None:
 
 
 def receipt_vectors() -> None:
-    """docs/vectors/receipt/: typed code -> normalised code, key pair, token, id, verifier."""
+    """docs/vectors/receipt/: typed code -> normalised code, key pairs, token, id, verifier."""
     out = OUT.parent / "receipt"
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.txt"):
@@ -374,6 +374,7 @@ def receipt_vectors() -> None:
             lines += [
                 f"normalized: {receipt.normalize(typed)}",
                 f"public-key: {b64(d.public_key)}",
+                f"signing-public-key: {b64(d.signing_public_key)}",
                 f"token: {b64(d.token)}",
                 f"report-id: {d.report_id}",
                 f"verifier: {d.verifier}",

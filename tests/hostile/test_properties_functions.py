@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from functions import envelope as fmt
 from functions import keyring, mailbox, mailbox_token
-from functions.errors import EnvelopeError, UnsupportedVersion
+from functions.errors import AlreadyExists, EnvelopeError, UnsupportedVersion
 from functions.proofs import challenge as pow_format
 from functions.storage import layout
 from tests.hostile.strategies import (
@@ -305,11 +305,16 @@ def test_any_stored_verifier_opens_nothing_and_raises_nothing(token: bytes, data
 def test_a_claimed_case_opens_with_its_token_only(token: bytes, sent: fmt.Envelope) -> None:
     storage = MemoryStorage()
     case = mailbox_token.report_id(token)
-    received = mailbox.claim(storage, case, token, sent.to_json())
-    assert mailbox.opened_by(storage, case, token) == received
+    key = fmt.b64encode(token)  # any 32 bytes: the function checks nothing else at claim time
+    received = mailbox.claim(storage, case, token, sent.to_json(), key)
+    assert mailbox.opened_by(storage, case, token) == (received, key)
     assert mailbox.opened_by(storage, case, bytes(32) if token != bytes(32) else b"\1" * 32) is None
-    # The same report again is the same claim; another is refused
-    assert mailbox.claim(storage, case, token, sent.to_json()) == received
+    # The same report again with the same key is the same claim; another key is refused
+    assert mailbox.claim(storage, case, token, sent.to_json(), key) == received
+    with pytest.raises(AlreadyExists):
+        mailbox.claim(
+            storage, case, token, sent.to_json(), fmt.b64encode(bytes(b ^ 1 for b in token))
+        )
 
 
 # --- proofs/challenge.py ----------------------------------------------------------------------

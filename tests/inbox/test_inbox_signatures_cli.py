@@ -24,7 +24,16 @@ from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
     retired,
     stored_replies,
 )
-from tests.support.inbox import FIRST, PASSPHRASE, SECOND, payload, put, wbs, write_format_1_key
+from tests.support.inbox import (
+    FIRST,
+    PASSPHRASE,
+    SECOND,
+    payload,
+    post_followup,
+    put,
+    wbs,
+    write_format_1_key,
+)
 from wbs import messages, notes, paths
 from wbs.crypto import Identity, Recipient, seal
 
@@ -174,3 +183,30 @@ def test_a_key_that_cannot_sign_writes_nothing(
         assert "cannot sign" in result.stderr and "wbs keys upgrade" in result.stderr
     assert mailbox.keys(store, FIRST) == []
     assert notes.keys(store, FIRST) == []
+
+
+def test_a_forged_followup_is_shown_not_verified(
+    store: LocalStorage,
+    case: list[bytes],  # noqa: F811
+    inspector: Identity,
+) -> None:
+    # Given a case whose report registered its reporter's signing key, and, written straight
+    # into storage, a follow-up the reporter signed, one signed by another key ("I withdraw
+    # this report") and one unsigned
+    post_followup(store, FIRST, "ASLI dari pelapor", NOW, case)
+    forged_at = NOW + datetime.timedelta(hours=1)
+    forger = SigningKey(bytes(range(32)))
+    post_followup(store, FIRST, "PALSU saya tarik laporan", forged_at, case, signed_by=forger)
+    unsigned_at = NOW + datetime.timedelta(hours=2)
+    post_followup(store, FIRST, "TANPA tanda tangan", unsigned_at, case, signed=False)
+    assert wbs("inbox", "sync").exit_code == 0
+    # When the inspector reads the case
+    result = wbs("inbox", "show", FIRST)
+    # Then only the reporter's own follow-up is verified; the others are flagged, with why
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    # (each post's warning comes before its text)
+    genuine, forged, unsigned = (out.index(t) for t in ("ASLI", "PALSU", "TANPA"))
+    assert out.count(NOT_VERIFIED) == 2 and NOT_VERIFIED not in out[:genuine]
+    assert "its signature does not match what is stored" in out[genuine:forged]
+    assert "it is not signed" in out[forged:unsigned]

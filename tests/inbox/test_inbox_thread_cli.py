@@ -27,6 +27,8 @@ from tests.support.inbox import (
     put,
     wbs,
 )
+from tests.support.reporter import case_key, case_key_text
+from tests.support.reporter import sign as signed_by_reporter
 from wbs import keyfile, messages, paths, receipt
 from wbs.crypto import Identity, Recipient, open_envelope, seal
 
@@ -89,7 +91,8 @@ def case(
     """One synced report that carries the reporter's key; returns the keyring's active keys."""
     active = [inspector.public_key, colleague.public_key]
     key = base64.b64encode(reporter.public_key).decode()
-    put(store, FIRST, active, payload(reporter_public_key=key))
+    signing = case_key_text(FIRST)
+    put(store, FIRST, active, payload(reporter_public_key=key, reporter_signing_key=signing))
     assert wbs("inbox", "sync").exit_code == 0
     return active
 
@@ -414,7 +417,8 @@ def test_a_followup_that_reuses_a_replys_id_hides_nothing(
     )
     to = [*case, reporter.public_key]
     envelope = seal("followup", FIRST, messages.encode(fake), [Recipient(k) for k in to])
-    mailbox.post(store, FIRST, "reporter", envelope)
+    signature = signed_by_reporter(envelope, case_key(FIRST))  # the reporter's own: verified
+    mailbox.post(store, FIRST, "reporter", envelope, signature=signature)
     assert wbs("inbox", "sync").exit_code == 0
 
     # When the inspector reads the case

@@ -90,9 +90,10 @@ def test_holds_the_functions_the_keyring_and_the_locked_distributions(
 
 
 def test_distributions_are_the_functions_dependency_closure() -> None:
-    """Every requirement (on Lambda's python3.12) of the two the function imports, and no more."""
+    """Every requirement (on Lambda's python3.12) of the three the function imports, and no
+    more."""
     wanted: set[str] = set()
-    pending = ["aws-lambda-powertools", "boto3"]
+    pending = ["aws-lambda-powertools", "boto3", "ecdsa"]
     while pending:
         name = pending.pop()
         if name in wanted:
@@ -115,7 +116,7 @@ def test_the_zip_runs_on_its_own(tmp_path: Path, built: Package) -> None:
     script = """
 import json, sys
 sys.path[:0] = ["."]
-import boto3, botocore, functions.app as app
+import boto3, botocore, ecdsa, functions.app as app
 event = json.load(open(sys.argv[1]))
 answer = app.lambda_handler(event, None)
 print(json.dumps({

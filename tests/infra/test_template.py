@@ -985,7 +985,9 @@ def test_the_api_gets_the_token_and_the_content_type_and_nothing_is_cached() -> 
     forwarded = props("ApiOriginRequestPolicy")["OriginRequestPolicyConfig"]
     assert forwarded["HeadersConfig"] == {
         "HeaderBehavior": "whitelist",
-        "Headers": ["Content-Type", "Wbs-Proof"],  # the proof of work (docs/spec/pow-v1.md)
+        # the proof of work (docs/spec/pow-v1.md), the reporter's key and signature
+        # (docs/spec/signature-v2.md §5)
+        "Headers": ["Content-Type", "Wbs-Proof", "Wbs-Signing-Key", "Wbs-Signature"],
     }
     assert forwarded["CookiesConfig"] == {"CookieBehavior": "none"}
 

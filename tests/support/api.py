@@ -21,6 +21,7 @@ from nacl.signing import SigningKey
 
 from functions import keyring, log, mailbox_token
 from functions.envelope import Envelope
+from tests.support import reporter
 from wbs import crypto
 
 EVENTS = Path(__file__).resolve().parents[1] / "events"  # tests/events/
@@ -78,9 +79,11 @@ def post_event(
     base64_body: bool = False,
     authorization: str | None = None,
     path: str = "/api/reports",
+    sign: bool = True,
 ) -> dict[str, Any]:
     """POST ``body`` to ``path`` with its content-length, ``content_type`` and
-    ``authorization`` headers (None: no such header)."""
+    ``authorization`` headers (None: no such header), and, unless ``sign`` is False, the
+    reporter's signing key (a report) or signature (a follow-up), as the page sends them."""
     event = load_event("post_report")
     event["rawPath"] = event["requestContext"]["http"]["path"] = path
     raw = body.encode() if isinstance(body, str) else body
@@ -91,6 +94,8 @@ def post_event(
         event["headers"]["content-type"] = content_type
     if authorization is not None:
         event["headers"]["authorization"] = authorization
+    if sign:
+        event["headers"].update(reporter.headers(path, authorization, raw))
     if base64_body:
         event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
     else:

@@ -14,12 +14,14 @@ import pytest
 from click.testing import CliRunner, Result
 from nacl.public import PrivateKey
 from nacl.secret import SecretBox
+from nacl.signing import SigningKey
 from rich.console import Console
 
 from functions import envelope as fmt
 from functions import mailbox
 from functions.errors import StorageError
 from functions.storage import LocalStorage, Storage, layout
+from tests.support import reporter
 from wbs import attachments, config, console, keyfile, messages, paths
 from wbs.cli import cli
 from wbs.crypto import Identity, Recipient, key_id, seal
@@ -85,8 +87,11 @@ def put(
     content: object = None,
     received: str = "2024-03-01T02:30:00Z",
 ) -> None:
-    """Store a report sealed to one identity or to a list of public keys."""
-    plaintext = json.dumps(payload() if content is None else content).encode()
+    """Store a report sealed to one identity or to a list of public keys; the default
+    content registers the case's reporter key (tests/support/reporter.py)."""
+    if content is None:
+        content = payload(reporter_signing_key=reporter.case_key_text(report_id))
+    plaintext = json.dumps(content).encode()
     keys = [to.public_key] if isinstance(to, Identity) else to
     envelope = seal("report", report_id, plaintext, [Recipient(k) for k in keys])
     stored = {"received": received, "envelope": envelope.to_json()}
@@ -125,13 +130,18 @@ def post_followup(
     to: list[bytes],
     stored_at: datetime.datetime | None = None,
     message_type: messages.Type = "message",
+    signed_by: SigningKey | None = None,
+    signed: bool = True,
 ) -> mailbox.Message:
-    """Store a reporter's follow-up as the API would; ``stored_at`` names its storage key."""
+    """Store a reporter's follow-up as the API would, signed by the case's reporter key
+    (``signed_by`` another; ``signed=False``: unsigned); ``stored_at`` names its storage key."""
     message = messages.new(message_type, by="", now=sent, text=text, status="")
     if message_type == "status":
         message = message._replace(status="selesai")
     envelope = seal("followup", report_id, messages.encode(message), [Recipient(k) for k in to])
-    return mailbox.post(store, report_id, "reporter", envelope, stored_at or sent)
+    key = signed_by or reporter.case_key(report_id)
+    signature = reporter.sign(envelope, key) if signed else None
+    return mailbox.post(store, report_id, "reporter", envelope, stored_at or sent, signature)
 
 
 def wbs(*args: str, passphrase: str | None = PASSPHRASE, more: str = "") -> Result:

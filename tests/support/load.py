@@ -25,6 +25,7 @@ from pathlib import Path
 
 from functions import mailbox_token
 from functions.envelope import canonical_json
+from tests.support import reporter
 from wbs.cache import Cache
 from wbs.crypto import Identity, Recipient, seal
 from wbs.reports import Reader, parse_stored
@@ -160,6 +161,7 @@ def _send(conn: http.client.HTTPConnection, item: Submission) -> Outcome:
     headers = {
         "Content-Type": "application/json",
         "Authorization": "Bearer " + _b64(item.token),
+        "Wbs-Signing-Key": reporter.key_header(item.token),
     }
     began = time.perf_counter()
     try:

@@ -113,7 +113,7 @@ def rows(
             received = _received(cache, report_id)
             found.append(Row(report_id, received, None, "", None, "", unread, "", problem=str(exc)))
             continue
-        case = thread.read(cache, reader, report_id)
+        case = thread.read(cache, reader, report_id, opened_report.reporter_signing_key)
         due = case.due(opened_report.received, today, rules)
         written = not unread and reporter_posts(case) > seen[report_id]
         found.append(
@@ -183,7 +183,7 @@ def load_case(
     """One case, decrypted. ``mark_read`` (the workbench's case page) marks it as opened,
     with every reporter message in it read; the case file and `wbs inbox` do not."""
     opened_report = report(cache, reader, report_id, memo)
-    case = thread.read(cache, reader, report_id)
+    case = thread.read(cache, reader, report_id, opened_report.reporter_signing_key)
     due = case.due(opened_report.received, today, rules)
     if mark_read:
         Opened(cache).add(report_id, reporter_posts(case))

@@ -40,7 +40,7 @@ def case_files(cache: Cache, unlocked: Reader, report_id: str) -> list[Source]:
     """The files of the case's messages; a follow-up that cannot be read is named on stderr:
     its files are unknown."""
     report = opening.open_report(cache, unlocked, report_id)
-    case = thread.read(cache, unlocked, report_id)
+    case = thread.read(cache, unlocked, report_id, report.reporter_signing_key)
     if case.unreadable:
         click.echo(
             f"wbs: note: {len(case.unreadable)} message(s) of this case could not be read;"

@@ -222,7 +222,7 @@ def show(
     unlocked = reader(key, keyring)
     report = opening.open_report(cache, unlocked, report_id)
     record_access(configured, cache, report_id, "opened", keyring, unlocked)
-    case = thread.read(cache, unlocked, report_id)
+    case = thread.read(cache, unlocked, report_id, report.reporter_signing_key)
     due = view.due(case.due(report.received, datetime.date.today(), rules), rules)
     click.echo(view.reading(report))
     click.echo()

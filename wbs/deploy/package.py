@@ -47,6 +47,7 @@ DISTRIBUTIONS = (
     "aws-lambda-powertools",
     "boto3",
     "botocore",
+    "ecdsa",
     "jmespath",
     "python-dateutil",
     "s3transfer",

@@ -325,7 +325,9 @@ class Workbench:
             self.notice("saved", str(path), "")
             return _redirect(start_response, f"/case/{report_id}")
         report = cases.report(self.cache, reader, report_id, self.session.reports)
-        everything = evidence.entries(report, thread.read(self.cache, reader, report_id))
+        everything = evidence.entries(
+            report, thread.read(self.cache, reader, report_id, report.reporter_signing_key)
+        )
         if what == "files":
             chosen, action, file = everything, "files", ""
         else:
@@ -364,7 +366,8 @@ class Workbench:
         file opened stays in the session's memory until the lock, so that each range request
         of a seek does not decrypt it again."""
         report = cases.report(self.cache, reader, report_id, self.session.reports)
-        entry = evidence.find(report, thread.read(self.cache, reader, report_id), file_id)
+        case = thread.read(self.cache, reader, report_id, report.reporter_signing_key)
+        entry = evidence.find(report, case, file_id)
         if entry is None:
             return self.page(start_response, "missing.html", status="404 Not Found")
         if download:

@@ -32,22 +32,32 @@ function say(area, message) {
   area.textContent = message;
 }
 
-/** A new receipt code and its keys (in a worker), and the report sealed to the keyring. */
+/**
+ * A new receipt code and its keys (in a worker), and the report sealed to the keyring. The
+ * reporter's signing key goes inside the report and, for the mailbox to check follow-ups
+ * against, beside it (Wbs-Signing-Key).
+ */
 async function seal(lib, payload) {
   say(statusArea, form.dataset.msgDeriving);
   const code = newCode(lib);
   const keys = await deriveInWorker(code).catch(() => {
     throw new DerivationError();
   });
-  lib.memzero(keys.secretKey); // only the inspectorate's replies need it, on the status page
-  const publicKey = lib.to_base64(keys.publicKey, lib.base64_variants.ORIGINAL);
-  const plaintext = new TextEncoder().encode(JSON.stringify({ ...payload, reporter_public_key: publicKey }));
+  // Only the status page needs them: to open the inspectorate's replies, to sign follow-ups.
+  lib.memzero(keys.secretKey);
+  lib.memzero(keys.signingKey);
+  const b64 = (bytes) => lib.to_base64(bytes, lib.base64_variants.ORIGINAL);
+  const signingKey = b64(keys.signingPublicKey);
+  const plaintext = new TextEncoder().encode(JSON.stringify({
+    ...payload, reporter_public_key: b64(keys.publicKey), reporter_signing_key: signingKey,
+  }));
   const envelope = sealEnvelope(lib, {
     kind: 'report', id: keys.reportId, plaintext, recipients: keyringRecipients(lib),
   });
   const authorization = bearer(lib, keys.token);
   lib.memzero(keys.token);
-  return { code, reportId: keys.reportId, envelope, authorization };
+  const signed = { 'Wbs-Signing-Key': signingKey };
+  return { code, reportId: keys.reportId, envelope, authorization, signed };
 }
 
 /** Words and bar for the steps of sending (send.mjs). */

@@ -11,6 +11,7 @@ self.addEventListener('message', async ({ data }) => {
     const keys = derive(sodium, String(data.code));
     self.postMessage({ ok: true, ...keys }); // copied now, so it can be wiped below
     sodium.memzero(keys.secretKey);
+    sodium.memzero(keys.signingKey);
     sodium.memzero(keys.token);
   } catch {
     self.postMessage({ ok: false });

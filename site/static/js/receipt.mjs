@@ -1,6 +1,6 @@
 // The receipt code (docs/spec/mailbox-v1.md §1-2): 100 random bits the reporter writes down,
-// never sent anywhere. Argon2id turns it into the reporter's X25519 key pair and the
-// mailbox token; two BLAKE2b hashes of the token give the report id and the verifier the
+// never sent anywhere. Argon2id turns it into the reporter's X25519 key pair, Ed25519
+// signing pair (docs/spec/signature-v2.md §5) and the mailbox token; two BLAKE2b hashes of the token give the report id and the verifier the
 // server keeps. `sodium` is the ready libsodium-wrappers-sumo object (crypto_pwhash).
 
 export const SYMBOLS = 20;
@@ -55,7 +55,8 @@ export function verifierOf(sodium, token) {
 }
 
 /**
- * Derive {secretKey, publicKey, token, reportId} from a typed code. A code that does not
+ * Derive {secretKey, publicKey, signingKey, signingPublicKey, token, reportId} from a typed
+ * code (signingKey is libsodium's 64-byte Ed25519 secret key). A code that does not
  * normalise is derived from its cleaned text all the same, so that a mistyped code costs
  * exactly the work of a real one (and then matches no mailbox).
  */
@@ -66,10 +67,15 @@ export function derive(sodium, typed) {
     sodium.crypto_pwhash_ALG_ARGON2ID13);
   const secretKey = sodium.crypto_generichash(32, utf8('wbs/v1/reporter-x25519'), seed);
   const token = sodium.crypto_generichash(32, utf8('wbs/v1/mailbox-token'), seed);
+  const signingSeed = sodium.crypto_generichash(32, utf8('wbs/v2/reporter-ed25519'), seed);
   sodium.memzero(seed);
+  const signing = sodium.crypto_sign_seed_keypair(signingSeed);
+  sodium.memzero(signingSeed);
   return {
     secretKey,
     publicKey: sodium.crypto_scalarmult_base(secretKey),
+    signingKey: signing.privateKey,
+    signingPublicKey: signing.publicKey,
     token,
     reportId: reportIdOf(sodium, token),
   };

@@ -36,9 +36,10 @@ async function attempt({ action, url, seal, ui }, draft) {
     const proof = await proving;
     bar.removeAttribute('value');
     ui.say(ui.sending);
-    const { envelope, authorization } = draft.sealed;
-    const response = await call(url, { method: 'POST', authorization, proof, body: envelope })
-      .catch(() => null);
+    const { envelope, authorization, signed } = draft.sealed;
+    const response = await call(url, {
+      method: 'POST', authorization, proof, body: envelope, signed,
+    }).catch(() => null);
     if (response === null) return { status: 0, error: null };
     return { status: response.status, error: response.status === 201 ? null : await errorCode(response) };
   } finally {
@@ -50,7 +51,8 @@ async function attempt({ action, url, seal, ui }, draft) {
  * Send what the form held at `snapshot` ({text, files}) and say how it went.
  * - `pending`: the page's Pending; the draft it kept for this very snapshot is sent again,
  *   else `prepare()` makes one: {files, sealed, ...}, `sealed` being {envelope,
- *   authorization} or null, then `seal(draft)` makes it while the proof is solved.
+ *   authorization, signed} or null (`signed`: the Wbs-Signing-Key or Wbs-Signature header),
+ *   then `seal(draft)` makes it while the proof is solved.
  * - `action`, `url`: the proof's action ("report", "followup") and the endpoint POSTed to.
  * - `resealOn`: an answer's status after which the draft is sealed anew and sent once more
  *   (as it is after a refused proof).

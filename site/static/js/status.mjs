@@ -1,7 +1,8 @@
 // "Cek Status Laporan": the reporter types the receipt code; a worker derives the keys; the
 // page fetches the case's mailbox with the token, decrypts it here and lets the reporter
-// answer, with evidence files: the follow-up, whose manifest lists them, is stored first, then
-// the files are encrypted and sent one by one (uploads.mjs). The code is never sent, stored or
+// answer, with evidence files: the follow-up, signed with the key the code gives (checked by
+// the mailbox against the key registered with the report), whose manifest lists them, is
+// stored first, then the files are encrypted and sent one by one (uploads.mjs). The code is never sent, stored or
 // put in the URL; "close" wipes it from the page.
 
 import { MAILBOX, bearer, call } from './api.mjs';
@@ -15,6 +16,7 @@ import { Pending, outcomeUnknown } from './pending.mjs';
 import { PROOF_ERRORS } from './pow-client.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { sendSealed } from './send.mjs';
+import { REPORTER, signEnvelope } from './signature.mjs';
 import { loadSodium } from './sodium.mjs';
 import { followupPlaintext, readThread } from './thread.mjs';
 import { cancelUploads, sendFiles, uploading } from './uploads.mjs';
@@ -28,7 +30,7 @@ const closedNote = document.getElementById('closed');
 const intro = document.getElementById('lookup-intro');
 const uploads = document.getElementById('uploads');
 
-// The open case: {lib, reportId, authorization, keyPair}; null when none is open.
+// The open case: {lib, reportId, authorization, keyPair, signingKey}; null when none is open.
 let session = null;
 const pending = new Pending(); // a follow-up sent whose answer never came
 
@@ -72,7 +74,9 @@ async function fetchCase(current) {
 }
 
 function wipe(lib, keys) {
-  for (const bytes of [keys.secretKey, keys.privateKey, keys.publicKey, keys.token]) {
+  for (const bytes of [
+    keys.secretKey, keys.privateKey, keys.publicKey, keys.token, keys.signingKey,
+  ]) {
     if (bytes) lib.memzero(bytes);
   }
 }
@@ -100,6 +104,7 @@ async function onLookup(event) {
       reportId: keys.reportId,
       authorization: bearer(lib, keys.token),
       keyPair: { publicKey: keys.publicKey, privateKey: keys.secretKey },
+      signingKey: keys.signingKey,
     };
     lib.memzero(keys.token);
     await fetchCase(current);
@@ -162,7 +167,9 @@ async function onFollowup(event) {
           plaintext: followupPlaintext(lib, text, new Date(), manifest),
           recipients: recipients(lib, current.keyPair.publicKey),
         });
-        return { files, sealed: { envelope, authorization: current.authorization } };
+        const { sig } = signEnvelope(lib, envelope, REPORTER, current.signingKey);
+        const signed = { 'Wbs-Signature': sig };
+        return { files, sealed: { envelope, authorization: current.authorization, signed } };
       },
       ui: steps,
     });
@@ -213,7 +220,7 @@ async function onRefresh() {
 function forget() {
   cancelUploads(); // their names and keys leave the page with the case
   pending.clear();
-  if (session) wipe(session.lib, session.keyPair);
+  if (session) wipe(session.lib, { ...session.keyPair, signingKey: session.signingKey });
   session = null;
   clearCase(caseView);
   followupText.value = '';

@@ -13,6 +13,7 @@ from tests.hostile.world import (
     AUTH_A,
     World,
 )
+from tests.support import reporter
 
 AUTO = "auto"
 HEALTH, REPORTS, MAILBOX = "/api/health", "/api/reports", "/api/mailbox"
@@ -73,10 +74,14 @@ def post(
     headers: tuple[tuple[str, str], ...] = (),
     **extra: Any,
 ) -> Request:
+    """A POST as the page sends it: with the reporter's key (a report) or signature (a
+    follow-up) when the token and body allow one (tests/support/reporter.py)."""
     sent = [("Content-Type", content_type)] if content_type is not None else []
     if auth is not None:
         sent.append(("Authorization", auth))
-    return Request("POST", path, (*sent, *headers), body_of(body), **extra)
+    data = body_of(body)
+    sent += reporter.headers(path, auth, data).items()
+    return Request("POST", path, (*sent, *headers), data, **extra)
 
 
 def get(target: str, auth: str | None = None, method: str = "GET") -> Request:
