@@ -24,10 +24,10 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import nacl.utils
+from bench_decrypt import TARGET, best_rate  # this folder: the same rounds and target
 from nacl.public import PublicKey, SealedBox
 
 from functions import mailbox
@@ -39,18 +39,6 @@ from wbs.cache import Cache
 from wbs.crypto import Recipient, new_report_id, seal
 from wbs.reports import Reader
 from wbs.signing import Signers, sign
-
-TARGET = 0.5
-ROUNDS = 3
-
-
-def best_rate(count: int, run: Callable[[], None]) -> float:
-    best = float("inf")
-    for _ in range(ROUNDS):
-        start = time.perf_counter()
-        run()
-        best = min(best, time.perf_counter() - start)
-    return count / best
 
 
 def main() -> int:
