@@ -16,7 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from functions import mailbox
-from functions.keyring import KeyEntry, Keyring, dump
+from functions.keyring import KeyEntry, Keyring, dump, load
 from functions.storage import LocalStorage, layout
 from tests.support.inbox import (
     CANARY,
@@ -408,3 +408,25 @@ def test_a_head_request_gets_the_headers_of_a_page_without_its_body(client: Clie
         whole, head = client.get(target), client.request("HEAD", target)
         assert head.status == whole.status == 200 and head.data == b""
         assert head.headers["content-length"] == str(len(whole.data)) != "0"
+
+
+def test_a_case_sealed_to_other_keys_says_who_can_open_it_and_never_loops(
+    client: Client, store: LocalStorage, keyring: Path, inspector: Identity
+) -> None:
+    # Given a case sealed only to a colleague's key, whom the keyring names
+    colleague = keyfile.generate()
+    ring = load(keyring).with_key(
+        KeyEntry.for_public_key(colleague.public_key, "Irban Wilayah II", "2026-01-05")
+    )
+    dump(ring, keyring)
+    other = "9ABCDEFGHJKMNPQR"
+    put(store, other, colleague)
+    unlocked(client)
+    # When the inspector opens it
+    answer = client.get(f"/case/{other}")
+    # Then the page says why and who can open it, once, and sends nobody back to it
+    assert answer.status == 422 and "location" not in answer.headers
+    assert "Irban Wilayah II" in answer.body and colleague.kid not in answer.body
+    assert answer.body.count('class="error"') == 1
+    # And the inbox still works, the case listed as one that could not be opened
+    assert client.get("/").status == 200

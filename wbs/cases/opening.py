@@ -12,15 +12,26 @@ from wbs.reports import PayloadError, Reader, Report, Stored, parse_stored
 UNREADABLE = (EnvelopeError, DecryptionError, PayloadError)
 
 
+class NotAddressed(WbsError, ValueError):
+    """A report sealed to other keys than this inspector's; ``kids`` are the keys it is
+    sealed to."""
+
+    def __init__(self, message: str, hint: str, kids: tuple[str, ...]) -> None:
+        super().__init__(message, hint=hint)
+        self.kids = kids
+
+
 def open_report(cache: Cache, unlocked: Reader, report_id: str) -> Report:
     stored: Stored | None = None
     try:
         stored = parse_stored(report_id, cache.read(report_id))
         return unlocked.open(stored)
     except UNREADABLE as exc:
-        raise WbsError(
-            f"report {registration.display(report_id)}: {exc}", hint=why(exc, stored)
-        ) from None
+        message = f"report {registration.display(report_id)}: {exc}"
+        if isinstance(exc, NoMatchingKey) and stored is not None:
+            kids = tuple(r.kid for r in stored.envelope.recipients)
+            raise NotAddressed(message, why(exc, stored), kids) from None
+        raise WbsError(message, hint=why(exc, stored)) from None
 
 
 def why(exc: Exception, stored: Stored | None) -> str:

@@ -44,6 +44,7 @@ from wbs.cache import Cache
 from wbs.cases import answering, evidence
 from wbs.cases import case_file as casefile
 from wbs.cases import inbox as cases
+from wbs.cases.opening import NotAddressed
 from wbs.reports import Reader
 from wbs.signing import Signers
 from wbs.workbench import files, ranges, saving, syncjob
@@ -157,9 +158,26 @@ class Workbench:
             return [b""] if method == "HEAD" else answer  # waitress sends a HEAD's body too
         except (WbsError, OSError) as exc:
             hint = exc.hint if isinstance(exc, WbsError) else ""
-            self.notice("error", str(exc), hint or "")
             back = "/".join(path.split("/")[:3]) if path.startswith("/case/") else "/"
+            if method != "POST" and back == (path.rstrip("/") or "/"):
+                # The page that failed is the one it would go back to: say why, never loop.
+                page = self.problem(exc, start_response)
+                return [b""] if method == "HEAD" else page
+            self.notice("error", str(exc), hint or "")
             return _redirect(start_response, back)
+
+    def problem(self, exc: WbsError | OSError, start_response: StartResponse) -> Iterable[bytes]:
+        """Why a page cannot be shown; for a case sealed to other keys, who can open it."""
+        readers: list[str] = []
+        if isinstance(exc, NotAddressed):
+            readers = [self._person(kid) for kid in exc.kids]
+        return self.page(
+            start_response,
+            "problem.html",
+            status="422 Unprocessable Content",
+            failure=str(exc),
+            readers=readers,
+        )
 
     def route(
         self,
