@@ -137,7 +137,7 @@ def post(
         raise EnvelopeError(f"a {sender} message must be a {KIND_OF[sender]} for {report_id}")
     digest = _digest(envelope)[:8]
     ending = layout.message_ending(sender, digest)
-    stored = _stored_copy(storage, report_id, ending, envelope)
+    stored = _stored_copy(storage, keys(storage, report_id), ending, envelope)
     if stored is not None:
         return stored
     moment = (now or datetime.now(UTC)).astimezone(UTC)
@@ -147,7 +147,7 @@ def post(
     try:
         storage.put_new(key, fmt.canonical_json(message.to_json()))
     except AlreadyExists:  # the same envelope in the same microsecond: a concurrent retry
-        stored = _stored_copy(storage, report_id, ending, envelope)
+        stored = _stored_copy(storage, keys(storage, report_id), ending, envelope)
         if stored is None:
             raise
         return stored
@@ -176,12 +176,11 @@ def post_followup(
     the same envelope sent again, even at the same moment, holds the same reservation and
     is stored under the same name, once."""
     digest = _digest(envelope)
-    stored = _stored_copy(
-        storage, report_id, layout.message_ending("reporter", digest[:8]), envelope
-    )
+    listed = keys(storage, report_id)  # once: for a copy stored already, and for the count
+    stored = _stored_copy(storage, listed, layout.message_ending("reporter", digest[:8]), envelope)
     if stored is not None:
         return stored
-    older = [key for key in keys(storage, report_id) if layout.sender(key) == "reporter"]
+    older = [key for key in listed if layout.sender(key) == "reporter"]
     moment = datetime.now(UTC)
     request = fmt.canonical_json({"envelope": digest, "stamp": moment.strftime(layout.STAMP)})
 
@@ -233,10 +232,11 @@ def _digest(envelope: fmt.Envelope) -> str:
 
 
 def _stored_copy(
-    storage: Storage, report_id: str, ending: str, envelope: fmt.Envelope
+    storage: Storage, listed: list[str], ending: str, envelope: fmt.Envelope
 ) -> Message | None:
-    """The stored message whose name ends in ``ending`` and whose envelope is ``envelope``."""
-    for key in keys(storage, report_id):
+    """The stored message, among the keys ``listed``, whose name ends in ``ending`` and whose
+    envelope is ``envelope``."""
+    for key in listed:
         if key.endswith(ending):
             try:
                 message = parse(key, storage.get(key))

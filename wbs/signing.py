@@ -11,6 +11,7 @@ flagged, and changes no status, deadline, count or audit trail.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import nacl.exceptions
@@ -55,11 +56,10 @@ class Signers:
     def with_reporter(self, key: str) -> Signers:
         """These signers and the reporter of one case: ``key`` is the decrypted report's
         ``reporter_signing_key`` (base64; "" in a report that registered none)."""
-        found = Signers(None, self.problem)
-        found.keys, found.labels = dict(self.keys), self.labels
+        found = copy.copy(self)
         try:
             raw = fmt.b64decode(key, "reporter_signing_key")
-            found.keys[REPORTER] = VerifyKey(raw)
+            found.keys = {**self.keys, REPORTER: VerifyKey(raw)}
         except (ValueError, TypeError, nacl.exceptions.CryptoError):
             pass  # no usable key: the reporter's follow-ups are not verified (check says why)
         return found
