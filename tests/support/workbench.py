@@ -183,6 +183,7 @@ def in_chromium(browser: Any, home: Path, store: LocalStorage) -> Iterator[tuple
         page.goto(app.guard.url)
         page.fill("#passphrase", PASSPHRASE)
         page.click("#unlock button[type=submit]")
+        page.wait_for_selector("#sync")  # the inbox, loaded: a click during the navigation is lost
         try:
             yield page, errors
         finally:
