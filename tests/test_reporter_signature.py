@@ -28,6 +28,7 @@ from tests.support.pow import with_proof
 
 MAILBOX = "/api/mailbox"
 INSPECTOR = helpers.identity(1)
+READER = helpers.identity(3)  # the reporter's X25519 key: a follow-up is sealed to it too
 STRANGER = SigningKey.generate()  # someone who holds a token, or storage, but not the code
 
 
@@ -77,7 +78,9 @@ def open_case(token: bytes) -> str:
 
 def followup_event(token: bytes, signature: str | None) -> tuple[dict[str, Any], fmt.Envelope]:
     case = mailbox_token.report_id(token)
-    sent = helpers.sealed(b"tindak lanjut", [INSPECTOR.public_key], case, "followup")
+    sent = helpers.sealed(
+        b"tindak lanjut", [INSPECTOR.public_key, READER.public_key], case, "followup"
+    )
     event = helpers.post_event(
         helpers.envelope_json(sent), authorization=helpers.bearer(token), path=MAILBOX, sign=False
     )
@@ -137,7 +140,7 @@ def test_a_followup_not_signed_by_the_registered_key_is_refused_and_writes_nothi
     if signature == "stranger":
         signature = reporter.signature_header(token, sent, STRANGER)
     elif signature == "other envelope":
-        other = helpers.sealed(b"lain", [INSPECTOR.public_key], case, "followup")
+        other = helpers.sealed(b"lain", [INSPECTOR.public_key, READER.public_key], case, "followup")
         signature = reporter.signature_header(token, other)
     if signature is not None:
         event["headers"][reporter_key.SIGNATURE_HEADER] = signature
@@ -182,8 +185,9 @@ def test_the_verifier_records_the_key_and_a_retry_must_carry_the_same(world: Wor
     first = helpers.post_event(report, authorization=helpers.bearer(token))
     assert call(with_proof(first, "report"))[0] == 201
     record = json.loads(world.storage.get(layout.verifier(case)))
-    assert set(record) == {"received", "verifier", "report", "signing_key"}
+    assert set(record) == {"received", "verifier", "report", "signing_key", "desks"}
     assert record["signing_key"] == reporter.key_header(token)
+    assert record["desks"] == [helpers.DESK]
     # When the same report is sent again with the same key, it is a retry: 201
     assert (
         call(with_proof(helpers.post_event(report, authorization=helpers.bearer(token)), "report"))[
