@@ -494,9 +494,9 @@ def test_wbs_routing_names_the_rules(environ: Mapping[str, str], expected: Path 
 
 def _post(base: str, path: str, body: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
     url = base + path
-    request = urllib.request.Request(url, body.encode(), headers, method="POST")  # noqa: S310
+    request = urllib.request.Request(url, body.encode(), headers, method="POST")  # noqa: S310 (loopback)
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (127.0.0.1)
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (loopback)
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         with contextlib.closing(error):

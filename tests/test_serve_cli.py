@@ -12,13 +12,13 @@ import nacl.pwhash.argon2id as argon2id
 import pytest
 from click.testing import CliRunner
 
+import wbs.build as wbs_build
 from functions import host, routing
 from functions.config import Settings
 from functions.keyring import Keyring, dump, load
 from functions.storage import LocalStorage, layout
 from wbs import demo, keyfile, paths
 from wbs.cli import cli
-from wbs.commands import site as site_commands
 from wbs.desks import keys as desk_keys
 
 
@@ -120,10 +120,10 @@ def test_serve_checks_reports_against_the_routing_of_its_build(
     # Given a WBS_ROUTING that names another file, and a build that writes routing.json (the
     # build of docs/spec/desks-v2.md) or one that writes none
     monkeypatch.setenv("WBS_ROUTING", str(tmp_path / "elsewhere.json"))
-    build = site_commands.build_site
+    real_build = wbs_build.build
 
-    def build_site(keyring: Path, out: Path, config: Path | None = None) -> None:
-        build(keyring, out, config)
+    def build(*, keyring: Path, out: Path, config: Path) -> None:
+        real_build(keyring=keyring, out=out, config=config)
         if writes_routing:
             ring = load(keyring)
             rules = routing.single(ring).to_json()
@@ -131,7 +131,7 @@ def test_serve_checks_reports_against_the_routing_of_its_build(
         else:  # a build from before routing.json
             (out / "routing.json").unlink(missing_ok=True)
 
-    monkeypatch.setattr(site_commands, "build_site", build_site)
+    monkeypatch.setattr(wbs_build, "build", build)  # what `wbs serve` builds with
     out = tmp_path / "out"
     # When the demo is served
     result = CliRunner().invoke(cli, ["serve", "--demo", "--site-out", str(out)])
