@@ -277,11 +277,12 @@ def _open_mailbox(token: bytes | None = None) -> tuple[str, mailbox.Opened]:
 def _case_desks(
     storage: Storage, report_id: str, opened: mailbox.Opened, known: recipients.Recipients
 ) -> tuple[str, ...]:
-    """The desks a case's follow-ups are sealed to (docs/spec/desks-v2.md sections 4 and 5):
-    those its report was routed to, and those a verified case grant shared it with."""
+    """The desks a case's follow-ups are sealed to (docs/spec/desks-v2.md sections 5.4 to
+    6.5): those its report was routed to, and those of its shares that count; a desk the
+    keyring has retired is left out."""
     own = known.case_desks(opened.desks)
-    shared = shares.shared_desks(storage, report_id, known.ring, own)
-    return tuple(sorted({*own, *shared}))
+    every = shares.case_desks(storage, report_id, known.ring, own)
+    return tuple(sorted(desk for desk in every if desk in known.active))
 
 
 def _stored_message(storage: Storage, key: str) -> mailbox.Message | None:

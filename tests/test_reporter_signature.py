@@ -17,8 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from nacl.signing import SigningKey
 
 from functions import app as api
+from functions import ed25519, mailbox_token, reporter_key
 from functions import envelope as fmt
-from functions import mailbox_token, reporter_key
 from functions.proofs import Proofs
 from functions.signature import REPORTER, signed_bytes
 from functions.storage import LocalStorage, layout
@@ -221,3 +221,24 @@ def test_pynacl_signatures_verify_with_the_functions_ecdsa() -> None:
             reporter_key.check_followup(sent, bad, public)
     with pytest.raises(Exception, match="not signed with the key"):
         reporter_key.check_followup(sent, good, None)  # a verifier that registers no key
+
+
+def test_a_remembered_verification_answers_for_that_key_signature_and_message_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The function remembers results (a verification takes milliseconds in pure Python):
+    # a good signature remembered must never make another message, key or signature pass
+    key = SigningKey.generate()
+    public, message = bytes(key.verify_key), b"wbs/v2/case-grant\x00{}"
+    sig = key.sign(message).signature
+    assert ed25519.verifies(public, sig, message)
+    assert ed25519.verifies(public, sig, message)  # remembered
+    assert not ed25519.verifies(public, sig, message + b" ")
+    assert not ed25519.verifies(bytes(STRANGER.verify_key), sig, message)
+    assert not ed25519.verifies(public, bytes([sig[0] ^ 1]) + sig[1:], message)
+    assert not ed25519.verifies(public[:31], sig, message)
+    # and the memory stays bounded
+    monkeypatch.setattr(ed25519, "REMEMBERED", 8)
+    for n in range(ed25519.REMEMBERED + 10):
+        ed25519.verifies(public, sig, n.to_bytes(4, "big"))
+    assert len(ed25519._results) <= ed25519.REMEMBERED

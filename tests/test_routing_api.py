@@ -60,8 +60,14 @@ DESKS = {
     "pengadaan": identity(14),
 }
 JABAR_1 = identity(15)
-INSPECTOR = identity(20)  # a person of the keyring: signs case grants
+INSPECTOR = identity(20)  # a member of inspektorat, granted by the recovery key
 STRANGER = identity(21)  # in no keyring
+ESCALATOR = identity(22)  # a member of pimpinan, granted by the recovery key
+OUTSIDER = identity(23)  # a member of jatim only
+LEAVER = identity(24)  # a member of jabar's generation 1 only: left at the rotation
+SELF_MADE = identity(25)  # a person holding a grant of inspektorat that they signed themselves
+NOBODY = identity(26)  # a person of the keyring holding no grant
+PERSONS = [INSPECTOR, ESCALATOR, OUTSIDER, LEAVER, SELF_MADE, NOBODY]
 READER = identity(3)  # the reporter's X25519 key, derived from the receipt code in real life
 RULES = Routing(
     central="inspektorat",
@@ -87,8 +93,26 @@ class World:
         generations = {d: [i.public_key] for d, i in DESKS.items()}
         generations["jabar"] = [JABAR_1.public_key, DESKS["jabar"].public_key]
         self.generations = generations
-        self.ring = write_desks(self.keyring, generations, [INSPECTOR])
+        self.ring = write_desks(self.keyring, generations, PERSONS)
         self.rules(receives)
+        # Membership as desks-v2 section 3.6 counts it: rooted at the recovery key (a
+        # generation without a founder), except the grant SELF_MADE signed for themselves
+        self.grant("inspektorat", INSPECTOR)
+        self.grant("pimpinan", ESCALATOR)
+        self.grant("jatim", OUTSIDER)
+        self.grant("jabar", LEAVER, generation=1)
+        self.grant("inspektorat", SELF_MADE, granter=SELF_MADE)
+
+    def grant(
+        self, desk: str, member: Identity, granter: Identity = RECOVERY, generation: int = 0
+    ) -> None:
+        """A membership grant of ``desk`` (its active generation, or ``generation``)."""
+        entry = self.ring.generations(desk)[generation - 1] if generation else self.ring.desk(desk)
+        secret = JABAR_1 if (desk, entry.generation) == ("jabar", 1) else DESKS[desk]
+        name, data = grants.desk_grant(
+            entry, secret.private_key, member.kid, member.public_key, granter
+        )
+        self.storage.put_new(name, data)
 
     def rules(self, receives: str, rules: Routing = RULES) -> None:
         document = Routing(rules.central, receives, *_rest(rules)).to_json()
@@ -97,7 +121,7 @@ class World:
     def rotate(self, desk: str, new: Identity) -> None:
         """The desk's next generation becomes active (a member left)."""
         self.generations[desk] = [*self.generations[desk], new.public_key]
-        self.ring = write_desks(self.keyring, self.generations, [INSPECTOR])
+        self.ring = write_desks(self.keyring, self.generations, PERSONS)
 
     def files(self) -> dict[str, bytes]:
         """Every file under the storage folder, hidden ones (spent proofs...) included."""
@@ -384,6 +408,55 @@ def test_a_share_signed_by_the_recovery_key_counts(world: World) -> None:
     assert mailbox_desks(token) == ["inspektorat", "jabar"]
 
 
+def test_a_case_handed_on_by_a_member_of_a_desk_it_was_shared_with(world: World) -> None:
+    # Given a case of the central desk, which a member of pimpinan shares on with jatim
+    token, case = open_case(["inspektorat"])
+    share(world, case, "jatim", ESCALATOR, when=1)
+    # Then that counts for nothing while the case is not pimpinan's
+    assert mailbox_desks(token) == ["inspektorat"]
+    # And once a member of the central desk has shared it with pimpinan, both count
+    share(world, case, "pimpinan", INSPECTOR, when=2)
+    assert mailbox_desks(token) == ["inspektorat", "jatim", "pimpinan"]
+    assert call(followup_event(token, ["inspektorat", "jatim", "pimpinan", "reporter"]))[0] == 201
+
+
+def test_junk_among_the_membership_grants_changes_nothing(world: World) -> None:
+    # Given objects under the central desk's grants that are no grants at all
+    folder = f"{layout.desk_grants('inspektorat')}1/"
+    world.storage.put_new(f"{folder}{NOBODY.kid}.json", b"{}")
+    world.storage.put_new(f"{folder}{STRANGER.kid}.json", b"not json")
+    world.storage.put_new(f"{folder}notes.txt", b"x")
+    # Then a share by a rooted member still counts, and nobody else became a member
+    token, case = open_case(["inspektorat"])
+    share(world, case, "pimpinan", INSPECTOR, when=1)
+    share(world, case, "jatim", NOBODY, when=2)
+    assert mailbox_desks(token) == ["inspektorat", "pimpinan"]
+
+
+NOT_MEMBERS = {
+    "a member of another desk": (["inspektorat"], OUTSIDER),
+    "a person whose membership grant is signed by themselves": (["inspektorat"], SELF_MADE),
+    "a leaver, who holds only the desk's earlier generation": (["jabar", "inspektorat"], LEAVER),
+    "a person of the keyring holding no grant at all": (["inspektorat"], NOBODY),
+}
+
+
+@pytest.mark.parametrize(("routed", "signer"), NOT_MEMBERS.values(), ids=NOT_MEMBERS.keys())
+def test_a_share_by_someone_who_is_no_member_of_the_cases_desks_does_not_count(
+    world: World, routed: list[str], signer: Identity
+) -> None:
+    # Given a case, shared with the escalation desk by someone whose signature verifies
+    # against the keyring, but who is no rooted member of the case's desks (section 6.5)
+    token, case = open_case(routed)
+    name = share(world, case, "pimpinan", signer)
+    # Then the share does not count, and the log names it
+    with api_logs() as logs:
+        assert mailbox_desks(token) == sorted(routed)
+    assert name.rpartition("/")[2] in logs.getvalue()
+    # And follow-ups are not sealed to pimpinan
+    assert call(followup_event(token, [*routed, "reporter"]))[0] == 201
+
+
 def _forged(world: World, case: str, other: str, how: str) -> str:
     """A case grant that must not count, written by someone with storage access."""
     if how == "signed by a key outside the keyring":
@@ -411,6 +484,9 @@ def _forged(world: World, case: str, other: str, how: str) -> str:
     elif how == "not JSON":
         world.storage.put_new(name, b"{not json")
         return name
+    elif how == "an empty JSON object":
+        world.storage.put_new(name, b"{}")
+        return name
     world.storage.put_new(name, fmt.canonical_json(document))
     return name
 
@@ -423,6 +499,7 @@ FORGERIES = [
     "a desk generation the keyring lacks",
     "a grant of another case, copied",
     "not JSON",
+    "an empty JSON object",
 ]
 
 
