@@ -38,6 +38,7 @@ from functions import (
     notify,
     proofs,
     reporter_key,
+    routing,
 )
 from functions.config import Settings
 from functions.errors import (
@@ -120,11 +121,13 @@ def _proofs() -> Proofs:
     return _wiring.proofs
 
 
-def _active_kids() -> frozenset[str]:
-    """Read on every request, so that a key rotation needs no restart."""
+def _allowed_kids() -> frozenset[frozenset[str]]:
+    """The recipient sets a report may be sealed to (docs/spec/desks-v2.md section 4). Read
+    on every request, so that a key rotation needs no restart."""
     if _wiring.keyring_path is None:
         _wiring.keyring_path = Settings.from_env().keyring_path
-    return frozenset(k.kid for k in keyring.load_active(_wiring.keyring_path).active())
+    ring = keyring.load_active(_wiring.keyring_path)
+    return routing.single(ring).allowed(ring)
 
 
 @app.get(HEALTH)
@@ -145,7 +148,7 @@ def submit_report() -> JsonResponse:
     proof = _proofs().check(_proof_header(), "report")
     report = _envelope("report", mailbox_token.report_id(token))
     signing_key = reporter_key.key_from_header(_header(reporter_key.KEY_HEADER))
-    if _x25519_kids(report) != _active_kids():
+    if _x25519_kids(report) not in _allowed_kids():
         raise _stale_keys()
     storage = _storage()
     body = report.to_json()
@@ -191,9 +194,9 @@ def post_followup() -> JsonResponse:
             "too_large",
             f"A follow-up holds at most {mailbox.MAX_FOLLOWUP_BUCKET // 1024} KiB of text.",
         )
-    kids, active = _x25519_kids(followup), _active_kids()
-    if not active <= kids or len(kids - active) > 1:  # the one other key is the reporter's
-        raise _stale_keys()
+    kids = _x25519_kids(followup)
+    if not any(active <= kids and len(kids - active) <= 1 for active in _allowed_kids()):
+        raise _stale_keys()  # the one other key is the reporter's
     storage = _storage()
     mailbox.check_room(storage, report_id)
     _proofs().spend(proof)

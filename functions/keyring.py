@@ -1,11 +1,13 @@
-"""The public keyring (keys/keyring.json): who every report is encrypted to.
+"""The public keyring (keys/keyring.json): the people, the desks reports are sealed to, and
+the recovery key.
 
-Pure data, no decryption: the site build embeds it, the functions check that each envelope
-is addressed to every active key, the inspector's tool adds keys to it. Each entry is one
-inspector: the X25519 key reports are sealed to and, from format 2 on, the Ed25519 key that
-verifies what the inspector signs (docs/spec/keys-v2.md). Key ids and fingerprints are
-BLAKE2b-256 of the raw X25519 public key (hashlib's BLAKE2b is the same function as
-libsodium's crypto_generichash).
+Pure data, no decryption: the site build embeds it, the functions check each envelope's
+recipients against it, the inspector's tool adds keys to it. ``keys`` are persons: an
+inspector's X25519 key (grants are sealed to it) and Ed25519 key (verifies what the inspector
+signs, docs/spec/keys-v2.md). ``desks`` are the groups reports are sealed to, one entry per
+desk and generation, and ``recovery`` the offline key that is a member of every desk
+(docs/spec/desks-v2.md). Key ids and fingerprints are BLAKE2b-256 of the raw X25519 public key
+(hashlib's BLAKE2b is the same function as libsodium's crypto_generichash).
 """
 
 from __future__ import annotations
@@ -22,13 +24,25 @@ from typing import Any
 from functions.envelope import X25519, b64decode, b64encode
 from functions.errors import WbsError
 
-FORMAT = "wbs-keyring/2"
-FORMAT_1 = "wbs-keyring/1"  # still read: its entries carry no signing key
+FORMAT = "wbs-keyring/3"
+FORMAT_2 = "wbs-keyring/2"  # still read: persons only, no desk and no recovery key
+FORMAT_1 = "wbs-keyring/1"  # still read: persons without signing keys
 ENTRY_FIELDS_1 = frozenset(
     {"type", "kid", "public_key", "fingerprint", "label", "created", "active"}
 )
 ENTRY_FIELDS = ENTRY_FIELDS_1 | {"signing_key"}
+DESK_FIELDS = frozenset(
+    {"desk", "generation", "type", "kid", "public_key", "fingerprint", "created", "active"}
+)
+RECOVERY_FIELDS = (ENTRY_FIELDS - {"active"}) | {"threshold", "shares"}
+DOCUMENT_FIELDS: dict[object, frozenset[str]] = {
+    FORMAT: frozenset({"format", "keys", "desks", "recovery"}),
+    FORMAT_2: frozenset({"format", "keys"}),
+    FORMAT_1: frozenset({"format", "keys"}),
+}
 DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DESK_ID_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")
+MAX_GENERATION = 10_000
 # Text that only private material carries; a keyring holding any of it is refused outright.
 PRIVATE_MARKERS = ("wbs-private-key", "PRIVATE KEY")
 # 1 to 80 printable characters, and none of the markers: a keyring holding a label that says
@@ -83,16 +97,155 @@ class KeyEntry:
 
 
 @dataclass(frozen=True)
+class DeskEntry:
+    """One generation of one desk's key pair: reports routed to the desk are sealed to the
+    active generation; earlier ones stay readable by whoever holds their grants."""
+
+    desk: str
+    generation: int
+    kid: str
+    public_key: str  # base64 of the 32-byte X25519 public key
+    fingerprint: str
+    created: str
+    active: bool = True
+    type: str = X25519
+
+    @property
+    def public_key_bytes(self) -> bytes:
+        return b64decode(self.public_key, "public_key")
+
+    @classmethod
+    def for_public_key(
+        cls, desk: str, generation: int, public_key: bytes, created: str
+    ) -> DeskEntry:
+        fp = fingerprint(public_key)
+        return cls(desk, generation, fp[:16], b64encode(public_key), fp, created)
+
+
+@dataclass(frozen=True)
+class RecoveryEntry:
+    """The recovery key's public halves: a member of every desk, whose private key exists
+    only while k of its word shares are typed in (docs/spec/desks-v2.md section 3)."""
+
+    kid: str
+    public_key: str
+    fingerprint: str
+    signing_key: str
+    label: str
+    created: str
+    threshold: int
+    shares: int
+    type: str = X25519
+
+    @property
+    def public_key_bytes(self) -> bytes:
+        return b64decode(self.public_key, "public_key")
+
+    @property
+    def signing_key_bytes(self) -> bytes:
+        return b64decode(self.signing_key, "signing_key")
+
+    @classmethod
+    def for_public_key(
+        cls,
+        public_key: bytes,
+        signing_key: bytes,
+        label: str,
+        created: str,
+        threshold: int,
+        shares: int,
+    ) -> RecoveryEntry:
+        fp = fingerprint(public_key)
+        return cls(
+            fp[:16],
+            b64encode(public_key),
+            fp,
+            b64encode(signing_key),
+            label,
+            created,
+            threshold,
+            shares,
+        )
+
+
+@dataclass(frozen=True)
 class Keyring:
     keys: tuple[KeyEntry, ...] = field(default=())
+    desks: tuple[DeskEntry, ...] = field(default=())
+    recovery: RecoveryEntry | None = None
 
     def active(self) -> tuple[KeyEntry, ...]:
         return tuple(k for k in self.keys if k.active)
 
+    def kids(self) -> frozenset[str]:
+        """Every key id in the keyring: persons, desk generations and the recovery key."""
+        recovery = () if self.recovery is None else (self.recovery.kid,)
+        return frozenset((*(k.kid for k in self.keys), *(d.kid for d in self.desks), *recovery))
+
     def with_key(self, entry: KeyEntry) -> Keyring:
-        if any(k.kid == entry.kid for k in self.keys):
+        if entry.kid in self.kids():
             raise KeyringError(f"key {entry.kid} is already in the keyring")
-        return Keyring((*self.keys, entry))
+        return replace(self, keys=(*self.keys, entry))
+
+    def desk_ids(self) -> tuple[str, ...]:
+        """The desks, in the order they were first added."""
+        return tuple(dict.fromkeys(d.desk for d in self.desks))
+
+    def active_desks(self) -> tuple[DeskEntry, ...]:
+        return tuple(d for d in self.desks if d.active)
+
+    def desk(self, desk_id: str) -> DeskEntry:
+        """The active generation of ``desk_id``."""
+        for entry in self.desks:
+            if entry.desk == desk_id and entry.active:
+                return entry
+        raise KeyringError(
+            f"the keyring has no desk {desk_id!r}",
+            hint="list the desks with `wbs desks list`; create one with `wbs desks new`",
+        )
+
+    def generations(self, desk_id: str) -> tuple[DeskEntry, ...]:
+        """Every generation of ``desk_id``, oldest first."""
+        return tuple(d for d in self.desks if d.desk == desk_id)
+
+    def desk_of(self, kid: str) -> DeskEntry | None:
+        """The desk generation whose key id is ``kid``, if any."""
+        return next((d for d in self.desks if d.kid == kid), None)
+
+    def with_desk(self, entry: DeskEntry) -> Keyring:
+        """The keyring with a new desk generation, which becomes the desk's active one."""
+        if entry.kid in self.kids():
+            raise KeyringError(f"key {entry.kid} is already in the keyring")
+        if entry.generation != len(self.generations(entry.desk)) + 1:
+            raise KeyringError(f"desk {entry.desk}: generation {entry.generation} is out of order")
+        older = tuple(replace(d, active=False) if d.desk == entry.desk else d for d in self.desks)
+        return replace(self, desks=(*older, replace(entry, active=True)))
+
+    def with_recovery(self, entry: RecoveryEntry) -> Keyring:
+        if self.recovery is not None:
+            raise KeyringError("the keyring already has a recovery key")
+        if entry.kid in self.kids():
+            raise KeyringError(f"key {entry.kid} is already in the keyring")
+        return replace(self, recovery=entry)
+
+    def signing_keys(self) -> dict[str, bytes]:
+        """Every key id that can sign, with its Ed25519 public key: persons, retired ones
+        included (what they signed stays verifiable), and the recovery key."""
+        out = {k.kid: k.signing_key_bytes for k in self.keys if k.signing_key is not None}
+        if self.recovery is not None:
+            out[self.recovery.kid] = self.recovery.signing_key_bytes
+        return out  # type: ignore[return-value]
+
+    def label(self, kid: str) -> str | None:
+        """How a key id is shown: a person's label, ``desk <id> (generation n)``, or the
+        recovery key's label; None for a kid the keyring does not hold."""
+        for k in self.keys:
+            if k.kid == kid:
+                return k.label
+        if self.recovery is not None and self.recovery.kid == kid:
+            return self.recovery.label
+        desk = self.desk_of(kid)
+        return None if desk is None else f"{desk.desk} ({desk.generation})"
 
     def find(self, wanted: str) -> KeyEntry:
         """The one key whose kid or fingerprint starts with ``wanted`` (8 or more symbols;
@@ -109,17 +262,23 @@ class Keyring:
 
     def with_active(self, kid: str, active: bool) -> Keyring:
         """The same keys, the one with ``kid`` (in)active."""
-        return Keyring(tuple(replace(k, active=active) if k.kid == kid else k for k in self.keys))
+        return replace(
+            self, keys=tuple(replace(k, active=active) if k.kid == kid else k for k in self.keys)
+        )
 
     def with_signing_key(self, kid: str, signing_key: bytes) -> Keyring:
         """The same keys, the one with ``kid`` verified by ``signing_key`` from now on."""
         signing = b64encode(signing_key)
-        return Keyring(
-            tuple(replace(k, signing_key=signing) if k.kid == kid else k for k in self.keys)
-        )
+        keys = tuple(replace(k, signing_key=signing) if k.kid == kid else k for k in self.keys)
+        return replace(self, keys=keys)
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "keys": [asdict(k) for k in self.keys]}
+        return {
+            "format": FORMAT,
+            "keys": [asdict(k) for k in self.keys],
+            "desks": [asdict(d) for d in self.desks],
+            "recovery": None if self.recovery is None else asdict(self.recovery),
+        }
 
 
 def parse(text: str, *, source: str = "keyring") -> Keyring:
@@ -133,22 +292,67 @@ def parse(text: str, *, source: str = "keyring") -> Keyring:
         data = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nested too deeply
         raise KeyringError(f"{source} is not valid JSON") from None
-    if (
-        not isinstance(data, dict)
-        or data.get("format") not in (FORMAT, FORMAT_1)
-        or set(data) != {"format", "keys"}
-    ):
+    if not isinstance(data, dict) or set(data) != DOCUMENT_FIELDS.get(data.get("format"), set()):
         raise KeyringError(f"{source} is not a {FORMAT} document")
     if not isinstance(data["keys"], list):
         raise KeyringError(f"{source}: keys must be a list")
-    fields = ENTRY_FIELDS if data["format"] == FORMAT else ENTRY_FIELDS_1
+    fields = ENTRY_FIELDS_1 if data["format"] == FORMAT_1 else ENTRY_FIELDS
     ring = Keyring()
     for n, item in enumerate(data["keys"], 1):
         ring = ring.with_key(_entry(item, fields, f"{source}: key {n}"))
+    if data["format"] != FORMAT:
+        return ring
+    if data["recovery"] is not None:
+        ring = ring.with_recovery(_recovery(data["recovery"], f"{source}: recovery"))
+    if not isinstance(data["desks"], list):
+        raise KeyringError(f"{source}: desks must be a list")
+    for n, item in enumerate(data["desks"], 1):
+        ring = _with_desk(ring, item, f"{source}: desk {n}")
+    if ring.desks and ring.recovery is None:
+        raise KeyringError(f"{source}: desks need a recovery key", hint="see `wbs desks init`")
     return ring
 
 
 def _entry(item: object, fields: frozenset[str], where: str) -> KeyEntry:
+    item = _check_key(item, fields, where)
+    signing = item.get("signing_key")
+    if signing is not None and len(_bytes(signing, "signing_key", where)) != 32:
+        raise KeyringError(f"{where}: signing_key must be 32 bytes, or null")
+    return KeyEntry(**item)
+
+
+def _recovery(item: object, where: str) -> RecoveryEntry:
+    item = _check_key(item, RECOVERY_FIELDS, where)
+    if len(_bytes(item["signing_key"], "signing_key", where)) != 32:
+        raise KeyringError(f"{where}: signing_key must be 32 bytes")
+    threshold, shares = item["threshold"], item["shares"]
+    if type(threshold) is not int or type(shares) is not int or not 1 <= threshold <= shares <= 16:
+        raise KeyringError(
+            f"{where}: threshold and shares must be whole numbers, 1 <= k <= n <= 16"
+        )
+    return RecoveryEntry(**item)
+
+
+def _with_desk(ring: Keyring, item: object, where: str) -> Keyring:
+    item = _check_key(item, DESK_FIELDS, where)
+    if not isinstance(item["desk"], str) or not DESK_ID_RE.fullmatch(item["desk"]):
+        raise KeyringError(f"{where}: desk must match {DESK_ID_RE.pattern}")
+    generation = item["generation"]
+    if type(generation) is not int or not 1 <= generation <= MAX_GENERATION:
+        raise KeyringError(f"{where}: generation must be a whole number from 1")
+    entry = DeskEntry(**item)
+    latest = ring.generations(entry.desk)[-1:]
+    if latest and latest[0].active:
+        raise KeyringError(f"{where}: only the last generation of desk {entry.desk} is active")
+    try:
+        grown = ring.with_desk(entry)
+    except KeyringError as exc:
+        raise KeyringError(f"{where}: {exc}") from None
+    return grown if entry.active else replace(grown, desks=(*grown.desks[:-1], entry))
+
+
+def _check_key(item: object, fields: frozenset[str], where: str) -> dict[str, Any]:
+    """What every public key entry shares: its members, type, key, kid, fingerprint, dates."""
     if not isinstance(item, dict) or set(item) != fields:
         raise KeyringError(f"{where} must have exactly: {', '.join(sorted(fields))}")
     if item["type"] != X25519:
@@ -159,16 +363,14 @@ def _entry(item: object, fields: frozenset[str], where: str) -> KeyEntry:
     fp = fingerprint(raw)
     if item["fingerprint"] != fp or item["kid"] != fp[:16]:
         raise KeyringError(f"{where}: kid or fingerprint does not match the public key")
-    if not isinstance(item["label"], str) or not LABEL_RE.fullmatch(item["label"]):
+    label = item.get("label", "-")
+    if not isinstance(label, str) or not LABEL_RE.fullmatch(label):
         raise KeyringError(f"{where}: label must be 1 to 80 printable characters")
     if not isinstance(item["created"], str) or not DATE_RE.fullmatch(item["created"]):
         raise KeyringError(f"{where}: created must be a date YYYY-MM-DD")
-    if not isinstance(item["active"], bool):
+    if not isinstance(item.get("active", True), bool):
         raise KeyringError(f"{where}: active must be true or false")
-    signing = item.get("signing_key")
-    if signing is not None and len(_bytes(signing, "signing_key", where)) != 32:
-        raise KeyringError(f"{where}: signing_key must be 32 bytes, or null")
-    return KeyEntry(**item)
+    return item
 
 
 def _bytes(value: object, name: str, where: str) -> bytes:
@@ -189,12 +391,13 @@ def load(path: Path) -> Keyring:
 
 
 def load_active(path: Path) -> Keyring:
-    """Load a keyring that must have at least one active key (for building and serving)."""
+    """Load a keyring that things can be sealed with (for building, serving and writing):
+    at least one desk, and the recovery key."""
     ring = load(path)
-    if not ring.active():
+    if not ring.desks or ring.recovery is None:
         raise KeyringError(
-            f"{path} has no active key: nobody could read the reports",
-            hint="create an inspector key first: wbs keys new --label 'Inspektur ...'",
+            f"{path} has no desk: nobody could read the reports",
+            hint="create the desks and the recovery key first: wbs desks init",
         )
     return ring
 

@@ -29,6 +29,8 @@ PLACEHOLDERS = {
     "<kid>": "[0-9a-f]{16}",
     "<sha256 of a challenge>": "[0-9a-f]{64}",
     "<n>": "[1-9][0-9]*",
+    "<desk>": layout.DESK,
+    "<generation>": "[1-9][0-9]{0,4}",
 }
 BUILT = {
     "report": layout.report(CASE),
@@ -41,6 +43,8 @@ BUILT = {
     "upload reservation": layout.upload_slot(CASE, 12),
     "follow-up reservation": layout.followup_slot(CASE, 12),
     "attachment": layout.attachment(CASE, FILE),
+    "desk grant": layout.desk_grant("kab-bandung", 3, KID),
+    "case grant": layout.share(CASE, WHEN, "pimpinan"),
 }
 
 
@@ -98,3 +102,15 @@ def test_the_parsers_accept_what_the_builders_write_and_nothing_else() -> None:
     assert layout.sender(BUILT["follow-up reservation"]) is None
     with pytest.raises(ValueError, match="from 1"):
         layout.upload_slot(CASE, 0)
+
+
+def test_grant_names_parse_back_and_nothing_else_parses_as_one() -> None:
+    assert layout.parse_desk_grant(BUILT["desk grant"]) == ("kab-bandung", 3, KID)
+    assert layout.share_desk(BUILT["case grant"]) == "pimpinan"
+    assert layout.case_of(BUILT["case grant"]) == CASE
+    others = [key for name, key in BUILT.items() if name not in ("desk grant", "case grant")]
+    assert not any(layout.parse_desk_grant(k) or layout.share_desk(k) for k in others)
+    # A generation 0, an upper-case desk or a name one level deeper is no grant.
+    assert layout.parse_desk_grant(f"desks/kab-bandung/0/{KID}.json") is None
+    assert layout.parse_desk_grant(f"desks/Kab/1/{KID}.json") is None
+    assert layout.share_desk(BUILT["case grant"].replace(f"/{CASE}/", f"/{CASE}/x/")) is None

@@ -8,7 +8,7 @@ primitive is libsodium's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -84,6 +84,42 @@ class Identity:
         return SealedBox(self.private_key)
 
 
+class Keys:
+    """Every key a reader opens envelopes with: unsealers by key id (the reader's own key,
+    and each desk generation its grants give it), and content keys by envelope nonce (from
+    case grants, docs/spec/desks-v2.md section 5). Built once per session: each desk key is
+    unwrapped once, however many reports it opens."""
+
+    def __init__(
+        self,
+        unsealers: Mapping[str, SealedBox[PrivateKey]],
+        content_keys: Mapping[bytes, bytes] | None = None,
+    ) -> None:
+        self.unsealers = dict(unsealers)
+        self.content_keys = dict(content_keys or {})
+
+    @classmethod
+    def of(cls, *private_keys: PrivateKey) -> Keys:
+        return cls({key_id(bytes(k.public_key)): SealedBox(k) for k in private_keys})
+
+    @property
+    def kids(self) -> frozenset[str]:
+        return frozenset(self.unsealers)
+
+    def content_key(self, envelope: fmt.Envelope) -> bytes:
+        """The envelope's content key, from the first stanza addressed to a held key, else
+        from a case grant; NoMatchingKey if neither; CryptoError if the stanza is forged."""
+        for stanza in envelope.recipients:
+            unsealer = self.unsealers.get(stanza.kid) if stanza.type == fmt.X25519 else None
+            if unsealer is not None:
+                return unsealer.decrypt(stanza.body)
+        key = self.content_keys.get(envelope.nonce)
+        if key is None:
+            held = ", ".join(sorted(self.unsealers))
+            raise NoMatchingKey(f"not addressed to any key held here ({held})")
+        return key
+
+
 def pad(plaintext: bytes) -> bytes:
     bucket = fmt.MIN_BUCKET
     while bucket <= len(plaintext):
@@ -111,16 +147,14 @@ def seal(
 
 
 def open_envelope(
-    envelope: fmt.Envelope, identity: Identity, unsealer: SealedBox[PrivateKey] | None = None
+    envelope: fmt.Envelope, keys: Identity | Keys, unsealer: SealedBox[PrivateKey] | None = None
 ) -> bytes:
-    """Decrypt and unpad; raise NoMatchingKey or DecryptionError. Pass ``unsealer`` to reuse one."""
-    stanza = next(
-        (r for r in envelope.recipients if r.type == fmt.X25519 and r.kid == identity.kid), None
-    )
-    if stanza is None:
-        raise NoMatchingKey(f"not addressed to key {identity.kid}")
+    """Decrypt and unpad with one identity, or with every key a reader holds; raise
+    NoMatchingKey or DecryptionError. Pass ``unsealer`` to reuse an identity's."""
+    if isinstance(keys, Identity):
+        keys = Keys({keys.kid: unsealer or keys.unsealer()})
     try:
-        key = (unsealer or identity.unsealer()).decrypt(stanza.body)
+        key = keys.content_key(envelope)
         padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
             envelope.ciphertext, envelope.associated_data, envelope.nonce, key
         )

@@ -44,9 +44,11 @@ class Signers:
     """The keyring's signing keys by key id: whose signatures a reader can check."""
 
     def __init__(self, keyring: Keyring | None = None, problem: str = "") -> None:
-        found = () if keyring is None else keyring.keys
-        self.keys = {k.kid: VerifyKey(k.signing_key_bytes) for k in found if k.signing_key_bytes}
-        self.labels = {k.kid: k.label for k in found}
+        signing = {} if keyring is None else keyring.signing_keys()
+        self.keys = {kid: VerifyKey(key) for kid, key in signing.items()}
+        self.labels = {} if keyring is None else {k.kid: k.label for k in keyring.keys}
+        if keyring is not None and keyring.recovery is not None:
+            self.labels[keyring.recovery.kid] = keyring.recovery.label
         self.problem = problem  # why there is no keyring to check against, if there is none
 
     def name(self, kid: str) -> str:

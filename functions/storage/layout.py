@@ -23,7 +23,9 @@ NOTES = "notes/"
 ATTACHMENTS = "attachments/"
 UPLOADS = "uploads/"
 PROOFS = "proofs/"
-PREFIXES = (REPORTS, MAILBOXES, NOTES, ATTACHMENTS, UPLOADS, PROOFS)
+DESKS = "desks/"
+SHARES = "shares/"
+PREFIXES = (REPORTS, MAILBOXES, NOTES, ATTACHMENTS, UPLOADS, PROOFS, DESKS, SHARES)
 
 JSON = ".json"
 VERIFIER = "verifier.json"
@@ -31,6 +33,9 @@ SLOTS = "slots/"  # a case's reservations, below its uploads/ and mailboxes/ fol
 STAMP = "%Y%m%dT%H%M%S%fZ"  # a name's first part: the time it was stored, to the microsecond
 MESSAGE_NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-(reporter|inspectorate)-([0-9a-f]{8})\.json")
 NOTE_NAME_RE = re.compile(r"(\d{8}T\d{12}Z)-([0-9a-f]{16})-([0-9a-f]{8})\.json")
+DESK = "[a-z0-9][a-z0-9-]{0,47}"  # functions.keyring.DESK_ID_RE
+GRANT_KEY_RE = re.compile(rf"desks/({DESK})/([1-9][0-9]{{0,4}})/([0-9a-f]{{16}})\.json")
+SHARE_NAME_RE = re.compile(rf"(\d{{8}}T\d{{12}}Z)-({DESK})\.json")
 
 
 def _stamp(moment: datetime.datetime) -> str:
@@ -194,6 +199,44 @@ def _number(number: int) -> str:
     if number < 1:
         raise ValueError("reservations are numbered from 1")
     return str(number)
+
+
+# --- desks/<desk>/<generation>/<kid>.json: membership grants (docs/spec/desks-v2.md) ----
+
+
+def desk_grants(desk: str | None = None) -> str:
+    """The folder of one desk's grants, or of every desk's."""
+    return DESKS if desk is None else f"{DESKS}{desk}/"
+
+
+def desk_grant(desk: str, generation: int, member: str) -> str:
+    """``desks/<desk>/<generation>/<kid>.json``: one generation of a desk's key, sealed to one
+    member and signed by its granter."""
+    return f"{desk_grants(desk)}{generation}/{member}{JSON}"
+
+
+def parse_desk_grant(key: str) -> tuple[str, int, str] | None:
+    """``desks/<desk>/<generation>/<kid>.json`` -> (desk, generation, kid); None otherwise."""
+    match = GRANT_KEY_RE.fullmatch(key)
+    return None if match is None else (match.group(1), int(match.group(2)), match.group(3))
+
+
+# --- shares/<ID>/<stamp>-<desk>.json: case grants (docs/spec/desks-v2.md section 5) -----
+
+
+def shares(report_id: str) -> str:
+    return f"{SHARES}{report_id}/"
+
+
+def share(report_id: str, moment: datetime.datetime, desk: str) -> str:
+    """``shares/<ID>/<stamp>-<desk>.json``: a case's content keys sealed to another desk."""
+    return f"{shares(report_id)}{_stamp(moment)}-{desk}{JSON}"
+
+
+def share_desk(key: str) -> str | None:
+    """The desk a case grant's name says it was shared with; None for any other key."""
+    match = _case_key(SHARES, key, SHARE_NAME_RE)
+    return None if match is None else match.group(2)
 
 
 # --- proofs/<sha256 of a challenge>: a spent proof of work ------------------------------

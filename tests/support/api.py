@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import dataclasses
 import io
 import json
 import logging
@@ -110,15 +109,31 @@ def identity(seed: int) -> crypto.Identity:
     )
 
 
+# The recovery key of every keyring write_keyring makes; sealed() adds it to the recipients,
+# as the page does (docs/spec/desks-v2.md).
+RECOVERY = crypto.Identity(PrivateKey.from_seed(b"r" * 32), SigningKey(b"R" * 32))
+DESK = "inspektorat"
+
+
 def write_keyring(path: Path, active: Iterable[bytes], inactive: Iterable[bytes] = ()) -> Path:
-    ring = keyring.Keyring()
-    for n, public_key in enumerate(active):
-        ring = ring.with_key(
-            keyring.KeyEntry.for_public_key(public_key, f"Inspektur {n}", "2024-01-01")
+    """A keyring whose desks' keys are the given public keys, so that the test holding the
+    private halves reads as the desk's members would: ``inactive`` are the earlier
+    generations of desk ``inspektorat`` and the first of ``active`` its current one; each
+    further active key is the active key of a desk of its own (``inspektorat-2``, …). The
+    recovery key is RECOVERY."""
+    recovery = keyring.RecoveryEntry.for_public_key(
+        RECOVERY.public_key, RECOVERY.verify_key or b"", "Recovery", "2024-01-01", 3, 5
+    )
+    ring = keyring.Keyring().with_recovery(recovery)
+    active, inactive = list(active), list(inactive)
+    for generation, public_key in enumerate([*inactive, *active[:1]], 1):
+        ring = ring.with_desk(
+            keyring.DeskEntry.for_public_key(DESK, generation, public_key, "2024-01-01")
         )
-    for public_key in inactive:
-        entry = keyring.KeyEntry.for_public_key(public_key, "Retired", "2023-01-01")
-        ring = ring.with_key(dataclasses.replace(entry, active=False))
+    for n, public_key in enumerate(active[1:], 2):
+        ring = ring.with_desk(
+            keyring.DeskEntry.for_public_key(f"{DESK}-{n}", 1, public_key, "2024-01-01")
+        )
     keyring.dump(ring, path)
     return path
 
@@ -128,8 +143,12 @@ def sealed(
     public_keys: Iterable[bytes],
     report_id: str | None = None,
     kind: str = "report",
+    recovery: bool = True,
 ) -> Envelope:
-    recipients = [crypto.Recipient(pk) for pk in public_keys]
+    """``plaintext`` sealed to ``public_keys`` (desk keys) and, unless told not to, to the
+    recovery key, as the page seals."""
+    keys = [*public_keys, *([RECOVERY.public_key] if recovery else [])]
+    recipients = [crypto.Recipient(pk) for pk in keys]
     return crypto.seal(kind, report_id or crypto.new_report_id(), plaintext, recipients)
 
 
