@@ -71,21 +71,30 @@ def add_desks(
 
 # -- one central desk and many office desks ------------------------------------------------------
 
-SYLLABLES = (
-    "ba bu ja ka ma na pa ra sa ta wa ya ga la da ng lo mo no po ro so to wo "
-    "si ri li mi ni ti gi ki pi di ce ke le me ne pe re se te be"
-).split()
+SYLLABLES = "ba bu ja ka ma na pa ra sa ta wa ya ga la da ng lo mo no po ro so to wo si ri li"
+SYLLABLES += " mi ni ti gi ki pi di ce ke le me ne pe re se te be"
 
 
 def place_names(count: int, seed: int = 14) -> list[str]:
     """``count`` distinct made-up place names of 2 to 4 syllables ("Sukarame"): as varied
     as real ones, so that measuring the page's weight with them is honest."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 (made-up names, the same every run: no secret)
     names: dict[str, None] = {}
     while len(names) < count:
-        word = "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4)))
+        syllables = SYLLABLES.split()
+        word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
         names[word.capitalize()] = None
     return list(names)
+
+
+DESKS_START = "# Desks (docs/spec/desks-v2.md)"
+DESKS_END = "# Deadlines the inspectors' tool tracks"
+
+
+def _without_desks(text: str) -> str:
+    """The project's config without its desks and routing (between the two comments)."""
+    start, end = text.index(DESKS_START), text.index(DESKS_END)
+    return text[:start] + text[end:]
 
 
 def office_config(
@@ -94,22 +103,21 @@ def office_config(
     """Write to ``path`` the project's config plus ``[[desks]]``: ``inspektorat`` (central,
     receiving all) and one desk per office, ``[[offices]]`` of ``count`` regencies and, with
     ``escalation``, a ``pimpinan`` desk. Returns every desk id, central first."""
-    lines = [base.read_text(encoding="utf-8"), ""]
-    desks = ["inspektorat"] + [f"kab-{n:04d}" for n in range(1, count + 1)]
+    lines = [_without_desks(base.read_text(encoding="utf-8")), ""]
+    offices = [f"kab-{n:04d}" for n in range(1, count + 1)]
     names = place_names(count)
     lines += ["[[desks]]", 'id = "inspektorat"', 'name.id = "Inspektorat Utama"']
     lines += ['name.en = "Principal Inspectorate"', ""]
-    if escalation:
-        desks.append("pimpinan")
-        lines += ["[[desks]]", 'id = "pimpinan"', 'name.id = "Pimpinan"', 'name.en = "Leadership"']
-        lines.append("")
-    for desk, name in zip(desks[1 : count + 1], names, strict=True):
+    for desk, name in zip(offices, names, strict=True):
         lines += ["[[desks]]", f'id = "{desk}"', f'name.id = "Inspektorat Kabupaten {name}"']
         lines += [f'name.en = "Inspectorate of {name} Regency"', ""]
+    if escalation:
+        lines += ["[[desks]]", 'id = "pimpinan"', 'name.id = "Pimpinan"', 'name.en = "Leadership"']
+        lines.append("")
     lines += ["[routing]", 'central = "inspektorat"', 'central_receives = "all"']
     lines += [f'escalation = "{"pimpinan" if escalation else ""}"', ""]
-    for desk, name in zip(desks[1 : count + 1], names, strict=True):
+    for desk, name in zip(offices, names, strict=True):
         lines += ["[[offices]]", f'id = "{desk}"', f'desk = "{desk}"']
         lines += [f'name.id = "KPU Kabupaten {name}"', f'name.en = "KPU of {name} Regency"', ""]
     path.write_text("\n".join(lines), encoding="utf-8")
-    return desks
+    return ["inspektorat", *offices, *(["pimpinan"] if escalation else [])]

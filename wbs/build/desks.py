@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from functions import routing
-from functions.keyring import Keyring, grouped
+from functions.keyring import Keyring, RecoveryEntry, grouped
 from wbs.build.errors import BuildError
 from wbs.config.desks import Desks
 
@@ -38,13 +38,13 @@ class DeskData:
     """The desks' part of every page, built once for all languages."""
 
     ring: Keyring
+    recovery: RecoveryEntry  # the keyring's
     desks: Desks
 
     def keys(self, lang: str) -> dict[str, Any]:
         """``#wbs-keys``: what the pages seal to and check signatures against."""
         names = {d.id: d.names[lang] for d in self.desks.desks}
-        recovery = self.ring.recovery
-        assert recovery is not None  # check() refused a keyring without one
+        recovery = self.recovery
         return {
             "desks": {
                 d.desk: {"name": names.get(d.desk, d.desk), "public_key": d.public_key}
@@ -59,8 +59,7 @@ class DeskData:
     def panel(self, lang: str) -> dict[str, Any]:
         """What "Who can read your report" shows before any answer, and the words the
         routing questions need."""
-        recovery = self.ring.recovery
-        assert recovery is not None
+        recovery = self.recovery
         desks = self.desks
         first = desks.rules().route(routing.NO_OFFICE, False, "")
         escalation = desks.escalation
@@ -92,7 +91,8 @@ class DeskData:
 def check(ring: Keyring, desks: Desks, keyring: Path) -> DeskData:
     """Refuse a keyring the page could not seal a report with: no desk, no recovery key, or
     no key for a desk of the config."""
-    if not ring.desks or ring.recovery is None:
+    recovery = ring.recovery
+    if not ring.desks or recovery is None:
         raise BuildError(
             f"{keyring} has no desks or no recovery key: reports are sealed to desks "
             "(docs/spec/desks-v2.md)",
@@ -102,9 +102,9 @@ def check(ring: Keyring, desks: Desks, keyring: Path) -> DeskData:
     for desk in desks.desks:
         if desk.id not in have:
             raise BuildError(f"the config's desk {desk.id!r} has no key in {keyring}", hint=HINT)
-    return DeskData(ring, desks)
+    return DeskData(ring, recovery, desks)
 
 
 def routing_file(desks: Desks) -> bytes:
     """``routing.json``: the document the page embeds, for the API (WBS_ROUTING)."""
-    return (json.dumps(desks.routing(), indent=2, sort_keys=True) + "\n").encode("ascii")
+    return (json.dumps(desks.document(), indent=2, sort_keys=True) + "\n").encode("ascii")

@@ -70,7 +70,7 @@ def render_pages(config: Config, desks: DeskData, assets: Mapping[str, bytes]) -
         ),
         "institution": site.institution,
         "logo": "/" + site.logo.name if site.logo else "",
-        "routing": config.desks.routing(),
+        "routing": config.desks.document(),
         "keys_element": KEYS_ELEMENT,
         "routing_element": ROUTING_ELEMENT,
         "stylesheet": asset(STYLESHEET),

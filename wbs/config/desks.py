@@ -76,7 +76,7 @@ class Desks:
     def desk(self, desk_id: str) -> Desk:
         return next(d for d in self.desks if d.id == desk_id)
 
-    def routing(self) -> dict[str, Any]:
+    def document(self) -> dict[str, Any]:
         """The ``wbs-routing/1`` document (docs/spec/desks-v2.md section 4)."""
         return self.rules().to_json()
 
@@ -220,4 +220,3 @@ def _unknown(table: Table, name: str, value: object, desks: list[str]) -> Config
     return table.error(
         name, f"names the desk {value!r}, which is not one of the [[desks]]: {', '.join(desks)}"
     )
-
