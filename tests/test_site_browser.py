@@ -26,7 +26,8 @@ import pytest
 from functions import envelope as fmt
 from functions import mailbox_token
 from functions.headers import SECURITY_HEADERS
-from functions.keyring import KeyEntry, Keyring, dump
+from tests.support.api import RECOVERY
+from tests.support.desks import add_desks
 from tests.support.pow import FakeChallenges
 from tests.support.site import build_site
 from wbs import crypto, receipt
@@ -55,10 +56,11 @@ class StaticHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def inspector(tmp_path_factory: pytest.TempPathFactory) -> tuple[nacl.public.PrivateKey, Path]:
+    """The key of the one desk, inspektorat, that reports are sealed to (with the recovery
+    key, RECOVERY), and the keyring."""
     key = nacl.public.PrivateKey.generate()
     keyring = tmp_path_factory.mktemp("keys") / "keyring.json"
-    entry = KeyEntry.for_public_key(bytes(key.public_key), "Inspektur Test", "2026-11-28")
-    dump(Keyring((entry,)), keyring)
+    add_desks(keyring, keys={"inspektorat": key}, recovery=RECOVERY.private_key)
     return key, keyring
 
 
@@ -244,7 +246,12 @@ def test_the_report_reaches_the_inspector_whole(
     assert signing_key == base64.b64encode(derived.signing_public_key).decode()
     assert page.text_content("#registration-number") == formatted(body["id"])
     assert REGISTRATION.fullmatch(page.text_content("#registration-number"))
-    assert [r["kid"] for r in body["recipients"]] == [crypto.key_id(bytes(inspector[0].public_key))]
+    # Sealed to the one desk and the recovery key
+    assert [r["kid"] for r in body["recipients"]] == [
+        crypto.key_id(bytes(inspector[0].public_key)),
+        RECOVERY.kid,
+    ]
+    assert opened(RECOVERY.private_key, body)["what"].startswith("Kronologi:")
     assert opened(inspector[0], body) == {
         "schema": "wbs-report/1",
         "lang": "en",
@@ -271,6 +278,7 @@ def test_the_report_reaches_the_inspector_whole(
             "aware_of_sanctions": True,
             "confidential": True,
         },
+        "route": {"office": "", "concerns_staff": False},
         "reporter_public_key": base64.b64encode(derived.public_key).decode(),
         "reporter_signing_key": signing_key,
     }

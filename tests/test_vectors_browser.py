@@ -118,3 +118,25 @@ def test_every_signature_vector_in_chromium(page, site_server) -> None:
         by = (vector.document.get("signature") or {}).get("by", vector.author)
         assert base64.b64decode(result["signed"]) == signed_bytes(envelope, by), vector.name
     assert page.errors == []
+
+
+RUN_ROUTING = """async (vectors) => {
+  const { route } = await import('/assets/js/routing.mjs');
+  return vectors.map((v) => [...route(
+    v.document, v.answers.office, v.answers.concerns_staff, v.answers.category)].sort());
+}"""
+
+
+def test_every_routing_vector_in_chromium(page, site_server) -> None:
+    from tests.support.vectors import load_routing_vectors
+
+    # Given the built site served by the real host
+    base, _ = site_server
+    page.goto(base + "/")
+    # When routing.mjs routes every vector's answers by its document
+    vectors = load_routing_vectors()
+    results = page.evaluate(RUN_ROUTING, [dataclasses.asdict(v) for v in vectors])
+    # Then each report goes to the desks the vector expects, as in Python
+    for vector, desks in zip(vectors, results, strict=True):
+        assert desks == vector.expect, (vector.name, vector.comment)
+    assert page.errors == []

@@ -41,6 +41,7 @@ export function setUpOfficeFilter(fieldset) {
     else if (shown === 0) count.textContent = fieldset.dataset.msgNoMatch;
     else if (shown === 1) count.textContent = fieldset.dataset.msgOneMatch;
     else count.textContent = fieldset.dataset.msgMatches.replace('{count}', String(shown));
+    input.dataset.applied = input.value; // the list now shows what this text asks
   }
 
   input.addEventListener('input', () => {
