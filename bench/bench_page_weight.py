@@ -52,6 +52,10 @@ def gz(data: bytes) -> int:
     return len(gzip.compress(data, 9))
 
 
+def sizes(data: bytes) -> str:
+    return f"{len(data) / 1024:7.1f} KB raw {gz(data) / 1024:6.1f} KB gzip"
+
+
 def site(tmp: Path, name: str, config: Path, desks: list[str]) -> tuple[Path, float]:
     keys = add_desks(tmp / name / "keyring.json", desks)
     start = time.perf_counter()
@@ -63,13 +67,12 @@ def report(name: str, out: Path, took: float) -> None:
     print(f"\n{name}: built in {took:.2f} s")
     for page in ("index.html", "status/index.html"):
         data = (out / page).read_bytes()
-        print(f"  {page:18} {len(data) / 1024:7.1f} KB raw {gz(data) / 1024:6.1f} KB gzip")
+        print(f"  {page:18} {sizes(data)}")
         text = data.decode()
         for part, pattern in PARTS.items():
             found = re.search(pattern, text, re.S)
             if found:
-                chunk = found[0].encode()
-                print(f"    {part:16} {len(chunk) / 1024:7.1f} KB raw {gz(chunk) / 1024:6.1f} KB gzip")
+                print(f"    {part:16} {sizes(found[0].encode())}")
 
 
 def search_times(out: Path, throttle: float, runs: int = 5) -> list[float]:

@@ -250,3 +250,64 @@ def test_the_staff_question_must_be_answered(page: Any, kpu: Site, console: list
         kpu.keys.recovery_identity().kid,
     ]
     assert opened(kpu.keys.recovery, body)["route"] == {"office": "", "concerns_staff": False}
+
+
+# Cases where JavaScript could differ from Python: answers named like built-in members of an
+# object, a category whose desk the office already gives, and no office with central_receives
+# "none". (document changes, office, concerns_staff, category, expected desks)
+EDGES = [
+    (
+        {"categories": {"constructor": ["pengadaan"]}},
+        "",
+        False,
+        "constructor",
+        ["inspektorat", "pengadaan"],
+    ),
+    ({}, "kab-bandung", False, "toString", ["inspektorat", "jabar"]),
+    ({}, "__proto__", False, "__proto__", ["inspektorat"]),
+    ({}, "constructor", False, "hasOwnProperty", ["inspektorat"]),
+    ({"central_receives": "none"}, "", False, "korupsi", ["inspektorat"]),
+    (
+        {"categories": {"korupsi": ["jabar"]}, "central_receives": "none"},
+        "kab-bandung",
+        False,
+        "korupsi",
+        ["jabar"],
+    ),
+    ({}, "kab-bandung", "yes", "korupsi", ["inspektorat", "jabar"]),  # only true is true
+]
+BASE = {
+    "format": "wbs-routing/1",
+    "central": "inspektorat",
+    "central_receives": "all",
+    "escalation": "pimpinan",
+    "offices": [{"id": "kab-bandung", "desk": "jabar"}, {"id": "kpu-ri", "desk": "inspektorat"}],
+    "categories": {},
+}
+
+
+@pytest.mark.parametrize(("changes", "office", "staff", "category", "expect"), EDGES)
+def test_route_in_the_page_treats_every_answer_as_data(
+    page: Any,
+    site_server: tuple[str, Path],
+    changes: dict[str, Any],
+    office: str,
+    staff: Any,
+    category: str,
+    expect: list[str],
+) -> None:
+    from functions import routing
+
+    document = {**BASE, **changes}
+    page.goto(site_server[0] + "/")
+    desks = page.evaluate(
+        """async ([doc, office, staff, category]) => {
+          const { route } = await import('/assets/js/routing.mjs');
+          return [...route(doc, office, staff, category)].sort();
+        }""",
+        [document, office, staff, category],
+    )
+    assert desks == expect
+    if isinstance(staff, bool):  # the same as the API's rules
+        assert sorted(routing.parse(document).route(office, staff, category)) == expect
+    assert page.errors == []

@@ -1,6 +1,6 @@
 """Read the envelope test vectors of docs/vectors/envelope/ (format in docs/vectors/generate.py),
 the signature vectors of docs/vectors/signature/ (docs/spec/signature-v2.md section 6) and the
-routing vectors of docs/vectors/routing/ (format in its README.md)."""
+routing vectors of docs/vectors/routing/ (docs/spec/desks-v2.md section 9.4)."""
 
 from __future__ import annotations
 
@@ -49,9 +49,9 @@ class SignatureVector:
 @dataclass(frozen=True)
 class RoutingVector:
     name: str
-    expect: list[str]  # the desk ids, sorted
+    expect: Any  # the desks, sorted; for allowed-sets, every allowed set
     comment: str
-    answers: dict[str, Any]  # office, concerns_staff, category
+    answers: dict[str, Any] | None  # office, concerns_staff, category; None for allowed-sets
     document: dict[str, Any]  # wbs-routing/1
 
 
@@ -102,12 +102,19 @@ def load_routing_vectors() -> list[RoutingVector]:
     out = []
     for path in sorted(ROUTING_VECTORS.glob("*.txt")):
         fields, body = read(path, None)
+        answers = None
+        if "office" in fields:
+            answers = {
+                "office": json.loads(fields["office"]),
+                "concerns_staff": json.loads(fields["concerns-staff"]),
+                "category": json.loads(fields["category"]),
+            }
         out.append(
             RoutingVector(
                 path.stem,
-                fields["expect"].split(","),
+                json.loads(fields["expect"]),
                 fields["comment"],
-                json.loads(fields["answers"]),
+                answers,
                 json.loads(body),
             )
         )
