@@ -29,7 +29,7 @@ from functions.envelope import b64decode
 from functions.errors import WbsError
 from functions.headers import SECURITY_HEADERS
 from functions.keyring import fingerprint
-from wbs.build.desks import KEYS_ELEMENT
+from wbs.build.desks import KEYS_ELEMENT, RECOVERY
 from wbs.build.output import MANIFEST
 
 INDEX = "index.html"
@@ -234,9 +234,6 @@ class Key:
             return fingerprint(b64decode(self.public_key, "public_key"))
         except WbsError:
             return ""
-
-
-RECOVERY = "recovery"
 
 
 def embedded_keys(text: str) -> list[Key]:

@@ -18,6 +18,7 @@ Key ids and fingerprints are not embedded: the page computes them from the publi
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ KEYS_ELEMENT = "wbs-keys"
 ROUTING_ELEMENT = "wbs-routing"
 ROUTING_FILE = "routing.json"
 HINT = "create the config's desks and the recovery key: wbs desks init"
+RECOVERY = "recovery"  # the recovery key's name in sealed_to and embedded_keys
+KEYS_RE = re.compile(rf'<script type="application/json" id="{KEYS_ELEMENT}">(.*?)</script>', re.S)
 
 
 @dataclass(frozen=True)
@@ -108,3 +111,28 @@ def check(ring: Keyring, desks: Desks, keyring: Path) -> DeskData:
 def routing_file(desks: Desks) -> bytes:
     """``routing.json``: the document the page embeds, for the API (WBS_ROUTING)."""
     return (json.dumps(desks.document(), indent=2, sort_keys=True) + "\n").encode("ascii")
+
+
+def sealed_to(ring: Keyring) -> dict[str, str]:
+    """What a page built for ``ring`` seals to: the active public key of each desk, by desk
+    id, and the recovery key's (named ``recovery``)."""
+    keys = {d.desk: d.public_key for d in ring.active_desks()}
+    if ring.recovery is not None:
+        keys[RECOVERY] = ring.recovery.public_key
+    return keys
+
+
+def embedded_keys(page: str) -> dict[str, str] | None:
+    """The keys a built page seals to, as ``sealed_to`` names them, read from its #wbs-keys
+    block; None when the page has none, or not one the build writes (for ``wbs deploy``'s
+    check of a built site against the keyring)."""
+    found = KEYS_RE.search(page)
+    if found is None:
+        return None
+    try:
+        data = json.loads(found[1])
+        keys = {desk: str(entry["public_key"]) for desk, entry in data["desks"].items()}
+        keys[RECOVERY] = str(data["recovery"]["public_key"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+    return keys
