@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.support.chromium import chromium
 from tests.support.desks import add_desks, office_config
-from tests.support.site import ROOT, build_site, static_site
+from tests.support.host import static_site
+from tests.support.site import ROOT, build_site
 from wbs import build
 
 KPU = ROOT / "site" / "examples" / "kpu.toml"

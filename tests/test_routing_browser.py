@@ -18,8 +18,9 @@ import pytest
 from functions import envelope as fmt
 from functions.keyring import grouped, load
 from tests.support.desks import DeskKeys, add_desks
+from tests.support.host import static_site
 from tests.support.pow import FakeChallenges
-from tests.support.site import ROOT, build_site, static_site
+from tests.support.site import ROOT, build_site
 from wbs import crypto
 
 pytestmark = pytest.mark.browser

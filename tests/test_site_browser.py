@@ -12,22 +12,19 @@ import base64
 import json
 import re
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 import nacl.public
 import pytest
 
 from functions import envelope as fmt
 from functions import mailbox_token
-from functions.headers import SECURITY_HEADERS
 from tests.support.api import RECOVERY
 from tests.support.desks import add_desks
+from tests.support.host import static_site
 from tests.support.pow import FakeChallenges
 from tests.support.site import build_site
 from wbs import crypto, receipt
@@ -37,21 +34,6 @@ pytestmark = pytest.mark.browser
 SCREENSHOTS = Path(tempfile.gettempdir())
 REGISTRATION = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}")
 RECEIPT_CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){4}")
-
-
-class StaticHandler(SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-    }
-
-    def end_headers(self) -> None:
-        for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -70,12 +52,8 @@ def origin(
 ) -> Iterator[str]:
     site = tmp_path_factory.mktemp("site") / "out"
     build_site(inspector[1], site)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(StaticHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with static_site(site) as base:
+        yield base
 
 
 @pytest.fixture
