@@ -420,7 +420,7 @@ def test_a_desk_of_the_config_without_a_key_is_refused(tmp_path: Path) -> None:
     # Then the build refuses to make a page that could not seal to it
     refused(
         tmp_path,
-        r"the config's desk 'jabar' has no key in .*keyring.json",
+        r"config.toml: desks\[2\] 'jabar' has no active key in .*keyring.json",
         keyring=tmp_path / "keyring.json",
         config=tmp_path / "config.toml",
     )
@@ -440,6 +440,18 @@ def test_a_private_key_beside_the_keyring_is_refused(tmp_path: Path) -> None:
 
 
 VALID_START = "[institution]\nname = 'X'\n[[categories]]\nid = 'ok'\nlabel = {id = 'a', en = 'b'}\n"
+
+
+def test_a_keyring_without_the_default_desk_is_refused(tmp_path: Path) -> None:
+    # Given a config without [[desks]] (one desk, inspektorat) and a keyring whose desk is
+    # another
+    add_desks(tmp_path / "keyring.json", ["pusat"])
+    # Then the build names the default desk
+    refused(
+        tmp_path,
+        "the config's default desk 'inspektorat' has no active key",
+        keyring=tmp_path / "keyring.json",
+    )
 
 
 def test_the_upload_limits_of_the_config_are_what_the_page_checks_and_says(

@@ -152,6 +152,7 @@ def test_the_central_desk_is_the_first_when_not_named(tmp_path: Path) -> None:
             "another desk than routing.central",
         ),
         ('escalation = "pimpinan"', "escalation = false", "routing.escalation", "False"),
+        ('desk = "jabar"', 'desk = "pimpinan"', "routing.escalation", "desk of an office ('kab"),
         ('escalation = "pimpinan"\n', 'escalation = "pimpinan"\nwho = 1\n', "routing.who", ""),
         ('desk = "jabar"', 'desk = "jatim"', "offices[1].desk", "'jatim'"),
         ('id = "kpu-ri"', 'id = "kab-bandung"', "offices[2].id", "'kab-bandung' appears twice"),

@@ -53,7 +53,7 @@ __all__ = [
 def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
     """Check every input, render the site in memory, then (re)write ``out``."""
     settings = wbs_config.load_all(config)
-    desks = check(load_active(keyring), settings.desks, keyring)
+    desks = check(load_active(keyring), settings.desks, keyring, config)
     refuse_private_material(folder_files(keyring.parent), "the keyring's folder")
     files = static_assets()
     files.update(vendor_modules(NODE_MODULES))

@@ -91,9 +91,9 @@ class DeskData:
         }
 
 
-def check(ring: Keyring, desks: Desks, keyring: Path) -> DeskData:
+def check(ring: Keyring, desks: Desks, keyring: Path, config: Path) -> DeskData:
     """Refuse a keyring the page could not seal a report with: no desk, no recovery key, or
-    no key for a desk of the config."""
+    no key for a desk of the config (named by its field)."""
     recovery = ring.recovery
     if not ring.desks or recovery is None:
         raise BuildError(
@@ -102,9 +102,10 @@ def check(ring: Keyring, desks: Desks, keyring: Path) -> DeskData:
             hint=HINT,
         )
     have = {d.desk for d in ring.active_desks()}
-    for desk in desks.desks:
+    for n, desk in enumerate(desks.desks, 1):
         if desk.id not in have:
-            raise BuildError(f"the config's desk {desk.id!r} has no key in {keyring}", hint=HINT)
+            where = f"{config}: desks[{n}]" if desks.listed else "the config's default desk"
+            raise BuildError(f"{where} {desk.id!r} has no active key in {keyring}", hint=HINT)
     return DeskData(ring, recovery, desks)
 
 

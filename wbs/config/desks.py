@@ -72,6 +72,7 @@ class Desks:
     escalation: str | None = None
     offices: tuple[Office, ...] = ()
     categories: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (category id, desk ids)
+    listed: bool = True  # False: the file has no [[desks]], the default desk applies
 
     def desk(self, desk_id: str) -> Desk:
         return next(d for d in self.desks if d.id == desk_id)
@@ -108,13 +109,22 @@ def parse(top: Table, languages: tuple[str, ...], known: Mapping[str, str]) -> D
             "must be another desk than routing.central: it receives what concerns the "
             "central desk's own staff",
         )
+    offices = _offices(top, ids, languages, known)
+    handling = next((o for o in offices if o.desk == escalation), None)
+    if handling is not None:
+        raise rules.error(
+            "escalation",
+            f"must not be the desk of an office ({handling.id!r}): it receives what concerns "
+            "the regular desks' own staff",
+        )
     found = Desks(
         desks,
         central,
         receives,
         escalation,
-        _offices(top, ids, languages, known),
+        offices,
         _category_desks(top, ids),
+        listed="desks" in top.values,
     )
     _check_size(top, found)
     return found
