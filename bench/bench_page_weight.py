@@ -1,4 +1,4 @@
-"""Weight of the reporting pages with many desks and offices (docs/spec/desks-v2.md section 4),
+"""Weight of the reporting pages with many desks and offices (docs/spec/desks-v2.md section 5),
 the build's time, and how fast the office search answers on a slow phone.
 
     .venv/bin/python bench/bench_page_weight.py [--offices 550] [--throttle 6]

@@ -1,6 +1,6 @@
 """``[[desks]]``, ``[routing]``, ``[[offices]]`` and ``desks`` on ``[[categories]]``
 (wbs/config/desks.py): the defaults, the routing document they compile into
-(docs/spec/desks-v2.md section 4), and every mistake refused naming its dotted field."""
+(docs/spec/desks-v2.md section 5), and every mistake refused naming its dotted field."""
 
 from __future__ import annotations
 

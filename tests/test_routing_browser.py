@@ -1,4 +1,4 @@
-"""Where a report goes, in headless Chromium (docs/spec/desks-v2.md section 4): the report page
+"""Where a report goes, in headless Chromium (docs/spec/desks-v2.md section 5): the report page
 built from the KPU example (the KPU and its 38 provinces, regional desks, an escalation desk)
 plus a category with a desk of its own asks which office the matter concerns and whether it
 concerns the inspectorate's own staff, lets the reporter search the offices by typing or by

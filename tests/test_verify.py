@@ -323,6 +323,28 @@ def test_a_page_showing_the_right_fingerprint_for_another_key_is_named(
     assert grouped(real) in line
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        # a signer added: forged replies would verify on the status page
+        (b'"signers":{', b'"signers":{"0123456789abcdef":"AAAA",', "#wbs-keys"),
+        # every report routed to the central desk only, whatever the office
+        (b'"central_receives":"all"', b'"central_receives":"none"', "#wbs-routing"),
+    ],
+)
+def test_a_changed_data_block_is_named(
+    stand_in: tuple[str, StandIn], keyring_file: Path, old: bytes, new: bytes, named: str
+) -> None:
+    # Given a page whose data block was changed, its keys untouched
+    url, app = stand_in
+    assert old in app.files["index.html"]
+    app.files["index.html"] = app.files["index.html"].replace(old, new)
+    # When verified, Then the page is named for it
+    result = verify(url, keyring_file)
+    failed(result)
+    assert rows(result)["/index.html"] == ("DIFFERENT", f"data block {named} is not the build's")
+
+
 def test_extra_files_are_named(stand_in: tuple[str, StandIn], keyring_file: Path) -> None:
     url, app = stand_in
     listing = json.loads(app.files["build-manifest.json"])

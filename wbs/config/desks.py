@@ -1,5 +1,5 @@
 """``[[desks]]``, ``[routing]``, ``[[offices]]`` and ``desks`` on ``[[categories]]``: which
-desks receive a report (docs/spec/desks-v2.md section 4)::
+desks receive a report (docs/spec/desks-v2.md section 5)::
 
     [[desks]]                       # the groups that receive reports; their keys are in
     id = "inspektorat"              # keys/keyring.json (`wbs desks init`)
@@ -78,7 +78,7 @@ class Desks:
         return next(d for d in self.desks if d.id == desk_id)
 
     def document(self) -> dict[str, Any]:
-        """The ``wbs-routing/1`` document (docs/spec/desks-v2.md section 4)."""
+        """The ``wbs-routing/1`` document (docs/spec/desks-v2.md section 5)."""
         return self.rules().to_json()
 
     def rules(self) -> routing.Routing:

@@ -1,4 +1,4 @@
-// Routing, wbs-routing/1 (docs/spec/desks-v2.md section 4): which desks a report is sealed
+// Routing, wbs-routing/1 (docs/spec/desks-v2.md section 5): which desks a report is sealed
 // to, from the rules the build embeds (#wbs-routing, compiled from site/config.toml) and the
 // reporter's answers. The same function as functions/routing.py's Routing.route, run on the
 // same document: the API accepts a report only if its recipients are what it gives for some

@@ -136,7 +136,7 @@ async function onLookup(event) {
 
 /**
  * A follow-up is sealed to the case's desks and the recovery key (docs/spec/desks-v2.md
- * section 4), and to the reporter, who can read it again later. UnknownDeskError when the
+ * section 5.4), and to the reporter, who can read it again later. UnknownDeskError when the
  * mailbox names a desk this page has no key for, or names none.
  */
 function recipients(lib, desks, reporterKey) {
