@@ -9,7 +9,10 @@ It is read from two kinds of shared, encrypted records, merged in time order:
   inspector opens a case or writes plaintext out of it (a case file, an evidence file),
   sealed to the keyring like a note and stored create-only under ``notes/<ID>/``, so every
   inspector sees every other's, and none can be changed or removed with an inspector's
-  storage rights.
+  storage rights;
+- case grants (docs/spec/desks-v2.md section 5): each share of the case with another desk,
+  stored create-only under ``shares/<ID>/`` and signed by the inspector who shared it
+  (``shared``); the reason is sealed to the other desk, so the trail names the desk only.
 
 An access record is written to the local cache first, and to storage at once if it can be;
 one that cannot (storage out of reach) waits in the cache and is sent by the next sync. The
@@ -20,32 +23,40 @@ credentials can read a case with other tools and leave no record (docs/workbench
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 from functions.errors import AlreadyExists, StorageError, WbsError
-from functions.keyring import load_active
-from functions.storage import Storage
+from functions.keyring import Keyring, load_active
+from functions.storage import Storage, layout
 from wbs import notes, thread
 from wbs.cache import Cache
+from wbs.desks import grants
 from wbs.reports import Reader, Report
 
 
 class Event(NamedTuple):
     at: datetime.datetime
     who: str  # an inspector's key id; "" for the reporter
-    action: str  # received, follow-up, reply, status, note, or an access record's action
-    detail: str = ""  # the new status of "status", the evidence file id of "file"
+    action: str  # received, follow-up, reply, status, note, shared, or an access record's
+    detail: str = ""  # the new status of "status", the evidence file id of "file", the desk
+    # a case was "shared" with
 
 
-def trail(report: Report, case: thread.Thread, internal: notes.Notes) -> list[Event]:
+def trail(
+    report: Report,
+    case: thread.Thread,
+    internal: notes.Notes,
+    shared: Sequence[tuple[str, Event]] = (),
+) -> list[Event]:
     """Every event of a case, oldest first: what an inspector of the keyring signed (an
     unverified message, note or access record is no event), and the reporter's follow-ups.
     A message counts at the time it was stored, not at the time its writer sealed inside it.
     Within one second (the records' precision), the microsecond stamp that begins each
-    stored record's name keeps the order they were made."""
-    timed = [("", Event(report.received, "", "received"))]
+    stored record's name keeps the order they were made. ``shared`` are the case's shares
+    (``shares`` gives them)."""
+    timed = [("", Event(report.received, "", "received")), *shared]
     for post in case.counted:
         message = post.message
         stored = post.stored.replace(microsecond=0)
@@ -64,6 +75,28 @@ def trail(report: Report, case: thread.Thread, internal: notes.Notes) -> list[Ev
         if not a.unverified
     ]
     return [event for _, event in sorted(timed, key=lambda t: (t[1].at, t[0]))]
+
+
+def shares(
+    report_id: str, stored: Iterable[tuple[str, bytes]], ring: Keyring
+) -> list[tuple[str, Event]]:
+    """The case grants of ``report_id`` among ``stored`` (storage key, bytes) that verify
+    against ``ring``, as events "shared" (detail: the desk), each with its name's stamp for
+    the order; a malformed or unverified one is no event."""
+    out = []
+    for key, data in stored:
+        if layout.case_of(key) != report_id or layout.share_desk(key) is None:
+            continue
+        try:
+            grant = grants.parse(key, data)
+            when = datetime.datetime.strptime(grant.granted, grants.TIME)
+        except (grants.GrantError, ValueError):
+            continue
+        if grant.case != report_id or grants.check(grant, ring):
+            continue
+        when = when.replace(tzinfo=datetime.UTC)
+        out.append((_stamp(key), Event(when, grant.by, "shared", grant.desk)))
+    return out
 
 
 def _stamp(key: str) -> str:

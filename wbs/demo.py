@@ -1,5 +1,11 @@
-"""The demo: a throw-away inspector key whose passphrase is public, so that one command
-shows the whole system working. Never for real reports; it never touches keys/keyring.json.
+"""The demo: a throw-away inspector key whose passphrase is public, one desk granted to it, and
+a recovery key whose shares lie in the demo's folder, so that one command shows the whole
+system working with no question asked. Never for real reports; it never touches
+keys/keyring.json.
+
+The demo's keyring is derived state: when it is missing it is rebuilt from what the demo's
+storage holds, with the demo's own recovery shares (which is what a recovery does), so the
+reports already sent to the demo stay readable.
 """
 
 from __future__ import annotations
@@ -8,29 +14,150 @@ import datetime
 import os
 import shutil
 import sys
+import tempfile
+from pathlib import Path
 
+import nacl.exceptions
+from nacl.public import PrivateKey
 from rich.panel import Panel
 from rich.text import Text
 
-from functions.keyring import KeyEntry, Keyring, dump
+from functions.config import open_storage
+from functions.errors import NotFound, WbsError
+from functions.keyring import DeskEntry, KeyEntry, Keyring, KeyringError, RecoveryEntry, dump, load
+from functions.storage import Storage, layout
 from wbs import keyfile, paths
+from wbs.crypto import Identity
+from wbs.desks import grants, membership, recovery
 
 PASSPHRASE = "demo"  # noqa: S105 (public on purpose: that is what makes it a demo)
 LABEL = "DEMO key - public passphrase, not for real reports"
+DESK = "inspektorat"
+THRESHOLD, SHARES = 3, 5
+
+
+def shares_file() -> Path:
+    """The demo recovery key's shares, one per line: public on purpose, like the passphrase."""
+    return paths.home() / "demo-recovery-shares.txt"
 
 
 def ensure_key() -> None:
-    """Create the demo key if missing; (re)write its keyring if the key is new or it is missing."""
+    """Create the demo key if missing; give the demo its desk, recovery key and grants when
+    its keyring is missing or has none (rebuilding it from storage when the grants are there)."""
     key = paths.demo_key()
-    created = not key.exists()
-    if created:
+    if not key.exists():
         paths.make_private_dir(key.parent)
         keyfile.create(key, keyfile.generate(), PASSPHRASE, LABEL)
-    if created or not paths.demo_keyring().exists():
-        info = keyfile.inspect(key)
-        today = datetime.date.today().isoformat()
-        entry = KeyEntry.for_public_key(info.public_key, LABEL, today, info.signing_key)
-        dump(Keyring((entry,)), paths.demo_keyring())
+    info = keyfile.inspect(key)
+    person = KeyEntry.for_public_key(
+        info.public_key, LABEL, datetime.date.today().isoformat(), info.signing_key
+    )
+    store = open_storage(paths.demo_storage_url())
+    ring = _current(info.kid, store)
+    if ring is not None:
+        return
+    if _stored(store, layout.desk_grant(DESK, 1, info.kid)):
+        dump(_rebuilt(person, store), paths.demo_keyring())
+        return
+    membership.refuse_taken(store, DESK)
+    made = membership.setup(Keyring((person,)), (DESK,), (person,), THRESHOLD, SHARES, _now())
+    for stored_key, data in made.plan.grants:
+        store.put_new(stored_key, data)
+    _write_shares(made.shares, made.recovery)
+    dump(made.plan.ring, paths.demo_keyring())
+
+
+def _current(kid: str, store: Storage) -> Keyring | None:
+    """The demo keyring, if it lists the demo key and its desk, and the demo key holds a
+    grant of the desk's active generation in storage."""
+    try:
+        ring = load(paths.demo_keyring())
+        desk = ring.desk(DESK)
+    except KeyringError:
+        return None
+    if kid not in {k.kid for k in ring.keys} or ring.recovery is None:
+        return None
+    return ring if _stored(store, layout.desk_grant(DESK, desk.generation, kid)) else None
+
+
+def _stored(store: Storage, key: str) -> bool:
+    return any(item.key == key for item in store.list(key))
+
+
+def _rebuilt(person: KeyEntry, store: Storage) -> Keyring:
+    """The demo keyring again, from the demo's recovery shares and the desk grants its
+    recovery key holds in storage: every generation, each checked against its signature."""
+    try:
+        lines = shares_file().read_text(encoding="utf-8").splitlines()
+        texts = [line for line in lines if line.strip() and not line.startswith("#")]
+        share = recovery.read_share(texts[0])
+        rescuer = recovery.identity(recovery.combine(texts[: share.member_threshold]))
+    except (OSError, IndexError, WbsError) as exc:
+        raise WbsError(
+            f"the demo's keyring is gone and its recovery shares cannot rebuild it ({exc})",
+            hint=f"start the demo afresh: remove {paths.demo_key()} and {_desks_folder()}",
+        ) from None
+    ring = Keyring((person,)).with_recovery(
+        RecoveryEntry.for_public_key(
+            rescuer.public_key,
+            rescuer.verify_key or b"",
+            recovery.LABEL,
+            person.created,
+            share.member_threshold,
+            SHARES,
+        )
+    )
+    generation = 1
+    while True:
+        try:
+            grant = grants.parse(
+                key := layout.desk_grant(DESK, generation, rescuer.kid), store.get(key)
+            )
+        except NotFound:
+            break
+        ring = ring.with_desk(_opened(grant, rescuer))
+        if grants.check(grant, ring):
+            raise WbsError(f"the demo's grant {key} is not valid", hint=f"remove {_desks_folder()}")
+        generation += 1
+    if not ring.desks:
+        raise WbsError("the demo's storage holds no grant of its recovery key")
+    return ring
+
+
+def _opened(grant: grants.Grant, rescuer: Identity) -> DeskEntry:
+    try:
+        secret = PrivateKey(rescuer.unsealer().decrypt(grant.sealed))
+    except (nacl.exceptions.CryptoError, ValueError):
+        raise WbsError("a demo grant does not open", hint=f"remove {_desks_folder()}") from None
+    return DeskEntry.for_public_key(
+        DESK, grant.generation, bytes(secret.public_key), grant.granted[:10]
+    )
+
+
+def _write_shares(shares: tuple[str, ...], entry: RecoveryEntry) -> None:
+    """The demo's shares, replacing any earlier demo's atomically (mode 0600)."""
+    header = [
+        "# DEMO recovery key shares: public on purpose, like the demo passphrase.",
+        f"# Recovery key {entry.kid}: any {entry.threshold} of these {entry.shares} lines"
+        " restore it, e.g.",
+        f"#   wbs desks add-member --desk {DESK} --member KID --recovery --shares-file"
+        f" {shares_file()}",
+        "# A real recovery key's shares are never written to a file (docs/inspector.md).",
+    ]
+    target = shares_file()
+    paths.make_private_dir(target.parent)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".demo-shares-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join([*header, *shares]) + "\n")
+    os.replace(tmp, target)
+
+
+def _desks_folder() -> Path:
+    return Path(paths.demo_storage_url().removeprefix("local:")) / layout.desk_grants(DESK)
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _command() -> str:
@@ -42,12 +169,14 @@ def banner(url: str) -> Panel:
     text = Text()
     text.append("DEMO MODE: NOT FOR REAL REPORTS\n\n", style="bold")
     text.append(
-        f"Reports sent to {url} are encrypted to a DEMO inspector key whose passphrase is"
-        f' public ("{PASSPHRASE}"): anyone with this machine can read them.'
+        f"Reports sent to {url} are sealed to a DEMO desk held by a DEMO inspector key whose"
+        f' passphrase is public ("{PASSPHRASE}"), and to a DEMO recovery key whose shares are'
+        " in a file beside it: anyone with this machine can read them."
         " Never use this setup for a real report.\n\n"
     )
     text.append(f"demo key      {paths.demo_key()}\n")
     text.append(f"demo keyring  {paths.demo_keyring()}\n")
+    text.append(f"demo shares   {shares_file()}  (public on purpose)\n")
     text.append(f"storage       {paths.demo_storage_url()}\n\n")
     text.append("Read what was sent:\n", style="bold")
     wbs = _command()
