@@ -410,7 +410,7 @@ def _rotate(
         click.echo(f"removed       {leaving.label} ({leaving.kid}) from desk {desk}")
     click.echo(f"generation    {new.generation} of desk {desk} is active: {new.kid}")
     click.echo(f"fingerprint   {grouped(new.fingerprint)}")
-    kept = ", ".join(m.label for m in done.kept)
+    kept = ", ".join(sorted(m.label for m in done.kept))
     click.echo(f"granted to    the recovery key{', ' + kept if kept else ''}")
     for kid in done.dropped:
         if leaving is None or kid != leaving.kid:
