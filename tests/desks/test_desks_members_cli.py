@@ -296,3 +296,23 @@ def test_the_granter_signs_every_grant(home: Home) -> None:
     name = f"desks/inspektorat/1/{bima}.json"
     grant = grants.parse(name, home.store.get(name))
     assert grant.by == anna and grants.check(grant, ring(home)) == ""
+
+
+def test_check_shares_is_a_drill_that_changes_nothing(home: Home, tmp_path: Path) -> None:
+    anna = person(home, "anna")
+    assert init(home, anna).exit_code == 0
+    words = shares(home)
+    before = state(home)
+    # Typed by three holders, one of whom mistypes a word first
+    wrong = words[3].replace(words[3].split()[10], "zero" if "zero" not in words[3] else "zoo")
+    typed = "\n".join([words[1], wrong, words[3], words[4]]) + "\n"
+    result = wbs("desks", "check-shares", typed=typed)
+    assert result.exit_code == 0, result.output
+    assert f"give the recovery key {ring(home).recovery.kid}" in result.stdout  # type: ignore[union-attr]
+    assert "nothing was changed" in result.stdout and "not valid" in result.stderr
+    # Shares of another key are told apart
+    other = tmp_path / "other.txt"
+    other.write_text("\n".join(recovery.split(recovery.new_master())[:3]))
+    result = wbs("desks", "check-shares", f"--shares-file={other}")
+    assert result.exit_code == 1 and "not this keyring's" in result.stderr
+    assert state(home) == before

@@ -9,6 +9,7 @@ nothing: what it checks is checked before a key is made or a grant is stored.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -52,14 +53,20 @@ recovery_option = click.option(
     help="Sign with the recovery key instead of your own key: its holders type any k of its"
     " shares, one by one.",
 )
-shares_file_option = click.option(
-    "--shares-file",
-    type=click.File("r", encoding="utf-8"),
-    metavar="PATH",
-    help=f"With --recovery: read the shares from PATH, one per line ('-': standard input;"
-    f" also {granting.SHARES_ENV}). LESS SAFE: k shares in one file are the recovery key"
-    " itself; for drills and automation only.",
-)
+
+
+def _shares_file(first: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    return click.option(
+        "--shares-file",
+        type=click.File("r", encoding="utf-8"),
+        metavar="PATH",
+        help=f"{first} the shares from PATH, one per line ('-': standard input; also"
+        f" {granting.SHARES_ENV}). LESS SAFE: k shares in one file are the recovery key itself;"
+        " for drills and automation only.",
+    )
+
+
+shares_file_option = _shares_file("With --recovery: read")
 
 
 @click.group()
@@ -553,7 +560,11 @@ def share(
     ring.desk(desk)
     store = settings(storage).open_storage()
     ids = (layout.report_id(i.key) for i in store.list(layout.REPORTS))
-    report_id = registration.resolve(number, [r for r in ids if r])
+    try:
+        report_id = registration.resolve(number, [r for r in ids if r])
+    except registration.UnknownReport as exc:
+        where = str(exc).replace(" in the cache", " in storage")
+        raise registration.UnknownReport(where, hint=registration.HINT) from None
     person = granting.unlocked(ring, store, key, sharing.shares_of(store, report_id))
     done = sharing.share(
         store, report_id, desk, reason, ring, person.held.keys, person.held.member, _now()
@@ -568,6 +579,29 @@ def share(
     click.echo(f"holds         the keys of {done.envelopes} envelope(s) stored now")
     click.echo(f"stored        {done.key}, signed by you: on the case's audit trail")
     click.echo(f"reason        sealed to desk {desk}: only its members read it")
+
+
+# --- wbs desks check-shares ---------------------------------------------------------------
+
+
+@desks.command("check-shares")
+@_shares_file("Read")
+@keyring_option
+def check_shares(shares_file: IO[str] | None, keyring: Path) -> None:
+    """A recovery drill that changes nothing: do these shares give the recovery key?
+
+    Any k holders type their shares, one by one (or --shares-file); the shares are put
+    together in memory and compared with the keyring's recovery key. Nothing is stored or
+    written. Run it once the sheets are handed out, and yearly: a share copied wrongly, or
+    a holder who lost theirs, is found before a recovery needs it.
+    """
+    ring = load(keyring)
+    entry = granting.recovery_entry(ring)
+    rescuer = granting.rescuer(entry, shares_file)
+    click.echo(
+        f"the shares give the recovery key {rescuer.kid} ({entry.label}) of {keyring}:"
+        " nothing was changed"
+    )
 
 
 # --- config -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from functions.keyring import KeyEntry, Keyring, KeyringError, RecoveryEntry
 from functions.storage import Storage
 from wbs import console, keyfile, passphrase
 from wbs.commands import screen
+from wbs.crypto import Identity
 from wbs.desks import membership, recovery
 from wbs.desks.keys import Held, unlock
 from wbs.desks.membership import DeskError, Granter
@@ -62,20 +63,31 @@ def granter(
         raise DeskError("--shares-file goes with --recovery", hint="add --recovery")
     if not use_recovery:
         return unlocked(ring, store, key).granter
-    entry = ring.recovery
-    if entry is None:
-        raise DeskError("the keyring has no recovery key", hint="wbs desks init")
-    texts = given_shares(shares_file, entry.threshold) or typed_shares(entry)
-    rescuer = recovery.identity(recovery.combine(texts))
-    if rescuer.kid != entry.kid:
-        raise DeskError(
-            f"these shares give the recovery key {rescuer.kid}, not this keyring's {entry.kid}",
-            hint="type shares of this institution's set (the sheets name the key id)",
-        )
-    held = unlock(rescuer, ring, membership.stored_desk_grants(store))
+    entry = recovery_entry(ring)
+    rescued = rescuer(entry, shares_file)
+    held = unlock(rescued, ring, membership.stored_desk_grants(store))
     for problem in held.problems:
         click.echo(f"wbs: note: {problem}", err=True)
-    return Granter(rescuer, entry.label, held.desks)
+    return Granter(rescued, entry.label, held.desks)
+
+
+def recovery_entry(ring: Keyring) -> RecoveryEntry:
+    if ring.recovery is None:
+        raise DeskError("the keyring has no recovery key", hint="wbs desks init")
+    return ring.recovery
+
+
+def rescuer(entry: RecoveryEntry, shares_file: IO[str] | None) -> Identity:
+    """The recovery key, from any ``threshold`` shares (a file, the environment, or typed),
+    in memory; DeskError if they give another key."""
+    texts = given_shares(shares_file, entry.threshold) or typed_shares(entry)
+    found = recovery.identity(recovery.combine(texts))
+    if found.kid != entry.kid:
+        raise DeskError(
+            f"these shares give the recovery key {found.kid}, not this keyring's {entry.kid}",
+            hint="type shares of this institution's set (the sheets name the key id)",
+        )
+    return found
 
 
 def unlocked(
