@@ -2,9 +2,11 @@
 
 ``$WBS_HOME/cache/<storage>/reports/<ID>.json`` and
 ``$WBS_HOME/cache/<storage>/mailboxes/<ID>/<stamp>-<from>-<rand>.json`` and
-``$WBS_HOME/cache/<storage>/notes/<ID>/<stamp>-<kid>-<hash>.json``, the same keys as in
-storage, one file per object, mode 0600, written atomically. Nothing in it is plaintext:
-reports and messages are decrypted in memory when read.
+``$WBS_HOME/cache/<storage>/notes/<ID>/<stamp>-<kid>-<hash>.json``, and the grants:
+``desks/<desk>/<generation>/<kid>.json`` (membership grants) and
+``shares/<ID>/<stamp>-<desk>.json`` (case grants), the same keys as in storage, one file per
+object, mode 0600, written atomically. Nothing in it is plaintext: reports and messages are
+decrypted in memory when read, grants are opened in memory when a key is unlocked.
 """
 
 from __future__ import annotations
@@ -19,6 +21,11 @@ from wbs import notes, paths
 
 PENDING = "pending/"  # empty markers: pending/notes/<ID>/<name> waits to be stored
 SUFFIX = layout.JSON
+
+
+def is_grant(key: str) -> bool:
+    """``desks/<desk>/<generation>/<kid>.json`` or ``shares/<ID>/<stamp>-<desk>.json``."""
+    return layout.parse_desk_grant(key) is not None or layout.share_desk(key) is not None
 
 
 class Cache:
@@ -105,6 +112,34 @@ class Cache:
     def fetch_note(self, storage: Storage, key: str) -> None:
         if not layout.is_note(key):
             raise ValueError(f"not a note's key: {key}")
+        self._write(key, storage.get(key))
+
+    # -- grants (docs/spec/desks-v2.md sections 2 and 5) ---------------------------------
+
+    def grant_keys(self) -> list[str]:
+        """Keys of the cached membership grants and case grants, sorted."""
+        found = [
+            *(self.root / layout.DESKS).glob("*/*/*" + SUFFIX),
+            *(self.root / layout.SHARES).glob("*/*" + SUFFIX),
+        ]
+        keys = (p.relative_to(self.root).as_posix() for p in found)
+        return sorted(k for k in keys if is_grant(k))
+
+    def grants(self) -> list[tuple[str, bytes]]:
+        """Every cached grant as (storage key, bytes): what wbs.desks.keys.unlock opens."""
+        return [(key, self.read_message(key)) for key in self.grant_keys()]
+
+    def missing_grants(self, storage: Storage) -> list[str]:
+        """Keys of the stored grants (desks/ and shares/) this cache does not hold yet."""
+        have = set(self.grant_keys())
+        stored = (
+            info.key for prefix in (layout.DESKS, layout.SHARES) for info in storage.list(prefix)
+        )
+        return sorted(k for k in stored if is_grant(k) and k not in have)
+
+    def fetch_grant(self, storage: Storage, key: str) -> None:
+        if not is_grant(key):
+            raise ValueError(f"not a grant's key: {key}")
         self._write(key, storage.get(key))
 
     # -- access records waiting to be stored (wbs/audit.py) -----------------------------

@@ -1,21 +1,25 @@
 """Reading a stored report: the wrapper, the envelope, and the decrypted ``wbs-report/1``.
 
 A stored object is ``{"received": "YYYY-MM-DDTHH:MM:SSZ", "envelope": {...}}``. ``Reader``
-opens it with one unlocked key (one unsealer for every report) and returns a ``Report``;
-plaintext exists only in the returned objects, in memory.
+opens it with every key an unlocked inspector holds: its own, and the desk keys and shared
+content keys its grants give it (docs/spec/desks-v2.md), each unwrapped once when the Reader
+is built, and returns a ``Report``; plaintext exists only in the returned objects, in memory.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from functions import envelope as fmt
 from functions.errors import EnvelopeError, WbsError
+from functions.keyring import Keyring
 from wbs import manifest
 from wbs.attachments import Attachment
-from wbs.crypto import Identity, open_envelope
+from wbs.crypto import Identity, Keys, open_envelope
+from wbs.desks import keys as desk_keys
 from wbs.signing import Signers
 
 SCHEMA = "wbs-report/1"
@@ -91,19 +95,61 @@ def parse_stored(report_id: str, data: bytes) -> Stored:
 
 
 class Reader:
-    """Opens reports with one identity, reusing one unsealer for all of them, and checks
-    what inspectors signed against ``signers`` (the keyring's; none: nothing verifies)."""
+    """Opens reports and messages with every key an unlocked inspector holds (``keys``: by
+    default the identity's own key only), reusing one unsealer per key for all of them, and
+    checks what inspectors signed against ``signers`` (the keyring's; none: nothing
+    verifies). Build one from grants with ``Reader.unlocked``."""
 
-    def __init__(self, identity: Identity, signers: Signers | None = None) -> None:
+    def __init__(
+        self,
+        identity: Identity,
+        signers: Signers | None = None,
+        keys: Keys | None = None,
+        ring: Keyring | None = None,
+        held: desk_keys.Held | None = None,
+        grant_keys: Iterable[str] = (),
+    ) -> None:
         self.identity = identity
-        self.unsealer = identity.unsealer()
+        self.keys = keys if keys is not None else Keys({identity.kid: identity.unsealer()})
         self.signers = signers or Signers(None, "no keyring was given to check signatures")
+        self.ring = ring  # the keyring the grants were checked against; None: none was read
+        self.held = held
+        self.grant_keys = frozenset(grant_keys)  # the cached grants it was built from
+
+    @classmethod
+    def unlocked(
+        cls,
+        identity: Identity,
+        ring: Keyring | None,
+        stored: Iterable[tuple[str, bytes]],
+        signers: Signers | None = None,
+    ) -> Reader:
+        """A reader holding ``identity``'s own key and every desk key and shared case its
+        membership and case grants (``stored``: (storage key, bytes), e.g. ``Cache.grants()``)
+        give it, each checked against ``ring`` and unwrapped here, once. Without a keyring no
+        grant can be checked: the identity's own key only. Works for the recovery identity
+        too (``wbs.desks.recovery.identity``)."""
+        if ring is None:
+            return cls(identity, signers)
+        stored = list(stored)
+        held = desk_keys.unlock(identity, ring, stored)
+        return cls(identity, signers, held.keys, ring, held, (key for key, _ in stored))
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The grants that were left out when this reader was built, and why."""
+        return () if self.held is None else tuple(self.held.problems)
+
+    @property
+    def desk_kids(self) -> frozenset[str]:
+        """The key ids of the desk generations this reader holds."""
+        return frozenset() if self.held is None else frozenset(self.held.desks)
 
     def open(self, stored: Stored) -> Report:
         return parse_payload(stored, self.decrypt(stored.envelope))
 
     def decrypt(self, envelope: fmt.Envelope) -> bytes:
-        return open_envelope(envelope, self.identity, self.unsealer)
+        return open_envelope(envelope, self.keys)
 
 
 def parse_payload(stored: Stored, plaintext: bytes) -> Report:

@@ -1,5 +1,7 @@
-"""Copying new encrypted reports, messages and internal notes from storage into the local cache,
-after sending the access records that wait in it (wbs/audit.py).
+"""Copying new encrypted reports, messages, internal notes and grants (membership grants under
+``desks/``, case grants under ``shares/``) from storage into the local cache, after sending the
+access records that wait in it (wbs/audit.py). A grant fetched here is opened at the next
+unlock (or, in the workbench, when the sync ends).
 
 Shared by `wbs inbox sync` and the workbench's "sync now": the same objects, in the same
 order, each landing in the cache whole or not at all.
@@ -29,6 +31,7 @@ class Sync:
     reports: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    grants: list[str] = field(default_factory=list)
     fetched: int = 0
     sent: list[str] = field(default_factory=list)  # access records that waited, now stored
     unsent: list[str] = field(default_factory=list)  # why others still wait
@@ -37,7 +40,8 @@ class Sync:
 def run(
     store: Storage, cache: Cache, progress: Progress = _plain, state: Sync | None = None
 ) -> Sync:
-    """Fetch every stored report, message and internal note the cache does not hold yet."""
+    """Fetch every stored report, message, internal note and grant the cache does not hold
+    yet."""
     state = state if state is not None else Sync()
     state.sent, state.unsent = audit.send_pending(store, cache)
     state.reports = cache.missing(store)
@@ -51,5 +55,9 @@ def run(
     state.notes = cache.missing_notes(store)
     for key in progress(state.notes, "Fetching internal notes"):
         cache.fetch_note(store, key)
+        state.fetched += 1
+    state.grants = cache.missing_grants(store)
+    for key in progress(state.grants, "Fetching grants"):
+        cache.fetch_grant(store, key)
         state.fetched += 1
     return state

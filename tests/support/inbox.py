@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import nacl.bindings
@@ -22,6 +23,7 @@ from functions import mailbox
 from functions.errors import StorageError
 from functions.storage import LocalStorage, Storage, layout
 from tests.support import reporter
+from tests.support.membership import DESK, Institution
 from wbs import attachments, config, console, keyfile, messages, paths
 from wbs.cli import cli
 from wbs.crypto import Identity, Recipient, key_id, seal
@@ -32,25 +34,37 @@ FIRST, SECOND, THIRD = "7K3MQ2X9ABCDEFGH", "7K3MZZZZ00000000", "8ABCDEFGHJKMNPQR
 
 
 def use_private_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """WBS_HOME and WBS_STORAGE under tmp_path, fast key files, built-in deadline rules."""
+    """WBS_HOME, WBS_STORAGE and WBS_KEYRING (not written yet: ``add_inspector_key`` makes it)
+    under tmp_path, fast key files, built-in deadline rules."""
     monkeypatch.setattr(keyfile, "OPSLIMIT", argon2id.OPSLIMIT_INTERACTIVE)
     monkeypatch.setattr(keyfile, "MEMLIMIT", argon2id.MEMLIMIT_INTERACTIVE)
     for name in ("WBS_PASSPHRASE", "WBS_KEYRING", "WBS_KEY", "WBS_S3_ENDPOINT", "WBS_CONFIG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WBS_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("WBS_STORAGE", f"local:{tmp_path / 'store'}")
+    monkeypatch.setenv("WBS_KEYRING", str(tmp_path / "home" / "keyring.json"))
     monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "no-config.toml")
     # A wide terminal, so that table cells are not wrapped across lines.
     monkeypatch.setattr(console, "out", Console(width=200, highlight=False))
     return tmp_path / "home"
 
 
-def add_inspector_key(label: str = "Inspektur") -> Identity:
-    """A new inspector key file in $WBS_HOME/keys."""
+def add_inspector_key(label: str = "Inspektur", desks: Iterable[str] = (DESK,)) -> Identity:
+    """A new inspector key file in $WBS_HOME/keys, and its holder a member of ``desks``: a
+    person of the keyring (WBS_KEYRING, made with desk inspektorat and the recovery key if
+    there is none yet) with a grant of every generation of each desk in the test storage
+    (tests/support/membership.py)."""
     identity = keyfile.generate()
     paths.make_private_dir(paths.keys_dir())
     keyfile.create(paths.keys_dir() / f"{identity.kid}.key", identity, PASSPHRASE, label)
+    Institution.here().add_member(identity, label, desks)
     return identity
+
+
+def desk_keys(desks: Iterable[str] = (DESK,)) -> list[bytes]:
+    """The public keys the page seals a report of ``desks`` to: each desk's active generation
+    and the recovery key (the test institution's, tests/support/membership.py)."""
+    return Institution.here().public_keys(desks)
 
 
 def payload(**overrides: object) -> dict[str, object]:
@@ -87,15 +101,25 @@ def put(
     content: object = None,
     received: str = "2024-03-01T02:30:00Z",
 ) -> None:
-    """Store a report sealed to one identity or to a list of public keys; the default
-    content registers the case's reporter key (tests/support/reporter.py)."""
+    """Store a report sealed to a list of public keys, or as the page seals it for an
+    inspector: to the desks ``to`` is a member of and the recovery key (to ``to``'s own key
+    if it is a member of none); the default content registers the case's reporter key
+    (tests/support/reporter.py)."""
     if content is None:
         content = payload(reporter_signing_key=reporter.case_key_text(report_id))
     plaintext = json.dumps(content).encode()
-    keys = [to.public_key] if isinstance(to, Identity) else to
+    keys = sealed_for(to) if isinstance(to, Identity) else to
     envelope = seal("report", report_id, plaintext, [Recipient(k) for k in keys])
     stored = {"received": received, "envelope": envelope.to_json()}
     store.put_new(f"reports/{report_id}.json", json.dumps(stored).encode())
+
+
+def sealed_for(identity: Identity) -> list[bytes]:
+    """The public keys a report that ``identity`` reads is sealed to: the active generation
+    of each desk it belongs to, and the recovery key; its own key if it belongs to none."""
+    here = Institution.here()
+    desks = here.desks_of(identity) if here.path.exists() else []
+    return here.public_keys(desks) if desks else [identity.public_key]
 
 
 def upload(

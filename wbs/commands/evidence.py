@@ -64,7 +64,7 @@ def files(number: str, storage: str | None, key: Path | None, keyring: Path) -> 
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    sources = case_files(cache, reader(key, keyring), report_id)
+    sources = case_files(cache, reader(key, keyring, cache), report_id)
     if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")
         return
@@ -116,7 +116,7 @@ def export(number: str, folder: Path, storage: str | None, key: Path | None, key
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    unlocked = reader(key, keyring)
+    unlocked = reader(key, keyring, cache)
     sources = case_files(cache, unlocked, report_id)
     if not sources:
         click.echo(f"report {registration.display(report_id)} has no attachments")

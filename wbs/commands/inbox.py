@@ -165,7 +165,7 @@ def list_reports(
     if not ids:
         click.echo("no reports in the cache yet; fetch them with: wbs inbox sync", err=True)
         return
-    unlocked = reader(key, keyring)
+    unlocked = reader(key, keyring, cache)
     day = today.date() if today else datetime.date.today()
     rows = cases.rows(cache, unlocked, rules, day, {}, lambda i: console.progress(i, "Decrypting"))
     lost_messages = 0
@@ -219,7 +219,7 @@ def show(
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    unlocked = reader(key, keyring)
+    unlocked = reader(key, keyring, cache)
     report = opening.open_report(cache, unlocked, report_id)
     record_access(configured, cache, report_id, "opened", keyring, unlocked)
     case = thread.read(cache, unlocked, report_id, report.reporter_signing_key)
@@ -309,7 +309,7 @@ def case_file(
     configured = settings(storage)
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
-    unlocked = reader(key, keyring)
+    unlocked = reader(key, keyring, cache)
     record_access(configured, cache, report_id, "case-file", keyring, unlocked)
     case = cases.load_case(cache, unlocked, report_id, rules, datetime.date.today(), {})
     text = case_file.render(
@@ -389,7 +389,7 @@ def note(
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
-    unlocked = reader(key, keyring)
+    unlocked = reader(key, keyring, cache)
     if text is None:
         text = _edited(report_id, NOTE_TEMPLATE)
     stored = answering.write_note(
@@ -447,7 +447,7 @@ def _answerable(
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
-    unlocked = reader(key, keyring)
+    unlocked = reader(key, keyring, cache)
     return answering.answerable(configured.open_storage(), cache, report_id, ring, unlocked)
 
 

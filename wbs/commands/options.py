@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from functions.config import Settings
+from functions.errors import WbsError
+from functions.keyring import Keyring, load
 from wbs import audit, keyfile, passphrase, paths, statuses
 from wbs.cache import Cache
 from wbs.reports import Reader
@@ -62,21 +64,30 @@ def settings(storage: str | None) -> Settings:
     return dataclasses.replace(configured, storage_url=storage) if storage else configured
 
 
-def reader(key: Path | None, keyring: Path) -> Reader:
-    """Unlock the inspector's key: the passphrase is asked here, once per command. What
-    inspectors signed is checked against ``keyring``; without one, nothing verifies, and a
-    note says so."""
+def reader(key: Path | None, keyring: Path, cache: Cache) -> Reader:
+    """Unlock the inspector's key: the passphrase is asked here, once per command. The desk
+    keys and shared cases of the grants in ``cache`` are opened with it, each checked against
+    ``keyring`` (a grant that fails is said here, once, and never used); what inspectors
+    signed is checked against it too. Without a keyring, nothing verifies, and a note says
+    so."""
     path = keyfile.locate(key)
     info = keyfile.inspect(path)
     secret = passphrase.ask(f"Passphrase for {path} ({info.label})")
-    signers = Signers.from_keyring(keyring)
+    try:
+        ring: Keyring | None = load(keyring)
+        signers = Signers(ring)
+    except WbsError as exc:
+        ring, signers = None, Signers(None, f"no keyring to check signatures against ({exc})")
     if signers.problem:
         click.echo(
-            f"wbs: note: {signers.problem}: no reply, status change or note counts as"
-            " verified; name the keyring with --keyring PATH (or WBS_KEYRING)",
+            f"wbs: note: {signers.problem}: no grant is opened, and no reply, status change"
+            " or note counts as verified; name the keyring with --keyring PATH (or WBS_KEYRING)",
             err=True,
         )
-    return Reader(keyfile.unlock(path, secret), signers)
+    unlocked = Reader.unlocked(keyfile.unlock(path, secret), ring, cache.grants(), signers)
+    for problem in unlocked.problems:
+        click.echo(f"wbs: note: {problem}", err=True)
+    return unlocked
 
 
 def record_access(

@@ -27,7 +27,7 @@ from babel.support import Translations
 from functions.envelope import ID_RE
 from functions.errors import WbsError
 from functions.headers import SECURITY_HEADERS
-from functions.keyring import load_active
+from functions.keyring import Keyring, load, load_active
 from functions.storage import Storage
 from wbs import (
     audit,
@@ -193,6 +193,8 @@ class Workbench:
         if path == SYNC_PROGRESS and method in ("GET", "HEAD"):
             return self.sync_progress(start_response)
         reader = self.session.reader
+        if reader is not None:
+            reader = self._fresh(reader)
         if path == "/unlock" and method == "POST":
             return self.unlock(form.get("passphrase", ""), start_response)
         if reader is None:
@@ -228,11 +230,38 @@ class Workbench:
     # -- pages --------------------------------------------------------------------------
 
     def unlock(self, passphrase: str, start_response: StartResponse) -> Iterable[bytes]:
+        """Open the key, and with it the grants of the cache (docs/spec/desks-v2.md); a grant
+        that fails its checks is said once, here, and never used."""
+        ring, signers = self._keyring()
         try:
-            self.session.unlock(passphrase, Signers.from_keyring(self.config.keyring))
+            reader = self.session.unlock(passphrase, signers, ring, self.cache.grants())
         except keyfile.KeyFileError as exc:  # WrongPassphrase too: the CLI's words
             return self.page(start_response, "unlock.html", failure=str(exc), hint=exc.hint or "")
+        for problem in reader.problems:
+            self.notice("error", problem, "")
         return _redirect(start_response, "/")
+
+    def _keyring(self) -> tuple[Keyring | None, Signers]:
+        """The keyring grants and signatures are checked against, and its signers; None and
+        signers that verify nothing (saying why) if it cannot be read."""
+        try:
+            ring = load(self.config.keyring)
+        except WbsError as exc:
+            return None, Signers(None, f"no keyring to check signatures against ({exc})")
+        return ring, Signers(ring)
+
+    def _fresh(self, reader: Reader) -> Reader:
+        """The session's reader, with the grants a sync has brought since it was built
+        opened too (new problems said once)."""
+        if reader.ring is None or frozenset(self.cache.grant_keys()) == reader.grant_keys:
+            return reader
+        ring, _ = self._keyring()
+        fresh = self.session.refresh(ring or reader.ring, self.cache.grants())
+        if fresh is None:
+            return self.session.reader or reader
+        for problem in set(fresh.problems) - set(reader.problems):
+            self.notice("error", problem, "")
+        return fresh
 
     def inbox(
         self, reader: Reader, query: Mapping[str, str], start_response: StartResponse

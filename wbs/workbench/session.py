@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from functions.keyring import Keyring
 from wbs import keyfile
 from wbs.reports import Reader, Report
 from wbs.signing import Signers
@@ -55,14 +56,36 @@ class Session:
     def reader(self) -> Reader | None:
         return self._reader
 
-    def unlock(self, passphrase: str, signers: Signers | None = None) -> Reader:
-        """Open the key file (WrongPassphrase or KeyFileError if it cannot be); what inspectors
-        signed is checked against ``signers``."""
-        reader = Reader(keyfile.unlock(self.key, passphrase), signers)
+    def unlock(
+        self,
+        passphrase: str,
+        signers: Signers | None = None,
+        ring: Keyring | None = None,
+        grants: Iterable[tuple[str, bytes]] = (),
+    ) -> Reader:
+        """Open the key file (WrongPassphrase or KeyFileError if it cannot be), and with it
+        every grant of ``grants`` checked against ``ring`` (each desk key once, here); what
+        inspectors signed is checked against ``signers``."""
+        identity = keyfile.unlock(self.key, passphrase)
+        reader = Reader.unlocked(identity, ring, grants, signers)
         with self.lock_:
             self._reader = reader
             self._last = self.clock()
         return reader
+
+    def refresh(self, ring: Keyring, grants: list[tuple[str, bytes]]) -> Reader | None:
+        """Open ``grants`` again, against ``ring``, if they are others than the reader was
+        built from (a sync brought new ones), keeping the key and what was decrypted; return
+        the new reader, or None if nothing changed (or the key is locked)."""
+        reader = self._reader
+        if reader is None or frozenset(key for key, _ in grants) == reader.grant_keys:
+            return None
+        fresh = Reader.unlocked(reader.identity, ring, grants, reader.signers)
+        with self.lock_:
+            if self._reader is not reader:  # locked, or unlocked again, meanwhile
+                return None
+            self._reader = fresh
+        return fresh
 
     def lock(self) -> None:
         with self.lock_:

@@ -17,7 +17,7 @@ from functions.storage import Storage
 from wbs import syncing
 from wbs.cache import Cache
 
-PHASES = ("reports", "messages", "notes")  # in the order wbs.syncing.run fetches them
+PHASES = ("reports", "messages", "notes", "grants")  # in the order wbs.syncing.run fetches them
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class Progress:
     messages: int
     notes: int
     error: str
+    grants: int = 0
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -63,16 +64,18 @@ class SyncJob:
         running = self.running  # first: the counts read after it are at least as recent
         state = self.state
         reports, messages, notes = len(state.reports), len(state.messages), len(state.notes)
+        grants = len(state.grants)
         return Progress(
             running=running,
             done=not running,
             phase=self.phase,
             fetched=state.fetched,
-            total=reports + messages + notes,
+            total=reports + messages + notes + grants,
             reports=reports,
             messages=messages,
             notes=notes,
             error="" if running else self.error,
+            grants=grants,
         )
 
     def _run(self) -> None:
