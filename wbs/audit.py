@@ -27,12 +27,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+from functions import envelope as fmt
 from functions.errors import AlreadyExists, StorageError, WbsError
 from functions.keyring import Keyring, load_active
 from functions.storage import Storage, layout
 from wbs import notes, thread
 from wbs.cache import Cache
-from wbs.desks import grants
+from wbs.desks import grants, sharing
+from wbs.desks.membership import holdings
 from wbs.reports import Reader, Report
 
 
@@ -78,24 +80,25 @@ def trail(
 
 
 def shares(
-    report_id: str, stored: Iterable[tuple[str, bytes]], ring: Keyring
+    report: fmt.Envelope, stored: Iterable[tuple[str, bytes]], ring: Keyring
 ) -> list[tuple[str, Event]]:
-    """The case grants of ``report_id`` among ``stored`` (storage key, bytes) that verify
-    against ``ring``, as events "shared" (detail: the desk), each with its name's stamp for
-    the order; a malformed or unverified one is no event."""
+    """The shares of the case of ``report`` (its envelope) that count (docs/spec/desks-v2.md
+    section 6.5: verified, and signed by the recovery key or a member of a desk of the case),
+    as events "shared" (detail: the desk), each with its name's stamp for the order.
+    ``stored`` is (storage key, bytes) of the membership grants under ``desks/`` and the case
+    grants under ``shares/<ID>/``; a share that does not count is no event."""
+    stored = list(stored)
+    desk_held = holdings(ring, [(k, d) for k, d in stored if k.startswith(layout.DESKS)])
+    mine = [(k, d) for k, d in stored if k.startswith(layout.shares(report.id))]
+    _desks, counted = sharing.case_desks(ring, report, mine, desk_held)
     out = []
-    for key, data in stored:
-        if layout.case_of(key) != report_id or layout.share_desk(key) is None:
-            continue
+    for key, grant in counted.items():
         try:
-            grant = grants.parse(key, data)
             when = datetime.datetime.strptime(grant.granted, grants.TIME)
-        except (grants.GrantError, ValueError):
+        except ValueError:
             continue
-        if grant.case != report_id or grants.check(grant, ring):
-            continue
-        when = when.replace(tzinfo=datetime.UTC)
-        out.append((_stamp(key), Event(when, grant.by, "shared", grant.desk)))
+        event = Event(when.replace(tzinfo=datetime.UTC), grant.by, "shared", grant.desk)
+        out.append((_stamp(key), event))
     return out
 
 

@@ -59,6 +59,12 @@ def shares(home: Home) -> list[str]:
     return [sheets.words_of(path.read_text(encoding="utf-8")) for path in found]
 
 
+def typed_shares(home: Home, which: tuple[int, ...] = (0, 2, 4)) -> str:
+    """What three holders type when the recovery key is asked for: their shares, a line each."""
+    words = shares(home)
+    return "".join(words[n] + "\n" for n in which)
+
+
 def ring(home: Home) -> Keyring:
     return load(home.keyring)
 
@@ -108,6 +114,14 @@ def readable(home: Home, who: Held, report_ids: list[str]) -> list[str]:
         assert json.loads(plaintext)["title"] == f"laporan {report_id}"
         opened.append(report_id)
     return opened
+
+
+def listed(home: Home, name: str, report_ids: list[str]) -> list[str]:
+    """The reports of ``report_ids`` that `wbs inbox list` shows the holder of ``<name>.key``,
+    after `wbs inbox sync` (which brings the grants too)."""
+    assert wbs("inbox", "sync").exit_code == 0
+    result = wbs("inbox", "list", f"--key={home.keys / f'{name}.key'}")
+    return [r for r in report_ids if f"laporan {r}" in result.stdout]
 
 
 def report_ids(count: int, first: int = 0) -> list[str]:

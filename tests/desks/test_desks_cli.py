@@ -11,7 +11,19 @@ import pytest
 
 from functions.errors import StorageError
 from functions.keyring import dump, grouped
-from tests.desks.cli import Home, held, init, person, ring, shares, state, stored_grants, wbs
+from tests.desks.cli import (
+    PASSPHRASE,
+    Home,
+    held,
+    init,
+    person,
+    ring,
+    shares,
+    state,
+    stored_grants,
+    typed_shares,
+    wbs,
+)
 from wbs import keyfile, paths
 from wbs.commands import screen
 from wbs.desks import grants, recovery, sheets
@@ -233,10 +245,8 @@ def test_new_desk_is_granted_to_the_recovery_key_and_its_members_only(home: Home
     assert init(home, anna).exit_code == 0
     home.config.write_text(TWO_DESKS, encoding="utf-8")
     # When anna creates it for bima alone
-    result = wbs(
-        "desks", "new", "pimpinan", f"--member={bima}", "--key", str(home.keys / "anna.key")
-    )
-    # Then bima and the recovery key hold it, anna does not (she signed the grants)
+    result = wbs("desks", "new", "pimpinan", f"--member={bima}", typed=typed_shares(home))
+    # Then bima and the recovery key hold it, anna does not
     assert result.exit_code == 0, result.output
     keys = ring(home)
     desk = keys.desk("pimpinan")
@@ -244,14 +254,15 @@ def test_new_desk_is_granted_to_the_recovery_key_and_its_members_only(home: Home
     assert desk.kid not in held(home, "anna").desks
     rescuer = recovery.identity(recovery.combine(shares(home)[:3]))
     assert desk.kid in unlock(rescuer, keys, stored_grants(home)).desks
+    # And the recovery key signed its grants: bima is a member as everyone sees it
     pimpinan = [grants.parse(k, d) for k, d in stored_grants(home) if "/pimpinan/" in k]
-    assert {g.by for g in pimpinan} == {anna}
+    assert {g.by for g in pimpinan} == {keys.recovery.kid}  # type: ignore[union-attr]
     assert "next: rebuild and redeploy" in result.stdout
     # And it is refused again, or for a desk the config does not name
     before = state(home)
-    again = wbs("desks", "new", "pimpinan", "--key", str(home.keys / "anna.key"))
+    again = wbs("desks", "new", "pimpinan", typed=typed_shares(home))
     assert again.exit_code == 1 and "has desk pimpinan already" in again.stderr
-    unknown = wbs("desks", "new", "wilayah-9", "--key", str(home.keys / "anna.key"))
+    unknown = wbs("desks", "new", "wilayah-9", typed=typed_shares(home))
     assert unknown.exit_code == 1 and 'id = "wilayah-9"' in unknown.stderr
     assert state(home) == before
 
@@ -259,7 +270,7 @@ def test_new_desk_is_granted_to_the_recovery_key_and_its_members_only(home: Home
 def test_new_before_init_is_refused(home: Home) -> None:
     person(home, "anna")
     before = state(home)
-    result = wbs("desks", "new", "inspektorat", "--key", str(home.keys / "anna.key"))
+    result = wbs("desks", "new", "inspektorat")
     assert result.exit_code == 1 and "wbs desks init" in result.stderr
     assert state(home) == before
 
@@ -276,6 +287,15 @@ def test_list_shows_who_reads_what_and_flags_what_does_not_verify(home: Home) ->
     cici_public = keyfile.inspect(home.keys / "cici.key").public_key
     key, data = grants.desk_grant(desk, secret, cici, cici_public, stranger)
     home.store.put_new(key, data)
+    # And a grant to dewi signed by cici, a person of the keyring who is no member: it
+    # verifies, but is not rooted in the recovery key
+    dewi = person(home, "dewi")
+    cici_identity = keyfile.unlock(home.keys / "cici.key", PASSPHRASE)
+    dewi_public = keyfile.inspect(home.keys / "dewi.key").public_key
+    unrooted, data = grants.desk_grant(desk, secret, dewi, dewi_public, cici_identity)
+    home.store.put_new(unrooted, data)
+    # And an object under desks/ that is no grant at all
+    home.store.put_new("desks/inspektorat/1/0123456789abcdef.json", b"{}")
     # And bima retired, still holding the active generation
     assert wbs("keys", "retire", bima).exit_code == 0
 
@@ -286,8 +306,15 @@ def test_list_shows_who_reads_what_and_flags_what_does_not_verify(home: Home) ->
     assert "inspektorat" in out and desk.kid in out and "Inspektur anna" in out
     assert "Kunci pemulihan" in out and keys.recovery.kid in out  # type: ignore[union-attr]
     assert "not verified" in out and "Inspektur cici" not in out
+    assert "not rooted" in out and "Inspektur dewi" not in out
+    assert "desks/inspektorat/1/0123456789abcdef.json: not used:" in result.stderr
+    assert held(home, "anna").problems == [
+        "desks/inspektorat/1/0123456789abcdef.json is not a wbs-desk-grant/2 or"
+        " wbs-case-grant/2 document"
+    ]
+    assert f"{unrooted}: not counted: signed by Inspektur cici, who is no member" in result.stderr
     assert f"{key}: not used: it is signed by {stranger.kid}" in result.stderr
-    assert "Inspektur bima" in result.stderr and "is retired but holds" in result.stderr
+    assert "Inspektur bima" in result.stderr and "is retired but a member" in result.stderr
     assert f"remove-member --desk inspektorat --member {bima}" in result.stderr
 
 

@@ -14,6 +14,7 @@ from tests.desks.cli import (
     Home,
     held,
     init,
+    listed,
     person,
     readable,
     report_ids,
@@ -22,6 +23,7 @@ from tests.desks.cli import (
     shares,
     state,
     stored_grants,
+    typed_shares,
     wbs,
 )
 from tests.support import inbox
@@ -46,7 +48,7 @@ def test_a_member_added_after_20_reports_reads_all_20(home: Home) -> None:
         send_report(home, report_id)
     # And bima left (generation 2), then 10 more reports
     removed = wbs(
-        "desks", "remove-member", "--desk=inspektorat", f"--member={bima}", key(home, "anna")
+        "desks", "remove-member", "--desk=inspektorat", f"--member={bima}", typed=typed_shares(home)
     )
     assert removed.exit_code == 0, removed.output
     second = report_ids(10, first=10)
@@ -59,10 +61,11 @@ def test_a_member_added_after_20_reports_reads_all_20(home: Home) -> None:
     # When anna adds cici to the desk
     result = wbs("desks", "add-member", "--desk=inspektorat", f"--member={cici}", key(home, "anna"))
 
-    # Then cici holds both generations and reads all 20 reports
+    # Then cici holds both generations and reads all 20 reports, in `wbs inbox list` too
     assert result.exit_code == 0, result.output
     assert "generation 1  granted" in result.stdout and "generation 2  granted" in result.stdout
     assert readable(home, held(home, "cici"), first + second) == first + second
+    assert listed(home, "cici", first + second) == first + second
     # And adding her again stores nothing new and says so
     before = state(home)
     again = wbs("desks", "add-member", "--desk=inspektorat", f"--member={cici}", key(home, "anna"))
@@ -81,7 +84,7 @@ def test_a_removed_member_cannot_read_a_report_sent_after_removal(home: Home) ->
 
     # When bima is removed
     result = wbs(
-        "desks", "remove-member", "--desk=inspektorat", f"--member={bima}", key(home, "anna")
+        "desks", "remove-member", "--desk=inspektorat", f"--member={bima}", typed=typed_shares(home)
     )
 
     # Then generation 2 is active, held by anna and the recovery key, not by bima
@@ -102,48 +105,63 @@ def test_a_removed_member_cannot_read_a_report_sent_after_removal(home: Home) ->
     # And a report sealed to the new generation is read by anna and the recovery key only
     send_report(home, after)
     assert readable(home, held(home, "bima"), [before, after]) == [before]
+    assert listed(home, "bima", [before, after]) == [before]
+    shown = wbs("inbox", "show", after, f"--key={home.keys / 'bima.key'}")
+    assert shown.exit_code == 1 and f"laporan {after}" not in shown.stdout
     assert readable(home, held(home, "anna"), [before, after]) == [before, after]
     rescuer = recovery.identity(recovery.combine(shares(home)[2:]))
     rescued = unlock(rescuer, keys, stored_grants(home))
     assert readable(home, rescued, [before, after]) == [before, after]
 
 
-def test_remove_member_and_rotate_refuse_what_cannot_be_done(home: Home) -> None:
+def test_remove_member_and_rotate_refuse_what_cannot_be_done(home: Home, tmp_path: Path) -> None:
     anna, bima, cici = person(home, "anna"), person(home, "bima"), person(home, "cici")
     assert init(home, anna, bima).exit_code == 0
     before = state(home)
-    # Someone who holds nothing is not removed (nothing rotates)
-    result = wbs(
-        "desks", "remove-member", "--desk=inspektorat", f"--member={cici}", key(home, "anna")
-    )
-    assert result.exit_code == 1 and "holds no verified grant" in result.stderr
+    # Someone who is no member is not removed: nothing rotates, no share is asked
+    result = wbs("desks", "remove-member", "--desk=inspektorat", f"--member={cici}")
+    assert result.exit_code == 1 and "is no member of desk inspektorat" in result.stderr
     assert "wbs desks rotate --desk inspektorat" in result.stderr
-    # A person who is no member rotates nothing
-    result = wbs("desks", "rotate", "--desk=inspektorat", key(home, "cici"))
-    assert result.exit_code == 1 and "only its members or the recovery key" in result.stderr
     # An unknown desk, an unknown person
-    result = wbs("desks", "rotate", "--desk=pusat", key(home, "anna"))
+    result = wbs("desks", "rotate", "--desk=pusat")
     assert result.exit_code == 1 and "no desk 'pusat'" in result.stderr
-    result = wbs(
-        "desks", "remove-member", "--desk=inspektorat", "--member=0123456789ab", key(home, "anna")
-    )
+    result = wbs("desks", "remove-member", "--desk=inspektorat", "--member=0123456789ab")
     assert result.exit_code == 1 and "no key in the keyring" in result.stderr
+    # Shares of another recovery key
+    other = tmp_path / "other.txt"
+    other.write_text("\n".join(recovery.split(recovery.new_master())[:3]) + "\n")
+    result = wbs("desks", "rotate", "--desk=inspektorat", f"--shares-file={other}")
+    assert result.exit_code == 1 and "not this keyring's" in result.stderr
+    # Two shares typed, then the input ends
+    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home, (0, 1)))
+    assert result.exit_code == 1 and "stopped after 2 of 3 shares" in result.stderr
     assert state(home) == before
     # After one rotation, grants of generation 3 already in storage (left by a rotation that
     # stopped before it wrote the keyring) are in the way of the next
-    assert wbs("desks", "rotate", "--desk=inspektorat", key(home, "anna")).exit_code == 0
+    assert wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home)).exit_code == 0
     after_rotation = state(home)
     home.store.put_new(f"desks/inspektorat/3/{anna}.json", b"{}")
     left = state(home)
-    result = wbs("desks", "rotate", "--desk=inspektorat", key(home, "anna"))
+    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home))
     assert result.exit_code == 1 and "remove desks/inspektorat/3/" in result.stderr
     assert state(home) == left and len(after_rotation) + 1 == len(left)
+
+
+def test_rotation_is_signed_by_the_recovery_key(home: Home) -> None:
+    anna, bima = person(home, "anna"), person(home, "bima")
+    assert init(home, anna, bima).exit_code == 0
+    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home, (4, 1, 3)))
+    assert result.exit_code == 0, result.output
+    keys = ring(home)
+    second = [grants.parse(k, d) for k, d in stored_grants(home) if "/inspektorat/2/" in k]
+    assert {g.member for g in second} == {anna, bima, keys.recovery.kid}  # type: ignore[union-attr]
+    assert {g.by for g in second} == {keys.recovery.kid}  # type: ignore[union-attr]
 
 
 def test_rotate_renews_the_key_for_every_member(home: Home) -> None:
     anna, bima = person(home, "anna"), person(home, "bima")
     assert init(home, anna, bima).exit_code == 0
-    result = wbs("desks", "rotate", "--desk=inspektorat", key(home, "bima"))
+    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home))
     assert result.exit_code == 0, result.output
     new = ring(home).desk("inspektorat")
     assert new.generation == 2
@@ -156,7 +174,7 @@ def test_a_retired_member_gets_no_new_generation(home: Home) -> None:
     anna, bima = person(home, "anna"), person(home, "bima")
     assert init(home, anna, bima).exit_code == 0
     assert wbs("keys", "retire", bima).exit_code == 0
-    result = wbs("desks", "rotate", "--desk=inspektorat", key(home, "anna"))
+    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home))
     assert result.exit_code == 0, result.output
     assert f"not granted   Inspektur bima ({bima}): a retired key" in result.stdout
     assert ring(home).desk("inspektorat").kid not in held(home, "bima").desks
@@ -194,6 +212,7 @@ def test_recovery_drill_every_key_file_lost(home: Home) -> None:
     # And dewi reads every case, the follow-up too
     dewi_holds = held(home, "dewi")
     assert readable(home, dewi_holds, sent) == sent
+    assert listed(home, "dewi", sent) == sent
     assert b"bukti tambahan" in open_envelope(followup.envelope, dewi_holds.keys)
     # And no share's words were echoed back in the output
     assert " ".join(words[2].split()[5:9]) not in result.stdout
@@ -247,7 +266,7 @@ def test_add_member_refusals_change_nothing(home: Home) -> None:
     before = state(home)
     # bima holds nothing, so cannot grant
     result = wbs("desks", "add-member", "--desk=inspektorat", f"--member={anna}", key(home, "bima"))
-    assert result.exit_code == 1 and "you hold no generation" in result.stderr
+    assert result.exit_code == 1 and "you are no member of desk inspektorat" in result.stderr
     # an unknown desk; a retired newcomer; a key file not in the keyring
     result = wbs("desks", "add-member", "--desk=pusat", f"--member={bima}", key(home, "anna"))
     assert result.exit_code == 1 and "no desk 'pusat'" in result.stderr
@@ -277,9 +296,12 @@ def test_a_grant_already_stored_that_is_not_valid_is_reported_never_replaced(hom
     public = keyfile.inspect(home.keys / "cici.key").public_key
     _, data = grants.desk_grant(desk, bogus.desks[desk.kid], cici, public, stranger)
     home.store.put_new(name, data)
+    before = state(home)
     result = wbs("desks", "add-member", "--desk=inspektorat", f"--member={cici}", key(home, "anna"))
-    assert "it is not valid" in result.stderr and "cannot be replaced" in result.stderr
-    assert home.store.get(name) == data
+    assert result.exit_code == 1
+    assert f"{name} is occupied by an object that is not Inspektur cici's grant" in result.stderr
+    assert "cannot be replaced" in result.stderr and "nothing was stored" in result.stderr
+    assert state(home) == before
     with pytest.raises(AlreadyExists):
         home.store.put_new(name, b"{}")
 

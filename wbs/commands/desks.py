@@ -20,6 +20,7 @@ from rich.text import Text
 from functions.errors import AlreadyExists, StorageError, WbsError
 from functions.keyring import (
     DESK_ID_RE,
+    DeskEntry,
     KeyEntry,
     Keyring,
     dump,
@@ -32,6 +33,7 @@ from wbs import console, paths, registration
 from wbs.commands import granting, screen
 from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
 from wbs.desks import membership, recovery, sharing, sheets
+from wbs.desks.keys import unlock
 from wbs.desks.membership import DeskError, Plan
 
 DEFAULT_DESK = "inspektorat"
@@ -204,17 +206,13 @@ _REBUILD = (
 @desks.command("new")
 @click.argument("desk_id", metavar="ID")
 @member_option
-@key_option
-@recovery_option
-@shares_file_option
+@_shares_file("Read")
 @keyring_option
 @storage_option
 @config_option
 def new(
     desk_id: str,
     members: tuple[str, ...],
-    key: Path | None,
-    use_recovery: bool,
     shares_file: IO[str] | None,
     keyring: Path,
     storage: str | None,
@@ -222,10 +220,10 @@ def new(
 ) -> None:
     """Create desk ID, added to the config's [[desks]] after `wbs desks init`.
 
-    Its key is new: it is granted to the recovery key (sealed to its public key: no share is
-    needed) and to each --member, signed with your key (or the recovery key's, --recovery).
-    You are a member only if you name yourself with --member: a desk for complaints about
-    the inspectorate's own staff should not be readable by them.
+    Its key is new, granted to the recovery key and to each --member, and signed by the
+    recovery key: its holders type their shares (a desk's first members are rooted in it).
+    Nobody else is a member: a desk for reports about the inspectorate's own staff must not
+    be readable by them.
     """
     ring = load(keyring)
     original = _text(keyring)
@@ -244,13 +242,12 @@ def new(
     chosen = granting.members(ring, members)
     store = settings(storage).open_storage()
     membership.refuse_taken(store, desk_id)
-    granter = granting.granter(ring, store, key, use_recovery, shares_file)
+    granter = granting.recovery_granter(ring, store, shares_file)
     plan = membership.new_desk(ring, desk_id, chosen, granter, _now())
     _commit(store, plan, keyring, original)
     _echo_desk(plan.ring, desk_id)
     names = ", ".join(f"{m.label} ({m.kid})" for m in chosen) or "none yet"
     click.echo(f"members       {names}; and the recovery key")
-    click.echo(f"signed by     {granter.label} ({granter.identity.kid})")
     click.echo(f"keyring       {keyring}")
     click.echo(_REBUILD)
 
@@ -280,51 +277,62 @@ def add_member(
     keyring: Path,
     storage: str | None,
 ) -> None:
-    """Grant every generation of the desk that you hold to a new member.
+    """Grant a new member every generation of the desk that you are a member of.
 
-    The newcomer then reads the desk's past cases as well as its future ones. You unlock
-    your own key (its passphrase), or the recovery key's holders type their shares
-    (--recovery): for a desk whose members are all gone, or a member who lost their
-    passphrase and made a new key. A grant already stored is reported, never replaced.
+    The newcomer then reads the desk's past cases as well as its future ones; no rebuild is
+    needed. You unlock your own key (its passphrase), or the recovery key's holders type
+    their shares (--recovery): for a desk whose members are all gone, or a member who lost
+    their passphrase and made a new key. A grant already stored is reported, never replaced.
     """
     ring = load(keyring)
     ring.desk(desk)  # no such desk: refused before anything is asked
     joining = granting.members(ring, (member,))[0]
     store = settings(storage).open_storage()
     granter = granting.granter(ring, store, key, use_recovery, shares_file)
-    plan, missing = membership.add_member(ring, desk, joining, granter, _now())
-    stored = membership.stored_desk_grants(store, desk)
-    existing = {h.key: h for h in membership.holdings(ring, stored)}
-    new = 0
-    for stored_key, data in plan.grants:
-        generation = layout.parse_desk_grant(stored_key)[1]  # type: ignore[index]
+    held = membership.holdings(ring, membership.stored_desk_grants(store, desk))
+    joined = membership.add_member(ring, desk, joining, granter, held, _now())
+    existing = {h.key: h for h in held}
+    fresh: list[tuple[str, bytes]] = []
+    for stored_key, data in joined.plan.grants:
+        entry = _generation(ring, stored_key)
+        found = existing.get(stored_key)
+        if found is None:
+            fresh.append((stored_key, data))
+        elif why := membership.occupied(found, joining.kid, entry):
+            raise DeskError(
+                f"{stored_key} is occupied by an object that is not {joining.label}'s grant"
+                f" ({why}): nothing was stored",
+                hint="it cannot be replaced (storage is create-only); see docs/inspector.md,"
+                ' "A grant that is not valid"',
+            )
+        else:
+            click.echo(f"generation {entry.generation}  held already ({stored_key})")
+    for stored_key, data in fresh:
         try:
             store.put_new(stored_key, data)
-        except AlreadyExists:
-            held = existing.get(stored_key)
-            if held is None:
-                held = membership.holdings(ring, [(stored_key, store.get(stored_key))])[0]
-            if held.problem:
-                console.error(
-                    f"generation {generation}: a grant is stored for {joining.label} already,"
-                    f" but it is not valid ({held.problem}); it cannot be replaced here",
-                    hint='see docs/inspector.md, "A grant that is not valid"',
-                )
-            else:
-                click.echo(f"generation {generation}  held already ({stored_key})")
+        except AlreadyExists:  # written meanwhile: the next run reports it
+            console.error(f"{stored_key} was stored meanwhile by someone else: run again")
             continue
-        new += 1
-        click.echo(f"generation {generation}  granted     ({stored_key})")
-    for entry in missing:
         click.echo(
-            f"wbs: note: generation {entry.generation} of desk {desk} not granted: you do not"
-            " hold it; the recovery key does (--recovery)",
+            f"generation {_generation(ring, stored_key).generation}  granted     ({stored_key})"
+        )
+    for entry, why in joined.left_out:
+        click.echo(
+            f"wbs: note: generation {entry.generation} of desk {desk} not granted: {why};"
+            " the recovery key grants it (--recovery)",
             err=True,
         )
     click.echo(
-        f"{joining.label} ({joining.kid}) is a member of desk {desk}: {new} new grant(s),"
-        f" signed by {granter.label}"
+        f"{joining.label} ({joining.kid}) is a member of desk {desk}: {len(fresh)} new"
+        f" grant(s), signed by {granter.label}"
     )
+
+
+def _generation(ring: Keyring, stored_key: str) -> DeskEntry:
+    parsed = layout.parse_desk_grant(stored_key)
+    if parsed is None:
+        raise DeskError(f"{stored_key} is not a grant's name")
+    return next(g for g in ring.generations(parsed[0]) if g.generation == parsed[1])
 
 
 # --- wbs desks remove-member and rotate ---------------------------------------------------
@@ -338,78 +346,64 @@ def add_member(
     metavar="KID",
     help="Who leaves: a key id or fingerprint from `wbs keys list`.",
 )
-@key_option
-@recovery_option
-@shares_file_option
+@_shares_file("Read")
 @keyring_option
 @storage_option
 def remove_member(
     desk: str,
     member: str,
-    key: Path | None,
-    use_recovery: bool,
     shares_file: IO[str] | None,
     keyring: Path,
     storage: str | None,
 ) -> None:
     """Rotate the desk so that a member who leaves cannot read what is sent from now on.
 
-    Makes the desk's next generation, grants it to every other member who held the current
-    one and to the recovery key, and makes it the active one in the keyring. What the leaver
-    already held cannot be taken back: this says what, plainly. Rebuild and redeploy at once.
+    The recovery key's holders type their shares; the desk's next generation is made and
+    granted to every other member of the current one and to the recovery key, then made the
+    active one in the keyring. What the leaver already held cannot be taken back: this says
+    what, plainly. Rebuild and redeploy at once.
     """
     ring = load(keyring)
     ring.desk(desk)
     leaving = ring.find(member)
-    _rotate(ring, keyring, desk, key, use_recovery, shares_file, storage, leaving)
+    _rotate(ring, keyring, desk, shares_file, storage, leaving)
 
 
 @desks.command("rotate")
 @desk_option
-@key_option
-@recovery_option
-@shares_file_option
+@_shares_file("Read")
 @keyring_option
 @storage_option
-def rotate(
-    desk: str,
-    key: Path | None,
-    use_recovery: bool,
-    shares_file: IO[str] | None,
-    keyring: Path,
-    storage: str | None,
-) -> None:
+def rotate(desk: str, shares_file: IO[str] | None, keyring: Path, storage: str | None) -> None:
     """Give the desk a new key, granted to every current member and the recovery key.
 
     For a suspected compromise (a lost laptop, a key file seen by someone): what is sent
-    after the page is rebuilt can no longer be opened with the old key. Rebuild and
-    redeploy at once.
+    after the page is rebuilt can no longer be opened with the old key. The recovery key's
+    holders type their shares. Rebuild and redeploy at once.
     """
     ring = load(keyring)
     ring.desk(desk)
-    _rotate(ring, keyring, desk, key, use_recovery, shares_file, storage, None)
+    _rotate(ring, keyring, desk, shares_file, storage, None)
 
 
 def _rotate(
     ring: Keyring,
     keyring: Path,
     desk: str,
-    key: Path | None,
-    use_recovery: bool,
     shares_file: IO[str] | None,
     storage: str | None,
     leaving: KeyEntry | None,
 ) -> None:
     original = _text(keyring)
     store = settings(storage).open_storage()
-    stored = membership.stored_desk_grants(store, desk)
+    held = membership.holdings(ring, membership.stored_desk_grants(store, desk))
     current = ring.desk(desk)
     if leaving is not None:
-        membership.refuse_not_holding(ring, stored, current, leaving.kid)
+        membership.refuse_not_holding(ring, held, current, leaving.kid)
     membership.refuse_taken(store, desk, current.generation + 1)
-    granter = granting.granter(ring, store, key, use_recovery, shares_file)
+    granter = granting.recovery_granter(ring, store, shares_file)
     done = membership.rotate(
-        ring, desk, stored, granter, _now(), None if leaving is None else leaving.kid
+        ring, desk, held, granter, _now(), None if leaving is None else leaving.kid
     )
     _commit(store, done.plan, keyring, original)
     new, old = done.entry, done.previous
@@ -428,19 +422,20 @@ def _rotate(
             f" `wbs desks add-member --desk {desk} --recovery`",
             err=True,
         )
-    who = "They" if leaving is None else f"{leaving.label}"
-    held = f"generation{'s 1 to' if old.generation > 1 else ''} {old.generation}"
+    held_text = f"generation{'s 1 to' if old.generation > 1 else ''} {old.generation}"
     if leaving is not None:
         click.echo(
-            f"\nWhat {who} already held cannot be taken back: {held} of desk {desk}, so every"
-            " report, follow-up, reply and note sealed to them, which is everything sent before"
-            f" the page and the API were rebuilt with generation {new.generation}, and anything"
-            " they saved or exported. Revoke their storage credentials too."
+            f"\nWhat {leaving.label} already held cannot be taken back: {held_text} of desk"
+            f" {desk}, so every report, follow-up, reply and note sealed to them, which is"
+            " everything sent before the page and the API were rebuilt with generation"
+            f" {new.generation}; the keys of every case shared with the desk before now; and"
+            " anything they saved or exported. Revoke their storage credentials too, and retire"
+            f" their key if they leave the inspectorate: wbs keys retire {leaving.kid}"
         )
     else:
         click.echo(
-            f"\nWhoever held {held} of desk {desk} still opens everything sealed to it: every"
-            f" message sent before the page and the API are rebuilt with generation"
+            f"\nWhoever held {held_text} of desk {desk} still opens everything sealed to it:"
+            " every message sent before the page and the API are rebuilt with generation"
             f" {new.generation}."
         )
     click.echo(
@@ -457,10 +452,12 @@ def _rotate(
 @storage_option
 @config_option
 def list_desks(keyring: Path, storage: str | None, config: Path | None) -> None:
-    """Who can read what: each desk's generations and the members holding a verified grant.
+    """Who can read what: each desk's generations, and their members.
 
-    A grant is verified when the keyring has its desk generation and its signer; what it
-    seals is checked when its member opens it. Grants that fail are flagged, and never used.
+    A member holds a grant that verifies (the keyring has its desk generation and its
+    signer) and is rooted: signed by the recovery key, or by a member of the same
+    generation. What a grant seals is checked when its member opens it. Grants that fail
+    are flagged, and never count.
     """
     ring = load(keyring)
     store = settings(storage).open_storage()
@@ -470,19 +467,25 @@ def list_desks(keyring: Path, storage: str | None, config: Path | None) -> None:
         table.add_column(column, no_wrap=column in ("desk", "kid", "gen"))
     problems: list[str] = []
     for entry in ring.desks:
-        mine = [
-            h
-            for h in held
-            if h.grant is not None
-            and (h.grant.desk, h.grant.generation) == (entry.desk, entry.generation)
-        ]
-        verified = {h.grant.member for h in mine if h.grant is not None and not h.problem}
-        readers = sorted(ring.label(kid) or kid for kid in verified)
-        text = Text("\n".join(readers) or "nobody")
-        for h in mine:
+        rooted = membership.members(ring, held, entry)
+        text = Text("\n".join(sorted(ring.label(kid) or kid for kid in rooted)) or "nobody")
+        for h in held:
+            if h.grant is None or (h.grant.desk, h.grant.generation) != (
+                entry.desk,
+                entry.generation,
+            ):
+                continue
+            name = h.key.rpartition("/")[2]
             if h.problem:
-                text.append(f"\n⚠ not verified: {h.key.rpartition('/')[2]}")
+                text.append(f"\n⚠ not verified: {name}")
                 problems.append(f"{h.key}: not used: {h.problem}")
+            elif h.grant.member not in rooted:
+                text.append(f"\n⚠ not rooted: {name}")
+                signer = ring.label(h.grant.by) or h.grant.by
+                problems.append(
+                    f"{h.key}: not counted: signed by {signer}, who is no member of desk"
+                    f" {entry.desk} ({entry.generation})"
+                )
         table.add_row(
             entry.desk,
             str(entry.generation),
@@ -491,23 +494,7 @@ def list_desks(keyring: Path, storage: str | None, config: Path | None) -> None:
             "yes" if entry.active else "no",
             text,
         )
-        if ring.recovery is not None and ring.recovery.kid not in verified:
-            problems.append(
-                f"desk {entry.desk} ({entry.generation}): the recovery key holds no verified grant"
-            )
-        persons = {k.kid: k for k in ring.keys}
-        if entry.active and not verified & set(persons):
-            problems.append(
-                f"desk {entry.desk}: no person holds its active generation; grant someone:"
-                f" wbs desks add-member --desk {entry.desk} --recovery"
-            )
-        for kid in sorted(verified & set(persons)):
-            if entry.active and not persons[kid].active:
-                problems.append(
-                    f"desk {entry.desk}: {persons[kid].label} ({kid}) is retired but holds the"
-                    f" active generation: wbs desks remove-member --desk {entry.desk}"
-                    f" --member {kid}"
-                )
+        problems += _warnings(ring, entry, set(rooted))
     console.out.print(table)
     if ring.recovery is not None:
         r = ring.recovery
@@ -515,9 +502,7 @@ def list_desks(keyring: Path, storage: str | None, config: Path | None) -> None:
             f"recovery key  {r.kid}  {r.label}: any {r.threshold} of {r.shares} shares"
             f"  ({grouped(r.fingerprint)})"
         )
-    for h in held:
-        if h.grant is None:
-            problems.append(f"{h.key}: not used: {h.problem}")
+    problems += [f"{h.key}: not used: {h.problem}" for h in held if h.grant is None]
     for desk in configured_desks(config):
         if not ring.generations(desk):
             problems.append(
@@ -527,6 +512,27 @@ def list_desks(keyring: Path, storage: str | None, config: Path | None) -> None:
         console.error("the keyring has no desk: nobody can read reports", hint="wbs desks init")
     for problem in problems:
         click.echo(f"wbs: note: {problem}", err=True)
+
+
+def _warnings(ring: Keyring, entry: DeskEntry, rooted: set[str]) -> list[str]:
+    """What is amiss with one desk generation's members."""
+    out = []
+    where = f"desk {entry.desk} ({entry.generation})"
+    if ring.recovery is not None and ring.recovery.kid not in rooted:
+        out.append(f"{where}: the recovery key holds no grant of it")
+    persons = {k.kid: k for k in ring.keys}
+    if entry.active and not rooted & set(persons):
+        out.append(
+            f"{where}: no person is a member of the active generation; grant someone:"
+            f" wbs desks add-member --desk {entry.desk} --member KID --recovery"
+        )
+    for kid in sorted(rooted & set(persons)):
+        if entry.active and not persons[kid].active:
+            out.append(
+                f"{where}: {persons[kid].label} ({kid}) is retired but a member of the active"
+                f" generation: wbs desks remove-member --desk {entry.desk} --member {kid}"
+            )
+    return out
 
 
 # --- wbs desks share ----------------------------------------------------------------------
@@ -539,6 +545,8 @@ def list_desks(keyring: Path, storage: str | None, config: Path | None) -> None:
     "--reason", required=True, metavar="TEXT", help="Why, for the other desk (sealed to it)."
 )
 @key_option
+@recovery_option
+@shares_file_option
 @keyring_option
 @storage_option
 def share(
@@ -546,6 +554,8 @@ def share(
     desk: str,
     reason: str,
     key: Path | None,
+    use_recovery: bool,
+    shares_file: IO[str] | None,
     keyring: Path,
     storage: str | None,
 ) -> None:
@@ -554,7 +564,8 @@ def share(
     Seals the content key of every envelope of case NUMBER (the report, its messages, notes
     and access records; its evidence files' keys are inside them) to the active generation
     of --desk, in a case grant signed by you, stored create-only under shares/: that desk's
-    members then read the whole case as it is now. The share is on the case's audit trail.
+    members then read the whole case as it is now. You must be a member of a desk of the
+    case (or use the recovery key). The share is on the case's audit trail.
     """
     ring = load(keyring)
     ring.desk(desk)
@@ -565,9 +576,17 @@ def share(
     except registration.UnknownReport as exc:
         where = str(exc).replace(" in the cache", " in storage")
         raise registration.UnknownReport(where, hint=registration.HINT) from None
-    person = granting.unlocked(ring, store, key, sharing.shares_of(store, report_id))
+    case_grants = sharing.shares_of(store, report_id)
+    desk_grants = membership.stored_desk_grants(store)
+    if shares_file is not None and not use_recovery:
+        raise DeskError("--shares-file goes with --recovery", hint="add --recovery")
+    if use_recovery:
+        rescuer = granting.rescuer(granting.recovery_entry(ring), shares_file)
+        opened = unlock(rescuer, ring, [*desk_grants, *case_grants])
+    else:
+        opened = granting.unlocked(ring, store, key, case_grants).held
     done = sharing.share(
-        store, report_id, desk, reason, ring, person.held.keys, person.held.member, _now()
+        store, report_id, desk, reason, ring, opened, membership.holdings(ring, desk_grants), _now()
     )
     store.put_new(done.key, done.data)
     for problem in done.skipped:
@@ -577,7 +596,8 @@ def share(
         f" (generation {done.desk.generation}, {done.desk.kid})"
     )
     click.echo(f"holds         the keys of {done.envelopes} envelope(s) stored now")
-    click.echo(f"stored        {done.key}, signed by you: on the case's audit trail")
+    signer = ring.label(opened.member.kid) or opened.member.kid
+    click.echo(f"stored        {done.key}, signed by {signer}: on the case's audit trail")
     click.echo(f"reason        sealed to desk {desk}: only its members read it")
 
 

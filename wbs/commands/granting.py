@@ -63,6 +63,11 @@ def granter(
         raise DeskError("--shares-file goes with --recovery", hint="add --recovery")
     if not use_recovery:
         return unlocked(ring, store, key).granter
+    return recovery_granter(ring, store, shares_file)
+
+
+def recovery_granter(ring: Keyring, store: Storage, shares_file: IO[str] | None) -> Granter:
+    """The recovery key, from its shares, and every desk generation its grants give it."""
     entry = recovery_entry(ring)
     rescued = rescuer(entry, shares_file)
     held = unlock(rescued, ring, membership.stored_desk_grants(store))

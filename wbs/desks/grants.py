@@ -160,7 +160,8 @@ def parse(key: str, data: bytes) -> Grant:
         doc = fmt.loads_strict(data)
     except EnvelopeError as exc:
         raise GrantError(f"{key}: {exc}") from None
-    if not isinstance(doc, dict) or set(doc) != FIELDS.get(str(doc.get("format")), frozenset()):
+    shape = FIELDS.get(str(doc.get("format"))) if isinstance(doc, dict) else None
+    if shape is None or set(doc) != shape:  # `{}` too: it has no format at all
         raise GrantError(f"{key} is not a {DESK_GRANT} or {CASE_GRANT} document")
     try:
         signature = parse_signature(doc["signature"])

@@ -1,10 +1,15 @@
-"""Who holds which desk (docs/spec/desks-v2.md sections 1 to 3), on the inspector's side:
+"""Who holds which desk (docs/spec/desks-v2.md sections 3 and 4), on the inspector's side:
 setting up the desks and the recovery key, a desk added later, granting a desk to a member,
-rotating a desk when someone leaves, and reading who holds what.
+rotating a desk when someone leaves, and who the members are.
 
 Each change is planned here, in memory, as a ``Plan``: the grants to store create-only, then
 the keyring to write once every grant is stored (wbs/commands/desks.py does both, in that
 order). A desk's private key exists only in memory while a plan is made, and in the grants.
+
+Membership as others see it is **rooted** (section 3.6): the members of a desk generation are
+those whose grant verifies and is signed by the recovery key, or by a member of that same
+generation. So every new generation (a setup, a desk added later, a rotation) is granted by
+the recovery key, and a member grants only the generations it is a member of.
 """
 
 from __future__ import annotations
@@ -121,16 +126,62 @@ def holdings(ring: Keyring, stored: Iterable[tuple[str, bytes]]) -> list[Held]:
     return out
 
 
-def holders(ring: Keyring, stored: Iterable[tuple[str, bytes]], entry: DeskEntry) -> set[str]:
-    """The kids holding a verified grant of the desk generation ``entry``."""
-    return {
-        h.grant.member
-        for h in holdings(ring, stored)
+def members(ring: Keyring, held: Iterable[Held], entry: DeskEntry) -> dict[str, str]:
+    """The members of the desk generation ``entry`` (section 3.6), each with the kid that
+    granted it: the kids of its verified grants signed by the recovery key or, computed as a
+    fixed point, by a member of the same generation."""
+    signed = {
+        h.grant.member: h.grant.by
+        for h in held
         if h.grant is not None
         and not h.problem
-        and h.grant.desk == entry.desk
-        and h.grant.generation == entry.generation
+        and (h.grant.desk, h.grant.generation, h.grant.desk_kid)
+        == (entry.desk, entry.generation, entry.kid)
     }
+    roots = set() if ring.recovery is None else {ring.recovery.kid}
+    found: dict[str, str] = {}
+    grown = True
+    while grown:
+        grown = False
+        for member, by in signed.items():
+            if member not in found and (by in roots or by in found):
+                found[member] = by
+                grown = True
+    return found
+
+
+def unrooted(ring: Keyring, held: Sequence[Held], entry: DeskEntry) -> list[Held]:
+    """The verified grants of ``entry`` that are not rooted: their signer is no member of it."""
+    rooted = members(ring, held, entry)
+    return [
+        h
+        for h in held
+        if h.grant is not None
+        and not h.problem
+        and (h.grant.desk, h.grant.generation) == (entry.desk, entry.generation)
+        and h.grant.member not in rooted
+    ]
+
+
+def refuse_not_holding(ring: Keyring, held: Sequence[Held], entry: DeskEntry, leaver: str) -> None:
+    """DeskError unless ``leaver`` is a member of the desk generation ``entry``."""
+    if leaver not in members(ring, held, entry):
+        raise DeskError(
+            f"{ring.label(leaver) or leaver} is no member of desk {entry.desk} (generation"
+            f" {entry.generation}): there is nothing to take away",
+            hint=f"see who holds what with `wbs desks list`; to renew the key anyway:"
+            f" wbs desks rotate --desk {entry.desk}",
+        )
+
+
+def occupied(held: Held, member: str, entry: DeskEntry) -> str:
+    """Why a grant stored where a new one would go is in the way (section 3.3, step 4): ""
+    when it is a verified grant of the same generation and desk key to the same member."""
+    if held.grant is None or held.problem:
+        return held.problem or "it is not a grant"
+    if (held.grant.member, held.grant.desk_kid) != (member, entry.kid):
+        return "it is a grant of another member or desk key"
+    return ""
 
 
 def refuse_taken(storage: Storage, desk: str, generation: int | None = None) -> None:
@@ -146,19 +197,6 @@ def refuse_taken(storage: Storage, desk: str, generation: int | None = None) -> 
             " wrote the keyring",
             hint=f"nobody can use them: remove {prefix} with the storage's own tools"
             " (local: rm -r; S3: aws s3 rm --recursive), then run the command again",
-        )
-
-
-def refuse_not_holding(
-    ring: Keyring, stored: Iterable[tuple[str, bytes]], entry: DeskEntry, leaver: str
-) -> None:
-    """DeskError unless ``leaver`` holds a verified grant of the desk generation ``entry``."""
-    if leaver not in holders(ring, stored, entry):
-        raise DeskError(
-            f"{ring.label(leaver) or leaver} holds no verified grant of desk {entry.desk}"
-            f" (generation {entry.generation}): there is nothing to take away",
-            hint=f"see who holds what with `wbs desks list`; to renew the key anyway:"
-            f" wbs desks rotate --desk {entry.desk}",
         )
 
 
@@ -221,10 +259,8 @@ def new_desk(
     now: datetime.datetime,
 ) -> Plan:
     """Generation 1 of a desk added to the config later: a fresh key, granted to the recovery
-    key (sealed to its public key: no share is needed) and to ``members``, signed by
-    ``granter``."""
-    if ring.recovery is None:
-        raise DeskError("the keyring has no recovery key yet", hint="run `wbs desks init` first")
+    key and to ``members``, signed by the recovery key (``granter``)."""
+    rescuer = _the_recovery_key(ring, granter)
     if ring.generations(desk):
         raise DeskError(
             f"the keyring has desk {desk} already",
@@ -234,65 +270,95 @@ def new_desk(
     ring = ring.with_desk(
         DeskEntry.for_public_key(desk, 1, bytes(secret.public_key), now.date().isoformat())
     )
-    readers = [Member.rescuer(ring.recovery), *(Member.person(m) for m in members)]  # type: ignore[arg-type]
+    readers = [Member.rescuer(rescuer), *(Member.person(m) for m in members)]
     return Plan(ring, tuple(_grants_of(ring.desk(desk), secret, readers, granter.identity, now)))
 
 
+def _the_recovery_key(ring: Keyring, granter: Granter) -> RecoveryEntry:
+    """The keyring's recovery key, which ``granter`` must be: a new generation is granted
+    by it (section 3.6)."""
+    if ring.recovery is None:
+        raise DeskError("the keyring has no recovery key yet", hint="run `wbs desks init` first")
+    if granter.identity.kid != ring.recovery.kid:
+        raise DeskError(
+            "a new desk key is granted by the recovery key only",
+            hint="its holders type their shares: the command asks for them",
+        )
+    return ring.recovery
+
+
+@dataclass(frozen=True)
+class Joining:
+    """``add_member``'s plan, and the generations it leaves out, with why."""
+
+    plan: Plan
+    left_out: tuple[tuple[DeskEntry, str], ...]
+
+
 def add_member(
-    ring: Keyring, desk: str, member: KeyEntry, granter: Granter, now: datetime.datetime
-) -> tuple[Plan, list[DeskEntry]]:
-    """Grants of every generation of ``desk`` that ``granter`` holds to ``member``, so that
-    they read the desk's past cases too; and the generations ``granter`` does not hold."""
+    ring: Keyring,
+    desk: str,
+    member: KeyEntry,
+    granter: Granter,
+    held: Sequence[Held],
+    now: datetime.datetime,
+) -> Joining:
+    """Grants to ``member`` of every generation of ``desk`` that ``granter`` holds and is a
+    member of (``held``: the desk's stored grants, checked), so that they read the desk's past
+    cases too; the recovery key grants every generation it holds."""
     generations = ring.generations(desk)
     if not generations:
         ring.desk(desk)  # raises: no such desk, with its hint
-    held = [g for g in generations if g.kid in granter.desks]
-    if not held:
+    if not member.active:
+        raise DeskError(f"{member.label} ({member.kid}) is a retired key: it is granted nothing")
+    rescuer = ring.recovery is not None and granter.identity.kid == ring.recovery.kid
+    chosen: list[DeskEntry] = []
+    left_out: list[tuple[DeskEntry, str]] = []
+    for g in generations:
+        if g.kid not in granter.desks:
+            left_out.append((g, "you hold no grant of it"))
+        elif not rescuer and granter.identity.kid not in members(ring, held, g):
+            left_out.append((g, "your grant of it is not rooted in the recovery key (section 3.6)"))
+        else:
+            chosen.append(g)
+    if not chosen:
         raise DeskError(
-            f"you hold no generation of desk {desk}: you cannot grant it",
+            f"you are no member of desk {desk}: you cannot grant it",
             hint="ask a member of the desk, or the recovery key's holders (--recovery)",
         )
     who = Member.person(member)
     planned = [
         grants.desk_grant(g, granter.desks[g.kid], who.kid, who.public_key, granter.identity, now)
-        for g in held
+        for g in chosen
     ]
-    return Plan(ring, tuple(planned)), [g for g in generations if g.kid not in granter.desks]
+    return Joining(Plan(ring, tuple(planned)), tuple(left_out))
 
 
 def rotate(
     ring: Keyring,
     desk: str,
-    stored: Sequence[tuple[str, bytes]],
+    held: Sequence[Held],
     granter: Granter,
     now: datetime.datetime,
     leaver: str | None = None,
 ) -> Rotation:
-    """Generation n+1 of ``desk``: a fresh key granted to the recovery key and to every
-    active person holding generation n, except ``leaver``; the keyring with it active."""
-    if ring.recovery is None:
-        raise DeskError("the keyring has no recovery key", hint="run `wbs desks init` first")
+    """Generation n+1 of ``desk``: a fresh key, granted by the recovery key (``granter``) to
+    itself and to every active person who is a member of generation n, except ``leaver``;
+    the keyring with it active (section 3.7)."""
+    rescuer = _the_recovery_key(ring, granter)
     previous = ring.desk(desk)
-    holding = holders(ring, stored, previous)
-    if granter.identity.kid != ring.recovery.kid and previous.kid not in granter.desks:
-        raise DeskError(
-            f"you hold no grant of desk {desk} (generation {previous.generation}):"
-            " only its members or the recovery key rotate it",
-            hint="ask a member of the desk, or the recovery key's holders (--recovery)",
-        )
     if leaver is not None:
-        refuse_not_holding(ring, stored, previous, leaver)
+        refuse_not_holding(ring, held, previous, leaver)
     persons = {k.kid: k for k in ring.keys}
-    holding_persons = sorted(kid for kid in holding if kid in persons)
-    kept = [persons[k] for k in holding_persons if k != leaver and persons[k].active]
-    dropped = [k for k in holding_persons if k not in {p.kid for p in kept}]
+    holding = sorted(kid for kid in members(ring, held, previous) if kid in persons)
+    kept = [persons[k] for k in holding if k != leaver and persons[k].active]
+    dropped = [k for k in holding if k not in {p.kid for p in kept}]
     secret = PrivateKey.generate()
     entry = DeskEntry.for_public_key(
         desk, previous.generation + 1, bytes(secret.public_key), now.date().isoformat()
     )
     rotated = ring.with_desk(entry)
-    members = (Member.person(k) for k in kept)
-    readers = [Member.rescuer(ring.recovery), *members]
+    readers = [Member.rescuer(rescuer), *(Member.person(k) for k in kept)]
     planned = _grants_of(rotated.desk(desk), secret, readers, granter.identity, now)
     return Rotation(
         Plan(rotated, tuple(planned)),

@@ -1,4 +1,4 @@
-"""Sharing a case with another desk (docs/spec/desks-v2.md section 5): the content key of
+"""Sharing a case with another desk (docs/spec/desks-v2.md section 6): the content key of
 every envelope of the case (the report, each message of its mailbox, each internal note and
 access record), sealed to the other desk's active generation in a signed case grant.
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from functions import envelope as fmt
@@ -19,11 +20,14 @@ from functions.errors import EnvelopeError, NotFound, WbsError
 from functions.keyring import DeskEntry, Keyring
 from functions.storage import Storage, layout
 from wbs import notes, reports
-from wbs.crypto import DecryptionError, Identity, Keys, open_envelope
+from wbs.crypto import DecryptionError, open_envelope
 from wbs.desks import grants
+from wbs.desks.keys import Held as Opened
+from wbs.desks.membership import Held, members
 
 MAX_REASON = 500
 REASON_RE = re.compile(rf"[^\x00-\x1f\x7f]{{1,{MAX_REASON}}}")
+MAX_DESKS = 14  # an envelope's 16 stanzas: the desks, the recovery key, the reporter
 
 
 class ShareCaseError(WbsError, ValueError):
@@ -67,17 +71,57 @@ def envelopes(storage: Storage, report_id: str) -> tuple[list[tuple[str, fmt.Env
     return found, problems
 
 
+def case_desks(
+    ring: Keyring,
+    report: fmt.Envelope,
+    case_stored: Iterable[tuple[str, bytes]],
+    desk_held: Sequence[Held],
+) -> tuple[set[str], dict[str, grants.Grant]]:
+    """The case's desks (section 5.4): the desks of the report's stanzas, and of the case's
+    shares that count (section 6.5), computed as a fixed point; and those shares, by their
+    storage keys."""
+    desks = {d.desk for d in map(ring.desk_of, (s.kid for s in report.recipients)) if d}
+    verified: dict[str, grants.Grant] = {}
+    for key, data in case_stored:
+        try:
+            grant = grants.parse(key, data)
+        except grants.GrantError:
+            continue
+        if grant.case == report.id and not grants.check(grant, ring):
+            verified[key] = grant
+    counted: dict[str, grants.Grant] = {}
+    grown = True
+    while grown:
+        grown = False
+        for key, grant in verified.items():
+            if key not in counted and member_of(ring, grant.by, desks, desk_held):
+                counted[key] = grant
+                desks.add(grant.desk)
+                grown = True
+    return desks, counted
+
+
+def member_of(ring: Keyring, kid: str, desks: Iterable[str], desk_held: Sequence[Held]) -> bool:
+    """``kid`` is the recovery key, or a member (section 3.6) of the active generation of
+    one of ``desks``."""
+    if ring.recovery is not None and kid == ring.recovery.kid:
+        return True
+    active = [d for d in ring.active_desks() if d.desk in set(desks)]
+    return any(kid in members(ring, desk_held, d) for d in active)
+
+
 def share(
     storage: Storage,
     report_id: str,
     desk: str,
     reason: str,
     ring: Keyring,
-    keys: Keys,
-    granter: Identity,
+    opened: Opened,
+    desk_held: Sequence[Held],
     now: datetime.datetime,
 ) -> Shared:
-    """The case grant of ``report_id`` to ``desk``, not yet stored."""
+    """The case grant of ``report_id`` to ``desk`` (section 6.3), not yet stored: ``opened``
+    is what the sharer holds, ``desk_held`` every stored membership grant, checked."""
     reason = reason.strip()
     if not REASON_RE.fullmatch(reason):
         raise ShareCaseError(
@@ -86,17 +130,26 @@ def share(
         )
     target = ring.desk(desk)
     found, problems = envelopes(storage, report_id)
-    report_kids = {s.kid for s in found[0][1].recipients}
-    if report_kids & {g.kid for g in ring.generations(desk)}:
+    desks, _counted = case_desks(ring, found[0][1], shares_of(storage, report_id), desk_held)
+    if desk in desks:
         raise ShareCaseError(
-            f"report {report_id} is sealed to desk {desk} already: its members read it",
-            hint="share it with a desk that did not receive it",
+            f"desk {desk} is a desk of case {report_id} already: its members read it",
+            hint="share it with a desk that does not have it",
+        )
+    if not member_of(ring, opened.member.kid, desks, desk_held):
+        raise ShareCaseError(
+            f"you are no member of a desk of case {report_id} ({', '.join(sorted(desks))})",
+            hint="a member of one of its desks shares it, or the recovery key (--recovery)",
+        )
+    if len(desks) + 1 > MAX_DESKS:
+        raise ShareCaseError(
+            f"case {report_id} has {len(desks)} desks: an envelope has room for {MAX_DESKS}",
         )
     content: dict[bytes, bytes] = {}
     for key, envelope in found:
         try:
-            open_envelope(envelope, keys)
-            content[envelope.nonce] = keys.content_key(envelope)
+            open_envelope(envelope, opened.keys)
+            content[envelope.nonce] = opened.keys.content_key(envelope)
         except DecryptionError as exc:
             if key == layout.report(report_id):
                 raise ShareCaseError(
@@ -105,7 +158,7 @@ def share(
                 ) from None
             problems.append(f"{key}: {exc}")
     payload = grants.case_keys(reason, content)
-    key, data = grants.case_grant(report_id, target, payload, granter, now)
+    key, data = grants.case_grant(report_id, target, payload, opened.member, now)
     return Shared(key, data, target, len(content), tuple(problems))
 
 
