@@ -144,10 +144,10 @@ def _instructions(k: int, n: int) -> list[str]:
             " keep two shares in one place or with one person.",
         ),
         (
-            "Ketik kata-kata ini hanya sendiri, saat pemulihan yang diminta Inspektorat"
-            " (wbs desks ... --recovery); layar dibersihkan sesudahnya.",
-            "Type these words only yourself, when the inspectorate asks for a recovery"
-            " (wbs desks ... --recovery); the screen is cleared afterwards.",
+            "Ketik sendiri kata-kata ini hanya saat Inspektorat meminta pemulihan atau uji"
+            " pemulihan (wbs desks ...); layar dibersihkan sesudahnya.",
+            "Type these words yourself, only when the inspectorate asks for a recovery or a"
+            " drill (wbs desks ...); the screen is cleared afterwards.",
         ),
         (
             "Jika lembar ini hilang, rusak atau dilihat orang lain, segera beri tahu pimpinan"
@@ -162,9 +162,9 @@ def _instructions(k: int, n: int) -> list[str]:
             " sign above.",
         ),
         (
-            "Kata terakhir adalah checksum (SLIP-39): satu kata yang salah ketik langsung"
+            "Kata-kata terakhir adalah checksum (SLIP-39): kata yang salah ketik langsung"
             " ketahuan.",
-            "The last words are a checksum (SLIP-39): one mistyped word is noticed at once.",
+            "The last words are a checksum (SLIP-39): a mistyped word is noticed at once.",
         ),
     ]
     out = []
