@@ -24,8 +24,7 @@ from tests.desks.cli import (
     typed_shares,
     wbs,
 )
-from wbs import keyfile, paths
-from wbs.commands import screen
+from wbs import keyfile, paths, screen
 from wbs.desks import grants, recovery, sheets
 from wbs.desks.keys import unlock
 

@@ -29,8 +29,8 @@ from functions.keyring import (
 )
 from functions.storage import Storage, layout
 from wbs import config as wbs_config
-from wbs import console, paths, registration
-from wbs.commands import granting, screen
+from wbs import console, paths, registration, screen
+from wbs.commands import granting
 from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
 from wbs.desks import membership, recovery, sharing, sheets
 from wbs.desks.keys import unlock

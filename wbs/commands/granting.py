@@ -14,8 +14,7 @@ import click
 
 from functions.keyring import KeyEntry, Keyring, KeyringError, RecoveryEntry
 from functions.storage import Storage
-from wbs import console, keyfile, passphrase
-from wbs.commands import screen
+from wbs import console, keyfile, passphrase, screen
 from wbs.crypto import Identity
 from wbs.desks import membership, recovery
 from wbs.desks.keys import Held, unlock
