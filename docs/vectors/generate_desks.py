@@ -112,6 +112,7 @@ class Desk:
             "fingerprint": fingerprint(self.public),
             "created": DAY,
             "active": self.active,
+            "founder": None,
         }
 
 

@@ -48,7 +48,12 @@ def test_a_member_added_after_20_reports_reads_all_20(home: Home) -> None:
         send_report(home, report_id)
     # And bima left (generation 2), then 10 more reports
     removed = wbs(
-        "desks", "remove-member", "--desk=inspektorat", f"--member={bima}", typed=typed_shares(home)
+        "desks",
+        "remove-member",
+        "--desk=inspektorat",
+        f"--member={bima}",
+        "--recovery",
+        typed=typed_shares(home),
     )
     assert removed.exit_code == 0, removed.output
     second = report_ids(10, first=10)
@@ -82,9 +87,9 @@ def test_a_removed_member_cannot_read_a_report_sent_after_removal(home: Home) ->
     send_report(home, before)
     assert readable(home, held(home, "bima"), [before]) == [before]
 
-    # When bima is removed
+    # When anna removes bima
     result = wbs(
-        "desks", "remove-member", "--desk=inspektorat", f"--member={bima}", typed=typed_shares(home)
+        "desks", "remove-member", "--desk=inspektorat", f"--member={bima}", key(home, "anna")
     )
 
     # Then generation 2 is active, held by anna and the recovery key, not by bima
@@ -96,11 +101,14 @@ def test_a_removed_member_cannot_read_a_report_sent_after_removal(home: Home) ->
     ]
     assert keys.desk("inspektorat").kid in held(home, "anna").desks
     assert keys.desk("inspektorat").kid not in held(home, "bima").desks
+    # And the keyring names anna as the founder of generation 2, who signed its grants
+    assert keys.desk("inspektorat").founder == anna
     # And the output says plainly what bima keeps, and to redeploy now
     out = " ".join(result.stdout.split())
     assert "What Inspektur bima already held cannot be taken back: generation 1" in out
     assert "everything sent before the page and the API were rebuilt with generation 2" in out
     assert "anything they saved" in out
+    assert "the keys of every case shared with the desk before now" in out
     assert "rebuild and redeploy now" in out
     # And a report sealed to the new generation is read by anna and the recovery key only
     send_report(home, after)
@@ -130,38 +138,76 @@ def test_remove_member_and_rotate_refuse_what_cannot_be_done(home: Home, tmp_pat
     # Shares of another recovery key
     other = tmp_path / "other.txt"
     other.write_text("\n".join(recovery.split(recovery.new_master())[:3]) + "\n")
-    result = wbs("desks", "rotate", "--desk=inspektorat", f"--shares-file={other}")
+    result = wbs("desks", "rotate", "--desk=inspektorat", "--recovery", f"--shares-file={other}")
     assert result.exit_code == 1 and "not this keyring's" in result.stderr
     # Two shares typed, then the input ends
-    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home, (0, 1)))
+    result = wbs(
+        "desks", "rotate", "--desk=inspektorat", "--recovery", typed=typed_shares(home, (0, 1))
+    )
     assert result.exit_code == 1 and "stopped after 2 of 3 shares" in result.stderr
     assert state(home) == before
     # After one rotation, grants of generation 3 already in storage (left by a rotation that
     # stopped before it wrote the keyring) are in the way of the next
-    assert wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home)).exit_code == 0
+    assert (
+        wbs(
+            "desks", "rotate", "--desk=inspektorat", "--recovery", typed=typed_shares(home)
+        ).exit_code
+        == 0
+    )
     after_rotation = state(home)
-    home.store.put_new(f"desks/inspektorat/3/{anna}.json", b"{}")
+    home.store.put_new(f"desks/inspektorat/3/{anna}.json", b"left by a rotation that stopped")
     left = state(home)
-    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home))
+    result = wbs("desks", "rotate", "--desk=inspektorat", "--recovery", typed=typed_shares(home))
     assert result.exit_code == 1 and "remove desks/inspektorat/3/" in result.stderr
     assert state(home) == left and len(after_rotation) + 1 == len(left)
+
+
+def test_only_a_member_rotates_and_nobody_removes_themselves(home: Home) -> None:
+    anna, bima, cici = person(home, "anna"), person(home, "bima"), person(home, "cici")
+    assert init(home, anna, bima).exit_code == 0
+    before = state(home)
+    # cici, no member, cannot rotate; anna cannot remove herself
+    result = wbs("desks", "rotate", "--desk=inspektorat", key(home, "cici"))
+    assert result.exit_code == 1 and "you are no member of desk inspektorat" in result.stderr
+    result = wbs(
+        "desks", "remove-member", "--desk=inspektorat", f"--member={anna}", key(home, "anna")
+    )
+    assert result.exit_code == 1 and "you cannot remove yourself" in result.stderr
+    assert state(home) == before
+    # And once bima is removed, he cannot rotate generation 2 (nor grant it to anyone)
+    removed = wbs(
+        "desks", "remove-member", "--desk=inspektorat", f"--member={bima}", key(home, "anna")
+    )
+    assert removed.exit_code == 0, removed.output
+    after = state(home)
+    result = wbs("desks", "rotate", "--desk=inspektorat", key(home, "bima"))
+    assert result.exit_code == 1 and "no member of desk inspektorat (generation 2)" in result.stderr
+    result = wbs("desks", "add-member", "--desk=inspektorat", f"--member={cici}", key(home, "bima"))
+    assert result.exit_code == 0  # generation 1, which he held, and nothing else
+    assert "generation 1  granted" in result.stdout
+    assert "generation 2 of desk inspektorat not granted: you hold no grant" in result.stderr
+    assert ring(home).desk("inspektorat").kid not in held(home, "cici").desks
+    assert len(state(home)) == len(after) + 1
 
 
 def test_rotation_is_signed_by_the_recovery_key(home: Home) -> None:
     anna, bima = person(home, "anna"), person(home, "bima")
     assert init(home, anna, bima).exit_code == 0
-    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home, (4, 1, 3)))
+    result = wbs(
+        "desks", "rotate", "--desk=inspektorat", "--recovery", typed=typed_shares(home, (4, 1, 3))
+    )
     assert result.exit_code == 0, result.output
     keys = ring(home)
     second = [grants.parse(k, d) for k, d in stored_grants(home) if "/inspektorat/2/" in k]
     assert {g.member for g in second} == {anna, bima, keys.recovery.kid}  # type: ignore[union-attr]
     assert {g.by for g in second} == {keys.recovery.kid}  # type: ignore[union-attr]
+    assert keys.desk("inspektorat").founder is None
 
 
 def test_rotate_renews_the_key_for_every_member(home: Home) -> None:
     anna, bima = person(home, "anna"), person(home, "bima")
     assert init(home, anna, bima).exit_code == 0
-    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home))
+    result = wbs("desks", "rotate", "--desk=inspektorat", "--recovery", typed=typed_shares(home))
     assert result.exit_code == 0, result.output
     new = ring(home).desk("inspektorat")
     assert new.generation == 2
@@ -174,7 +220,7 @@ def test_a_retired_member_gets_no_new_generation(home: Home) -> None:
     anna, bima = person(home, "anna"), person(home, "bima")
     assert init(home, anna, bima).exit_code == 0
     assert wbs("keys", "retire", bima).exit_code == 0
-    result = wbs("desks", "rotate", "--desk=inspektorat", typed=typed_shares(home))
+    result = wbs("desks", "rotate", "--desk=inspektorat", "--recovery", typed=typed_shares(home))
     assert result.exit_code == 0, result.output
     assert f"not granted   Inspektur bima ({bima}): a retired key" in result.stdout
     assert ring(home).desk("inspektorat").kid not in held(home, "bima").desks

@@ -77,7 +77,9 @@ def setup_two_desks(home: Home) -> tuple[str, str]:
     anna, cici = person(home, "anna"), person(home, "cici")
     assert init(home, anna).exit_code == 0
     home.config.write_text(PIMPINAN, encoding="utf-8")
-    made = wbs("desks", "new", "pimpinan", f"--member={cici}", typed=typed_shares(home))
+    made = wbs(
+        "desks", "new", "pimpinan", f"--member={cici}", "--recovery", typed=typed_shares(home)
+    )
     assert made.exit_code == 0, made.output
     return anna, cici
 

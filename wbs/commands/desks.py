@@ -206,13 +206,17 @@ _REBUILD = (
 @desks.command("new")
 @click.argument("desk_id", metavar="ID")
 @member_option
-@_shares_file("Read")
+@key_option
+@recovery_option
+@shares_file_option
 @keyring_option
 @storage_option
 @config_option
 def new(
     desk_id: str,
     members: tuple[str, ...],
+    key: Path | None,
+    use_recovery: bool,
     shares_file: IO[str] | None,
     keyring: Path,
     storage: str | None,
@@ -220,10 +224,11 @@ def new(
 ) -> None:
     """Create desk ID, added to the config's [[desks]] after `wbs desks init`.
 
-    Its key is new, granted to the recovery key and to each --member, and signed by the
-    recovery key: its holders type their shares (a desk's first members are rooted in it).
-    Nobody else is a member: a desk for reports about the inspectorate's own staff must not
-    be readable by them.
+    Its key is new, granted to the recovery key and to each --member, signed with your key
+    (you become the founder the keyring names: whom you grant it counts as a member) or
+    with the recovery key (--recovery: its holders type their shares). You are a member only
+    if you name yourself: a desk for reports about the inspectorate's own staff must not be
+    readable by them, and is best made with --recovery.
     """
     ring = load(keyring)
     original = _text(keyring)
@@ -242,12 +247,13 @@ def new(
     chosen = granting.members(ring, members)
     store = settings(storage).open_storage()
     membership.refuse_taken(store, desk_id)
-    granter = granting.recovery_granter(ring, store, shares_file)
+    granter = granting.granter(ring, store, key, use_recovery, shares_file)
     plan = membership.new_desk(ring, desk_id, chosen, granter, _now())
     _commit(store, plan, keyring, original)
     _echo_desk(plan.ring, desk_id)
     names = ", ".join(f"{m.label} ({m.kid})" for m in chosen) or "none yet"
     click.echo(f"members       {names}; and the recovery key")
+    click.echo(f"founder       {granter.label} ({granter.identity.kid})")
     click.echo(f"keyring       {keyring}")
     click.echo(_REBUILD)
 
@@ -346,51 +352,65 @@ def _generation(ring: Keyring, stored_key: str) -> DeskEntry:
     metavar="KID",
     help="Who leaves: a key id or fingerprint from `wbs keys list`.",
 )
-@_shares_file("Read")
+@key_option
+@recovery_option
+@shares_file_option
 @keyring_option
 @storage_option
 def remove_member(
     desk: str,
     member: str,
+    key: Path | None,
+    use_recovery: bool,
     shares_file: IO[str] | None,
     keyring: Path,
     storage: str | None,
 ) -> None:
     """Rotate the desk so that a member who leaves cannot read what is sent from now on.
 
-    The recovery key's holders type their shares; the desk's next generation is made and
-    granted to every other member of the current one and to the recovery key, then made the
-    active one in the keyring. What the leaver already held cannot be taken back: this says
-    what, plainly. Rebuild and redeploy at once.
+    Another member of the desk (your key) or the recovery key (--recovery) makes the desk's
+    next generation, grants it to every other member of the current one, to the recovery key
+    and to yourself, and makes it the active one in the keyring, with you as its founder.
+    What the leaver already held cannot be taken back: this says what, plainly. Rebuild and
+    redeploy at once.
     """
     ring = load(keyring)
     ring.desk(desk)
     leaving = ring.find(member)
-    _rotate(ring, keyring, desk, shares_file, storage, leaving)
+    _rotate(ring, keyring, desk, (key, use_recovery, shares_file), storage, leaving)
 
 
 @desks.command("rotate")
 @desk_option
-@_shares_file("Read")
+@key_option
+@recovery_option
+@shares_file_option
 @keyring_option
 @storage_option
-def rotate(desk: str, shares_file: IO[str] | None, keyring: Path, storage: str | None) -> None:
+def rotate(
+    desk: str,
+    key: Path | None,
+    use_recovery: bool,
+    shares_file: IO[str] | None,
+    keyring: Path,
+    storage: str | None,
+) -> None:
     """Give the desk a new key, granted to every current member and the recovery key.
 
     For a suspected compromise (a lost laptop, a key file seen by someone): what is sent
-    after the page is rebuilt can no longer be opened with the old key. The recovery key's
-    holders type their shares. Rebuild and redeploy at once.
+    after the page is rebuilt can no longer be opened with the old key. Made by a member of
+    the desk (your key) or the recovery key (--recovery). Rebuild and redeploy at once.
     """
     ring = load(keyring)
     ring.desk(desk)
-    _rotate(ring, keyring, desk, shares_file, storage, None)
+    _rotate(ring, keyring, desk, (key, use_recovery, shares_file), storage, None)
 
 
 def _rotate(
     ring: Keyring,
     keyring: Path,
     desk: str,
-    shares_file: IO[str] | None,
+    who: tuple[Path | None, bool, IO[str] | None],
     storage: str | None,
     leaving: KeyEntry | None,
 ) -> None:
@@ -401,7 +421,7 @@ def _rotate(
     if leaving is not None:
         membership.refuse_not_holding(ring, held, current, leaving.kid)
     membership.refuse_taken(store, desk, current.generation + 1)
-    granter = granting.recovery_granter(ring, store, shares_file)
+    granter = granting.granter(ring, store, *who)
     done = membership.rotate(
         ring, desk, held, granter, _now(), None if leaving is None else leaving.kid
     )
@@ -413,6 +433,7 @@ def _rotate(
     click.echo(f"fingerprint   {grouped(new.fingerprint)}")
     kept = ", ".join(sorted(m.label for m in done.kept))
     click.echo(f"granted to    the recovery key{', ' + kept if kept else ''}")
+    click.echo(f"founder       {granter.label} ({granter.identity.kid})")
     for kid in done.dropped:
         if leaving is None or kid != leaving.kid:
             click.echo(f"not granted   {ring.label(kid)} ({kid}): a retired key")

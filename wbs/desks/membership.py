@@ -6,10 +6,11 @@ Each change is planned here, in memory, as a ``Plan``: the grants to store creat
 the keyring to write once every grant is stored (wbs/commands/desks.py does both, in that
 order). A desk's private key exists only in memory while a plan is made, and in the grants.
 
-Membership as others see it is **rooted** (section 3.6): the members of a desk generation are
-those whose grant verifies and is signed by the recovery key, or by a member of that same
-generation. So every new generation (a setup, a desk added later, a rotation) is granted by
-the recovery key, and a member grants only the generations it is a member of.
+Membership as others see it is **rooted** (section 3.6, ``functions.membership``): the
+members of a desk generation are those whose grant verifies and is signed by the recovery key,
+by the generation's founder (the keyring names who made it), or by a member of that same
+generation. So a new generation is made by the recovery key or by a member of the previous
+one (who becomes its founder), and a member grants only the generations it is a member of.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 from nacl.public import PrivateKey
 
+from functions import membership as shared_membership
 from functions.errors import WbsError
 from functions.keyring import DeskEntry, KeyEntry, Keyring, RecoveryEntry
 from functions.storage import Storage, layout
@@ -126,28 +128,11 @@ def holdings(ring: Keyring, stored: Iterable[tuple[str, bytes]]) -> list[Held]:
     return out
 
 
-def members(ring: Keyring, held: Iterable[Held], entry: DeskEntry) -> dict[str, str]:
-    """The members of the desk generation ``entry`` (section 3.6), each with the kid that
-    granted it: the kids of its verified grants signed by the recovery key or, computed as a
-    fixed point, by a member of the same generation."""
-    signed = {
-        h.grant.member: h.grant.by
-        for h in held
-        if h.grant is not None
-        and not h.problem
-        and (h.grant.desk, h.grant.generation, h.grant.desk_kid)
-        == (entry.desk, entry.generation, entry.kid)
-    }
-    roots = set() if ring.recovery is None else {ring.recovery.kid}
-    found: dict[str, str] = {}
-    grown = True
-    while grown:
-        grown = False
-        for member, by in signed.items():
-            if member not in found and (by in roots or by in found):
-                found[member] = by
-                grown = True
-    return found
+def members(ring: Keyring, held: Iterable[Held], entry: DeskEntry) -> frozenset[str]:
+    """The members of the desk generation ``entry`` as others count them (section 3.6)."""
+    found = [h.grant for h in held if h.grant is not None]
+    rooted = shared_membership.members(ring, found, grants.verify)
+    return rooted.get((entry.desk, entry.generation), frozenset())
 
 
 def unrooted(ring: Keyring, held: Sequence[Held], entry: DeskEntry) -> list[Held]:
@@ -259,32 +244,41 @@ def new_desk(
     now: datetime.datetime,
 ) -> Plan:
     """Generation 1 of a desk added to the config later: a fresh key, granted to the recovery
-    key and to ``members``, signed by the recovery key (``granter``)."""
-    rescuer = _the_recovery_key(ring, granter)
+    key and to ``members``, signed by ``granter`` (a person, who becomes its founder, or the
+    recovery key)."""
+    rescuer = _recovery(ring)
     if ring.generations(desk):
         raise DeskError(
             f"the keyring has desk {desk} already",
             hint="add someone to it with `wbs desks add-member`",
         )
     secret = PrivateKey.generate()
+    founder = _founder(ring, granter)
     ring = ring.with_desk(
-        DeskEntry.for_public_key(desk, 1, bytes(secret.public_key), now.date().isoformat())
+        DeskEntry.for_public_key(desk, 1, bytes(secret.public_key), now.date().isoformat(), founder)
     )
     readers = [Member.rescuer(rescuer), *(Member.person(m) for m in members)]
     return Plan(ring, tuple(_grants_of(ring.desk(desk), secret, readers, granter.identity, now)))
 
 
-def _the_recovery_key(ring: Keyring, granter: Granter) -> RecoveryEntry:
-    """The keyring's recovery key, which ``granter`` must be: a new generation is granted
-    by it (section 3.6)."""
+def _recovery(ring: Keyring) -> RecoveryEntry:
     if ring.recovery is None:
         raise DeskError("the keyring has no recovery key yet", hint="run `wbs desks init` first")
-    if granter.identity.kid != ring.recovery.kid:
-        raise DeskError(
-            "a new desk key is granted by the recovery key only",
-            hint="its holders type their shares: the command asks for them",
-        )
     return ring.recovery
+
+
+def _founder(ring: Keyring, granter: Granter) -> str | None:
+    """The keyring's ``founder`` of a generation ``granter`` makes: None for the recovery
+    key, else the granter's kid (an active person of the keyring)."""
+    if ring.recovery is not None and granter.identity.kid == ring.recovery.kid:
+        return None
+    person = next((k for k in ring.keys if k.kid == granter.identity.kid), None)
+    if person is None or not person.active:
+        raise DeskError(
+            f"{granter.label} ({granter.identity.kid}) is no active person of the keyring",
+            hint="use your current key (--key), or the recovery key (--recovery)",
+        )
+    return person.kid
 
 
 @dataclass(frozen=True)
@@ -342,20 +336,34 @@ def rotate(
     now: datetime.datetime,
     leaver: str | None = None,
 ) -> Rotation:
-    """Generation n+1 of ``desk``: a fresh key, granted by the recovery key (``granter``) to
-    itself and to every active person who is a member of generation n, except ``leaver``;
-    the keyring with it active (section 3.7)."""
-    rescuer = _the_recovery_key(ring, granter)
+    """Generation n+1 of ``desk`` (section 3.7): a fresh key, made by the recovery key or by a
+    member of generation n (its founder, who holds it too), granted to the recovery key and
+    to every active person who is a member of generation n, except ``leaver``; the keyring
+    with it active."""
+    rescuer = _recovery(ring)
     previous = ring.desk(desk)
+    current = members(ring, held, previous)
     if leaver is not None:
         refuse_not_holding(ring, held, previous, leaver)
+    founder = _founder(ring, granter)
+    if founder is not None and founder not in current:
+        raise DeskError(
+            f"you are no member of desk {desk} (generation {previous.generation}): only its"
+            " members or the recovery key rotate it",
+            hint="ask a member of the desk, or the recovery key's holders (--recovery)",
+        )
+    if founder is not None and founder == leaver:
+        raise DeskError(
+            "you cannot remove yourself: the one who rotates a desk holds its new key",
+            hint="ask another member of the desk, or the recovery key's holders (--recovery)",
+        )
     persons = {k.kid: k for k in ring.keys}
-    holding = sorted(kid for kid in members(ring, held, previous) if kid in persons)
+    holding = sorted(kid for kid in current if kid in persons)
     kept = [persons[k] for k in holding if k != leaver and persons[k].active]
     dropped = [k for k in holding if k not in {p.kid for p in kept}]
     secret = PrivateKey.generate()
     entry = DeskEntry.for_public_key(
-        desk, previous.generation + 1, bytes(secret.public_key), now.date().isoformat()
+        desk, previous.generation + 1, bytes(secret.public_key), now.date().isoformat(), founder
     )
     rotated = ring.with_desk(entry)
     readers = [Member.rescuer(rescuer), *(Member.person(k) for k in kept)]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from functions import envelope as fmt
 from functions import mailbox
+from functions import membership as shared_membership
 from functions.errors import EnvelopeError, NotFound, WbsError
 from functions.keyring import DeskEntry, Keyring
 from functions.storage import Storage, layout
@@ -23,7 +24,7 @@ from wbs import notes, reports
 from wbs.crypto import DecryptionError, open_envelope
 from wbs.desks import grants
 from wbs.desks.keys import Held as Opened
-from wbs.desks.membership import Held, members
+from wbs.desks.membership import Held
 
 MAX_REASON = 500
 REASON_RE = re.compile(rf"[^\x00-\x1f\x7f]{{1,{MAX_REASON}}}")
@@ -76,38 +77,42 @@ def case_desks(
     report: fmt.Envelope,
     case_stored: Iterable[tuple[str, bytes]],
     desk_held: Sequence[Held],
-) -> tuple[set[str], dict[str, grants.Grant]]:
+) -> tuple[frozenset[str], dict[str, grants.Grant]]:
     """The case's desks (section 5.4): the desks of the report's stanzas, and of the case's
-    shares that count (section 6.5), computed as a fixed point; and those shares, by their
+    shares that count (section 6.5, ``functions.membership``); and those shares, by their
     storage keys."""
-    desks = {d.desk for d in map(ring.desk_of, (s.kid for s in report.recipients)) if d}
-    verified: dict[str, grants.Grant] = {}
+    routed = {d.desk for d in map(ring.desk_of, (s.kid for s in report.recipients)) if d}
+    found: dict[str, grants.Grant] = {}
     for key, data in case_stored:
         try:
             grant = grants.parse(key, data)
         except grants.GrantError:
             continue
-        if grant.case == report.id and not grants.check(grant, ring):
-            verified[key] = grant
-    counted: dict[str, grants.Grant] = {}
-    grown = True
-    while grown:
-        grown = False
-        for key, grant in verified.items():
-            if key not in counted and member_of(ring, grant.by, desks, desk_held):
-                counted[key] = grant
-                desks.add(grant.desk)
-                grown = True
+        if grant.case == report.id:
+            found[key] = grant
+    rooted = _rooted(ring, desk_held)
+    desks = shared_membership.case_desks(routed, found.values(), ring, rooted, grants.verify)
+    counted = {
+        key: grant
+        for key, grant in found.items()
+        if shared_membership.share_counts(grant, desks, ring, rooted, grants.verify)
+    }
     return desks, counted
+
+
+def _rooted(ring: Keyring, desk_held: Sequence[Held]) -> dict[tuple[str, int], frozenset[str]]:
+    found = [h.grant for h in desk_held if h.grant is not None]
+    return shared_membership.members(ring, found, grants.verify)
 
 
 def member_of(ring: Keyring, kid: str, desks: Iterable[str], desk_held: Sequence[Held]) -> bool:
     """``kid`` is the recovery key, or a member (section 3.6) of the active generation of
-    one of ``desks``."""
+    one of ``desks``: who may share a case of those desks (section 6.3)."""
     if ring.recovery is not None and kid == ring.recovery.kid:
         return True
+    rooted = _rooted(ring, desk_held)
     active = [d for d in ring.active_desks() if d.desk in set(desks)]
-    return any(kid in members(ring, desk_held, d) for d in active)
+    return any(kid in rooted.get((d.desk, d.generation), ()) for d in active)
 
 
 def share(
