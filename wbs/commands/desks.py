@@ -33,6 +33,7 @@ from wbs import console, paths, registration, screen
 from wbs.commands import granting
 from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
 from wbs.desks import membership, recovery, sharing, sheets
+from wbs.desks.grants import Grant
 from wbs.desks.keys import unlock
 from wbs.desks.membership import DeskError, Plan
 
@@ -487,22 +488,22 @@ def list_desks(keyring: Path, storage: str | None, config: Path | None) -> None:
     for column in ("desk", "gen", "kid", "fingerprint", "active", "members"):
         table.add_column(column, no_wrap=column in ("desk", "kid", "gen"))
     problems: list[str] = []
+    every = membership.rooted(ring, held)
+    by_generation: dict[tuple[str, int], list[tuple[membership.Held, Grant]]] = {}
+    for h in held:
+        if h.grant is not None:
+            by_generation.setdefault((h.grant.desk, h.grant.generation), []).append((h, h.grant))
     for entry in ring.desks:
-        rooted = membership.members(ring, held, entry)
+        rooted = every.get((entry.desk, entry.generation), frozenset())
         text = Text("\n".join(sorted(ring.label(kid) or kid for kid in rooted)) or "nobody")
-        for h in held:
-            if h.grant is None or (h.grant.desk, h.grant.generation) != (
-                entry.desk,
-                entry.generation,
-            ):
-                continue
+        for h, grant in by_generation.get((entry.desk, entry.generation), []):
             name = h.key.rpartition("/")[2]
             if h.problem:
                 text.append(f"\n⚠ not verified: {name}")
                 problems.append(f"{h.key}: not used: {h.problem}")
-            elif h.grant.member not in rooted:
+            elif grant.member not in rooted:
                 text.append(f"\n⚠ not rooted: {name}")
-                signer = ring.label(h.grant.by) or h.grant.by
+                signer = ring.label(grant.by) or grant.by
                 problems.append(
                     f"{h.key}: not counted: signed by {signer}, who is no member of desk"
                     f" {entry.desk} ({entry.generation})"

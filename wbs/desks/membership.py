@@ -128,24 +128,16 @@ def holdings(ring: Keyring, stored: Iterable[tuple[str, bytes]]) -> list[Held]:
     return out
 
 
+def rooted(ring: Keyring, held: Iterable[Held]) -> dict[tuple[str, int], frozenset[str]]:
+    """The members of every desk generation as others count them (section 3.6), from the
+    stored grants ``held``: computed once, whatever the number of desks."""
+    found = [h.grant for h in held if h.grant is not None and not h.problem]
+    return shared_membership.members(ring, found, grants.verify)
+
+
 def members(ring: Keyring, held: Iterable[Held], entry: DeskEntry) -> frozenset[str]:
     """The members of the desk generation ``entry`` as others count them (section 3.6)."""
-    found = [h.grant for h in held if h.grant is not None]
-    rooted = shared_membership.members(ring, found, grants.verify)
-    return rooted.get((entry.desk, entry.generation), frozenset())
-
-
-def unrooted(ring: Keyring, held: Sequence[Held], entry: DeskEntry) -> list[Held]:
-    """The verified grants of ``entry`` that are not rooted: their signer is no member of it."""
-    rooted = members(ring, held, entry)
-    return [
-        h
-        for h in held
-        if h.grant is not None
-        and not h.problem
-        and (h.grant.desk, h.grant.generation) == (entry.desk, entry.generation)
-        and h.grant.member not in rooted
-    ]
+    return rooted(ring, held).get((entry.desk, entry.generation), frozenset())
 
 
 def refuse_not_holding(ring: Keyring, held: Sequence[Held], entry: DeskEntry, leaver: str) -> None:
