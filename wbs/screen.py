@@ -10,10 +10,15 @@ from contextlib import contextmanager
 
 import click
 
+from functions.errors import WbsError
 from wbs.desks import sheets
 
 CLEAR = "\x1b[2J\x1b[3J\x1b[H"  # clear the screen and, where the terminal keeps one, scrollback
 ALTERNATE_ON, ALTERNATE_OFF = "\x1b[?1049h", "\x1b[?1049l"
+
+
+class Interrupted(WbsError, RuntimeError):
+    """The person at the terminal stopped while secrets were on the screen."""
 
 
 def terminal() -> bool:
@@ -51,13 +56,20 @@ def show(pages: Sequence[sheets.Sheet]) -> None:
         " screen; the screen is cleared after each.",
         err=True,
     )
-    with private():
-        for page in pages:
-            ask(f"Press Enter to show share {page.number} of {count} to its holder")
-            clear()
-            click.echo(sheets.render(page))
-            ask(f"Press Enter when share {page.number} is copied: the screen is cleared")
-            clear()
+    try:
+        with private():
+            for page in pages:
+                ask(f"Press Enter to show share {page.number} of {count} to its holder")
+                clear()
+                click.echo(sheets.render(page))
+                ask(f"Press Enter when share {page.number} is copied: the screen is cleared")
+                clear()
+    except click.Abort:
+        raise Interrupted(
+            "stopped while the share sheets were shown: nothing was stored, and the shares"
+            " shown belong to no key (destroy what was copied)",
+            hint="run the command again when every holder is present",
+        ) from None
 
 
 def ask(text: str) -> None:

@@ -129,6 +129,20 @@ def test_init_shows_the_sheets_one_at_a_time_on_a_terminal_and_writes_none(
     assert not any(p.name.startswith("recovery-share") for p in home.tmp.rglob("*"))
 
 
+def test_init_stopped_while_the_sheets_are_shown_stores_nothing(
+    home: Home, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anna = person(home, "anna")
+    monkeypatch.setattr(screen, "terminal", lambda: True)
+    before = state(home)
+    # The input ends after the second sheet (Ctrl-D; Ctrl-C stops the same way)
+    result = wbs("desks", "init", f"--member={anna}", typed="\n\n\n")
+    assert result.exit_code == 1
+    assert "stopped while the share sheets were shown: nothing was stored" in result.stderr
+    assert result.stdout.endswith(screen.CLEAR + screen.ALTERNATE_OFF)
+    assert state(home) == before and not stored_grants(home)
+
+
 def test_without_a_terminal_init_asks_for_sheets_and_changes_nothing(home: Home) -> None:
     anna = person(home, "anna")
     before = state(home)
