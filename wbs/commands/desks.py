@@ -122,7 +122,7 @@ def init(
     storage: str | None,
     config: Path | None,
 ) -> None:
-    """Set up the config's desks and the recovery key, once; grant them to each --member.
+    """Set up the desks, their --member inspectors and the recovery key, once.
 
     Makes the recovery key and splits it into --shares word shares, any --threshold of which
     restore it; makes generation 1 of each desk of the config ([[desks]]; one desk,
