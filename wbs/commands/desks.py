@@ -39,6 +39,7 @@ from wbs.desks.membership import DeskError, Plan
 
 DEFAULT_DESK = "inspektorat"
 DEFAULT_INSTITUTION = "Inspektorat"
+SHOWN = 10  # desks named one by one in init's summary; the rest are counted
 
 member_option = click.option(
     "--member",
@@ -175,8 +176,10 @@ def init(
     entry = made.recovery
     click.echo(f"recovery key  {entry.kid}  {entry.label}: any {threshold} of {count} shares")
     click.echo(f"fingerprint   {grouped(entry.fingerprint)}")
-    for desk in desk_ids:
+    for desk in desk_ids[:SHOWN]:
         _echo_desk(made.plan.ring, desk)
+    if len(desk_ids) > SHOWN:
+        click.echo(f"desks         and {len(desk_ids) - SHOWN} more: wbs desks list")
     names = ", ".join(f"{m.label} ({m.kid})" for m in chosen) or "none"
     click.echo(f"members       {names}")
     click.echo(f"grants        {len(made.plan.grants)} stored in {configured.storage_url}")
