@@ -251,7 +251,7 @@ def new(
     chosen = granting.members(ring, members)
     store = settings(storage).open_storage()
     membership.refuse_taken(store, desk_id)
-    granter = granting.granter(ring, store, key, use_recovery, shares_file)
+    granter = granting.granter(ring, store, key, use_recovery, shares_file, desk_id)
     plan = membership.new_desk(ring, desk_id, chosen, granter, _now())
     _commit(store, plan, keyring, original)
     _echo_desk(plan.ring, desk_id)
@@ -298,7 +298,7 @@ def add_member(
     ring.desk(desk)  # no such desk: refused before anything is asked
     joining = granting.members(ring, (member,))[0]
     store = settings(storage).open_storage()
-    granter = granting.granter(ring, store, key, use_recovery, shares_file)
+    granter = granting.granter(ring, store, key, use_recovery, shares_file, desk)
     held = membership.holdings(ring, membership.stored_desk_grants(store, desk))
     joined = membership.add_member(ring, desk, joining, granter, held, _now())
     existing = {h.key: h for h in held}
@@ -425,7 +425,7 @@ def _rotate(
     if leaving is not None:
         membership.refuse_not_holding(ring, held, current, leaving.kid)
     membership.refuse_taken(store, desk, current.generation + 1)
-    granter = granting.granter(ring, store, *who)
+    granter = granting.granter(ring, store, *who, desk)
     done = membership.rotate(
         ring, desk, held, granter, _now(), None if leaving is None else leaving.kid
     )

@@ -57,19 +57,25 @@ def granter(
     key: Path | None,
     use_recovery: bool,
     shares_file: IO[str] | None,
+    desk: str | None = None,
 ) -> Granter:
+    """Your key (``key``), or the recovery key; with the generations it holds of ``desk``
+    (of every desk when None: only that desk's grants are read from storage)."""
     if shares_file is not None and not use_recovery:
         raise DeskError("--shares-file goes with --recovery", hint="add --recovery")
     if not use_recovery:
-        return unlocked(ring, store, key).granter
-    return recovery_granter(ring, store, shares_file)
+        return unlocked(ring, store, key, desk=desk).granter
+    return recovery_granter(ring, store, shares_file, desk)
 
 
-def recovery_granter(ring: Keyring, store: Storage, shares_file: IO[str] | None) -> Granter:
-    """The recovery key, from its shares, and every desk generation its grants give it."""
+def recovery_granter(
+    ring: Keyring, store: Storage, shares_file: IO[str] | None, desk: str | None = None
+) -> Granter:
+    """The recovery key, from its shares, and the desk generations its grants give it (of
+    ``desk``, or of every desk)."""
     entry = recovery_entry(ring)
     rescued = rescuer(entry, shares_file)
-    held = unlock(rescued, ring, membership.stored_desk_grants(store))
+    held = unlock(rescued, ring, membership.stored_desk_grants(store, desk))
     for problem in held.problems:
         click.echo(f"wbs: note: {problem}", err=True)
     return Granter(rescued, entry.label, held.desks)
@@ -95,7 +101,11 @@ def rescuer(entry: RecoveryEntry, shares_file: IO[str] | None) -> Identity:
 
 
 def unlocked(
-    ring: Keyring, store: Storage, key: Path | None, more: Sequence[tuple[str, bytes]] = ()
+    ring: Keyring,
+    store: Storage,
+    key: Path | None,
+    more: Sequence[tuple[str, bytes]] = (),
+    desk: str | None = None,
 ) -> Unlocked:
     """Your key, unlocked with its passphrase, and every desk generation your grants give you
     (and the cases shared with them, among ``more``)."""
@@ -117,7 +127,7 @@ def unlocked(
             hint="give it its signing key first (same passphrase): wbs keys upgrade",
         )
     identity = keyfile.unlock(path, passphrase.ask(f"Passphrase for {path} ({info.label})"))
-    held = unlock(identity, ring, [*membership.stored_desk_grants(store), *more])
+    held = unlock(identity, ring, [*membership.stored_desk_grants(store, desk), *more])
     for problem in held.problems:
         click.echo(f"wbs: note: {problem}", err=True)
     return Unlocked(held, Granter(identity, entry.label, held.desks))
