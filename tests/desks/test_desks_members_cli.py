@@ -384,3 +384,23 @@ def test_check_shares_is_a_drill_that_changes_nothing(home: Home, tmp_path: Path
     result = wbs("desks", "check-shares", f"--shares-file={other}")
     assert result.exit_code == 1 and "not this keyring's" in result.stderr
     assert state(home) == before
+
+
+def test_whom_the_leaver_alone_granted_is_not_given_the_new_key(home: Home) -> None:
+    # Given bima, about to leave, granting the desk to cici first
+    anna, bima, cici = person(home, "anna"), person(home, "bima"), person(home, "cici")
+    assert init(home, anna, bima).exit_code == 0
+    granted = wbs(
+        "desks", "add-member", "--desk=inspektorat", f"--member={cici}", key(home, "bima")
+    )
+    assert granted.exit_code == 0, granted.output
+    # When anna removes bima
+    result = wbs(
+        "desks", "remove-member", "--desk=inspektorat", f"--member={bima}", key(home, "anna")
+    )
+    # Then cici, rooted only through bima, gets no grant of generation 2, and is named
+    assert result.exit_code == 0, result.output
+    assert f"not granted   Inspektur cici ({cici}): granted by the leaver alone" in result.stdout
+    assert f"add-member --desk inspektorat --member {cici}" in result.stderr
+    new = ring(home).desk("inspektorat")
+    assert new.kid not in held(home, "cici").desks and new.kid in held(home, "anna").desks

@@ -438,9 +438,18 @@ def _rotate(
     kept = ", ".join(sorted(m.label for m in done.kept))
     click.echo(f"granted to    the recovery key{', ' + kept if kept else ''}")
     click.echo(f"founder       {granter.label} ({granter.identity.kid})")
+    persons = {k.kid: k for k in ring.keys}
     for kid in done.dropped:
-        if leaving is None or kid != leaving.kid:
-            click.echo(f"not granted   {ring.label(kid)} ({kid}): a retired key")
+        if leaving is not None and kid == leaving.kid:
+            continue
+        why = "a retired key" if not persons[kid].active else "granted by the leaver alone"
+        click.echo(f"not granted   {ring.label(kid)} ({kid}): {why}")
+        if persons[kid].active:
+            click.echo(
+                f"wbs: note: {ring.label(kid)} is a member only through the leaver's grant: if"
+                f" they stay, add them again: wbs desks add-member --desk {desk} --member {kid}",
+                err=True,
+            )
     if not done.kept:
         click.echo(
             f"wbs: note: no person holds generation {new.generation}: grant someone with"

@@ -140,6 +140,15 @@ def members(ring: Keyring, held: Iterable[Held], entry: DeskEntry) -> frozenset[
     return rooted(ring, held).get((entry.desk, entry.generation), frozenset())
 
 
+def _rooted_without(
+    ring: Keyring, held: Sequence[Held], entry: DeskEntry, leaver: str
+) -> frozenset[str]:
+    """The members of ``entry`` as section 3.6 counts them when the leaver's signatures
+    count for nothing."""
+    others = [h for h in held if h.grant is None or h.grant.by != leaver]
+    return members(ring, others, entry)
+
+
 def refuse_not_holding(ring: Keyring, held: Sequence[Held], entry: DeskEntry, leaver: str) -> None:
     """DeskError unless ``leaver`` is a member of the desk generation ``entry``."""
     if leaver not in members(ring, held, entry):
@@ -349,9 +358,12 @@ def rotate(
             "you cannot remove yourself: the one who rotates a desk holds its new key",
             hint="ask another member of the desk, or the recovery key's holders (--recovery)",
         )
+    # Whom the leaver granted counts only through another root: a leaver who granted an
+    # accomplice the old key just before leaving does not hand them the new one too.
+    staying = current if leaver is None else _rooted_without(ring, held, previous, leaver)
     persons = {k.kid: k for k in ring.keys}
     holding = sorted(kid for kid in current if kid in persons)
-    kept = [persons[k] for k in holding if k != leaver and persons[k].active]
+    kept = [persons[k] for k in holding if k in staying and k != leaver and persons[k].active]
     dropped = [k for k in holding if k not in {p.kid for p in kept}]
     secret = PrivateKey.generate()
     entry = DeskEntry.for_public_key(
