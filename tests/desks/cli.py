@@ -21,6 +21,8 @@ from wbs.desks.keys import Held, unlock
 from wbs.reports import parse_stored
 
 PASSPHRASE = inbox.PASSPHRASE
+PROJECT_CONFIG = Path(__file__).resolve().parents[2] / "site" / "config.toml"
+NAMES = {"inspektorat": "Inspektorat", "pimpinan": "Pimpinan", "wilayah-1": "Wilayah I"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,19 @@ class Home:
     keys: Path  # the folder of the key files, $WBS_HOME/keys
     sheets: Path  # where `init` writes the share sheets (a new folder)
     config: Path
+
+
+def write_config(
+    path: Path, desks: tuple[str, ...] = (), institution: str = "Inspektorat Uji"
+) -> None:
+    """The project's config with another institution name and, when given, these
+    ``[[desks]]`` (none: the default desk, inspektorat)."""
+    text = PROJECT_CONFIG.read_text(encoding="utf-8")
+    text = text.replace('name = "Inspektorat, Komisi Pemilihan Umum"', f'name = "{institution}"')
+    for desk in desks:
+        name = NAMES.get(desk, desk)
+        text += f'\n[[desks]]\nid = "{desk}"\nname.id = "{name}"\nname.en = "{name}"\n'
+    path.write_text(text, encoding="utf-8")
 
 
 def wbs(*args: str, typed: str | None = None) -> Result:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from functions.storage import LocalStorage
-from tests.desks.cli import PASSPHRASE, Home
+from tests.desks.cli import PASSPHRASE, Home, write_config
 from tests.support import inbox
 
 
@@ -26,7 +26,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Home:
     monkeypatch.chdir(work)
     config = tmp_path / "config.toml"
     monkeypatch.setenv("WBS_CONFIG", str(config))
-    config.write_text('[institution]\nname = "Inspektorat Uji"\n', encoding="utf-8")
+    write_config(config)
     return Home(
         tmp_path,
         keyring,

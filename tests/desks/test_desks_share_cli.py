@@ -22,6 +22,7 @@ from tests.desks.cli import (
     stored_grants,
     typed_shares,
     wbs,
+    write_config,
 )
 from tests.support import inbox
 from wbs import audit, keyfile
@@ -31,20 +32,6 @@ from wbs.signing import sign
 
 CASE = "7K3M2X9QABCDEFGH"
 NOW = datetime.datetime(2026, 12, 6, 10, 0, tzinfo=datetime.UTC)
-PIMPINAN = """
-[institution]
-name = "Inspektorat Uji"
-
-[[desks]]
-id = "inspektorat"
-name.id = "Inspektorat"
-name.en = "Inspectorate"
-
-[[desks]]
-id = "pimpinan"
-name.id = "Pimpinan"
-name.en = "Leadership"
-"""
 
 
 def case_with_thread(home: Home) -> list[fmt.Envelope]:
@@ -76,7 +63,7 @@ def setup_two_desks(home: Home) -> tuple[str, str]:
     """anna on desk inspektorat; then desk pimpinan, made by anna for cici alone."""
     anna, cici = person(home, "anna"), person(home, "cici")
     assert init(home, anna).exit_code == 0
-    home.config.write_text(PIMPINAN, encoding="utf-8")
+    write_config(home.config, ("inspektorat", "pimpinan"))
     made = wbs(
         "desks", "new", "pimpinan", f"--member={cici}", "--recovery", typed=typed_shares(home)
     )

@@ -19,7 +19,6 @@ from rich.text import Text
 
 from functions.errors import AlreadyExists, StorageError, WbsError
 from functions.keyring import (
-    DESK_ID_RE,
     DeskEntry,
     KeyEntry,
     Keyring,
@@ -662,31 +661,24 @@ def check_shares(shares_file: IO[str] | None, keyring: Path) -> None:
 
 
 def configured_desks(config: Path | None) -> tuple[str, ...]:
-    """The ids of the config's ``[[desks]]`` tables, in order; ``inspektorat`` without any."""
-    top = wbs_config.read(config)
-    tables = top.values.get("desks")
-    if tables is None:
-        return (DEFAULT_DESK,)
-    if not isinstance(tables, list) or not tables:
-        raise top.error("desks", "must be [[desks]] tables, each with an id")
-    ids: list[str] = []
-    for n, table in enumerate(tables, 1):
-        desk = table.get("id") if isinstance(table, dict) else None
-        if not isinstance(desk, str) or not DESK_ID_RE.fullmatch(desk):
-            raise top.error(
-                f"desks[{n}].id", "must be 1 to 48 lower-case letters, digits and hyphens"
-            )
-        if desk in ids:
-            raise top.error(f"desks[{n}].id", f"repeats the desk {desk!r}")
-        ids.append(desk)
-    return tuple(ids)
+    """The ids of the config's desks (``[[desks]]``), in order: ``inspektorat`` without any."""
+    return _config(config)[0]
 
 
 def institution(config: Path | None) -> str:
     """The institution's name, as the config's ``[institution]`` gives it."""
-    table = wbs_config.read(config).values.get("institution")
-    name = table.get("name") if isinstance(table, dict) else None
-    return name if isinstance(name, str) and name.strip() else DEFAULT_INSTITUTION
+    return _config(config)[1]
+
+
+def _config(config: Path | None) -> tuple[tuple[str, ...], str]:
+    """The desk ids and the institution's name of ``config`` (else of the project's
+    site/config.toml, else the defaults), the whole file checked as the build checks it: a
+    file the page would refuse is refused here too."""
+    path = config or wbs_config.DEFAULT_PATH
+    if config is None and not path.is_file():
+        return (DEFAULT_DESK,), DEFAULT_INSTITUTION
+    loaded = wbs_config.load_all(path)
+    return tuple(desk.id for desk in loaded.desks.desks), loaded.site.institution
 
 
 # --- storing a change -------------------------------------------------------------------
