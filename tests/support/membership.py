@@ -26,9 +26,12 @@ from functions.keyring import DeskEntry, KeyEntry, Keyring, RecoveryEntry
 from functions.storage import LocalStorage, Storage, layout
 from tests.support.api import RECOVERY
 from wbs import notes
+from wbs.cases.readers import Audience
 from wbs.crypto import Identity, Keys, NoMatchingKey
 from wbs.desks import grants
 from wbs.desks.keys import unlock
+from wbs.reports import Reader
+from wbs.signing import Signers
 
 DESK = "inspektorat"
 RECOVERY_LABEL = "Kunci pemulihan"
@@ -91,6 +94,12 @@ class Institution:
         ring = self.save(ring.with_desk(entry))
         self._grant(ring.desk(desk), secret, RECOVERY, RECOVERY)
         return ring.desk(desk)
+
+    def adopt(self, entry: DeskEntry, secret: PrivateKey) -> None:
+        """Grant the recovery key a desk generation made elsewhere (a keyring of
+        tests.support.api's write_keyring, whose desk keys are test identities' keys), so
+        that members can be added to it."""
+        self._grant(entry, secret, RECOVERY, RECOVERY)
 
     def desk(self, desk: str = DESK) -> DeskEntry:
         """The active generation of ``desk``, created if the keyring has none."""
@@ -160,21 +169,44 @@ class Institution:
         assert ring.recovery is not None, "no desk yet"
         return [*(ring.desk(d).public_key_bytes for d in desks), ring.recovery.public_key_bytes]
 
+    def members_of(self, identity: Identity) -> list[str]:
+        """The desks of which ``identity`` holds a grant of any generation."""
+        folder = layout.DESKS
+        found = (layout.parse_desk_grant(i.key) for i in self.store.list(folder))
+        desks = [parsed[0] for parsed in found if parsed is not None and parsed[2] == identity.kid]
+        return list(dict.fromkeys(desks))
+
     def desks_of(self, identity: Identity) -> list[str]:
         """The desks whose active generation ``identity`` holds a grant of."""
         ring = self.ring
         return [d for d in ring.desk_ids() if identity.kid in self.members(ring.desk(d))]
 
-    # -- sharing a case -----------------------------------------------------------------
+    # -- reading and writing as a member ------------------------------------------------
 
-    def held(self, identity: Identity) -> Keys:
-        """Every key ``identity`` holds through the stored grants."""
-        stored = [
+    def grants(self) -> list[tuple[str, bytes]]:
+        """Every stored grant (desks/ and shares/) as (key, bytes)."""
+        return [
             (info.key, self.store.get(info.key))
             for prefix in (layout.DESKS, layout.SHARES)
             for info in self.store.list(prefix)
         ]
-        return unlock(identity, self.ring, stored).keys
+
+    def reader(self, identity: Identity) -> Reader:
+        """A reader of what ``identity``'s grants give it, as `wbs inbox` unlocks one."""
+        ring = self.ring
+        return Reader.unlocked(identity, ring, self.grants(), Signers(ring))
+
+    def audience(self, report_id: str, desks: Iterable[str] = (DESK,)) -> Audience:
+        """What an inspector's writing on a case of ``desks`` is sealed to."""
+        ring = self.ring
+        assert ring.recovery is not None
+        return Audience(report_id, tuple(ring.desk(d) for d in desks), ring.recovery)
+
+    # -- sharing a case -----------------------------------------------------------------
+
+    def held(self, identity: Identity) -> Keys:
+        """Every key ``identity`` holds through the stored grants."""
+        return unlock(identity, self.ring, self.grants()).keys
 
     def share(
         self,

@@ -14,7 +14,7 @@ import json
 import mimetypes
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -41,7 +41,7 @@ from wbs import (
 )
 from wbs.attachments import Attachment
 from wbs.cache import Cache
-from wbs.cases import answering, evidence
+from wbs.cases import answering, evidence, readers
 from wbs.cases import case_file as casefile
 from wbs.cases import inbox as cases
 from wbs.cases.opening import NotAddressed
@@ -123,6 +123,7 @@ class Config:
     rules: deadlines.Rules
     lang: str = "id"
     today: Callable[[], datetime.date] = datetime.date.today
+    desk_names: Mapping[str, str] = field(default_factory=dict)  # the config's [[desks]] names
 
 
 class Workbench:
@@ -136,6 +137,7 @@ class Workbench:
         self.sync_lock = threading.Lock()
         self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
         self.folders: dict[str, str] = {}  # the folder last saved into, per case
+        self._directory: tuple[Reader, readers.Directory] | None = None  # of the last reader
 
     # -- WSGI ---------------------------------------------------------------------------
 
@@ -167,16 +169,17 @@ class Workbench:
             return _redirect(start_response, back)
 
     def problem(self, exc: WbsError | OSError, start_response: StartResponse) -> Iterable[bytes]:
-        """Why a page cannot be shown; for a case sealed to other keys, who can open it."""
-        readers: list[str] = []
-        if isinstance(exc, NotAddressed):
-            readers = [self._person(kid) for kid in exc.kids]
+        """Why a page cannot be shown; for a case sealed to keys this inspector does not
+        hold, which desks would open it and who holds them."""
+        found = exc.readers if isinstance(exc, NotAddressed) else None
         return self.page(
             start_response,
             "problem.html",
             status="422 Unprocessable Content",
             failure=str(exc),
-            readers=readers,
+            hint=exc.hint if isinstance(exc, WbsError) and found is None else "",
+            found=found,
+            desk_label=self.directory().desk_label if found else None,
         )
 
     def route(
@@ -267,7 +270,12 @@ class Workbench:
         self, reader: Reader, query: Mapping[str, str], start_response: StartResponse
     ) -> Iterable[bytes]:
         found = cases.rows(
-            self.cache, reader, self.config.rules, self.config.today(), self.session.reports
+            self.cache,
+            reader,
+            self.config.rules,
+            self.config.today(),
+            self.session.reports,
+            names=self.config.desk_names,
         )
         wanted = {k: query.get(k, "") for k in ("status", "category", "deadline", "q")}
         categories = sorted(
@@ -284,6 +292,7 @@ class Workbench:
                 q=wanted["q"],
             ),
             total=len(found),
+            unaddressed=sum(1 for r in found if r.unaddressed),
             wanted=wanted,
             categories=categories,
             statuses=statuses.STATUSES,
@@ -297,12 +306,18 @@ class Workbench:
             self.session.recorded.add(report_id)
             self.record(reader, report_id, "opened")
         internal = notes.read(self.cache, reader, report_id)
+        directory = self.directory()
+        found = readers.case_readers(self.cache, directory, report_id)
+        label = directory.desk_label
+        events = audit.trail(opened.report, opened.thread, internal, found.shares, label)
         return self.page(
             start_response,
             "case.html",
             case=opened,
             notes=internal,
-            events=audit.trail(opened.report, opened.thread, internal),
+            found=found,
+            desk_label=label,
+            events=events,
             folder=self.folders.get(report_id) or _default_folder(report_id),
             statuses=statuses.STATUSES,
             reasons=statuses.REASONS,
@@ -332,6 +347,7 @@ class Workbench:
     def _load(self, reader: Reader, report_id: str, *, mark_read: bool = False) -> cases.Case:
         """One case, decrypted with the session's memo of reports."""
         config = self.config
+        cases.report(self.cache, reader, report_id, self.session.reports, self.directory())
         return cases.load_case(
             self.cache,
             reader,
@@ -341,6 +357,19 @@ class Workbench:
             self.session.reports,
             mark_read=mark_read,
         )
+
+    def directory(self) -> readers.Directory:
+        """Who holds which desk and which case was shared, from the keyring the session's
+        reader was built with and the cached grants: built once per reader (a sync that
+        brings grants makes a new reader)."""
+        reader = self.session.reader
+        kept = self._directory
+        if reader is None:
+            return readers.Directory(Keyring(), (), self.config.desk_names)
+        if kept is None or kept[0] is not reader:
+            kept = (reader, readers.Directory.of(reader, self.cache, self.config.desk_names))
+            self._directory = kept
+        return kept[1]
 
     def _case_file_text(self, reader: Reader, report_id: str) -> str:
         case = self._load(reader, report_id)
@@ -353,6 +382,8 @@ class Workbench:
             datetime.datetime.now(datetime.UTC),
             casefile.check_files(self.config.open_storage, case),
             reader.signers.name,
+            self.directory().shares(report_id),
+            self.directory().desk_label,
         )
 
     def save(
