@@ -11,6 +11,7 @@ to rotate the desk. Every desk key is a fresh random key.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -64,7 +65,8 @@ class Institution:
         return ring
 
     def person(self, identity: Identity, label: str, active: bool = True) -> KeyEntry:
-        """``identity`` in the keyring as a person (added if it is not there yet)."""
+        """``identity`` in the keyring as a person labelled ``label`` (added if it is not
+        there yet)."""
         ring = self.ring
         entry = next((k for k in ring.keys if k.kid == identity.kid), None)
         if entry is None:
@@ -72,6 +74,10 @@ class Institution:
                 identity.public_key, label, CREATED, identity.verify_key
             )
             ring = self.save(ring.with_key(entry))
+        if entry.label != label:  # the test names it otherwise
+            entry = dataclasses.replace(entry, label=label)
+            keys = tuple(entry if k.kid == entry.kid else k for k in ring.keys)
+            ring = self.save(dataclasses.replace(ring, keys=keys))
         if entry.active != active:
             self.save(ring.with_active(entry.kid, active))
         return entry

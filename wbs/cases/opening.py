@@ -13,6 +13,7 @@ from wbs.reports import PayloadError, Reader, Report, Stored, parse_stored
 
 # What can go wrong with one report without stopping the others.
 UNREADABLE = (EnvelopeError, DecryptionError, PayloadError)
+NO_KEYRING = "name the institution's keyring: --keyring PATH (or WBS_KEYRING)"
 ASK = "ask one of them to add you to the desk (wbs desks add), then: wbs inbox sync"
 
 
@@ -44,6 +45,12 @@ def open_report(
         return unlocked.open(stored)
     except UNREADABLE as exc:
         number = registration.display(report_id)
+        if isinstance(exc, NoMatchingKey) and unlocked.ring is None:
+            raise WbsError(
+                f"report {number} is sealed to no key you hold: without a keyring no desk key"
+                " is opened",
+                hint=NO_KEYRING,
+            ) from None
         if isinstance(exc, NoMatchingKey) and stored is not None:
             kids = tuple(r.kid for r in stored.envelope.recipients)
             directory = directory or readers.Directory.of(unlocked, cache)

@@ -91,7 +91,8 @@ inbox.add_command(evidence.export)
 @inbox.command()
 @storage_option
 def sync(storage: str | None) -> None:
-    """Copy new encrypted reports and messages into the local cache (ciphertext only)."""
+    """Copy new encrypted reports, messages, notes and grants into the local cache
+    (ciphertext only; a grant is opened with your key when you next read)."""
     configured = settings(storage)
     store = configured.open_storage()
     cache = Cache.for_storage(configured.storage_url)
@@ -109,7 +110,9 @@ def sync(storage: str | None) -> None:
         f"{_count(len(done.reports), 'new report')} ({len(cache.ids())} in the cache), "
         f"{_count(len(done.messages), 'new message')} ({len(cache.message_keys())} in the cache), "
         f"{_count(len(done.notes), 'new internal record')} ({len(cache.note_keys())} in the cache:"
-        " notes and the audit trail)"
+        " notes and the audit trail), "
+        f"{_count(len(done.grants), 'new grant')} ({len(cache.grant_keys())} in the cache:"
+        " desk memberships and shared cases)"
     )
     if done.sent:
         click.echo(f"sent {_count(len(done.sent), 'access record')} that waited in the cache")
