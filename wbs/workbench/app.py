@@ -328,6 +328,7 @@ class Workbench:
         self, reader: Reader, report_id: str, start_response: StartResponse
     ) -> Iterable[bytes]:
         """The case file, as a download: written where the inspector's browser saves."""
+        self._load(reader, report_id)  # a case this key cannot open is said before any record
         self.record(reader, report_id, "case-file")
         body = self._case_file_text(reader, report_id).encode("utf-8")
         start_response(
