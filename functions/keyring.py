@@ -32,7 +32,17 @@ ENTRY_FIELDS_1 = frozenset(
 )
 ENTRY_FIELDS = ENTRY_FIELDS_1 | {"signing_key"}
 DESK_FIELDS = frozenset(
-    {"desk", "generation", "type", "kid", "public_key", "fingerprint", "created", "active"}
+    {
+        "desk",
+        "generation",
+        "type",
+        "kid",
+        "public_key",
+        "fingerprint",
+        "created",
+        "active",
+        "founder",
+    }
 )
 RECOVERY_FIELDS = (ENTRY_FIELDS - {"active"}) | {"threshold", "shares"}
 DOCUMENT_FIELDS: dict[object, frozenset[str]] = {
@@ -109,6 +119,9 @@ class DeskEntry:
     created: str
     active: bool = True
     type: str = X25519
+    # Who made this generation's key and signed its first grants: a person's kid, or None
+    # for the recovery key. Whose grants others count as membership (desks-v2 section 3.6).
+    founder: str | None = None
 
     @property
     def public_key_bytes(self) -> bytes:
@@ -116,10 +129,15 @@ class DeskEntry:
 
     @classmethod
     def for_public_key(
-        cls, desk: str, generation: int, public_key: bytes, created: str
+        cls,
+        desk: str,
+        generation: int,
+        public_key: bytes,
+        created: str,
+        founder: str | None = None,
     ) -> DeskEntry:
         fp = fingerprint(public_key)
-        return cls(desk, generation, fp[:16], b64encode(public_key), fp, created)
+        return cls(desk, generation, fp[:16], b64encode(public_key), fp, created, founder=founder)
 
 
 @dataclass(frozen=True)
@@ -340,6 +358,8 @@ def _with_desk(ring: Keyring, item: object, where: str) -> Keyring:
     generation = item["generation"]
     if type(generation) is not int or not 1 <= generation <= MAX_GENERATION:
         raise KeyringError(f"{where}: generation must be a whole number from 1")
+    if item["founder"] is not None and item["founder"] not in {k.kid for k in ring.keys}:
+        raise KeyringError(f"{where}: founder must be a person of the keyring, or null")
     entry = DeskEntry(**item)
     latest = ring.generations(entry.desk)[-1:]
     if latest and latest[0].active:

@@ -86,17 +86,19 @@ class Identity:
 
 class Keys:
     """Every key a reader opens envelopes with: unsealers by key id (the reader's own key,
-    and each desk generation its grants give it), and content keys by envelope nonce (from
-    case grants, docs/spec/desks-v2.md section 5). Built once per session: each desk key is
-    unwrapped once, however many reports it opens."""
+    and each desk generation its grants give it), and content keys by case and envelope
+    nonce (from case grants, docs/spec/desks-v2.md section 6). Built once per session: each
+    desk key is unwrapped once, however many reports it opens."""
 
     def __init__(
         self,
         unsealers: Mapping[str, SealedBox[PrivateKey]],
-        content_keys: Mapping[bytes, bytes] | None = None,
+        content_keys: Mapping[tuple[str, bytes], Iterable[bytes]] | None = None,
     ) -> None:
         self.unsealers = dict(unsealers)
-        self.content_keys = dict(content_keys or {})
+        # (case id, nonce) -> every key a case grant gives for that envelope: a grant's keys
+        # open only envelopes of its own case, and two grants never hide each other's key.
+        self.content_keys = {at: tuple(keys) for at, keys in (content_keys or {}).items()}
 
     @classmethod
     def of(cls, *private_keys: PrivateKey) -> Keys:
@@ -106,18 +108,36 @@ class Keys:
     def kids(self) -> frozenset[str]:
         return frozenset(self.unsealers)
 
-    def content_key(self, envelope: fmt.Envelope) -> bytes:
-        """The envelope's content key, from the first stanza addressed to a held key, else
-        from a case grant; NoMatchingKey if neither; CryptoError if the stanza is forged."""
+    def content_keys_of(self, envelope: fmt.Envelope) -> tuple[bytes, ...]:
+        """The envelope's candidate content keys: from the first stanza addressed to a held
+        key, else those case grants give; NoMatchingKey if neither; CryptoError if the stanza
+        is forged."""
         for stanza in envelope.recipients:
             unsealer = self.unsealers.get(stanza.kid) if stanza.type == fmt.X25519 else None
             if unsealer is not None:
-                return unsealer.decrypt(stanza.body)
-        key = self.content_keys.get(envelope.nonce)
-        if key is None:
+                return (unsealer.decrypt(stanza.body),)
+        keys = self.content_keys.get((envelope.id, envelope.nonce), ())
+        if not keys:
             held = ", ".join(sorted(self.unsealers))
             raise NoMatchingKey(f"not addressed to any key held here ({held})")
-        return key
+        return keys
+
+    def content_key(self, envelope: fmt.Envelope) -> bytes:
+        """The envelope's content key: the first candidate that decrypts it."""
+        for key in self.content_keys_of(envelope):
+            if _decrypt(envelope, key) is not None:
+                return key
+        raise DecryptionError("authentication failed: tampered, corrupt or moved")
+
+
+def _decrypt(envelope: fmt.Envelope, key: bytes) -> bytes | None:
+    """The padded plaintext, or None if ``key`` does not authenticate the ciphertext."""
+    try:
+        return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+            envelope.ciphertext, envelope.associated_data, envelope.nonce, key
+        )
+    except nacl.exceptions.CryptoError:
+        return None
 
 
 def pad(plaintext: bytes) -> bytes:
@@ -154,12 +174,15 @@ def open_envelope(
     if isinstance(keys, Identity):
         keys = Keys({keys.kid: unsealer or keys.unsealer()})
     try:
-        key = keys.content_key(envelope)
-        padded = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-            envelope.ciphertext, envelope.associated_data, envelope.nonce, key
-        )
+        candidates = keys.content_keys_of(envelope)
     except nacl.exceptions.CryptoError:
-        raise DecryptionError("authentication failed: tampered, corrupt or moved") from None
+        candidates = ()
+    for key in candidates:
+        padded = _decrypt(envelope, key)
+        if padded is not None:
+            break
+    else:
+        raise DecryptionError("authentication failed: tampered, corrupt or moved")
     try:
         return sodium.sodium_unpad(padded, len(padded))
     except (nacl.exceptions.CryptoError, ValueError):

@@ -1,7 +1,8 @@
-"""Write the test vectors into docs/vectors/envelope/, receipt/, attachment/ and signature/.
+"""Write the test vectors into docs/vectors/envelope/, receipt/, attachment/ and signature/
+(and, through generate_desks.py beside this file, desks/, recovery/ and routing/).
 
-Run `python docs/vectors/generate.py [envelope] [receipt] [attachment] [signature]` to
-regenerate. Encryption is
+Run `python docs/vectors/generate.py [envelope] [receipt] [attachment] [signature] [desks]
+[recovery] [routing]` to regenerate. Encryption is
 randomised (content key,
 nonce, the sealed boxes' ephemeral keys), so every run writes different bytes with the same
 meaning; the committed files are the reference. Each file is `key: value` header lines, a
@@ -14,7 +15,8 @@ blank line, then the envelope exactly as a reader receives it:
 
 The receipt vectors are header lines only; the attachment vectors' layout is in
 docs/spec/attachment-v1.md section 6, the signature vectors' (made from fixed seeds, so every
-run writes the same bytes) in docs/spec/signature-v2.md section 6.
+run writes the same bytes) in docs/spec/signature-v2.md section 6, and those of desks, recovery
+and routing (fixed seeds too) in docs/spec/desks-v2.md section 8.
 """
 
 from __future__ import annotations
@@ -743,7 +745,15 @@ def signature_vectors() -> None:
 
 if __name__ == "__main__":
     # `generate.py receipt` rewrites only the receipt vectors, and so on.
-    chosen = set(sys.argv[1:]) or {"envelope", "receipt", "attachment", "signature"}
+    chosen = set(sys.argv[1:]) or {
+        "envelope",
+        "receipt",
+        "attachment",
+        "signature",
+        "desks",
+        "recovery",
+        "routing",
+    }
     if "envelope" in chosen:
         main()
     if "receipt" in chosen:
@@ -752,3 +762,8 @@ if __name__ == "__main__":
         attachment_vectors()
     if "signature" in chosen:
         signature_vectors()
+    if chosen & {"desks", "recovery", "routing"}:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import generate_desks
+
+        generate_desks.run(chosen)

@@ -173,3 +173,63 @@ def test_routing_routes_as_the_spec_says() -> None:
     assert rules.route("kab-bandung", False, "pengadaan-barang-jasa") == {"jabar", "pusat", "pbj"}
     assert len(rules.desk_sets()) == 5
     assert routing.parse(rules.to_json()) == rules
+
+
+def test_only_rooted_grants_make_members_and_only_members_shares_count(world) -> None:  # type: ignore[no-untyped-def]
+    from functions import membership
+
+    _, rescuer, alice, bob, desk_keys, ring = world
+    stored = [
+        grant(ring, "pusat", desk_keys["pusat"], rescuer, rescuer),
+        grant(ring, "pusat", desk_keys["pusat"], alice, rescuer),  # rooted: by the recovery key
+        grant(ring, "jabar", desk_keys["jabar"], bob, rescuer),
+    ]
+    # Bob signs himself a junk grant of desk pusat: a name and a good signature, no key.
+    junk = grants.Grant(
+        grants.DESK_GRANT,
+        "pusat",
+        1,
+        ring.desk("pusat").kid,
+        "2026-12-06T09:00:00Z",
+        b"\x00" * 80,
+        grants.Signature(bob.kid, b""),
+        member=bob.kid,
+    )
+    junk_sig = bob.signing_key.sign(grants.signed_bytes(junk.body())).signature
+    stored.append(
+        (
+            layout.desk_grant("pusat", 1, bob.kid),
+            grants.Grant(
+                **{**junk.__dict__, "signature": grants.Signature(bob.kid, junk_sig)}
+            ).to_bytes(),
+        )
+    )
+    found = [grants.parse(k, d) for k, d in stored]
+    rooted = membership.members(ring, found, grants.verify)
+    assert rooted[("pusat", 1)] == {rescuer.kid, alice.kid}  # not Bob
+    assert rooted[("jabar", 1)] == {bob.kid}
+    # A share of a pusat case counts when a pusat member signs it, not when Bob does.
+    by_alice = grants.parse(*grants.case_grant(CASE, ring.desk("jabar"), b"{}", alice, NOW))
+    by_bob = grants.parse(*grants.case_grant(CASE, ring.desk("jabar"), b"{}", bob, NOW))
+    assert membership.case_desks({"pusat"}, [by_bob], ring, rooted, grants.verify) == {"pusat"}
+    assert membership.case_desks({"pusat"}, [by_alice], ring, rooted, grants.verify) == {
+        "pusat",
+        "jabar",
+    }
+
+
+def test_a_case_grant_opens_only_its_own_case(world) -> None:  # type: ignore[no-untyped-def]
+    _, rescuer, alice, bob, desk_keys, ring = world
+    other = "0000000000000000"
+    to_pusat = seal(
+        "report", other, b"kasus lain", [Recipient(ring.desk("pusat").public_key_bytes)]
+    )
+    held_alice = unlock(alice, ring, [grant(ring, "pusat", desk_keys["pusat"], alice, rescuer)])
+    content = {to_pusat.nonce: held_alice.keys.content_key(to_pusat)}
+    # Alice's grant says case CASE but carries the key of case `other`: Bob cannot use it.
+    stored = [
+        grant(ring, "jabar", desk_keys["jabar"], bob, rescuer),
+        grants.case_grant(CASE, ring.desk("jabar"), grants.case_keys("x", content), alice, NOW),
+    ]
+    with pytest.raises(NoMatchingKey):
+        open_envelope(to_pusat, unlock(bob, ring, stored).keys)

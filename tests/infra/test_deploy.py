@@ -59,7 +59,7 @@ from wbs import build
 from wbs.cli import cli
 from wbs.config import Deployment
 from wbs.deploy import deploy as infra_deploy
-from wbs.deploy import publish, stack
+from wbs.deploy import desks, publish, stack
 from wbs.deploy.package import Package, package
 from wbs.deploy.publish import read_site
 
@@ -256,6 +256,82 @@ def test_first_deploy_creates_everything_and_a_second_changes_nothing(
 
 def _ring(project: dict[str, Path]) -> Keyring:
     return load_active(project["keyring"])
+
+
+DESKS = ("inspektorat", "kab-bandung", "pimpinan")
+
+
+def test_each_desk_gets_its_policy_and_the_output_says_how_to_give_it(
+    aws: None, project: dict[str, Path]
+) -> None:
+    # Given a config with three desks (added after the site was built: the site build does
+    # not know [[desks]] yet)
+    with project["config"].open("a", encoding="utf-8") as config:
+        config.write("".join(f'\n[[desks]]\nid = "{desk}"\n' for desk in DESKS))
+    # When the admin looks at the plan
+    dry = CliRunner().invoke(
+        cli,
+        ["deploy", "--dry-run", "--config", str(project["config"]), "--keyring",
+         str(project["keyring"]), "--site", str(project["site"])],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    # Then it names each desk and the policy the stack will make for it
+    assert dry.exit_code == 0, dry.output
+    assert "Read access, one IAM policy a desk" in dry.stdout
+    for desk in DESKS:
+        assert f"{desk} " in dry.stdout and desks.logical_id(desk) in dry.stdout
+    assert "wbs-desks tag names the desk" in dry.stdout
+    # When the admin deploys
+    result = run(project, "--yes")
+    # Then the stack holds one managed policy a desk, and the output gives each one's ARN
+    assert result.exit_code == 0, result.output
+    cf = boto3.client("cloudformation", region_name=REGION)
+    summaries = cf.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+    made = {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
+    iam = boto3.client("iam", region_name=REGION)
+    for desk in DESKS:
+        arn = made[desks.logical_id(desk)]
+        assert re.search(rf"(?m)^  {re.escape(desk)} +{re.escape(arn)}$", result.stdout), desk
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        document = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+        text = json.dumps(document["PolicyVersion"]["Document"])
+        assert f'"*/{desk}/*"' in text and f"desks/{desk}/*" in text
+    # ...with the command that gives a member access, and the policy of every desk
+    assert "aws iam attach-user-policy --user-name <member's IAM user>" in result.stdout
+    assert "aws iam detach-user-policy" in result.stdout
+    every = outputs()["InspectorPolicyArn"]
+    assert f"Every desk (the recovery key's holders, nobody else): {every}" in result.stdout
+    # ...as the admin's guide shows it (every line of its example but the elided ones)
+    guide = (infra_deploy.TEMPLATE.parents[1] / "docs" / "deploy.md").read_text("utf-8")
+    example = guide.split("read access:\n\n```\n")[1].split("```")[0].splitlines()
+    shown = [line for line in example if line and "..." not in line and "https:" not in line]
+    assert len(shown) >= 7
+    assert [line for line in shown if line not in result.stdout.splitlines()] == []
+    # When a desk leaves the config (its policy attached to nobody)
+    text = project["config"].read_text(encoding="utf-8")
+    project["config"].write_text(text.replace('[[desks]]\nid = "pimpinan"\n', ""), "utf-8")
+    again = run(project, "--yes")
+    # Then the change set removes its policy, and the others stay as they were
+    assert again.exit_code == 0, again.output
+    assert re.search(r"Remove +\S* *Deskpimpinan", again.stdout), again.stdout
+    summaries = cf.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+    left = {s["LogicalResourceId"]: s["PhysicalResourceId"] for s in summaries}
+    assert desks.logical_id("pimpinan") not in left
+    assert left[desks.logical_id("inspektorat")] == made[desks.logical_id("inspektorat")]
+    assert "pimpinan" not in again.stdout.split("Read access")[1]
+
+
+def test_without_desks_every_inspector_gets_the_policy_of_every_desk(
+    aws: None, project: dict[str, Path]
+) -> None:
+    result = run(project, "--yes")
+    assert result.exit_code == 0, result.output
+    every = outputs()["InspectorPolicyArn"]
+    assert (
+        f"Attach the policy {every} to each inspector's IAM user: it reads every case"
+        in result.stdout
+    )
+    assert "Read access, one IAM policy a desk" not in result.stdout
 
 
 def test_a_changed_site_uploads_what_changed_and_removes_what_is_gone(

@@ -20,7 +20,7 @@ from fnmatch import fnmatchcase
 from functools import cache
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import boto3
 import pytest
@@ -50,7 +50,7 @@ from tests.support.inbox import (
     wbs,
 )
 from tests.support.pow import with_proof
-from wbs.deploy import deploy
+from wbs.deploy import deploy, desks
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -84,6 +84,14 @@ UPLOAD_PARAMETERS = {
     "max_case_bytes": "UploadMaxCaseBytes",
     "grant_seconds": "UploadGrantSeconds",
 }
+
+# A tag may be given only with an object's creation, never to one that has a wbs-desks tag.
+ONLY_A_NEW_OBJECTS_DESKS_TAG = {
+    "Null": {"s3:ExistingObjectTag/wbs-desks": "true"},
+    "ForAllValues:StringEquals": {"s3:RequestObjectTagKeys": ["wbs-desks"]},
+}
+# A central desk, a regency's, and the escalation desk (the config's [[desks]] ids)
+DESKS = ("inspektorat", "kab-bandung", "pimpinan")
 
 
 @cache
@@ -356,6 +364,16 @@ def test_the_function_role_has_exactly_these_grants() -> None:
             "Resource": {"Fn::Sub": f"{data}/attachments/*"},
         },
         {
+            "Sid": "TagWhatItCreates",
+            "Effect": "Allow",
+            "Action": "s3:PutObjectTagging",
+            "Resource": [
+                {"Fn::Sub": f"{data}/{prefix}/*"}
+                for prefix in ("reports", "mailboxes", "attachments")
+            ],
+            "Condition": ONLY_A_NEW_OBJECTS_DESKS_TAG,
+        },
+        {
             "Sid": "NotifyInspectors",
             "Effect": "Allow",
             "Action": "sns:Publish",
@@ -380,6 +398,7 @@ def test_the_function_role_has_exactly_these_grants() -> None:
 def test_no_policy_grants_a_wildcard_action_or_resource_or_any_deletion() -> None:
     documents = [props("InspectorPolicy")["PolicyDocument"]]
     documents += [p["PolicyDocument"] for p in props("FunctionRole")["Policies"]]
+    documents += [desks.policy_resource(d)["Properties"]["PolicyDocument"] for d in DESKS]
     for document in documents:
         for statement in statements(document):
             assert statement["Effect"] == "Allow"
@@ -403,9 +422,11 @@ ANY_INSPECTORATE_MESSAGE = (
 )
 
 
-def test_inspectors_read_everything_and_write_only_their_messages_and_notes() -> None:
+def test_inspectors_of_every_desk_read_everything_and_write_only_their_own_kinds() -> None:
     data = "${DataBucket.Arn}"
-    prefixes = ("reports", "mailboxes", "attachments", "notes")  # not uploads/: no need
+    # not uploads/: no need
+    prefixes = ("reports", "mailboxes", "attachments", "notes", "shares", "desks")
+    writes = [ANY_INSPECTORATE_MESSAGE, "notes/*", "shares/*"]
     assert statements(props("InspectorPolicy")["PolicyDocument"]) == [
         {
             "Sid": "ReadCiphertext",
@@ -421,15 +442,22 @@ def test_inspectors_read_everything_and_write_only_their_messages_and_notes() ->
             "Condition": {"StringLike": {"s3:prefix": [f"{p}/*" for p in prefixes]}},
         },
         {
-            "Sid": "WriteRepliesAndNotes",
+            "Sid": "WriteRepliesNotesAndGrants",
             "Effect": "Allow",
             "Action": "s3:PutObject",
-            "Resource": [
-                {"Fn::Sub": f"{data}/{ANY_INSPECTORATE_MESSAGE}"},
-                {"Fn::Sub": f"{data}/notes/*"},
-            ],
+            "Resource": [{"Fn::Sub": f"{data}/{key}"} for key in [*writes, "desks/*"]],
+        },
+        {
+            "Sid": "TagWhatItCreates",
+            "Effect": "Allow",
+            "Action": "s3:PutObjectTagging",
+            "Resource": [{"Fn::Sub": f"{data}/{key}"} for key in writes],
+            "Condition": ONLY_A_NEW_OBJECTS_DESKS_TAG,
         },
     ]
+    # The desks' own policies create the same kinds of objects
+    assert desks.REPLY == ANY_INSPECTORATE_MESSAGE
+    assert tuple(writes) == desks.INSPECTOR_WRITES
 
 
 def test_the_function_role_names_no_notes_prefix() -> None:
@@ -477,11 +505,12 @@ def resolve(value: Any) -> str:
 
 @dataclass(frozen=True)
 class Request:
-    """One authorised request: an IAM action on a resource, with its condition keys."""
+    """One authorised request: an IAM action on a resource, with its condition keys (a
+    multivalued key, s3:RequestObjectTagKeys, holds a tuple)."""
 
     action: str
     resource: str
-    context: Mapping[str, str] = field(default_factory=dict)
+    context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
 
 def obj(key: str) -> str:
@@ -512,6 +541,14 @@ def matches(statement: dict[str, Any], request: Request) -> bool:
         for key, wanted in keys.items():
             values = [resolve(v) for v in as_list(wanted)]
             value = request.context.get(key)
+            if operator == "ForAllValues:StringEquals":
+                # IAM: true when the key is absent, or when every one of its values is listed
+                listed = value if isinstance(value, tuple) else (value,)
+                ok = value is None or all(v in values for v in listed)
+                if not ok:
+                    return False
+                continue
+            assert not isinstance(value, tuple), f"{key} takes ForAllValues or ForAnyValue"
             if operator == "StringLike":
                 ok = value is not None and any(fnmatchcase(value, v) for v in values)
             elif operator == "StringEquals":
@@ -552,18 +589,42 @@ OPERATIONS: dict[str, tuple[str, str, bool | None]] = {
 
 
 def as_request(operation: str, params: dict[str, Any]) -> Request:
+    """The request a call makes (one that sets tags makes two: ``requests_for``)."""
+    return requests_for(operation, params)[0]
+
+
+def no_tags(key: str) -> dict[str, str]:
+    return {}
+
+
+def requests_for(
+    operation: str, params: dict[str, Any], tags_of: Callable[[str], dict[str, str]] = no_tags
+) -> list[Request]:
+    """The requests S3 authorises for one call. ``tags_of`` gives an existing object's tags,
+    which a read is judged by (``s3:ExistingObjectTag/<key>``). A creation that sets tags
+    (``Tagging``) is also an ``s3:PutObjectTagging`` of a new object: no tag exists yet."""
     if operation not in OPERATIONS:
         pytest.fail(f"the functions call {operation}: add it here and review the policy")
     action, target, creates = OPERATIONS[operation]
     if target == "topic":
-        return Request(action, params["TopicArn"])
+        return [Request(action, params["TopicArn"])]
     if target == "parameter":
-        return Request(action, parameter_arn(params["Name"]))
+        return [Request(action, parameter_arn(params["Name"]))]
     if target == "bucket":
-        return listing(params.get("Prefix", ""))
+        return [listing(params.get("Prefix", ""))]
     if creates is not None:
-        return creation(params["Key"], "IfNoneMatch" in params, creates)
-    return Request(action, obj(params["Key"]))
+        made = creation(params["Key"], "IfNoneMatch" in params, creates)
+        tags = dict(parse_qsl(params.get("Tagging", ""), keep_blank_values=True))
+        if not tags:
+            return [made]
+        asked: dict[str, str | tuple[str, ...]] = {"s3:RequestObjectTagKeys": tuple(tags)}
+        asked |= {f"s3:RequestObjectTag/{k}": v for k, v in tags.items()}
+        return [
+            Request(made.action, made.resource, {**made.context, **asked}),
+            Request("s3:PutObjectTagging", made.resource, asked),
+        ]
+    existing = {f"s3:ExistingObjectTag/{k}": v for k, v in tags_of(params["Key"]).items()}
+    return [Request(action, obj(params["Key"]), existing)]
 
 
 @dataclass
@@ -657,6 +718,27 @@ def unused_grants(policy: list[dict[str, Any]], made: list[Request]) -> list[tup
     return unused
 
 
+# Issue 14: the grants that serve calls the code does not make yet. When the function tags
+# what it creates (docs/aws.md, "Inspectors' access, per desk"), and when wbs inbox reads and
+# writes shares/ and desks/ and tags what it creates, these sets shrink to nothing: the
+# tests then say so, and the sets go.
+AWAITING_THE_FUNCTIONS_TAGS = [
+    ("TagWhatItCreates", "s3:PutObjectTagging", f"arn:aws:s3:::{BUCKET}/{prefix}/*", None)
+    for prefix in ("reports", "mailboxes", "attachments")
+]
+AWAITING_THE_TOOLS_DESKS = [
+    ("ReadCiphertext", "s3:GetObject", f"arn:aws:s3:::{BUCKET}/shares/*", None),
+    ("ReadCiphertext", "s3:GetObject", f"arn:aws:s3:::{BUCKET}/desks/*", None),
+    ("ListCiphertext", "s3:ListBucket", f"arn:aws:s3:::{BUCKET}", "shares/*"),
+    ("ListCiphertext", "s3:ListBucket", f"arn:aws:s3:::{BUCKET}", "desks/*"),
+    ("WriteRepliesNotesAndGrants", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/shares/*", None),
+    ("WriteRepliesNotesAndGrants", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/desks/*", None),
+] + [
+    ("TagWhatItCreates", "s3:PutObjectTagging", f"arn:aws:s3:::{BUCKET}/{key}", None)
+    for key in desks.INSPECTOR_WRITES
+]
+
+
 def run_every_route(deployment: Deployment) -> None:
     """A report, its mailbox read and a follow-up, one evidence file granted, renewed,
     uploaded and completed: every call the public functions make."""
@@ -689,7 +771,7 @@ def test_every_call_the_api_makes_is_allowed_and_every_grant_is_used(
 ) -> None:
     # Given the API run through every route, with its S3 and SNS calls recorded
     run_every_route(deployment)
-    made = [as_request(operation, params) for operation, params in deployment.calls]
+    made = [r for operation, params in deployment.calls for r in requests_for(operation, params)]
     assert {r.action for r in made} >= {
         "s3:PutObject",
         "s3:GetObject",
@@ -704,8 +786,10 @@ def test_every_call_the_api_makes_is_allowed_and_every_grant_is_used(
     for request in made:
         assert allowed(policy, request), request
     # And each grant (action, resource, listed prefix) serves at least one real call (the
-    # logs are written by the Lambda runtime, not by our code)
-    assert unused_grants([s for s in policy if s["Sid"] != "Logs"], made) == []
+    # logs are written by the Lambda runtime, not by our code), but the tags of what it
+    # creates, which the function does not give yet
+    unused = unused_grants([s for s in policy if s["Sid"] != "Logs"], made)
+    assert unused == AWAITING_THE_FUNCTIONS_TAGS
 
 
 def test_the_function_reads_its_proof_key_once_per_cold_start(deployment: Deployment) -> None:
@@ -835,12 +919,13 @@ def test_every_call_the_inspectors_tool_makes_is_allowed_and_every_grant_is_used
     ):
         result = wbs("inbox", *args)
         assert result.exit_code == 0, (args, result.output)
-    made = [as_request(operation, params) for operation, params in deployment.calls]
+    made = [r for operation, params in deployment.calls for r in requests_for(operation, params)]
     # Then the inspectors' policy allows each call, and the bucket's policy denies none
     policy = statements(props("InspectorPolicy")["PolicyDocument"])
     assert [r for r in made if not allowed(policy, r)] == []
-    # And each grant serves at least one real call
-    assert unused_grants(policy, made) == []
+    # And each grant serves at least one real call, but those of desks (version 2), which
+    # the tool does not make yet
+    assert unused_grants(policy, made) == AWAITING_THE_TOOLS_DESKS
 
 
 # Keys an inspector's credentials must not create, even create-only: what only the public

@@ -83,9 +83,30 @@ def _show_plan(plan: Plan) -> None:
     for key, size, content_type, cache in publish.plan_rows(plan.site):
         files.add_row(key, _size(size), content_type, cache)
     out.print(files)
+    _show_desk_plan(plan)
     out.print(
         "Then: create or update the stack through a change set (shown before it runs),"
         " and upload the site files that differ from the bucket's."
+    )
+
+
+def _show_desk_plan(plan: Plan) -> None:
+    from wbs.deploy import desks
+
+    out = console.out
+    if not plan.desks:
+        out.print(
+            "Desks: none in the config ([[desks]]). Inspectors get InspectorPolicy,"
+            " which reads every case."
+        )
+        return
+    table = _table("Read access, one IAM policy a desk", "desk", "stack resource")
+    for desk in plan.desks:
+        table.add_row(desk, desks.logical_id(desk))
+    out.print(table)
+    out.print(
+        f"Each desk's policy fetches a case's ciphertext only where the object's"
+        f' {desks.TAG} tag names the desk (docs/aws.md, "Inspectors\' access, per desk").'
     )
 
 
@@ -145,19 +166,49 @@ def _show_outcome(plan: Plan, outcome: Outcome) -> None:
     click.echo(f"  WBS_STORAGE=s3://{outputs.get('DataBucket', '<DataBucket output missing>')}")
     click.echo(f"  AWS_DEFAULT_REGION={region}")
     click.echo(
-        "  Attach the policy "
-        f"{outputs.get('InspectorPolicyArn', '<InspectorPolicyArn output missing>')}"
-        " to each inspector's IAM user."
-    )
-    click.echo(
         "  wbs inbox uses the inspector's own AWS credentials (aws configure on their"
         " machine), never the admin's."
     )
+    _show_access(plan, outcome)
     if plan.deployment.notify_email and outcome.stack_changed:
         click.echo(
             f"\n{plan.deployment.notify_email} gets an email from AWS to confirm the"
             " subscription: no report notice arrives before it is confirmed."
         )
+
+
+def _show_access(plan: Plan, outcome: Outcome) -> None:
+    """How each desk's members get read access, and the policy of every desk."""
+    from wbs.deploy import desks
+
+    every = outcome.outputs.get("InspectorPolicyArn", "<InspectorPolicyArn output missing>")
+    if not plan.desks:
+        click.echo(
+            f"  Attach the policy {every} to each inspector's IAM user: it reads every"
+            " case (the config has no [[desks]])."
+        )
+        return
+    click.echo(
+        '\nRead access, one IAM policy a desk (docs/aws.md, "Inspectors\' access, per desk"):'
+    )
+    width = max(len(desk) for desk in plan.desks)
+    for desk in plan.desks:
+        arn = outcome.desk_policies.get(desk, f"<{desks.logical_id(desk)} not found in the stack>")
+        click.echo(f"  {desk:<{width}}  {arn}")
+    click.echo(
+        "  Attach a desk's policy to the IAM user of each of its members (a member of two"
+        " desks gets both):\n"
+        "    aws iam attach-user-policy --user-name <member's IAM user>"
+        " --policy-arn <the desk's policy ARN>\n"
+        f"  A desk's policy fetches a case's ciphertext only where the object's {desks.TAG}"
+        " tag names the desk (a tag is given when the object is created); it lists every"
+        " case's keys, sizes and times. A case shared with another desk: python -m"
+        " wbs.deploy.share (docs/aws.md).\n"
+        "  When a member leaves: aws iam detach-user-policy with the same arguments. That"
+        " stops their fetches; what they fetched, and the desk keys they hold, stay theirs:"
+        " rotate the desk."
+    )
+    click.echo(f"Every desk (the recovery key's holders, nobody else): {every}")
 
 
 def _size(n: int) -> str:

@@ -2,15 +2,16 @@
 
 The steps, in order:
 
-1. ``make_plan`` (no AWS): read ``[deployment]``, ``[uploads]`` and ``[proof_of_work]``,
-   build the functions zip (``package.py``), check the built site (``publish.py``) against
-   the keyring. This is all ``--dry-run`` does; it creates no AWS client at all.
+1. ``make_plan`` (no AWS): read ``[deployment]``, ``[uploads]``, ``[proof_of_work]`` and
+   the ``[[desks]]`` ids, build the functions zip (``package.py``), check the built site
+   (``publish.py``) against the keyring, and add one IAM policy a desk to the template
+   (``desks.py``). This is all ``--dry-run`` does; it creates no AWS client at all.
 2. ``deploy``: find the account, make sure the artifacts bucket exists (private, encrypted,
    versioned, TLS-only, named after the account and region), upload the zip under its SHA-256
    unless it is there already, make the proof-of-work key in SSM Parameter Store unless it
    is there already (``proof_secret.py``), create a change set (``stack.py``), show it and
-   ask, execute it and wait with progress, read the outputs, and upload the site (only what
-   changed).
+   ask, execute it and wait with progress, read the outputs and each desk's policy ARN, and
+   upload the site (only what changed).
 
 A second run with nothing changed uploads no zip, finds the change set empty and deletes it,
 and uploads no site file: it changes nothing.
@@ -37,7 +38,7 @@ from functions.proofs import DEFAULT_DIFFICULTY
 from functions.uploads import Limits
 from wbs import config, console, paths
 from wbs.config import Deployment
-from wbs.deploy import proof_secret, publish, stack
+from wbs.deploy import desks, proof_secret, publish, stack
 from wbs.deploy.package import Package, package
 from wbs.deploy.publish import Site, Upload
 
@@ -71,6 +72,7 @@ class Plan:
     site: Site
     template: str
     proof_difficulty: int = DEFAULT_DIFFICULTY
+    desks: tuple[str, ...] = ()  # the config's [[desks]] ids: one IAM policy each
 
     @property
     def proof_secret_parameter(self) -> str:
@@ -108,6 +110,7 @@ class Outcome:
     secret_created: bool = False
     outputs: dict[str, str] = field(default_factory=dict)
     upload: Upload | None = None
+    desk_policies: dict[str, str] = field(default_factory=dict)  # desk id -> policy ARN
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -121,6 +124,7 @@ def artifacts_bucket(account: str, region: str) -> str:
 def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
     """Read, build and check everything locally; nothing is sent anywhere."""
     settings = config.load_deployment(config_path)
+    desk_ids = desks.desk_ids(config_path)
     ring = load_active(keyring)
     try:
         template = TEMPLATE.read_text(encoding="utf-8")
@@ -133,8 +137,9 @@ def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
         settings.uploads,
         package(keyring),
         publish.read_site(site, ring),
-        template,
+        desks.render(template, desk_ids),
         settings.proof_difficulty,
+        desk_ids,
     )
 
 
@@ -207,9 +212,15 @@ def _deploy(
             f"stack {d.stack_name} has no SiteBucket output: the site was not uploaded",
             hint="check that infra/template.yaml is the repository's",
         )
+    made = stack.resources(cf, d.stack_name) if plan.desks else {}
+    desk_policies = {
+        desk: made[desks.logical_id(desk)] for desk in plan.desks if desks.logical_id(desk) in made
+    }
     with console.transfer("uploading the site", plan.site.size) as advance:
         upload = publish.upload(s3, site_bucket, account, plan.site, advance)
-    return Outcome(cs is not None, False, code_uploaded, secret_created, outputs, upload)
+    return Outcome(
+        cs is not None, False, code_uploaded, secret_created, outputs, upload, desk_policies
+    )
 
 
 def ensure_artifacts_bucket(s3: S3Client, account: str, region: str, partition: str) -> str:

@@ -32,7 +32,8 @@ SUCCESS = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
 EMPTY_REASONS = ("didn't contain changes", "No updates are to be performed")
 # Failures caused by another resource's failure: not the reason to show.
 CASCADE_REASONS = ("Resource creation cancelled", "Resource update cancelled")
-# The template makes a role and a managed policy, both with generated names (docs/aws.md).
+# The template makes a role and managed policies (one a desk), with generated names
+# (docs/aws.md).
 CAPABILITIES = ["CAPABILITY_IAM"]
 POLL_SECONDS = 5.0
 SETTLE_POLLS = 3
@@ -209,6 +210,17 @@ def first_failure(events: Sequence[Event]) -> str | None:
 def outputs(cf: CloudFormationClient, name: str) -> dict[str, str]:
     stacks = cf.describe_stacks(StackName=name)["Stacks"]
     return {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", []) or []}
+
+
+def resources(cf: CloudFormationClient, name: str) -> dict[str, str]:
+    """The stack's resources: logical id -> physical id (a managed policy's is its ARN)."""
+    found: dict[str, str] = {}
+    for page in cf.get_paginator("list_stack_resources").paginate(StackName=name):
+        for summary in page["StackResourceSummaries"]:
+            physical = summary.get("PhysicalResourceId")
+            if physical:
+                found[summary["LogicalResourceId"]] = physical
+    return found
 
 
 def event(raw: dict[str, Any]) -> Event:

@@ -22,7 +22,9 @@ from wbs.desks.grants import Grant, GrantError
 @dataclass
 class Held:
     """What ``member`` can open: ``keys`` for reading, ``desks`` (kid -> secret key) for
-    granting further, and ``problems``: the grants that were left out, and why."""
+    granting further, ``shares``: the case grants that opened (whether each *counts*, so that
+    messages are sealed to its desk, is functions.membership's question), and ``problems``:
+    the grants that were left out, and why."""
 
     member: Identity
     keys: Keys
@@ -58,7 +60,7 @@ def unlock(member: Identity, ring: Keyring, stored: Iterable[tuple[str, bytes]])
                 desks[grant.desk_kid] = grants.open_desk_grant(grant, member, ring)
             except GrantError as exc:
                 problems.append(str(exc))
-    content: dict[bytes, bytes] = {}
+    content: dict[tuple[str, bytes], list[bytes]] = {}
     shares: list[Grant] = []
     for grant in found:
         secret = desks.get(grant.desk_kid)
@@ -69,7 +71,8 @@ def unlock(member: Identity, ring: Keyring, stored: Iterable[tuple[str, bytes]])
         except GrantError as exc:
             problems.append(str(exc))
             continue
-        content.update(pairs)
+        for nonce, key in pairs.items():  # a grant's keys open its own case's envelopes only
+            content.setdefault((grant.case, nonce), []).append(key)
         shares.append(grant)
     unsealers = {member.kid: member.unsealer()}
     unsealers |= {kid: SealedBox(secret) for kid, secret in desks.items()}
