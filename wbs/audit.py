@@ -41,7 +41,8 @@ class Event(NamedTuple):
     action: str  # received, follow-up, reply, status, note, shared, or an access's action
     detail: str = ""  # the new status of "status", the evidence file id of "file", the desk
     # of "shared"
-    unverified: str = ""  # a share whose case grant does not verify: why (it is still shown)
+    unverified: str = ""  # a share that is not verified or does not count: why (still shown)
+    reason: str = ""  # why a case was shared, when the reader can open its case grant
 
 
 def trail(
@@ -80,7 +81,8 @@ def trail(
         problem = share.problem or ("" if share.granted else "its time is malformed")
         at = share.granted or report.received
         label = desk_label(share.desk, share.generation)
-        timed.append((_stamp(share.key), Event(at, share.by, "shared", label, problem)))
+        event = Event(at, share.by, "shared", label, problem, share.reason)
+        timed.append((_stamp(share.key), event))
     return [event for _, event in sorted(timed, key=lambda t: (t[1].at, t[0]))]
 
 

@@ -4,6 +4,7 @@ recovery key, never to persons, and a person reads through the grants a sync bri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import html
 import json
@@ -12,9 +13,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import Result
-from nacl.public import PrivateKey
+from nacl.public import PrivateKey, PublicKey, SealedBox
 
 from functions.keyring import DeskEntry, Keyring, RecoveryEntry
+from functions.signature import Signature
 from functions.storage import LocalStorage, layout
 from tests.support.inbox import (
     CANARY,
@@ -35,7 +37,7 @@ from tests.support.reporter import case_key_text
 from tests.support.workbench import Client, workbench
 from wbs import keyfile, paths
 from wbs.cache import Cache
-from wbs.crypto import Recipient, seal
+from wbs.crypto import Identity, Recipient, seal
 from wbs.desks import grants, recovery
 from wbs.reports import Reader, parse_stored
 
@@ -230,6 +232,63 @@ def test_a_forged_share_is_shown_not_verified_and_opens_nothing(store: LocalStor
     # Said once, as a note, and never used
     notes = [line for line in shown.stderr.splitlines() if "case grant" in line]
     assert len(notes) == 1 and "not used" in notes[0] and stranger.kid in notes[0]
+
+
+def self_granted(entry: DeskEntry, who: Identity) -> tuple[str, bytes]:
+    """A membership grant ``who`` signs to itself, holding a key of its own making (the desk's
+    it does not have): signed by a keyring key, rooted nowhere."""
+    sealed = SealedBox(PublicKey(who.public_key)).encrypt(bytes(PrivateKey.generate()))
+    unsigned = grants.Grant(
+        grants.DESK_GRANT,
+        entry.desk,
+        entry.generation,
+        entry.kid,
+        "2026-12-06T09:00:00Z",
+        sealed,
+        Signature(who.kid, b""),
+        member=who.kid,
+    )
+    assert who.signing_key is not None
+    sig = who.signing_key.sign(grants.signed_bytes(unsigned.body())).signature
+    signed = dataclasses.replace(unsigned, signature=Signature(who.kid, sig))
+    return layout.desk_grant(entry.desk, entry.generation, who.kid), signed.to_bytes()
+
+
+def test_a_share_or_a_grant_signed_by_no_member_counts_for_nothing(
+    store: LocalStorage,
+) -> None:
+    # Given a case of desk inspektorat, and a person of another desk who is no member of it
+    central = add_inspector_key("Irban Pusat")
+    other = add_inspector_key("Irban Jabar", desks=["jabar"])
+    report(store, FIRST, "Laporan", ["inspektorat"])
+    here = Institution.here()
+    # When that person signs a share of the case to its own desk (it holds none of the
+    # case's keys: the payload is junk) and a grant of desk inspektorat to itself
+    junk = grants.case_keys("ambil alih", {bytes(24): bytes(32)})
+    key, data = grants.case_grant(FIRST, here.ring.desk("jabar"), junk, other)
+    store.put_new(key, data)
+    store.put_new(*self_granted(here.ring.desk("inspektorat"), other))
+    assert wbs("inbox", "sync").exit_code == 0
+    # Then what the members write is still sealed to desk inspektorat and the recovery key
+    noted = note(FIRST, central.kid, "catatan")
+    assert noted.exit_code == 0, noted.output
+    assert "readable by:  desk inspektorat (1), the recovery key (not the reporter)" in (
+        noted.stdout
+    )
+    # And the member's own unlock says the grant to it holds another key, and never uses it
+    shown = wbs("inbox", "show", FIRST, "--audit", *as_(other.kid))
+    assert shown.exit_code == 1
+    assert "grant of desk inspektorat (1) holds another key" in shown.stderr
+    # And the case page shows the share as one that does not count, the grant flagged
+    page = unlocked(central.kid, store).get(f"/case/{FIRST}")
+    readers = text(page.body.split('<section id="readers">')[1].split("</section>")[0])
+    assert "tim inspektorat (1): dipegang oleh Irban Pusat, Kunci pemulihan" in readers
+    assert "hibah kunci untuk Irban Jabar tidak menjadikannya anggota" in readers
+    assert "Dibagikan kepada tim jabar (1), oleh Irban Jabar" in readers
+    assert "it does not count: Irban Jabar is no member" in readers
+    assert "Orang yang dapat membacanya Irban Pusat, Kunci pemulihan" in readers
+    audit = text(page.body.split('<section id="audit">')[1].split("</section>")[0])
+    assert "Irban Jabar membagikan kasus kepada tim jabar (1) ⚠ it does not count" in audit
 
 
 def test_a_grant_that_fails_verification_is_said_once_and_never_used(

@@ -2,11 +2,13 @@
 (docs/spec/desks-v2.md).
 
 A case belongs to desks: those its report is sealed to (the desk generations its stanzas
-name, found with ``keyring.desk_of``) and those it was shared with (verified case grants under
-``shares/<ID>/``). Its readers are the members of those desk generations (persons holding a
-verified membership grant) and the recovery key. Everything here is read from the keyring
-and the cached grants, without opening anything: it explains a case this inspector cannot
-open, and shows on every case who else can.
+name, found with ``keyring.desk_of``) and those it was shared with by a share that counts
+(docs/spec/desks-v2.md section 6.5: a case grant signed by the recovery key or by a rooted
+member of the active generation of one of the case's desks). Its readers are the members of
+those desk generations as others can tell them (section 3.6: grants rooted at the recovery
+key or the generation's founder, ``functions.membership``) and the recovery key. Everything
+here is read from the keyring and the cached grants, without opening anything: it explains a
+case this inspector cannot open, and shows on every case who else can.
 
 What an inspector writes on a case (a reply, a status change, a note, an access record) is
 sealed to the *active* generation of each of its desks and to the recovery key, never to a
@@ -20,6 +22,9 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
+from nacl.public import PrivateKey
+
+from functions import membership
 from functions.errors import EnvelopeError, WbsError
 from functions.keyring import DeskEntry, Keyring, RecoveryEntry
 from wbs import registration
@@ -68,7 +73,8 @@ def desk_label(
 
 class Share(NamedTuple):
     """A case grant: ``by`` shared the case with ``desk`` (generation ``generation``) at
-    ``granted``; ``problem`` is why it is not verified ("" when it is)."""
+    ``granted``; ``problem`` is why it is not verified, or does not count ("" when it
+    counts)."""
 
     key: str
     desk: str
@@ -76,33 +82,39 @@ class Share(NamedTuple):
     by: str
     granted: datetime.datetime | None
     problem: str = ""
+    reason: str = ""  # why it was shared, when this reader holds the desk's key, else ""
 
 
 class Directory:
-    """The keyring and the cached grants, as a reader of them: who holds each desk
-    generation, with which case each was shared, and how each is named. Grants are checked
-    against the keyring (their signatures), never opened."""
+    """The keyring and the cached grants, as a reader of them: who holds each desk generation
+    (its rooted members, docs/spec/desks-v2.md section 3.6), with which desks each case was
+    shared and whether each share counts (section 6.5), and how each desk is named. Grants
+    are checked against the keyring (names and signatures), never opened."""
 
     def __init__(
         self,
         ring: Keyring,
         stored: Iterable[tuple[str, bytes]] | Callable[[], Iterable[tuple[str, bytes]]],
         names: Mapping[str, str] | None = None,
+        desk_keys: Mapping[str, PrivateKey] | None = None,
     ) -> None:
         """``stored``: the grants as (storage key, bytes), or what reads them when first
-        needed (``Cache.grants``)."""
+        needed (``Cache.grants``); ``desk_keys``: the desk secret keys the reader holds, by
+        kid, which open the reason of a share to their desk."""
         self.ring = ring
         self.names = dict(names or {})
+        self.desk_keys = dict(desk_keys or {})
         self._stored = stored
         self._parsed: tuple[list[grants.Grant], list[tuple[str, grants.Grant]], list[str]] | None
         self._parsed = None
-        self._holders: dict[str, tuple[str, ...]] | None = None
+        self._rooted: dict[tuple[str, int], frozenset[str]] | None = None
 
     @classmethod
     def of(cls, reader: Reader, cache: Cache, names: Mapping[str, str] | None = None) -> Directory:
         """The directory of the keyring ``reader`` was built with (an empty one without) and
         of the cached grants, read when first needed."""
-        return cls(reader.ring or Keyring(), cache.grants, names)
+        held = reader.held.desks if reader.held is not None else {}
+        return cls(reader.ring or Keyring(), cache.grants, names, held)
 
     def _grants(self) -> tuple[list[grants.Grant], list[tuple[str, grants.Grant]], list[str]]:
         """(membership grants, (key, case grant) pairs, problems), parsed once."""
@@ -141,30 +153,78 @@ class Directory:
 
     # -- membership -------------------------------------------------------------------------
 
+    def rooted(self) -> dict[tuple[str, int], frozenset[str]]:
+        """The members of every desk generation as others count them (section 3.6)."""
+        if self._rooted is None:
+            self._rooted = membership.members(self.ring, self._grants()[0], grants.verify)
+        return self._rooted
+
     def holders(self, entry: DeskEntry) -> tuple[str, ...]:
-        """The key ids holding a verified grant of one desk generation (the recovery key's
-        among them), persons first, each once."""
-        if self._holders is None:
-            held: dict[str, list[str]] = {}
-            for grant in self._grants()[0]:
-                if grants.check(grant, self.ring) == "" and self.ring.label(grant.member):
-                    held.setdefault(grant.desk_kid, []).append(grant.member)
-            self._holders = {kid: tuple(dict.fromkeys(members)) for kid, members in held.items()}
-        members = self._holders.get(entry.kid, ())
+        """The members of one desk generation (the recovery key among them), persons first by
+        label, each once."""
+        members = self.rooted().get((entry.desk, entry.generation), frozenset())
         recovery = self.ring.recovery.kid if self.ring.recovery else ""
-        return tuple(sorted(members, key=lambda kid: (kid == recovery, self.person(kid))))
+        return tuple(sorted(members, key=lambda kid: (kid == recovery, self.person(kid), kid)))
+
+    def unrooted(self, entry: DeskEntry) -> tuple[tuple[str, str], ...]:
+        """The grants of one desk generation that make nobody a member: (member, why), to be
+        flagged wherever members are listed."""
+        members = self.rooted().get((entry.desk, entry.generation), frozenset())
+        found: list[tuple[str, str]] = []
+        for grant in self._grants()[0]:
+            if (grant.desk, grant.generation) != (entry.desk, entry.generation):
+                continue
+            if grant.member in members:
+                continue
+            problem = grants.check(grant, self.ring)
+            if not problem and self.ring.label(grant.member) is None:
+                problem = f"it is sealed to {grant.member}, which is no key of the keyring"
+            if not problem:
+                problem = (
+                    f"it is signed by {self.person(grant.by)}, who is no member of it: only the"
+                    " recovery key, the generation's founder and its members make members"
+                )
+            found.append((grant.member, problem))
+        return tuple(found)
 
     # -- shares -----------------------------------------------------------------------------
 
-    def shares(self, report_id: str) -> tuple[Share, ...]:
-        """The case grants of one case, oldest first, each checked against the keyring."""
-        found = [
-            Share(key, g.desk, g.generation, g.by, _time(g.granted), grants.check(g, self.ring))
-            for key, g in self._grants()[1]
-            if g.case == report_id
-        ]
+    def shares(self, report_id: str, report_desks: Iterable[str] = ()) -> tuple[Share, ...]:
+        """The case grants of one case, oldest first, each checked against the keyring and
+        counted or not (section 6.5) for a case routed to ``report_desks``."""
+        own = [(key, g) for key, g in self._grants()[1] if g.case == report_id]
+        rooted = self.rooted()
+        desks = membership.case_desks(
+            report_desks, [g for _, g in own], self.ring, rooted, grants.verify
+        )
+        found = []
+        for key, grant in own:
+            problem = grants.check(grant, self.ring)
+            if problem:
+                problem = f"not verified: {problem}"
+            elif not membership.share_counts(grant, desks, self.ring, rooted, grants.verify):
+                problem = (
+                    f"it does not count: {self.person(grant.by)} is no member of the current"
+                    " key of a desk of the case"
+                )
+            moment = _time(grant.granted)
+            reason = self._reason(grant)
+            found.append(
+                Share(key, grant.desk, grant.generation, grant.by, moment, problem, reason)
+            )
         epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
         return tuple(sorted(found, key=lambda s: (s.granted or epoch, s.key)))
+
+    def _reason(self, grant: grants.Grant) -> str:
+        """A share's reason, if this reader holds its desk's key and it opens."""
+        secret = self.desk_keys.get(grant.desk_kid)
+        if secret is None:
+            return ""
+        try:
+            reason, _ = grants.read_case_keys(grants.open_case_grant(grant, secret, self.ring))
+        except grants.GrantError:
+            return ""
+        return reason
 
 
 def _time(text: str) -> datetime.datetime | None:
@@ -175,10 +235,12 @@ def _time(text: str) -> datetime.datetime | None:
 
 
 class Sealed(NamedTuple):
-    """A desk generation a case's report is sealed to, and who holds it."""
+    """A desk generation a case's report is sealed to, who holds it, and the grants of it
+    that make nobody a member (member, why), flagged."""
 
     entry: DeskEntry
     holders: tuple[str, ...]
+    flagged: tuple[tuple[str, str], ...] = ()
 
 
 class CaseReaders(NamedTuple):
@@ -223,13 +285,13 @@ def case_readers(cache: Cache, directory: Directory, report_id: str) -> CaseRead
     for kid in stanzas:
         entry = ring.desk_of(kid)
         if entry is not None:
-            sealed.append(Sealed(entry, directory.holders(entry)))
+            sealed.append(Sealed(entry, directory.holders(entry), directory.unrooted(entry)))
         elif ring.recovery is not None and kid == ring.recovery.kid:
             recovery = ring.recovery.label
         else:
             others.append(kid)
     shared = []
-    for share in directory.shares(report_id):
+    for share in directory.shares(report_id, (s.entry.desk for s in sealed)):
         entry = generation(ring, share.desk, share.generation)
         shared.append((share, directory.holders(entry) if entry is not None else ()))
     return CaseReaders(report_id, tuple(sealed), tuple(shared), recovery, tuple(others))

@@ -267,8 +267,9 @@ def show(
         for event in audit.trail(report, case, internal, shares, named.desk_label):
             who = view.clean(person(event.who)) if event.who else "pelapor / reporter"
             line = f"{view.received(event.at)}  {who}  {event.action} {view.clean(event.detail)}"
-            flag = f"  ⚠ {UNVERIFIED} {view.clean(event.unverified)}" if event.unverified else ""
-            click.echo(line.rstrip() + flag)
+            line = line.rstrip() + (f": {view.clean(event.reason)}" if event.reason else "")
+            flag = f"  ⚠ {view.clean(event.unverified)}" if event.unverified else ""
+            click.echo(line + flag)
     for unread in internal.unreadable:
         name = unread.key.rpartition("/")[2]
         console.error(f"report {registration.display(report_id)}: note {name}: {unread.problem}")
