@@ -9,15 +9,18 @@ import datetime
 import html
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
+from functions.errors import StorageError
 from functions.keyring import DeskEntry, Keyring, RecoveryEntry
 from functions.signature import Signature
 from functions.storage import LocalStorage, layout
+from functions.storage.base import ObjectInfo
 from tests.support.inbox import (
     CANARY,
     FIRST,
@@ -35,7 +38,7 @@ from tests.support.inbox import (
 from tests.support.membership import RECOVERY, Institution
 from tests.support.reporter import case_key_text
 from tests.support.workbench import Client, workbench
-from wbs import keyfile, paths
+from wbs import keyfile, paths, syncing
 from wbs.cache import Cache
 from wbs.crypto import Identity, Recipient, seal
 from wbs.desks import grants, recovery
@@ -400,3 +403,36 @@ def test_the_recovery_key_reads_every_desk_through_its_grants(
     assert reader.problems == () and reader.desk_kids == {ring.desk("inspektorat").kid}
     opened = reader.open(parse_stored(FIRST, cache.read(FIRST)))
     assert opened.title == "dibuka oleh pemulihan"
+
+
+class OneDesksCredentials(LocalStorage):
+    """Storage as one desk's IAM policy sees it (docs/aws.md): listing desks/ is refused, and
+    listing another desk's grants too."""
+
+    def __init__(self, root: Path, desk: str) -> None:
+        super().__init__(root)
+        self.desk = desk
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        if prefix.startswith(layout.DESKS) and not prefix.startswith(f"desks/{self.desk}/"):
+            raise StorageError(f"cannot list {prefix} in S3: AccessDenied")
+        return super().list(prefix)
+
+
+def test_credentials_of_one_desk_sync_that_desk_s_grants_and_say_which_they_cannot(
+    store: LocalStorage, tmp_path: Path
+) -> None:
+    member = add_inspector_key("Irban Jabar", desks=["jabar"])
+    add_inspector_key("Irban Pusat", desks=["inspektorat"])
+    report(store, FIRST, "Untuk Jabar", ["jabar"])
+    limited = OneDesksCredentials(store.root, "jabar")
+    cache = Cache(tmp_path / "cache")
+    done = syncing.run(limited, cache, desks=Institution.here().ring.desk_ids())
+    assert done.refused == ["inspektorat"]
+    assert {layout.parse_desk_grant(k)[0] for k in cache.grant_keys()} == {"jabar"}  # type: ignore[index]
+    reader = Reader.unlocked(member, Institution.here().ring, cache.grants())
+    assert reader.problems == ()
+    assert reader.open(parse_stored(FIRST, cache.read(FIRST))).title == f"Untuk Jabar {CANARY}"
+    # Without the keyring's desks to list one by one, the refusal stops the sync, as before
+    with pytest.raises(StorageError, match="AccessDenied"):
+        syncing.run(limited, Cache(tmp_path / "other"))

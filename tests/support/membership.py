@@ -54,6 +54,12 @@ class Institution:
         assert url.startswith("local:"), url
         return cls(Path(os.environ["WBS_KEYRING"]), LocalStorage(Path(url.removeprefix("local:"))))
 
+    @staticmethod
+    def in_use() -> bool:
+        """Whether the test's storage is local, where this institution keeps its grants (a
+        test on S3 makes its own keyring, tests/infra)."""
+        return os.environ.get("WBS_STORAGE", "").startswith("local:")
+
     # -- the keyring --------------------------------------------------------------------
 
     @property

@@ -10,7 +10,7 @@ from typing import IO
 import click
 
 from functions.errors import WbsError
-from functions.keyring import Keyring, load_active
+from functions.keyring import Keyring, load, load_active
 from wbs import (
     audit,
     console,
@@ -90,7 +90,8 @@ inbox.add_command(evidence.export)
 
 @inbox.command()
 @storage_option
-def sync(storage: str | None) -> None:
+@keyring_option
+def sync(storage: str | None, keyring: Path) -> None:
     """Copy new encrypted reports, messages, notes and grants into the local cache
     (ciphertext only; a grant is opened with your key when you next read)."""
     configured = settings(storage)
@@ -98,7 +99,7 @@ def sync(storage: str | None) -> None:
     cache = Cache.for_storage(configured.storage_url)
     done = syncing.Sync()
     try:
-        syncing.run(store, cache, console.progress, done)
+        syncing.run(store, cache, console.progress, done, _desk_ids(keyring))
     except (WbsError, OSError, KeyboardInterrupt) as exc:
         # Each object lands in the cache whole or not at all: what was copied is kept.
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else _reason(exc)
@@ -118,6 +119,21 @@ def sync(storage: str | None) -> None:
         click.echo(f"sent {_count(len(done.sent), 'access record')} that waited in the cache")
     for problem in done.unsent:
         click.echo(f"wbs: note: {problem}", err=True)
+    if done.refused:
+        click.echo(
+            f"wbs: note: the grants of desk(s) {', '.join(done.refused)} cannot be listed with"
+            " these storage credentials: cases of those desks are not explained here",
+            err=True,
+        )
+
+
+def _desk_ids(keyring: Path) -> tuple[str, ...]:
+    """The desks of the keyring, whose grants are listed one by one when the credentials may
+    not list them all; none if the keyring cannot be read."""
+    try:
+        return load(keyring).desk_ids()
+    except WbsError:
+        return ()
 
 
 def _reason(exc: WbsError | OSError) -> str:

@@ -500,7 +500,9 @@ class Workbench:
         """Start a sync in the background, unless one is running; the page follows it."""
         with self.sync_lock:
             if self.sync_job is None or not self.sync_job.running:
-                self.sync_job = syncjob.SyncJob(self.config.open_storage, self.cache)
+                ring, _ = self._keyring()
+                desks = ring.desk_ids() if ring is not None else ()
+                self.sync_job = syncjob.SyncJob(self.config.open_storage, self.cache, desks)
                 self.sync_job.start()
         return _redirect(start_response, "/")
 

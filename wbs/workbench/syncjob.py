@@ -43,7 +43,9 @@ NOT_STARTED = Progress(False, False, "", 0, 0, 0, 0, 0, "")  # no sync since the
 
 
 class SyncJob:
-    def __init__(self, open_storage: Callable[[], Storage], cache: Cache) -> None:
+    def __init__(
+        self, open_storage: Callable[[], Storage], cache: Cache, desks: tuple[str, ...] = ()
+    ) -> None:
         self.state = syncing.Sync()
         self.phase = PHASES[0]
         self.error = ""
@@ -51,6 +53,7 @@ class SyncJob:
         self.finished = threading.Event()
         self._open_storage = open_storage
         self._cache = cache
+        self._desks = desks  # the keyring's, listed one by one if all cannot be (docs/aws.md)
         self.thread = threading.Thread(target=self._run, name="wbs-workbench-sync", daemon=True)
 
     def start(self) -> None:
@@ -80,7 +83,7 @@ class SyncJob:
 
     def _run(self) -> None:
         try:
-            syncing.run(self._open_storage(), self._cache, self._follow, self.state)
+            syncing.run(self._open_storage(), self._cache, self._follow, self.state, self._desks)
         except (WbsError, OSError) as exc:
             self.error = str(exc) or type(exc).__name__
         except Exception:
