@@ -11,6 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
@@ -37,7 +38,7 @@ from tests.support.inbox import (
 )
 from tests.support.membership import RECOVERY, Institution
 from tests.support.reporter import case_key_text
-from tests.support.workbench import Client, workbench
+from tests.support.workbench import Client, in_chromium, workbench
 from wbs import keyfile, paths, syncing
 from wbs.cache import Cache
 from wbs.crypto import Identity, Recipient, seal
@@ -436,3 +437,33 @@ def test_credentials_of_one_desk_sync_that_desk_s_grants_and_say_which_they_cann
     # Without the keyring's desks to list one by one, the refusal stops the sync, as before
     with pytest.raises(StorageError, match="AccessDenied"):
         syncing.run(limited, Cache(tmp_path / "other"))
+
+
+def test_in_chromium_a_case_shows_who_reads_it_and_another_desk_s_case_who_would(
+    browser: Any, home: Path, store: LocalStorage
+) -> None:
+    add_inspector_key("Irban I")
+    Institution.here().add_member(keyfile.generate(), "Irban Jabar", desks=["jabar"])
+    report(store, FIRST, "Milik sendiri", ["inspektorat"])
+    report(store, THIRD, "Milik Jabar", ["jabar"])
+    with in_chromium(browser, home, store) as (page, errors):
+        page.click("#sync")
+        page.wait_for_selector("#sync-result")
+        assert "1 kasus dienkripsi untuk tim" in page.inner_text("#unaddressed")
+        # The other desk's case: a page of its own, once, naming the desk and its holders
+        with page.expect_navigation() as opened:
+            page.click(f"a[href='/case/{THIRD}']")
+        assert opened.value is not None and opened.value.status == 422
+        assert page.url.endswith(f"/case/{THIRD}")
+        openers = page.inner_text("#openers")
+        assert "tim jabar (1): dipegang oleh Irban Jabar, Kunci pemulihan" in openers
+        assert "Milik Jabar" not in page.content()
+        page.click("text=Kembali ke kotak masuk")
+        page.wait_for_selector("#cases")
+        # Its own case: who can read it
+        page.click(f"a[href='/case/{FIRST}']")
+        page.wait_for_selector("#readers")
+        readers = page.inner_text("#readers")
+        assert "tim inspektorat (1): dipegang oleh Irban I, Kunci pemulihan" in readers
+        # The console's one error is the browser's note of the 422 itself, no script's
+        assert [e for e in errors if "status of 422" not in e] == []
