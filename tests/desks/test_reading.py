@@ -41,6 +41,7 @@ from tests.support.reporter import case_key_text
 from tests.support.workbench import Client, in_chromium, workbench
 from wbs import keyfile, paths, syncing
 from wbs.cache import Cache
+from wbs.cases import readers
 from wbs.crypto import Identity, Recipient, seal
 from wbs.desks import grants, recovery
 from wbs.reports import Reader, parse_stored
@@ -467,3 +468,24 @@ def test_in_chromium_a_case_shows_who_reads_it_and_another_desk_s_case_who_would
         assert "tim inspektorat (1): dipegang oleh Irban I, Kunci pemulihan" in readers
         # The console's one error is the browser's note of the 422 itself, no script's
         assert [e for e in errors if "status of 422" not in e] == []
+
+
+def test_a_retired_desk_is_left_out_of_what_is_written_and_none_left_is_refused(
+    store: LocalStorage,
+) -> None:
+    member = add_inspector_key("Irban I", desks=["inspektorat", "lama"])
+    here = Institution.here()
+    ring = here.ring
+    retired = dataclasses.replace(
+        ring, desks=tuple(dataclasses.replace(d, active=d.desk != "lama") for d in ring.desks)
+    )
+    writer = here.reader(member)
+    old = readers.Sealed(ring.desk("lama"), ())
+    both = readers.CaseReaders(
+        FIRST, (old, readers.Sealed(ring.desk("inspektorat"), ())), (), "", ()
+    )
+    assert [d.desk for d in readers.audience(retired, both, writer).desks] == ["inspektorat"]
+    alone = readers.CaseReaders(FIRST, (old,), (), "", ())
+    with pytest.raises(readers.CannotWrite, match="every desk of report") as refused:
+        readers.audience(retired, alone, writer)
+    assert refused.value.hint == "share the case with a desk that is in use: wbs desks share"

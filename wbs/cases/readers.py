@@ -364,7 +364,14 @@ def audience(ring: Keyring, readers: CaseReaders, writer: Reader) -> Audience:
             "the keyring has no desk: nobody could read what you write, and nothing was sent",
             hint="create the desks and the recovery key first: wbs desks init",
         )
-    desks = tuple(ring.desk(d) for d in readers.desks if d in ring.desk_ids())
+    active = {d.desk: d for d in ring.active_desks()}
+    desks = tuple(active[d] for d in readers.desks if d in active)  # a retired desk is left out
+    if not desks and any(d in ring.desk_ids() for d in readers.desks):
+        raise CannotWrite(
+            f"every desk of report {number} is retired: nobody could read what you write,"
+            " and nothing was sent",
+            hint="share the case with a desk that is in use: wbs desks share",
+        )
     if not desks:
         raise CannotWrite(
             f"report {number} is sealed to no desk of the keyring: nothing was sent",
