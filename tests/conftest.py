@@ -15,7 +15,9 @@ from nacl.signing import SigningKey
 from functions import app as api
 from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
+from tests.support.api import RECOVERY
 from tests.support.chromium import chromium, fresh_page
+from tests.support.desks import add_desks
 from tests.support.host import site_host
 from tests.support.site import build_site
 from wbs.crypto import Identity
@@ -76,11 +78,22 @@ def inspector_signing_key() -> SigningKey:
 
 
 @pytest.fixture(scope="session")
+def desk_key() -> PrivateKey:
+    """The active key of the one desk, ``inspektorat``, of ``keyring_file``: tests open what
+    the page sealed with it, as the desk's members do (the recovery key is
+    tests.support.api.RECOVERY)."""
+    return PrivateKey.generate()
+
+
+@pytest.fixture(scope="session")
 def keyring_file(
     tmp_path_factory: pytest.TempPathFactory,
     inspector_key: PrivateKey,
     inspector_signing_key: SigningKey,
+    desk_key: PrivateKey,
 ) -> Path:
+    """The inspector (a person, whose signing key checks replies), the desk ``inspektorat``
+    and the recovery key."""
     path = tmp_path_factory.mktemp("keys") / "keyring.json"
     entry = KeyEntry.for_public_key(
         bytes(inspector_key.public_key),
@@ -89,6 +102,7 @@ def keyring_file(
         bytes(inspector_signing_key.verify_key),
     )
     dump(Keyring((entry,)), path)
+    add_desks(path, keys={"inspektorat": desk_key}, recovery=RECOVERY.private_key)
     return path
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html
 import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 import nacl.public
 import nacl.signing
@@ -17,8 +19,9 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from functions.attachment_size import stored_size
-from functions.keyring import KeyEntry, Keyring, KeyringError, dump, grouped
+from functions.keyring import KeyEntry, Keyring, KeyringError, dump, grouped, load
 from functions.uploads import Limits
+from tests.support.desks import add_desks
 from wbs import build
 from wbs.config import ConfigFileError
 from wbs.config.site import LANGUAGES
@@ -29,12 +32,23 @@ SVG_NAMESPACE = b'xmlns="http://www.w3.org/2000/svg"'  # a name, never fetched
 
 
 def make_keyring(path: Path, count: int = 2) -> Keyring:
+    """``count`` inspectors, the desk ``inspektorat`` and the recovery key."""
     ring = Keyring()
     for n in range(count):
         public = bytes(nacl.public.PrivateKey.generate().public_key)
         ring = ring.with_key(KeyEntry.for_public_key(public, f"Inspektur Test {n}", "2026-11-28"))
     dump(ring, path)
-    return ring
+    add_desks(path)
+    return load(path)
+
+
+def embedded(page: Path, element: str = "wbs-keys") -> Any:
+    """The JSON of a page's data block."""
+    found = re.search(
+        rf'<script type="application/json" id="{element}">(.*?)</script>', page.read_text()
+    )
+    assert found is not None, (page, element)
+    return json.loads(found[1])
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +154,7 @@ def test_every_script_and_stylesheet_has_matching_integrity(built: tuple[Path, K
     site, _ = built
     for page in PAGES:
         tags = parse(site / page)
-        scripts = [a for t, a in tags.tags if t == "script"]
+        scripts = [a for t, a in tags.tags if t == "script" and "src" in a]
         links = [a for t, a in tags.tags if t == "link" and a["rel"] != "icon"]
         assert [a["type"] for a in scripts] == ["module"]
         assert {a["rel"] for a in links} == {"stylesheet", "modulepreload"}
@@ -150,6 +164,7 @@ def test_every_script_and_stylesheet_has_matching_integrity(built: tuple[Path, K
 
 SHARED_MODULES = {
     "/assets/js/api.mjs",
+    "/assets/js/desk-list.mjs",
     "/assets/js/envelope.mjs",
     "/assets/js/keyring.mjs",
     "/assets/js/pending.mjs",
@@ -172,6 +187,8 @@ SHARED_MODULES = {
                 "/assets/js/receipt.mjs",
                 "/assets/js/receipt-panel.mjs",
                 "/assets/js/report-form.mjs",
+                "/assets/js/routing.mjs",
+                "/assets/js/office-filter.mjs",
                 "/assets/js/attachment.mjs",
                 "/assets/js/evidence.mjs",
                 "/assets/js/uploads.mjs",
@@ -200,7 +217,7 @@ def test_every_module_of_the_import_graph_is_preloaded_with_integrity(
         a["href"] for t, a in tags if t == "link" and a["rel"] == "modulepreload" and a["integrity"]
     }
     assert preloaded == SHARED_MODULES | own
-    assert [a["src"] for t, a in tags if t == "script"] == [entry]
+    assert [a["src"] for t, a in tags if t == "script" and "src" in a] == [entry]
     # The worker is started, not imported: it is not preloaded (it could not use it).
     assert "/assets/js/receipt-worker.mjs" not in preloaded
     assert "/assets/js/upload-worker.mjs" not in preloaded
@@ -258,7 +275,13 @@ def test_no_inline_script_or_style_and_no_other_origin(built: tuple[Path, Keyrin
     site, _ = built
     for page in PAGES:
         tags = parse(site / page)
-        assert not tags.inline_scripts
+        # JSON data blocks only: a browser never runs them, whatever the CSP says
+        blocks = [a for t, a in tags.tags if t == "script" and "src" not in a]
+        assert [a["type"] for a in blocks] == ["application/json"] * len(blocks)
+        assert len(tags.inline_scripts) == len(blocks)
+        for data in tags.inline_scripts:
+            json.loads(data)
+            assert "<" not in data
         for tag, attrs in tags.tags:
             assert tag != "style"
             assert "style" not in attrs
@@ -269,36 +292,45 @@ def test_no_inline_script_or_style_and_no_other_origin(built: tuple[Path, Keyrin
             assert b"http://" not in data and b"https://" not in data, path
 
 
-def test_the_keyring_is_embedded(built: tuple[Path, Keyring]) -> None:
+def test_the_desks_and_the_recovery_key_are_embedded(built: tuple[Path, Keyring]) -> None:
     site, ring = built
-    for page in PAGES:
-        items = [a for t, a in parse(site / page).tags if t == "li" and "data-kid" in a]
-        assert [(a["data-kid"], a["data-public-key"]) for a in items] == [
-            (k.kid, k.public_key) for k in ring.active()
-        ]
+    assert ring.recovery is not None
+    desk = ring.desk("inspektorat")
+    for page, lang in zip(PAGES, LANGS, strict=True):
+        # What the page seals to: the desk's active key, named in the page's language, and
+        # the recovery key
+        keys = embedded(site / page)
+        name = "Inspektorat" if lang == "id" else "Inspectorate"
+        assert keys["desks"] == {"inspektorat": {"name": name, "public_key": desk.public_key}}
+        assert keys["recovery"] == {
+            "label": ring.recovery.label,
+            "public_key": ring.recovery.public_key,
+        }
+        # And what people compare: the desk's and the recovery key's fingerprints
         text = (site / page).read_text(encoding="utf-8")
-        assert grouped(ring.keys[0].fingerprint) in text
+        assert text.count(grouped(desk.fingerprint)) == (1 if "status" not in page else 0)
+        assert text.count(grouped(ring.recovery.fingerprint)) == 1
+        # No person's key is one the page seals to
+        assert all(k.public_key not in text for k in ring.keys)
 
 
-def test_signing_keys_are_embedded_retired_ones_on_the_status_page(tmp_path: Path) -> None:
+def test_signing_keys_are_embedded_retired_ones_too(tmp_path: Path) -> None:
     # Given a keyring: an upgraded key, a key made before keys could sign, a retired signer
     ring = make_keyring(tmp_path / "keys" / "keyring.json", count=3)
     signing = [bytes(nacl.signing.SigningKey.generate().verify_key) for _ in range(2)]
-    upgraded, old, retired = ring.keys
+    upgraded, _, retired = ring.keys
     ring = ring.with_signing_key(upgraded.kid, signing[0])
     ring = ring.with_signing_key(retired.kid, signing[1]).with_active(retired.kid, False)
     dump(ring, tmp_path / "keys" / "keyring.json")
     # When the site is built
     build.build(keyring=tmp_path / "keys" / "keyring.json", out=tmp_path / "site")
-    # Then every page embeds each active key's signing key, if it has one
+    # Then every page embeds each person's signing key, a retired one's too (what they
+    # signed stays theirs), and not the recovery key's, which signs no reply
     for page in PAGES:
-        tags = parse(tmp_path / "site" / page).tags
-        items = {a["data-kid"]: a.get("data-signing-key") for t, a in tags if "data-kid" in a}
-        assert items == {upgraded.kid: base64.b64encode(signing[0]).decode(), old.kid: None}
-        # And the status pages the retired key's, which they no longer seal to
-        signers = {a["data-signer"]: a["data-signing-key"] for t, a in tags if "data-signer" in a}
-        want = {retired.kid: base64.b64encode(signing[1]).decode()}
-        assert signers == (want if "status" in page else {})
+        assert embedded(tmp_path / "site" / page)["signers"] == {
+            upgraded.kid: base64.b64encode(signing[0]).decode(),
+            retired.kid: base64.b64encode(signing[1]).decode(),
+        }
 
 
 def test_categories_come_from_the_config(built: tuple[Path, Keyring]) -> None:
@@ -365,9 +397,33 @@ def refused(
     assert not out.exists()
 
 
-def test_an_empty_keyring_is_refused(tmp_path: Path) -> None:
+def test_a_keyring_without_desks_is_refused(tmp_path: Path) -> None:
+    # Given keyrings of persons only (format 2 and 3), or of nothing
     dump(Keyring(), tmp_path / "keyring.json")
-    refused(tmp_path, "no active key", keyring=tmp_path / "keyring.json", error=KeyringError)
+    refused(tmp_path, "no desk", keyring=tmp_path / "keyring.json", error=KeyringError)
+    public = bytes(nacl.public.PrivateKey.generate().public_key)
+    person = KeyEntry.for_public_key(public, "Inspektur", "2026-11-28")
+    (tmp_path / "keyring.json").write_text(
+        json.dumps({"format": "wbs-keyring/2", "keys": [dataclasses.asdict(person)]})
+    )
+    refused(tmp_path, "no desk", keyring=tmp_path / "keyring.json", error=KeyringError)
+
+
+def test_a_desk_of_the_config_without_a_key_is_refused(tmp_path: Path) -> None:
+    # Given a keyring with the desk inspektorat, and a config that names another desk too
+    make_keyring(tmp_path / "keyring.json")
+    (tmp_path / "config.toml").write_text(
+        VALID_START
+        + "[[desks]]\nid = 'inspektorat'\nname = {id = 'I', en = 'I'}\n"
+        + "[[desks]]\nid = 'jabar'\nname = {id = 'J', en = 'J'}\n"
+    )
+    # Then the build refuses to make a page that could not seal to it
+    refused(
+        tmp_path,
+        r"config.toml: desks\[2\] 'jabar' has no active key in .*keyring.json",
+        keyring=tmp_path / "keyring.json",
+        config=tmp_path / "config.toml",
+    )
 
 
 def test_a_keyring_with_private_material_is_refused(tmp_path: Path) -> None:
@@ -384,6 +440,18 @@ def test_a_private_key_beside_the_keyring_is_refused(tmp_path: Path) -> None:
 
 
 VALID_START = "[institution]\nname = 'X'\n[[categories]]\nid = 'ok'\nlabel = {id = 'a', en = 'b'}\n"
+
+
+def test_a_keyring_without_the_default_desk_is_refused(tmp_path: Path) -> None:
+    # Given a config without [[desks]] (one desk, inspektorat) and a keyring whose desk is
+    # another
+    add_desks(tmp_path / "keyring.json", ["pusat"])
+    # Then the build names the default desk
+    refused(
+        tmp_path,
+        "the config's default desk 'inspektorat' has no active key",
+        keyring=tmp_path / "keyring.json",
+    )
 
 
 def test_the_upload_limits_of_the_config_are_what_the_page_checks_and_says(
@@ -525,4 +593,4 @@ def test_the_command_line_prints_one_error_line_with_a_hint(
     code = build.main(["--keyring", str(tmp_path / "keyring.json"), "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err
     assert code == 1
-    assert re.fullmatch(r"build\.py: error: .*no active key.*\(hint: .*wbs keys new.*\)\n", err)
+    assert re.fullmatch(r"build\.py: error: .*no desk.*\(hint: .*wbs desks init.*\)\n", err)

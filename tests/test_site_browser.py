@@ -12,21 +12,19 @@ import base64
 import json
 import re
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, NamedTuple
 
 import nacl.public
 import pytest
 
 from functions import envelope as fmt
 from functions import mailbox_token
-from functions.headers import SECURITY_HEADERS
-from functions.keyring import KeyEntry, Keyring, dump
+from tests.support.api import RECOVERY
+from tests.support.desks import add_desks
+from tests.support.host import static_site
 from tests.support.pow import FakeChallenges
 from tests.support.site import build_site
 from wbs import crypto, receipt
@@ -38,27 +36,13 @@ REGISTRATION = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){3}")
 RECEIPT_CODE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){4}")
 
 
-class StaticHandler(SimpleHTTPRequestHandler):
-    extensions_map: ClassVar[dict[str, str]] = {
-        **SimpleHTTPRequestHandler.extensions_map,
-        ".mjs": "text/javascript",
-    }
-
-    def end_headers(self) -> None:
-        for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
-        super().end_headers()
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
-        pass
-
-
 @pytest.fixture(scope="module")
 def inspector(tmp_path_factory: pytest.TempPathFactory) -> tuple[nacl.public.PrivateKey, Path]:
+    """The key of the one desk, inspektorat, that reports are sealed to (with the recovery
+    key, RECOVERY), and the keyring."""
     key = nacl.public.PrivateKey.generate()
     keyring = tmp_path_factory.mktemp("keys") / "keyring.json"
-    entry = KeyEntry.for_public_key(bytes(key.public_key), "Inspektur Test", "2026-11-28")
-    dump(Keyring((entry,)), keyring)
+    add_desks(keyring, keys={"inspektorat": key}, recovery=RECOVERY.private_key)
     return key, keyring
 
 
@@ -68,12 +52,8 @@ def origin(
 ) -> Iterator[str]:
     site = tmp_path_factory.mktemp("site") / "out"
     build_site(inspector[1], site)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(StaticHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with static_site(site) as base:
+        yield base
 
 
 @pytest.fixture
@@ -244,7 +224,12 @@ def test_the_report_reaches_the_inspector_whole(
     assert signing_key == base64.b64encode(derived.signing_public_key).decode()
     assert page.text_content("#registration-number") == formatted(body["id"])
     assert REGISTRATION.fullmatch(page.text_content("#registration-number"))
-    assert [r["kid"] for r in body["recipients"]] == [crypto.key_id(bytes(inspector[0].public_key))]
+    # Sealed to the one desk and the recovery key
+    assert [r["kid"] for r in body["recipients"]] == [
+        crypto.key_id(bytes(inspector[0].public_key)),
+        RECOVERY.kid,
+    ]
+    assert opened(RECOVERY.private_key, body)["what"].startswith("Kronologi:")
     assert opened(inspector[0], body) == {
         "schema": "wbs-report/1",
         "lang": "en",
@@ -271,6 +256,7 @@ def test_the_report_reaches_the_inspector_whole(
             "aware_of_sanctions": True,
             "confidential": True,
         },
+        "route": {"office": "", "concerns_staff": False},
         "reporter_public_key": base64.b64encode(derived.public_key).decode(),
         "reporter_signing_key": signing_key,
     }

@@ -20,7 +20,9 @@ from nacl.signing import SigningKey
 
 from functions import envelope as fmt
 from functions import mailbox_token
+from functions.keyring import grouped, load
 from functions.signature import Signature, signed_bytes
+from tests.support.api import RECOVERY
 from wbs import crypto, receipt
 
 pytestmark = pytest.mark.browser
@@ -78,11 +80,20 @@ def sealed(kind: str, report_id: str, data: bytes, *keys: bytes) -> dict[str, An
 
 
 class FakeMailbox:
-    """GET and POST /api/mailbox for one case; any other token is an unknown code."""
+    """GET and POST /api/mailbox for one case, whose desks are ``desks`` (None: the answer
+    names none); any other token is an unknown code."""
 
-    def __init__(self, page: Any, case: Case, messages: list[dict[str, Any]], *posts: int) -> None:
+    def __init__(
+        self,
+        page: Any,
+        case: Case,
+        messages: list[dict[str, Any]],
+        *posts: int,
+        desks: list[Any] | None = None,
+    ) -> None:
         self.case = case
         self.messages = messages
+        self.desks = ["inspektorat"] if desks is None else desks
         self.tokens: list[bytes] = []
         self.posted: list[dict[str, Any]] = []
         self.post_statuses = iter(posts or (201,) * 10)
@@ -97,6 +108,8 @@ class FakeMailbox:
             route.fulfill(status=404, content_type="application/json", body=json.dumps(body))
         elif request.method == "GET":
             body = {"id": self.case.keys.report_id, "received": RECEIVED, "messages": self.messages}
+            if self.desks:
+                body["desks"] = self.desks
             route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
         else:
             assert request.headers["content-type"] == "application/json"
@@ -350,10 +363,11 @@ def test_a_rejected_case_shows_the_reason(
     assert page.text_content("#thread-empty") == "No messages yet."
 
 
-def test_a_followup_is_sealed_to_the_inspectorate_and_to_the_reporter(
+def test_a_followup_is_sealed_to_the_case_desks_the_recovery_key_and_the_reporter(
     page: Any,
     site_server: tuple[str, Path],
     inspectorate: Inspectorate,
+    desk_key: PrivateKey,
     case: Case,
     console: list[str],
 ) -> None:
@@ -367,19 +381,17 @@ def test_a_followup_is_sealed_to_the_inspectorate_and_to_the_reporter(
     page.fill("#followup-text", "  " + answer + "  ")
     page.click("#followup button[type=submit]")
     page.wait_for_selector("#followup [data-area=done]:not(:empty)")
-    # Then one followup envelope went out with the token, for the inspectorate and the reporter
+    # Then one followup envelope went out with the token, for the desk the mailbox names, the
+    # recovery key and the reporter
     (body,) = mailbox.posted
     envelope = fmt.parse(json.dumps(body))
     assert (envelope.kind, envelope.id) == ("followup", case.keys.report_id)
-    inspector_kid = crypto.key_id(inspectorate.public_key)
-    assert [r.kid for r in envelope.recipients] == [
-        inspector_kid,
-        crypto.key_id(case.keys.public_key),
-    ]
+    reporter = crypto.Identity(PrivateKey(case.keys.secret_key))
+    readers = [crypto.Identity(desk_key), RECOVERY, reporter]
+    assert [r.kid for r in envelope.recipients] == [who.kid for who in readers]
     assert mailbox.tokens[-2] == case.keys.token
-    readers = [crypto.Identity(inspectorate.key), crypto.Identity(PrivateKey(case.keys.secret_key))]
-    first, second = (json.loads(crypto.open_envelope(envelope, who)) for who in readers)
-    assert first == second
+    first, *others = (json.loads(crypto.open_envelope(envelope, who)) for who in readers)
+    assert others == [first, first]
     assert first.keys() == {"schema", "id", "sent", "type", "text", "status", "reason", "by"}
     assert (first["schema"], first["type"], first["text"]) == ("wbs-message/1", "message", answer)
     assert (first["status"], first["reason"], first["by"]) == ("", "", "")
@@ -423,6 +435,52 @@ def test_a_refused_followup_keeps_the_text_and_says_why(
     assert page.input_value("#followup-text") == "Tambahan informasi"
     assert page.is_enabled("#followup button[type=submit]")
     console.clear()  # Chromium logs the refused request
+
+
+def test_the_open_case_shows_who_reads_the_reporters_messages(
+    page: Any, site_server: tuple[str, Path], keyring_file: Path, case: Case, console: list[str]
+) -> None:
+    # Given an open case, which the mailbox says the desk inspektorat handles
+    origin, _ = site_server
+    FakeMailbox(page, case, [])
+    open_case(page, origin + "/en/status/", case.code)
+    page.wait_for_selector("#case:not([hidden])")
+    # Then "Who can read your report" names the desk, with its fingerprint, and the recovery key
+    page.click("#keys summary")
+    ring = load(keyring_file)
+    assert ring.recovery is not None
+    assert texts(page, "#routed-desks .key-label") == ["Inspectorate"]
+    assert texts(page, "#routed-desks .fingerprint") == [
+        grouped(ring.desk("inspektorat").fingerprint)
+    ]
+    assert page.text_content("#recovery-key .fingerprint") == grouped(ring.recovery.fingerprint)
+    # And closing the case empties the list
+    page.click("#forget")
+    assert page.locator("#routed-desks li").count() == 0
+
+
+@pytest.mark.parametrize(
+    "desks", [["inspektorat", "jabar"], [], [7]], ids=["unknown", "none", "odd"]
+)
+def test_a_followup_to_a_desk_the_page_does_not_know_is_not_sent(
+    page: Any, site_server: tuple[str, Path], case: Case, console: list[str], desks: list[Any]
+) -> None:
+    # Given a case the mailbox says is handled by a desk this page has no key for (the page
+    # is older than a share or a new desk), or by no desk at all
+    origin, _ = site_server
+    mailbox = FakeMailbox(page, case, [], desks=desks)
+    open_case(page, origin + "/status/", case.code)
+    page.wait_for_selector("#case:not([hidden])")
+    # When the reporter sends a message
+    page.fill("#followup-text", "Tambahan informasi")
+    page.click("#followup button[type=submit]")
+    page.wait_for_function("() => document.getElementById('followup-error').textContent !== ''")
+    # Then nothing is sent: the page says to reload, and keeps the text
+    assert mailbox.posted == []
+    assert page.text_content("#followup-error").startswith("Halaman ini sudah usang: halaman ini")
+    assert "muat ulang halaman" in page.text_content("#followup-error")
+    assert page.input_value("#followup-text") == "Tambahan informasi"
+    assert page.is_enabled("#followup button[type=submit]")
 
 
 DONE = """() => !document.querySelector('#lookup button[type=submit]').disabled

@@ -118,3 +118,47 @@ def test_every_signature_vector_in_chromium(page, site_server) -> None:
         by = (vector.document.get("signature") or {}).get("by", vector.author)
         assert base64.b64decode(result["signed"]) == signed_bytes(envelope, by), vector.name
     assert page.errors == []
+
+
+RUN_ROUTING = """async (vectors) => {
+  const { route } = await import('/assets/js/routing.mjs');
+  // Every answer the page can give: no office or each listed one, staff or not, no category
+  // with rules or each one that has some.
+  const allowed = (doc) => {
+    const sets = new Map();
+    for (const office of ['', ...doc.offices.map((o) => o.id)]) {
+      for (const staff of [false, true]) {
+        for (const category of ['', ...Object.keys(doc.categories)]) {
+          const desks = [...route(doc, office, staff, category)].sort();
+          sets.set(JSON.stringify(desks), desks);
+        }
+      }
+    }
+    const order = (a, b) => {  // lists compared as Python compares them
+      for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
+        if (a[i] !== b[i]) return a[i] < b[i] ? -1 : 1;
+      }
+      return a.length - b.length;
+    };
+    return [...sets.values()].sort(order);
+  };
+  return vectors.map((v) => (v.answers === null ? allowed(v.document) : [...route(
+    v.document, v.answers.office, v.answers.concerns_staff, v.answers.category)].sort()));
+}"""
+
+
+def test_every_routing_vector_in_chromium(page, site_server) -> None:
+    from tests.support.vectors import load_routing_vectors
+
+    # Given the built site served by the real host
+    base, _ = site_server
+    page.goto(base + "/")
+    # When routing.mjs routes every vector's answers by its document (and, for allowed-sets,
+    # every answer the page can give)
+    vectors = load_routing_vectors()
+    assert len(vectors) >= 9 and any(v.answers is None for v in vectors)
+    results = page.evaluate(RUN_ROUTING, [dataclasses.asdict(v) for v in vectors])
+    # Then each report goes to the desks the vector expects, as in functions/routing.py
+    for vector, desks in zip(vectors, results, strict=True):
+        assert desks == vector.expect, (vector.name, vector.comment)
+    assert page.errors == []

@@ -22,7 +22,9 @@ from rich.console import Console
 from waitress.server import create_server
 
 from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
-from functions.keyring import KeyEntry, Keyring, dump, fingerprint, grouped, load
+from functions.keyring import fingerprint, grouped, load
+from tests.support.api import RECOVERY
+from tests.support.desks import add_desks
 from tests.support.host import serving
 from tests.support.site import ROOT, build_site
 from wbs import console
@@ -140,8 +142,10 @@ def test_the_local_host_serving_the_build_passes(
         assert address in table
     assert table["/" + WORKER] == ("ok", "no SRI: only this check covers it")
     assert table["/" + APP] == ("ok", "")
-    (key,) = load(keyring_file).keys
-    assert grouped(key.fingerprint) in result.stdout
+    ring = load(keyring_file)
+    assert ring.recovery is not None
+    for key in (ring.desk("inspektorat"), ring.recovery):
+        assert grouped(key.fingerprint) in result.stdout
     assert "ok: http://127.0.0.1:" in result.stdout
     assert "Strict-Transport-Security was not checked" in result.stdout
 
@@ -269,25 +273,22 @@ def test_a_redirect_to_another_origin_is_not_followed(
 def test_a_page_built_for_another_keyring_is_named(
     stand_in: tuple[str, StandIn], keyring_file: Path, tmp_path: Path
 ) -> None:
-    # Given a site built from the same checkout, but for someone else's key
+    # Given a site built from the same checkout, but for someone else's desk key
     url, app = stand_in
-    other = KeyEntry.for_public_key(
-        bytes(nacl.public.PrivateKey.generate().public_key), "Penyadap", "2026-11-28"
-    )
-    dump(Keyring((other,)), tmp_path / "keys" / "keyring.json")
+    add_desks(tmp_path / "keys" / "keyring.json", recovery=RECOVERY.private_key)
+    other = load(tmp_path / "keys" / "keyring.json").desk("inspektorat")
     build_site(tmp_path / "keys" / "keyring.json", tmp_path / "site", CONFIG)
     app.files = files_of(tmp_path / "site")
     # When verified against the real keyring
     result = verify(url, keyring_file)
     # Then every page names both keys, the manifest its pages, and the key table says NO
     failed(result)
-    (ours,) = load(keyring_file).keys
     table = rows(result)
     assert table["/index.html"] == (
         "DIFFERENT",
-        f"encrypts to key {other.kid} (Penyadap), not in the local keyring",
+        f"encrypts to key {other.kid} (Inspektorat), not in the local keyring",
     )
-    assert f"does not encrypt to key {ours.kid} (Inspektur Uji) of the local keyring" in (
+    assert "does not encrypt to key inspektorat (Inspektorat) of the local keyring" in (
         result.stdout
     )
     assert table["/build-manifest.json"] == (
@@ -302,9 +303,9 @@ def test_a_page_built_for_another_keyring_is_named(
 def test_a_page_showing_the_right_fingerprint_for_another_key_is_named(
     stand_in: tuple[str, StandIn], keyring_file: Path
 ) -> None:
-    # Given a page that shows the inspector's kid and fingerprint but holds another key
+    # Given a page that shows the desk's fingerprint but holds another key
     url, app = stand_in
-    (ours,) = load(keyring_file).keys
+    ours = load(keyring_file).desk("inspektorat")
     theirs = base64.b64encode(bytes(nacl.public.PrivateKey.generate().public_key)).decode()
     page = app.files["index.html"]
     app.files["index.html"] = page.replace(ours.public_key.encode(), theirs.encode())
@@ -314,14 +315,34 @@ def test_a_page_showing_the_right_fingerprint_for_another_key_is_named(
     failed(result)
     assert rows(result)["/index.html"] == (
         "DIFFERENT",
-        f"key {ours.kid} (Inspektur Uji) shows fingerprint {ours.fingerprint[:20]}…,"
+        f"key inspektorat (Inspektorat) shows fingerprint {ours.fingerprint[:20]}…,"
         f" but its public key's is {real[:20]}…",
     )
-    assert f"encrypts to key {real[:16]} (Inspektur Uji), not in the local keyring" in (
-        result.stdout
-    )
+    assert f"encrypts to key {real[:16]} (Inspektorat), not in the local keyring" in (result.stdout)
     line = next(line for line in result.stdout.splitlines() if real[:16] in line and "NO" in line)
     assert grouped(real) in line
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        # a signer added: forged replies would verify on the status page
+        (b'"signers":{', b'"signers":{"0123456789abcdef":"AAAA",', "#wbs-keys"),
+        # every report routed to the central desk only, whatever the office
+        (b'"central_receives":"all"', b'"central_receives":"none"', "#wbs-routing"),
+    ],
+)
+def test_a_changed_data_block_is_named(
+    stand_in: tuple[str, StandIn], keyring_file: Path, old: bytes, new: bytes, named: str
+) -> None:
+    # Given a page whose data block was changed, its keys untouched
+    url, app = stand_in
+    assert old in app.files["index.html"]
+    app.files["index.html"] = app.files["index.html"].replace(old, new)
+    # When verified, Then the page is named for it
+    result = verify(url, keyring_file)
+    failed(result)
+    assert rows(result)["/index.html"] == ("DIFFERENT", f"data block {named} is not the build's")
 
 
 def test_extra_files_are_named(stand_in: tuple[str, StandIn], keyring_file: Path) -> None:
@@ -406,13 +427,15 @@ def test_control_characters_from_the_site_are_shown_escaped(
     for name in (painted, hyperlink, reversed_name, markup):
         listing["files"][name] = "0" * 64
     app.files["build-manifest.json"] = json.dumps(listing).encode()
-    (ours,) = load(keyring_file).keys
+    ours = load(keyring_file).desk("inspektorat")
     theirs = base64.b64encode(bytes(nacl.public.PrivateKey.generate().public_key)).decode()
     page = app.files["index.html"].replace(ours.public_key.encode(), theirs.encode())
-    page = page.replace(b"Inspektur Uji", "Inspektur\x1b[8m Uji\u202e".encode())
-    app.files["index.html"] = page.replace(
-        f'data-kid="{ours.kid}"'.encode(), b'data-kid="\x1b[32mok\r"'
+    # the desk's name and id in the keys' data block, escaped as JSON allows, and in the list
+    page = page.replace(
+        b'{"desks":{"inspektorat":{"name":"Inspektorat"',
+        b'{"desks":{"\\u001b[32mok\\r":{"name":"Inspektur\\u001b[8m Uji\\u202e"',
     )
+    app.files["index.html"] = page.replace(b'data-desk="inspektorat"', b'data-desk="\x1b[32mok\r"')
     # When verified
     result = verify(url, keyring_file)
     # Then it fails, and nothing the site sent reaches the terminal raw

@@ -4,7 +4,8 @@ The local build is the reference. Every file its ``build-manifest.json`` lists i
 from the site and compared byte for byte (SHA-256): that alone decides. Pages are also read
 as HTML, only to *name* a difference (a script's integrity, an extra script or frame, a
 reference to another origin, the CSP meta tag, the keys the page encrypts to), and every
-answer's security headers are compared with ``functions/headers.py``. Nothing here prints:
+answer's security headers are compared with ``functions/headers.py``. The keys a page encrypts
+to are those of its #wbs-keys data block: the desks' and the recovery key. Nothing here prints:
 what the site sent is kept as sent, and ``wbs/commands/verify.py`` escapes it.
 """
 
@@ -28,6 +29,7 @@ from functions.envelope import b64decode
 from functions.errors import WbsError
 from functions.headers import SECURITY_HEADERS
 from functions.keyring import fingerprint
+from wbs.build.desks import KEYS_ELEMENT, RECOVERY
 from wbs.build.output import MANIFEST
 
 INDEX = "index.html"
@@ -217,10 +219,13 @@ def _plain(value: str) -> str:
 
 @dataclass
 class Key:
-    kid: str
+    """A key a page encrypts to, as the page names it: a desk (by its id) or the recovery
+    key, from the page's #wbs-keys data block (wbs/build/desks.py)."""
+
+    name: str  # the desk's id, or "recovery"
     public_key: str
     label: str = ""
-    shown: str = ""  # the fingerprint as the page shows it
+    shown: str = ""  # the fingerprint the page shows beside it ("" when it shows none)
 
     @property
     def fingerprint(self) -> str:
@@ -229,6 +234,27 @@ class Key:
             return fingerprint(b64decode(self.public_key, "public_key"))
         except WbsError:
             return ""
+
+
+def embedded_keys(text: str) -> list[Key]:
+    """The keys of a #wbs-keys data block, as sent: whatever does not fit the build's shape
+    becomes a key without a public key, which is named as not being one."""
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return [Key("?", "", "a #wbs-keys block that is not JSON")]
+    data = _object(data)
+    found = []
+    for desk, entry in sorted(_object(data.get("desks")).items()):
+        entry = _object(entry)
+        found.append(Key(desk, str(entry.get("public_key", "")), str(entry.get("name", ""))))
+    recovery = _object(data.get("recovery"))
+    found.append(Key(RECOVERY, str(recovery.get("public_key", "")), str(recovery.get("label", ""))))
+    return found
+
+
+def _object(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class PageFacts(HTMLParser):
@@ -243,7 +269,11 @@ class PageFacts(HTMLParser):
         self.risky: Counter[str] = Counter()
         self.foreign: Counter[str] = Counter()
         self.keys: list[Key] = []
-        self._text: str | None = None  # "label" or "shown" while inside the current key's
+        self.data: Counter[tuple[str, str]] = Counter()  # JSON data blocks: (id, text)
+        self._block: tuple[str, list[str]] | None = None  # the data block being read
+        self._shown: dict[str, str] = {}  # key name -> the fingerprint shown beside it
+        self._showing: str | None = None  # the key named by the current <li>
+        self._in_fingerprint = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a: dict[str, str] = {}
@@ -254,6 +284,8 @@ class PageFacts(HTMLParser):
             kind = f"script type={a['type']}" if "type" in a else "script"
             if "src" in a:
                 self.resources[(kind, a["src"], a.get("integrity", ""))] += 1
+            elif a.get("type", "").strip().lower() == "application/json":
+                self._block = (a.get("id", ""), [])  # data, never run
             else:
                 self.risky["inline <script>"] += 1
         elif tag == "link":
@@ -266,10 +298,10 @@ class PageFacts(HTMLParser):
             self.risky[f"<meta http-equiv=refresh content={a.get('content', '')}>"] += 1
         elif tag in RISKY_TAGS:
             self.risky[f"<{tag}>"] += 1
-        elif tag == "li" and "data-kid" in a:
-            self.keys.append(Key(a["data-kid"], a.get("data-public-key", "")))
-        elif self.keys and ("key-label" in classes or "fingerprint" in classes):
-            self._text = "label" if "key-label" in classes else "shown"
+        elif tag == "li" and ("data-desk" in a or a.get("id") == "recovery-key"):
+            self._showing = a.get("data-desk", RECOVERY)
+        elif self._showing is not None and "fingerprint" in classes:
+            self._in_fingerprint = True
         for name, value in a.items():
             if name.startswith("on") or name == "style":
                 self.risky[f"{name}= on <{tag}>"] += 1
@@ -288,12 +320,27 @@ class PageFacts(HTMLParser):
                 self.foreign[f"<{tag} {name}={url}>"] += 1
 
     def handle_endtag(self, tag: str) -> None:
-        self._text = None
+        self._in_fingerprint = False
+        if tag == "li":
+            self._showing = None
+        if tag == "script" and self._block is not None:
+            name, parts = self._block
+            self._block = None
+            self.data[(name, "".join(parts))] += 1
+            if name == KEYS_ELEMENT:
+                self.keys += embedded_keys("".join(parts))
 
     def handle_data(self, data: str) -> None:
-        if self._text and self.keys:
-            key = self.keys[-1]
-            setattr(key, self._text, " ".join((getattr(key, self._text) + " " + data).split()))
+        if self._block is not None:
+            self._block[1].append(data)
+        elif self._in_fingerprint and self._showing is not None:
+            shown = self._shown.get(self._showing, "") + data
+            self._shown[self._showing] = "".join(shown.split())
+
+    def close(self) -> None:
+        super().close()
+        for key in self.keys:
+            key.shown = self._shown.get(key.name, "")
 
 
 def read_page(body: bytes, address: str, origin: Origin) -> PageFacts:
@@ -327,31 +374,35 @@ def page_differences(built: PageFacts, served: PageFacts) -> list[str]:
         for item in sorted((served.foreign - built.foreign).elements())
     ]
     found += key_differences(built.keys, served.keys)
+    # A data block the page's modules read: the routing rules, and the keys block (whose
+    # names and signing keys matter too: a signer added there would verify forged replies)
+    changed = {name for name, _ in (served.data - built.data) + (built.data - served.data)}
+    found += [f"data block #{name} is not the build's" for name in sorted(changed)]
     return found
 
 
 def key_differences(built: Sequence[Key], served: Sequence[Key]) -> list[str]:
-    """A key is what the page encrypts to (its public key), whatever kid and fingerprint the
-    page shows beside it: a page that shows the inspector's fingerprint next to another key
-    is named as such."""
+    """A key is what the page encrypts to (its public key), whatever fingerprint the page
+    shows beside it: a page that shows a desk's fingerprint next to another key is named as
+    such."""
     found = []
     ours = {k.public_key for k in built}
     theirs = {k.public_key for k in served}
     for key in served:
-        real, shown = key.fingerprint, key.shown.replace(" ", "")
+        real = key.fingerprint
         if not real:
-            found.append(f"key {key.kid} ({key.label}) is not an X25519 public key")
-        elif shown != real or key.kid != real[:16]:
+            found.append(f"key {key.name} ({key.label}) is not an X25519 public key")
+        elif key.shown and key.shown != real:
             found.append(
-                f"key {key.kid} ({key.label}) shows fingerprint {_short(shown)},"
+                f"key {key.name} ({key.label}) shows fingerprint {_short(key.shown)},"
                 f" but its public key's is {_short(real)}"
             )
         if key.public_key not in ours:
             found.append(
-                f"encrypts to key {real[:16] or key.kid} ({key.label}), not in the local keyring"
+                f"encrypts to key {real[:16] or key.name} ({key.label}), not in the local keyring"
             )
     found += [
-        f"does not encrypt to key {k.kid} ({k.label}) of the local keyring"
+        f"does not encrypt to key {k.name} ({k.label}) of the local keyring"
         for k in built
         if k.public_key not in theirs
     ]
@@ -514,7 +565,7 @@ def _served_keys(
     keys: dict[str, ServedKey] = {}
     for facts in served.values():
         for k in facts.keys:
-            kid = k.fingerprint[:16] or k.kid
+            kid = k.fingerprint[:16] or k.name
             keys.setdefault(
                 k.public_key, ServedKey(k.label, kid, k.fingerprint, k.public_key in ours)
             )

@@ -52,8 +52,9 @@ from nacl.public import PrivateKey
 
 from functions.config import Settings
 from functions.host import make_app
-from functions.keyring import KeyEntry, Keyring, dump, load_active
+from functions.keyring import Keyring, load_active
 from functions.uploads import Limits
+from tests.support.api import write_keyring
 from tests.support.site import build_site
 from wbs import build
 from wbs.cli import cli
@@ -139,9 +140,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def new_keyring(path: Path) -> Path:
-    public = bytes(PrivateKey.generate().public_key)
-    dump(Keyring((KeyEntry.for_public_key(public, "Inspektur", "2026-01-01"),)), path)
-    return path
+    """A keyring whose desk inspektorat has a new key (and the recovery key)."""
+    return write_keyring(path, [bytes(PrivateKey.generate().public_key)])
 
 
 @pytest.fixture

@@ -1,6 +1,8 @@
 """Servers for tests and benches, always on 127.0.0.1: the real waitress host in a thread
-(``serving``, ``site_host``, ``demo_site``), or a server process such as `wbs serve`
-(``running``, ``wbs_serve``) that is ready once /api/health answers."""
+(``serving``, ``site_host``, ``demo_site``), a build's files alone with the real security
+headers (``static_site``: tests play the API with Playwright's request interception), or a
+server process such as `wbs serve` (``running``, ``wbs_serve``) that is ready once
+/api/health answers."""
 
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from nacl.public import PrivateKey
 
+from functions.headers import SECURITY_HEADERS
 from tests.support.api import write_keyring
 from tests.support.site import build_site
 
@@ -114,3 +119,33 @@ def wbs_serve(args: list[str], env: Mapping[str, str], log: Path) -> Iterator[st
     port = free_port()
     with running([WBS, "serve", *args, "--port", str(port)], env, log, port):
         yield f"http://127.0.0.1:{port}"
+
+
+class StaticHandler(SimpleHTTPRequestHandler):
+    """A build's files with the real security headers, and no log."""
+
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".mjs": "text/javascript",
+    }
+
+    def end_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        super().end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the stdlib's name)
+        pass
+
+
+@contextlib.contextmanager
+def static_site(site: Path) -> Iterator[str]:
+    """Serve the build ``site`` on 127.0.0.1; yields its origin."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(StaticHandler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,5 +1,6 @@
-"""Read the envelope test vectors of docs/vectors/envelope/ (format in docs/vectors/generate.py)
-and the signature vectors of docs/vectors/signature/ (docs/spec/signature-v2.md section 6)."""
+"""Read the envelope test vectors of docs/vectors/envelope/ (format in docs/vectors/generate.py),
+the signature vectors of docs/vectors/signature/ (docs/spec/signature-v2.md section 6) and the
+routing vectors of docs/vectors/routing/ (docs/spec/desks-v2.md section 9.4)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.support.site import ROOT
 VECTORS = ROOT / "docs" / "vectors" / "envelope"
 EXPECTS = {"success", "malformed", "unsupported version", "no matching key", "decryption failure"}
 SIGNATURE_VECTORS = ROOT / "docs" / "vectors" / "signature"
+ROUTING_VECTORS = ROOT / "docs" / "vectors" / "routing"
 # checkSignature's reasons (site/static/js/signature.mjs), and "verified" for none.
 SIGNATURE_EXPECTS = {
     "verified",
@@ -44,11 +46,20 @@ class SignatureVector:
     document: dict[str, Any]  # the stored reply or note: envelope, and signature if any
 
 
-def read(path: Path, expects: set[str]) -> tuple[dict[str, str], str]:
+@dataclass(frozen=True)
+class RoutingVector:
+    name: str
+    expect: Any  # the desks, sorted; for allowed-sets, every allowed set
+    comment: str
+    answers: dict[str, Any] | None  # office, concerns_staff, category; None for allowed-sets
+    document: dict[str, Any]  # wbs-routing/1
+
+
+def read(path: Path, expects: set[str] | None) -> tuple[dict[str, str], str]:
     """A vector file's header lines and its body; ValueError for an unknown ``expect``."""
     head, _, body = path.read_text(encoding="utf-8").partition("\n\n")
     fields = dict(line.split(": ", 1) for line in head.splitlines())
-    if fields["expect"] not in expects:
+    if expects is not None and fields["expect"] not in expects:
         raise ValueError(f"{path.name}: unknown expect {fields['expect']!r}")
     return fields, body.rstrip("\n")
 
@@ -81,6 +92,29 @@ def load_signature_vectors() -> list[SignatureVector]:
                 fields["comment"],
                 fields["author"],
                 json.loads(fields["signing-keys"]),
+                json.loads(body),
+            )
+        )
+    return out
+
+
+def load_routing_vectors() -> list[RoutingVector]:
+    out = []
+    for path in sorted(ROUTING_VECTORS.glob("*.txt")):
+        fields, body = read(path, None)
+        answers = None
+        if "office" in fields:
+            answers = {
+                "office": json.loads(fields["office"]),
+                "concerns_staff": json.loads(fields["concerns-staff"]),
+                "category": json.loads(fields["category"]),
+            }
+        out.append(
+            RoutingVector(
+                path.stem,
+                json.loads(fields["expect"]),
+                fields["comment"],
+                answers,
                 json.loads(body),
             )
         )

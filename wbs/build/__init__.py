@@ -1,4 +1,5 @@
-"""The reporting page's build: render site/ into static files with the keyring embedded.
+"""The reporting page's build: render site/ into static files with the keyring and the
+routing rules embedded.
 
     python build.py [--keyring keys/keyring.json] [--config site/config.toml] [--out dist/site]
 
@@ -8,10 +9,12 @@ bundled from site/node_modules; every script and stylesheet of a page carries Su
 Integrity, and every page carries the Content-Security-Policy of functions/headers.py.
 Worker scripts cannot carry integrity: the build checks that they and their imports are in
 the site. The same inputs give byte-identical output, listed with SHA-256 sums in
-build-manifest.json.
+build-manifest.json. The routing rules the page embeds are also written to routing.json,
+for the API.
 
 The modules: ``sources`` (the project's folders), ``pages`` (the pages and their data),
-``assets`` (static files, libsodium, imports, SRI), ``render`` (Jinja and the catalogues),
+``assets`` (static files, libsodium, imports, SRI), ``desks`` (the desks' keys and
+the routing rules the pages embed), ``render`` (Jinja and the catalogues),
 ``private`` (no private key in the site), ``output`` (manifest, marker, writing).
 """
 
@@ -25,6 +28,7 @@ from functions.errors import WbsError
 from functions.keyring import load_active
 from wbs import config as wbs_config
 from wbs.build.assets import static_assets, vendor_modules
+from wbs.build.desks import ROUTING_FILE, check, routing_file
 from wbs.build.errors import BuildError
 from wbs.build.output import MANIFEST, MARKER, MARKER_TEXT, manifest, write_output
 from wbs.build.private import folder_files, refuse_private_material
@@ -49,13 +53,14 @@ __all__ = [
 def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
     """Check every input, render the site in memory, then (re)write ``out``."""
     settings = wbs_config.load_all(config)
-    ring = load_active(keyring)
+    desks = check(load_active(keyring), settings.desks, keyring, config)
     refuse_private_material(folder_files(keyring.parent), "the keyring's folder")
     files = static_assets()
     files.update(vendor_modules(NODE_MODULES))
     if settings.site.logo:
         files[settings.site.logo.name] = settings.site.logo.data
-    files.update(render_pages(settings, ring, files))
+    files.update(render_pages(settings, desks, files))
+    files[ROUTING_FILE] = routing_file(settings.desks)
     files[MARKER] = MARKER_TEXT
     refuse_private_material(files.items(), "the built site")
     files[MANIFEST] = manifest(files)

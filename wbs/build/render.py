@@ -1,10 +1,13 @@
-"""Rendering the pages: every page in every language of the config, with the keyring's
-active keys, the Content-Security-Policy and the integrity of every script and stylesheet."""
+"""Rendering the pages: every page in every language of the config, with the desks' keys and
+the routing rules (wbs/build/desks.py), the Content-Security-Policy and the integrity of every
+script and stylesheet. A page may hold no script but the site's own modules and JSON data
+blocks: the build refuses any other before it writes a file."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from html.parser import HTMLParser
 from typing import Any
 
 from babel.messages.mofile import write_mo
@@ -13,8 +16,8 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from functions.headers import CONTENT_SECURITY_POLICY
-from functions.keyring import Keyring, grouped
 from wbs.build.assets import STYLESHEET, WORKERS, module_graph, sri
+from wbs.build.desks import KEYS_ELEMENT, ROUTING_ELEMENT, DeskData
 from wbs.build.errors import BuildError
 from wbs.build.pages import PAGES, page_href, page_path, upload_limits
 from wbs.build.sources import SITE
@@ -36,10 +39,11 @@ def translations(lang: str) -> Translations:
     return Translations(fp=buf)
 
 
-def render_pages(config: Config, ring: Keyring, assets: Mapping[str, bytes]) -> dict[str, bytes]:
-    """Every page in every language, embedding the keyring's active keys (what the pages seal
-    to, and whose signatures they check) and the signing keys of retired ones (what a retired
-    inspector signed stays verified: docs/spec/signature-v2.md section 4)."""
+def render_pages(config: Config, desks: DeskData, assets: Mapping[str, bytes]) -> dict[str, bytes]:
+    """Every page in every language, embedding the desks' active keys and the recovery key
+    (what the pages seal to), the persons' signing keys, retired ones' included (whose
+    signatures the status page checks: docs/spec/signature-v2.md section 4), and, in the
+    report page, the routing rules and the offices a reporter chooses from."""
 
     def asset(path: str) -> dict[str, str]:
         return {"href": "/" + path, "integrity": sri(assets[path])}
@@ -56,6 +60,9 @@ def render_pages(config: Config, ring: Keyring, assets: Mapping[str, bytes]) -> 
         keep_trailing_newline=True,
     )
     env.policies["ext.i18n.trimmed"] = True
+    # |tojson: sorted, without spaces, and "<", ">", "&", "'" escaped, so that a data block
+    # can never close its <script> element.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
     site = config.site
     common: dict[str, Any] = {
         "csp": "; ".join(
@@ -63,21 +70,9 @@ def render_pages(config: Config, ring: Keyring, assets: Mapping[str, bytes]) -> 
         ),
         "institution": site.institution,
         "logo": "/" + site.logo.name if site.logo else "",
-        "keys": [
-            {
-                "kid": k.kid,
-                "public_key": k.public_key,
-                "signing_key": k.signing_key,
-                "label": k.label,
-                "fp": grouped(k.fingerprint),
-            }
-            for k in ring.active()
-        ],
-        "retired_signers": [
-            {"kid": k.kid, "signing_key": k.signing_key, "label": k.label}
-            for k in ring.keys
-            if not k.active and k.signing_key
-        ],
+        "routing": config.desks.document(),
+        "keys_element": KEYS_ELEMENT,
+        "routing_element": ROUTING_ELEMENT,
         "stylesheet": asset(STYLESHEET),
     }
     pages: dict[str, bytes] = {}
@@ -103,6 +98,38 @@ def render_pages(config: Config, ring: Keyring, assets: Mapping[str, bytes]) -> 
                 contact=site.contact[lang] if site.contact else "",
                 categories=[{"id": c.id, "label": c.labels[lang]} for c in site.categories],
                 uploads=upload_limits(config.uploads, lang),
+                keys=desks.keys(lang),
+                desks=desks.panel(lang),
             )
-            pages[page_path(lang, page.path, default)] = html.encode("utf-8")
+            path = page_path(lang, page.path, default)
+            refuse_other_scripts(html, path)
+            pages[path] = html.encode("utf-8")
     return pages
+
+
+class _Scripts(HTMLParser):
+    """The attributes of every <script> of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.scripts: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "script":
+            self.scripts.append(dict(attrs))
+
+
+def refuse_other_scripts(html: str, path: str) -> None:
+    """Every <script> is a module of the site with its integrity, or a JSON data block
+    (which a browser never runs): the Content-Security-Policy allows no inline script, and
+    the build does not rely on it alone."""
+    parser = _Scripts()
+    parser.feed(html)
+    for attrs in parser.scripts:
+        module = attrs.get("type") == "module" and attrs.get("src") and attrs.get("integrity")
+        data = attrs.get("type") == "application/json" and "src" not in attrs
+        if not (module or data):
+            raise BuildError(
+                f"{path} has a <script> that is neither a module with integrity nor JSON data",
+                hint="put code in site/static/js/ and data in a type=application/json block",
+            )

@@ -5,7 +5,8 @@ shared field checkers of ``fields.py``; any mistake raises ``ConfigFileError``, 
 names the file and the dotted field (``site/config.toml: uploads.part_size must be ...``)
 and whose hint points at an example. Each part of the system asks for the tables it needs:
 
-- the site build, ``load_all``: every table, so that it refuses a file any part would refuse;
+- the site build, ``load_all``: every table, so that it refuses a file any part would refuse
+  (``[[desks]]``, ``[routing]`` and ``[[offices]]`` become the page's routing document);
 - ``wbs inbox`` and the workbench, ``load``: the ``[deadlines]`` rules;
 - ``wbs serve``, ``upload_limits`` and ``proof_difficulty``, with the WBS_UPLOAD_* and
   WBS_POW_DIFFICULTY variables on top (functions/ reads those, and never this package);
@@ -26,8 +27,9 @@ from pathlib import Path
 from functions.config import ConfigError, difficulty_from_env
 from functions.uploads import Limits
 from wbs import paths
-from wbs.config import deadlines, deployment, proof_of_work, site, uploads
+from wbs.config import deadlines, deployment, desks, proof_of_work, site, uploads
 from wbs.config.deployment import Deployment
+from wbs.config.desks import Desks
 from wbs.config.errors import ConfigFileError
 from wbs.config.fields import Table
 from wbs.config.file import HINT, read_file
@@ -41,6 +43,7 @@ __all__ = [
     "ConfigFileError",
     "DeploySettings",
     "Deployment",
+    "Desks",
     "Site",
     "load",
     "load_all",
@@ -57,6 +60,9 @@ TABLES = frozenset(
         "institution",
         "languages",
         "categories",
+        "desks",
+        "routing",
+        "offices",
         "deadlines",
         "uploads",
         "proof_of_work",
@@ -71,6 +77,7 @@ class Config:
     without this machine's variables: the page shows what the file says."""
 
     site: Site
+    desks: Desks
     deadlines: Rules
     uploads: Limits
     proof_difficulty: int
@@ -90,12 +97,18 @@ def read(path: Path | None) -> Table:
 def load_all(path: Path) -> Config:
     top = read_file(path)
     top.only(TABLES)
+    rules = deadlines.parse(top)
+    limits = uploads.parse(top)
+    difficulty = proof_of_work.parse(top)
+    stack = deployment.parse(top) if "deployment" in top.values else None
+    page = site.parse(top)
     return Config(
-        deadlines=deadlines.parse(top),
-        uploads=uploads.parse(top),
-        proof_difficulty=proof_of_work.parse(top),
-        deployment=deployment.parse(top) if "deployment" in top.values else None,
-        site=site.parse(top),
+        site=page,
+        desks=desks.parse(top, page.languages, site.LANGUAGES),
+        deadlines=rules,
+        uploads=limits,
+        proof_difficulty=difficulty,
+        deployment=stack,
     )
 
 

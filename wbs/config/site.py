@@ -1,5 +1,6 @@
 """The tables of the reporting page: ``languages``, ``[institution]`` and ``[[categories]]``
-(the project's site/config.toml explains each field)."""
+(the project's site/config.toml explains each field). Who receives a report, ``desks`` of a
+category included, is wbs.config.desks's."""
 
 from __future__ import annotations
 
@@ -72,7 +73,7 @@ def _categories(top: Table, languages: tuple[str, ...]) -> tuple[Category, ...]:
         if not isinstance(entry, dict):
             raise top.error(where, "must be a table")
         table = top.inner(where, entry)
-        table.only({"id", "label"})
+        table.only({"id", "label", "desks"})  # desks: wbs.config.desks checks them
         category = Category(table.slug("id"), table.translated("label", languages, LANGUAGES))
         if any(c.id == category.id for c in categories):
             raise table.error("id", f"{category.id!r} appears twice")

@@ -25,7 +25,6 @@ import base64
 import hashlib
 import json
 import mimetypes
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,12 +33,12 @@ from typing import TYPE_CHECKING
 from functions.errors import WbsError
 from functions.host import CONTENT_TYPES
 from functions.keyring import Keyring
+from wbs.build.desks import embedded_keys, sealed_to
 from wbs.build.output import MANIFEST, MARKER
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-KID_RE = re.compile(r'data-kid="([0-9a-f]{16})"')
 DELETE_BATCH = 1000  # S3's most keys per DeleteObjects
 
 
@@ -170,14 +169,15 @@ def plan_rows(site: Site) -> Iterator[tuple[str, int, str, str]]:
 
 
 def _check_keys(folder: Path, files: Sequence[SiteFile], keyring: Keyring) -> None:
-    """Every page that embeds keys embeds exactly the keyring's active ones, and some do."""
-    wanted = sorted(k.kid for k in keyring.active())
+    """Every page that embeds keys (#wbs-keys) embeds exactly those of the keyring's desks
+    and its recovery key, and some do."""
+    wanted = sealed_to(keyring)
     embedding = 0
     for f in files:
         if f.key.endswith(".html"):
-            kids = sorted(KID_RE.findall(f.path.read_text(encoding="utf-8")))
-            embedding += bool(kids)
-            if kids and kids != wanted:
+            keys = embedded_keys(f.path.read_text(encoding="utf-8"))
+            embedding += keys is not None
+            if keys is not None and keys != wanted:
                 raise SiteError(
                     f"{folder / f.key} encrypts to other keys than the keyring's active ones",
                     hint="rebuild the site with the same --keyring (or drop --site)",

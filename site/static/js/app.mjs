@@ -1,16 +1,20 @@
-// The reporting page: encrypt the report in this browser, send only ciphertext, and give the
-// reporter a receipt code for the case's mailbox. Nothing is stored on the device: no
-// cookie, no web storage, no change to the URL.
+// The reporting page: encrypt the report in this browser to the desks the reporter's answers
+// route it to (routing.mjs) and the recovery key, send only ciphertext, and give the reporter
+// a receipt code for the case's mailbox. Nothing is stored on the device: no cookie, no web
+// storage, no change to the URL.
 
 import { REPORTS, bearer } from './api.mjs';
+import { showDesks } from './desk-list.mjs';
 import { sealEnvelope } from './envelope.mjs';
 import { chosenFiles, clearEvidence, sealedEvidence, setUpEvidence } from './evidence.mjs';
-import { keyringRecipients } from './keyring.mjs';
+import { deskName, deskRecipients } from './keyring.mjs';
+import { setUpOfficeFilter } from './office-filter.mjs';
 import { Pending, outcomeUnknown } from './pending.mjs';
 import { newCode } from './receipt.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { setUpReceiptPanel, showReceipt } from './receipt-panel.mjs';
-import { reportPayload, resetForm, setUpForm, validate } from './report-form.mjs';
+import { reportPayload, resetForm, routeAnswers, setUpForm, validate } from './report-form.mjs';
+import { embeddedRouting, route } from './routing.mjs';
 import { sendSealed } from './send.mjs';
 import { loadSodium, sodiumIfReady } from './sodium.mjs';
 import { sendFiles } from './uploads.mjs';
@@ -23,7 +27,11 @@ const progress = document.getElementById('form-progress');
 const bar = progress.querySelector('progress');
 const uploads = document.getElementById('uploads');
 const panel = document.getElementById('success');
+const routedDesks = document.getElementById('routed-desks');
+const routeSummary = document.getElementById('route-summary');
+const officeField = document.getElementById('office-field');
 
+const routing = embeddedRouting();
 const pending = new Pending();
 
 class DerivationError extends Error {}
@@ -32,10 +40,26 @@ function say(area, message) {
   area.textContent = message;
 }
 
+/** The desks the report goes to with these answers: the central desk first. */
+function routedTo({ office, concerns_staff: concernsStaff }, category) {
+  const desks = [...route(routing, office, concernsStaff, category)].sort();
+  return [...desks.filter((d) => d === routing.central), ...desks.filter((d) => d !== routing.central)];
+}
+
+/** "Who can read your report" and the line under the questions follow the answers. */
+function showRoute() {
+  const desks = routedTo(routeAnswers(form), form.elements.namedItem('category').value);
+  showDesks(routedDesks, desks, sodiumIfReady());
+  if (routeSummary) {
+    const names = desks.map(deskName).join(', ');
+    say(routeSummary, routeSummary.dataset.msgRoute.replace('{desks}', names));
+  }
+}
+
 /**
- * A new receipt code and its keys (in a worker), and the report sealed to the keyring. The
- * reporter's signing key goes inside the report and, for the mailbox to check follow-ups
- * against, beside it (Wbs-Signing-Key).
+ * A new receipt code and its keys (in a worker), and the report sealed to the desks its
+ * answers route it to and the recovery key. The reporter's signing key goes inside the
+ * report and, for the mailbox to check follow-ups against, beside it (Wbs-Signing-Key).
  */
 async function seal(lib, payload) {
   say(statusArea, form.dataset.msgDeriving);
@@ -51,9 +75,8 @@ async function seal(lib, payload) {
   const plaintext = new TextEncoder().encode(JSON.stringify({
     ...payload, reporter_public_key: b64(keys.publicKey), reporter_signing_key: signingKey,
   }));
-  const envelope = sealEnvelope(lib, {
-    kind: 'report', id: keys.reportId, plaintext, recipients: keyringRecipients(lib),
-  });
+  const recipients = deskRecipients(lib, routedTo(payload.route, payload.category.id));
+  const envelope = sealEnvelope(lib, { kind: 'report', id: keys.reportId, plaintext, recipients });
   const authorization = bearer(lib, keys.token);
   lib.memzero(keys.token);
   const signed = { 'Wbs-Signing-Key': signingKey };
@@ -115,6 +138,8 @@ async function onSubmit(event) {
     const { code, reportId, status, authorization, files } = await send();
     if (status === 201) {
       resetForm(form);
+      offices?.reset();
+      showRoute();
       clearEvidence(form);
       form.hidden = true;
       document.getElementById('intro').hidden = true;
@@ -137,9 +162,14 @@ async function onSubmit(event) {
 }
 
 setUpForm(form);
+const offices = officeField ? setUpOfficeFilter(officeField) : null;
+form.addEventListener('change', (event) => {
+  if (['category', 'office', 'concerns_staff'].includes(event.target.name)) showRoute();
+});
 setUpEvidence(form);
 setUpReceiptPanel(panel);
 form.addEventListener('submit', onSubmit);
 submit.disabled = false; // only now can a press never turn into a native submission
 say(statusArea, ''); // the page's own "loading…" note stays only if this module never ran
-loadSodium().catch(() => {}); // reported when the reporter presses send
+// Reported when the reporter presses send; once loaded, the fingerprints are shown.
+loadSodium().then(showRoute).catch(() => {});

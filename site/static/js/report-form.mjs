@@ -55,13 +55,15 @@ export function resetForm(form) {
 // -- validation ---------------------------------------------------------------------------
 
 // A unit is an element with data-check: a field ("required", "digits") or a fieldset
-// ("any": one of its inputs filled; "all": every checkbox ticked). Units inside a hidden
+// ("any": one of its inputs filled; "all": every checkbox ticked; "chosen": one of its
+// radio buttons chosen). Units inside a hidden
 // part of the form (identity fields of an anonymous report) are not checked.
 const CHECKS = {
   required: (unit) => unit.value.trim() !== '',
   digits: (unit) => /^[0-9]*$/.test(unit.value.trim()),
   any: (unit) => inputs(unit).some((input) => input.value.trim() !== ''),
   all: (unit) => inputs(unit).every((input) => input.checked),
+  chosen: (unit) => inputs(unit).some((input) => input.checked),
 };
 
 function inputs(unit) {
@@ -85,7 +87,7 @@ export function validate(form) {
 
 function focusTarget(unit) {
   if (unit.dataset.check === 'all') return inputs(unit).find((input) => !input.checked);
-  if (unit.dataset.check === 'any') return inputs(unit)[0];
+  if (unit.dataset.check === 'any' || unit.dataset.check === 'chosen') return inputs(unit)[0];
   return unit;
 }
 
@@ -108,6 +110,17 @@ function isMarked(unit) {
 }
 
 // -- payload ------------------------------------------------------------------------------
+
+/**
+ * The answers that decide where the report goes (routing.mjs): the office the matter
+ * concerns ("" when not asked, not known or not listed) and whether it concerns the
+ * inspectorate's own staff (false when not asked).
+ */
+export function routeAnswers(form) {
+  const office = form.elements.namedItem('office');
+  const staff = form.elements.namedItem('concerns_staff');
+  return { office: office?.value ?? '', concerns_staff: staff?.value === 'yes' };
+}
 
 /** The report as the inspectors will read it (schema wbs-report/1). */
 export function reportPayload(form) {
@@ -138,5 +151,6 @@ export function reportPayload(form) {
     declarations: Object.fromEntries(
       DECLARATIONS.map((name) => [name, form.elements.namedItem(name).checked]),
     ),
+    route: routeAnswers(form),
   };
 }

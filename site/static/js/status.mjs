@@ -1,17 +1,20 @@
 // "Cek Status Laporan": the reporter types the receipt code; a worker derives the keys; the
 // page fetches the case's mailbox with the token, decrypts it here and lets the reporter
-// answer, with evidence files: the follow-up, signed with the key the code gives (checked by
-// the mailbox against the key registered with the report), whose manifest lists them, is
-// stored first, then the files are encrypted and sent one by one (uploads.mjs). The code is never sent, stored or
-// put in the URL; "close" wipes it from the page.
+// answer, with evidence files: the follow-up, sealed to the desks the mailbox names (the
+// report's routed desks and those the case was shared with), the recovery key and the
+// reporter, and signed with the key the code gives (checked by the mailbox against the key
+// registered with the report), whose manifest lists them, is stored first, then the files
+// are encrypted and sent one by one (uploads.mjs). The code is never sent, stored or put in
+// the URL; "close" wipes it from the page.
 
 import { MAILBOX, bearer, call } from './api.mjs';
 import { clearCase, showCase } from './case-view.mjs';
+import { showDesks } from './desk-list.mjs';
 import { keyId, sealEnvelope } from './envelope.mjs';
 import {
   chosenFiles, clearEvidence, sealedEvidence, setEvidenceRoom, setUpEvidence,
 } from './evidence.mjs';
-import { keyringRecipients, keyringSigners } from './keyring.mjs';
+import { UnknownDeskError, deskRecipients, keyringSigners } from './keyring.mjs';
 import { Pending, outcomeUnknown } from './pending.mjs';
 import { PROOF_ERRORS } from './pow-client.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
@@ -30,7 +33,10 @@ const closedNote = document.getElementById('closed');
 const intro = document.getElementById('lookup-intro');
 const uploads = document.getElementById('uploads');
 
-// The open case: {lib, reportId, authorization, keyPair, signingKey}; null when none is open.
+const routedDesks = document.getElementById('routed-desks');
+
+// The open case: {lib, reportId, authorization, keyPair, signingKey, desks}; null when none
+// is open. `desks`: the desk ids of the mailbox's last answer, those a follow-up is sealed to.
 let session = null;
 const pending = new Pending(); // a follow-up sent whose answer never came
 
@@ -69,6 +75,10 @@ async function fetchCase(current) {
   if (mailbox?.id !== current.reportId) throw new Answer(502);
   const signers = keyringSigners(current.lib);
   const thread = readThread(current.lib, mailbox, current.reportId, current.keyPair, signers);
+  // A mailbox without desks (an API older than the page) leaves nothing to seal a follow-up
+  // to: sending it is refused as out of date, and the case can still be read.
+  current.desks = Array.isArray(mailbox.desks) ? mailbox.desks : [];
+  showDesks(routedDesks, current.desks, current.lib);
   showCase(caseView, { reportId: current.reportId, received: String(mailbox.received ?? ''), thread });
   setEvidenceRoom(followup, mailbox.uploads_left);
 }
@@ -105,6 +115,7 @@ async function onLookup(event) {
       authorization: bearer(lib, keys.token),
       keyPair: { publicKey: keys.publicKey, privateKey: keys.secretKey },
       signingKey: keys.signingKey,
+      desks: [],
     };
     lib.memzero(keys.token);
     await fetchCase(current);
@@ -123,9 +134,14 @@ async function onLookup(event) {
   }
 }
 
-/** A follow-up is sealed to the keyring and to the reporter, who can read it again later. */
-function recipients(lib, reporterKey) {
-  return [...keyringRecipients(lib), { kid: keyId(lib, reporterKey), publicKey: reporterKey }];
+/**
+ * A follow-up is sealed to the case's desks and the recovery key (docs/spec/desks-v2.md
+ * section 5.4), and to the reporter, who can read it again later. UnknownDeskError when the
+ * mailbox names a desk this page has no key for, or names none.
+ */
+function recipients(lib, desks, reporterKey) {
+  if (desks.length === 0) throw new UnknownDeskError('');
+  return [...deskRecipients(lib, desks), { kid: keyId(lib, reporterKey), publicKey: reporterKey }];
 }
 
 const SEND_ERRORS = { 403: 'msgFull', 413: 'msgTooLong', 422: 'msgOutdated' };
@@ -160,12 +176,13 @@ async function onFollowup(event) {
       pending,
       snapshot: { text, files: chosenFiles() },
       prepare() {
+        const to = recipients(lib, current.desks, current.keyPair.publicKey);
         const { files, manifest } = sealedEvidence(lib);
         const envelope = sealEnvelope(lib, {
           kind: 'followup',
           id: current.reportId,
           plaintext: followupPlaintext(lib, text, new Date(), manifest),
-          recipients: recipients(lib, current.keyPair.publicKey),
+          recipients: to,
         });
         const { sig } = signEnvelope(lib, envelope, REPORTER, current.signingKey);
         const signed = { 'Wbs-Signature': sig };
@@ -195,8 +212,10 @@ async function onFollowup(event) {
       sendFiles(uploads, { files, reportId: current.reportId, authorization }).catch(() => {});
     }
   } catch (error) {
-    const tooLong = error?.code === 'too-large';
-    showError(followup, tooLong ? followup.dataset.msgTooLong : followup.dataset.msgFailed);
+    let name = 'msgFailed';
+    if (error?.code === 'too-large') name = 'msgTooLong';
+    else if (error instanceof UnknownDeskError) name = 'msgUnknownDesk';
+    showError(followup, followup.dataset[name]);
   } finally {
     busy(followup, '');
   }
@@ -223,6 +242,7 @@ function forget() {
   if (session) wipe(session.lib, { ...session.keyPair, signingKey: session.signingKey });
   session = null;
   clearCase(caseView);
+  routedDesks.replaceChildren();
   followupText.value = '';
   clearEvidence(followup);
   setEvidenceRoom(followup, null);
