@@ -147,6 +147,19 @@ class Institution:
                     self._grant(generation, self.secret(generation), identity, granter, now)
         return entry
 
+    def add_person(self, person: KeyEntry, desks: Iterable[str] = (DESK,)) -> None:
+        """A person already in the keyring (made by `wbs keys new`, whose private key stays in
+        its key file) made a member of ``desks``: a grant of every generation of each."""
+        for desk in desks:
+            self.desk(desk)
+            for generation in self.ring.generations(desk):
+                if person.kid not in self.members(generation):
+                    secret = self.secret(generation)
+                    key, data = grants.desk_grant(
+                        generation, secret, person.kid, person.public_key_bytes, RECOVERY
+                    )
+                    self.store.put_new(key, data)
+
     def rotate(self, desk: str = DESK, leaving: Iterable[str] = ()) -> DeskEntry:
         """A new generation of ``desk``, granted to every member of the current one but the
         key ids ``leaving`` (docs/spec/desks-v2.md section 2.1)."""

@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 
+from functions.storage import LocalStorage
 from tests.support.host import WBS, wbs_serve
+from tests.support.membership import Institution
 
 PASSPHRASE = "kata sandi uji yang panjang"
 INSPECTORS = ("anna", "bima", "retired")
@@ -43,7 +45,8 @@ def inspector_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def system(tmp_path: Path, inspector_keys: Path) -> Iterator[dict[str, object]]:
-    """The inspectors' keys, then `wbs serve` in its own process with its log captured."""
+    """The inspectors' keys, desk inspektorat with the two active ones as its members, then
+    `wbs serve` in its own process with its log captured."""
     shutil.copytree(inspector_keys / "keyring", tmp_path / "keyring")
     shutil.copytree(inspector_keys / "keys", tmp_path / "home" / "keys")
     keyring = tmp_path / "keyring" / "keyring.json"
@@ -57,6 +60,11 @@ def system(tmp_path: Path, inspector_keys: Path) -> Iterator[dict[str, object]]:
     }
     # The proof of work is on, at the config's difficulty: the page solves real challenges.
     env.pop("WBS_POW_DIFFICULTY", None)
+    # Desk inspektorat and the recovery key (docs/spec/desks-v2.md), the two active inspectors
+    # its members through grants in this test's storage, as `wbs desks` would make them
+    here = Institution(keyring, LocalStorage(tmp_path / "storage"))
+    for person in here.ring.active():
+        here.add_person(person)
     keys = {name: tmp_path / "home" / "keys" / f"{name}.key" for name in INSPECTORS}
     log = tmp_path / "server.log"
     args = ["--keyring", str(keyring), "--site-out", str(tmp_path / "site")]

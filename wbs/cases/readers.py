@@ -377,7 +377,7 @@ def audience(ring: Keyring, readers: CaseReaders, writer: Reader) -> Audience:
             f"report {number} is sealed to no desk of the keyring: nothing was sent",
             hint="use the institution's current keyring: --keyring PATH (or WBS_KEYRING)",
         )
-    held = writer.desk_kids
+    held = writer.keys.kids  # its desk keys (and its own, should that be a desk's key)
     if not held & {d.kid for d in desks}:
         names = ", ".join(f"{d.desk} ({d.generation})" for d in desks)
         raise CannotWrite(

@@ -8,11 +8,13 @@ no-store``: decrypted pages must not reach the browser's disk cache.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import json
 import mimetypes
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,10 +140,12 @@ class Workbench:
         self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
         self.folders: dict[str, str] = {}  # the folder last saved into, per case
         self._directory: tuple[Reader, readers.Directory] | None = None  # of the last reader
+        self.request = threading.local()  # when the request this thread answers began
 
     # -- WSGI ---------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        self.request.started = time.monotonic()
         method = environ.get("REQUEST_METHOD", "")
         form = _form(environ) if method == "POST" else {}
         verdict = self.guard.check(environ, form)
@@ -591,6 +595,11 @@ class Workbench:
             if job is None:
                 return None
             state = job.progress()
+            if state.done and job.finished_at > getattr(self.request, "started", 0.0):
+                # It ended while this page was being made from what was cached before: show
+                # it running, and the script reloads the page, which then has it all (the
+                # grants it brought opened too).
+                return dataclasses.replace(state, running=True, done=False)
             if state.done and not job.error_shown:
                 job.error_shown = True
                 for problem in [state.error] if state.error else job.state.unsent:

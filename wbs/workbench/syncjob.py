@@ -9,6 +9,7 @@ OSError; what was fetched before it stays in the cache (each object lands whole 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
@@ -51,6 +52,7 @@ class SyncJob:
         self.error = ""
         self.error_shown = False
         self.finished = threading.Event()
+        self.finished_at = 0.0  # time.monotonic() when it ended
         self._open_storage = open_storage
         self._cache = cache
         self._desks = desks  # the keyring's, listed one by one if all cannot be (docs/aws.md)
@@ -90,6 +92,7 @@ class SyncJob:
             self.error = "the sync failed unexpectedly"
             raise
         finally:
+            self.finished_at = time.monotonic()
             self.finished.set()
 
     def _follow(self, items: list[str], label: str) -> Iterable[str]:
