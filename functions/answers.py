@@ -10,7 +10,7 @@ from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
-from functions import keyring, mailbox
+from functions import keyring, mailbox, routing
 from functions.config import ConfigError
 from functions.errors import AlreadyExists, EnvelopeError, StorageError, UnsupportedVersion
 from functions.log import logger
@@ -84,7 +84,7 @@ def for_error(exc: Exception, path: str, routes: Mapping[str, tuple[str, ...]]) 
                 "The server could not reach its storage just now. Please try again in a moment.",
                 {"Retry-After": "5"},
             )
-        case ConfigError() | keyring.KeyringError():
+        case ConfigError() | keyring.KeyringError() | routing.RoutingError():
             # The message names server settings (a path, a URL), never anything from a request.
             logger.error("server misconfigured", detail=str(exc))
             return ApiError(

@@ -4,7 +4,8 @@ straight to storage (docs/spec/upload-v1.md), all create-only.
 
 The same module runs on AWS Lambda behind API Gateway (HTTP API, payload 2.0) and under the
 local WSGI host (``functions/host.py``). It only ever sees ciphertext: it checks an
-envelope's structure and that it is addressed to every active inspector key, then stores it.
+envelope's structure and that it is sealed to a set of desks the routing rules allow
+(docs/spec/desks-v2.md section 4; ``functions/recipients.py``), then stores it.
 The mailbox token (``Authorization: Bearer``) is the only credential; the report id comes
 from it, and only its verifier is stored. Each report and follow-up carries a solved
 proof-of-work challenge (``Wbs-Proof``, docs/spec/pow-v1.md), checked before the body and
@@ -32,13 +33,13 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from functions import (
     answers,
     envelope,
-    keyring,
     mailbox,
     mailbox_token,
     notify,
     proofs,
+    recipients,
     reporter_key,
-    routing,
+    shares,
 )
 from functions.config import Settings
 from functions.errors import (
@@ -80,6 +81,7 @@ app = APIGatewayHttpResolver(debug=False)
 class _Wiring:
     storage: Storage | None = None
     keyring_path: Path | None = None
+    routing_path: Path | None = None
     uploads: Uploads | None = None
     proofs: Proofs | None = None
 
@@ -91,14 +93,19 @@ def configure(
     *,
     storage: Storage | None = None,
     keyring_path: Path | None = None,
+    routing_path: Path | None = None,
     uploads: Uploads | None = None,
     proofs: Proofs | None = None,
 ) -> None:
-    """Choose the storage, keyring, upload grants and proof-of-work gate the handlers use.
-    Whatever is None is taken from the environment (``Settings.from_env``) on first use, as
-    on Lambda, and kept for the life of the process (a cold start)."""
+    """Choose the storage, keyring, routing rules, upload grants and proof-of-work gate the
+    handlers use. Whatever is None is taken from the environment (``Settings.from_env``) on
+    first use, as on Lambda, and kept for the life of the process (a cold start). The
+    keyring and the routing rules go together: with a ``keyring_path``, ``routing_path`` is
+    taken as given (None: the keyring's only desk); without, both come from the
+    environment."""
     _wiring.storage = storage
     _wiring.keyring_path = keyring_path
+    _wiring.routing_path = routing_path
     _wiring.uploads = uploads
     _wiring.proofs = proofs
 
@@ -121,13 +128,13 @@ def _proofs() -> Proofs:
     return _wiring.proofs
 
 
-def _allowed_kids() -> frozenset[frozenset[str]]:
-    """The recipient sets a report may be sealed to (docs/spec/desks-v2.md section 4). Read
-    on every request, so that a key rotation needs no restart."""
+def _recipients() -> recipients.Recipients:
+    """The keyring and the routing rules as they are on disk now: read again whenever either
+    file changes, so that a rotation needs no restart (functions/recipients.py)."""
     if _wiring.keyring_path is None:
-        _wiring.keyring_path = Settings.from_env().keyring_path
-    ring = keyring.load_active(_wiring.keyring_path)
-    return routing.single(ring).allowed(ring)
+        settings = Settings.from_env()
+        _wiring.keyring_path, _wiring.routing_path = settings.keyring_path, settings.routing_path
+    return recipients.source(_wiring.keyring_path, _wiring.routing_path).current()
 
 
 @app.get(HEALTH)
@@ -148,14 +155,16 @@ def submit_report() -> JsonResponse:
     proof = _proofs().check(_proof_header(), "report")
     report = _envelope("report", mailbox_token.report_id(token))
     signing_key = reporter_key.key_from_header(_header(reporter_key.KEY_HEADER))
-    if _x25519_kids(report) not in _allowed_kids():
+    # Sealed to the desks some answers of the reporter route to, and the recovery key.
+    desks = _recipients().report_desks(_x25519_kids(report))
+    if desks is None:
         raise _stale_keys()
     storage = _storage()
     body = report.to_json()
     # Everything about the request is checked: the proof is spent by the first write, and
     # a taken receipt code (409 id_taken, below) has used it.
     _proofs().spend(proof)
-    received = mailbox.claim(storage, report.id, token, body, signing_key)
+    received = mailbox.claim(storage, report.id, token, body, signing_key, desks)
     # Already there: stored by an earlier attempt under this same claim (a client or boto3
     # retry whose answer was lost), which the verifier has just recognised.
     with contextlib.suppress(AlreadyExists):
@@ -170,12 +179,13 @@ def submit_report() -> JsonResponse:
 @app.get(MAILBOX)
 def read_mailbox() -> JsonResponse:
     report_id, opened = _open_mailbox()
-    received = opened.received
     storage = _storage()
+    desks = _case_desks(storage, report_id, opened, _recipients())
     stored = (_stored_message(storage, key) for key in mailbox.keys(storage, report_id))
     messages = [m.to_json() for m in stored if m is not None]
-    answer = {"id": report_id, "received": received, "messages": messages}
-    return _json(HTTPStatus.OK, answer | {"uploads_left": _uploads().room(report_id)})
+    answer: dict[str, Any] = {"id": report_id, "received": opened.received, "desks": list(desks)}
+    answer |= {"messages": messages, "uploads_left": _uploads().room(report_id)}
+    return _json(HTTPStatus.OK, answer)
 
 
 @app.post(MAILBOX)
@@ -194,10 +204,12 @@ def post_followup() -> JsonResponse:
             "too_large",
             f"A follow-up holds at most {mailbox.MAX_FOLLOWUP_BUCKET // 1024} KiB of text.",
         )
-    kids = _x25519_kids(followup)
-    if not any(active <= kids and len(kids - active) <= 1 for active in _allowed_kids()):
-        raise _stale_keys()  # the one other key is the reporter's
     storage = _storage()
+    known = _recipients()
+    # Sealed to the case's desks, the recovery key and one other key: the reporter's.
+    desks = _case_desks(storage, report_id, opened, known)
+    if not known.followup_allowed(_x25519_kids(followup), desks):
+        raise _stale_keys()
     mailbox.check_room(storage, report_id)
     _proofs().spend(proof)
     message = mailbox.post_followup(storage, report_id, followup, signature)
@@ -260,6 +272,17 @@ def _open_mailbox(token: bytes | None = None) -> tuple[str, mailbox.Opened]:
     if opened is None:
         raise _unknown_code()
     return report_id, opened
+
+
+def _case_desks(
+    storage: Storage, report_id: str, opened: mailbox.Opened, known: recipients.Recipients
+) -> tuple[str, ...]:
+    """The desks a case's follow-ups are sealed to (docs/spec/desks-v2.md sections 5.4 to
+    6.5): those its report was routed to, and those of its shares that count; a desk the
+    keyring has retired is left out."""
+    own = known.case_desks(opened.desks)
+    every = shares.case_desks(storage, report_id, known.ring, own)
+    return tuple(sorted(desk for desk in every if desk in known.active))
 
 
 def _stored_message(storage: Storage, key: str) -> mailbox.Message | None:

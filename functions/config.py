@@ -20,6 +20,9 @@ from functions.uploads.s3 import upload_client
 # S3's bucket naming rules, the part that matters for telling a bucket from a typo.
 BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 DIFFICULTY_VARIABLE = "WBS_POW_DIFFICULTY"
+# The routing rules (docs/spec/desks-v2.md section 4): the routing.json `wbs build` writes
+# beside the page. Unset: every report goes to the keyring's only desk.
+ROUTING_VARIABLE = "WBS_ROUTING"
 STORAGE_HINT = "set WBS_STORAGE to local:/path/to/folder or s3://bucket/optional/prefix"
 
 
@@ -43,6 +46,7 @@ class Settings:
     )
     pow_secret: str | None = field(default=None, repr=False)
     pow_secret_parameter: str | None = None  # on AWS: the SSM SecureString holding the key
+    routing_path: Path | None = None  # wbs-routing/1; None: the keyring's only desk
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -58,6 +62,7 @@ class Settings:
             pow_secret=env.get(proof_secret.VARIABLE) or None,
             pow_secret_parameter=env.get(proof_secret.PARAMETER_VARIABLE) or None,
             keyring_path=Path(env.get("WBS_KEYRING") or "keys/keyring.json").expanduser(),
+            routing_path=_optional_path(env.get(ROUTING_VARIABLE)),
             s3_endpoint=env.get("WBS_S3_ENDPOINT") or None,
             home=home,
             upload_secret=env.get("WBS_UPLOAD_SECRET") or None,
@@ -94,6 +99,10 @@ class Settings:
                 raise ConfigError(f"no usable proof-of-work secret: {exc}") from None
 
         return Proofs(storage, load, self.pow_difficulty)
+
+
+def _optional_path(text: str | None) -> Path | None:
+    return Path(text).expanduser() if text else None
 
 
 def difficulty_from_env(env: Mapping[str, str], default: int) -> int:

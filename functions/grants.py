@@ -88,7 +88,10 @@ def parse(key: str, data: bytes) -> Grant:
         doc = fmt.loads_strict(data)
     except EnvelopeError as exc:
         raise GrantError(f"{key}: {exc}") from None
-    if not isinstance(doc, dict) or set(doc) != FIELDS.get(str(doc.get("format")), frozenset()):
+    # {} has the members of no format: it is no grant (not the empty set of an unknown one)
+    named = doc.get("format") if isinstance(doc, dict) else None
+    fields = FIELDS.get(named) if isinstance(named, str) else None
+    if fields is None or set(doc) != fields:
         raise GrantError(f"{key} is not a {DESK_GRANT} or {CASE_GRANT} document")
     try:
         signature = parse_signature(doc["signature"])

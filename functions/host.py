@@ -96,6 +96,7 @@ def make_app(site_dir: Path | None, settings: Settings) -> WSGIApplication:
     wiring: dict[str, Any] = {
         "storage": storage,
         "keyring_path": settings.keyring_path,
+        "routing_path": settings.routing_path,
         "uploads": uploads,
         "proofs": settings.open_proofs(storage),
     }

@@ -310,7 +310,10 @@ def parse(text: str, *, source: str = "keyring") -> Keyring:
         data = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: nested too deeply
         raise KeyringError(f"{source} is not valid JSON") from None
-    if not isinstance(data, dict) or set(data) != DOCUMENT_FIELDS.get(data.get("format"), set()):
+    # {} has the members of no format, and a format that is a list is no key to look up
+    named = data.get("format") if isinstance(data, dict) else None
+    fields = DOCUMENT_FIELDS.get(named) if isinstance(named, str) else None
+    if fields is None or set(data) != fields:
         raise KeyringError(f"{source} is not a {FORMAT} document")
     if not isinstance(data["keys"], list):
         raise KeyringError(f"{source}: keys must be a list")

@@ -9,12 +9,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from functions import envelope as fmt
 from functions import mailbox_token, reservations
 from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
+from functions.keyring import DESK_ID_RE
 from functions.signature import Signature
 from functions.signature import parse as parse_signature
 from functions.storage import Storage, layout
@@ -60,15 +62,22 @@ class Message(NamedTuple):
 
 
 def claim(
-    storage: Storage, report_id: str, token: bytes, report: dict[str, Any], signing_key: str
+    storage: Storage,
+    report_id: str,
+    token: bytes,
+    report: dict[str, Any],
+    signing_key: str,
+    desks: Sequence[str],
 ) -> str:
     """Write a new case's verifier, before its report; return the report's receipt time.
 
-    The verifier records the report's digest and the reporter's signing key (base64, which
-    every follow-up's signature is checked against), so that the same report sent again with
-    the same code and key (an answer lost on the way back) is accepted once more and stored
-    once; any other existing verifier means the receipt code is taken (AlreadyExists), and
-    nothing is written."""
+    The verifier records the report's digest, the reporter's signing key (base64, which
+    every follow-up's signature is checked against) and the ``desks`` the report was routed
+    to (sorted: the page seals each follow-up to them). The same report sent again with the
+    same code and key (an answer lost on the way back) is accepted once more and stored
+    once: its desks come from its recipients, so the digest decides for them too. Any other
+    existing verifier means the receipt code is taken (AlreadyExists), and nothing is
+    written."""
     received = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     digest = hashlib.sha256(fmt.canonical_json(report)).hexdigest()
     record = {
@@ -76,6 +85,7 @@ def claim(
         "verifier": mailbox_token.verifier(token),
         "report": digest,
         "signing_key": signing_key,
+        "desks": sorted(desks),
     }
     try:
         storage.put_new(layout.verifier(report_id), fmt.canonical_json(record))
@@ -95,17 +105,31 @@ class Opened(NamedTuple):
 
     received: str
     signing_key: str | None  # base64; None in a verifier that records none
+    # The desks the report was routed to; None in a verifier that records none (or a
+    # malformed list): the API then takes the routing's central desk.
+    desks: tuple[str, ...] | None = None
 
 
 def opened_by(storage: Storage, report_id: str, token: bytes) -> Opened | None:
-    """The case's receipt time and the reporter's signing key, if the token opens its
-    mailbox; None otherwise (no verifier, an unreadable one, or one that does not match: the
-    same answer)."""
+    """The case's receipt time, the reporter's signing key and the report's desks, if the
+    token opens its mailbox; None otherwise (no verifier, an unreadable one, or one that
+    does not match: the same answer)."""
     record = _verifier_record(storage, report_id, token)
     if record is None:
         return None
     key = record.get("signing_key")
-    return Opened(str(record["received"]), key if isinstance(key, str) else None)
+    return Opened(
+        str(record["received"]), key if isinstance(key, str) else None, _desks(record.get("desks"))
+    )
+
+
+def _desks(value: object) -> tuple[str, ...] | None:
+    """A verifier's ``desks``: a list of desk ids, at least one; None for anything else."""
+    if not isinstance(value, list) or not value or len(value) > fmt.MAX_RECIPIENTS:
+        return None
+    if not all(isinstance(d, str) and DESK_ID_RE.fullmatch(d) for d in value):
+        return None
+    return tuple(sorted(set(value)))
 
 
 def _verifier_record(storage: Storage, report_id: str, token: bytes) -> dict[str, Any] | None:

@@ -71,17 +71,19 @@ class Routing:
     def allowed(self, ring: Keyring) -> frozenset[frozenset[str]]:
         """The recipient key-id sets a report may be sealed to: the active generation of
         each routed desk, and the recovery key."""
-        missing = sorted(d for d in self.desk_ids() if d not in ring.desk_ids())
+        active = {d.desk: d.kid for d in ring.active_desks()}  # once: hundreds of desks
+        missing = sorted(d for d in self.desk_ids() if d not in active)
         if missing or ring.recovery is None:
             raise RoutingError(
                 f"the routing names desk {missing[0]!r}, which the keyring does not have"
+                " (or has retired)"
                 if missing
                 else "the keyring has no recovery key",
                 hint="create the config's desks: `wbs desks init`, or `wbs desks new`",
             )
         recovery = ring.recovery.kid
         return frozenset(
-            frozenset({recovery, *(ring.desk(d).kid for d in desks)}) for desks in self.desk_sets()
+            frozenset({recovery, *(active[d] for d in desks)}) for desks in self.desk_sets()
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -97,7 +99,7 @@ class Routing:
 
 def single(ring: Keyring) -> Routing:
     """The rules when none are configured: every report goes to the keyring's only desk."""
-    desks = ring.desk_ids()
+    desks = tuple(d.desk for d in ring.active_desks())  # a retired desk gets nothing new
     if len(desks) != 1:
         raise RoutingError(
             f"the keyring has {len(desks)} desks but no routing rules say which gets a report",

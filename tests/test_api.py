@@ -250,9 +250,28 @@ def test_recipients_not_matching_the_keyring(store: LocalStorage, keys: list[byt
     assert "reload" in answer["message"].lower()
 
 
-def test_recipients_missing_an_active_key(store: LocalStorage, tmp_path: Path) -> None:
-    write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key, STRANGER.public_key])
+def test_recipients_missing_the_recovery_key(store: LocalStorage) -> None:
+    token = new_token()
+    report = sealed(
+        PLAINTEXT, [INSPECTOR.public_key], mailbox_token.report_id(token), recovery=False
+    )
+    assert_refused(*submit(envelope_json(report), token=token), store, 422, "stale_keys")
+
+
+def test_recipients_of_a_rotated_desk(store: LocalStorage, tmp_path: Path) -> None:
+    # Given the desk rotated to a new generation after the page was built
+    write_keyring(tmp_path / "keyring.json", [STRANGER.public_key], inactive=[INSPECTOR.public_key])
+    # Then a report sealed to the old generation is refused: reload the page
     assert_refused(*call(good_event())[:2], store, 422, "stale_keys")
+
+
+def test_several_desks_without_routing_rules_is_a_server_error(
+    store: LocalStorage, tmp_path: Path
+) -> None:
+    # Given a keyring of two desks and no WBS_ROUTING: nothing says which desk gets a report
+    write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key, STRANGER.public_key])
+    # Then the server says it is not ready, and writes nothing
+    assert_refused(*call(good_event())[:2], store, 503, "server_misconfigured")
 
 
 def snapshot(store: LocalStorage) -> dict[str, bytes]:

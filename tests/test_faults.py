@@ -39,7 +39,7 @@ from functions.attachment_size import stored_size
 from functions.config import Settings
 from functions.errors import AlreadyExists, NotFound, StorageError
 from functions.headers import SECURITY_HEADERS
-from functions.storage import LocalStorage, S3Storage, Storage
+from functions.storage import LocalStorage, S3Storage, Storage, layout
 from functions.uploads import Limits, LocalUploads, S3Uploads, Uploads
 from functions.uploads.grants import MIB
 from functions.uploads.s3 import upload_client
@@ -443,6 +443,31 @@ def test_a_followup_that_failed_is_stored_once_when_sent_again(
     assert_retryable(call("/api/mailbox", body, token))
     assert call("/api/mailbox", body, token).status == 201
     assert len(mailbox.keys(system.inner, case)) == 1
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_shares_that_cannot_be_listed_are_retryable_never_left_out(
+    system: ApiSystem, method: str
+) -> None:
+    # Given a case, and a store that cannot list the desks it was shared with just now
+    token, case = open_case(system)
+    body = envelope_json(
+        sealed(b"tambahan", [INSPECTOR.public_key, REPORTER.public_key], case, "followup")
+    )
+    before = snapshot(system.inner)
+    system.store.fail("list", layout.shares(case))
+    # Then the mailbox says "try again", rather than name fewer desks or check fewer (a
+    # follow-up would then miss a desk the case was shared with); nothing is written
+    if method == "GET":
+        response = api.lambda_handler(get_event("/api/mailbox", bearer(token)), LambdaContext())
+        answer = Answer(response["statusCode"], json.loads(response["body"]), response["headers"])
+    else:
+        answer = call("/api/mailbox", body, token)
+    assert_retryable(answer)
+    assert system.store.failed == [("list", layout.shares(case))]
+    assert snapshot(system.inner) == before
+    # And the same request again succeeds
+    assert call("/api/mailbox", body, token).status == 201
 
 
 def test_a_followup_whose_answer_was_lost_is_stored_once_when_sent_again(

@@ -24,6 +24,7 @@ from functions.storage import LocalStorage, layout
 from functions.uploads import Limits
 from tests.support.api import (
     BAD_AUTHORIZATIONS,
+    DESK,
     api_logs,
     bad_envelopes,
     bearer,
@@ -118,6 +119,7 @@ def test_a_new_report_has_an_empty_mailbox(store: LocalStorage) -> None:
     assert answer.body == {
         "id": case.id,
         "received": case.received,
+        "desks": [DESK],
         "messages": [],
         "uploads_left": {"files": Limits().max_files, "bytes": Limits().max_case_bytes},
     }
@@ -283,6 +285,7 @@ def test_a_token_never_reaches_another_mailbox(store: LocalStorage) -> None:
     assert read(a.token).body | {"uploads_left": None} == {
         "id": a.id,
         "received": a.received,
+        "desks": [DESK],
         "messages": [],
         "uploads_left": None,
     }
@@ -323,10 +326,10 @@ def test_wrong_method_names_both_methods(store: LocalStorage) -> None:
 # --- what a follow-up must be --------------------------------------------------------------
 
 RECIPIENTS = {
-    "keyring and the reporter": ((INSPECTOR, REPORTER), 201),
-    "keyring only": ((INSPECTOR,), 201),
-    "reporter only": ((REPORTER,), 422),
-    "a stranger instead of the keyring": ((STRANGER, REPORTER), 422),
+    "the desk, the recovery key and the reporter": ((INSPECTOR, REPORTER), 201),
+    "the desk and the recovery key, without the reporter": ((INSPECTOR,), 422),
+    "the reporter and the recovery key only": ((REPORTER,), 422),
+    "a stranger instead of the desk": ((STRANGER, REPORTER), 422),
     "two extra keys": ((INSPECTOR, REPORTER, STRANGER), 422),
 }
 
@@ -343,12 +346,26 @@ def test_followup_recipients(
         assert read(case.token).body["messages"] == []
 
 
-def test_followup_missing_a_newly_active_key(store: LocalStorage, tmp_path: Path) -> None:
-    # Given a case, then a second inspector key made active
+def test_followup_without_the_recovery_key_is_refused(store: LocalStorage) -> None:
     case = open_case()
-    write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key, STRANGER.public_key])
-    # Then a follow-up sealed to the old keyring is out of date
-    assert_error(post(case.token, envelope_json(followup(case.id))), 422, "stale_keys")
+    sent = sealed(CANARY, [INSPECTOR.public_key, REPORTER.public_key], case.id, "followup", False)
+    before = snapshot(store)
+    assert_error(post(case.token, envelope_json(sent)), 422, "stale_keys")
+    assert snapshot(store) == before
+
+
+def test_followup_to_a_rotated_desks_old_generation(store: LocalStorage, tmp_path: Path) -> None:
+    # Given a case, then its desk rotated to a new generation (a member left)
+    case = open_case()
+    write_keyring(tmp_path / "keyring.json", [STRANGER.public_key], inactive=[INSPECTOR.public_key])
+    before = snapshot(store)
+    # Then a follow-up sealed to the old generation is out of date: reload the page
+    answer = post(case.token, envelope_json(followup(case.id)))
+    assert_error(answer, 422, "stale_keys")
+    assert "Reload the page" in answer.body["message"]
+    assert snapshot(store) == before
+    # And one sealed to the new generation is taken
+    assert post(case.token, envelope_json(followup(case.id, (STRANGER, REPORTER)))).status == 201
 
 
 @pytest.mark.parametrize("kind", ["report", "reply"])

@@ -17,8 +17,8 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from nacl.signing import SigningKey
 
 from functions import app as api
+from functions import ed25519, mailbox_token, reporter_key
 from functions import envelope as fmt
-from functions import mailbox_token, reporter_key
 from functions.proofs import Proofs
 from functions.signature import REPORTER, signed_bytes
 from functions.storage import LocalStorage, layout
@@ -28,6 +28,7 @@ from tests.support.pow import with_proof
 
 MAILBOX = "/api/mailbox"
 INSPECTOR = helpers.identity(1)
+READER = helpers.identity(3)  # the reporter's X25519 key: a follow-up is sealed to it too
 STRANGER = SigningKey.generate()  # someone who holds a token, or storage, but not the code
 
 
@@ -77,7 +78,9 @@ def open_case(token: bytes) -> str:
 
 def followup_event(token: bytes, signature: str | None) -> tuple[dict[str, Any], fmt.Envelope]:
     case = mailbox_token.report_id(token)
-    sent = helpers.sealed(b"tindak lanjut", [INSPECTOR.public_key], case, "followup")
+    sent = helpers.sealed(
+        b"tindak lanjut", [INSPECTOR.public_key, READER.public_key], case, "followup"
+    )
     event = helpers.post_event(
         helpers.envelope_json(sent), authorization=helpers.bearer(token), path=MAILBOX, sign=False
     )
@@ -137,7 +140,7 @@ def test_a_followup_not_signed_by_the_registered_key_is_refused_and_writes_nothi
     if signature == "stranger":
         signature = reporter.signature_header(token, sent, STRANGER)
     elif signature == "other envelope":
-        other = helpers.sealed(b"lain", [INSPECTOR.public_key], case, "followup")
+        other = helpers.sealed(b"lain", [INSPECTOR.public_key, READER.public_key], case, "followup")
         signature = reporter.signature_header(token, other)
     if signature is not None:
         event["headers"][reporter_key.SIGNATURE_HEADER] = signature
@@ -182,8 +185,9 @@ def test_the_verifier_records_the_key_and_a_retry_must_carry_the_same(world: Wor
     first = helpers.post_event(report, authorization=helpers.bearer(token))
     assert call(with_proof(first, "report"))[0] == 201
     record = json.loads(world.storage.get(layout.verifier(case)))
-    assert set(record) == {"received", "verifier", "report", "signing_key"}
+    assert set(record) == {"received", "verifier", "report", "signing_key", "desks"}
     assert record["signing_key"] == reporter.key_header(token)
+    assert record["desks"] == [helpers.DESK]
     # When the same report is sent again with the same key, it is a retry: 201
     assert (
         call(with_proof(helpers.post_event(report, authorization=helpers.bearer(token)), "report"))[
@@ -217,3 +221,24 @@ def test_pynacl_signatures_verify_with_the_functions_ecdsa() -> None:
             reporter_key.check_followup(sent, bad, public)
     with pytest.raises(Exception, match="not signed with the key"):
         reporter_key.check_followup(sent, good, None)  # a verifier that registers no key
+
+
+def test_a_remembered_verification_answers_for_that_key_signature_and_message_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The function remembers results (a verification takes milliseconds in pure Python):
+    # a good signature remembered must never make another message, key or signature pass
+    key = SigningKey.generate()
+    public, message = bytes(key.verify_key), b"wbs/v2/case-grant\x00{}"
+    sig = key.sign(message).signature
+    assert ed25519.verifies(public, sig, message)
+    assert ed25519.verifies(public, sig, message)  # remembered
+    assert not ed25519.verifies(public, sig, message + b" ")
+    assert not ed25519.verifies(bytes(STRANGER.verify_key), sig, message)
+    assert not ed25519.verifies(public, bytes([sig[0] ^ 1]) + sig[1:], message)
+    assert not ed25519.verifies(public[:31], sig, message)
+    # and the memory stays bounded
+    monkeypatch.setattr(ed25519, "REMEMBERED", 8)
+    for n in range(ed25519.REMEMBERED + 10):
+        ed25519.verifies(public, sig, n.to_bytes(4, "big"))
+    assert len(ed25519._results) <= ed25519.REMEMBERED

@@ -3,6 +3,7 @@ own loudly-announced demo key and never touches keys/keyring.json."""
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 from typing import Any
@@ -11,11 +12,14 @@ import nacl.pwhash.argon2id as argon2id
 import pytest
 from click.testing import CliRunner
 
-from functions import host
+import wbs.build as wbs_build
+from functions import host, routing
 from functions.config import Settings
 from functions.keyring import Keyring, dump, load
+from functions.storage import LocalStorage, layout
 from wbs import demo, keyfile, paths
 from wbs.cli import cli
+from wbs.desks import keys as desk_keys
 
 
 @pytest.fixture(autouse=True)
@@ -79,16 +83,63 @@ def test_demo_creates_its_key_builds_and_serves(
 def test_demo_keyring_is_restored_from_the_key(home: Path, served: list[dict[str, Any]]) -> None:
     demo.ensure_key()
     kid = keyfile.inspect(paths.demo_key()).kid
+    first = load(paths.demo_keyring())
     paths.demo_keyring().unlink()
     demo.ensure_key()
-    assert [k.kid for k in load(paths.demo_keyring()).keys] == [kid]
+    again = load(paths.demo_keyring())
+    assert [k.kid for k in again.keys] == [kid]
+    # The desk and the recovery key come back the same: what was sealed to them stays readable
+    assert again.kids() == first.kids()
 
 
-def test_demo_refuses_another_keyring(served: list[dict[str, Any]]) -> None:
-    result = CliRunner().invoke(cli, ["serve", "--demo", "--keyring", "keys/keyring.json"])
-    assert result.exit_code == 1
-    assert result.stderr.startswith("wbs: error: --demo uses its own keyring")
-    assert not served
+def test_the_demo_key_is_a_member_of_the_demo_desk(
+    home: Path, served: list[dict[str, Any]]
+) -> None:
+    # Given the demo started
+    demo.ensure_key()
+    ring = load(paths.demo_keyring())
+    # Then its keyring has one desk and a recovery key, as every keyring reports are sealed with
+    (desk,) = ring.desks
+    assert desk.desk == demo.DESK and desk.active and ring.recovery is not None
+    # And the demo storage holds the desk's grants, which give the demo key the desk's key
+    storage = LocalStorage(home / "storage")
+    stored = [(i.key, storage.get(i.key)) for i in storage.list(layout.DESKS)]
+    assert len(stored) == 2  # the demo key's and the recovery key's
+    held = desk_keys.unlock(keyfile.unlock(paths.demo_key(), "demo"), ring, stored)
+    assert held.problems == [] and set(held.desks) == {desk.kid}
+    assert bytes(held.desks[desk.kid].public_key) == desk.public_key_bytes
+
+
+@pytest.mark.parametrize("writes_routing", [True, False], ids=["routing.json", "none"])
+def test_serve_checks_reports_against_the_routing_of_its_build(
+    tmp_path: Path,
+    served: list[dict[str, Any]],
+    monkeypatch: pytest.MonkeyPatch,
+    writes_routing: bool,
+) -> None:
+    # Given a WBS_ROUTING that names another file, and a build that writes routing.json (the
+    # build of docs/spec/desks-v2.md) or one that writes none
+    monkeypatch.setenv("WBS_ROUTING", str(tmp_path / "elsewhere.json"))
+    real_build = wbs_build.build
+
+    def build(*, keyring: Path, out: Path, config: Path) -> None:
+        real_build(keyring=keyring, out=out, config=config)
+        if writes_routing:
+            ring = load(keyring)
+            rules = routing.single(ring).to_json()
+            (out / "routing.json").write_text(json.dumps(rules), encoding="utf-8")
+        else:  # a build from before routing.json
+            (out / "routing.json").unlink(missing_ok=True)
+
+    monkeypatch.setattr(wbs_build, "build", build)  # what `wbs serve` builds with
+    out = tmp_path / "out"
+    # When the demo is served
+    result = CliRunner().invoke(cli, ["serve", "--demo", "--site-out", str(out)])
+    assert result.exit_code == 0, result.output
+    # Then the API checks reports against the rules of the page it serves, never another file
+    (call,) = served
+    expected = (out / "routing.json").resolve() if writes_routing else None
+    assert call["settings"].routing_path == expected
 
 
 def test_serve_with_a_keyring(tmp_path: Path, served: list[dict[str, Any]]) -> None:
@@ -131,8 +182,8 @@ def test_build_refuses_an_empty_keyring(tmp_path: Path) -> None:
     out = tmp_path / "o"
     result = CliRunner().invoke(cli, ["build", "--keyring", str(empty), "--out", str(out)])
     assert result.exit_code == 1
-    assert result.stderr.startswith(f"wbs: error: {empty} has no active key")
-    assert "hint: " in result.stderr
+    assert result.stderr.startswith(f"wbs: error: {empty} has no desk")
+    assert "hint: " in result.stderr and "wbs desks init" in result.stderr
     assert not out.exists()
 
 

@@ -73,8 +73,9 @@ def mailbox(report_id: str) -> str:
 
 
 def verifier(report_id: str) -> str:
-    """``{"received", "verifier", "report"}``, written once when the report arrives: it opens
-    the mailbox, apart from the report, so that the public functions never read a report."""
+    """``{"received", "verifier", "report", "signing_key", "desks"}``, written once when the
+    report arrives: it opens the mailbox, apart from the report, so that the public functions
+    never read a report."""
     return mailbox(report_id) + VERIFIER
 
 

@@ -17,15 +17,19 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from nacl.signing import SigningKey
 
 from functions import envelope as fmt
-from functions import keyring, mailbox, mailbox_token
+from functions import keyring, mailbox, mailbox_token, routing, shares
 from functions.errors import AlreadyExists, EnvelopeError, UnsupportedVersion
+from functions.keyring import DESK_ID_RE, fingerprint
 from functions.proofs import challenge as pow_format
+from functions.routing import Routing
 from functions.storage import layout
 from tests.hostile.strategies import (
     MemoryStorage,
     any_text,
+    b64,
     envelopes,
     ids,
     json_values,
@@ -233,6 +237,60 @@ def test_any_keyring_text_gives_a_keyring_or_a_keyring_error(data: st.DataObject
         keyring.parse(text)
 
 
+# --- routing.py and shares.py: the rules and the case grants the API reads ------------------
+
+ROUTING_DOCUMENT = Routing(
+    central="inspektorat",
+    escalation="pimpinan",
+    offices=(("kab-bandung", "jabar"),),
+    categories=(("pengadaan-barang-jasa", ("pengadaan",)),),
+).to_json()
+
+
+@profile(200)
+@given(st.one_of(json_values, mutated_tree(ROUTING_DOCUMENT)))
+def test_any_routing_document_gives_rules_or_a_routing_error(document: Any) -> None:
+    with contextlib.suppress(routing.RoutingError):
+        rules = routing.parse(document)
+        assert rules.central in rules.desk_ids()
+        assert all(desks and desks <= rules.desk_ids() for desks in rules.desk_sets())
+
+
+SHARE_SIGNER = bytes(SigningKey(b"s" * 32).verify_key)  # signs nothing in these tests
+SHARE_RING = keyring.Keyring().with_recovery(
+    keyring.RecoveryEntry.for_public_key(bytes(32), SHARE_SIGNER, "Recovery", "2024-01-01", 3, 5)
+)
+SHARE_RING = SHARE_RING.with_desk(
+    keyring.DeskEntry.for_public_key("pimpinan", 1, bytes(range(32)), "2024-01-01")
+)
+SHARE_GRANT = {
+    "format": "wbs-case-grant/2",
+    "id": "0123456789ABCDEF",
+    "desk": "pimpinan",
+    "generation": 1,
+    "desk_kid": SHARE_RING.desk("pimpinan").kid,
+    "granted": "2024-05-01T08:00:00Z",
+    "sealed": b64(bytes(80)),
+    "signature": {"by": fingerprint(bytes(32))[:16], "sig": b64(bytes(64))},
+}
+
+
+@profile(200)
+@given(
+    st.one_of(
+        st.binary(max_size=200),
+        st.builds(lambda v: json.dumps(v).encode(), json_values),
+        st.builds(lambda v: json.dumps(v).encode(), mutated_tree(SHARE_GRANT)),
+    )
+)
+def test_any_stored_case_grant_is_refused_and_raises_nothing_else(data: bytes) -> None:
+    # Nothing here signs with the recovery key's signing key: no stored grant can count
+    storage = MemoryStorage()
+    storage.put_new("shares/0123456789ABCDEF/20240501T080000000000Z-pimpinan.json", data)
+    counted = shares.case_desks(storage, "0123456789ABCDEF", SHARE_RING, ["inspektorat"])
+    assert counted == {"inspektorat"}
+
+
 # --- mailbox.py -------------------------------------------------------------------------------
 
 message_keys = st.one_of(
@@ -300,21 +358,48 @@ def test_any_stored_verifier_opens_nothing_and_raises_nothing(token: bytes, data
     assert mailbox.opened_by(storage, case, token) is None
 
 
+desk_ids = st.from_regex(DESK_ID_RE, fullmatch=True)
+
+
 @profile()
-@given(st.binary(min_size=32, max_size=32), envelopes())
-def test_a_claimed_case_opens_with_its_token_only(token: bytes, sent: fmt.Envelope) -> None:
+@given(
+    st.binary(min_size=32, max_size=32),
+    envelopes(),
+    st.lists(desk_ids, min_size=1, max_size=5, unique=True),
+)
+def test_a_claimed_case_opens_with_its_token_only(
+    token: bytes, sent: fmt.Envelope, desks: list[str]
+) -> None:
     storage = MemoryStorage()
     case = mailbox_token.report_id(token)
     key = fmt.b64encode(token)  # any 32 bytes: the function checks nothing else at claim time
-    received = mailbox.claim(storage, case, token, sent.to_json(), key)
-    assert mailbox.opened_by(storage, case, token) == (received, key)
+    received = mailbox.claim(storage, case, token, sent.to_json(), key, desks)
+    assert mailbox.opened_by(storage, case, token) == (received, key, tuple(sorted(desks)))
     assert mailbox.opened_by(storage, case, bytes(32) if token != bytes(32) else b"\1" * 32) is None
     # The same report again with the same key is the same claim; another key is refused
-    assert mailbox.claim(storage, case, token, sent.to_json(), key) == received
+    assert mailbox.claim(storage, case, token, sent.to_json(), key, desks) == received
     with pytest.raises(AlreadyExists):
         mailbox.claim(
-            storage, case, token, sent.to_json(), fmt.b64encode(bytes(b ^ 1 for b in token))
+            storage, case, token, sent.to_json(), fmt.b64encode(bytes(b ^ 1 for b in token)), desks
         )
+
+
+@profile(200)
+@given(st.binary(min_size=32, max_size=32), json_values)
+def test_any_recorded_desks_are_desk_ids_or_none(token: bytes, desks: object) -> None:
+    # A verifier's desks, whatever they are, open the mailbox with desk ids or with none
+    # (the API then takes the central desk): never anything else, never an exception
+    storage = MemoryStorage()
+    case = mailbox_token.report_id(token)
+    record = {"received": "2024-01-01T00:00:00Z", "verifier": mailbox_token.verifier(token)}
+    storage.put_new(layout.verifier(case), json.dumps(record | {"desks": desks}).encode())
+    opened = mailbox.opened_by(storage, case, token)
+    assert opened is not None
+    assert opened.desks is None or (
+        opened.desks
+        and list(opened.desks) == sorted(set(opened.desks))
+        and all(DESK_ID_RE.fullmatch(d) for d in opened.desks)
+    )
 
 
 # --- proofs/challenge.py ----------------------------------------------------------------------

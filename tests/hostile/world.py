@@ -107,15 +107,22 @@ SPENT_REPORT = solved(challenge_text("report", nonce=b"spent-report-000"))
 SPENT_FOLLOWUP = solved(challenge_text("followup", nonce=b"spent-followup-0"))
 
 
-def report(token: bytes, keys: tuple[bytes, ...] = (INSPECTOR.public_key,)) -> dict[str, Any]:
-    """A well-formed report for the case ``token`` opens."""
-    return sealed(b'{"what":"hostile"}', keys, mailbox_token.report_id(token)).to_json()
+def report(
+    token: bytes, keys: tuple[bytes, ...] = (INSPECTOR.public_key,), recovery: bool = True
+) -> dict[str, Any]:
+    """A well-formed report for the case ``token`` opens, sealed to ``keys`` and (unless
+    told not to) the recovery key."""
+    case = mailbox_token.report_id(token)
+    return sealed(b'{"what":"hostile"}', keys, case, recovery=recovery).to_json()
 
 
-def followup(case: str, keys: tuple[bytes, ...] | None = None, size: int = 10) -> dict[str, Any]:
-    """A well-formed follow-up for ``case``, sealed to the keyring and the reporter."""
+def followup(
+    case: str, keys: tuple[bytes, ...] | None = None, size: int = 10, recovery: bool = True
+) -> dict[str, Any]:
+    """A well-formed follow-up for ``case``, sealed to the desk, the recovery key (unless
+    told not to) and the reporter."""
     keys = keys or (INSPECTOR.public_key, REPORTER.public_key)
-    return sealed(b"f" * size, keys, case, "followup").to_json()
+    return sealed(b"f" * size, keys, case, "followup", recovery).to_json()
 
 
 class Response(NamedTuple):

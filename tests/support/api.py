@@ -9,7 +9,7 @@ import io
 import json
 import logging
 import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -136,6 +136,33 @@ def write_keyring(path: Path, active: Iterable[bytes], inactive: Iterable[bytes]
         )
     keyring.dump(ring, path)
     return path
+
+
+def write_desks(
+    path: Path,
+    desks: Mapping[str, Sequence[bytes]],
+    persons: Iterable[crypto.Identity] = (),
+) -> keyring.Keyring:
+    """A keyring of named desks, each given its generations' public keys (oldest first; the
+    last is active), with ``persons`` (their X25519 and Ed25519 keys: signers of grants) and
+    the RECOVERY key. Written to ``path``; returned."""
+    recovery = keyring.RecoveryEntry.for_public_key(
+        RECOVERY.public_key, RECOVERY.verify_key or b"", "Recovery", "2024-01-01", 3, 5
+    )
+    ring = keyring.Keyring().with_recovery(recovery)
+    for person in persons:
+        ring = ring.with_key(
+            keyring.KeyEntry.for_public_key(
+                person.public_key, f"Inspektur {person.kid[:4]}", "2024-01-01", person.verify_key
+            )
+        )
+    for desk, generations in desks.items():
+        for generation, public_key in enumerate(generations, 1):
+            ring = ring.with_desk(
+                keyring.DeskEntry.for_public_key(desk, generation, public_key, "2024-01-01")
+            )
+    keyring.dump(ring, path)
+    return ring
 
 
 def sealed(

@@ -57,12 +57,16 @@ def site_host(
     site: Path, keyring: Path, storage: Path, pow_difficulty: int | None = None
 ) -> Iterator[str]:
     """The real local host (page and API) on a free port, storing in ``storage``; yields its
-    base URL. The proof of work is ``pow_difficulty``, or WBS_POW_DIFFICULTY's."""
+    base URL. The proof of work is ``pow_difficulty``, or WBS_POW_DIFFICULTY's. The API
+    checks reports against the routing rules the site was built with (its routing.json, as
+    `wbs serve` does), or the keyring's only desk for a build that wrote none."""
     from functions.config import Settings
     from functions.host import make_server
 
     chosen = {} if pow_difficulty is None else {"pow_difficulty": pow_difficulty}
-    settings = Settings(f"local:{storage}", keyring, **chosen)
+    rules = site / "routing.json"
+    routing = rules if rules.is_file() else None
+    settings = Settings(f"local:{storage}", keyring, routing_path=routing, **chosen)
     server = make_server(site, settings, port=0)
     with serving(server):
         yield f"http://127.0.0.1:{server.effective_port}"

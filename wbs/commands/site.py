@@ -13,6 +13,8 @@ from wbs import config as wbs_config
 from wbs import console, demo, paths
 from wbs.commands.options import config_option, keyring_option
 
+ROUTING_FILE = "routing.json"  # wbs.build writes it at the root of the site
+
 
 def build_site(keyring: Path, out: Path, config: Path | None = None) -> None:
     """Build the site (wbs.build, which build.py runs too) with ``config`` (the project's
@@ -21,6 +23,14 @@ def build_site(keyring: Path, out: Path, config: Path | None = None) -> None:
     from wbs.build import DEFAULT_CONFIG, build
 
     build(keyring=keyring, out=out, config=config or DEFAULT_CONFIG)
+
+
+def built_routing(out: Path) -> Path | None:
+    """The routing rules the site in ``out`` was built with (``routing.json``, beside its
+    pages): the API checks reports against the very rules the page routes with, whatever
+    WBS_ROUTING says. None for a build that wrote none (the keyring's only desk then)."""
+    path = out / ROUTING_FILE
+    return path.resolve() if path.is_file() else None
 
 
 @click.command()
@@ -74,7 +84,8 @@ def serve(
     $WBS_HOME, and the site is built into $WBS_HOME/demo-site: for trying the system, never
     for real reports. The upload limits are the config's [uploads], with any WBS_UPLOAD_*
     variable on top; the proof of work asked of each report and follow-up is its
-    [proof_of_work] difficulty, or WBS_POW_DIFFICULTY.
+    [proof_of_work] difficulty, or WBS_POW_DIFFICULTY. The API accepts the desks the
+    built page routes reports to: the routing.json of the build, never WBS_ROUTING.
     """
     limits = wbs_config.upload_limits(config)
     difficulty = wbs_config.proof_difficulty(config)
@@ -93,6 +104,7 @@ def serve(
         settings = dataclasses.replace(settings, keyring_path=keyring)
     out = out or paths.DEFAULT_SITE_OUT
     build_site(settings.keyring_path, out, config)
+    settings = dataclasses.replace(settings, routing_path=built_routing(out))
     if use_demo:
         console.err.print(demo.banner(f"http://{address}:{port}"))
     # Imported here: the HTTP stack is needed by this command only, not by every `wbs` run.

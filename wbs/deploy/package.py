@@ -1,9 +1,12 @@
 """The functions zip that Lambda runs: reproducible, offline, from the locked packages.
 
-The zip holds three things and nothing else:
+The zip holds four things and nothing else:
 
 - the ``functions/`` package (``*.py`` and ``py.typed``, never ``__pycache__``);
 - the public keyring at ``keys/keyring.json`` (the function reads ``WBS_KEYRING``);
+- the routing rules at ``keys/routing.json`` (``WBS_ROUTING``): the ``routing.json`` that
+  the build wrote beside the page, so that the API accepts the desks the page routes to; for
+  a deployment without one, the rules of the keyring's only desk;
 - the function's third-party packages (``DISTRIBUTIONS``), copied from this machine's
   installed distributions, file by file as their ``RECORD`` lists them.
 
@@ -35,6 +38,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from functions import routing as routing_rules
+from functions.envelope import canonical_json
 from functions.errors import WbsError
 from functions.keyring import load_active
 from wbs import paths
@@ -56,6 +61,7 @@ DISTRIBUTIONS = (
     "urllib3",
 )
 KEYRING_ENTRY = "keys/keyring.json"
+ROUTING_ENTRY = "keys/routing.json"  # the function's WBS_ROUTING
 LOCK = paths.PROJECT_ROOT / "requirements.lock"
 FUNCTIONS = paths.PROJECT_ROOT / "functions"
 # What an installer writes about itself: it differs between pip and uv, and Lambda needs none.
@@ -85,13 +91,23 @@ class Package:
 def package(
     keyring: Path,
     *,
+    routing: Path | None = None,
     lock: Path = LOCK,
     functions_dir: Path = FUNCTIONS,
     distributions: Iterable[str] = DISTRIBUTIONS,
 ) -> Package:
-    """Build the zip in memory. Raise PackageError (or KeyringError) naming what is wrong."""
-    load_active(keyring)  # refuses a missing, empty or private keyring before anything else
+    """Build the zip in memory, with ``routing`` (the built site's routing.json; None: the
+    keyring's only desk). Raise PackageError (or KeyringError, RoutingError) naming what is
+    wrong."""
+    ring = load_active(keyring)  # refuses a missing, empty or private keyring first
     files: dict[str, bytes] = {KEYRING_ENTRY: keyring.read_bytes()}
+    if routing is None:
+        rules = routing_rules.single(ring)  # refuses a keyring of several desks
+        files[ROUTING_ENTRY] = canonical_json(rules.to_json())
+    else:
+        rules = routing_rules.load(routing)
+        files[ROUTING_ENTRY] = routing.read_bytes()
+    rules.allowed(ring)  # refuses rules naming a desk the keyring does not have
     files.update(_functions(functions_dir))
     pins = locked_versions(lock)
     for name in distributions:

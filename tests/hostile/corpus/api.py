@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functions.envelope import MAX_RECIPIENTS
 from tests.hostile.corpus.base import MAILBOX, REPORTS, Case, get, post
 from tests.hostile.corpus.common import (
     GOOD_FOLLOWUP,
@@ -90,6 +91,16 @@ def report_cases() -> list[Case]:
             stale,
         ),
         Case(
+            "POST /api/reports: without the recovery key",
+            post(REPORTS, report(TOKEN_NEW, recovery=False), AUTH_NEW),
+            stale,
+        ),
+        Case(
+            "POST /api/reports: the recovery key alone",
+            post(REPORTS, report(TOKEN_NEW, ()), AUTH_NEW),
+            stale,
+        ),
+        Case(
             "POST /api/reports: type x25519 in lower case",
             post(REPORTS, mutated(GOOD_REPORT, "recipients.0.type", "x25519"), AUTH_NEW),
             stale,
@@ -100,7 +111,7 @@ def report_cases() -> list[Case]:
             (409, "id_taken"),
         ),
         Case(
-            "POST /api/reports: case A again with 15 unknown stanzas",
+            "POST /api/reports: case A again with unknown stanzas up to the limit",
             post(
                 REPORTS,
                 mutated(
@@ -110,7 +121,7 @@ def report_cases() -> list[Case]:
                         *report(TOKEN_A)["recipients"],
                         *(
                             {"type": f"pq{n}", "kid": f"{n:016x}", "sealed": "AAAA"}
-                            for n in range(15)
+                            for n in range(MAX_RECIPIENTS - len(report(TOKEN_A)["recipients"]))
                         ),
                     ],
                 ),
@@ -176,6 +187,16 @@ def mailbox_cases() -> list[Case]:
                 followup(CASE_A, (INSPECTOR.public_key, REPORTER.public_key, STRANGER.public_key)),
                 AUTH_A,
             ),
+            stale,
+        ),
+        Case(
+            "POST /api/mailbox: without the recovery key",
+            post(MAILBOX, followup(CASE_A, recovery=False), AUTH_A),
+            stale,
+        ),
+        Case(
+            "POST /api/mailbox: without the reporter's key",
+            post(MAILBOX, followup(CASE_A, (INSPECTOR.public_key,)), AUTH_A),
             stale,
         ),
         Case(
