@@ -114,7 +114,10 @@ def test_report_travels_from_browser_to_inspector(page, system) -> None:
     # Each inspector who opened the case left an access record (the retired key could not)
     records = [p for p in stored if p.parent.parent.name == "notes"]
     assert len(records) == 2 and {p.parent.name for p in records} == {report_id}
+    # And the desk's membership grants of the system (tests/support/system.py), nothing else
+    grants = [p for p in stored if "desks" in p.relative_to(tmp / "storage").parts[:1]]
+    assert len(grants) == 3  # the two active inspectors' and the recovery key's
     left = {p.name for p in stored} - {markers[0].name} - {p.name for p in records}
-    assert left == {"verifier.json", f"{report_id}.json"}
+    assert left - {p.name for p in grants} == {"verifier.json", f"{report_id}.json"}
     for path in [*stored, *cached, system["log"]]:
         assert CANARY.encode() not in Path(path).read_bytes(), path
