@@ -1,18 +1,17 @@
 """A case's audit trail: who did what to it, and when, by inspector key id.
 
-It is read from two kinds of shared, encrypted records, merged in time order:
+It is read from shared records, merged in time order:
 
 - the records a case already has: the report's arrival, each message of the thread (a
   reporter's follow-up; a reply or a status change, with the inspector's key id inside its
   ciphertext) and each internal note (with its author's key id);
+- case grants (docs/spec/desks-v2.md section 5): an inspector shared the case with another
+  desk; shown whether or not the grant verifies, and flagged when it does not;
 - access records (mailbox-v1 section 7.1): written by `wbs workbench` and `wbs inbox` when an
   inspector opens a case or writes plaintext out of it (a case file, an evidence file),
-  sealed to the keyring like a note and stored create-only under ``notes/<ID>/``, so every
-  inspector sees every other's, and none can be changed or removed with an inspector's
-  storage rights;
-- case grants (docs/spec/desks-v2.md section 5): each share of the case with another desk,
-  stored create-only under ``shares/<ID>/`` and signed by the inspector who shared it
-  (``shared``); the reason is sealed to the other desk, so the trail names the desk only.
+  sealed like a note (to the case's desks and the recovery key) and stored create-only
+  under ``notes/<ID>/``, so every inspector of those desks sees every other's, and none can
+  be changed or removed with an inspector's storage rights.
 
 An access record is written to the local cache first, and to storage at once if it can be;
 one that cannot (storage out of reach) waits in the cache and is sent by the next sync. The
@@ -23,42 +22,44 @@ credentials can read a case with other tools and leave no record (docs/workbench
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from functions import envelope as fmt
 from functions.errors import AlreadyExists, StorageError, WbsError
-from functions.keyring import Keyring, load_active
-from functions.storage import Storage, layout
+from functions.keyring import load_active
+from functions.storage import Storage
 from wbs import notes, thread
 from wbs.cache import Cache
-from wbs.desks import grants, sharing
-from wbs.desks.membership import holdings
+from wbs.cases import readers
 from wbs.reports import Reader, Report
 
 
 class Event(NamedTuple):
     at: datetime.datetime
     who: str  # an inspector's key id; "" for the reporter
-    action: str  # received, follow-up, reply, status, note, shared, or an access record's
+    action: str  # received, follow-up, reply, status, note, shared, or an access's action
     detail: str = ""  # the new status of "status", the evidence file id of "file", the desk
-    # a case was "shared" with
+    # of "shared"
+    unverified: str = ""  # a share that is not verified or does not count: why (still shown)
+    reason: str = ""  # why a case was shared, when the reader can open its case grant
 
 
 def trail(
     report: Report,
     case: thread.Thread,
     internal: notes.Notes,
-    shared: Sequence[tuple[str, Event]] = (),
+    shares: Iterable[readers.Share] = (),
+    desk_label: Callable[[str, int], str] = lambda desk, generation: f"{desk} ({generation})",
 ) -> list[Event]:
     """Every event of a case, oldest first: what an inspector of the keyring signed (an
-    unverified message, note or access record is no event), and the reporter's follow-ups.
-    A message counts at the time it was stored, not at the time its writer sealed inside it.
-    Within one second (the records' precision), the microsecond stamp that begins each
-    stored record's name keeps the order they were made. ``shared`` are the case's shares
-    (``shares`` gives them)."""
-    timed = [("", Event(report.received, "", "received")), *shared]
+    unverified message, note or access record is no event), the reporter's follow-ups, and
+    each time the case was shared with another desk (its case grant, ``shares``: shown
+    verified or not, with why not; the desk named by ``desk_label``). A message counts at
+    the time it was stored, not at the time its writer sealed inside it. Within one second
+    (the records' precision), the microsecond stamp that begins each stored record's name
+    keeps the order they were made."""
+    timed = [("", Event(report.received, "", "received"))]
     for post in case.counted:
         message = post.message
         stored = post.stored.replace(microsecond=0)
@@ -76,30 +77,13 @@ def trail(
         for a in internal.access
         if not a.unverified
     ]
+    for share in shares:
+        problem = share.problem or ("" if share.granted else "its time is malformed")
+        at = share.granted or report.received
+        label = desk_label(share.desk, share.generation)
+        event = Event(at, share.by, "shared", label, problem, share.reason)
+        timed.append((_stamp(share.key), event))
     return [event for _, event in sorted(timed, key=lambda t: (t[1].at, t[0]))]
-
-
-def shares(
-    report: fmt.Envelope, stored: Iterable[tuple[str, bytes]], ring: Keyring
-) -> list[tuple[str, Event]]:
-    """The shares of the case of ``report`` (its envelope) that count (docs/spec/desks-v2.md
-    section 6.5: verified, and signed by the recovery key or a member of a desk of the case),
-    as events "shared" (detail: the desk), each with its name's stamp for the order.
-    ``stored`` is (storage key, bytes) of the membership grants under ``desks/`` and the case
-    grants under ``shares/<ID>/``; a share that does not count is no event."""
-    stored = list(stored)
-    desk_held = holdings(ring, [(k, d) for k, d in stored if k.startswith(layout.DESKS)])
-    mine = [(k, d) for k, d in stored if k.startswith(layout.shares(report.id))]
-    _desks, counted = sharing.case_desks(ring, report, mine, desk_held)
-    out = []
-    for key, grant in counted.items():
-        try:
-            when = datetime.datetime.strptime(grant.granted, grants.TIME)
-        except ValueError:
-            continue
-        event = Event(when.replace(tzinfo=datetime.UTC), grant.by, "shared", grant.desk)
-        out.append((_stamp(key), event))
-    return out
 
 
 def _stamp(key: str) -> str:
@@ -121,7 +105,8 @@ def record(
     keyring, or a key that is no longer active). Reading is never refused for it."""
     try:
         ring = load_active(keyring)
-        key, body = notes.access(report_id, action, file, unlocked.identity, ring, now)
+        audience = readers.audience_of(cache, ring, report_id, unlocked)
+        key, body = notes.access(report_id, action, file, unlocked.identity, audience, now)
         cache.keep_pending(key, body)
     except (WbsError, OSError) as exc:
         return f"this access is not in the audit trail: {exc}"

@@ -61,7 +61,8 @@ def recovery_shares(inspector_keys: Path) -> list[str]:
 
 @pytest.fixture
 def system(tmp_path: Path, inspector_keys: Path) -> Iterator[dict[str, object]]:
-    """The inspectors' keys, then `wbs serve` in its own process with its log captured."""
+    """The inspectors' keys, the desks and the recovery key (anna and bima members), then
+    `wbs serve` in its own process with its log captured."""
     shutil.copytree(inspector_keys / "keyring", tmp_path / "keyring")
     shutil.copytree(inspector_keys / "keys", tmp_path / "home" / "keys")
     shutil.copytree(inspector_keys / "storage", tmp_path / "storage")
