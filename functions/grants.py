@@ -107,32 +107,14 @@ def parse(key: str, data: bytes) -> Grant:
         raise GrantError(f"{key}: desk_kid is not a key id")
     if not isinstance(doc["granted"], str) or len(sealed) > MAX_SEALED:
         raise GrantError(f"{key}: granted must be a time, and sealed at most 4 MiB")
+    common = (desk, generation, doc["desk_kid"], doc["granted"], sealed, signature)
     if doc["format"] == DESK_GRANT:
-        member = doc["member"]
-        if layout.parse_desk_grant(key) != (desk, generation, member):
+        if layout.parse_desk_grant(key) != (desk, generation, doc["member"]):
             raise GrantError(f"{key}: the grant inside is for another desk, generation or member")
-        return Grant(
-            DESK_GRANT,
-            desk,
-            generation,
-            doc["desk_kid"],
-            doc["granted"],
-            sealed,
-            signature,
-            member=member,
-        )
+        return Grant(DESK_GRANT, *common, member=doc["member"])
     if layout.share_desk(key) != desk or layout.case_of(key) != doc["id"]:
         raise GrantError(f"{key}: the grant inside is for another case or desk")
-    return Grant(
-        CASE_GRANT,
-        desk,
-        generation,
-        doc["desk_kid"],
-        doc["granted"],
-        sealed,
-        signature,
-        case=doc["id"],
-    )
+    return Grant(CASE_GRANT, *common, case=doc["id"])
 
 
 CASE_KEYS = "wbs-case-keys/2"
