@@ -184,7 +184,7 @@ def test_bad_reports_are_named_and_do_not_stop_the_others(
     last = shown.stderr.splitlines()[-2:]
     assert last[0] == "wbs: error: report 8ABC-DEFG-HJKM-NPQR is sealed to no key you hold"
     assert last[1].startswith(f"hint: {opens}; the recovery key (Kunci pemulihan); ask one")
-    assert last[1].endswith("(wbs desks add), then: wbs inbox sync")
+    assert last[1].endswith("(wbs desks add-member), then: wbs inbox sync")
 
 
 def test_a_report_moved_to_another_id_is_refused(

@@ -6,10 +6,13 @@ log captured, and `wbs` commands run against it.
 
 The keys, grants and share sheets are made once a session (``inspector_keys``): they are only
 read. Each test gets its own `wbs serve`, storage (a copy of the one holding the grants),
-cache and log (``system``): the tests count what was stored."""
+cache and log (``system``): the tests count what was stored. ``kpu_system`` is the same for
+the KPU example (site/examples/kpu.toml, its desks one member each, ``kpu_keys``); both can
+restart `wbs serve` (the site rebuilt), as after a rotation."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -60,12 +63,83 @@ def recovery_shares(inspector_keys: Path) -> list[str]:
 
 
 @pytest.fixture
-def system(tmp_path: Path, inspector_keys: Path) -> Iterator[dict[str, object]]:
+def system(tmp_path: Path, inspector_keys: Path) -> Iterator[dict[str, Any]]:
     """The inspectors' keys, the desks and the recovery key (anna and bima members), then
     `wbs serve` in its own process with its log captured."""
-    shutil.copytree(inspector_keys / "keyring", tmp_path / "keyring")
-    shutil.copytree(inspector_keys / "keys", tmp_path / "home" / "keys")
-    shutil.copytree(inspector_keys / "storage", tmp_path / "storage")
+    with served(tmp_path, inspector_keys, INSPECTORS) as running:
+        yield running
+
+
+# The KPU example: its desks, each with one member of its own (name: desk), by `wbs desks init`
+# without members, then `wbs desks add-member --recovery` with three shares typed in.
+KPU_CONFIG = Path(__file__).resolve().parents[2] / "site" / "examples" / "kpu.toml"
+KPU_MEMBERS = {
+    "pusat": "inspektorat",
+    "wilayah1": "wilayah-1",
+    "wilayah2": "wilayah-2",
+    "pimpinan": "pimpinan",
+}
+
+
+@pytest.fixture(scope="session")
+def kpu_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """As ``inspector_keys``, for the KPU example (KPU_CONFIG): one key per KPU_MEMBERS name,
+    each granted its own desk only; the other desks (wilayah-3) have no member."""
+    folder = tmp_path_factory.mktemp("kpu-inspectors")
+    keyring = folder / "keyring" / "keyring.json"
+    env = {
+        **os.environ,
+        "WBS_HOME": str(folder / "home"),
+        "WBS_PASSPHRASE": PASSPHRASE,
+        "WBS_KEYRING": str(keyring),
+        "WBS_STORAGE": f"local:{folder / 'storage'}",
+        "WBS_CONFIG": str(KPU_CONFIG),
+    }
+
+    def run(*args: str, typed: str | None = None) -> None:
+        done = subprocess.run(
+            [WBS, *args], env=env, input=typed, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+
+    for name in KPU_MEMBERS:
+        run(
+            "keys",
+            "new",
+            "--label",
+            f"Inspektur {name}",
+            "--out",
+            str(folder / "keys" / f"{name}.key"),
+        )
+    kids = dict(
+        zip(KPU_MEMBERS, (k["kid"] for k in json.loads(keyring.read_text())["keys"]), strict=True)
+    )
+    run("desks", "init", "--config", str(KPU_CONFIG), "--sheets", str(folder / "sheets"))
+    typed = "".join(share + "\n" for share in recovery_shares(folder)[:3])
+    for name, desk in KPU_MEMBERS.items():
+        add = ["desks", "add-member", f"--desk={desk}", f"--member={kids[name]}", "--recovery"]
+        run(*add, "--shares-file=-", typed=typed)
+    return folder
+
+
+@pytest.fixture
+def kpu_system(tmp_path: Path, kpu_keys: Path) -> Iterator[dict[str, Any]]:
+    """``system`` for the KPU example: `wbs serve --config` it, every command run with it."""
+    with served(tmp_path, kpu_keys, tuple(KPU_MEMBERS), KPU_CONFIG) as running:
+        yield running
+
+
+@contextlib.contextmanager
+def served(
+    tmp_path: Path, folder: Path, names: tuple[str, ...], config: Path | None = None
+) -> Iterator[dict[str, Any]]:
+    """A copy of ``folder``'s keyring, keys and storage in ``tmp_path``, served by `wbs serve`
+    (with --config ``config``, which WBS_CONFIG also names for the other commands). The dict
+    yielded holds ``restart``: stop `wbs serve` and start it again (the site rebuilt), its
+    ``base`` and ``log`` then the new server's."""
+    shutil.copytree(folder / "keyring", tmp_path / "keyring")
+    shutil.copytree(folder / "keys", tmp_path / "home" / "keys")
+    shutil.copytree(folder / "storage", tmp_path / "storage")
     keyring = tmp_path / "keyring" / "keyring.json"
     env = {
         **os.environ,
@@ -77,18 +151,34 @@ def system(tmp_path: Path, inspector_keys: Path) -> Iterator[dict[str, object]]:
     }
     # The proof of work is on, at the config's difficulty: the page solves real challenges.
     env.pop("WBS_POW_DIFFICULTY", None)
-    keys = {name: tmp_path / "home" / "keys" / f"{name}.key" for name in INSPECTORS}
-    log = tmp_path / "server.log"
     args = ["--keyring", str(keyring), "--site-out", str(tmp_path / "site")]
-    with wbs_serve(args, env, log) as base:
-        yield {
-            "base": base,
-            "env": env,
-            "log": log,
-            "tmp": tmp_path,
-            "keys": keys,
-            "shares": recovery_shares(inspector_keys),
-        }
+    if config is not None:
+        env["WBS_CONFIG"] = str(config)
+        args += ["--config", str(config)]
+    else:
+        env.pop("WBS_CONFIG", None)
+    keys = {name: tmp_path / "home" / "keys" / f"{name}.key" for name in names}
+    system: dict[str, Any] = {
+        "env": env,
+        "tmp": tmp_path,
+        "keys": keys,
+        "shares": recovery_shares(folder),
+    }
+    with contextlib.ExitStack() as stack:
+
+        def start() -> None:
+            starts = system.get("starts", 0) + 1
+            log = tmp_path / ("server.log" if starts == 1 else f"server-{starts}.log")
+            system.update(starts=starts, log=log)
+            system["base"] = stack.enter_context(wbs_serve(args, env, log))
+
+        def restart() -> None:
+            stack.close()
+            start()
+
+        system["restart"] = restart
+        start()
+        yield system
 
 
 def wbs(system: dict[str, Any], *args: str, key: str = "anna") -> subprocess.CompletedProcess[str]:

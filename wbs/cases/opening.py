@@ -14,7 +14,7 @@ from wbs.reports import PayloadError, Reader, Report, Stored, parse_stored
 # What can go wrong with one report without stopping the others.
 UNREADABLE = (EnvelopeError, DecryptionError, PayloadError)
 NO_KEYRING = "name the institution's keyring: --keyring PATH (or WBS_KEYRING)"
-ASK = "ask one of them to add you to the desk (wbs desks add), then: wbs inbox sync"
+ASK = "ask one of them to add you to the desk (wbs desks add-member), then: wbs inbox sync"
 
 
 class NotAddressed(WbsError, ValueError):

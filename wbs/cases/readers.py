@@ -383,7 +383,8 @@ def audience(ring: Keyring, readers: CaseReaders, writer: Reader) -> Audience:
         raise CannotWrite(
             f"you hold the current key of none of the desks of report {number} ({names}):"
             " you could not read what you write, and nothing was sent",
-            hint="ask a member of one of them to add you (wbs desks add), then: wbs inbox sync",
+            hint="ask a member of one of them to add you (wbs desks add-member), then:"
+            " wbs inbox sync",
         )
     return Audience(readers.report_id, desks, ring.recovery)
 
