@@ -26,6 +26,7 @@ from click.testing import CliRunner
 from moto import mock_aws
 
 from functions.storage import S3Storage, layout
+from functions.storage.tags import tag_desks, tag_value
 from tests.infra.test_template import (
     ARRIVED,
     BUCKET,
@@ -162,19 +163,19 @@ def test_one_stack_holds_a_bounded_number_of_desks(
 
 
 def test_the_tag_lists_each_desk_once_between_slashes() -> None:
-    assert desks.tag_value(["kab-bandung", "inspektorat", "kab-bandung"]) == ROUTED
-    assert desks.tag_desks(ROUTED) == ("inspektorat", "kab-bandung")
-    assert desks.tag_value(["pimpinan"]) == ESCALATED
+    assert tag_value(["kab-bandung", "inspektorat", "kab-bandung"]) == ROUTED
+    assert tag_desks(ROUTED) == ("inspektorat", "kab-bandung")
+    assert tag_value(["pimpinan"]) == ESCALATED
     for wrong in ("", "//", "inspektorat", "/Inspektorat/", "/a//b/"):
-        assert desks.tag_desks(wrong) == ()
+        assert tag_desks(wrong) == ()
     # S3 takes a tag value of at most 256 characters: five desks of the longest ids fit
     longest = [c * 48 for c in "abcde"]
-    assert len(desks.tag_value(longest)) == 246
+    assert len(tag_value(longest)) == 246
     with pytest.raises(ValueError, match="over 256 characters"):
-        desks.tag_value([*longest, "f" * 48])
+        tag_value([*longest, "f" * 48])
     for wrong_ids in ([], ["Jabar"], ["a/b"]):
         with pytest.raises(ValueError, match="one or more desk ids"):
-            desks.tag_value(wrong_ids)
+            tag_value(wrong_ids)
 
 
 def test_each_desk_has_its_own_resource_name() -> None:
