@@ -18,7 +18,8 @@ from nacl.public import PrivateKey
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
-from functions.keyring import KeyEntry, Keyring, KeyringError, dump
+from functions.keyring import KeyringError
+from tests.support.api import write_keyring
 from wbs.deploy import package as pkg
 from wbs.deploy.package import DISTRIBUTIONS, KEYRING_ENTRY, Package, PackageError, package
 
@@ -38,10 +39,9 @@ LAMBDA = {
 
 @pytest.fixture(scope="module")
 def keyring(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # A keyring as `wbs desks` writes one (wbs-keyring/3): one desk and the recovery key
     path = tmp_path_factory.mktemp("keys") / "keyring.json"
-    public = bytes(PrivateKey.generate().public_key)
-    dump(Keyring((KeyEntry.for_public_key(public, "Inspektur", "2026-01-01"),)), path)
-    return path
+    return write_keyring(path, [bytes(PrivateKey.generate().public_key)])
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +131,7 @@ print(json.dumps({
     env = {
         "WBS_STORAGE": "s3://wbs-example-data",
         "WBS_KEYRING": "keys/keyring.json",
+        "WBS_ROUTING": "keys/routing.json",
         "AWS_DEFAULT_REGION": "ap-southeast-3",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
