@@ -15,17 +15,18 @@ from pathlib import Path
 import pytest
 
 from functions import envelope as fmt
-from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
 from tests.support.inbox import (
     FIRST,
     PASSPHRASE,
+    desk_keys,
     payload,
     post_followup,
     put,
     upload,
     wbs,
 )
+from tests.support.membership import Institution
 from tests.support.workbench import Client, key_file, workbench
 from tests.test_workbench_files import png
 from wbs import attachments, keyfile, paths
@@ -109,19 +110,14 @@ def store(tmp_path: Path, inspector: Identity) -> LocalStorage:
     photo = {**stored, "sha256": ""}
     put(store, FIRST, inspector, canary_report(reporter, photo))
     sent = datetime.datetime(2024, 3, 2, 8, 0, tzinfo=datetime.UTC)
-    post_followup(store, FIRST, "CANARY-FOLLOWUP-c20 <b>bold</b>", sent, [inspector.public_key])
+    post_followup(store, FIRST, "CANARY-FOLLOWUP-c20 <b>bold</b>", sent, desk_keys())
     return store
 
 
 @pytest.fixture
 def client(home: Path, tmp_path: Path, store: LocalStorage, inspector: Identity) -> Client:
     """An unlocked workbench whose case has a reply, a status change and a note."""
-    keyring = tmp_path / "keyring.json"
-    entry = KeyEntry.for_public_key(
-        inspector.public_key, "Inspektur", "2026-01-05", inspector.verify_key
-    )
-    dump(Keyring((entry,)), keyring)
-    client = Client(workbench(key_file(home), store, keyring))
+    client = Client(workbench(key_file(home), store, Institution.here().path))
     client.enter()
     client.post("/unlock", {"passphrase": PASSPHRASE})
     client.sync()
@@ -200,7 +196,6 @@ def test_the_case_file_needs_the_session_and_the_unlocked_key(client: Client) ->
 def test_the_cli_writes_a_new_private_file_and_never_overwrites(
     client: Client, inspector: Identity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("WBS_KEYRING", str(tmp_path / "keyring.json"))  # the workbench's
     assert wbs("inbox", "sync", passphrase=None).exit_code == 0
     target = tmp_path / "out" / "kasus.html"
     target.parent.mkdir()

@@ -12,14 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage
-from tests.support.inbox import FIRST, PASSPHRASE, payload, put, refuse_notes, upload
+from tests.support.inbox import (
+    FIRST,
+    PASSPHRASE,
+    desk_keys,
+    desk_reader,
+    payload,
+    put,
+    refuse_notes,
+    upload,
+)
+from tests.support.membership import Institution
 from tests.support.workbench import Client, key_file, workbench
 from tests.test_workbench_files import HOSTILE, PAGE, PHOTO, png
 from wbs import keyfile, notes, paths
 from wbs.crypto import Identity
-from wbs.reports import Reader
 
 
 @pytest.fixture
@@ -28,19 +36,17 @@ def colleague() -> Identity:
 
 
 @pytest.fixture
-def keyring(tmp_path: Path, inspector: Identity, colleague: Identity) -> Path:
-    path = tmp_path / "keyring.json"
-    entries = [
-        KeyEntry.for_public_key(who.public_key, label, "2026-01-05", who.verify_key)
-        for who, label in ((inspector, "Anna"), (colleague, "Budi"))
-    ]
-    dump(Keyring(tuple(entries)), path)
-    return path
+def keyring(inspector: Identity, colleague: Identity) -> Path:
+    """Desk inspektorat, with both inspectors as members, and the recovery key."""
+    here = Institution.here()
+    here.person(inspector, "Anna")
+    here.add_member(colleague, "Budi")
+    return here.path
 
 
 @pytest.fixture
-def store(tmp_path: Path, inspector: Identity, colleague: Identity) -> LocalStorage:
-    """A report with a photo and an HTML page, sealed to both inspectors."""
+def store(tmp_path: Path, keyring: Path) -> LocalStorage:
+    """A report with a photo and an HTML page, sealed to the desk of both inspectors."""
     store = LocalStorage(tmp_path / "store")
     manifest = [
         upload(store, FIRST, PHOTO, "foto bukti.png", png(), "image/png"),
@@ -48,7 +54,7 @@ def store(tmp_path: Path, inspector: Identity, colleague: Identity) -> LocalStor
     ]
     reporter = base64.b64encode(keyfile.generate().public_key).decode()
     content = payload(attachments=manifest, reporter_public_key=reporter)
-    put(store, FIRST, [inspector.public_key, colleague.public_key], content)
+    put(store, FIRST, desk_keys(), content)
     return store
 
 
@@ -62,8 +68,10 @@ def client(home: Path, store: LocalStorage, keyring: Path) -> Client:
 
 
 def access(store: LocalStorage, reader: Identity) -> list[tuple[str, str, str]]:
-    """(author, action, file) of every access record of the case in storage, in order."""
-    found = [notes.read_one(k, store.get(k), Reader(reader)) for k in notes.keys(store, FIRST)]
+    """(author, action, file) of every access record of the case in storage, in order, as a
+    member of the desk reads them."""
+    keys = desk_reader(reader)
+    found = [notes.read_one(k, store.get(k), keys) for k in notes.keys(store, FIRST)]
     return [(r.author, r.action, r.file) for r in found if isinstance(r, notes.Access)]
 
 
@@ -106,16 +114,18 @@ def test_the_case_page_shows_who_did_what_and_every_inspector_can_read_it(
     assert [a[1] for a in access(store, colleague)] == ["opened", "file", "opened"]
 
 
-def test_without_a_keyring_the_case_opens_and_the_page_says_the_access_is_unrecorded(
+def test_without_a_keyring_no_desk_key_is_opened_and_the_page_says_so_without_looping(
     home: Path, store: LocalStorage
 ) -> None:
-    client = Client(workbench(key_file(home), store))  # the keyring path does not exist
+    client = Client(workbench(key_file(home), store, Path("/nonexistent/keyring.json")))
     client.enter()
     client.post("/unlock", {"passphrase": PASSPHRASE})
     client.sync()
     page = client.get(f"/case/{FIRST}")
-    assert page.status == 200 and "Pungli di loket" in page.body
-    assert "this access is not in the audit trail" in page.body
+    assert page.status == 422 and "location" not in page.headers
+    assert "Pungli di loket" not in page.body
+    assert "without a keyring no desk key is opened" in page.body
+    assert "--keyring PATH" in page.body
     assert notes.keys(store, FIRST) == []
 
 

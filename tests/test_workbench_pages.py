@@ -16,7 +16,6 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from functions import mailbox
-from functions.keyring import KeyEntry, Keyring, dump, load
 from functions.storage import LocalStorage, layout
 from tests.support.inbox import (
     CANARY,
@@ -24,16 +23,18 @@ from tests.support.inbox import (
     PASSPHRASE,
     SECOND,
     THIRD,
+    case_kids,
+    desk_reader,
     payload,
     post_followup,
     put,
 )
+from tests.support.membership import Institution
 from tests.support.workbench import Client, Clock, key_file, workbench
 from wbs import crypto, keyfile, messages, notes
 from wbs.cache import Cache
 from wbs.cases.opened import OPENED_FILE
 from wbs.crypto import Identity, open_envelope
-from wbs.reports import Reader
 from wbs.workbench import LANGUAGES
 from wbs.workbench import app as workbench_app
 from wbs.workbench.session import watch
@@ -57,19 +58,10 @@ def store(tmp_path: Path) -> LocalStorage:
 
 
 @pytest.fixture
-def keyring(tmp_path: Path, inspector: Identity) -> Path:
-    path = tmp_path / "keyring.json"
-    dump(
-        Keyring(
-            (
-                KeyEntry.for_public_key(
-                    inspector.public_key, "Inspektur", "2026-01-05", inspector.verify_key
-                ),
-            )
-        ),
-        path,
-    )
-    return path
+def keyring(inspector: Identity) -> Path:
+    """The test institution's keyring: desk inspektorat, whose member ``inspector`` is, and
+    the recovery key (tests/support/membership.py)."""
+    return Institution.here().path
 
 
 @pytest.fixture
@@ -273,7 +265,7 @@ def test_a_reply_and_a_status_change_are_sent_as_the_cli_sends_them(
     ]
 
 
-def test_an_internal_note_is_sealed_to_the_keyring_only_and_shown_apart(
+def test_an_internal_note_is_sealed_to_the_case_s_desk_only_and_shown_apart(
     client: Client, store: LocalStorage, reporter: Identity, inspector: Identity
 ) -> None:
     unlocked(client)
@@ -293,15 +285,16 @@ def test_an_internal_note_is_sealed_to_the_keyring_only_and_shown_apart(
     assert "<b>x</b>" not in saved.body  # escaped
     thread = saved.body.split('<section id="thread">')[1].split("</section>")[0]
     assert CANARY not in thread
-    # Stored under notes/, sealed to the keyring only: nothing for the reporter
+    # Stored under notes/, sealed to the case's desk and the recovery key only: nothing for
+    # the reporter, nothing for a person
     assert mailbox.keys(store, FIRST) == []
     # (beside the access record of opening the case, sealed alike)
     stored = notes.keys(store, FIRST)
-    records = [notes.read_one(k, store.get(k), Reader(inspector)) for k in stored]
+    records = [notes.read_one(k, store.get(k), desk_reader(inspector)) for k in stored]
     assert sorted(type(r).__name__ for r in records) == ["Access", "Note"]
     for key in stored:
         _, envelope, _ = notes.parse(key, store.get(key))
-        assert [r.kid for r in envelope.recipients] == [inspector.kid]
+        assert [r.kid for r in envelope.recipients] == case_kids()
         with pytest.raises(crypto.NoMatchingKey):
             crypto.open_envelope(envelope, reporter)
     empty = client.follow(client.post(here + "/note", {"text": " \n "}))
@@ -413,20 +406,21 @@ def test_a_head_request_gets_the_headers_of_a_page_without_its_body(client: Clie
 def test_a_case_sealed_to_other_keys_says_who_can_open_it_and_never_loops(
     client: Client, store: LocalStorage, keyring: Path, inspector: Identity
 ) -> None:
-    # Given a case sealed only to a colleague's key, whom the keyring names
+    # Given a case sealed only to another desk, whose member is a colleague
     colleague = keyfile.generate()
-    ring = load(keyring).with_key(
-        KeyEntry.for_public_key(colleague.public_key, "Irban Wilayah II", "2026-01-05")
-    )
-    dump(ring, keyring)
+    Institution.here().add_member(colleague, "Irban Wilayah II", desks=["jabar"])
     other = "9ABCDEFGHJKMNPQR"
     put(store, other, colleague)
     unlocked(client)
     # When the inspector opens it
     answer = client.get(f"/case/{other}")
-    # Then the page says why and who can open it, once, and sends nobody back to it
+    # Then the page says why, which desk would open it and who holds it, once, and sends
+    # nobody back to it
     assert answer.status == 422 and "location" not in answer.headers
-    assert "Irban Wilayah II" in answer.body and colleague.kid not in answer.body
+    openers = answer.body.split('<section id="openers">')[1].split("</section>")[0]
+    assert "tim jabar (1): dipegang oleh Irban Wilayah II, Kunci pemulihan" in openers
+    assert "kunci pemulihan (Kunci pemulihan)" in openers
+    assert colleague.kid not in answer.body
     assert answer.body.count('class="error"') == 1
     # And the inbox still works, the case listed as one that could not be opened
     assert client.get("/").status == 200

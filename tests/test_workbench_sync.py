@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from functions.errors import StorageError
-from functions.keyring import KeyEntry, Keyring
 from functions.storage import LocalStorage
 from tests.support.inbox import (
     CANARY,
@@ -22,10 +21,12 @@ from tests.support.inbox import (
     PASSPHRASE,
     SECOND,
     THIRD,
+    desk_keys,
     payload,
     post_followup,
     put,
 )
+from tests.support.membership import Institution
 from tests.support.workbench import Answer, Client, Clock, in_chromium, key_file, workbench
 from wbs import keyfile, notes
 from wbs.cache import Cache
@@ -65,15 +66,9 @@ def store(tmp_path: Path, inspector: Identity) -> Gated:
     for report_id in (FIRST, SECOND, THIRD):
         put(store, report_id, inspector, payload(reporter_public_key=key))
     sent = datetime.datetime(2024, 3, 2, 8, 0, tzinfo=UTC)
-    post_followup(store, FIRST, f"tindak lanjut {CANARY}", sent, [inspector.public_key])
-    ring = Keyring(
-        (
-            KeyEntry.for_public_key(
-                inspector.public_key, "Inspektur", "2026-01-05", inspector.verify_key
-            ),
-        )
-    )
-    notes.write(store, FIRST, f"catatan {CANARY}", inspector, ring, sent)
+    post_followup(store, FIRST, f"tindak lanjut {CANARY}", sent, desk_keys())
+    here = Institution(Institution.here().path, store)
+    notes.write(store, FIRST, f"catatan {CANARY}", inspector, here.audience(FIRST), sent)
     return store
 
 
@@ -124,6 +119,7 @@ def test_before_any_sync_the_progress_says_nothing_runs(client: Client) -> None:
         "messages": 0,
         "notes": 0,
         "error": "",
+        "grants": 0,
     }
     assert "data-running" not in client.get("/").body
 
@@ -159,17 +155,21 @@ def test_the_page_and_the_progress_follow_a_running_sync_and_a_second_press_star
     finally:
         finish(client, store)
 
-    # Then the one sync ends with every count, internal notes included
+    # Then the one sync ends with every count, internal notes and grants included (the
+    # inspector's and the recovery key's membership grants of the desk)
     state = progress(client)
     assert state["running"] is False and state["done"] is True
-    assert state["phase"] == "notes"
-    assert (state["fetched"], state["total"]) == (5, 5)
-    assert (state["reports"], state["messages"], state["notes"]) == (3, 1, 1)
+    assert state["phase"] == "grants"
+    assert (state["fetched"], state["total"]) == (7, 7)
+    assert (state["reports"], state["messages"], state["notes"], state["grants"]) == (3, 1, 1, 2)
     assert state["error"] == ""
     inbox = client.get("/").body
     assert 'id="sync-result"' in inbox
     result = "Sinkronisasi: 3 laporan baru, 1 pesan baru, 1 rekaman internal baru"
     assert result + " (catatan dan jejak audit)." in inbox
+    assert "2 hibah kunci baru (keanggotaan tim dan kasus yang dibagikan)." in inbox
+    # And the key unlocked before the sync opens the reports with the desk key it brought
+    assert inbox.count("Pungli di loket") == 3 and "tidak dapat dibuka" not in inbox
     assert "data-running" not in inbox and '<progress id="sync-progress" hidden>' in inbox
     assert len(Cache.for_storage(client.app.config.storage_url).ids()) == 3
 

@@ -1,15 +1,17 @@
 """A case's audit trail: who did what to it, and when, by inspector key id.
 
-It is read from two kinds of shared, encrypted records, merged in time order:
+It is read from shared records, merged in time order:
 
 - the records a case already has: the report's arrival, each message of the thread (a
   reporter's follow-up; a reply or a status change, with the inspector's key id inside its
   ciphertext) and each internal note (with its author's key id);
+- case grants (docs/spec/desks-v2.md section 5): an inspector shared the case with another
+  desk; shown whether or not the grant verifies, and flagged when it does not;
 - access records (mailbox-v1 section 7.1): written by `wbs workbench` and `wbs inbox` when an
   inspector opens a case or writes plaintext out of it (a case file, an evidence file),
-  sealed to the keyring like a note and stored create-only under ``notes/<ID>/``, so every
-  inspector sees every other's, and none can be changed or removed with an inspector's
-  storage rights.
+  sealed like a note (to the case's desks and the recovery key) and stored create-only
+  under ``notes/<ID>/``, so every inspector of those desks sees every other's, and none can
+  be changed or removed with an inspector's storage rights.
 
 An access record is written to the local cache first, and to storage at once if it can be;
 one that cannot (storage out of reach) waits in the cache and is sent by the next sync. The
@@ -20,7 +22,7 @@ credentials can read a case with other tools and leave no record (docs/workbench
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -29,22 +31,34 @@ from functions.keyring import load_active
 from functions.storage import Storage
 from wbs import notes, thread
 from wbs.cache import Cache
+from wbs.cases import readers
 from wbs.reports import Reader, Report
 
 
 class Event(NamedTuple):
     at: datetime.datetime
     who: str  # an inspector's key id; "" for the reporter
-    action: str  # received, follow-up, reply, status, note, or an access record's action
-    detail: str = ""  # the new status of "status", the evidence file id of "file"
+    action: str  # received, follow-up, reply, status, note, shared, or an access's action
+    detail: str = ""  # the new status of "status", the evidence file id of "file", the desk
+    # of "shared"
+    unverified: str = ""  # a share that is not verified or does not count: why (still shown)
+    reason: str = ""  # why a case was shared, when the reader can open its case grant
 
 
-def trail(report: Report, case: thread.Thread, internal: notes.Notes) -> list[Event]:
+def trail(
+    report: Report,
+    case: thread.Thread,
+    internal: notes.Notes,
+    shares: Iterable[readers.Share] = (),
+    desk_label: Callable[[str, int], str] = lambda desk, generation: f"{desk} ({generation})",
+) -> list[Event]:
     """Every event of a case, oldest first: what an inspector of the keyring signed (an
-    unverified message, note or access record is no event), and the reporter's follow-ups.
-    A message counts at the time it was stored, not at the time its writer sealed inside it.
-    Within one second (the records' precision), the microsecond stamp that begins each
-    stored record's name keeps the order they were made."""
+    unverified message, note or access record is no event), the reporter's follow-ups, and
+    each time the case was shared with another desk (its case grant, ``shares``: shown
+    verified or not, with why not; the desk named by ``desk_label``). A message counts at
+    the time it was stored, not at the time its writer sealed inside it. Within one second
+    (the records' precision), the microsecond stamp that begins each stored record's name
+    keeps the order they were made."""
     timed = [("", Event(report.received, "", "received"))]
     for post in case.counted:
         message = post.message
@@ -63,6 +77,12 @@ def trail(report: Report, case: thread.Thread, internal: notes.Notes) -> list[Ev
         for a in internal.access
         if not a.unverified
     ]
+    for share in shares:
+        problem = share.problem or ("" if share.granted else "its time is malformed")
+        at = share.granted or report.received
+        label = desk_label(share.desk, share.generation)
+        event = Event(at, share.by, "shared", label, problem, share.reason)
+        timed.append((_stamp(share.key), event))
     return [event for _, event in sorted(timed, key=lambda t: (t[1].at, t[0]))]
 
 
@@ -85,7 +105,8 @@ def record(
     keyring, or a key that is no longer active). Reading is never refused for it."""
     try:
         ring = load_active(keyring)
-        key, body = notes.access(report_id, action, file, unlocked.identity, ring, now)
+        audience = readers.audience_of(cache, ring, report_id, unlocked)
+        key, body = notes.access(report_id, action, file, unlocked.identity, audience, now)
         cache.keep_pending(key, body)
     except (WbsError, OSError) as exc:
         return f"this access is not in the audit trail: {exc}"

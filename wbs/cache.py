@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from functions.envelope import ID_RE
+from functions.errors import StorageError
 from functions.storage import Storage, layout
 from wbs import notes, paths
 
@@ -129,13 +131,28 @@ class Cache:
         """Every cached grant as (storage key, bytes): what wbs.desks.keys.unlock opens."""
         return [(key, self.read_message(key)) for key in self.grant_keys()]
 
-    def missing_grants(self, storage: Storage) -> list[str]:
-        """Keys of the stored grants (desks/ and shares/) this cache does not hold yet."""
+    def missing_grants(
+        self, storage: Storage, desks: Iterable[str] = (), refused: list[str] | None = None
+    ) -> list[str]:
+        """Keys of the stored grants (desks/ and shares/) this cache does not hold yet.
+
+        Storage credentials of one desk may list only that desk's grants (docs/aws.md): if
+        listing ``desks/`` is refused, each desk of ``desks`` (the keyring's) is listed on its
+        own, and a desk whose listing is refused too is named in ``refused`` and skipped."""
+        listed: list[str] = []
+        try:
+            listed += (info.key for info in storage.list(layout.DESKS))
+        except StorageError:
+            if not desks:
+                raise
+            for desk in desks:
+                try:
+                    listed += (info.key for info in storage.list(layout.desk_grants(desk)))
+                except StorageError:
+                    (refused if refused is not None else []).append(desk)
+        listed += (info.key for info in storage.list(layout.SHARES))
         have = set(self.grant_keys())
-        stored = (
-            info.key for prefix in (layout.DESKS, layout.SHARES) for info in storage.list(prefix)
-        )
-        return sorted(k for k in stored if is_grant(k) and k not in have)
+        return sorted(k for k in listed if is_grant(k) and k not in have)
 
     def fetch_grant(self, storage: Storage, key: str) -> None:
         if not is_grant(key):

@@ -13,6 +13,7 @@ import click
 from functions.errors import WbsError
 from wbs import console
 from wbs.commands.deploy import deploy
+from wbs.commands.desks import desks
 from wbs.commands.inbox import inbox
 from wbs.commands.keys import keys
 from wbs.commands.site import build, serve
@@ -89,7 +90,9 @@ def cli() -> None:
     \b
     First steps:
       wbs serve --demo        build the site and serve it locally with a demo key
-      wbs keys new            create your inspector key (admin: then rebuild the site)
+      wbs keys new            create your inspector key
+      wbs desks init --member KID
+                              admin, once: the desks, the recovery key and its shares
       wbs inbox sync          fetch new encrypted reports into the local cache
       wbs inbox list          decrypt them in memory and list them
       wbs workbench           the same, and answering cases, in a local web page
@@ -97,6 +100,7 @@ def cli() -> None:
 
 
 cli.add_command(keys)
+cli.add_command(desks)
 cli.add_command(inbox)
 cli.add_command(build)
 cli.add_command(serve)

@@ -1,87 +1,163 @@
-"""The demo: a throw-away inspector key whose passphrase is public, so that one command
-shows the whole system working. Never for real reports; it never touches keys/keyring.json.
+"""The demo: a throw-away inspector key whose passphrase is public, one desk granted to it, and
+a recovery key whose shares lie in the demo's folder, so that one command shows the whole
+system working with no question asked. Never for real reports; it never touches
+keys/keyring.json.
 
-Reports are sealed to desks (docs/spec/desks-v2.md): the demo keyring has the config's
-default desk, ``inspektorat``, and a recovery key, and the demo key is the desk's member
-through a grant stored in the demo's storage. The desk's and the recovery key's secrets are
-derived from the demo key's own, so that a deleted demo keyring comes back the same.
+The demo's keyring is derived state: when it is missing it is rebuilt from what the demo's
+storage holds, with the demo's own recovery shares (which is what a recovery does), so the
+reports already sent to the demo stay readable.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import hashlib
 import os
 import shutil
 import sys
+import tempfile
+from pathlib import Path
 
+import nacl.exceptions
 from nacl.public import PrivateKey
 from rich.panel import Panel
 from rich.text import Text
 
 from functions.config import open_storage
-from functions.errors import AlreadyExists
-from functions.keyring import DeskEntry, KeyEntry, Keyring, RecoveryEntry, dump
+from functions.errors import NotFound, WbsError
+from functions.keyring import DeskEntry, KeyEntry, Keyring, KeyringError, RecoveryEntry, dump, load
+from functions.storage import Storage, layout
 from wbs import keyfile, paths
 from wbs.crypto import Identity
-from wbs.desks import grants, recovery
+from wbs.desks import grants, membership, recovery
 
 PASSPHRASE = "demo"  # noqa: S105 (public on purpose: that is what makes it a demo)
 LABEL = "DEMO key - public passphrase, not for real reports"
-RECOVERY_LABEL = "DEMO recovery key - derived from the demo key"
-DESK = "inspektorat"  # the desk of a config without [[desks]] (wbs/config/desks.py)
+DESK = "inspektorat"
+THRESHOLD, SHARES = 3, 5
+
+
+def shares_file() -> Path:
+    """The demo recovery key's shares, one per line: public on purpose, like the passphrase."""
+    return paths.home() / "demo-recovery-shares.txt"
 
 
 def ensure_key() -> None:
-    """Create the demo key if missing; (re)write its keyring, and the desk's grants in the
-    demo storage, if the key is new or the keyring is missing."""
+    """Create the demo key if missing; give the demo its desk, recovery key and grants when
+    its keyring is missing or has none (rebuilding it from storage when the grants are there)."""
     key = paths.demo_key()
-    created = not key.exists()
-    if created:
+    if not key.exists():
         paths.make_private_dir(key.parent)
-        member = keyfile.generate()
-        keyfile.create(key, member, PASSPHRASE, LABEL)
-    if created or not paths.demo_keyring().exists():
-        if not created:
-            member = keyfile.unlock(key, PASSPHRASE)
-        ring, stored = desk_of(member, datetime.date.today().isoformat())
-        storage = open_storage(paths.demo_storage_url())
-        for name, data in stored:
-            with contextlib.suppress(AlreadyExists):  # written by an earlier run: the same key
-                storage.put_new(name, data)
-        dump(ring, paths.demo_keyring())
-
-
-def desk_of(member: Identity, today: str) -> tuple[Keyring, list[tuple[str, bytes]]]:
-    """The demo keyring (``member``, desk ``inspektorat`` generation 1, a recovery key) and
-    the desk's grants to ``member`` and to the recovery key, signed by the recovery key."""
-    rescue = recovery.identity(_derived(member, 1))
-    desk_secret = PrivateKey(_derived(member, 2))
-    entry = DeskEntry.for_public_key(DESK, 1, bytes(desk_secret.public_key), today)
-    person = KeyEntry.for_public_key(member.public_key, LABEL, today, member.verify_key)
-    ring = (
-        Keyring((person,))
-        .with_recovery(
-            RecoveryEntry.for_public_key(
-                rescue.public_key, rescue.verify_key or b"", RECOVERY_LABEL, today, 1, 1
-            )
-        )
-        .with_desk(entry)
+        keyfile.create(key, keyfile.generate(), PASSPHRASE, LABEL)
+    info = keyfile.inspect(key)
+    person = KeyEntry.for_public_key(
+        info.public_key, LABEL, datetime.date.today().isoformat(), info.signing_key
     )
-    stored = [
-        grants.desk_grant(entry, desk_secret, holder.kid, holder.public_key, rescue)
-        for holder in (member, rescue)
+    store = open_storage(paths.demo_storage_url())
+    ring = _current(info.kid, store)
+    if ring is not None:
+        return
+    if _stored(store, layout.desk_grant(DESK, 1, info.kid)):
+        dump(_rebuilt(person, store), paths.demo_keyring())
+        return
+    membership.refuse_taken(store, DESK)
+    made = membership.setup(Keyring((person,)), (DESK,), (person,), THRESHOLD, SHARES, _now())
+    for stored_key, data in made.plan.grants:
+        store.put_new(stored_key, data)
+    _write_shares(made.shares, made.recovery)
+    dump(made.plan.ring, paths.demo_keyring())
+
+
+def _current(kid: str, store: Storage) -> Keyring | None:
+    """The demo keyring, if it lists the demo key and its desk, and the demo key holds a
+    grant of the desk's active generation in storage."""
+    try:
+        ring = load(paths.demo_keyring())
+        desk = ring.desk(DESK)
+    except KeyringError:
+        return None
+    if kid not in {k.kid for k in ring.keys} or ring.recovery is None:
+        return None
+    return ring if _stored(store, layout.desk_grant(DESK, desk.generation, kid)) else None
+
+
+def _stored(store: Storage, key: str) -> bool:
+    return any(item.key == key for item in store.list(key))
+
+
+def _rebuilt(person: KeyEntry, store: Storage) -> Keyring:
+    """The demo keyring again, from the demo's recovery shares and the desk grants its
+    recovery key holds in storage: every generation, each checked against its signature."""
+    try:
+        lines = shares_file().read_text(encoding="utf-8").splitlines()
+        texts = [line for line in lines if line.strip() and not line.startswith("#")]
+        share = recovery.read_share(texts[0])
+        rescuer = recovery.identity(recovery.combine(texts[: share.member_threshold]))
+    except (OSError, IndexError, WbsError) as exc:
+        raise WbsError(
+            f"the demo's keyring is gone and its recovery shares cannot rebuild it ({exc})",
+            hint=f"start the demo afresh: remove {paths.demo_key()} and {_desks_folder()}",
+        ) from None
+    ring = Keyring((person,)).with_recovery(
+        RecoveryEntry.for_public_key(
+            rescuer.public_key,
+            rescuer.verify_key or b"",
+            recovery.LABEL,
+            person.created,
+            share.member_threshold,
+            SHARES,
+        )
+    )
+    generation = 1
+    while True:
+        try:
+            grant = grants.parse(
+                key := layout.desk_grant(DESK, generation, rescuer.kid), store.get(key)
+            )
+        except NotFound:
+            break
+        ring = ring.with_desk(_opened(grant, rescuer))
+        if grants.check(grant, ring):
+            raise WbsError(f"the demo's grant {key} is not valid", hint=f"remove {_desks_folder()}")
+        generation += 1
+    if not ring.desks:
+        raise WbsError("the demo's storage holds no grant of its recovery key")
+    return ring
+
+
+def _opened(grant: grants.Grant, rescuer: Identity) -> DeskEntry:
+    try:
+        secret = PrivateKey(rescuer.unsealer().decrypt(grant.sealed))
+    except (nacl.exceptions.CryptoError, ValueError):
+        raise WbsError("a demo grant does not open", hint=f"remove {_desks_folder()}") from None
+    return DeskEntry.for_public_key(
+        DESK, grant.generation, bytes(secret.public_key), grant.granted[:10]
+    )
+
+
+def _write_shares(shares: tuple[str, ...], entry: RecoveryEntry) -> None:
+    """The demo's shares, replacing any earlier demo's atomically (mode 0600)."""
+    header = [
+        "# DEMO recovery key shares: public on purpose, like the demo passphrase.",
+        f"# Recovery key {entry.kid}: any {entry.threshold} of these {entry.shares} lines"
+        " restore it, e.g.",
+        f"#   wbs desks add-member --desk {DESK} --member KID --recovery --shares-file"
+        f" {shares_file()}",
+        "# A real recovery key's shares are never written to a file (docs/inspector.md).",
     ]
-    return ring, stored
+    target = shares_file()
+    paths.make_private_dir(target.parent)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".demo-shares-")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write("\n".join([*header, *shares]) + "\n")
+    os.replace(tmp, target)
 
 
-def _derived(member: Identity, n: int) -> bytes:
-    """The demo's n-th secret: BLAKE2b-256 keyed with the demo key's X25519 secret."""
-    secret = bytes(member.private_key)
-    return hashlib.blake2b(
-        b"", digest_size=32, key=secret, salt=n.to_bytes(16, "little"), person=b"wbs-demo"
-    ).digest()
+def _desks_folder() -> Path:
+    return Path(paths.demo_storage_url().removeprefix("local:")) / layout.desk_grants(DESK)
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _command() -> str:
@@ -93,12 +169,14 @@ def banner(url: str) -> Panel:
     text = Text()
     text.append("DEMO MODE: NOT FOR REAL REPORTS\n\n", style="bold")
     text.append(
-        f"Reports sent to {url} are encrypted to a DEMO inspector key whose passphrase is"
-        f' public ("{PASSPHRASE}"): anyone with this machine can read them.'
+        f"Reports sent to {url} are sealed to a DEMO desk held by a DEMO inspector key whose"
+        f' passphrase is public ("{PASSPHRASE}"), and to a DEMO recovery key whose shares are'
+        " in a file beside it: anyone with this machine can read them."
         " Never use this setup for a real report.\n\n"
     )
     text.append(f"demo key      {paths.demo_key()}\n")
     text.append(f"demo keyring  {paths.demo_keyring()}\n")
+    text.append(f"demo shares   {shares_file()}  (public on purpose)\n")
     text.append(f"storage       {paths.demo_storage_url()}\n\n")
     text.append("Read what was sent:\n", style="bold")
     wbs = _command()

@@ -1,11 +1,12 @@
 """Internal notes: what inspectors write about a case for each other, never for the reporter
 (docs/spec/mailbox-v1.md section 7).
 
-A note is an envelope of kind ``note`` sealed to the active keyring keys only (never to the
-reporter's key), stored with the inspector's own credentials under
-``notes/<ID>/<stamp>-<kid>-<hash>.json`` = ``{"sent", "author", "envelope"}``: outside
-``mailboxes/``, which is all the public API lists or serves. Its plaintext is
-``{"schema": "wbs-note/1", "text", "written"}``.
+A note is an envelope of kind ``note`` sealed to the case's desks (the active generation of
+each) and the recovery key only, never to the reporter's key nor to a person
+(docs/spec/desks-v2.md; wbs/cases/readers.py says which desks), stored with the
+inspector's own credentials under ``notes/<ID>/<stamp>-<kid>-<hash>.json`` = ``{"sent",
+"author", "envelope"}``: outside ``mailboxes/``, which is all the public API lists or
+serves. Its plaintext is ``{"schema": "wbs-note/1", "text", "written"}``.
 
 The same kind of record, with plaintext ``{"schema": "wbs-access/1", "action", "file",
 "written"}``, says that an inspector opened a case or exported plaintext from it: the access
@@ -18,17 +19,19 @@ import datetime
 import hashlib
 import json
 import re
-from typing import NamedTuple, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from functions import envelope as fmt
 from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
-from functions.keyring import Keyring
 from functions.signature import Signature
 from functions.signature import parse as parse_signature
 from functions.storage import Storage, layout
-from wbs.crypto import DecryptionError, Identity, Recipient, seal
+from wbs.crypto import DecryptionError, Identity, seal
 from wbs.reports import Reader
 from wbs.signing import sign
+
+if TYPE_CHECKING:  # wbs.cases.readers reads the cache, which reads notes
+    from wbs.cases.readers import Audience
 
 SCHEMA = "wbs-note/1"
 ACCESS_SCHEMA = "wbs-access/1"
@@ -82,12 +85,12 @@ def write(
     report_id: str,
     text: str,
     author: Identity,
-    keyring: Keyring,
+    audience: Audience,
     now: datetime.datetime,
 ) -> str:
-    """Seal a note to every active keyring key (only), sign it, store it create-only; return
-    its key."""
-    key, body = seal_record(report_id, {"schema": SCHEMA, "text": text}, author, keyring, now)
+    """Seal a note to the case's desks and the recovery key (only), sign it, store it
+    create-only; return its key."""
+    key, body = seal_record(report_id, {"schema": SCHEMA, "text": text}, author, audience, now)
     try:
         storage.put_new(key, body)
     except AlreadyExists:  # a fresh envelope is unique: this cannot be a retry
@@ -100,7 +103,7 @@ def access(
     action: str,
     file: str,
     author: Identity,
-    keyring: Keyring,
+    audience: Audience,
     now: datetime.datetime,
 ) -> tuple[str, bytes]:
     """An access record, sealed and signed like a note: its key and stored bytes (not yet
@@ -108,7 +111,7 @@ def access(
     if not _valid_access(action, file):
         raise NoteError(f"not an access record: {action} {file}")
     document = {"schema": ACCESS_SCHEMA, "action": action, "file": file}
-    return seal_record(report_id, document, author, keyring, now)
+    return seal_record(report_id, document, author, audience, now)
 
 
 def _valid_access(action: str, file: str) -> bool:
@@ -122,25 +125,21 @@ def seal_record(
     report_id: str,
     document: dict[str, str],
     author: Identity,
-    keyring: Keyring,
+    audience: Audience,
     now: datetime.datetime,
 ) -> tuple[str, bytes]:
-    """Seal ``document`` (and the time) to every active keyring key, and to nothing else, and
-    sign it; return the record's key and the bytes to store there, create-only."""
-    readers = keyring.active()
-    if author.kid not in {k.kid for k in readers}:
-        raise NoteError(
-            f"your key {author.kid} is not an active key of the keyring:"
-            " you could not read what you write",
-            hint="use the institution's current keyring: --keyring PATH (or WBS_KEYRING)",
-        )
+    """Seal ``document`` (and the time) to ``audience`` (the case's desks and the recovery
+    key, ``wbs.cases.readers.audience`` checked that the author holds one), and to nothing
+    else, and sign it; return the record's key and the bytes to store there, create-only."""
+    if audience.report_id != report_id:
+        raise NoteError(f"the keys given are those of report {audience.report_id}")
     moment = now.astimezone(datetime.UTC)
     plaintext = {**document, "written": moment.strftime(TIME_FORMAT)}
     envelope = seal(
         fmt.NOTE,
         report_id,
         json.dumps(plaintext, ensure_ascii=False).encode("utf-8"),
-        [Recipient(k.public_key_bytes) for k in readers],
+        audience.recipients(),
     )
     signature = sign(author, envelope)
     digest = hashlib.sha256(fmt.canonical_json(envelope.to_json())).hexdigest()[:8]

@@ -1,8 +1,10 @@
 """Writing the inspectorate's messages (docs/spec/mailbox-v1.md section 4).
 
 A ``reply`` is sealed to the reporter's public key, taken from the decrypted report, and to
-every active keyring key; it is stored with the inspector's own storage credentials (there is
-no inspector endpoint on the public API), then copied into the local cache.
+the case's desks (the active generation of each) and the recovery key, never to a person
+(docs/spec/desks-v2.md; wbs/cases/readers.py); it is stored with the inspector's own
+storage credentials (there is no inspector endpoint on the public API), then copied into the
+local cache.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import nacl.utils
 from functions import mailbox
 from functions.envelope import b64decode
 from functions.errors import WbsError
-from functions.keyring import Keyring
 from functions.storage import Storage
 from wbs.cache import Cache
+from wbs.cases.readers import Audience
 from wbs.crypto import Identity, Recipient, seal
 from wbs.messages import Message, encode
 from wbs.registration import display
@@ -28,13 +30,18 @@ from wbs.signing import sign
 
 
 class CannotAnswer(WbsError, ValueError):
-    """A message cannot be sent: no usable reporter key, or a keyring that leaves out its writer."""
+    """A message cannot be sent: the report carries no usable reporter key."""
 
 
 class Sent(NamedTuple):
     key: str  # where it is stored
     message: Message
-    readers: tuple[str, ...]  # the key ids of the inspectors who can read it
+    audience: Audience  # the desks and the recovery key it is sealed to, beside the reporter
+
+    @property
+    def readers(self) -> tuple[str, ...]:
+        """The key ids it is sealed to besides the reporter's: desk generations, recovery."""
+        return self.audience.kids
 
 
 def reporter_key(report: Report) -> bytes:
@@ -66,23 +73,18 @@ def send(
     report_id: str,
     reporter: bytes,
     message: Message,
-    keyring: Keyring,
+    audience: Audience,
     now: datetime.datetime,
     writer: Identity,
 ) -> Sent:
-    """Seal ``message`` to the reporter's key and every active key, sign it as ``writer``;
-    store it, and cache it."""
-    readers = keyring.active()
-    kids = tuple(k.kid for k in readers)
-    if message.by not in kids:
-        raise CannotAnswer(
-            f"your key {message.by} is not an active key of the keyring:"
-            " you could not read your own message",
-            hint="use the institution's current keyring: --keyring PATH (or WBS_KEYRING)",
-        )
-    recipients = [Recipient(reporter), *(Recipient(k.public_key_bytes) for k in readers)]
+    """Seal ``message`` to the reporter's key and ``audience`` (the case's desks and the
+    recovery key: ``wbs.cases.readers.audience`` checked the writer holds one), sign it as
+    ``writer``; store it, and cache it."""
+    if audience.report_id != report_id:
+        raise CannotAnswer(f"the keys given are those of report {audience.report_id}")
+    recipients = [Recipient(reporter), *audience.recipients()]
     envelope = seal("reply", report_id, encode(message), recipients)
     signature = sign(writer, envelope)
     stored = mailbox.post(storage, report_id, "inspectorate", envelope, now, signature)
     cache.keep_message(stored.key, storage.get(stored.key))
-    return Sent(stored.key, message, kids)
+    return Sent(stored.key, message, audience)

@@ -32,16 +32,22 @@ class Sync:
     messages: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     grants: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # desks whose grants cannot be listed here
     fetched: int = 0
     sent: list[str] = field(default_factory=list)  # access records that waited, now stored
     unsent: list[str] = field(default_factory=list)  # why others still wait
 
 
 def run(
-    store: Storage, cache: Cache, progress: Progress = _plain, state: Sync | None = None
+    store: Storage,
+    cache: Cache,
+    progress: Progress = _plain,
+    state: Sync | None = None,
+    desks: Iterable[str] = (),
 ) -> Sync:
     """Fetch every stored report, message, internal note and grant the cache does not hold
-    yet."""
+    yet. ``desks`` (the keyring's) are listed one by one when the storage credentials may
+    not list every desk's grants at once (one desk's policy, docs/aws.md)."""
     state = state if state is not None else Sync()
     state.sent, state.unsent = audit.send_pending(store, cache)
     state.reports = cache.missing(store)
@@ -56,7 +62,7 @@ def run(
     for key in progress(state.notes, "Fetching internal notes"):
         cache.fetch_note(store, key)
         state.fetched += 1
-    state.grants = cache.missing_grants(store)
+    state.grants = cache.missing_grants(store, desks, state.refused)
     for key in progress(state.grants, "Fetching grants"):
         cache.fetch_grant(store, key)
         state.fetched += 1

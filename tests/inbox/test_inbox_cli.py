@@ -15,10 +15,12 @@ from tests.support.inbox import (
     PASSPHRASE,
     SECOND,
     THIRD,
+    desk_keys,
     payload,
     put,
     wbs,
 )
+from tests.support.membership import Institution
 from wbs import keyfile, paths
 from wbs.crypto import Identity
 
@@ -38,7 +40,7 @@ def test_sync_copies_only_ciphertext_and_is_idempotent(
     assert first.exit_code == 0, first.output
     assert "2 new reports (2 in the cache)" in first.stdout
     assert second.exit_code == 0 and "0 new reports (2 in the cache)" in second.stdout
-    cached = sorted((home / "cache").rglob("*.json"))
+    cached = sorted((home / "cache").rglob("reports/*.json"))
     assert [p.stem for p in cached] == [FIRST, THIRD]
     for path in cached:
         assert path.read_bytes() == store.get(f"reports/{path.stem}.json")
@@ -142,10 +144,11 @@ def test_show_escapes_terminal_control_characters(store: LocalStorage, inspector
 def test_bad_reports_are_named_and_do_not_stop_the_others(
     store: LocalStorage, inspector: Identity, tmp_path: Path
 ) -> None:
-    # Given a good report, a tampered one, one for another key, and one that is not a report
+    # Given a good report, a tampered one, one for another desk, and one that is not a report
     put(store, FIRST, inspector)
     put(store, SECOND, inspector)
-    put(store, THIRD, keyfile.generate())
+    Institution.here().add_member(keyfile.generate(), "Irban Jabar", desks=["jabar"])
+    put(store, THIRD, desk_keys(["jabar"]))
     other = "9999999999999999"
     put(store, other, inspector, content={"schema": "something-else"})
     wbs("inbox", "sync")
@@ -158,23 +161,30 @@ def test_bad_reports_are_named_and_do_not_stop_the_others(
     # When the inspector lists them
     result = wbs("inbox", "list")
 
-    # Then each bad one is named on stderr, the good one still shows, and the status is 1
+    # Then each bad one is named on stderr (the one for another desk with who can open it),
+    # the good one still shows, and the status is 1
     assert result.exit_code == 1
-    errors = [line for line in result.stderr.splitlines() if line.startswith("wbs: error:")]
-    assert errors[:3] == [
+    lines = result.stderr.splitlines()
+    errors = [line for line in lines if line.startswith("wbs: error:")]
+    opens = "it opens with desk jabar (1), held by Irban Jabar, Kunci pemulihan"
+    assert errors == [
         "wbs: error: report 7K3M-ZZZZ-0000-0000: authentication failed: tampered, corrupt or moved",
-        f"wbs: error: report 8ABC-DEFG-HJKM-NPQR: not addressed to key {inspector.kid}",
         "wbs: error: report 9999-9999-9999-9999: decrypted content is not a wbs-report/1 document",
+        "wbs: error: 1 report sealed to no key you hold (8ABC-DEFG-HJKM-NPQR)",
+        "wbs: error: 3 of 4 reports could not be opened",
     ]
-    assert errors[3] == "wbs: error: 3 of 4 reports could not be opened"
+    hint = lines[lines.index(errors[2]) + 1]
+    assert hint.startswith(f"hint: {opens}; the recovery key (Kunci pemulihan); ask one of them")
     assert "7K3M-Q2X9-ABCD-EFGH" in result.stdout and "Pungutan Liar" in result.stdout
     assert result.stdout.count("cannot open") == 3
 
-    # And `show` explains the one addressed to another key
+    # And `show` explains the one sealed to another desk: which desk, and who holds it
     shown = wbs("inbox", "show", THIRD)
     assert shown.exit_code == 1
-    assert shown.stderr.splitlines()[-2].startswith("wbs: error: report 8ABC-DEFG-HJKM-NPQR:")
-    assert shown.stderr.splitlines()[-1].startswith("hint: it is addressed to ")
+    last = shown.stderr.splitlines()[-2:]
+    assert last[0] == "wbs: error: report 8ABC-DEFG-HJKM-NPQR is sealed to no key you hold"
+    assert last[1].startswith(f"hint: {opens}; the recovery key (Kunci pemulihan); ask one")
+    assert last[1].endswith("(wbs desks add), then: wbs inbox sync")
 
 
 def test_a_report_moved_to_another_id_is_refused(

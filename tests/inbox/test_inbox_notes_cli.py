@@ -1,4 +1,5 @@
-"""`wbs inbox note`: internal notes, sealed to the keyring only, synced and shown apart."""
+"""`wbs inbox note`: internal notes, sealed to the case's desk and the recovery key only,
+synced and shown apart."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import click
 import pytest
 
 from functions.envelope import canonical_json
-from functions.keyring import load
 from functions.storage import LocalStorage
 from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
     cached,
@@ -21,10 +21,10 @@ from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
     reporter,
     retired,
 )
-from tests.support.inbox import CANARY, FIRST, PASSPHRASE, wbs
+from tests.support.inbox import CANARY, FIRST, PASSPHRASE, case_kids, desk_reader, wbs
+from tests.support.membership import Institution
 from wbs import crypto, notes
 from wbs.crypto import Identity
-from wbs.reports import Reader
 
 NOTE = f"Saksi kedua belum dihubungi. {CANARY}"
 
@@ -33,7 +33,7 @@ def stored_notes(store: LocalStorage) -> list[str]:
     return notes.keys(store, FIRST)
 
 
-def test_a_note_is_sealed_to_every_active_key_and_never_to_the_reporter(
+def test_a_note_is_sealed_to_the_case_s_desk_and_never_to_the_reporter(
     store: LocalStorage,
     case: list[bytes],  # noqa: F811
     inspector: Identity,
@@ -52,16 +52,17 @@ def test_a_note_is_sealed_to_every_active_key_and_never_to_the_reporter(
     assert key.startswith(f"notes/{FIRST}/") and f"-{inspector.kid}-" in key
     assert list(store.list(f"mailboxes/{FIRST}/")) == []  # nothing for the reporter
     _, envelope, _ = notes.parse(key, store.get(key))
-    assert {r.kid for r in envelope.recipients} == {inspector.kid, colleague.kid}
-    with pytest.raises(crypto.NoMatchingKey):
-        crypto.open_envelope(envelope, reporter)
-    assert notes.read_one(key, store.get(key), Reader(colleague)).text == NOTE
+    assert [r.kid for r in envelope.recipients] == case_kids()
+    for outsider in (reporter, retired):
+        with pytest.raises(crypto.NoMatchingKey):
+            crypto.open_envelope(envelope, desk_reader(outsider).keys)
+    assert notes.read_one(key, store.get(key), desk_reader(colleague)).text == NOTE
     # The cache holds the same ciphertext, owner-only
     copy = cached(tmp_path, key)
     assert copy.read_bytes() == store.get(key)
     assert stat.S_IMODE(copy.stat().st_mode) == 0o600
     assert "wrote an internal note on 7K3M-Q2X9-ABCD-EFGH" in result.stdout
-    assert f"keys {inspector.kid}, {colleague.kid} (not the reporter)" in result.stdout
+    assert "desk inspektorat (2), the recovery key (not the reporter)" in result.stdout
 
 
 def test_a_note_written_in_the_editor_and_an_empty_one(
@@ -95,7 +96,7 @@ def test_sync_fetches_notes_and_show_prints_them_apart(
 ) -> None:
     # A colleague's note, written elsewhere, then synced here
     written = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
-    key = notes.write(store, FIRST, NOTE, colleague, load(keyring), written)
+    key = notes.write(store, FIRST, NOTE, colleague, Institution.here().audience(FIRST), written)
     monkeypatch.setenv("WBS_PASSPHRASE", PASSPHRASE)
     synced = wbs("inbox", "sync", passphrase=None)
     counted = "1 new internal record (1 in the cache: notes and the audit trail)"

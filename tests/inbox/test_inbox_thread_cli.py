@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import dataclasses
 import datetime
 import stat
 from pathlib import Path
@@ -14,7 +13,6 @@ from nacl.public import PrivateKey
 
 from functions import mailbox
 from functions.envelope import canonical_json
-from functions.keyring import KeyEntry, Keyring, dump
 from functions.storage import LocalStorage, layout
 from tests.support.inbox import (
     CANARY,
@@ -22,15 +20,19 @@ from tests.support.inbox import (
     PASSPHRASE,
     SECOND,
     THIRD,
+    case_kids,
+    desk_keys,
+    desk_reader,
     payload,
     post_followup,
     put,
     wbs,
 )
+from tests.support.membership import Institution
 from tests.support.reporter import case_key, case_key_text
 from tests.support.reporter import sign as signed_by_reporter
-from wbs import keyfile, messages, paths, receipt
-from wbs.crypto import Identity, Recipient, open_envelope, seal
+from wbs import keyfile, messages, notes, paths, receipt
+from wbs.crypto import Identity, NoMatchingKey, Recipient, open_envelope, seal
 
 CODE = "7K3M-Q2X9-ABCD-EFGH-JKMN"
 UTC = datetime.UTC
@@ -54,30 +56,16 @@ def retired() -> Identity:
 
 
 @pytest.fixture
-def keyring(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    inspector: Identity,
-    colleague: Identity,
-    retired: Identity,
-) -> Path:
-    """The institution's keyring (WBS_KEYRING): two active keys and a retired one."""
-    path = tmp_path / "keyring.json"
-    old = KeyEntry.for_public_key(
-        retired.public_key, "Inspektur lama", "2025-01-05", retired.verify_key
-    )
-    entries = (
-        KeyEntry.for_public_key(
-            inspector.public_key, "Inspektur I", "2026-01-05", inspector.verify_key
-        ),
-        KeyEntry.for_public_key(
-            colleague.public_key, "Inspektur II", "2026-01-05", colleague.verify_key
-        ),
-        dataclasses.replace(old, active=False),
-    )
-    dump(Keyring(entries), path)
-    monkeypatch.setenv("WBS_KEYRING", str(path))
-    return path
+def keyring(inspector: Identity, colleague: Identity, retired: Identity) -> Path:
+    """The institution's keyring (WBS_KEYRING): desk inspektorat, whose members are the
+    inspector and a colleague; a former member left it (the desk was rotated: generation 2
+    went to those who stay), and the recovery key. Grants are in the test storage."""
+    here = Institution.here()
+    here.add_member(colleague, "Inspektur II")
+    here.add_member(retired, "Inspektur lama")
+    here.rotate(leaving=[retired.kid])
+    here.person(retired, "Inspektur lama", active=False)
+    return here.path
 
 
 @pytest.fixture
@@ -88,8 +76,9 @@ def case(
     colleague: Identity,
     reporter: Identity,
 ) -> list[bytes]:
-    """One synced report that carries the reporter's key; returns the keyring's active keys."""
-    active = [inspector.public_key, colleague.public_key]
+    """One synced report that carries the reporter's key, sealed as the page seals it: to
+    the desk's active key and the recovery key, which this returns."""
+    active = desk_keys()
     key = base64.b64encode(reporter.public_key).decode()
     signing = case_key_text(FIRST)
     put(store, FIRST, active, payload(reporter_public_key=key, reporter_signing_key=signing))
@@ -103,7 +92,10 @@ def stored_replies(store: LocalStorage, report_id: str = FIRST) -> list[mailbox.
 
 
 def read(message: mailbox.Message, identity: Identity) -> messages.Message:
-    return messages.decode(open_envelope(message.envelope, identity), message.envelope.kind)
+    """A stored message as the reporter (with its own key) or an inspector (with the keys
+    its grants give it) reads it."""
+    keys = desk_reader(identity).keys if Institution.here().members_of(identity) else identity
+    return messages.decode(open_envelope(message.envelope, keys), message.envelope.kind)
 
 
 def cached(tmp_path: Path, key: str) -> Path:
@@ -137,9 +129,13 @@ def test_reply_from_a_file_reaches_the_reporter_and_every_active_key(
     for identity in (reporter, inspector, colleague):
         message = read(stored, identity)
         assert (message.type, message.text, message.by) == ("message", text, inspector.kid)
-    kids = {r.kid for r in stored.envelope.recipients}
-    assert kids == {reporter.kid, inspector.kid, colleague.kid}
-    assert retired.kid not in kids
+    # Sealed to the reporter, the desk's active generation and the recovery key: no person
+    kids = [r.kid for r in stored.envelope.recipients]
+    assert kids == [reporter.kid, *case_kids()]
+    assert not {inspector.kid, colleague.kid, retired.kid} & set(kids)
+    # The member who left holds generation 1 only: the reply is not for it
+    with pytest.raises(NoMatchingKey):
+        open_envelope(stored.envelope, desk_reader(retired).keys)
     # And the cache holds the same ciphertext, readable by the owner only
     copy = cached(tmp_path, stored.key)
     assert copy.read_bytes() == store.get(stored.key)
@@ -147,7 +143,7 @@ def test_reply_from_a_file_reaches_the_reporter_and_every_active_key(
     assert CANARY.encode() not in copy.read_bytes()
     # And the inspector sees what was sent
     assert "sent a message to the reporter of 7K3M-Q2X9-ABCD-EFGH" in result.stdout
-    assert f"readable by:  the reporter, and keys {inspector.kid}, {colleague.kid}" in result.stdout
+    assert "readable by:  the reporter, desk inspektorat (2), the recovery key" in result.stdout
     assert text in result.stdout
 
 
@@ -244,30 +240,27 @@ def test_a_malformed_reporter_key_is_refused(
     assert list(store.list("mailboxes/")) == []
 
 
-def test_reply_refused_when_the_keyring_leaves_out_the_writer(
-    store: LocalStorage,
-    case: list[bytes],
-    colleague: Identity,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+def test_reply_refused_when_the_writer_no_longer_holds_the_desk_s_current_key(
+    store: LocalStorage, case: list[bytes], inspector: Identity, tmp_path: Path
 ) -> None:
-    other = tmp_path / "other-ring.json"
-    dump(
-        Keyring(
-            (
-                KeyEntry.for_public_key(
-                    colleague.public_key, "II", "2026-01-05", colleague.verify_key
-                ),
-            )
-        ),
-        other,
-    )
+    # Given the inspector left the desk (rotated to generation 3 without it), after a sync
+    Institution.here().rotate(leaving=[inspector.kid])
+    assert wbs("inbox", "sync").exit_code == 0
     (tmp_path / "r.txt").write_text("halo", encoding="utf-8")
-    result = wbs("inbox", "reply", FIRST, "--file", str(tmp_path / "r.txt"), f"--keyring={other}")
-    assert result.exit_code == 1
-    assert "is not an active key of the keyring" in result.stderr
-    assert "hint: use the institution's current keyring" in result.stderr
-    assert mailbox.keys(store, FIRST) == []
+    # Then it still reads the case it held, but writes nothing it could not read back
+    assert wbs("inbox", "show", FIRST).exit_code == 0
+    for result in (
+        wbs("inbox", "reply", FIRST, "--file", str(tmp_path / "r.txt")),
+        wbs("inbox", "status", FIRST, "selesai"),
+        wbs("inbox", "note", FIRST, "--file", str(tmp_path / "r.txt")),
+    ):
+        assert result.exit_code == 1
+        assert (
+            "wbs: error: you hold the current key of none of the desks of report"
+            " 7K3M-Q2X9-ABCD-EFGH (inspektorat (3))"
+        ) in result.stderr
+        assert "hint: ask a member of one of them to add you" in result.stderr
+    assert mailbox.keys(store, FIRST) == [] and notes.keys(store, FIRST) == []
 
 
 # -- status -----------------------------------------------------------------------------------
@@ -313,7 +306,7 @@ def test_status_changes_in_order_with_reasons(
     assert "Ditolak — alasan / reason: duplikat" in history
     assert "status: Perlu Informasi Tambahan → Ditolak" in out
     assert "Kapan kejadiannya?" in out
-    assert "Inspektorat (Inspektur I)" in out  # the keyring's label, not the key id
+    assert "Inspektorat (Inspektur)" in out  # the keyring's label, not the key id
 
 
 def test_setting_the_current_status_again_is_refused(
@@ -405,7 +398,7 @@ def test_a_followup_that_reuses_a_replys_id_hides_nothing(
     changed = wbs("inbox", "status", FIRST, "dalam-proses", "--note", "kami proses")
     assert changed.exit_code == 0, changed.output
     (status,) = stored_replies(store)
-    message = messages.decode(open_envelope(status.envelope, inspector), status.envelope.kind)
+    message = read(status, inspector)
     # And the reporter sends a follow-up that reuses the status message's id, dated 2000
     fake = message._replace(
         type="message",
@@ -443,7 +436,7 @@ def test_a_reply_that_reuses_a_followups_id_hides_nothing(
     to = [*case, reporter.public_key]
     day = datetime.datetime(2024, 3, 2, 9, 0, tzinfo=UTC)
     followup = post_followup(store, FIRST, "bukti tambahan penting", day, to)
-    written = messages.decode(open_envelope(followup.envelope, inspector), "followup")
+    written = read(followup, inspector)
     # And an inspector stores a reply that reuses its id, dated earlier
     reply = messages.new("message", by=inspector.kid, now=day, text="balasan biasa")
     reply = reply._replace(id=written.id, sent=day - datetime.timedelta(days=1))
@@ -510,7 +503,7 @@ def test_show_names_unreadable_messages_and_still_shows_the_others(
     assert "terbaca" in result.stdout and "SEALED-ELSEWHERE" not in result.stdout
     assert "Status: Menunggu Verifikasi" in result.stdout
     errors = [line for line in result.stderr.splitlines() if line.startswith("wbs: error:")]
-    assert any(f"not addressed to key {inspector.kid}" in e for e in errors)
+    assert any("not addressed to any key held here" in e for e in errors)
     assert any("only the inspectorate can change a case's status" in e for e in errors)
     assert errors[-1] == "wbs: error: 2 messages of report 7K3M-Q2X9-ABCD-EFGH could not be opened"
 
@@ -519,12 +512,10 @@ def test_show_names_unreadable_messages_and_still_shows_the_others(
 
 
 @pytest.fixture
-def cases(
-    store: LocalStorage, inspector: Identity, colleague: Identity, reporter: Identity
-) -> None:
+def cases(store: LocalStorage, keyring: Path, reporter: Identity) -> None:
     """Three cases received on Friday 2026-11-27 (UTC), all answerable."""
     key = base64.b64encode(reporter.public_key).decode()
-    active = [inspector.public_key, colleague.public_key]
+    active = desk_keys()
     for report_id in (FIRST, SECOND, THIRD):
         put(store, report_id, active, payload(reporter_public_key=key), "2026-11-27T05:00:00Z")
     wbs("inbox", "sync")

@@ -11,6 +11,7 @@ to rotate the desk. Every desk key is a fresh random key.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import json
 import os
@@ -26,9 +27,12 @@ from functions.keyring import DeskEntry, KeyEntry, Keyring, RecoveryEntry
 from functions.storage import LocalStorage, Storage, layout
 from tests.support.api import RECOVERY
 from wbs import notes
+from wbs.cases.readers import Audience
 from wbs.crypto import Identity, Keys, NoMatchingKey
 from wbs.desks import grants
 from wbs.desks.keys import unlock
+from wbs.reports import Reader
+from wbs.signing import Signers
 
 DESK = "inspektorat"
 RECOVERY_LABEL = "Kunci pemulihan"
@@ -50,6 +54,12 @@ class Institution:
         assert url.startswith("local:"), url
         return cls(Path(os.environ["WBS_KEYRING"]), LocalStorage(Path(url.removeprefix("local:"))))
 
+    @staticmethod
+    def in_use() -> bool:
+        """Whether the test's storage is local, where this institution keeps its grants (a
+        test on S3 makes its own keyring, tests/infra)."""
+        return os.environ.get("WBS_STORAGE", "").startswith("local:")
+
     # -- the keyring --------------------------------------------------------------------
 
     @property
@@ -61,7 +71,8 @@ class Institution:
         return ring
 
     def person(self, identity: Identity, label: str, active: bool = True) -> KeyEntry:
-        """``identity`` in the keyring as a person (added if it is not there yet)."""
+        """``identity`` in the keyring as a person labelled ``label`` (added if it is not
+        there yet)."""
         ring = self.ring
         entry = next((k for k in ring.keys if k.kid == identity.kid), None)
         if entry is None:
@@ -69,6 +80,10 @@ class Institution:
                 identity.public_key, label, CREATED, identity.verify_key
             )
             ring = self.save(ring.with_key(entry))
+        if entry.label != label:  # the test names it otherwise
+            entry = dataclasses.replace(entry, label=label)
+            keys = tuple(entry if k.kid == entry.kid else k for k in ring.keys)
+            ring = self.save(dataclasses.replace(ring, keys=keys))
         if entry.active != active:
             self.save(ring.with_active(entry.kid, active))
         return entry
@@ -91,6 +106,12 @@ class Institution:
         ring = self.save(ring.with_desk(entry))
         self._grant(ring.desk(desk), secret, RECOVERY, RECOVERY)
         return ring.desk(desk)
+
+    def adopt(self, entry: DeskEntry, secret: PrivateKey) -> None:
+        """Grant the recovery key a desk generation made elsewhere (a keyring of
+        tests.support.api's write_keyring, whose desk keys are test identities' keys), so
+        that members can be added to it."""
+        self._grant(entry, secret, RECOVERY, RECOVERY)
 
     def desk(self, desk: str = DESK) -> DeskEntry:
         """The active generation of ``desk``, created if the keyring has none."""
@@ -126,6 +147,19 @@ class Institution:
                     self._grant(generation, self.secret(generation), identity, granter, now)
         return entry
 
+    def add_person(self, person: KeyEntry, desks: Iterable[str] = (DESK,)) -> None:
+        """A person already in the keyring (made by `wbs keys new`, whose private key stays in
+        its key file) made a member of ``desks``: a grant of every generation of each."""
+        for desk in desks:
+            self.desk(desk)
+            for generation in self.ring.generations(desk):
+                if person.kid not in self.members(generation):
+                    secret = self.secret(generation)
+                    key, data = grants.desk_grant(
+                        generation, secret, person.kid, person.public_key_bytes, RECOVERY
+                    )
+                    self.store.put_new(key, data)
+
     def rotate(self, desk: str = DESK, leaving: Iterable[str] = ()) -> DeskEntry:
         """A new generation of ``desk``, granted to every member of the current one but the
         key ids ``leaving`` (docs/spec/desks-v2.md section 2.1)."""
@@ -160,21 +194,44 @@ class Institution:
         assert ring.recovery is not None, "no desk yet"
         return [*(ring.desk(d).public_key_bytes for d in desks), ring.recovery.public_key_bytes]
 
+    def members_of(self, identity: Identity) -> list[str]:
+        """The desks of which ``identity`` holds a grant of any generation."""
+        folder = layout.DESKS
+        found = (layout.parse_desk_grant(i.key) for i in self.store.list(folder))
+        desks = [parsed[0] for parsed in found if parsed is not None and parsed[2] == identity.kid]
+        return list(dict.fromkeys(desks))
+
     def desks_of(self, identity: Identity) -> list[str]:
         """The desks whose active generation ``identity`` holds a grant of."""
         ring = self.ring
         return [d for d in ring.desk_ids() if identity.kid in self.members(ring.desk(d))]
 
-    # -- sharing a case -----------------------------------------------------------------
+    # -- reading and writing as a member ------------------------------------------------
 
-    def held(self, identity: Identity) -> Keys:
-        """Every key ``identity`` holds through the stored grants."""
-        stored = [
+    def grants(self) -> list[tuple[str, bytes]]:
+        """Every stored grant (desks/ and shares/) as (key, bytes)."""
+        return [
             (info.key, self.store.get(info.key))
             for prefix in (layout.DESKS, layout.SHARES)
             for info in self.store.list(prefix)
         ]
-        return unlock(identity, self.ring, stored).keys
+
+    def reader(self, identity: Identity) -> Reader:
+        """A reader of what ``identity``'s grants give it, as `wbs inbox` unlocks one."""
+        ring = self.ring
+        return Reader.unlocked(identity, ring, self.grants(), Signers(ring))
+
+    def audience(self, report_id: str, desks: Iterable[str] = (DESK,)) -> Audience:
+        """What an inspector's writing on a case of ``desks`` is sealed to."""
+        ring = self.ring
+        assert ring.recovery is not None
+        return Audience(report_id, tuple(ring.desk(d) for d in desks), ring.recovery)
+
+    # -- sharing a case -----------------------------------------------------------------
+
+    def held(self, identity: Identity) -> Keys:
+        """Every key ``identity`` holds through the stored grants."""
+        return unlock(identity, self.ring, self.grants()).keys
 
     def share(
         self,

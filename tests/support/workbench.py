@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 from collections.abc import Callable, Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -148,12 +149,18 @@ def workbench(
         key=key,
         storage_url=storage_url,
         open_storage=lambda: store,  # type: ignore[arg-type,return-value]
-        keyring=keyring or Path("/nonexistent/keyring.json"),
+        keyring=keyring or default_keyring(),
         rules=config.load(None),
         lang=lang,
     )
     session = Session(key, idle, clock) if clock else Session(key, idle)
     return Workbench(settings, Guard(address, port), session)
+
+
+def default_keyring() -> Path:
+    """The keyring `wbs workbench` would read: WBS_KEYRING, the test institution's
+    (tests/support/membership.py; tests/support/inbox.py's use_private_home sets it)."""
+    return Path(os.environ.get("WBS_KEYRING") or "/nonexistent/keyring.json")
 
 
 def key_file(home: Path) -> Path:
@@ -165,13 +172,13 @@ def key_file(home: Path) -> Path:
 
 @contextlib.contextmanager
 def in_chromium(browser: Any, home: Path, store: LocalStorage) -> Iterator[tuple[Any, list[str]]]:
-    """A real workbench server on ``store`` (no keyring), opened and unlocked in Chromium;
-    yields the page and the console's errors."""
+    """A real workbench server on ``store`` and the test institution's keyring, opened and
+    unlocked in Chromium; yields the page and the console's errors."""
     settings = Config(
         key=key_file(home),
         storage_url=f"local:{store.root}",
         open_storage=lambda: store,
-        keyring=home / "no-keyring.json",
+        keyring=default_keyring(),
         rules=config.load(None),
     )
     server, app = make_server(settings, idle_seconds=60)

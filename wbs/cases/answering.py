@@ -15,7 +15,7 @@ from functions.keyring import Keyring
 from functions.storage import Storage
 from wbs import messages, notes, registration, replies, statuses, thread
 from wbs.cache import Cache
-from wbs.cases import opening
+from wbs.cases import opening, readers
 from wbs.reports import Reader
 
 
@@ -28,6 +28,7 @@ class Answerable(NamedTuple):
     ring: Keyring
     unlocked: Reader
     reporter: bytes
+    audience: readers.Audience  # the case's desks and the recovery key
 
     def send(self, message: messages.Message, now: datetime.datetime) -> replies.Sent:
         return replies.send(
@@ -36,10 +37,17 @@ class Answerable(NamedTuple):
             self.report_id,
             self.reporter,
             message,
-            self.ring,
+            self.audience,
             now,
             self.unlocked.identity,
         )
+
+
+class Written(NamedTuple):
+    """An internal note: where it is stored, and the keys it is sealed to."""
+
+    key: str
+    audience: readers.Audience
 
 
 class StatusChange(NamedTuple):
@@ -51,9 +59,11 @@ class StatusChange(NamedTuple):
 def answerable(
     store: Storage, cache: Cache, report_id: str, ring: Keyring, unlocked: Reader
 ) -> Answerable:
-    """CannotAnswer (a WbsError) if the report carries no usable reporter key."""
+    """CannotAnswer (a WbsError) if the report carries no usable reporter key; CannotWrite if
+    ``unlocked`` holds the current key of none of the case's desks."""
     reporter = replies.reporter_key(opening.open_report(cache, unlocked, report_id))
-    return Answerable(store, cache, report_id, ring, unlocked, reporter)
+    audience = readers.audience_of(cache, ring, report_id, unlocked)
+    return Answerable(store, cache, report_id, ring, unlocked, reporter, audience)
 
 
 def message_text(text: str) -> str:
@@ -117,8 +127,10 @@ def write_note(
     unlocked: Reader,
     text: str,
     now: datetime.datetime,
-) -> str:
-    """Seal an internal note to the keyring only, store it, cache it; return its key."""
-    key = notes.write(store, report_id, message_text(text), unlocked.identity, ring, now)
+) -> Written:
+    """Seal an internal note to the case's desks and the recovery key only, store it, cache
+    it; return its key and whom it is sealed to."""
+    audience = readers.audience_of(cache, ring, report_id, unlocked)
+    key = notes.write(store, report_id, message_text(text), unlocked.identity, audience, now)
     cache.fetch_note(store, key)
-    return key
+    return Written(key, audience)

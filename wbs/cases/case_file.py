@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -21,7 +21,7 @@ from functions.errors import WbsError
 from functions.storage import Storage
 from wbs import audit, notes, registration, statuses, view
 from wbs.attachments import Attachment
-from wbs.cases import evidence
+from wbs.cases import evidence, readers
 from wbs.cases.inbox import Case
 
 TEMPLATE = "casefile.html"
@@ -74,17 +74,20 @@ def render(
     now: datetime.datetime,
     checked: Mapping[str, Checked],
     person: Callable[[str], str],
+    shares: Iterable[readers.Share] = (),
+    desk_label: Callable[[str, int], str] = readers.desk_label,
 ) -> str:
     """The case file as text; ``exporter`` is the key id of the inspector who exports it,
     ``checked`` the files' hashes computed by ``check_files``, ``person`` how a key id is
-    shown (its holder's label)."""
+    shown (its holder's label), ``shares`` the case grants of the audit trail and
+    ``desk_label`` how a desk generation is named."""
     exported = now.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return env.get_template(TEMPLATE).render(
         lang=lang,
         case=case,
         notes=internal,
         checked=checked,
-        events=audit.trail(case.report, case.thread, internal),
+        events=audit.trail(case.report, case.thread, internal, shares, desk_label),
         exporter=exporter,
         exported=exported,
         zone=view.local_zone(),

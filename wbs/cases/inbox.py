@@ -7,13 +7,13 @@ page and the case file open a case here."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import NamedTuple
 
 from functions.errors import WbsError
 from wbs import deadlines, registration, statuses, thread
 from wbs.cache import Cache
-from wbs.cases import evidence, opening
+from wbs.cases import evidence, opening, readers
 from wbs.cases.opened import Opened, reporter_posts
 from wbs.reports import Reader, Report, parse_stored
 
@@ -33,6 +33,8 @@ class Row(NamedTuple):
     text: str  # every decrypted word of the case, casefolded, for the search box
     new_messages: bool = False  # unread because the reporter wrote since it was opened
     problem: str = ""  # why the report could not be opened
+    # for a report sealed to no key held here: which desks would open it, and who holds them
+    unaddressed: str = ""
     lost: tuple[thread.Unreadable, ...] = ()  # its messages that could not be opened
 
     @property
@@ -86,10 +88,17 @@ def _words(report: Report, case: thread.Thread) -> str:
     return "\n".join(parts).casefold()
 
 
-def report(cache: Cache, reader: Reader, report_id: str, memo: dict[str, Report]) -> Report:
-    """A decrypted report, kept in ``memo`` (the session's, dropped with the key)."""
+def report(
+    cache: Cache,
+    reader: Reader,
+    report_id: str,
+    memo: dict[str, Report],
+    directory: readers.Directory | None = None,
+) -> Report:
+    """A decrypted report, kept in ``memo`` (the session's, dropped with the key);
+    ``directory`` names who could open one this reader cannot."""
     if report_id not in memo:
-        memo[report_id] = opening.open_report(cache, reader, report_id)
+        memo[report_id] = opening.open_report(cache, reader, report_id, directory)
     return memo[report_id]
 
 
@@ -100,18 +109,35 @@ def rows(
     today: datetime.date,
     memo: dict[str, Report],
     progress: Callable[[list[str]], Iterable[str]] = iter,
+    names: Mapping[str, str] | None = None,
 ) -> list[Row]:
-    """Every cached case, oldest first; a report that cannot be opened is a row too.
+    """Every cached case, oldest first; a report that cannot be opened is a row too (one
+    sealed to no key held here says who could open it, desks named by ``names``).
     ``progress`` wraps the list of ids decrypted, for a progress bar."""
     seen = Opened(cache).seen()
     found: list[Row] = []
+    directory = readers.Directory.of(reader, cache, names)  # read if a report cannot be opened
     for report_id in progress(cache.ids()):
         unread = report_id not in seen
         try:
-            opened_report = report(cache, reader, report_id, memo)
+            opened_report = report(cache, reader, report_id, memo, directory)
         except WbsError as exc:
             received = _received(cache, report_id)
-            found.append(Row(report_id, received, None, "", None, "", unread, "", problem=str(exc)))
+            why = exc.why if isinstance(exc, opening.NotAddressed) else ""
+            found.append(
+                Row(
+                    report_id,
+                    received,
+                    None,
+                    "",
+                    None,
+                    "",
+                    unread,
+                    "",
+                    problem=str(exc),
+                    unaddressed=why,
+                )
+            )
             continue
         case = thread.read(cache, reader, report_id, opened_report.reporter_signing_key)
         due = case.due(opened_report.received, today, rules)

@@ -10,7 +10,7 @@ from typing import IO
 import click
 
 from functions.errors import WbsError
-from functions.keyring import load_active
+from functions.keyring import Keyring, load, load_active
 from wbs import (
     audit,
     console,
@@ -24,7 +24,7 @@ from wbs import (
 )
 from wbs import config as config_file
 from wbs.cache import Cache
-from wbs.cases import answering, opening
+from wbs.cases import answering, opening, readers
 from wbs.cases import inbox as cases
 from wbs.commands import evidence
 from wbs.commands.options import (
@@ -90,14 +90,16 @@ inbox.add_command(evidence.export)
 
 @inbox.command()
 @storage_option
-def sync(storage: str | None) -> None:
-    """Copy new encrypted reports and messages into the local cache (ciphertext only)."""
+@keyring_option
+def sync(storage: str | None, keyring: Path) -> None:
+    """Copy new encrypted reports, messages, notes and grants into the local cache
+    (ciphertext only; a grant is opened with your key when you next read)."""
     configured = settings(storage)
     store = configured.open_storage()
     cache = Cache.for_storage(configured.storage_url)
     done = syncing.Sync()
     try:
-        syncing.run(store, cache, console.progress, done)
+        syncing.run(store, cache, console.progress, done, _desk_ids(keyring))
     except (WbsError, OSError, KeyboardInterrupt) as exc:
         # Each object lands in the cache whole or not at all: what was copied is kept.
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else _reason(exc)
@@ -109,12 +111,29 @@ def sync(storage: str | None) -> None:
         f"{_count(len(done.reports), 'new report')} ({len(cache.ids())} in the cache), "
         f"{_count(len(done.messages), 'new message')} ({len(cache.message_keys())} in the cache), "
         f"{_count(len(done.notes), 'new internal record')} ({len(cache.note_keys())} in the cache:"
-        " notes and the audit trail)"
+        " notes and the audit trail), "
+        f"{_count(len(done.grants), 'new grant')} ({len(cache.grant_keys())} in the cache:"
+        " desk memberships and shared cases)"
     )
     if done.sent:
         click.echo(f"sent {_count(len(done.sent), 'access record')} that waited in the cache")
     for problem in done.unsent:
         click.echo(f"wbs: note: {problem}", err=True)
+    if done.refused:
+        click.echo(
+            f"wbs: note: the grants of desk(s) {', '.join(done.refused)} cannot be listed with"
+            " these storage credentials: cases of those desks are not explained here",
+            err=True,
+        )
+
+
+def _desk_ids(keyring: Path) -> tuple[str, ...]:
+    """The desks of the keyring, whose grants are listed one by one when the credentials may
+    not list them all; none if the keyring cannot be read."""
+    try:
+        return load(keyring).desk_ids()
+    except WbsError:
+        return ()
 
 
 def _reason(exc: WbsError | OSError) -> str:
@@ -167,21 +186,40 @@ def list_reports(
         return
     unlocked = reader(key, keyring, cache)
     day = today.date() if today else datetime.date.today()
-    rows = cases.rows(cache, unlocked, rules, day, {}, lambda i: console.progress(i, "Decrypting"))
+    rows = cases.rows(
+        cache,
+        unlocked,
+        rules,
+        day,
+        {},
+        lambda i: console.progress(i, "Decrypting"),
+        readers.desk_names(config),
+    )
     lost_messages = 0
+    unaddressed: dict[str, list[str]] = {}  # cases sealed to no key held here, by who holds them
     for row in rows:
-        if row.problem:
+        if row.unaddressed:
+            unaddressed.setdefault(row.unaddressed, []).append(row.number)
+        elif row.problem:
             console.error(row.problem)
         lost_messages += _name_unreadable(row.id, row.lost)
-    shown = cases.matching(rows, status=wanted, deadline="due" if due else "")
+    for why, numbers in unaddressed.items():
+        shown = ", ".join(numbers[:3]) + (
+            f" and {len(numbers) - 3} more" if len(numbers) > 3 else ""
+        )
+        console.error(
+            f"{_count(len(numbers), 'report')} sealed to no key you hold ({shown})",
+            f"{why}; {opening.ASK}",
+        )
+    matched = cases.matching(rows, status=wanted, deadline="due" if due else "")
     table = view.inbox_table()
-    for row in shown:
+    for row in matched:
         if row.report is None:
             view.add_failed_row(table, row.id, row.received)
         else:
             view.add_row(table, row.report, row.status, view.due(row.due, rules))
     console.out.print(table)
-    if not shown:
+    if not matched:
         click.echo(f"none of the {_count(len(ids), 'case')} matches the filters", err=True)
     lost_reports = sum(1 for row in rows if row.report is None)
     if lost_reports or lost_messages:
@@ -220,7 +258,8 @@ def show(
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     unlocked = reader(key, keyring, cache)
-    report = opening.open_report(cache, unlocked, report_id)
+    named = readers.Directory.of(unlocked, cache, readers.desk_names(config))
+    report = opening.open_report(cache, unlocked, report_id, named)
     record_access(configured, cache, report_id, "opened", keyring, unlocked)
     case = thread.read(cache, unlocked, report_id, report.reporter_signing_key)
     due = view.due(case.due(report.received, datetime.date.today(), rules), rules)
@@ -240,9 +279,13 @@ def show(
     if show_audit:
         click.echo()
         click.echo("Jejak audit / Audit trail")
-        for event in audit.trail(report, case, internal):
+        shares = named.shares(report_id)
+        for event in audit.trail(report, case, internal, shares, named.desk_label):
             who = view.clean(person(event.who)) if event.who else "pelapor / reporter"
-            click.echo(f"{view.received(event.at)}  {who}  {event.action} {event.detail}".rstrip())
+            line = f"{view.received(event.at)}  {who}  {event.action} {view.clean(event.detail)}"
+            line = line.rstrip() + (f": {view.clean(event.reason)}" if event.reason else "")
+            flag = f"  ⚠ {view.clean(event.unverified)}" if event.unverified else ""
+            click.echo(line + flag)
     for unread in internal.unreadable:
         name = unread.key.rpartition("/")[2]
         console.error(f"report {registration.display(report_id)}: note {name}: {unread.problem}")
@@ -312,6 +355,7 @@ def case_file(
     unlocked = reader(key, keyring, cache)
     record_access(configured, cache, report_id, "case-file", keyring, unlocked)
     case = cases.load_case(cache, unlocked, report_id, rules, datetime.date.today(), {})
+    named = readers.Directory.of(unlocked, cache, readers.desk_names(config, lang))
     text = case_file.render(
         environment(lang),
         lang,
@@ -321,6 +365,8 @@ def case_file(
         datetime.datetime.now(datetime.UTC),
         case_file.check_files(configured.open_storage, case),
         unlocked.signers.name,
+        named.shares(report_id),
+        named.desk_label,
     )
     case_file.write(path, text, report_id)
     click.echo(f"wrote the case file of {registration.display(report_id)} to {path}")
@@ -347,15 +393,22 @@ def _case_file_path(target: Path) -> Path:
 @storage_option
 @key_option
 @keyring_option
+@config_option
 def reply(
-    number: str, source: IO[str] | None, storage: str | None, key: Path | None, keyring: Path
+    number: str,
+    source: IO[str] | None,
+    storage: str | None,
+    key: Path | None,
+    keyring: Path,
+    config: Path | None,
 ) -> None:
     """Send a message to the reporter of a case.
 
-    It is encrypted to the reporter's key (from the report) and to every active key of the
-    keyring, and written with your own storage credentials (--storage / WBS_STORAGE), then
-    into the local cache. Reports sent before the reporter's page existed carry no reporter
-    key and cannot be answered.
+    It is encrypted to the reporter's key (from the report), to the current key of each desk
+    the case belongs to (the desks it was sent or shared to) and to the recovery key, never to
+    a person; you must hold one of those desk keys. It is written with your own storage
+    credentials (--storage / WBS_STORAGE), then into the local cache. Reports sent before the
+    reporter's page existed carry no reporter key and cannot be answered.
     """
     text = answering.message_text(source.read()) if source else None
     # Before the editor opens: say now if the report cannot be answered.
@@ -364,7 +417,7 @@ def reply(
         text = _edited(case.report_id)
     sent = answering.reply(case, text, datetime.datetime.now(datetime.UTC))
     click.echo(f"sent a message to the reporter of {registration.display(case.report_id)}")
-    _describe(sent)
+    _describe(sent, config)
     click.echo("---")
     click.echo(view.clean(text, multiline=True))
 
@@ -375,13 +428,20 @@ def reply(
 @storage_option
 @key_option
 @keyring_option
+@config_option
 def note(
-    number: str, source: IO[str] | None, storage: str | None, key: Path | None, keyring: Path
+    number: str,
+    source: IO[str] | None,
+    storage: str | None,
+    key: Path | None,
+    keyring: Path,
+    config: Path | None,
 ) -> None:
     """Write an internal note on a case, for inspectors only.
 
-    It is encrypted to every active key of the keyring and never to the reporter's key, and
-    stored under notes/, outside the mailboxes the public API serves: the reporter never
+    It is encrypted to the current key of each desk the case belongs to and to the recovery
+    key, never to the reporter's key nor to a person (you must hold one of those desk keys),
+    and stored under notes/, outside the mailboxes the public API serves: the reporter never
     sees it. It is written with your own storage credentials, then into the local cache.
     """
     text = answering.message_text(source.read()) if source else None
@@ -390,9 +450,10 @@ def note(
     report_id = registration.resolve(number, cache.ids())
     ring = load_active(keyring)
     unlocked = reader(key, keyring, cache)
+    readers.audience_of(cache, ring, report_id, unlocked)  # before the editor: say it now
     if text is None:
         text = _edited(report_id, NOTE_TEMPLATE)
-    stored = answering.write_note(
+    written = answering.write_note(
         configured.open_storage(),
         cache,
         report_id,
@@ -402,8 +463,9 @@ def note(
         datetime.datetime.now(datetime.UTC),
     )
     click.echo(f"wrote an internal note on {registration.display(report_id)}")
-    click.echo(f"readable by:  keys {', '.join(k.kid for k in ring.active())} (not the reporter)")
-    click.echo(f"stored as:    {stored}")
+    readable = written.audience.describe(readers.Directory(ring, (), readers.desk_names(config)))
+    click.echo(f"readable by:  {readable} (not the reporter)")
+    click.echo(f"stored as:    {written.key}")
 
 
 @inbox.command(help=STATUS_HELP)
@@ -414,6 +476,7 @@ def note(
 @storage_option
 @key_option
 @keyring_option
+@config_option
 def status(
     number: str,
     new_status: str,
@@ -422,6 +485,7 @@ def status(
     storage: str | None,
     key: Path | None,
     keyring: Path,
+    config: Path | None,
 ) -> None:
     # Before the passphrase is asked: say now if the change is incomplete.
     reason = answering.status_reason(new_status, reason)
@@ -437,7 +501,7 @@ def status(
         click.echo(f"reason:       {view.clean(change.message.reason)}")
     if change.message.text:
         click.echo(f"note:         {view.clean(change.message.text)}")
-    _describe(change.sent)
+    _describe(change.sent, config)
 
 
 def _answerable(
@@ -466,10 +530,11 @@ def _edited(report_id: str, template: str = EDITOR_TEMPLATE) -> str:
     return answering.message_text("\n".join(kept))
 
 
-def _describe(sent: replies.Sent) -> None:
+def _describe(sent: replies.Sent, config: Path | None) -> None:
     click.echo(f"message id:   {sent.message.id}")
     click.echo(f"sent:         {view.received(sent.message.sent)} ({view.local_zone()})")
-    click.echo(f"readable by:  the reporter, and keys {', '.join(sent.readers)}")
+    named = readers.Directory(Keyring(), (), readers.desk_names(config))
+    click.echo(f"readable by:  the reporter, {sent.audience.describe(named)}")
     click.echo(f"stored as:    {sent.key}")
 
 

@@ -40,7 +40,8 @@ def new(label: str, keyring: Path, out: Path | None) -> None:
     The key file holds two pairs: X25519, which reports are sealed to, and Ed25519, which
     signs what you write. They are encrypted with one passphrase (Argon2id + secretbox), asked
     twice on the terminal or taken from WBS_PASSPHRASE, and written with mode 0600 outside
-    the repository. Reports sent after the site is rebuilt can be read with it.
+    the repository. It reads reports once a member of a desk grants it the desk (`wbs desks
+    add-member`), or once the desks are set up with it as a member (`wbs desks init`).
     """
     if not LABEL_RE.fullmatch(label):
         raise KeyringError(
@@ -64,13 +65,22 @@ def new(label: str, keyring: Path, out: Path | None) -> None:
     click.echo(f"fingerprint  {grouped(entry.fingerprint)}")
     click.echo(f"signing key  {entry.signing_key}")
     click.echo(f"keyring      {keyring}  (now {len(ring.keys) + 1} in all)")
-    click.echo("next: rebuild and redeploy the site (`wbs build`) so reports are encrypted to it")
+    if ring.desks:
+        click.echo(
+            "next: a member of your desk grants it to you (past cases too): wbs desks"
+            f" add-member --desk {ring.desk_ids()[0]} --member {entry.kid}"
+        )
+    else:
+        click.echo(
+            "next: once every inspector has a key, set up the desks with them as members:"
+            f" wbs desks init --member {entry.kid} ..."
+        )
 
 
 @keys.command("list")
 @keyring_option
 def list_keys(keyring: Path) -> None:
-    """Show the keys in the public keyring."""
+    """Show the people's keys in the public keyring (the desks: `wbs desks list`)."""
     ring = load(keyring)
     table = Table(title=f"keyring {keyring}", title_justify="left")
     table.add_column("kid", no_wrap=True)
@@ -130,12 +140,13 @@ def upgrade(key: Path | None, keyring: Path) -> None:
 @click.argument("key")
 @keyring_option
 def retire(key: str, keyring: Path) -> None:
-    """Stop encrypting new reports to KEY (its key id or fingerprint, from `wbs keys list`).
+    """Mark KEY retired (its key id or fingerprint, from `wbs keys list`).
 
-    For an inspector who leaves, or a key that may be lost. The key stays in the keyring as
-    retired, and its holder can still read the reports sealed to it before. Rebuild and
-    redeploy the site next: until then the page and the API still use the old keyring.
-    Refused for the last active key, since nobody could then read new reports.
+    For an inspector who leaves, or a key that may be lost. A retired key is granted no desk
+    and gets no new generation when a desk rotates; what it signed stays verifiable. It does
+    not take a desk away: reports are sealed to desks, so remove the person from each desk
+    they hold with `wbs desks remove-member`, which rotates it (`wbs desks list` shows who
+    holds what). Refused for the last active key.
     """
     ring = load(keyring)
     entry = ring.find(key)
@@ -143,13 +154,18 @@ def retire(key: str, keyring: Path) -> None:
         raise KeyringError(f"key {entry.kid} is already retired", hint="wbs keys list")
     if len(ring.active()) == 1:
         raise KeyringError(
-            f"key {entry.kid} is the last active key: nobody could read new reports",
+            f"key {entry.kid} is the last active key: nobody but the recovery key's holders could"
+            " be granted a desk",
             hint="create its successor first: wbs keys new --label '...'",
         )
     dump(ring.with_active(entry.kid, False), keyring)
     click.echo(f"retired      {entry.kid}  {entry.label}")
     click.echo(f"keyring      {keyring}  ({len(ring.active()) - 1} active)")
-    click.echo("next: rebuild and redeploy (`wbs deploy`, or restart `wbs serve`)")
+    if ring.desks:
+        click.echo(
+            "next: take each desk it holds away from it (see `wbs desks list`):"
+            f" wbs desks remove-member --desk ID --member {entry.kid}"
+        )
 
 
 @keys.command("activate")

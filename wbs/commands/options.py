@@ -64,12 +64,12 @@ def settings(storage: str | None) -> Settings:
     return dataclasses.replace(configured, storage_url=storage) if storage else configured
 
 
-def reader(key: Path | None, keyring: Path, cache: Cache) -> Reader:
+def reader(key: Path | None, keyring: Path, cache: Cache | None = None) -> Reader:
     """Unlock the inspector's key: the passphrase is asked here, once per command. The desk
     keys and shared cases of the grants in ``cache`` are opened with it, each checked against
     ``keyring`` (a grant that fails is said here, once, and never used); what inspectors
     signed is checked against it too. Without a keyring, nothing verifies, and a note says
-    so."""
+    so. Without ``cache``, no grant is opened: the key's own envelopes only."""
     path = keyfile.locate(key)
     info = keyfile.inspect(path)
     secret = passphrase.ask(f"Passphrase for {path} ({info.label})")
@@ -84,7 +84,8 @@ def reader(key: Path | None, keyring: Path, cache: Cache) -> Reader:
             " or note counts as verified; name the keyring with --keyring PATH (or WBS_KEYRING)",
             err=True,
         )
-    unlocked = Reader.unlocked(keyfile.unlock(path, secret), ring, cache.grants(), signers)
+    stored = cache.grants() if cache is not None else []
+    unlocked = Reader.unlocked(keyfile.unlock(path, secret), ring, stored, signers)
     for problem in unlocked.problems:
         click.echo(f"wbs: note: {problem}", err=True)
     return unlocked

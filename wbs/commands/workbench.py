@@ -12,6 +12,7 @@ import click
 
 from wbs import config as config_file
 from wbs import keyfile
+from wbs.cases import readers
 from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
 from wbs.workbench import LANGUAGES
 from wbs.workbench.app import Config
@@ -67,6 +68,7 @@ def workbench(
             keyring=keyring,
             rules=config_file.load(config),
             lang=lang,
+            desk_names=readers.desk_names(config, lang),
         ),
         idle_seconds=idle_minutes * 60,
     )

@@ -8,13 +8,15 @@ no-store``: decrypted pages must not reach the browser's disk cache.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import json
 import mimetypes
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -41,7 +43,7 @@ from wbs import (
 )
 from wbs.attachments import Attachment
 from wbs.cache import Cache
-from wbs.cases import answering, evidence
+from wbs.cases import answering, evidence, readers
 from wbs.cases import case_file as casefile
 from wbs.cases import inbox as cases
 from wbs.cases.opening import NotAddressed
@@ -123,6 +125,7 @@ class Config:
     rules: deadlines.Rules
     lang: str = "id"
     today: Callable[[], datetime.date] = datetime.date.today
+    desk_names: Mapping[str, str] = field(default_factory=dict)  # the config's [[desks]] names
 
 
 class Workbench:
@@ -136,10 +139,13 @@ class Workbench:
         self.sync_lock = threading.Lock()
         self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
         self.folders: dict[str, str] = {}  # the folder last saved into, per case
+        self._directory: tuple[Reader, readers.Directory] | None = None  # of the last reader
+        self.request = threading.local()  # when the request this thread answers began
 
     # -- WSGI ---------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        self.request.started = time.monotonic()
         method = environ.get("REQUEST_METHOD", "")
         form = _form(environ) if method == "POST" else {}
         verdict = self.guard.check(environ, form)
@@ -167,16 +173,17 @@ class Workbench:
             return _redirect(start_response, back)
 
     def problem(self, exc: WbsError | OSError, start_response: StartResponse) -> Iterable[bytes]:
-        """Why a page cannot be shown; for a case sealed to other keys, who can open it."""
-        readers: list[str] = []
-        if isinstance(exc, NotAddressed):
-            readers = [self._person(kid) for kid in exc.kids]
+        """Why a page cannot be shown; for a case sealed to keys this inspector does not
+        hold, which desks would open it and who holds them."""
+        found = exc.readers if isinstance(exc, NotAddressed) else None
         return self.page(
             start_response,
             "problem.html",
             status="422 Unprocessable Content",
             failure=str(exc),
-            readers=readers,
+            hint=exc.hint if isinstance(exc, WbsError) and found is None else "",
+            found=found,
+            desk_label=self.directory().desk_label if found else None,
         )
 
     def route(
@@ -267,7 +274,12 @@ class Workbench:
         self, reader: Reader, query: Mapping[str, str], start_response: StartResponse
     ) -> Iterable[bytes]:
         found = cases.rows(
-            self.cache, reader, self.config.rules, self.config.today(), self.session.reports
+            self.cache,
+            reader,
+            self.config.rules,
+            self.config.today(),
+            self.session.reports,
+            names=self.config.desk_names,
         )
         wanted = {k: query.get(k, "") for k in ("status", "category", "deadline", "q")}
         categories = sorted(
@@ -284,6 +296,7 @@ class Workbench:
                 q=wanted["q"],
             ),
             total=len(found),
+            unaddressed=sum(1 for r in found if r.unaddressed),
             wanted=wanted,
             categories=categories,
             statuses=statuses.STATUSES,
@@ -297,12 +310,18 @@ class Workbench:
             self.session.recorded.add(report_id)
             self.record(reader, report_id, "opened")
         internal = notes.read(self.cache, reader, report_id)
+        directory = self.directory()
+        found = readers.case_readers(self.cache, directory, report_id)
+        label = directory.desk_label
+        events = audit.trail(opened.report, opened.thread, internal, found.shares, label)
         return self.page(
             start_response,
             "case.html",
             case=opened,
             notes=internal,
-            events=audit.trail(opened.report, opened.thread, internal),
+            found=found,
+            desk_label=label,
+            events=events,
             folder=self.folders.get(report_id) or _default_folder(report_id),
             statuses=statuses.STATUSES,
             reasons=statuses.REASONS,
@@ -313,6 +332,7 @@ class Workbench:
         self, reader: Reader, report_id: str, start_response: StartResponse
     ) -> Iterable[bytes]:
         """The case file, as a download: written where the inspector's browser saves."""
+        self._load(reader, report_id)  # a case this key cannot open is said before any record
         self.record(reader, report_id, "case-file")
         body = self._case_file_text(reader, report_id).encode("utf-8")
         start_response(
@@ -332,6 +352,7 @@ class Workbench:
     def _load(self, reader: Reader, report_id: str, *, mark_read: bool = False) -> cases.Case:
         """One case, decrypted with the session's memo of reports."""
         config = self.config
+        cases.report(self.cache, reader, report_id, self.session.reports, self.directory())
         return cases.load_case(
             self.cache,
             reader,
@@ -341,6 +362,19 @@ class Workbench:
             self.session.reports,
             mark_read=mark_read,
         )
+
+    def directory(self) -> readers.Directory:
+        """Who holds which desk and which case was shared, from the keyring the session's
+        reader was built with and the cached grants: built once per reader (a sync that
+        brings grants makes a new reader)."""
+        reader = self.session.reader
+        kept = self._directory
+        if reader is None:
+            return readers.Directory(Keyring(), (), self.config.desk_names)
+        if kept is None or kept[0] is not reader:
+            kept = (reader, readers.Directory.of(reader, self.cache, self.config.desk_names))
+            self._directory = kept
+        return kept[1]
 
     def _case_file_text(self, reader: Reader, report_id: str) -> str:
         case = self._load(reader, report_id)
@@ -353,6 +387,8 @@ class Workbench:
             datetime.datetime.now(datetime.UTC),
             casefile.check_files(self.config.open_storage, case),
             reader.signers.name,
+            self.directory().shares(report_id),
+            self.directory().desk_label,
         )
 
     def save(
@@ -468,7 +504,9 @@ class Workbench:
         """Start a sync in the background, unless one is running; the page follows it."""
         with self.sync_lock:
             if self.sync_job is None or not self.sync_job.running:
-                self.sync_job = syncjob.SyncJob(self.config.open_storage, self.cache)
+                ring, _ = self._keyring()
+                desks = ring.desk_ids() if ring is not None else ()
+                self.sync_job = syncjob.SyncJob(self.config.open_storage, self.cache, desks)
                 self.sync_job.start()
         return _redirect(start_response, "/")
 
@@ -557,6 +595,11 @@ class Workbench:
             if job is None:
                 return None
             state = job.progress()
+            if state.done and job.finished_at > getattr(self.request, "started", 0.0):
+                # It ended while this page was being made from what was cached before: show
+                # it running, and the script reloads the page, which then has it all (the
+                # grants it brought opened too).
+                return dataclasses.replace(state, running=True, done=False)
             if state.done and not job.error_shown:
                 job.error_shown = True
                 for problem in [state.error] if state.error else job.state.unsent:

@@ -9,6 +9,7 @@ OSError; what was fetched before it stays in the cache (each object lands whole 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
@@ -43,14 +44,18 @@ NOT_STARTED = Progress(False, False, "", 0, 0, 0, 0, 0, "")  # no sync since the
 
 
 class SyncJob:
-    def __init__(self, open_storage: Callable[[], Storage], cache: Cache) -> None:
+    def __init__(
+        self, open_storage: Callable[[], Storage], cache: Cache, desks: tuple[str, ...] = ()
+    ) -> None:
         self.state = syncing.Sync()
         self.phase = PHASES[0]
         self.error = ""
         self.error_shown = False
         self.finished = threading.Event()
+        self.finished_at = 0.0  # time.monotonic() when it ended
         self._open_storage = open_storage
         self._cache = cache
+        self._desks = desks  # the keyring's, listed one by one if all cannot be (docs/aws.md)
         self.thread = threading.Thread(target=self._run, name="wbs-workbench-sync", daemon=True)
 
     def start(self) -> None:
@@ -80,13 +85,14 @@ class SyncJob:
 
     def _run(self) -> None:
         try:
-            syncing.run(self._open_storage(), self._cache, self._follow, self.state)
+            syncing.run(self._open_storage(), self._cache, self._follow, self.state, self._desks)
         except (WbsError, OSError) as exc:
             self.error = str(exc) or type(exc).__name__
         except Exception:
             self.error = "the sync failed unexpectedly"
             raise
         finally:
+            self.finished_at = time.monotonic()
             self.finished.set()
 
     def _follow(self, items: list[str], label: str) -> Iterable[str]:
