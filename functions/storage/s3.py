@@ -14,7 +14,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from functions.errors import AlreadyExists, NotFound, StorageError
+from functions.errors import AlreadyExists, Denied, NotFound, StorageError
 from functions.storage.base import ObjectInfo, Readable, check_key, check_prefix, is_key
 from functions.storage.tags import tagging
 
@@ -106,6 +106,8 @@ class S3Storage:
         except ClientError as exc:
             if _code(exc) in MISSING:
                 raise NotFound(f"no object {key}") from None
+            if _code(exc) in DENIED:
+                raise Denied(f"cannot read {key} in S3: AccessDenied") from None
             raise _failure("read", key, exc) from None
         except BotoCoreError as exc:
             raise _failure("read", key, exc) from None

@@ -44,6 +44,8 @@ class Shared:
     desk: DeskEntry
     envelopes: int  # how many envelopes' keys it holds
     skipped: tuple[str, ...]  # the case's stored objects that could not be opened, and why
+    # Who may fetch it: the case's desks and the desk it is shared with (its wbs-desks tag)
+    readers: tuple[str, ...] = ()
 
 
 def envelopes(storage: Storage, report_id: str) -> tuple[list[tuple[str, fmt.Envelope]], list[str]]:
@@ -164,7 +166,8 @@ def share(
             problems.append(f"{key}: {exc}")
     payload = grants.case_keys(reason, content)
     key, data = grants.case_grant(report_id, target, payload, opened.member, now)
-    return Shared(key, data, target, len(content), tuple(problems))
+    readers = tuple(sorted({*desks, desk}))
+    return Shared(key, data, target, len(content), tuple(problems), readers)
 
 
 def shares_of(storage: Storage, report_id: str) -> list[tuple[str, bytes]]:
