@@ -359,11 +359,6 @@ def test_a_keyring_written_meanwhile_is_never_overwritten(
     assert not stored_grants(home) and not ring(home).desks
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="functions/grants.parse takes {} for a document of no format's fields, then fails"
-    " with KeyError('signature'): the check must refuse a document without a known format",
-)
 def test_an_empty_object_under_desks_is_flagged_never_a_crash(home: Home) -> None:
     anna = person(home, "anna")
     assert init(home, anna).exit_code == 0

@@ -104,7 +104,10 @@ def list_keys(keyring: Path) -> None:
             err=True,
         )
     if not ring.active():
-        console.error("no active key: nobody can read new reports", hint="wbs keys new")
+        console.error(
+            "no active key: nobody but the recovery key's holders can be granted a desk",
+            hint="wbs keys new",
+        )
 
 
 @keys.command("upgrade")

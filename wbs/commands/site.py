@@ -42,7 +42,7 @@ def built_routing(out: Path) -> Path | None:
     help="Where to write the site  [default: dist/site in the project]",
 )
 def build(keyring: Path, config: Path | None, out: Path | None) -> None:
-    """Build the reporting site, encrypting to the keyring's active keys."""
+    """Build the reporting site, sealing to the desks' active keys and the recovery key."""
     out = out or paths.DEFAULT_SITE_OUT
     build_site(keyring, out, config)
     click.echo(f"site built in {out} for the keys in {keyring}")

@@ -84,7 +84,8 @@ class Upload:
 
 def read_site(folder: Path, keyring: Keyring) -> Site:
     """The site in ``folder``, every file checked against its manifest, and its pages checked
-    to encrypt to exactly the keyring's active keys (the function refuses anything else)."""
+    to seal to exactly the desks' active keys and the recovery key (the function refuses
+    anything else)."""
     hint = "build it: wbs build (or drop --site and let wbs deploy build it)"
     if not (folder / MARKER).is_file() or not (folder / MANIFEST).is_file():
         raise SiteError(f"{folder} is not a site built by build.py", hint=hint)
