@@ -19,7 +19,8 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 
 from functions.keyring import KeyringError
-from tests.support.api import write_keyring
+from functions.routing import Routing
+from tests.support.api import write_desks, write_keyring
 from wbs.deploy import package as pkg
 from wbs.deploy.package import DISTRIBUTIONS, KEYRING_ENTRY, Package, PackageError, package
 
@@ -226,3 +227,22 @@ def test_lock_pins_are_read() -> None:
     pins = pkg.locked_versions(pkg.LOCK)
     assert pins["boto3"] == importlib.metadata.version("boto3")
     assert pins["aws-lambda-powertools"] == importlib.metadata.version("aws-lambda-powertools")
+
+
+def test_routing_whose_desks_no_tag_can_name_is_refused(tmp_path: Path) -> None:
+    # Given six desks of the longest ids, and rules that send some reports to all of them
+    ids = [c * 48 for c in "abcdef"]
+    ring = tmp_path / "keyring.json"
+    write_desks(ring, {d: [bytes(PrivateKey.generate().public_key)] for d in ids})
+    rules = tmp_path / "routing.json"
+    categories = (("semua", tuple(ids[1:])),)
+    document = Routing(central=ids[0], categories=categories).to_json()
+    rules.write_text(json.dumps(document), encoding="utf-8")
+    # Then no zip is built: on S3 their objects' wbs-desks tag would be over 256 characters,
+    # and the function would refuse such a report (docs/aws.md)
+    with pytest.raises(PackageError, match="over 256 characters"):
+        package(ring, routing=rules)
+    # And five of them fit
+    document = Routing(central=ids[0], categories=(("semua", tuple(ids[1:5])),)).to_json()
+    rules.write_text(json.dumps(document), encoding="utf-8")
+    assert package(ring, routing=rules).files > 0

@@ -20,6 +20,7 @@ from functions import membership as shared_membership
 from functions.errors import EnvelopeError, NotFound, WbsError
 from functions.keyring import DeskEntry, Keyring
 from functions.storage import Storage, layout
+from functions.storage.tags import TagError, tag_value
 from wbs import notes, reports
 from wbs.crypto import DecryptionError, open_envelope
 from wbs.desks import grants
@@ -167,6 +168,13 @@ def share(
     payload = grants.case_keys(reason, content)
     key, data = grants.case_grant(report_id, target, payload, opened.member, now)
     readers = tuple(sorted({*desks, desk}))
+    try:
+        tag_value(readers)  # on S3, what is stored on the case from now on names them all
+    except TagError as exc:
+        raise ShareCaseError(
+            f"case {report_id} cannot be shared with {desk} too: {exc}",
+            hint='docs/aws.md, "Inspectors\' access, per desk"',
+        ) from None
     return Shared(key, data, target, len(content), tuple(problems), readers)
 
 
