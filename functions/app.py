@@ -171,6 +171,7 @@ def submit_report() -> JsonResponse:
         storage.put_new(
             layout.report(report.id),
             envelope.canonical_json({"received": received, "envelope": body}),
+            desks=desks,
         )
         notify.new_report()  # only when this attempt stored it; never raises
     return _json(HTTPStatus.CREATED, {"id": report.id, "received": received})
@@ -212,7 +213,7 @@ def post_followup() -> JsonResponse:
         raise _stale_keys()
     mailbox.check_room(storage, report_id)
     _proofs().spend(proof)
-    message = mailbox.post_followup(storage, report_id, followup, signature)
+    message = mailbox.post_followup(storage, report_id, followup, signature, desks)
     return _json(HTTPStatus.CREATED, {"sent": message.sent})
 
 
@@ -222,8 +223,11 @@ def post_followup() -> JsonResponse:
 
 @app.post(UPLOADS)
 def grant_uploads() -> JsonResponse:
-    case, _ = _open_mailbox()
-    return _json(HTTPStatus.CREATED, _uploads().grant(case, _request_json()))
+    case, opened = _open_mailbox()
+    # Tagged for the mailbox's desks, as a follow-up is: the file's key travels in a sealed
+    # report or follow-up, and whoever that is sealed to must be able to fetch the file.
+    desks = _case_desks(_storage(), case, opened, _recipients())
+    return _json(HTTPStatus.CREATED, _uploads().grant(case, _request_json(), desks))
 
 
 @app.post(RENEW)

@@ -37,5 +37,10 @@ class NotFound(StorageError, LookupError):
     """No object is stored under that key."""
 
 
+class Denied(StorageError, PermissionError):
+    """The store refuses these credentials the object (S3's 403 AccessDenied): on AWS, an
+    object of a case whose ``wbs-desks`` tag names none of the reader's desks."""
+
+
 class InvalidKey(StorageError, ValueError):
     """A storage key is not of the allowed form (path-like, too long, odd characters)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -77,7 +77,8 @@ def claim(
     same code and key (an answer lost on the way back) is accepted once more and stored
     once: its desks come from its recipients, so the digest decides for them too. Any other
     existing verifier means the receipt code is taken (AlreadyExists), and nothing is
-    written."""
+    written. The verifier is tagged for ``desks``, as every object of the case
+    (``functions/storage/tags.py``)."""
     received = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     digest = hashlib.sha256(fmt.canonical_json(report)).hexdigest()
     record = {
@@ -88,7 +89,7 @@ def claim(
         "desks": sorted(desks),
     }
     try:
-        storage.put_new(layout.verifier(report_id), fmt.canonical_json(record))
+        storage.put_new(layout.verifier(report_id), fmt.canonical_json(record), desks=desks)
     except AlreadyExists:
         stored = _verifier_record(storage, report_id, token)
         if stored is None or (stored.get("report"), stored.get("signing_key")) != (
@@ -151,8 +152,10 @@ def post(
     envelope: fmt.Envelope,
     now: datetime | None = None,
     signature: Signature | None = None,
+    desks: Collection[str] = frozenset(),
 ) -> Message:
-    """Store one message create-only, with its writer's ``signature``; return what was stored.
+    """Store one message create-only, with its writer's ``signature``, tagged for ``desks``
+    (the case's: those its envelope is sealed to); return what was stored.
 
     The name ends in the envelope's digest, so the same envelope sent again (a retry whose
     first answer was lost) is found and returned, not stored twice: a sealed envelope is
@@ -169,7 +172,7 @@ def post(
     key = layout.message(report_id, moment, sender, digest)
     message = Message(key, sent, sender, envelope, signature)
     try:
-        storage.put_new(key, fmt.canonical_json(message.to_json()))
+        storage.put_new(key, fmt.canonical_json(message.to_json()), desks=desks)
     except AlreadyExists:  # the same envelope in the same microsecond: a concurrent retry
         stored = _stored_copy(storage, keys(storage, report_id), ending, envelope)
         if stored is None:
@@ -190,11 +193,17 @@ def check_room(storage: Storage, report_id: str) -> None:
 
 
 def post_followup(
-    storage: Storage, report_id: str, envelope: fmt.Envelope, signature: Signature
+    storage: Storage,
+    report_id: str,
+    envelope: fmt.Envelope,
+    signature: Signature,
+    desks: Collection[str] = frozenset(),
 ) -> Message:
     """Store a reporter's follow-up, with the ``signature`` the API checked, once it holds
     one of the case's reservations
     (docs/spec/mailbox-v1.md §6.1); raise MailboxFull, writing nothing, if none is left.
+    The reservation and the message are tagged for ``desks``: the mailbox's, which the
+    follow-up is sealed to.
 
     The reservation records the envelope's digest and the time to store it under, so that
     the same envelope sent again, even at the same moment, holds the same reservation and
@@ -225,10 +234,11 @@ def post_followup(
         same=lambda found: _reserved_digest(found) == digest,
         admit=admit,
         most=MAX_REPORTER_MESSAGES,
+        desks=desks,
     )
     stamp = str(fmt.loads_strict(held.data)["stamp"])
     when = datetime.strptime(stamp, layout.STAMP).replace(tzinfo=UTC)
-    return post(storage, report_id, "reporter", envelope, when, signature)
+    return post(storage, report_id, "reporter", envelope, when, signature, desks)
 
 
 def _reserved_digest(data: bytes) -> str | None:

@@ -12,7 +12,7 @@ request writes none.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import NamedTuple
 
 from functions.errors import AlreadyExists, NotFound, StorageError, WbsError
@@ -43,16 +43,18 @@ def reserve(
     same: Callable[[bytes], bool],
     admit: Callable[[Held], None],
     most: int,
+    desks: Collection[str] = frozenset(),
 ) -> Reservation:
     """The reservation this request holds: the lowest free number, claimed with ``data``,
     or an earlier reservation that ``same`` recognises as this request's (a retry).
 
     ``admit`` is asked before each claim with every reservation below it, and refuses by
-    raising; then nothing is written. It must refuse once ``most`` reservations are held."""
+    raising; then nothing is written. It must refuse once ``most`` reservations are held.
+    A claim is tagged for ``desks`` (``Storage.put_new``), the case's, as all it stores."""
     listed = {info.key for info in storage.list(prefix)}
     below: list[bytes] = []
     for number in range(1, most + 1):
-        found = _claim(storage, key(number), data, listed, lambda: admit(Held(below)))
+        found = _claim(storage, key(number), data, listed, lambda: admit(Held(below)), desks)
         if found is None:
             return Reservation(number, data)
         if same(found):
@@ -63,14 +65,19 @@ def reserve(
 
 
 def _claim(
-    storage: Storage, key: str, data: bytes, listed: set[str], admit: Callable[[], None]
+    storage: Storage,
+    key: str,
+    data: bytes,
+    listed: set[str],
+    admit: Callable[[], None],
+    desks: Collection[str],
 ) -> bytes | None:
     """Claim ``key`` for ``data`` (None), or return what another request holds there."""
     for _ in range(ATTEMPTS):
         if key not in listed:
             admit()
             try:
-                storage.put_new(key, data)
+                storage.put_new(key, data, desks=desks)
             except AlreadyExists:
                 pass
             else:

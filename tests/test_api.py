@@ -9,7 +9,7 @@ import json
 import logging
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -322,10 +322,10 @@ def test_a_retry_after_a_half_done_write_completes_it(store: LocalStorage) -> No
 class FailingReports(LocalStorage):
     """Writes mailboxes, fails on reports (a storage fault between the two writes)."""
 
-    def put_new(self, key: str, data: bytes) -> None:
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         if key.startswith("reports/"):
             raise StorageError("injected fault")
-        super().put_new(key, data)
+        super().put_new(key, data, desks=desks)
 
 
 # --- routes and failures -------------------------------------------------------------------
@@ -346,7 +346,7 @@ class BrokenStorage(LocalStorage):
         super().__init__(Path("/nonexistent"))
         self.error = error
 
-    def put_new(self, key: str, data: bytes) -> None:
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         raise self.error
 
 

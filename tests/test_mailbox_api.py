@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -225,7 +226,7 @@ def test_unknown_and_wrong_tokens_get_identical_answers(store: LocalStorage, sto
 class ReadOnly(LocalStorage):
     """The store refuses every write."""
 
-    def put_new(self, key: str, data: bytes) -> None:
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         raise StorageError("disk full")
 
 

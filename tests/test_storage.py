@@ -12,10 +12,12 @@ from pathlib import Path
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from functions.errors import AlreadyExists, InvalidKey, NotFound, StorageError
+from functions.errors import AlreadyExists, Denied, InvalidKey, NotFound, StorageError
 from functions.storage import LocalStorage, S3Storage, Storage
+from functions.storage.tags import TagError
 
 BUCKET = "wbs-test-reports"
 REGION = "ap-southeast-3"
@@ -224,3 +226,49 @@ def test_s3_objects_live_under_the_prefix(s3_backend: Backend) -> None:
     backend.storage.put_new("reports/A.json", b"x")
     assert backend.raw_keys() == ["wbs/prod/reports/A.json"]
     assert [i.key for i in backend.storage.list()] == ["reports/A.json"]
+
+
+# The wbs-desks tag (docs/aws.md, "Inspectors' access, per desk").
+
+
+@pytest.mark.parametrize("desks", [["Jabar"], ["a/b"], ["*"], [c * 48 for c in "abcdef"]], ids=repr)
+def test_a_set_of_desks_no_tag_can_name_is_refused_and_nothing_is_written(
+    backend: Backend, desks: list[str]
+) -> None:
+    # Both stores refuse it, so that a test on the folder finds what S3 would refuse
+    with pytest.raises(TagError):
+        backend.storage.put_new("reports/A.json", b"x", desks=desks)
+    assert backend.raw_keys() == []
+
+
+def test_s3_tags_a_new_object_with_its_desks_and_nothing_else(s3_backend: Backend) -> None:
+    store = s3_backend.storage
+    store.put_new("reports/A.json", b"x", desks=["kab-bandung", "inspektorat"])
+    store.put_new("proofs/B", b"")
+    client = boto3.client("s3", region_name=REGION)
+
+    def tags(key: str) -> list[dict[str, str]]:
+        return client.get_object_tagging(Bucket=BUCKET, Key=f"wbs/prod/{key}")["TagSet"]
+
+    assert tags("reports/A.json") == [{"Key": "wbs-desks", "Value": "/inspektorat/kab-bandung/"}]
+    assert tags("proofs/B") == []
+    # A create-only write of a taken key changes neither the object nor its tag
+    with pytest.raises(AlreadyExists):
+        store.put_new("reports/A.json", b"y", desks=["pimpinan"])
+    assert store.get("reports/A.json") == b"x"
+    assert tags("reports/A.json") == [{"Key": "wbs-desks", "Value": "/inspektorat/kab-bandung/"}]
+
+
+def test_s3_says_which_objects_it_refuses_to_read(s3_backend: Backend) -> None:
+    # A 403 (another desk's case, on AWS) is Denied, apart from any other failure
+    store = s3_backend.storage
+    store.put_new("reports/A.json", b"x")
+    assert isinstance(store, S3Storage)
+
+    def refuse(**_: object) -> None:
+        raise ClientError({"Error": {"Code": "AccessDenied"}}, "GetObject")
+
+    store._client.get_object = refuse  # type: ignore[method-assign]
+    with pytest.raises(Denied) as caught:
+        store.get("reports/A.json")
+    assert isinstance(caught.value, StorageError) and isinstance(caught.value, PermissionError)

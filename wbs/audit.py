@@ -107,7 +107,7 @@ def record(
         ring = load_active(keyring)
         audience = readers.audience_of(cache, ring, report_id, unlocked)
         key, body = notes.access(report_id, action, file, unlocked.identity, audience, now)
-        cache.keep_pending(key, body)
+        cache.keep_pending(key, body, audience.desk_ids)
     except (WbsError, OSError) as exc:
         return f"this access is not in the audit trail: {exc}"
     try:
@@ -132,7 +132,7 @@ def send_pending(store: Storage, cache: Cache) -> tuple[list[str], list[str]]:
 
 def _send(store: Storage, cache: Cache, key: str) -> str:
     try:
-        store.put_new(key, cache.read_message(key))
+        store.put_new(key, cache.read_message(key), desks=cache.pending_desks(key))
     except AlreadyExists:  # an earlier answer was lost: the name holds the envelope's hash
         pass
     except (StorageError, OSError) as exc:

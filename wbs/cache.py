@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 from functions.envelope import ID_RE
 from functions.errors import StorageError
 from functions.storage import Storage, layout
+from functions.storage.tags import tag_desks, tag_value
 from wbs import notes, paths
 
 PENDING = "pending/"  # empty markers: pending/notes/<ID>/<name> waits to be stored
@@ -161,12 +162,20 @@ class Cache:
 
     # -- access records waiting to be stored (wbs/audit.py) -----------------------------
 
-    def keep_pending(self, key: str, data: bytes) -> None:
-        """Keep a record this tool wrote, and mark it as not stored yet."""
+    def keep_pending(self, key: str, data: bytes, desks: Collection[str] = ()) -> None:
+        """Keep a record this tool wrote, and mark it as not stored yet; the mark holds the
+        ``wbs-desks`` tag it is to be stored with (the case's ``desks``)."""
         if not layout.is_note(key):
             raise ValueError(f"not a note's key: {key}")
         self._write(key, data)
-        self._write(PENDING + key, b"")
+        self._write(PENDING + key, tag_value(desks).encode() if desks else b"")
+
+    def pending_desks(self, key: str) -> tuple[str, ...]:
+        """The desks a waiting record is to be tagged with; () for a mark that names none."""
+        try:
+            return tag_desks(self._path(PENDING + key).read_text(encoding="ascii").strip())
+        except (OSError, UnicodeDecodeError):
+            return ()
 
     def pending_keys(self) -> list[str]:
         root = self.root / PENDING

@@ -92,7 +92,7 @@ def write(
     create-only; return its key."""
     key, body = seal_record(report_id, {"schema": SCHEMA, "text": text}, author, audience, now)
     try:
-        storage.put_new(key, body)
+        storage.put_new(key, body, desks=audience.desk_ids)
     except AlreadyExists:  # a fresh envelope is unique: this cannot be a retry
         raise NoteError(f"a note is already stored as {key}: nothing was written") from None
     return key

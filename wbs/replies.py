@@ -85,6 +85,8 @@ def send(
     recipients = [Recipient(reporter), *audience.recipients()]
     envelope = seal("reply", report_id, encode(message), recipients)
     signature = sign(writer, envelope)
-    stored = mailbox.post(storage, report_id, "inspectorate", envelope, now, signature)
+    stored = mailbox.post(
+        storage, report_id, "inspectorate", envelope, now, signature, desks=audience.desk_ids
+    )
     cache.keep_message(stored.key, storage.get(stored.key))
     return Sent(stored.key, message, audience)

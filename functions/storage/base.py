@@ -8,7 +8,7 @@ of its folder or name a different object on another backend.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -37,8 +37,12 @@ class Readable(Protocol):
 class Storage(Protocol):
     """Keyed byte objects. Nothing stored can be overwritten or deleted through this interface."""
 
-    def put_new(self, key: str, data: bytes) -> None:
-        """Store ``data`` under ``key``; raise AlreadyExists if it is taken (nothing changes)."""
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
+        """Store ``data`` under ``key``; raise AlreadyExists if it is taken (nothing changes).
+
+        ``desks``: the desks whose members may fetch the object, given as its ``wbs-desks``
+        tag where the store keeps tags (S3; ``functions/storage/tags.py``), with the object,
+        never after. Empty: no tag. A set no tag can name is a TagError on every store."""
         ...
 
     def get(self, key: str) -> bytes:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from functions.errors import AlreadyExists, NotFound, StorageError
 from functions.storage.base import ObjectInfo, Readable, check_key, check_prefix, is_key
+from functions.storage.tags import tagging
 
 DIR_MODE = 0o700
 TEMP_PREFIX = ".tmp-"  # never a valid key segment, so listings skip it
@@ -33,8 +34,9 @@ class LocalStorage:
     def _path(self, key: str) -> Path:
         return self.root.joinpath(*check_key(key).split("/"))
 
-    def put_new(self, key: str, data: bytes) -> None:
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         path = self._path(key)
+        tagging(desks)  # checked as on S3, then not kept: a folder has no tags, nor IAM
         try:
             link_new(path, lambda f: f.write(data))
         except FileExistsError:

@@ -6,7 +6,7 @@ refuses to replace an existing object, so no race between two writers can overwr
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC
 from typing import TYPE_CHECKING
 
@@ -14,8 +14,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from functions.errors import AlreadyExists, NotFound, StorageError
+from functions.errors import AlreadyExists, Denied, NotFound, StorageError
 from functions.storage.base import ObjectInfo, Readable, check_key, check_prefix, is_key
+from functions.storage.tags import tagging
 
 if TYPE_CHECKING:
     from botocore.response import StreamingBody
@@ -48,10 +49,16 @@ class S3Storage:
     def __repr__(self) -> str:
         return f"S3Storage('s3://{self.bucket}/{self.prefix}')"
 
-    def put_new(self, key: str, data: bytes) -> None:
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         name = self.prefix + check_key(key)
+        tags = tagging(desks)
         try:
-            self._client.put_object(Bucket=self.bucket, Key=name, Body=data, IfNoneMatch="*")
+            if tags is None:
+                self._client.put_object(Bucket=self.bucket, Key=name, Body=data, IfNoneMatch="*")
+            else:
+                self._client.put_object(
+                    Bucket=self.bucket, Key=name, Body=data, IfNoneMatch="*", Tagging=tags
+                )
         except ClientError as exc:
             if _code(exc) not in TAKEN:
                 raise _failure("write", key, exc) from None
@@ -99,6 +106,8 @@ class S3Storage:
         except ClientError as exc:
             if _code(exc) in MISSING:
                 raise NotFound(f"no object {key}") from None
+            if _code(exc) in DENIED:
+                raise Denied(f"cannot read {key} in S3: AccessDenied") from None
             raise _failure("read", key, exc) from None
         except BotoCoreError as exc:
             raise _failure("read", key, exc) from None

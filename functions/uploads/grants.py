@@ -16,7 +16,7 @@ import dataclasses
 import functools
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -149,8 +149,16 @@ class Record(NamedTuple):
 class Backend(Protocol):
     """Multipart uploads on one kind of storage. ``key`` is the storage key of the object."""
 
-    def start(self, key: str, size: int, part_bytes: int, expires: datetime) -> str:
-        """Open an upload that ends at ``expires``; return its id."""
+    def start(
+        self,
+        key: str,
+        size: int,
+        part_bytes: int,
+        expires: datetime,
+        desks: Collection[str] = frozenset(),
+    ) -> str:
+        """Open an upload that ends at ``expires``, whose object will be tagged for
+        ``desks`` (``Storage.put_new``); return its id."""
         ...
 
     def urls(
@@ -190,9 +198,10 @@ class Uploads:
         self.limits = limits or Limits()
         self.clock = clock or (lambda: datetime.now(UTC))
 
-    def grant(self, case: str, body: Any) -> dict[str, Any]:
+    def grant(self, case: str, body: Any, desks: Collection[str] = frozenset()) -> dict[str, Any]:
         """``{"files": [{"id", "size"}]}``: check everything, reserve the files against the
-        case's limits, then open one upload a file."""
+        case's limits, then open one upload a file. What it stores (reservation, grant
+        records, the files) is tagged for ``desks``, the case's."""
         files = self._files(body)
         now = self.clock()
         self.backend.sweep(now)
@@ -214,9 +223,10 @@ class Uploads:
                 same=lambda held: held == request,  # this very request, sent before
                 admit=lambda held: self._admit(files, _granted(held.data, records)),
                 most=self.limits.max_files,
+                desks=desks,
             )
         end = now + timedelta(seconds=self.limits.upload_seconds)
-        opened = [(i, again.get(i) or self._open(case, i, s, now, end)) for i, s in files]
+        opened = [(i, again.get(i) or self._open(case, i, s, now, end, desks)) for i, s in files]
         expires = min(
             min(record.expires for _, record in opened),
             now + timedelta(seconds=self.limits.grant_seconds),
@@ -252,14 +262,23 @@ class Uploads:
                 f"Ask for at most {MAX_PARTS_PER_ANSWER} parts at a time: one file a request.",
             )
 
-    def _open(self, case: str, file_id: str, size: int, now: datetime, end: datetime) -> Record:
+    def _open(
+        self,
+        case: str,
+        file_id: str,
+        size: int,
+        now: datetime,
+        end: datetime,
+        desks: Collection[str],
+    ) -> Record:
         """Open the upload of a reserved file and write its grant record, create-only; or,
         when the same request sent at the same time wrote the record first, that record."""
         key = layout.attachment(case, file_id)
-        upload = self.backend.start(key, size, self.limits.part_bytes, end)
+        upload = self.backend.start(key, size, self.limits.part_bytes, end, desks)
         record = Record(now.strftime(STAMP), end, self.limits.part_bytes, size, upload)
         try:
-            self.storage.put_new(layout.upload_record(case, file_id), record.to_json())
+            record_key = layout.upload_record(case, file_id)
+            self.storage.put_new(record_key, record.to_json(), desks=desks)
         except AlreadyExists:  # the upload just opened ends unused
             stored = self._record(case, file_id)
             stored = None if stored is None else self._open_again(case, file_id, size, stored, now)

@@ -20,7 +20,7 @@ import re
 import secrets
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -32,6 +32,7 @@ from functions.envelope import ID_RE
 from functions.errors import AlreadyExists, StorageError
 from functions.storage import Readable, check_key, layout
 from functions.storage.local import link_new, make_private_dirs
+from functions.storage.tags import tagging
 from functions.uploads.grants import (
     MAX_PARTS,
     UPLOAD_SECONDS,
@@ -94,7 +95,15 @@ class LocalUploads:
 
     # --- the Backend protocol (functions.uploads.grants) --------------------------------
 
-    def start(self, key: str, size: int, part_bytes: int, expires: datetime) -> str:
+    def start(
+        self,
+        key: str,
+        size: int,
+        part_bytes: int,
+        expires: datetime,
+        desks: Collection[str] = frozenset(),
+    ) -> str:
+        tagging(desks)  # checked as on S3, then not kept: a folder has no tags
         upload = secrets.token_hex(16)
         folder = self.area / upload
         state = State(check_key(key), size, part_bytes, int(expires.timestamp()))

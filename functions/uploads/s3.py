@@ -13,7 +13,7 @@ route restores (origin: the bucket's endpoint; origin path: the storage prefix).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -25,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.errors import AlreadyExists, StorageError
 from functions.storage import check_key
+from functions.storage.tags import tagging
 from functions.uploads.grants import Part, UploadError, unknown_upload
 
 if TYPE_CHECKING:
@@ -64,10 +65,25 @@ class S3Uploads:
     def __repr__(self) -> str:
         return f"S3Uploads('s3://{self.bucket}/{self.prefix}')"
 
-    def start(self, key: str, size: int, part_bytes: int, expires: datetime) -> str:
+    def start(
+        self,
+        key: str,
+        size: int,
+        part_bytes: int,
+        expires: datetime,
+        desks: Collection[str] = frozenset(),
+    ) -> str:
         # The bucket's lifecycle rule aborts the upload a day after it starts (its end).
+        # The tag is given here (x-amz-tagging): the completed object has it, and neither
+        # the presigned parts nor the completion carry or need one.
+        name, tags = self._name(key), tagging(desks)
         try:
-            answer = self._client.create_multipart_upload(Bucket=self.bucket, Key=self._name(key))
+            if tags is None:
+                answer = self._client.create_multipart_upload(Bucket=self.bucket, Key=name)
+            else:
+                answer = self._client.create_multipart_upload(
+                    Bucket=self.bucket, Key=name, Tagging=tags
+                )
         except (ClientError, BotoCoreError) as exc:
             raise _failure("open an upload for", key, exc) from None
         return answer["UploadId"]

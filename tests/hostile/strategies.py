@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +17,7 @@ from functions import envelope as fmt
 from functions.errors import AlreadyExists, NotFound
 from functions.storage import ObjectInfo, check_key
 from functions.storage.base import check_prefix
+from functions.storage.tags import tagging
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -131,9 +132,10 @@ class MemoryStorage:
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
 
-    def put_new(self, key: str, data: bytes) -> None:
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         if check_key(key) in self.objects:
             raise AlreadyExists(key)
+        tagging(desks)  # refused as the real stores refuse it
         self.objects[key] = data
 
     def get(self, key: str) -> bytes:

@@ -17,7 +17,8 @@ from tests.inbox.test_inbox_thread_cli import (  # noqa: F401 (fixtures)
     retired,
 )
 from tests.support.inbox import FIRST, case_kids, desk_reader, refuse_notes, wbs
-from wbs import crypto, notes
+from wbs import audit, crypto, notes
+from wbs.cache import Cache
 from wbs.crypto import Identity
 
 
@@ -97,3 +98,22 @@ def test_without_the_keyring_no_desk_key_is_opened_and_nothing_is_recorded(
     assert "without a keyring no desk key is opened" in shown.stderr
     assert "hint: name the institution's keyring: --keyring PATH" in shown.stderr
     assert notes.keys(store, FIRST) == []
+
+
+def test_an_access_record_that_waits_keeps_the_tag_it_is_to_be_stored_with(
+    tmp_path: Path,
+) -> None:
+    # Given an access record kept in the cache while storage was out of reach
+    cache = Cache(tmp_path / "cache")
+    key = "notes/0123456789ABCDEF/20260101T000000000000Z-0123456789abcdef-0123abcd.json"
+    cache.keep_pending(key, b"{}", ("kab-bandung", "inspektorat"))
+    older = key.replace("0123abcd", "0123abce")
+    cache.keep_pending(older, b"{}")  # as a tool without tags left one
+    # Then the case's desks wait with it, to tag it when the next sync stores it
+    assert cache.pending_keys() == [key, older]
+    assert cache.pending_desks(key) == ("inspektorat", "kab-bandung")
+    assert cache.pending_desks(older) == ()  # stored untagged: only InspectorPolicy reads it
+    # And once stored, it waits no more
+    store = LocalStorage(tmp_path / "storage")
+    assert audit.send_pending(store, cache) == ([key, older], [])
+    assert cache.pending_keys() == []

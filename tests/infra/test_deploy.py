@@ -451,7 +451,7 @@ def test_dry_run_builds_and_shows_the_plan_without_aws(
     )
     # Then the plan is shown: the zip's hash, every parameter, every file with its headers
     assert result.exit_code == 0, result.output
-    zipped = package(project["keyring"])
+    zipped = package(project["keyring"], routing=out / "routing.json")  # the built site's
     assert f"sha256 {zipped.sha256}" in result.stdout
     assert zipped.key in result.stdout
     assert "Dry run: nothing was sent to AWS. Stack wbs-test in ap-southeast-3." in result.stdout

@@ -18,7 +18,9 @@ from nacl.public import PrivateKey
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 
-from functions.keyring import KeyEntry, Keyring, KeyringError, dump
+from functions.keyring import KeyringError
+from functions.routing import Routing
+from tests.support.api import write_desks, write_keyring
 from wbs.deploy import package as pkg
 from wbs.deploy.package import DISTRIBUTIONS, KEYRING_ENTRY, Package, PackageError, package
 
@@ -38,10 +40,9 @@ LAMBDA = {
 
 @pytest.fixture(scope="module")
 def keyring(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    # A keyring as `wbs desks` writes one (wbs-keyring/3): one desk and the recovery key
     path = tmp_path_factory.mktemp("keys") / "keyring.json"
-    public = bytes(PrivateKey.generate().public_key)
-    dump(Keyring((KeyEntry.for_public_key(public, "Inspektur", "2026-01-01"),)), path)
-    return path
+    return write_keyring(path, [bytes(PrivateKey.generate().public_key)])
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +132,7 @@ print(json.dumps({
     env = {
         "WBS_STORAGE": "s3://wbs-example-data",
         "WBS_KEYRING": "keys/keyring.json",
+        "WBS_ROUTING": "keys/routing.json",
         "AWS_DEFAULT_REGION": "ap-southeast-3",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
@@ -225,3 +227,22 @@ def test_lock_pins_are_read() -> None:
     pins = pkg.locked_versions(pkg.LOCK)
     assert pins["boto3"] == importlib.metadata.version("boto3")
     assert pins["aws-lambda-powertools"] == importlib.metadata.version("aws-lambda-powertools")
+
+
+def test_routing_whose_desks_no_tag_can_name_is_refused(tmp_path: Path) -> None:
+    # Given six desks of the longest ids, and rules that send some reports to all of them
+    ids = [c * 48 for c in "abcdef"]
+    ring = tmp_path / "keyring.json"
+    write_desks(ring, {d: [bytes(PrivateKey.generate().public_key)] for d in ids})
+    rules = tmp_path / "routing.json"
+    categories = (("semua", tuple(ids[1:])),)
+    document = Routing(central=ids[0], categories=categories).to_json()
+    rules.write_text(json.dumps(document), encoding="utf-8")
+    # Then no zip is built: on S3 their objects' wbs-desks tag would be over 256 characters,
+    # and the function would refuse such a report (docs/aws.md)
+    with pytest.raises(PackageError, match="over 256 characters"):
+        package(ring, routing=rules)
+    # And five of them fit
+    document = Routing(central=ids[0], categories=(("semua", tuple(ids[1:5])),)).to_json()
+    rules.write_text(json.dumps(document), encoding="utf-8")
+    assert package(ring, routing=rules).files > 0

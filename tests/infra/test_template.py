@@ -31,14 +31,24 @@ from cfnlint.decode import decode
 from moto import mock_aws
 
 from functions import app as api
-from functions import mailbox_token, notify
+from functions import mailbox_token, notify, routing
 from functions.attachment_size import stored_size
 from functions.headers import CONTENT_SECURITY_POLICY, SECURITY_HEADERS
+from functions.keyring import Keyring
 from functions.proofs.challenge import LIFETIME_SECONDS
 from functions.storage import S3Storage, layout
 from functions.uploads.grants import ENV, UPLOAD_SECONDS, Limits
 from functions.uploads.s3 import upload_client
-from tests.support.api import bearer, envelope_json, identity, new_token, post_event, sealed
+from tests.support.api import (
+    RECOVERY,
+    bearer,
+    envelope_json,
+    identity,
+    new_token,
+    post_event,
+    sealed,
+    write_desks,
+)
 from tests.support.api import write_keyring as make_keyring
 from tests.support.inbox import (
     add_inspector_key,
@@ -51,6 +61,7 @@ from tests.support.inbox import (
 )
 from tests.support.pow import with_proof
 from wbs.deploy import deploy, desks
+from wbs.desks import grants
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "infra" / "template.yaml"
@@ -183,6 +194,7 @@ def test_the_function_runs_the_api_with_the_deployments_settings() -> None:
     assert variables == {
         "WBS_STORAGE": {"Fn::Sub": "s3://${DataBucket}"},
         "WBS_KEYRING": "keys/keyring.json",
+        "WBS_ROUTING": "keys/routing.json",
         notify.TOPIC_VARIABLE: {"Ref": "Topic"},
         "POWERTOOLS_SERVICE_NAME": "wbs",
         "WBS_POW_DIFFICULTY": {"Ref": "ProofDifficulty"},
@@ -346,7 +358,10 @@ def test_the_function_role_has_exactly_these_grants() -> None:
             "Sid": "ReadVerifiersMessagesAndGrants",
             "Effect": "Allow",
             "Action": "s3:GetObject",
-            "Resource": [{"Fn::Sub": f"{data}/mailboxes/*"}, {"Fn::Sub": f"{data}/uploads/*"}],
+            "Resource": [
+                {"Fn::Sub": f"{data}/{prefix}/*"}
+                for prefix in ("mailboxes", "uploads", "shares", "desks")
+            ],
         },
         {
             "Sid": "ListCasePrefixes",
@@ -354,7 +369,12 @@ def test_the_function_role_has_exactly_these_grants() -> None:
             "Action": "s3:ListBucket",
             "Resource": {"Fn::GetAtt": ["DataBucket", "Arn"]},
             "Condition": {
-                "StringLike": {"s3:prefix": ["mailboxes/*", "uploads/*", "attachments/*"]}
+                "StringLike": {
+                    "s3:prefix": [
+                        f"{prefix}/*"
+                        for prefix in ("mailboxes", "uploads", "attachments", "shares", "desks")
+                    ]
+                }
             },
         },
         {
@@ -369,7 +389,7 @@ def test_the_function_role_has_exactly_these_grants() -> None:
             "Action": "s3:PutObjectTagging",
             "Resource": [
                 {"Fn::Sub": f"{data}/{prefix}/*"}
-                for prefix in ("reports", "mailboxes", "attachments")
+                for prefix in ("reports", "mailboxes", "uploads", "attachments")
             ],
             "Condition": ONLY_A_NEW_OBJECTS_DESKS_TAG,
         },
@@ -631,6 +651,7 @@ def requests_for(
 class Deployment:
     calls: list[tuple[str, dict[str, Any]]]
     put_part: Callable[[str, bytes], str]
+    ring: Keyring  # the function's keyring: desks inspektorat and pimpinan
 
 
 @pytest.fixture
@@ -653,9 +674,18 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Depl
         )
         monkeypatch.setenv("WBS_POW_SECRET_PARAMETER", PARAMETER)
         monkeypatch.setenv("WBS_POW_DIFFICULTY", "8")
-        keyring = make_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key])
+        # Two desks, routed as the page routes (WBS_ROUTING, as on Lambda), and a member of
+        # the central desk who may share a case with the escalation desk
+        ring = write_desks(
+            tmp_path / "keyring.json",
+            {"inspektorat": [INSPECTOR.public_key], "pimpinan": [ESCALATION.public_key]},
+            [MEMBER],
+        )
+        rules = routing.Routing(central="inspektorat", escalation="pimpinan")
+        (tmp_path / "routing.json").write_text(json.dumps(rules.to_json()), encoding="utf-8")
         monkeypatch.setenv("WBS_STORAGE", f"s3://{BUCKET}")
-        monkeypatch.setenv("WBS_KEYRING", str(keyring))
+        monkeypatch.setenv("WBS_KEYRING", str(tmp_path / "keyring.json"))
+        monkeypatch.setenv("WBS_ROUTING", str(tmp_path / "routing.json"))
         monkeypatch.setenv(notify.TOPIC_VARIABLE, TOPIC)
         calls: list[tuple[str, dict[str, Any]]] = []
 
@@ -677,13 +707,15 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Depl
             assert response.status_code == 200, response.text
             return str(response.headers["ETag"])
 
-        yield Deployment(calls, put_part)
+        yield Deployment(calls, put_part, ring)
         api.configure()
         notify.sns_client.cache_clear()
 
 
-INSPECTOR = identity(1)
+INSPECTOR = identity(1)  # the central desk's key (inspektorat)
 REPORTER = identity(3)
+ESCALATION = identity(4)  # the escalation desk's key (pimpinan)
+MEMBER = identity(5)  # a person, member of the central desk
 PROVEN = {"/api/reports": "report", "/api/mailbox": "followup"}  # routes that take a proof
 FILE_ID = "0123456789ABCDEF"
 
@@ -718,35 +750,46 @@ def unused_grants(policy: list[dict[str, Any]], made: list[Request]) -> list[tup
     return unused
 
 
-# Issue 14: the grants that serve calls the code does not make yet. When the function tags
-# what it creates (docs/aws.md, "Inspectors' access, per desk"), and when wbs inbox reads and
-# writes shares/ and desks/ and tags what it creates, these sets shrink to nothing: the
-# tests then say so, and the sets go.
-AWAITING_THE_FUNCTIONS_TAGS = [
-    ("TagWhatItCreates", "s3:PutObjectTagging", f"arn:aws:s3:::{BUCKET}/{prefix}/*", None)
-    for prefix in ("reports", "mailboxes", "attachments")
-]
+# Issue 14: the grants that serve `wbs desks` (add-member writes a membership grant under
+# desks/, share a case grant under shares/, tagged), and the reads of stored grants, which
+# this test's single-desk institution does not make: it runs `wbs inbox` only. When it runs
+# `wbs desks add-member` and `wbs desks share` too, this set empties, and goes.
 AWAITING_THE_TOOLS_DESKS = [
     ("ReadCiphertext", "s3:GetObject", f"arn:aws:s3:::{BUCKET}/shares/*", None),
     ("ReadCiphertext", "s3:GetObject", f"arn:aws:s3:::{BUCKET}/desks/*", None),
-    ("ListCiphertext", "s3:ListBucket", f"arn:aws:s3:::{BUCKET}", "shares/*"),
-    ("ListCiphertext", "s3:ListBucket", f"arn:aws:s3:::{BUCKET}", "desks/*"),
     ("WriteRepliesNotesAndGrants", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/shares/*", None),
     ("WriteRepliesNotesAndGrants", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/desks/*", None),
-] + [
-    ("TagWhatItCreates", "s3:PutObjectTagging", f"arn:aws:s3:::{BUCKET}/{key}", None)
-    for key in desks.INSPECTOR_WRITES
+    ("TagWhatItCreates", "s3:PutObjectTagging", f"arn:aws:s3:::{BUCKET}/shares/*", None),
 ]
 
 
-def run_every_route(deployment: Deployment) -> None:
+def share_aside(deployment: Deployment, case: str) -> None:
+    """MEMBER, made a member of the central desk by the recovery key, shares ``case`` with the
+    escalation desk, as the inspector's tool stores it (written aside: not recorded)."""
+    admin = S3Storage(BUCKET, client=boto3.session.Session(region_name=REGION).client("s3"))
+    ring = deployment.ring
+    admin.put_new(
+        *grants.desk_grant(
+            ring.desk("inspektorat"), INSPECTOR.private_key, MEMBER.kid, MEMBER.public_key,
+            RECOVERY,
+        )
+    )  # fmt: skip
+    payload = grants.case_keys("eskalasi", {bytes(24): bytes(32)})
+    name, data = grants.case_grant(case, ring.desk("pimpinan"), payload, MEMBER)
+    admin.put_new(name, data, desks=("inspektorat", "pimpinan"))
+
+
+def run_every_route(deployment: Deployment) -> str:
     """A report, its mailbox read and a follow-up, one evidence file granted, renewed,
-    uploaded and completed: every call the public functions make."""
+    uploaded and completed: every call the public functions make. Between the report and
+    the mailbox's first read, the case is shared with the escalation desk, so that the
+    function reads the share and the membership grants it rests on. Returns the case id."""
     token = new_token()
     case = mailbox_token.report_id(token)
     call("/api/reports", envelope_json(sealed(b"laporan", [INSPECTOR.public_key], case)), token)
+    share_aside(deployment, case)
     call("/api/mailbox", "", token, method="GET")
-    keys = [INSPECTOR.public_key, REPORTER.public_key]
+    keys = [INSPECTOR.public_key, ESCALATION.public_key, REPORTER.public_key]
     call("/api/mailbox", envelope_json(sealed(b"tambahan", keys, case, "followup")), token)
     size = stored_size(1000, 1024)
     body = json.dumps({"files": [{"id": FILE_ID, "size": size}]})
@@ -757,6 +800,7 @@ def run_every_route(deployment: Deployment) -> None:
     etag = deployment.put_part(part["url"], bytes(size))
     done = {"id": FILE_ID, "upload": granted["upload"], "parts": [{"number": 1, "etag": etag}]}
     call("/api/uploads/complete", json.dumps(done), token)
+    return case
 
 
 def proof_markers(_: Deployment) -> list[str]:
@@ -786,10 +830,48 @@ def test_every_call_the_api_makes_is_allowed_and_every_grant_is_used(
     for request in made:
         assert allowed(policy, request), request
     # And each grant (action, resource, listed prefix) serves at least one real call (the
-    # logs are written by the Lambda runtime, not by our code), but the tags of what it
-    # creates, which the function does not give yet
+    # logs are written by the Lambda runtime, not by our code)
     unused = unused_grants([s for s in policy if s["Sid"] != "Logs"], made)
-    assert unused == AWAITING_THE_FUNCTIONS_TAGS
+    assert unused == []
+
+
+def test_every_object_of_a_case_the_function_creates_names_the_cases_desks(
+    deployment: Deployment,
+) -> None:
+    # Given a report routed to the central desk, then shared with the escalation desk
+    case = run_every_route(deployment)
+    s3 = boto3.session.Session(region_name=REGION).client("s3")
+    listed = [item["Key"] for item in s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    tag_sets = {key: s3.get_object_tagging(Bucket=BUCKET, Key=key)["TagSet"] for key in listed}
+    created = [
+        (key, {t["Key"]: t["Value"] for t in found})
+        for key, found in tag_sets.items()
+        if not key.startswith((layout.PROOFS, layout.DESKS, layout.SHARES))  # not the function's
+    ]
+    routed = {"wbs-desks": "/inspektorat/"}
+    shared = {"wbs-desks": "/inspektorat/pimpinan/"}
+    # Then what came before the share names the report's desks: the report and its verifier
+    # And what came after names the escalation desk too: whoever a follow-up is sealed to
+    # fetches it, and the evidence files its sealed keys open
+    assert dict(created) == {
+        layout.report(case): routed,
+        layout.verifier(case): routed,
+        **{key: shared for key, _ in created if layout.is_message(key)},
+        layout.followup_slot(case, 1): shared,
+        layout.upload_slot(case, 1): shared,
+        layout.upload_record(case, FILE_ID): shared,
+        layout.attachment(case, FILE_ID): shared,  # given with CreateMultipartUpload
+    }
+    assert sum(1 for key, _ in created if layout.is_message(key)) == 1
+    # And the desks' policies fetch them so: the escalation desk reads the follow-up and the
+    # evidence, not the report (until the admin opens it: wbs.deploy.share)
+    escalation = desks.policy_resource("pimpinan")["Properties"]["PolicyDocument"]
+    for key, tags in created:
+        read = Request(
+            "s3:GetObject", obj(key), {f"s3:ExistingObjectTag/{k}": v for k, v in tags.items()}
+        )
+        fetched = allowed(statements(escalation), read)
+        assert fetched == (tags == shared and not key.startswith(layout.UPLOADS)), key
 
 
 def test_the_function_reads_its_proof_key_once_per_cold_start(deployment: Deployment) -> None:

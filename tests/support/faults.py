@@ -25,7 +25,7 @@ import os
 import random
 import stat
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -277,9 +277,9 @@ class Faulty:
                 self.failed.append((operation, key))
                 raise StorageError(f"injected: cannot {operation} {key}")
 
-    def put_new(self, key: str, data: bytes) -> None:
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         self._check("put_new", key, False)
-        self.inner.put_new(key, data)
+        self.inner.put_new(key, data, desks=desks)
         self._check("put_new", key, True)
 
     def get(self, key: str) -> bytes:
@@ -313,10 +313,10 @@ class Slow:
     def _wait(self) -> None:
         time.sleep(self._random.uniform(self.low, self.high))
 
-    def put_new(self, key: str, data: bytes) -> None:
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         self._wait()
         try:
-            self.inner.put_new(key, data)
+            self.inner.put_new(key, data, desks=desks)
         finally:
             self._wait()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import nacl.bindings
@@ -204,10 +204,12 @@ def refuse_notes(patch: pytest.MonkeyPatch) -> None:
     """Make local storage refuse every write under notes/, as storage out of reach would."""
     real = LocalStorage.put_new
 
-    def offline(self: LocalStorage, key: str, data: bytes) -> None:
+    def offline(
+        self: LocalStorage, key: str, data: bytes, *, desks: Collection[str] = frozenset()
+    ) -> None:
         if key.startswith("notes/"):
             raise StorageError("storage is out of reach")
-        real(self, key, data)
+        real(self, key, data, desks=desks)
 
     patch.setattr(LocalStorage, "put_new", offline)
 

@@ -348,6 +348,12 @@ class Audience(NamedTuple):
     def kids(self) -> tuple[str, ...]:
         return (*(d.kid for d in self.desks), self.recovery.kid)
 
+    @property
+    def desk_ids(self) -> tuple[str, ...]:
+        """The case's desks by id: the ``wbs-desks`` tag of what is written on it
+        (``functions/storage/tags.py``), so that their members' policies fetch it."""
+        return tuple(sorted({d.desk for d in self.desks}))
+
     def describe(self, directory: Directory | None = None) -> str:
         """``desk Inspektorat (inspektorat, generation 1), the recovery key``."""
         named = directory or Directory(Keyring(), ())

@@ -621,7 +621,7 @@ def share(
     done = sharing.share(
         store, report_id, desk, reason, ring, opened, membership.holdings(ring, desk_grants), _now()
     )
-    store.put_new(done.key, done.data)
+    store.put_new(done.key, done.data, desks=done.readers)
     for problem in done.skipped:
         click.echo(f"wbs: note: not shared, cannot be opened: {problem}", err=True)
     click.echo(

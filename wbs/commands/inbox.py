@@ -119,6 +119,12 @@ def sync(storage: str | None, keyring: Path) -> None:
         click.echo(f"sent {_count(len(done.sent), 'access record')} that waited in the cache")
     for problem in done.unsent:
         click.echo(f"wbs: note: {problem}", err=True)
+    if done.denied:
+        click.echo(
+            f"wbs: note: {_count(len(done.denied), 'stored object')} skipped: the storage"
+            " refuses them to these credentials (cases of desks you are not a member of)",
+            err=True,
+        )
     if done.refused:
         click.echo(
             f"wbs: note: the grants of desk(s) {', '.join(done.refused)} cannot be listed with"

@@ -42,6 +42,8 @@ from wbs.deploy import desks, proof_secret, publish, stack
 from wbs.deploy.package import Package, package
 from wbs.deploy.publish import Site, Upload
 
+ROUTING_FILE = "routing.json"  # wbs.build writes it at the root of the site
+
 if TYPE_CHECKING:
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_s3 import S3Client
@@ -135,7 +137,9 @@ def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
     return Plan(
         settings.deployment,
         settings.uploads,
-        package(keyring),
+        # The API checks reports against the very rules the page routes with: the built
+        # site's routing.json (wbs build writes it beside the pages), never another copy.
+        package(keyring, routing=site / ROUTING_FILE),
         publish.read_site(site, ring),
         desks.render(template, desk_ids),
         settings.proof_difficulty,

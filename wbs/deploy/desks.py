@@ -21,23 +21,22 @@ What a desk's policy allows, and why (docs/aws.md, "Inspectors' access, per desk
 
 The tag's value lists the desks between slashes, ``/inspektorat/jabar/``, each once, sorted;
 a desk's policy matches ``*/<desk>/*``. Desk ids are ``[a-z0-9][a-z0-9-]{0,47}``: no slash,
-no wildcard character.
+no wildcard character. The function and the tool spell the tag with this module's:
+``functions/storage/tags.py``.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from functions.keyring import DESK_ID_RE
 from functions.storage import layout
+from functions.storage.tags import TAG as TAG  # the policies name it; so does wbs deploy
 from wbs import config
 
-TAG = "wbs-desks"
-MAX_TAG_VALUE = 256  # S3: a tag value is at most 256 (UTF-16) characters
-DESK_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,47}")  # docs/spec/desks-v2.md §1
 # CloudFormation takes at most 500 resources a template; the rest of the stack uses ~35.
 MAX_DESKS = 400
 HINT = 'see docs/aws.md, "Inspectors\' access, per desk"'
@@ -74,7 +73,7 @@ def desk_ids(path: Path | None) -> tuple[str, ...]:
             raise top.error(where, "must be a table")
         table = top.inner(where, entry)
         value = entry.get("id")
-        if not isinstance(value, str) or not DESK_RE.fullmatch(value):
+        if not isinstance(value, str) or not DESK_ID_RE.fullmatch(value):
             raise table.error(
                 "id",
                 "must be 1 to 48 lower-case letters, digits and hyphens, a letter or digit first",
@@ -85,25 +84,6 @@ def desk_ids(path: Path | None) -> tuple[str, ...]:
     if len(found) > MAX_DESKS:
         raise top.error("desks", f"has {len(found)} desks: one stack holds at most {MAX_DESKS}")
     return tuple(found)
-
-
-def tag_value(desks: Iterable[str]) -> str:
-    """The ``wbs-desks`` tag's value for an object that ``desks`` may read: ``/a/b/``."""
-    ids = sorted(set(desks))
-    if not ids or not all(DESK_RE.fullmatch(d) for d in ids):
-        raise ValueError("a wbs-desks tag names one or more desk ids")
-    value = "/" + "/".join(ids) + "/"
-    if len(value) > MAX_TAG_VALUE:
-        raise ValueError(
-            f"the wbs-desks tag of {len(ids)} desks is over {MAX_TAG_VALUE} characters"
-        )
-    return value
-
-
-def tag_desks(value: str) -> tuple[str, ...]:
-    """The desks a ``wbs-desks`` value names; () for a value not of that form."""
-    ids = tuple(value[1:-1].split("/")) if value.startswith("/") and value.endswith("/") else ()
-    return ids if ids and all(DESK_RE.fullmatch(d) for d in ids) else ()
 
 
 def logical_id(desk: str) -> str:

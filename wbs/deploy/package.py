@@ -42,6 +42,7 @@ from functions import routing as routing_rules
 from functions.envelope import canonical_json
 from functions.errors import WbsError
 from functions.keyring import load_active
+from functions.storage.tags import TagError, tag_value
 from wbs import paths
 
 # The function's imports, and theirs, on python3.12: aws-lambda-powertools needs jmespath
@@ -108,6 +109,15 @@ def package(
         rules = routing_rules.load(routing)
         files[ROUTING_ENTRY] = routing.read_bytes()
     rules.allowed(ring)  # refuses rules naming a desk the keyring does not have
+    for desks in sorted(sorted(s) for s in rules.desk_sets()):
+        try:
+            tag_value(desks)  # each object of a case is tagged with its desks, on S3
+        except TagError as exc:
+            raise PackageError(
+                f"the routing sends some reports to desks {', '.join(desks)}: {exc}",
+                hint="S3 takes a tag of at most 256 characters: fewer desks, or shorter ids"
+                ' (docs/aws.md, "Inspectors\' access, per desk")',
+            ) from None
     files.update(_functions(functions_dir))
     pins = locked_versions(lock)
     for name in distributions:

@@ -26,9 +26,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.envelope import ID_RE
 from functions.errors import WbsError
+from functions.keyring import DESK_ID_RE
 from functions.storage import layout
+from functions.storage.tags import TAG, tag_desks, tag_value
 from wbs import console
-from wbs.deploy.desks import DESK_RE, TAG, tag_desks, tag_value
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -61,7 +62,7 @@ def open_case(s3: S3Client, bucket: str, case: str, desk: str) -> Opened:
     """Add ``desk`` to the ``wbs-desks`` tag of every object of ``case``."""
     if not ID_RE.fullmatch(case):
         raise WbsError(f"{case!r} is not a registration number", hint="wbs inbox list shows them")
-    if not DESK_RE.fullmatch(desk):
+    if not DESK_ID_RE.fullmatch(desk):
         raise WbsError(f"{desk!r} is not a desk id", hint="the config's [[desks]] ids")
     keys = case_keys(s3, bucket, case)
     if not keys:

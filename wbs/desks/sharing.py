@@ -20,6 +20,7 @@ from functions import membership as shared_membership
 from functions.errors import EnvelopeError, NotFound, WbsError
 from functions.keyring import DeskEntry, Keyring
 from functions.storage import Storage, layout
+from functions.storage.tags import TagError, tag_value
 from wbs import notes, reports
 from wbs.crypto import DecryptionError, open_envelope
 from wbs.desks import grants
@@ -44,6 +45,8 @@ class Shared:
     desk: DeskEntry
     envelopes: int  # how many envelopes' keys it holds
     skipped: tuple[str, ...]  # the case's stored objects that could not be opened, and why
+    # Who may fetch it: the case's desks and the desk it is shared with (its wbs-desks tag)
+    readers: tuple[str, ...] = ()
 
 
 def envelopes(storage: Storage, report_id: str) -> tuple[list[tuple[str, fmt.Envelope]], list[str]]:
@@ -164,7 +167,15 @@ def share(
             problems.append(f"{key}: {exc}")
     payload = grants.case_keys(reason, content)
     key, data = grants.case_grant(report_id, target, payload, opened.member, now)
-    return Shared(key, data, target, len(content), tuple(problems))
+    readers = tuple(sorted({*desks, desk}))
+    try:
+        tag_value(readers)  # on S3, what is stored on the case from now on names them all
+    except TagError as exc:
+        raise ShareCaseError(
+            f"case {report_id} cannot be shared with {desk} too: {exc}",
+            hint='docs/aws.md, "Inspectors\' access, per desk"',
+        ) from None
+    return Shared(key, data, target, len(content), tuple(problems), readers)
 
 
 def shares_of(storage: Storage, report_id: str) -> list[tuple[str, bytes]]:
