@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.support.api import write_keyring
+from tests.support.api import RECOVERY, write_keyring
 from tests.support.host import WBS, wbs_serve
 from tests.support.load import (
     Run,
@@ -78,8 +78,9 @@ def main() -> None:
             raise SystemExit(f"{storage} exists: give an empty place with --storage-dir")
         inspector = keyfile.generate()
         keyring = write_keyring(tmp / "keyring.json", [inspector.public_key])
-        alone = submissions(ALONE, [inspector.public_key])
-        load = submissions(args.reports, [inspector.public_key])
+        sealed_to = [inspector.public_key, RECOVERY.public_key]  # the desk and the recovery key
+        alone = submissions(ALONE, sealed_to)
+        load = submissions(args.reports, sealed_to)
         print(f"wbs serve on 127.0.0.1, storage {storage}, {os.cpu_count()} CPUs")
         env = {
             **os.environ,

@@ -18,10 +18,16 @@ import pytest
 
 from functions.config import Settings
 from functions.host import make_server
-from tests.support.api import write_keyring
+from tests.support.api import RECOVERY, write_keyring
 from tests.support.host import serving
 from tests.support.inbox import add_inspector_key, use_private_home, wbs
-from tests.support.load import check_decryption, check_storage, submissions, submit_all
+from tests.support.load import (
+    check_decryption,
+    check_storage,
+    stored_files,
+    submissions,
+    submit_all,
+)
 from wbs.cache import Cache
 
 pytestmark = pytest.mark.slow  # a thousand reports from fifty clients
@@ -34,17 +40,19 @@ TWICE = 50  # reports also sent a second time, by another client, at about the s
 def test_a_thousand_reports_from_fifty_clients_are_each_stored_once_and_readable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # Given the local host with a folder for storage, and an inspector's key in the keyring
+    # Given the local host with a folder for storage, and a desk key and the recovery key in
+    # the keyring
     use_private_home(tmp_path, monkeypatch)
     monkeypatch.setenv("WBS_POW_DIFFICULTY", "0")  # the load is the reports, not the proofs
     inspector = add_inspector_key()
     keyring = write_keyring(tmp_path / "keyring.json", [inspector.public_key])
     root = tmp_path / "store"  # WBS_STORAGE, where `wbs inbox` looks
-    work = submissions(REPORTS, [inspector.public_key])
+    work = submissions(REPORTS, [inspector.public_key, RECOVERY.public_key])
     server = make_server(None, Settings(f"local:{root}", keyring), port=0)
 
     # When 50 clients send 1,000 reports, each under its own receipt code, all at once, and
     # 50 of them twice (the same bytes, by two clients at about the same time)
+    before = stored_files(root)  # the desk's grants, made with the inspector's key
     with serving(server):
         run = submit_all(server.effective_port, work, CLIENTS, twice=TWICE)
     with capsys.disabled():
@@ -61,7 +69,7 @@ def test_a_thousand_reports_from_fifty_clients_are_each_stored_once_and_readable
     assert len(answers) == REPORTS
     assert all(len(times) == 1 for times in answers.values())
     # And storage holds exactly 1,000 reports and 1,000 verifiers, each report as sent
-    assert check_storage(root, work) == []
+    assert check_storage(root, work, before) == []
 
     # When the inspector syncs and decrypts
     synced = wbs("inbox", "sync", passphrase=None)

@@ -20,6 +20,7 @@ import statistics
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +44,8 @@ class Submission:
 
 
 def submissions(count: int, keyring: list[bytes]) -> list[Submission]:
-    """``count`` reports, each under a fresh receipt token, sealed to the keyring's keys."""
+    """``count`` reports, each under a fresh receipt token, sealed to ``keyring``: the public
+    keys of the desks and the recovery key."""
     made = []
     for n in range(count):
         token = secrets.token_bytes(mailbox_token.TOKEN_BYTES)
@@ -183,12 +185,15 @@ def stored_files(root: Path) -> list[str]:
     return sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
 
 
-def check_storage(root: Path, work: list[Submission]) -> list[str]:
+def check_storage(root: Path, work: list[Submission], before: Iterable[str] = ()) -> list[str]:
     """Problems with what the folder holds: exactly one report and one verifier for each
-    submission, the report byte for byte what was sent, and nothing else."""
+    submission, the report byte for byte what was sent, and nothing else but ``before`` (what
+    it held before the load: the desks' grants)."""
     problems = []
     expected = sorted(
-        [f"reports/{s.id}.json" for s in work] + [f"mailboxes/{s.id}/verifier.json" for s in work]
+        [f"reports/{s.id}.json" for s in work]
+        + [f"mailboxes/{s.id}/verifier.json" for s in work]
+        + list(before)
     )
     found = stored_files(root)
     if found != expected:
