@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from pathlib import Path
@@ -49,7 +49,14 @@ class Backend:
         self.started: list[str] = []
         self.completed: list[str] = []
 
-    def start(self, key: str, size: int, part_bytes: int, expires: datetime) -> str:
+    def start(
+        self,
+        key: str,
+        size: int,
+        part_bytes: int,
+        expires: datetime,
+        desks: Collection[str] = frozenset(),
+    ) -> str:
         self.started.append(key)
         return f"{len(self.started):032x}"
 
