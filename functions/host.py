@@ -15,11 +15,14 @@ built site. No access log is kept; every answer carries the security headers.
 from __future__ import annotations
 
 import base64
+import gzip
+import hashlib
 import json
 import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -59,6 +62,13 @@ CONTENT_TYPES = {
     ".webmanifest": "application/manifest+json",
     ".woff2": "font/woff2",
 }
+# Sent gzipped to a client that accepts it: text, and WebAssembly (libsodium's shrinks by half).
+# Images and fonts are compressed already. API answers are never compressed here (BREACH).
+COMPRESSIBLE = {".html", ".css", ".js", ".mjs", ".json", ".wasm", ".svg", ".txt", ".webmanifest"}
+# Compressed bodies are kept in memory, least recently used out first, up to this many bytes;
+# a file bigger than COMPRESS_AT_MOST is sent as it is.
+GZIP_CACHE_BYTES = 32 * 1024 * 1024
+COMPRESS_AT_MOST = 8 * 1024 * 1024
 # The only request headers the API sees (content-length is forwarded once checked).
 FORWARDED_HEADERS = {
     "content-type": "CONTENT_TYPE",
@@ -192,6 +202,7 @@ class _Host:
         # What this host's API requests are handled with, set again before each one: another
         # host or a test in the same process may have configured the handlers otherwise.
         self.wiring = wiring or {}
+        self.files = StaticFiles()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
@@ -208,8 +219,10 @@ class _Host:
                 {"Allow": "GET, HEAD"},
             )
         else:
-            answer = self._static(path)
-        headers = {**SECURITY_HEADERS, **answer.headers, "Content-Length": str(len(answer.body))}
+            answer = self._static(path, environ)
+        headers = {**SECURITY_HEADERS, **answer.headers}
+        if answer.status != HTTPStatus.NOT_MODIFIED:  # a 304 has no body and says no length
+            headers["Content-Length"] = str(len(answer.body))
         start_response(f"{answer.status} {HTTPStatus(answer.status).phrase}", list(headers.items()))
         return [b"" if method == "HEAD" else answer.body]
 
@@ -263,7 +276,7 @@ class _Host:
             HTTPStatus.OK, {"Content-Type": JSON, "Cache-Control": "no-store", "ETag": etag}, body
         )
 
-    def _static(self, raw_path: str) -> Answer:
+    def _static(self, raw_path: str, environ: WSGIEnvironment | None = None) -> Answer:
         path = _text(raw_path)
         root = self.site_root
         if path is None or root is None or (file := _site_file(root, path)) is None:
@@ -272,9 +285,110 @@ class _Host:
             return Answer(HTTPStatus.MOVED_PERMANENTLY, {"Location": quote(path + "/")}, b"")
         content_type = CONTENT_TYPES.get(file.suffix, "application/octet-stream")
         cache = "no-store" if file.suffix == ".html" else "no-cache"
-        return Answer(
-            HTTPStatus.OK, {"Content-Type": content_type, "Cache-Control": cache}, file.read_bytes()
-        )
+        headers = {"Content-Type": content_type, "Cache-Control": cache}
+        environ = environ or {}
+        try:
+            version = self.files.get(file, gzipped=_accepts_gzip(environ))
+        except OSError:  # removed or unreadable between the look-up and the read
+            return _page(HTTPStatus.NOT_FOUND, "Halaman tidak ditemukan.", "Page not found.")
+        if version.vary:
+            headers["Vary"] = "Accept-Encoding"
+        headers["ETag"] = version.etag
+        if _none_match(environ.get("HTTP_IF_NONE_MATCH"), version.etag):
+            return Answer(HTTPStatus.NOT_MODIFIED, headers, b"")
+        if version.encoding:
+            headers["Content-Encoding"] = version.encoding
+        return Answer(HTTPStatus.OK, headers, version.body)
+
+
+class Version(NamedTuple):
+    """What is sent for one file: its body as sent, the ETag of that body, its encoding."""
+
+    body: bytes
+    etag: str
+    encoding: str | None
+    vary: bool
+
+
+class _Entry(NamedTuple):
+    stamp: tuple[int, int, int]  # mtime (ns), size, inode: a new version of the file
+    digest: str
+    gzipped: bytes | None
+
+
+class StaticFiles:
+    """The site's files with a strong ETag each (a hash of the bytes) and, for text, a gzip
+    variant with an ETag of its own: both computed once per version of a file (its mtime,
+    size and inode) and kept in memory, the compressed bodies up to ``limit`` bytes in all."""
+
+    def __init__(self, limit: int = GZIP_CACHE_BYTES) -> None:
+        self.limit = limit
+        self._entries: OrderedDict[Path, _Entry] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, file: Path, gzipped: bool) -> Version:
+        stat = file.stat()
+        stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        compressible = file.suffix in COMPRESSIBLE and stat.st_size <= COMPRESS_AT_MOST
+        with self._lock:
+            entry = self._entries.get(file)
+            if entry is not None and entry.stamp == stamp:
+                self._entries.move_to_end(file)
+            else:
+                entry = None
+        if entry is not None and gzipped and entry.gzipped is not None:
+            return Version(entry.gzipped, f'"{entry.digest}-gzip"', "gzip", True)
+        data = file.read_bytes()
+        if entry is None or len(data) != stat.st_size:
+            entry = self._store(file, stamp, data, compressible)
+        if gzipped and entry.gzipped is not None:
+            return Version(entry.gzipped, f'"{entry.digest}-gzip"', "gzip", True)
+        return Version(data, f'"{entry.digest}"', None, compressible)
+
+    def _store(self, file: Path, stamp: tuple[int, int, int], data: bytes, zip_: bool) -> _Entry:
+        digest = hashlib.sha256(data).hexdigest()[:32]
+        packed = gzip.compress(data, compresslevel=9, mtime=0) if zip_ else None
+        if packed is not None and len(packed) >= len(data):
+            packed = None  # nothing gained: send the file as it is
+        entry = _Entry(stamp, digest, packed)
+        with self._lock:
+            if (old := self._entries.pop(file, None)) is not None:
+                self._bytes -= len(old.gzipped or b"")
+            self._entries[file] = entry
+            self._bytes += len(packed or b"")
+            while self._bytes > self.limit and len(self._entries) > 1:
+                _, dropped = self._entries.popitem(last=False)
+                self._bytes -= len(dropped.gzipped or b"")
+        return entry
+
+
+def _accepts_gzip(environ: WSGIEnvironment) -> bool:
+    """Whether Accept-Encoding allows gzip: named (or ``*``) without ``q=0``."""
+    weights: dict[str, float] = {}
+    for item in str(environ.get("HTTP_ACCEPT_ENCODING") or "").split(","):
+        name, *params = (part.strip() for part in item.split(";"))
+        weight = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if name:
+            weights[name.lower()] = weight
+    return weights.get("gzip", weights.get("x-gzip", weights.get("*", 0.0))) > 0
+
+
+def _none_match(header: str | None, etag: str) -> bool:
+    """If-None-Match against the ETag sent, by weak comparison (RFC 9110 13.1.2): a proxy that
+    compressed the answer may have made the tag weak."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    return etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
 
 
 def api_event(environ: WSGIEnvironment) -> dict[str, Any]:

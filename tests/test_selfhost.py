@@ -12,6 +12,8 @@ routes them. The reverse proxies' files are checked for what they must (and must
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import http.client
 import json
 import re
@@ -33,7 +35,7 @@ import pytest
 from requests.structures import CaseInsensitiveDict
 from waitress.server import create_server
 
-from functions import mailbox_token
+from functions import host, mailbox_token
 from functions.headers import SECURITY_HEADERS
 from functions.storage import LocalStorage, S3Storage, Storage
 from functions.uploads import Limits, LocalUploads
@@ -440,6 +442,37 @@ def test_built_site_content_types(server: Server, path: str, content_type: str) 
     check_content_type(server, path, content_type)
 
 
+def test_the_built_sites_text_is_gzipped_and_revalidated(server: Server) -> None:
+    # Every text file of the built site, libsodium included, as its manifest lists them
+    manifest = json.loads(server.request("GET", "/build-manifest.json")[2])["files"]
+    text = {
+        name: digest
+        for name, digest in manifest.items()
+        if Path(name).suffix in {".mjs", ".js", ".css", ".svg", ".json", ".wasm"}
+    }
+    assert "assets/js/vendor/libsodium-sumo.mjs" in text
+    raw = packed = 0
+    for name, digest in text.items():
+        path = "/" + name
+        # Asked for by a browser that accepts gzip: the file's own bytes, compressed
+        status, headers, body = server.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        assert status == 200, path
+        assert headers["Vary"] == "Accept-Encoding", path
+        assert headers["Cache-Control"] == "no-cache", path
+        assert_security_headers(headers)
+        data = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+        assert hashlib.sha256(data).hexdigest() == digest, path
+        # Asked for again with its ETag: 304, nothing sent
+        status, again, rest = server.request(
+            "GET", path, headers={"Accept-Encoding": "gzip", "If-None-Match": headers["ETag"]}
+        )
+        assert (status, rest, again["ETag"]) == (304, b"", headers["ETag"]), path
+        if Path(name).suffix in {".mjs", ".js", ".wasm"}:
+            raw, packed = raw + len(data), packed + len(body)
+    # The scripts (libsodium holds its WebAssembly as base64) cross at 40% of their size or less
+    assert packed <= raw * 0.4, (raw, packed)
+
+
 def test_report_and_mailbox_leave_no_client_trace_in_the_output(
     selfhosted: SelfHosted, server: Server
 ) -> None:
@@ -558,6 +591,55 @@ def test_nginx_keeps_no_log_and_streams_parts_to_the_app() -> None:
     assert zone[1] == "$server_name" and "remote_addr" not in " ".join(zone)
     api = directives[directives.index(["location", "/api/"]) :]
     assert [d[0] for d in api[:4]].count("limit_req") == 1
+
+
+# What the site serves that compresses (functions/host.py CONTENT_TYPES and COMPRESSIBLE):
+# nginx's gzip_types, where text/html is always included and must not be repeated.
+COMPRESSED_TYPES = {
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/manifest+json",
+    "image/svg+xml",
+    "application/wasm",
+}
+
+
+def test_nginx_compresses_the_sites_text_and_passes_revalidation_on() -> None:
+    directives = nginx_directives("nginx.conf")
+    # The types of the site's text, every one the local host compresses
+    (types,) = [d[1:] for d in directives if d[0] == "gzip_types"]
+    assert set(types) >= COMPRESSED_TYPES and "text/html" not in types
+    compressed = {host.CONTENT_TYPES[s].split(";")[0] for s in host.COMPRESSIBLE}
+    assert compressed - {"text/html"} <= set(types)
+    assert ["gzip_vary", "on"] in directives and ["etag", "on"] in directives
+    # gzip on for the site's location only: never the API's answers (BREACH) or the uploads
+    site = directives[directives.index(["location", "/"]) :]
+    assert [d for d in directives if d[0] == "gzip"] == [["gzip", "on"]]
+    assert ["gzip", "on"] in site[: site.index(["location", "/api/"])]
+    # Revalidation reaches the app: If-None-Match is not cleared, no cache of nginx's own
+    # answers in its place, and the app's ETag and Cache-Control pass unchanged
+    cleared = {d[1].lower() for d in directives if d[0] == "proxy_set_header"}
+    assert not cleared & {"if-none-match", "if-modified-since", "accept-encoding"}
+    for name in ("proxy_cache", "proxy_ignore_headers", "proxy_hide_header"):
+        values = {d[1].lower() for d in directives if d[0] == name}
+        assert not values & {"etag", "cache-control", "vary"}, name
+    assert not [d for d in directives if d[0] == "proxy_cache"]
+    # The S3 route answers PUT only, and gets no compression
+    assert not [d for d in nginx_directives("nginx-s3.conf") if d[0].startswith("gzip")]
+
+
+def test_caddy_compresses_the_sites_text_but_not_the_api() -> None:
+    text = re.sub(r"#.*", "", (SELFHOST / "Caddyfile").read_text())
+    words = [shlex.split(line) for line in text.splitlines() if line.strip()]
+    assert ["@site", "not", "path", "/api/*", "/attachments/*"] in words
+    assert ["encode", "@site", "zstd", "gzip", "{"] in words
+    matched = {w[2].rstrip("*") for w in words if w[:2] == ["header", "Content-Type"]}
+    assert matched >= {"text/", *COMPRESSED_TYPES - {"text/css", "text/javascript"}}
+    # Revalidation reaches the app: no request header of the browser's is dropped but these
+    dropped = {w[1] for w in words if w[0] == "header_up"}
+    assert not {h for h in dropped if "if-" in h.lower() or "encoding" in h.lower()}
 
 
 def nginx_size(directives: list[list[str]], name: str) -> int:
