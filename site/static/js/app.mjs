@@ -64,7 +64,7 @@ function showRoute() {
 async function seal(lib, payload) {
   say(statusArea, form.dataset.msgDeriving);
   const code = newCode(lib);
-  const keys = await deriveInWorker(code).catch(() => {
+  const keys = await deriveInWorker(code, { again: false }).catch(() => {
     throw new DerivationError();
   });
   // Only the status page needs them: to open the inspectorate's replies, to sign follow-ups.

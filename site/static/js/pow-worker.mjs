@@ -1,8 +1,12 @@
-// A one-shot worker: solve one proof-of-work challenge (seconds of hashing on a cheap phone,
-// so never on the page's thread), reporting how many counters it has tried, then close.
+// A long-lived worker: solve proof-of-work challenges (seconds of hashing on a cheap phone,
+// so never on the page's thread), one per message, reporting how many counters it has tried.
+// The page starts it while the reporter reads (pow-client.mjs), so that its libsodium is
+// loaded and compiled before "send"; it holds nothing secret between challenges.
 
 import sodium from './vendor/libsodium-wrappers.mjs';
 import { solve } from './pow.mjs';
+
+sodium.ready.catch(() => {}); // compile now, in the idle time; a failure is answered below
 
 self.addEventListener('message', async ({ data }) => {
   try {
@@ -13,7 +17,5 @@ self.addEventListener('message', async ({ data }) => {
     self.postMessage({ ok: true, proof });
   } catch {
     self.postMessage({ ok: false });
-  } finally {
-    self.close();
   }
-}, { once: true });
+});

@@ -1,0 +1,110 @@
+"""On a slow network, sending a report downloads no library again (issue 15): the Web
+Workers that solve the proof of work and derive the receipt code load libsodium while the
+reporter reads and fills in the form, not after "send". Measured in Chromium with the CDP's
+network emulation (400 kbps, 400 ms round trips) against the real local host, which answers
+every asset with `Cache-Control: no-cache` and no validator, so the HTTP cache cannot help:
+any script fetched after "send" would be downloaded in full."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+SLOW = {
+    "offline": False,
+    "latency": 400,  # ms, each way counted once by Chromium
+    "downloadThroughput": 400_000 / 8,  # bytes per second
+    "uploadThroughput": 400_000 / 8,
+}
+SCRIPT_SUFFIXES = (".js", ".mjs", ".wasm")
+
+
+class Requests:
+    """Every request of the page and of its workers, with its bytes once answered."""
+
+    def __init__(self, page: Any) -> None:
+        self.seen: list[tuple[float, str]] = []
+        self.open: set[str] = set()
+        self.size: dict[str, int] = {}
+        page.on("request", self._request)
+        page.on("requestfinished", self._done)
+        page.on("requestfailed", self._done)
+
+    def _request(self, request: Any) -> None:
+        self.seen.append((time.monotonic(), request.url))
+        self.open.add(request.url)
+
+    def _done(self, request: Any) -> None:
+        self.open.discard(request.url)
+        try:
+            self.size[request.url] = request.sizes()["responseBodySize"]
+        except Exception:  # noqa: BLE001 - a failed request has no sizes
+            self.size[request.url] = 0
+
+    def since(self, start: float) -> list[str]:
+        return [url for at, url in self.seen if at >= start]
+
+    def wait_quiet(self, page: Any, quiet_s: float, timeout_s: float) -> None:
+        """Until nothing has been asked or been open for `quiet_s` seconds."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            page.wait_for_timeout(250)
+            last = self.seen[-1][0] if self.seen else 0.0
+            if not self.open and time.monotonic() - last >= quiet_s:
+                return
+        raise AssertionError(f"still loading after {timeout_s} s: {sorted(self.open)}")
+
+
+def scripts(urls: list[str]) -> list[str]:
+    return [u for u in urls if u.split("?")[0].endswith(SCRIPT_SUFFIXES)]
+
+
+def fill_report(page: Any) -> None:
+    page.select_option("#category", "pemerasan")
+    page.fill("#what", "Bendahara meminta setoran dari honor petugas.")
+    page.fill("#where", "Sekretariat KPU Kota Contoh")
+    page.fill("#people [name=who-position]", "Bendahara")
+    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
+        page.check(f"input[name={box}]")
+
+
+def test_sending_on_a_slow_network_fetches_no_script_again(
+    browser: Any, site_server: tuple[str, Any]
+) -> None:
+    base, _storage = site_server
+    context = browser.new_context(viewport={"width": 360, "height": 640})
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        requests = Requests(page)
+        cdp = context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.send("Network.emulateNetworkConditions", SLOW)
+        # Given the page loaded on a slow network and left idle (the reporter reads and types)
+        page.goto(base + "/", timeout=120_000)
+        page.wait_for_selector("#report button[type=submit]:not([disabled])", timeout=120_000)
+        requests.wait_quiet(page, quiet_s=3, timeout_s=180)
+        loaded = scripts(requests.since(0))
+        assert any("libsodium" in u for u in loaded)  # the library did come, before send
+        # The workers were started and loaded their modules during that idle time
+        assert any(u.endswith("/pow-worker.mjs") for u in loaded)
+        assert any(u.endswith("/receipt-worker.mjs") for u in loaded)
+        fill_report(page)
+        # When the reporter sends
+        start = time.monotonic()
+        page.click("#report button[type=submit]")
+        page.wait_for_selector("#success:not([hidden])", timeout=120_000)
+        page.wait_for_timeout(1000)  # and whatever the page asks just after the receipt
+        after = requests.since(start)
+        # Then the report went out, and no script or WebAssembly was asked for again
+        assert any("/api/reports" in u for u in after)
+        assert scripts(after) == [], scripts(after)
+        assert page.inner_text("#receipt-code").strip()
+        assert errors == []
+    finally:
+        context.close()
