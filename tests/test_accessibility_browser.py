@@ -215,3 +215,59 @@ def test_every_focused_control_of_an_open_case_has_a_ring_of_3_to_1(
     rings = tab_through(page)
     assert any(r["what"].startswith("TEXTAREA#followup-text") for r in rings)
     assert_rings_contrast(rings)
+
+
+# -- errors read with the focused control --------------------------------------------------------
+
+
+def accessible(page: Any, selector: str) -> dict[str, Any]:
+    """What Chromium's accessibility tree says of one element: name, description, invalid."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+        ax = cdp.send("Accessibility.getPartialAXTree", {"nodeId": node, "fetchRelatives": False})
+    finally:
+        cdp.detach()
+    item = next(n for n in ax["nodes"] if not n.get("ignored"))
+    properties = {p["name"]: p["value"].get("value") for p in item.get("properties", [])}
+    return {
+        "name": item.get("name", {}).get("value", ""),
+        "description": item.get("description", {}).get("value", ""),
+        "invalid": properties.get("invalid", "false"),
+    }
+
+
+GROUP_ERRORS = {
+    "/": {
+        "#people [name=who-name]": "Isi nama, jabatan, atau unit kerja",
+        "#people [name=who-unit]": "Isi nama, jabatan, atau unit kerja",
+        "#declarations [name=truthful]": "Centang keempat pernyataan",
+        "#declarations [name=confidential]": "Centang keempat pernyataan",
+    },
+    "/en/": {
+        "#people [name=who-name]": "Give the name, position or work unit",
+        "#people [name=who-position]": "Give the name, position or work unit",
+        "#declarations [name=not_involved]": "Tick all four statements",
+    },
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", GROUP_ERRORS)
+def test_the_reason_of_a_group_error_is_read_with_each_focused_control(
+    page: Any, origin: str, console: list[str], path: str
+) -> None:
+    api(page)
+    open_page(page, origin + path)
+    page.click("button[type=submit]")
+    for selector, reason in GROUP_ERRORS[path].items():
+        page.focus(selector)
+        said = accessible(page, selector)
+        assert said["invalid"] == "true", (selector, said)
+        assert said["description"].startswith(reason), (selector, said)
+    # Once fixed, the control is neither invalid nor described by an empty error.
+    fill_required(page)
+    for selector in GROUP_ERRORS[path]:
+        said = accessible(page, selector)
+        assert said["invalid"] == "false" and said["description"] == "", (selector, said)
