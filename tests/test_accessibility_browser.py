@@ -271,3 +271,37 @@ def test_the_reason_of_a_group_error_is_read_with_each_focused_control(
     for selector in GROUP_ERRORS[path]:
         said = accessible(page, selector)
         assert said["invalid"] == "false" and said["description"] == "", (selector, said)
+
+
+# -- the receipt code in view --------------------------------------------------------------------
+
+IN_VIEW = """() => {
+  const box = (s) => document.querySelector(s).getBoundingClientRect();
+  const code = box('#receipt-code'), number = box('#registration-number');
+  return {
+    code: [code.top, code.bottom], number: [number.top, number.bottom],
+    height: innerHeight, width: innerWidth, right: code.right,
+    scrolled: scrollY, focused: document.activeElement.id,
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "height"), [(360, 640), (1280, 800)])
+@pytest.mark.parametrize("path", ["/", "/en/"])
+def test_the_receipt_code_is_the_first_code_in_view_when_shown(
+    page: Any, origin: str, console: list[str], path: str, width: int, height: int
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    api(page, 201)
+    open_page(page, origin + path)
+    fill_required(page)
+    page.click("button[type=submit]")  # scrolls down to the button, far below the top
+    page.wait_for_selector("#success:not([hidden])")
+    page.wait_for_timeout(100)
+    view = page.evaluate(IN_VIEW)
+    assert view["focused"] == "success", view
+    top, bottom = view["code"]
+    assert top >= 0 and bottom <= view["height"] and view["right"] <= view["width"], view
+    # Nothing that looks like a code comes before it: the registration number is below it.
+    assert view["number"][0] > bottom, view
