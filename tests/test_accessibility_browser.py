@@ -305,3 +305,63 @@ def test_the_receipt_code_is_the_first_code_in_view_when_shown(
     assert top >= 0 and bottom <= view["height"] and view["right"] <= view["width"], view
     # Nothing that looks like a code comes before it: the registration number is below it.
     assert view["number"][0] > bottom, view
+
+
+# -- the error summary ---------------------------------------------------------------------------
+
+SUMMARY = {
+    "/": [
+        ("Jenis pelanggaran: Pilih jenis pelanggaran.", "category"),
+        ("Apa yang terjadi?: Uraikan apa yang terjadi.", "what"),
+        ("Siapa yang terlibat?: Isi nama, jabatan", "who-name"),
+        ("Di mana kejadiannya?: Sebutkan lokasi kejadian.", "where"),
+        ("Pernyataan: Centang keempat pernyataan", "truthful"),
+    ],
+    "/en/": [
+        ("Category of violation: Choose the category of the violation.", "category"),
+        ("What happened?: Describe what happened.", "what"),
+        ("Who is involved?: Give the name, position or work unit", "who-name"),
+        ("Where did it happen?: Say where it happened.", "where"),
+        ("Declaration: Tick all four statements", "truthful"),
+    ],
+}
+
+FOCUSED = "(document.activeElement.id || document.activeElement.name)"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", SUMMARY)
+def test_the_error_summary_is_seen_focused_and_links_each_invalid_field(
+    page: Any, origin: str, console: list[str], path: str
+) -> None:
+    page.set_viewport_size({"width": 360, "height": 640})
+    posted = api(page)
+    open_page(page, origin + path)
+    url = page.url
+    page.click("button[type=submit]")
+    assert page.evaluate("document.activeElement.id") == "form-error"
+    box = page.locator("#form-error").bounding_box()
+    assert box is not None and -1 < box["y"] < 640  # seen where the reporter is
+    button = page.locator("#report button[type=submit]").bounding_box()
+    assert button is not None and 0 <= button["y"] - (box["y"] + box["height"]) < 200
+    links = page.locator("#form-error a")
+    expected = SUMMARY[path]
+    assert links.count() == len(expected)
+    for i, (text, target) in enumerate(expected):
+        assert links.nth(i).inner_text().startswith(text)
+        links.nth(i).click()
+        assert page.evaluate(FOCUSED) == target
+        field = page.evaluate("document.activeElement.getBoundingClientRect().top")
+        assert 0 <= field < 640
+        assert page.url == url  # no fragment: nothing of the visit is left in the URL
+    # Fixed fields leave the summary on the next press; by keyboard, Enter follows a link.
+    page.select_option("#category", "pungutan-liar")
+    page.fill("#what", "Kronologi.")
+    page.click("button[type=submit]")
+    assert [t.split(":")[0] for t in page.locator("#form-error a").all_inner_texts()] == [
+        t.split(":")[0] for t, _ in expected[2:]
+    ]
+    page.focus("#form-error a >> nth=1")
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED) == "where"
+    assert posted == []
