@@ -365,3 +365,81 @@ def test_the_error_summary_is_seen_focused_and_links_each_invalid_field(
     page.keyboard.press("Enter")
     assert page.evaluate(FOCUSED) == "where"
     assert posted == []
+
+
+# -- no sideways scrolling -----------------------------------------------------------------------
+
+# 200% text as a phone's text-size setting gives it: every rem doubled (the page sizes its text
+# in rem). Set through the CSSOM, which the page's CSP allows.
+LARGE_TEXT = "document.documentElement.style.fontSize = '200%'"
+WIDE = """() => {
+  const html = document.documentElement, edge = html.clientWidth + 0.5;
+  const name = (el) => `${el.tagName}#${el.id}.${el.className}`;
+  const over = [...document.querySelectorAll('body *')].filter((el) => {
+    const r = el.getBoundingClientRect();
+    return r.width > 0 && r.right > edge;
+  }).map(name);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const range = document.createRange();
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    range.selectNodeContents(node);
+    const r = range.getBoundingClientRect();
+    if (r.width > 0 && r.right > edge) over.push(`text in ${name(node.parentElement)}`);
+  }
+  return { scroll: html.scrollWidth, client: html.clientWidth, over: over.slice(0, 8) };
+}"""
+
+SIZES = [(320, 640, False), (360, 640, True), (320, 568, True)]
+
+
+def assert_no_sideways_scroll(page: Any) -> None:
+    wide = page.evaluate(WIDE)
+    assert wide["scroll"] <= wide["client"], wide
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "height", "large"), SIZES)
+@pytest.mark.parametrize("path", ["/", "/en/"])
+def test_the_report_page_never_scrolls_sideways(
+    page: Any, origin: str, console: list[str], path: str, width: int, height: int, large: bool
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    api(page, 201)
+    open_page(page, origin + path)
+    if large:
+        page.evaluate(LARGE_TEXT)
+    assert_no_sideways_scroll(page)
+    page.click("button[type=submit]")  # every error shown
+    assert_no_sideways_scroll(page)
+    fill_required(page)
+    page.click("button[type=submit]")
+    page.wait_for_selector("#success:not([hidden])")
+    assert_no_sideways_scroll(page)  # the receipt code and the registration number
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "height", "large"), SIZES)
+@pytest.mark.parametrize("path", ["/status/", "/en/status/"])
+def test_the_status_page_with_a_case_never_scrolls_sideways(
+    page: Any,
+    site_server: tuple[str, Path],
+    inspectorate: Inspectorate,
+    case: Case,
+    console: list[str],
+    path: str,
+    width: int,
+    height: int,
+    large: bool,
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    origin_, _ = site_server
+    FakeMailbox(page, case, thread(case, inspectorate))
+    page.goto(origin_ + path)
+    if large:
+        page.evaluate(LARGE_TEXT)
+    assert_no_sideways_scroll(page)
+    open_case(page, origin_ + path, case.code)
+    if large:
+        page.evaluate(LARGE_TEXT)
+    page.wait_for_selector("#case:not([hidden])")
+    assert_no_sideways_scroll(page)
