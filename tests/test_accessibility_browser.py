@@ -443,3 +443,34 @@ def test_the_status_page_with_a_case_never_scrolls_sideways(
         page.evaluate(LARGE_TEXT)
     page.wait_for_selector("#case:not([hidden])")
     assert_no_sideways_scroll(page)
+
+
+# -- "Close and forget the code" -----------------------------------------------------------------
+
+FORGOTTEN = {
+    "/status/": ("Kode sudah dilupakan di perangkat ini", "tetap terbuka", "ditutup"),
+    "/en/status/": ("The code has been forgotten on this device", "stays open", "is closed"),
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", FORGOTTEN)
+def test_forgetting_the_code_says_the_case_stays_open(
+    page: Any,
+    site_server: tuple[str, Path],
+    inspectorate: Inspectorate,
+    case: Case,
+    console: list[str],
+    path: str,
+) -> None:
+    origin_, _ = site_server
+    FakeMailbox(page, case, thread(case, inspectorate))
+    open_case(page, origin_ + path, case.code)
+    page.wait_for_selector("#case:not([hidden])")
+    page.click("#forget")
+    assert page.evaluate("document.activeElement.id") == "closed"
+    said = page.text_content("#closed")
+    forgotten, still_open, closed = FORGOTTEN[path]
+    assert said.startswith(forgotten) and still_open in said and closed not in said, said
+    stop = page.get_attribute("#forget", "data-msg-stop-first")
+    assert closed not in stop and "case" not in stop and "kasus" not in stop, stop
