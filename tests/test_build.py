@@ -199,6 +199,7 @@ SHARED_MODULES = {
             "/assets/js/status.mjs",
             {
                 "/assets/js/case-view.mjs",
+                "/assets/js/receipt.mjs",  # a code's length, checked before the derivation
                 "/assets/js/signature.mjs",  # signs follow-ups, checks the replies
                 "/assets/js/thread.mjs",
                 "/assets/js/attachment.mjs",

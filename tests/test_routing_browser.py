@@ -240,6 +240,9 @@ def test_the_staff_question_must_be_answered(page: Any, kpu: Site, console: list
     assert page.text_content("#staff-error") == (
         "Nyatakan apakah perkara ini menyangkut pegawai Inspektorat sendiri."
     )
+    # (the error summary above the send button is focused; its one link leads to the question)
+    assert page.evaluate("document.activeElement.id") == "form-error"
+    page.click("#form-error a")
     assert page.evaluate("document.activeElement.name") == "concerns_staff"
     assert posted == []
     # Until it is answered: without an office, the report goes to the central desk

@@ -464,7 +464,7 @@ EXPECTED = {
         "#who-first-error": "Isi nama, jabatan, atau unit kerja sekurang-kurangnya satu terlapor.",
         "#where-error": "Sebutkan lokasi kejadian.",
         "#declarations-error": "Centang keempat pernyataan untuk mengirim laporan Anda.",
-        "#form-error": "Beberapa isian perlu diperbaiki; isian tersebut ditandai merah.",
+        "#form-error > p": "Beberapa isian perlu diperbaiki; isian tersebut ditandai merah.",
     },
     "/en/": {
         "#category-error": "Choose the category of the violation.",
@@ -472,7 +472,7 @@ EXPECTED = {
         "#who-first-error": "Give the name, position or work unit of at least one reported person.",
         "#where-error": "Say where it happened.",
         "#declarations-error": "Tick all four statements to send your report.",
-        "#form-error": "Some fields need your attention; they are marked in red.",
+        "#form-error > p": "Some fields need your attention; they are marked in red.",
     },
 }
 
@@ -487,7 +487,7 @@ def test_an_empty_form_shows_required_messages_in_the_page_language(
     for selector, text in EXPECTED[path].items():
         assert page.text_content(selector) == text
     assert page.text_content("#reporter-name-error") == ""  # anonymous: not asked for
-    assert page.evaluate("document.activeElement.id") == "category"
+    assert page.evaluate("document.activeElement.id") == "form-error"  # the summary
     assert page.get_attribute("#what", "aria-invalid") == "true"
     page.fill("#what", "sesuatu")  # fixing a field clears its message
     assert page.text_content("#what-error") == ""

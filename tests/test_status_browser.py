@@ -494,7 +494,7 @@ def mistyped(code: str) -> dict[str, str]:
         "unknown code": receipt.new_code(),
         "one wrong symbol": receipt.group(symbols[:5] + other + symbols[6:]),
         "a symbol outside the alphabet": code[:-1] + "*",
-        "too short": code[:-5],
+        "grouped otherwise": symbols[:10] + " " + symbols[10:-1] + other,
     }
 
 
@@ -528,6 +528,55 @@ def test_unknown_and_mistyped_codes_get_one_identical_answer_after_the_same_work
     console.clear()  # Chromium logs every 404
 
 
+WRONG_LENGTH = {
+    "/status/": (
+        "Kode ini berisi {n} huruf dan angka; kode tanda terima berisi 20.",
+        "Ini tampaknya nomor registrasi laporan",
+    ),
+    "/en/status/": (
+        "This code has {n} letters and digits; a receipt code has 20.",
+        "This looks like the registration number of a report",
+    ),
+}
+
+
+@pytest.mark.parametrize("path", WRONG_LENGTH)
+def test_a_code_of_the_wrong_length_or_the_registration_number_is_told_at_once(
+    page: Any, site_server: tuple[str, Path], case: Case, console: list[str], path: str
+) -> None:
+    origin, _ = site_server
+    mailbox = FakeMailbox(page, case, [])
+    workers: list[Any] = []
+    page.on("worker", lambda worker: workers.append(worker))
+    page.goto(origin + path)
+    page.wait_for_selector("#lookup button[type=submit]:not([disabled])")
+    length, registration = WRONG_LENGTH[path]
+    symbols = case.code.replace("-", "")
+    number = "-".join(re.findall(".{4}", case.keys.report_id))
+    for text, expected in [
+        (case.code[:-2], length.format(n=18)),  # two symbols and a dash lost
+        (case.code + "7", length.format(n=21)),
+        (symbols[:7], length.format(n=7)),
+        (number, registration),
+        (number.replace("-", "").lower(), registration),
+    ]:
+        started = len(workers)
+        page.fill("#code", text)
+        page.click("#lookup button[type=submit]")
+        said = page.text_content("#lookup-error")
+        assert said is not None and said.startswith(expected), (text, said)
+        assert page.evaluate("document.activeElement.id") == "lookup-error"
+        assert page.is_hidden("[data-area=progress]")  # no derivation started
+        assert len(workers) == started and mailbox.tokens == [], text
+    # Not every 16 symbols are a registration number: only the length is told of these.
+    page.fill("#code", symbols[:15] + "*")
+    page.click("#lookup button[type=submit]")
+    assert page.text_content("#lookup-error") == page.get_attribute(
+        "#lookup", "data-msg-length"
+    ).replace("{typed}", "16").replace("{expected}", "20")
+    assert mailbox.tokens == []
+
+
 def test_a_code_with_forgivable_typos_opens_the_case(
     page: Any, site_server: tuple[str, Path], case: Case, console: list[str]
 ) -> None:
@@ -555,7 +604,9 @@ def test_closing_forgets_the_code_and_the_case(
     page.click("#forget")
     assert page.is_hidden("#case") and page.is_visible("#lookup")
     assert page.evaluate("document.activeElement.id") == "closed"
-    assert page.text_content("#closed").startswith("Laporan Anda sudah ditutup.")
+    closed = page.text_content("#closed")
+    assert closed.startswith("Kode sudah dilupakan di perangkat ini")
+    assert "tetap terbuka" in closed and "ditutup" not in closed  # the case is not closed
     html = page.content()
     for secret in (
         "Siapa saja yang hadir",

@@ -13,7 +13,7 @@ import { Pending, outcomeUnknown } from './pending.mjs';
 import { newCode } from './receipt.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
 import { setUpReceiptPanel, showReceipt } from './receipt-panel.mjs';
-import { reportPayload, resetForm, routeAnswers, setUpForm, validate } from './report-form.mjs';
+import { reportPayload, resetForm, routeAnswers, setUpForm, showInvalid } from './report-form.mjs';
 import { embeddedRouting, route } from './routing.mjs';
 import { sendSealed } from './send.mjs';
 import { loadSodium, sodiumIfReady } from './sodium.mjs';
@@ -126,10 +126,8 @@ async function onSubmit(event) {
   event.preventDefault();
   if (submit.disabled) return;
   say(errorArea, '');
-  const invalid = validate(form);
-  if (invalid) {
-    say(errorArea, form.dataset.msgInvalid);
-    invalid.focus();
+  if (showInvalid(form, errorArea, form.dataset.msgInvalid)) {
+    errorArea.focus(); // the summary, above the button just pressed, links each field
     return;
   }
   submit.disabled = true;

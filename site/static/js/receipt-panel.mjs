@@ -98,5 +98,14 @@ export function showReceipt(panel, { code, reportId }) {
   panel.querySelector('#receipt').hidden = false;
   panel.querySelector('#receipt-gone').hidden = true;
   panel.hidden = false;
-  panel.focus();
+  // Focus the panel (its name, "your report has been sent", is read) without letting the
+  // browser centre it: a tall panel centred puts the code above the screen and the
+  // registration number, which looks like a code, first in view. The panel's top is brought
+  // to the top of the screen, or, if the code would still be below it, the receipt box.
+  panel.focus({ preventScroll: true });
+  panel.scrollIntoView({ block: 'start' });
+  const shown = panel.querySelector('#receipt-code');
+  if (shown.getBoundingClientRect().bottom > window.innerHeight) {
+    panel.querySelector('#receipt').scrollIntoView({ block: 'start' });
+  }
 }

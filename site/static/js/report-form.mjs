@@ -85,6 +85,44 @@ export function validate(form) {
   return first;
 }
 
+/**
+ * Check the form; if anything is wrong, fill `area` (just above the send button, where the
+ * reporter is) with `message` and a link to each invalid field, named and with its reason,
+ * and return true. A link moves the focus to its field and leaves the URL alone.
+ */
+export function showInvalid(form, area, message) {
+  validate(form);
+  const invalid = Array.from(form.querySelectorAll('[data-check]')).filter((unit) => !isValid(unit));
+  if (invalid.length === 0) return false;
+  const intro = document.createElement('p');
+  intro.textContent = message;
+  const list = document.createElement('ul');
+  for (const unit of invalid) {
+    const link = document.createElement('a');
+    link.href = `#${unit.id}`;
+    link.textContent = `${fieldName(form, unit)}: ${unit.dataset.msg}`;
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      focusTarget(unit).focus();
+    });
+    const item = document.createElement('li');
+    item.append(link);
+    list.append(item);
+  }
+  area.replaceChildren(intro, list);
+  return true;
+}
+
+/** A field's label, or a group's legend (the reported people: "Who is involved?"), untagged. */
+function fieldName(form, unit) {
+  const title = unit.matches('fieldset')
+    ? unit.closest('fieldset:not([data-person])').querySelector('legend')
+    : form.querySelector(`label[for="${unit.id}"]`);
+  const copy = title.cloneNode(true);
+  copy.querySelectorAll('.tag').forEach((tag) => tag.remove());
+  return copy.textContent.replace(/\s+/g, ' ').trim();
+}
+
 function focusTarget(unit) {
   if (unit.dataset.check === 'all') return inputs(unit).find((input) => !input.checked);
   if (unit.dataset.check === 'any' || unit.dataset.check === 'chosen') return inputs(unit)[0];

@@ -18,6 +18,7 @@ import { UnknownDeskError, deskRecipients, keyringSigners } from './keyring.mjs'
 import { Pending, outcomeUnknown } from './pending.mjs';
 import { PROOF_ERRORS } from './pow-client.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
+import { SYMBOLS } from './receipt.mjs';
 import { sendSealed } from './send.mjs';
 import { REPORTER, signEnvelope } from './signature.mjs';
 import { loadSodium } from './sodium.mjs';
@@ -91,6 +92,24 @@ function wipe(lib, keys) {
   }
 }
 
+/**
+ * What to say, at once and without the Argon2id derivation, of a text that cannot be a receipt
+ * code because of its length (how many letters and digits there are is no secret: every code
+ * has 20); the registration number, 16 symbols in four groups, is named as such. Null for a
+ * text of the right length: that one, right or wrong, is derived and asked for like any other,
+ * so wrong codes of the right shape keep their one answer after the same work.
+ */
+function wrongShape(typed) {
+  const symbols = typed.replace(/[\s\-._]+/g, '');
+  if (symbols.length === SYMBOLS) return null;
+  if (REGISTRATION.test(typed.trim())) return lookup.dataset.msgRegistration;
+  return lookup.dataset.msgLength
+    .replace('{typed}', String(symbols.length)).replace('{expected}', String(SYMBOLS));
+}
+
+// A registration number as shown (XXXX-XXXX-XXXX-XXXX) or typed without its dashes.
+const REGISTRATION = /^[0-9A-HJKMNP-TV-Z]{4}([\s-]?[0-9A-HJKMNP-TV-Z]{4}){3}$/i;
+
 async function onLookup(event) {
   event.preventDefault();
   if (lookup.querySelector('button[type="submit"]').disabled) return;
@@ -100,6 +119,11 @@ async function onLookup(event) {
   if (typed.trim() === '') {
     showError(lookup, lookup.dataset.msgEmpty);
     codeInput.focus();
+    return;
+  }
+  const refused = wrongShape(typed);
+  if (refused) {
+    showError(lookup, refused);
     return;
   }
   busy(lookup, lookup.dataset.msgOpening);
