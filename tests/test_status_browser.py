@@ -550,6 +550,16 @@ def test_a_code_of_the_wrong_length_or_the_registration_number_is_told_at_once(
     page.on("worker", lambda worker: workers.append(worker))
     page.goto(origin + path)
     page.wait_for_selector("#lookup button[type=submit]:not([disabled])")
+    # The page starts its proof-of-work worker and a spare receipt worker once it is idle
+    # (nothing is downloaded at send time); what follows must start no other.
+    for _ in range(100):
+        if len(workers) >= 2:
+            break
+        page.wait_for_timeout(100)
+    assert sorted(w.url.rpartition("/")[2] for w in workers) == [
+        "pow-worker.mjs",
+        "receipt-worker.mjs",
+    ]
     length, registration = WRONG_LENGTH[path]
     symbols = case.code.replace("-", "")
     number = "-".join(re.findall(".{4}", case.keys.report_id))
