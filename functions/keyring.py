@@ -17,7 +17,9 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -222,13 +224,31 @@ class Keyring:
             hint="list the desks with `wbs desks list`; create one with `wbs desks new`",
         )
 
+    # The lookups below are asked once per grant or stanza, thousands of times a session:
+    # each index is built once per keyring value (a Keyring is immutable).
+    @cached_property
+    def _generations(self) -> dict[str, tuple[DeskEntry, ...]]:
+        found: dict[str, list[DeskEntry]] = {}
+        for entry in self.desks:
+            found.setdefault(entry.desk, []).append(entry)
+        return {desk: tuple(entries) for desk, entries in found.items()}
+
+    @cached_property
+    def _desks_by_kid(self) -> dict[str, DeskEntry]:
+        return {d.kid: d for d in self.desks}
+
     def generations(self, desk_id: str) -> tuple[DeskEntry, ...]:
         """Every generation of ``desk_id``, oldest first."""
-        return tuple(d for d in self.desks if d.desk == desk_id)
+        return self._generations.get(desk_id, ())
+
+    def generation(self, desk_id: str, number: int) -> DeskEntry | None:
+        """Generation ``number`` of ``desk_id``, if the keyring has it."""
+        found = self.generations(desk_id)
+        return found[number - 1] if 1 <= number <= len(found) else None
 
     def desk_of(self, kid: str) -> DeskEntry | None:
         """The desk generation whose key id is ``kid``, if any."""
-        return next((d for d in self.desks if d.kid == kid), None)
+        return self._desks_by_kid.get(kid)
 
     def with_desk(self, entry: DeskEntry) -> Keyring:
         """The keyring with a new desk generation, which becomes the desk's active one."""
@@ -246,13 +266,17 @@ class Keyring:
             raise KeyringError(f"key {entry.kid} is already in the keyring")
         return replace(self, recovery=entry)
 
-    def signing_keys(self) -> dict[str, bytes]:
-        """Every key id that can sign, with its Ed25519 public key: persons, retired ones
-        included (what they signed stays verifiable), and the recovery key."""
+    @cached_property
+    def _signing_keys(self) -> dict[str, bytes]:
         out = {k.kid: k.signing_key_bytes for k in self.keys if k.signing_key is not None}
         if self.recovery is not None:
             out[self.recovery.kid] = self.recovery.signing_key_bytes
         return out  # type: ignore[return-value]
+
+    def signing_keys(self) -> Mapping[str, bytes]:
+        """Every key id that can sign, with its Ed25519 public key: persons, retired ones
+        included (what they signed stays verifiable), and the recovery key."""
+        return self._signing_keys
 
     def label(self, kid: str) -> str | None:
         """How a key id is shown: a person's label, ``desk <id> (generation n)``, or the

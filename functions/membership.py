@@ -22,19 +22,23 @@ Verify = Callable[[bytes, bytes, bytes], bool]
 Generation = tuple[str, int]  # (desk id, generation)
 
 
-def signed_by_keyring(grant: Grant, ring: Keyring, verify: Verify) -> bool:
-    """Whether ``grant`` is signed by a signing key of the keyring and names a generation
-    the keyring has, with that generation's key id."""
-    entry = next(
-        (d for d in ring.generations(grant.desk) if d.generation == grant.generation), None
-    )
+def problem(grant: Grant, ring: Keyring, verify: Verify) -> str:
+    """ "" when ``grant`` is signed by a signing key of the keyring (a person or the
+    recovery key) and names a desk generation the keyring has, with that generation's key
+    id; else why it is not used."""
+    entry = ring.generation(grant.desk, grant.generation)
+    if entry is None or entry.kid != grant.desk_kid:
+        return f"desk {grant.desk} has no generation {grant.generation} with key {grant.desk_kid}"
     key = ring.signing_keys().get(grant.by)
-    return (
-        entry is not None
-        and entry.kid == grant.desk_kid
-        and key is not None
-        and verify(key, signed_bytes(grant.body()), grant.signature.sig)
-    )
+    if key is None:
+        return f"it is signed by {grant.by}, which is no signing key of the keyring"
+    if not verify(key, signed_bytes(grant.body()), grant.signature.sig):
+        return "its signature does not match it"
+    return ""
+
+
+def signed_by_keyring(grant: Grant, ring: Keyring, verify: Verify) -> bool:
+    return not problem(grant, ring, verify)
 
 
 def members(
@@ -53,7 +57,7 @@ def members(
             pending.setdefault((grant.desk, grant.generation), []).append(grant)
     out: dict[Generation, frozenset[str]] = {}
     for (desk, generation), candidates in pending.items():
-        entry = ring.generations(desk)[generation - 1]
+        entry = ring.generations(desk)[generation - 1]  # it exists: signed_by_keyring said so
         roots = {recovery, entry.founder or recovery}
         held: set[str] = set()
         grew = True

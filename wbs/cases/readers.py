@@ -292,13 +292,9 @@ def case_readers(cache: Cache, directory: Directory, report_id: str) -> CaseRead
             others.append(kid)
     shared = []
     for share in directory.shares(report_id, (s.entry.desk for s in sealed)):
-        entry = generation(ring, share.desk, share.generation)
+        entry = ring.generation(share.desk, share.generation)
         shared.append((share, directory.holders(entry) if entry is not None else ()))
     return CaseReaders(report_id, tuple(sealed), tuple(shared), recovery, tuple(others))
-
-
-def generation(ring: Keyring, desk: str, number: int) -> DeskEntry | None:
-    return next((d for d in ring.generations(desk) if d.generation == number), None)
 
 
 def explain(readers: CaseReaders, directory: Directory) -> str:

@@ -15,6 +15,7 @@ import nacl.exceptions
 from nacl.public import PrivateKey, PublicKey, SealedBox
 from nacl.signing import VerifyKey
 
+from functions import membership
 from functions.grants import (
     CASE_GRANT,
     CASE_KEYS,
@@ -130,20 +131,8 @@ def verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
 
 def check(grant: Grant, ring: Keyring) -> str:
     """ "" when ``grant`` is signed by a key of the keyring (a person or the recovery key)
-    and names a desk generation of it; else why it is not used."""
-    entry = next(
-        (d for d in ring.generations(grant.desk) if d.generation == grant.generation), None
-    )
-    if entry is None or entry.kid != grant.desk_kid:
-        return f"desk {grant.desk} has no generation {grant.generation} with key {grant.desk_kid}"
-    signer = ring.signing_keys().get(grant.by)
-    if signer is None:
-        return f"it is signed by {grant.by}, which is no signing key of the keyring"
-    try:
-        VerifyKey(signer).verify(signed_bytes(grant.body()), grant.signature.sig)
-    except nacl.exceptions.BadSignatureError:
-        return "its signature does not match it"
-    return ""
+    and names a desk generation of it; else why it is not used (functions.membership)."""
+    return membership.problem(grant, ring, verify)
 
 
 def open_desk_grant(grant: Grant, member: Identity, ring: Keyring) -> PrivateKey:
@@ -159,8 +148,8 @@ def open_desk_grant(grant: Grant, member: Identity, ring: Keyring) -> PrivateKey
         secret = PrivateKey(member.unsealer().decrypt(grant.sealed))
     except (nacl.exceptions.CryptoError, ValueError, TypeError):
         raise GrantError(f"grant of desk {grant.desk} ({grant.generation}) does not open") from None
-    entry = next(d for d in ring.generations(grant.desk) if d.generation == grant.generation)
-    if bytes(secret.public_key) != entry.public_key_bytes:
+    entry = ring.generation(grant.desk, grant.generation)
+    if entry is None or bytes(secret.public_key) != entry.public_key_bytes:
         raise GrantError(f"grant of desk {grant.desk} ({grant.generation}) holds another key")
     return secret
 
