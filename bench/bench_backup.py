@@ -32,7 +32,7 @@ from functions.storage import LocalStorage
 from wbs.backup import run
 from wbs.backup.stores import LocalStore, Store
 
-PASSPHRASE = "kata sandi cadangan yang panjang"
+PASSPHRASE = "kata sandi cadangan yang panjang"  # noqa: S105 - a throwaway file's
 FOLDERS = ("reports", "mailboxes", "notes", "desks", "shares", "uploads")
 
 
@@ -69,7 +69,8 @@ def bench(objects: int, mib: int, s3: bool) -> None:
         root = Path(tmp)
         source = LocalStorage(root / "store")
         size = fill(source, objects, mib)
-        print(f"store: {objects + 1} objects, {size / 1024**2:.1f} MiB; peak RSS {peak_mib():.0f} MiB")
+        mib_stored = size / 1024**2
+        print(f"store: {objects + 1} objects, {mib_stored:.1f} MiB; peak RSS {peak_mib():.0f} MiB")
         context: AbstractContextManager[object] = nullcontext()
         if s3:
             from moto import mock_aws
