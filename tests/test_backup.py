@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import os
 import shutil
 from collections.abc import Iterator
@@ -53,8 +54,8 @@ UTC = datetime.UTC
 @pytest.fixture(autouse=True)
 def backup_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """Fast key derivation (the file records its parameters) and the backup's passphrase."""
-    monkeypatch.setattr(archive, "OPSLIMIT", argon2id.OPSLIMIT_INTERACTIVE)
-    monkeypatch.setattr(archive, "MEMLIMIT", argon2id.MEMLIMIT_INTERACTIVE)
+    monkeypatch.setattr(archive, "OPSLIMIT", argon2id.OPSLIMIT_MIN)
+    monkeypatch.setattr(archive, "MEMLIMIT", argon2id.MEMLIMIT_MIN)
     monkeypatch.setenv(ENV, BACKUP_PASSPHRASE)
 
 
@@ -414,3 +415,56 @@ def test_create_asks_the_passphrase_twice_and_never_replaces_a_file(
     checked = backup("verify", str(tmp_path / "c"), typed=f"{BACKUP_PASSPHRASE}\n")
     assert checked.exit_code == 0, checked.output
     assert f"intact: {len(objects)} objects" in checked.stdout
+
+
+def crafted(path: Path, records: list[tuple[dict[str, object], bytes]], end: bool = True) -> None:
+    """A file encrypted as a writer would, holding ``records`` (each followed by its bytes)."""
+    with path.open("wb") as out:
+        writer = archive.Writer(out, BACKUP_PASSPHRASE)
+        writer.record({"type": "backup", "format": 1, "created": "2026-12-06T00:00:00Z",
+                       "source": "local:/x"})  # fmt: skip
+        for fields, data in records:
+            writer.record(fields)
+            writer.write(data)
+        if end:
+            writer.record({"type": "end", "objects": 1, "bytes": 2})
+        writer.close()
+
+
+def obj(key: str, data: bytes = b"ab", **more: object) -> tuple[dict[str, object], bytes]:
+    fields: dict[str, object] = {"type": "object", "key": key, "size": len(data), "tags": {}}
+    return fields | more, data + hashlib.sha256(data).digest()
+
+
+REPORT = f"reports/{FIRST}.json"
+
+
+@pytest.mark.parametrize(
+    ("records", "end", "said"),
+    [
+        ([obj(REPORT)], True, None),  # the well-formed case the others change
+        ([(obj(REPORT)[0], b"ab" + bytes(32))], True, f"object {REPORT} does not match its"),
+        ([obj(REPORT), obj(REPORT)], True, f"object {REPORT} is out of order or repeated"),
+        ([obj("keys/secret.key")], True, "an object's key is not a stored object's"),
+        ([obj(f"reports/../{FIRST}.json")], True, "an object's key is not a stored object's"),
+        ([obj(REPORT, size=-1)], True, f"object {REPORT} has no valid size"),
+        ([obj(REPORT, tags={"k": 1})], True, f"object {REPORT} has tags S3 cannot keep"),
+        ([obj(REPORT, type="note")], True, "a record is neither an object nor the end"),
+        ([obj(REPORT)], False, "its records run past its last chunk"),
+        ([obj(REPORT), obj(f"reports/{SECOND}.json")], True, "its end record does not count"),
+    ],
+)
+def test_a_reader_refuses_what_the_spec_says_it_must(
+    tmp_path: Path, records: list[tuple[dict[str, object], bytes]], end: bool, said: str | None
+) -> None:
+    # Given a file whose every chunk authenticates, but whose records break a rule
+    path = tmp_path / "crafted.backup"
+    crafted(path, records, end)
+    result = backup("verify", str(path))
+    if said is None:
+        assert result.exit_code == 0, result.output
+        assert "intact: 1 object (2 bytes)" in result.stdout
+    else:
+        assert result.exit_code == 1
+        (line,) = errors(result)
+        assert line.startswith(f"wbs: error: crafted.backup is damaged: {said}"), line
