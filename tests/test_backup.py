@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 from moto import mock_aws
 
-from functions.errors import StorageError
+from functions.errors import Denied, NotFound, StorageError
 from functions.storage import LocalStorage, S3Storage, layout
 from tests.support import reporter as reporter_keys
 from tests.support.faults import no_backoff
@@ -468,3 +468,37 @@ def test_a_reader_refuses_what_the_spec_says_it_must(
         assert result.exit_code == 1
         (line,) = errors(result)
         assert line.startswith(f"wbs: error: crafted.backup is damaged: {said}"), line
+
+
+@pytest.mark.parametrize("failure", ["gone", "denied"])
+def test_an_object_gone_is_left_out_and_one_refused_stops_the_backup(
+    small: tuple[LocalStorage, Path, dict[str, bytes]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: str,
+) -> None:
+    # Given a store where a spent proof expires after the listing, or whose credentials
+    # may not read a case (an inspector's per-desk role on S3)
+    _, _, objects = small
+    real = stores.LocalStore.open
+    proof = next(k for k in objects if k.startswith("proofs/"))
+
+    def opening(self: stores.LocalStore, key: str) -> Any:
+        if key == proof:
+            raise NotFound(f"no object {key}") if failure == "gone" else Denied("AccessDenied")
+        return real(self, key)
+
+    monkeypatch.setattr(stores.LocalStore, "open", opening)
+    target = tmp_path / "again.backup"
+    # When it is backed up
+    result = backup("create", "--to", str(target))
+    if failure == "gone":
+        # Then the proof is left out, the rest is backed up
+        assert result.exit_code == 0, result.output
+        assert f"backed up {len(objects) - 1} objects" in result.stdout
+        assert proof not in backup("verify", str(target), "--list").stdout
+    else:
+        # Then it stops in one line, and no file is left
+        assert errors(result) == [f"wbs: error: the storage refuses {proof} to these credentials"]
+        assert not target.exists() and os.listdir(tmp_path).count("again.backup") == 0
+        assert not [p for p in os.listdir(tmp_path) if p.startswith(".tmp-")]

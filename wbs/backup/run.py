@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from functions.errors import AlreadyExists, NotFound
+from functions.errors import AlreadyExists, Denied, NotFound
 from functions.storage import ObjectInfo
 from functions.storage.local import link_new
 from wbs.backup import BackupError
@@ -72,11 +72,18 @@ def create(
         writer.record({"type": "backup", "format": FORMAT, "created": now, "source": source})
         for info in listing:
             try:
-                stream, tags = store.open(info.key), store.tags(info.key)
+                tags = store.tags(info.key)
+                stream = store.open(info.key)
             except NotFound:
                 done.vanished += 1  # a spent proof expired since the listing: not needed
                 progress(info.size)
                 continue
+            except Denied:
+                raise BackupError(
+                    f"the storage refuses {info.key} to these credentials",
+                    hint="back up with credentials that may read every object and its tags"
+                    " (docs/backup.md), not an inspector's per-desk ones",
+                ) from None
             writer.record({"type": "object", "key": info.key, "size": info.size, "tags": tags})
             hasher, size = hashlib.sha256(), 0
             try:
@@ -138,7 +145,7 @@ def restore(
     done: Restored | None = None,
 ) -> Restored:
     """Check all of ``path``, then create each of its objects that ``store`` lacks."""
-    verify(path, passphrase)
+    verify(path, passphrase, progress)
     done = done if done is not None else Restored()
     stored = {info.key: info.size for info in store.objects()}
     with _open(path, progress) as source:

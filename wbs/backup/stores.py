@@ -19,11 +19,11 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.config import Settings
-from functions.errors import AlreadyExists, NotFound, StorageError
+from functions.errors import AlreadyExists, Denied, NotFound, StorageError
 from functions.storage import LocalStorage, ObjectInfo, Readable, S3Storage, check_key
 from functions.storage.layout import PREFIXES
 from functions.storage.local import link_new
-from functions.storage.s3 import CLIENT_CONFIG, MISSING, TAKEN
+from functions.storage.s3 import CLIENT_CONFIG, DENIED, MISSING, TAKEN
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -124,6 +124,8 @@ class S3Store(_Listing):
         except ClientError as exc:
             if _code(exc) in MISSING:
                 raise NotFound(f"no object {key}") from None
+            if _code(exc) in DENIED:
+                raise Denied(f"cannot read the tags of {key} in S3: AccessDenied") from None
             raise _failure("read the tags of", key, exc) from None
         except BotoCoreError as exc:
             raise _failure("read the tags of", key, exc) from None
