@@ -212,6 +212,13 @@ def test_drill_on_s3_restores_objects_and_their_desk_tags(
     assert f"attachments/{FIRST}/{FILE_B}\t" in listed.stdout
     assert f"wbs-desks=/{DESK}/" in listed.stdout
     assert f"intact: {len(local)} objects" in listed.stdout
+    # And restored into a folder, which keeps no tags, it says so
+    moved = backup("restore", str(target), "--storage", f"local:{tmp_path / 'moved'}")
+    assert moved.exit_code == 0, moved.output
+    assert files_of(tmp_path / "moved") == local
+    assert f"wbs: note: {len(tagged)} objects had S3 tags, which a folder does not keep" in (
+        moved.stderr
+    )
 
 
 @pytest.fixture
