@@ -503,6 +503,7 @@ def test_an_object_gone_is_left_out_and_one_refused_stops_the_backup(
         # Then the proof is left out, the rest is backed up
         assert result.exit_code == 0, result.output
         assert f"backed up {len(objects) - 1} objects" in result.stdout
+        assert "1 object went between the listing and its read" in result.stderr
         assert proof not in backup("verify", str(target), "--list").stdout
     else:
         # Then it stops in one line, and no file is left

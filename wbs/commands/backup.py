@@ -61,6 +61,12 @@ def create(target: Path, storage: str | None) -> None:
         f"backed up {_count(done.objects, 'object')} ({size(done.bytes)}) of"
         f" {configured.storage_url} into {target} in {seconds:.1f} s"
     )
+    if done.vanished:
+        click.echo(
+            f"wbs: note: {_count(done.vanished, 'object')} went between the listing and its"
+            " read (spent proofs expire): left out",
+            err=True,
+        )
     if not done.objects:
         click.echo(
             f"wbs: note: {configured.storage_url} holds no stored object: is it the service's"
