@@ -12,6 +12,7 @@ import click
 
 from functions.errors import WbsError
 from wbs import console
+from wbs.commands.backup import backup
 from wbs.commands.deploy import deploy
 from wbs.commands.desks import desks
 from wbs.commands.inbox import inbox
@@ -107,6 +108,7 @@ cli.add_command(serve)
 cli.add_command(deploy)
 cli.add_command(verify)
 cli.add_command(workbench)
+cli.add_command(backup)
 
 
 def main() -> None:
