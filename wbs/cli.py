@@ -14,6 +14,7 @@ from functions.errors import WbsError
 from wbs import console
 from wbs.commands.deploy import deploy
 from wbs.commands.desks import desks
+from wbs.commands.health import health
 from wbs.commands.inbox import inbox
 from wbs.commands.keys import keys
 from wbs.commands.site import build, serve
@@ -106,6 +107,7 @@ cli.add_command(build)
 cli.add_command(serve)
 cli.add_command(deploy)
 cli.add_command(verify)
+cli.add_command(health)
 cli.add_command(workbench)
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from functions.errors import WbsError
 from wbs import console
@@ -41,6 +41,8 @@ def check_enabled(session: Any, region: str, partition: str) -> None:
         else:
             _skipped(region, code)
             return
+    except NoCredentialsError:
+        raise  # wbs deploy says so, with its hint
     except BotoCoreError as exc:
         _skipped(region, str(exc))
         return
