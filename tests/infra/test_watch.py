@@ -362,3 +362,39 @@ def test_the_bill_alarm_commands_target_us_east_1() -> None:
         assert part in alarm
     # without an address, no subscription
     assert len(notices.bill_alarm("wbs", TOPIC, "", 50)) == 2
+
+
+# --- through the command --------------------------------------------------------------------
+
+
+def dry_run(tmp_path: Path, keyring: Path, deployment: str) -> Any:
+    from click.testing import CliRunner
+
+    from wbs.cli import cli
+
+    path = tmp_path / "config.toml"
+    path.write_text(f"[deployment]\n{deployment}", encoding="utf-8")
+    args = ["deploy", "--dry-run", "--config", str(path), "--keyring", str(keyring)]
+    return CliRunner().invoke(cli, [*args, "--site", str(tmp_path)])
+
+
+def test_wbs_deploy_refuses_a_long_stack_name_in_one_line(
+    tmp_path: Path, keyring_file: Path
+) -> None:
+    name = "w" * 59
+    result = dry_run(tmp_path, keyring_file, f'stack_name = "{name}"\n')
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"wbs: error: stack name {name} is 59 characters: the template can take at most 58"
+        " (IndexFunction's Name, ${AWS::StackName}-index, must fit in 64)",
+        "hint: choose a shorter deployment.stack_name, of at most 58 characters",
+    ]
+    assert result.stdout == ""
+
+
+def test_wbs_deploy_refuses_object_lock_in_one_line(tmp_path: Path, keyring_file: Path) -> None:
+    result = dry_run(tmp_path, keyring_file, 'stack_name = "wbs"\nobject_lock = "compliance"\n')
+    assert result.exit_code == 1
+    error, hint = result.stderr.splitlines()
+    assert error.startswith("wbs: error: deployment.object_lock = 'compliance' would make S3")
+    assert hint.startswith('hint: keep object_lock = "off" for now')

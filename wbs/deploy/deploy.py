@@ -203,7 +203,7 @@ def deploy(
         raise WbsError(
             f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}",
             hint="the admin's credentials need CloudFormation, S3, IAM, Lambda, SNS, SSM, logs,"
-            " API Gateway and CloudFront rights (docs/deploy.md)",
+            " CloudWatch, API Gateway and CloudFront rights (docs/deploy.md)",
         ) from None
     except BotoCoreError as exc:
         raise WbsError(f"AWS: {exc}", hint="check the network and the region") from None
