@@ -243,6 +243,9 @@ def test_first_deploy_creates_everything_and_a_second_changes_nothing(
     )
     assert f"notify {made['TopicArn']}, without content" in first.stdout
     assert "No bill alarm: set deployment.bill_alarm_usd" in first.stdout
+    # ...and that the default domain's certificate still takes TLS 1.0
+    assert "wbs: warning: no deployment.domain" in first.stderr
+    assert "TLSv1.2_2021" in first.stderr
 
     # When the admin runs it again with nothing changed
     site_versions, artifact_versions = versions(made["SiteBucket"]), versions(artifacts)

@@ -88,6 +88,17 @@ def _show_plan(plan: Plan) -> None:
         "Then: create or update the stack through a change set (shown before it runs),"
         " and upload the site files that differ from the bucket's."
     )
+    _warn_default_domain(plan)
+
+
+def _warn_default_domain(plan: Plan) -> None:
+    if not plan.deployment.domain:
+        click.echo(
+            "wbs: warning: no deployment.domain: the page is served on CloudFront's default"
+            " domain, whose certificate still accepts TLS 1.0 and 1.1; a custom domain gets"
+            " TLSv1.2_2021 (docs/deploy.md, section 3)",
+            err=True,
+        )
 
 
 def _show_desk_plan(plan: Plan) -> None:
@@ -171,6 +182,7 @@ def _show_outcome(plan: Plan, outcome: Outcome) -> None:
     )
     _show_access(plan, outcome)
     _show_notices(plan, outcome)
+    _warn_default_domain(plan)
 
 
 def _show_notices(plan: Plan, outcome: Outcome) -> None:
