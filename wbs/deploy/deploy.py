@@ -142,6 +142,7 @@ def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
         raise WbsError(
             f"no template at {TEMPLATE}", hint="wbs deploy runs from a checkout of the repository"
         ) from None
+    template = desks.render(template, desk_ids)
     check_stack_name(settings.deployment.stack_name, template)
     check_object_lock(settings.deployment)
     return Plan(
@@ -151,7 +152,7 @@ def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
         # site's routing.json (wbs build writes it beside the pages), never another copy.
         package(keyring, routing=site / ROUTING_FILE),
         publish.read_site(site, ring),
-        desks.render(template, desk_ids),
+        template,
         settings.proof_difficulty,
         desk_ids,
     )
