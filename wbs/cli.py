@@ -15,6 +15,7 @@ from wbs import console
 from wbs.commands.backup import backup
 from wbs.commands.deploy import deploy
 from wbs.commands.desks import desks
+from wbs.commands.health import health
 from wbs.commands.inbox import inbox
 from wbs.commands.keys import keys
 from wbs.commands.site import build, serve
@@ -107,6 +108,7 @@ cli.add_command(build)
 cli.add_command(serve)
 cli.add_command(deploy)
 cli.add_command(verify)
+cli.add_command(health)
 cli.add_command(workbench)
 cli.add_command(backup)
 
