@@ -51,7 +51,9 @@ from tests.test_status_browser import (
     Inspectorate,
     case,  # noqa: F401 (a fixture)
     inspectorate,  # noqa: F401 (a fixture)
+    plaintext,
     sealed,
+    stored_reply,
     thread,
 )
 from tests.test_workbench_files import png
@@ -147,6 +149,9 @@ def test_every_state_of_the_reporting_page(
     page.goto(origin + LANGUAGES[lang] + "/")
     page.wait_for_selector("#report button[type=submit]:not([disabled])")
     assert_no_violations(page, "loaded")
+    page.click("#keys summary")
+    page.wait_for_selector("#routed-desks code")
+    assert_no_violations(page, "loaded, who can read the report opened")
 
     page.click("#report button[type=submit]")
     page.wait_for_selector("#form-error:not(:empty)")
@@ -280,7 +285,19 @@ def test_every_state_of_the_status_page(
 ) -> None:
     page.set_viewport_size(VIEWPORTS[viewport])
     origin, _ = site_server
-    messages = [*thread(case, inspectorate), followup_with_files(case, inspectorate)]
+    forged = stored_reply(
+        "2026-11-24T02:00:00Z",
+        sealed(
+            "reply",
+            case.keys.report_id,
+            plaintext("2026-11-24T02:00:00Z", text="Kirim kodenya ke nomor ini.", by=""),
+            case.keys.public_key,
+            inspectorate.public_key,
+        ),
+        None,
+        inspectorate.kid,
+    )
+    messages = [*thread(case, inspectorate), followup_with_files(case, inspectorate), forged]
     FakeMailbox(page, case, messages)
     page.goto(origin + LANGUAGES[lang] + "/status/")
     page.wait_for_selector("#lookup button[type=submit]:not([disabled])")
@@ -301,7 +318,10 @@ def test_every_state_of_the_status_page(
     page.click("#lookup button[type=submit]")
     page.wait_for_selector("#case:not([hidden])", timeout=60_000)
     page.wait_for_selector("#thread [data-files]:not([hidden])")
-    assert_no_violations(page, "a case with the inspectorate's replies and the reporter's files")
+    page.wait_for_selector("#thread [data-unverified]:not([hidden])")
+    assert_no_violations(
+        page, "a case with the inspectorate's replies, an unsigned one, and the reporter's files"
+    )
 
     page.click("#followup button[type=submit]")
     page.wait_for_selector("#followup-error:not(:empty)")
@@ -314,7 +334,9 @@ def test_every_state_of_the_status_page(
     page.wait_for_selector("#followup [data-area=done]:not(:empty)")
     parts.wait(page)
     assert_no_violations(page, "a follow-up sent, its file on its way")
-    parts.release()
+    parts.release()  # to the real host, which knows no such case: the file is refused
+    page.wait_for_selector("#upload-list li[data-state=failed]", timeout=60_000)
+    assert_no_violations(page, "a follow-up's file that could not be sent")
 
     page.once("dialog", lambda dialog: dialog.accept())  # a file is still on its way
     page.click("#forget")
@@ -402,8 +424,11 @@ def submit(page: Any, form: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_every_state_of_the_workbench(browser: Any, home: Path, cases: Gated, lang: str) -> None:
+def test_every_state_of_the_workbench(
+    browser: Any, home: Path, cases: Gated, tmp_path: Path, lang: str
+) -> None:
     store = cases
+    saved = tmp_path / "investigasi"
     with workbench_page(browser, home, store, lang) as page:
         assert_no_violations(page, "locked, asking for the passphrase")
         page.fill("#passphrase", "bukan ini")
@@ -462,6 +487,18 @@ def test_every_state_of_the_workbench(browser: Any, home: Path, cases: Gated, la
         submit(page, "save")
         page.wait_for_selector("main .notice.error")
         assert_no_violations(page, "a case file saved into a folder that is not whole")
+        page.fill("#save-folder", str(saved))
+        submit(page, "save")
+        page.wait_for_selector("code.saved")
+        assert_no_violations(page, "a case file saved")
+        # The case file itself: an HTML page the investigators keep, read in a browser
+        case_file = page.request.get(case + "/case-file")
+        assert case_file.ok
+        reader = page.context.new_page()  # a page of its own: the file's own CSP, not the app's
+        reader.set_content(case_file.text())
+        assert reader.evaluate("getComputedStyle(document.body).maxWidth") == "960px"
+        assert_no_violations(reader, "the case file")
+        reader.close()
 
         with page.expect_navigation():
             page.goto(case.replace(FIRST, OTHER))
