@@ -98,7 +98,7 @@ class Held:
         if self.holding:
             self.routes.append(route)
         else:
-            route.continue_()
+            route.fallback()
 
     def wait(self, page: Any) -> None:
         for _ in range(300):
@@ -110,7 +110,7 @@ class Held:
     def release(self) -> None:
         self.holding = False
         for route in self.routes:
-            route.continue_()
+            route.fallback()  # to the handler routed before, if any, else to the network
 
 
 def test_axe_finds_what_it_is_asked_to_find(page: Any) -> None:
@@ -137,6 +137,18 @@ def test_axe_never_reaches_the_built_site(built_site: Path) -> None:
 
 
 # -- the reporting page ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/en/", "/status/", "/en/status/"])
+def test_a_page_whose_script_never_runs(
+    page: Any, site_server: tuple[str, Path], console: list[str], path: str
+) -> None:
+    # Given the pages' modules fail to load (blocked, or refused by their integrity check)
+    page.route("**/assets/js/*.mjs", lambda route: route.abort())
+    page.goto(site_server[0] + path)
+    assert page.is_disabled("form button[type=submit] >> nth=0")
+    console.clear()  # Chromium's notes of the modules refused
+    assert_no_violations(page, "its script never ran: the page says to reload")
 
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
@@ -314,8 +326,13 @@ def test_every_state_of_the_status_page(
     look_up("-".join(case.keys.report_id[i : i + 4] for i in range(0, 16, 4)), "a reg. number")
     look_up(receipt.new_code(), "a code that matches no report")
 
+    opening = Held(page, "**/api/mailbox")
     page.fill("#code", case.code)
     page.click("#lookup button[type=submit]")
+    opening.wait(page)
+    assert page.is_visible("[data-area=progress]")
+    assert_no_violations(page, "a code being looked up, its progress shown")
+    opening.release()
     page.wait_for_selector("#case:not([hidden])", timeout=60_000)
     page.wait_for_selector("#thread [data-files]:not([hidden])")
     page.wait_for_selector("#thread [data-unverified]:not([hidden])")
