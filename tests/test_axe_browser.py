@@ -126,6 +126,7 @@ def test_axe_finds_what_it_is_asked_to_find(page: Any) -> None:
 def test_axe_never_reaches_the_built_site(built_site: Path) -> None:
     # axe is a devDependency for these tests only: the build bundles libsodium alone
     # (wbs/build/assets.py), and no page of the site loads, names or holds axe.
+    assert AXE.is_file(), "axe-core is not installed: ./dev runs npm ci --prefix site"
     banner = AXE.read_bytes()[:200]
     assert banner.startswith(b"/*! axe v")
     built = sorted(p for p in built_site.rglob("*") if p.is_file())
