@@ -137,7 +137,7 @@ def test_axe_never_reaches_the_built_site(built_site: Path) -> None:
         assert b"/*! axe v" not in data and b"axe-core" not in data, path
 
 
-# -- the reporting page ------------------------------------------------------------------------
+# -- the reporter's pages ----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("path", ["/", "/en/", "/status/", "/en/status/"])
@@ -222,6 +222,28 @@ def test_every_state_of_the_reporting_page(
     page.click("#receipt-done")
     page.wait_for_selector("#receipt-gone:not([hidden])")
     assert_no_violations(page, "the code removed from the page")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_reporting_page_waiting_for_its_encryption_library(
+    page: Any, site_server: tuple[str, Path], console: list[str], lang: str
+) -> None:
+    library = Held(page, "**/assets/js/vendor/*")
+    page.goto(site_server[0] + LANGUAGES[lang] + "/", wait_until="domcontentloaded")
+    page.wait_for_selector("#report button[type=submit]:not([disabled])")
+    page.select_option("#category", "pungutan-liar")
+    page.fill("#what", "Kronologi.")
+    page.fill("#people [name=who-name] >> nth=0", "Budi")
+    page.fill("#where", "Kantor Kecamatan Menteng")
+    for box in page.query_selector_all("#declarations input[type=checkbox]"):
+        box.check()
+    page.route("**/api/reports", lambda route: route.abort("internetdisconnected"))
+    page.click("#report button[type=submit]")
+    library.wait(page)
+    page.wait_for_selector("#form-progress:not([hidden])")
+    assert_no_violations(page, "sent before libsodium has loaded: preparing encryption")
+    library.release()  # (and the report is not stored: the test cuts its request off)
+    page.wait_for_selector("#form-error:not(:empty)", timeout=60_000)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
