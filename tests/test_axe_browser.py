@@ -162,9 +162,15 @@ def test_every_state_of_the_reporting_page(
     page.goto(origin + LANGUAGES[lang] + "/")
     page.wait_for_selector("#report button[type=submit]:not([disabled])")
     assert_no_violations(page, "loaded")
-    page.click("#keys summary")
+    folds = page.locator("details:not([open]) > summary")
+    assert folds.count() >= 1  # "Who can read your report", and any guidance folded
+    for _ in range(20):  # each opened fold leaves the selector: the next is first
+        if not folds.count():
+            break
+        folds.first.click()
+    assert folds.count() == 0
     page.wait_for_selector("#routed-desks code")
-    assert_no_violations(page, "loaded, who can read the report opened")
+    assert_no_violations(page, "loaded, every fold opened")
 
     page.click("#report button[type=submit]")
     page.wait_for_selector("#form-error:not(:empty)")
