@@ -3,7 +3,6 @@ checked end to end, and restored create-only (docs/backup.md)."""
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
@@ -51,7 +50,7 @@ def create(target: Path, storage: str | None) -> None:
     """
     configured = settings(storage)
     store = open_store(configured)
-    secret = _new_passphrase()
+    secret = passphrase.ask_new("Passphrase for the backup", env=ENV)
     started = time.monotonic()
     listing = list(store.objects())
     with console.transfer("Backing up", sum(o.size for o in listing)) as advance:
@@ -90,7 +89,7 @@ def verify(file: Path, listing: bool) -> None:
 
     Nothing is written anywhere.
     """
-    secret = _passphrase()
+    secret = passphrase.ask("Passphrase for the backup", env=ENV)
 
     def show(entry: Entry) -> None:
         tags = " ".join(f"{k}={v}" for k, v in sorted(entry.tags.items()))
@@ -117,7 +116,7 @@ def restore(file: Path, storage: str | None) -> None:
     """
     configured = settings(storage)
     store = open_store(configured)
-    secret = _passphrase()
+    secret = passphrase.ask("Passphrase for the backup", env=ENV)
     done = run.Restored()
     try:
         with console.transfer("Restoring", 2 * file.stat().st_size) as advance:
@@ -151,29 +150,6 @@ def restore(file: Path, storage: str | None) -> None:
         )
     if done.restored or done.present:
         click.echo("next: fetch them: wbs inbox sync")
-
-
-def _new_passphrase() -> str:
-    value = os.environ.get(ENV) or str(
-        click.prompt(
-            f"Passphrase for the backup (at least {passphrase.MIN_LENGTH} characters)",
-            hide_input=True,
-            confirmation_prompt="Repeat the passphrase",
-            err=True,
-        )
-    )
-    if len(value) < passphrase.MIN_LENGTH:
-        raise passphrase.WeakPassphrase(
-            f"the passphrase is shorter than {passphrase.MIN_LENGTH} characters",
-            hint="choose a longer one: four or five unrelated words are strong and easy to recall",
-        )
-    return value
-
-
-def _passphrase() -> str:
-    return os.environ.get(ENV) or str(
-        click.prompt("Passphrase for the backup", hide_input=True, err=True)
-    )
 
 
 def _reason(exc: WbsError | OSError) -> str:
