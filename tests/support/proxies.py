@@ -10,8 +10,11 @@ site's file included where sites-enabled/ would hold its link: what an admin's n
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime
+import functools
+import hashlib
 import http.client
 import os
 import socket
@@ -21,6 +24,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from requests.structures import CaseInsensitiveDict
 
@@ -59,16 +63,36 @@ def missing() -> list[str]:
     return [p for p in (NGINX, CADDY) if not Path(p).is_file()]
 
 
+@functools.cache
+def _key() -> Any:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def spki_sha256() -> str:
+    """The base64 SHA-256 of the certificates' public key (one key a process): what
+    Chromium's --ignore-certificate-errors-spki-list takes to trust them as if a CA had
+    signed them, so that its HTTP cache keeps their answers as it would a real site's."""
+    from cryptography.hazmat.primitives import serialization
+
+    spki = (
+        _key()
+        .public_key()
+        .public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return base64.b64encode(hashlib.sha256(spki).digest()).decode()
+
+
 def certificate(folder: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 and localhost, where certbot's would be."""
     import ipaddress
 
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    key = ec.generate_private_key(ec.SECP256R1())
+    key = _key()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
     now = datetime.datetime.now(datetime.UTC)
     names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
