@@ -93,14 +93,18 @@ def assert_security_headers(headers: Any) -> None:
 
 
 def text_files(proxy: proxies.Proxy) -> dict[str, str]:
-    """Every file of the built site that the local host compresses, with its SHA-256."""
+    """Every file of the built site that the local host serves and compresses, with its
+    SHA-256 (hidden files, such as the build's own records, are never served)."""
     status, headers, body = get(proxy, "/build-manifest.json")
     assert status == 200
     if headers.get("Content-Encoding") == "gzip":
         body = gzip.decompress(body)
     files: dict[str, str] = json.loads(body)["files"]
     return {
-        name: digest for name, digest in files.items() if Path(name).suffix in host.COMPRESSIBLE
+        name: digest
+        for name, digest in files.items()
+        if Path(name).suffix in host.COMPRESSIBLE
+        and not any(part.startswith(".") for part in Path(name).parts)
     }
 
 
