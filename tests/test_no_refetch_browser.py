@@ -1,13 +1,16 @@
-"""On a slow network, sending a report downloads no library again (issue 15): the Web
-Workers that solve the proof of work and derive the receipt code load libsodium while the
-reporter reads and fills in the form, not after "send". Measured in Chromium with the CDP's
+"""On a slow network, sending a report and its files downloads no library again (issue 15):
+the Web Workers that solve the proof of work and derive the receipt code load libsodium while
+the reporter reads and fills in the form, and the one upload worker once files are chosen,
+not after "send"; that one worker sends every file. Measured in Chromium with the CDP's
 network emulation (400 kbps, 400 ms round trips) against the real local host, which answers
 every asset with `Cache-Control: no-cache` and no validator, so the HTTP cache cannot help:
 any script fetched after "send" would be downloaded in full."""
 
 from __future__ import annotations
 
+import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -63,6 +66,16 @@ def scripts(urls: list[str]) -> list[str]:
     return [u for u in urls if u.split("?")[0].endswith(SCRIPT_SUFFIXES)]
 
 
+def choose_files(page: Any, tmp: Path, count: int) -> None:
+    paths = []
+    for i in range(count):
+        path = tmp / f"bukti-{i + 1}.txt"
+        path.write_bytes(os.urandom(3000 + i))
+        paths.append(path)
+    page.set_input_files("#evidence", [str(p) for p in paths])
+    page.wait_for_selector(f"#evidence-list li:nth-child({count})")
+
+
 def fill_report(page: Any) -> None:
     page.select_option("#category", "pemerasan")
     page.fill("#what", "Bendahara meminta setoran dari honor petugas.")
@@ -73,7 +86,7 @@ def fill_report(page: Any) -> None:
 
 
 def test_sending_on_a_slow_network_fetches_no_script_again(
-    browser: Any, site_server: tuple[str, Any]
+    browser: Any, site_server: tuple[str, Any], tmp_path: Path
 ) -> None:
     base, _storage = site_server
     context = browser.new_context(viewport={"width": 360, "height": 640})
@@ -81,6 +94,8 @@ def test_sending_on_a_slow_network_fetches_no_script_again(
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        workers: list[str] = []
+        page.on("worker", lambda worker: workers.append(worker.url))
         requests = Requests(page)
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
@@ -94,16 +109,28 @@ def test_sending_on_a_slow_network_fetches_no_script_again(
         # The workers were started and loaded their modules during that idle time
         assert any(u.endswith("/pow-worker.mjs") for u in loaded)
         assert any(u.endswith("/receipt-worker.mjs") for u in loaded)
+        assert not any(u.endswith("/upload-worker.mjs") for u in loaded)  # no file yet
+        # And, once three files are chosen, the upload worker too
         fill_report(page)
+        choose_files(page, tmp_path, 3)
+        requests.wait_quiet(page, quiet_s=3, timeout_s=180)
+        assert any(u.endswith("/upload-worker.mjs") for u in scripts(requests.since(0)))
         # When the reporter sends
         start = time.monotonic()
         page.click("#report button[type=submit]")
         page.wait_for_selector("#success:not([hidden])", timeout=120_000)
-        page.wait_for_timeout(1000)  # and whatever the page asks just after the receipt
+        page.wait_for_selector("#uploads[data-state]", timeout=180_000)
+        page.wait_for_timeout(1000)  # and whatever the page asks just after the files
         after = requests.since(start)
-        # Then the report went out, and no script or WebAssembly was asked for again
+        # Then the report and its three files went out, and no script or WebAssembly was
+        # asked for again: one upload worker, started before send, sent all three
         assert any("/api/reports" in u for u in after)
+        assert page.get_attribute("#uploads", "data-state") == "done"
+        assert page.locator("#upload-list li[data-state=done]").count() == 3
         assert scripts(after) == [], scripts(after)
+        assert [u for u in workers if u.endswith("/upload-worker.mjs")] == [
+            base + "/assets/js/upload-worker.mjs"
+        ]
         assert page.inner_text("#receipt-code").strip()
         assert errors == []
     finally:
