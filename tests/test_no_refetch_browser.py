@@ -135,3 +135,51 @@ def test_sending_on_a_slow_network_fetches_no_script_again(
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_cancelled_file_leaves_the_one_worker_to_send_the_next(
+    browser: Any, site_server: tuple[str, Any], tmp_path: Path
+) -> None:
+    base, _storage = site_server
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        workers: list[str] = []
+        page.on("worker", lambda worker: workers.append(worker.url))
+        held: list[Any] = []
+        # Given a report with two files, the first file's part held back on its way
+
+        def hold_first(route: Any) -> None:
+            if held:
+                route.continue_()
+            else:
+                held.append(route)
+
+        page.route("**/attachments/**", hold_first)
+        page.goto(base + "/")
+        page.wait_for_selector("#report button[type=submit]:not([disabled])")
+        fill_report(page)
+        choose_files(page, tmp_path, 2)
+        page.click("#report button[type=submit]")
+        page.wait_for_selector("#upload-list li[data-state=sending]", timeout=60_000)
+        for _ in range(100):
+            if held:
+                break
+            page.wait_for_timeout(100)
+        assert held, "the first part never left the worker"
+        # When the reporter cancels the first file
+        page.click("#upload-list li:nth-child(1) [data-cancel]")
+        for route in held:
+            route.abort("connectionreset")  # ignored: the worker has let the file go
+        # Then it is cancelled, and the same worker sends the second, which arrives
+        page.wait_for_selector("#uploads[data-state]", timeout=60_000)
+        states = page.eval_on_selector_all(
+            "#upload-list li", "rows => rows.map(r => r.dataset.state)"
+        )
+        assert states == ["cancelled", "done"]
+        assert page.get_attribute("#uploads", "data-state") == "incomplete"
+        assert [u for u in workers if u.endswith("/upload-worker.mjs")] == [
+            base + "/assets/js/upload-worker.mjs"
+        ]
+    finally:
+        context.close()
