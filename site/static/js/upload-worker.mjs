@@ -35,7 +35,7 @@ class Refused extends Error {
 
 class Cancelled extends Error {}
 
-// The file being sent: {job, cancelled, wake (cuts a wait short), request (the PUT)}.
+// The file being sent: {job, cancelled, wake (cuts a wait short), stop (aborts its requests)}.
 let current = null;
 const queue = []; // files given while another is on its way, in order
 let draining = false;
@@ -60,7 +60,7 @@ function cancel(job) {
     self.postMessage({ job, type: 'cancelled' });
   } else if (current?.job === job) {
     current.cancelled = true;
-    current.request?.abort();
+    current.stop.abort();
     current.wake?.();
   }
 }
@@ -71,7 +71,7 @@ async function drain() {
   while (queue.length) {
     const item = queue.shift();
     const { job } = item;
-    current = { job, cancelled: false, wake: null, request: null };
+    current = { job, cancelled: false, wake: null, stop: new AbortController() };
     const say = (message) => self.postMessage({ job, ...message });
     try {
       await upload(item, current, say);
@@ -123,7 +123,7 @@ async function persist(task, say, step) {
   }
 }
 
-async function api(url, authorization, body) {
+async function api(task, url, authorization, body) {
   const response = await fetch(url, {
     method: 'POST',
     headers: { Authorization: authorization, 'Content-Type': 'application/json' },
@@ -131,6 +131,7 @@ async function api(url, authorization, body) {
     credentials: 'omit',
     cache: 'no-store',
     referrerPolicy: 'no-referrer',
+    signal: task.stop.signal, // aborted if the file is given up
   });
   let answer = {};
   try {
@@ -146,7 +147,10 @@ async function api(url, authorization, body) {
 function put(task, url, bytes, onBytes) {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
-    task.request = request; // aborted if the file is given up
+    const { signal } = task.stop; // aborted if the file is given up
+    const stop = () => request.abort();
+    signal.addEventListener('abort', stop, { once: true });
+    request.addEventListener('loadend', () => signal.removeEventListener('abort', stop));
     request.open('PUT', url);
     request.upload.addEventListener('progress', (event) => onBytes(event.loaded));
     request.addEventListener('load', () => {
@@ -241,12 +245,12 @@ async function upload({ file, reportId, fileId, key, authorization }, task, say)
 async function sendSealed(file, seal, { fileId, authorization }, task, say) {
   const total = storedSize(file.size);
   const keepTrying = (step) => persist(task, say, step);
-  let grant = await keepTrying(() => api(UPLOADS, authorization, { files: [{ id: fileId, size: total }] }));
+  let grant = await keepTrying(() => api(task, UPLOADS, authorization, { files: [{ id: fileId, size: total }] }));
   let entry = grant.files[0];
   const upload = entry.upload;
   const expires = () => Date.parse(grant.expires);
   const renew = async () => {
-    grant = await keepTrying(() => api(`${UPLOADS}/renew`, authorization, { id: fileId, upload }));
+    grant = await keepTrying(() => api(task, `${UPLOADS}/renew`, authorization, { id: fileId, upload }));
     entry = grant.files[0];
   };
   const etags = []; // finished parts, kept in memory only
@@ -302,7 +306,7 @@ async function sendSealed(file, seal, { fileId, authorization }, task, say) {
   }
   await keepTrying(async () => {
     try {
-      await api(`${UPLOADS}/complete`, authorization, { id: fileId, upload, parts: etags });
+      await api(task, `${UPLOADS}/complete`, authorization, { id: fileId, upload, parts: etags });
     } catch (error) {
       if (error instanceof Refused && error.code === 'file_exists') return; // an answer was lost
       throw error;
