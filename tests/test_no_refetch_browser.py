@@ -183,3 +183,43 @@ def test_a_cancelled_file_leaves_the_one_worker_to_send_the_next(
         ]
     finally:
         context.close()
+
+
+# In the page, as in the upload worker: encrypt a small file with attachment.mjs, then look
+# for its key (its last 16 bytes) anywhere in libsodium's memory; the wrapper's own
+# init_push, for comparison, leaves its copy of the key there.
+KEY_LEFT = """async () => {
+  const { default: sodium } = await import('/assets/js/vendor/libsodium-wrappers.mjs');
+  const { CHUNK, encryptor } = await import('/assets/js/attachment.mjs');
+  await sodium.ready;
+  const heapHolds = (whole) => {
+    const key = whole.subarray(16); // a freed block's first bytes hold the allocator's links
+    const heap = sodium.libsodium.HEAPU8;
+    for (let at = heap.indexOf(key[0]); at >= 0; at = heap.indexOf(key[0], at + 1)) {
+      if (key.every((byte, i) => heap[at + i] === byte)) return true;
+    }
+    return false;
+  };
+  const fresh = () => crypto.getRandomValues(new Uint8Array(32));
+  const ids = { reportId: '0123456789ABCDEF', fileId: 'GHJKMNPQRSTVWXYZ' };
+  const done = fresh();
+  const seal = encryptor(sodium, { key: done.slice(), ...ids });
+  seal.pushView(new Uint8Array(CHUNK), false);
+  seal.pushView(new Uint8Array(10), true);
+  const givenUp = fresh();
+  encryptor(sodium, { key: givenUp.slice(), ...ids }).wipe();
+  const wrapper = fresh();
+  sodium.crypto_secretstream_xchacha20poly1305_init_push(wrapper.slice());
+  return { done: heapHolds(done), givenUp: heapHolds(givenUp), wrapper: heapHolds(wrapper) };
+}"""
+
+
+def test_a_file_key_leaves_nothing_in_libsodiums_memory(
+    browser: Any, site_server: tuple[str, Any]
+) -> None:
+    # The one upload worker goes on to other files: a file's key must not stay behind
+    page = browser.new_context().new_page()
+    page.goto(site_server[0] + "/")
+    left = page.evaluate(KEY_LEFT)
+    assert left == {"done": False, "givenUp": False, "wrapper": True}
+    page.context.close()
