@@ -16,9 +16,8 @@ import { formatBytes } from './uploads.mjs';
  * chance that it would be solved by now, a fair fraction), sending (no byte count: the POST
  * is a fetch without cookies, and fetch tells nothing of an upload's progress).
  */
-async function attempt({ action, url, seal, ui }, draft) {
+async function attempt({ action, url, seal, ui, count }, draft) {
   const { waiting } = ui;
-  const count = draft.sealed ? 2 : 3;
   let proofShown = false;
   let solved = 0;
   const proving = prove(action, (fraction) => {
@@ -62,7 +61,8 @@ export async function sendSealed({
   action, url, pending, snapshot, prepare, seal = null, resealOn = null, ui,
 }) {
   const draft = pending.take(snapshot) ?? prepare();
-  const page = { action, url, seal, ui };
+  // The steps counted as this send began: a second try shows them as the same steps again.
+  const page = { action, url, seal, ui, count: draft.sealed ? 2 : 3 };
   let result = await attempt(page, draft);
   if (result.status === resealOn) draft.sealed = null;
   if (result.status === resealOn || PROOF_ERRORS.has(result.error)) result = await attempt(page, draft);
