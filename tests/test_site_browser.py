@@ -167,10 +167,11 @@ def test_the_receipt_code_is_made_in_a_worker_with_progress_shown(
     fill_required(page)
     page.click("button[type=submit]")
     page.wait_for_function(
-        "() => document.getElementById('form-status').textContent.startsWith('Membuat')"
+        "() => document.getElementById('form-status').textContent.includes('Membuat')"
     )
     assert page.text_content("#form-status") == (
-        "Membuat kode tanda terima… Di ponsel, proses ini dapat memakan waktu beberapa detik."
+        "Langkah 1 dari 3: Membuat kode tanda terima… "
+        "Di ponsel, proses ini dapat memakan waktu beberapa detik."
     )
     assert page.is_visible("#form-progress progress")
     assert page.get_attribute("#form-progress progress", "value") is None  # indeterminate
