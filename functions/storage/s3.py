@@ -10,11 +10,11 @@ from collections.abc import Collection, Iterator
 from datetime import UTC
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.errors import AlreadyExists, Denied, NotFound, StorageError
+from functions.storage import addressing
 from functions.storage.base import ObjectInfo, Readable, check_key, check_prefix, is_key
 from functions.storage.tags import tagging
 
@@ -40,11 +40,12 @@ class S3Storage:
         prefix: str = "",
         *,
         endpoint_url: str | None = None,
+        chosen: addressing.Addressing = "auto",
         client: S3Client | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = check_key(prefix) + "/" if prefix else ""
-        self._client = client or boto3.client("s3", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+        self._client = client or addressing.client(endpoint_url, chosen, CLIENT_CONFIG)
 
     def __repr__(self) -> str:
         return f"S3Storage('s3://{self.bucket}/{self.prefix}')"
