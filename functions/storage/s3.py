@@ -2,6 +2,13 @@
 
 Create-only writes use S3's conditional write (``If-None-Match: *``): the store itself
 refuses to replace an existing object, so no race between two writers can overwrite one.
+
+A read S3 answers 403 AccessDenied is asked again as a listing of that one key. S3 answers
+403 rather than 404 for a missing key unless the caller may list it; the functions' role
+may list exactly the prefixes it reads (infra/template.yaml, ListCasePrefixes), but AWS does
+not say how its prefix condition weighs on that implicit check, so a mistyped receipt code
+must not rest on it. Not listed: NotFound, as on every other store. Listed, or the listing
+refused too: Denied, a real permission error (docs/aws.md).
 """
 
 from __future__ import annotations
@@ -105,7 +112,7 @@ class S3Storage:
         try:
             body = self._client.get_object(Bucket=self.bucket, Key=name)["Body"]
         except ClientError as exc:
-            if _code(exc) in MISSING:
+            if _code(exc) in MISSING or (_code(exc) in DENIED and not self._listed(name)):
                 raise NotFound(f"no object {key}") from None
             if _code(exc) in DENIED:
                 raise Denied(f"cannot read {key} in S3: AccessDenied") from None
@@ -113,6 +120,16 @@ class S3Storage:
         except BotoCoreError as exc:
             raise _failure("read", key, exc) from None
         return _Body(key, body)
+
+    def _listed(self, name: str) -> bool:
+        """Whether a listing shows the object ``name``, asked after a 403 on reading it: the
+        key is the listing's first if it exists. True when the listing is refused too (or
+        fails): the read was refused, not missing."""
+        try:
+            page = self._client.list_objects_v2(Bucket=self.bucket, Prefix=name, MaxKeys=1)
+        except (ClientError, BotoCoreError):
+            return True
+        return any(obj["Key"] == name for obj in page.get("Contents", []))
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         return self._list(self.prefix + check_prefix(prefix))
