@@ -427,20 +427,37 @@ def _bytes(value: object, name: str, where: str) -> bytes:
         raise KeyringError(f"{where}: {exc}") from None
 
 
-def load(path: Path) -> Keyring:
+def read(path: Path) -> bytes:
+    """The keyring file's bytes, or a KeyringError that says how to make one."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError:
         raise KeyringError(
             f"no keyring at {path}", hint="create an inspector key: wbs keys new"
         ) from None
+
+
+def load(path: Path) -> Keyring:
+    return from_bytes(read(path), path)
+
+
+def from_bytes(data: bytes, path: Path) -> Keyring:
+    """The keyring in ``data``, read from ``path`` (which errors name)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise KeyringError(f"{path} is not valid JSON") from None
     return parse(text, source=str(path))
 
 
 def load_active(path: Path) -> Keyring:
     """Load a keyring that things can be sealed with (for building, serving and writing):
     at least one desk, and the recovery key."""
-    ring = load(path)
+    return active(load(path), path)
+
+
+def active(ring: Keyring, path: Path) -> Keyring:
+    """``ring`` (read from ``path``) if things can be sealed with it, else a KeyringError."""
     if not ring.desks or ring.recovery is None:
         raise KeyringError(
             f"{path} has no desk: nobody could read the reports",

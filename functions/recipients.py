@@ -84,7 +84,7 @@ class Source:
 
     def current(self) -> Recipients:
         # Stat before reading: a file changed while it is read is read again next time.
-        stamp = (_stat(self.keyring_path), _stat(self.routing_path))
+        stamp = (stat_key(self.keyring_path), stat_key(self.routing_path))
         readable = stamp[0] is not None and (self.routing_path is None or stamp[1] is not None)
         cached = self._cached
         if readable and cached is not None and cached[0] == stamp:
@@ -101,7 +101,7 @@ def source(keyring_path: Path, routing_path: Path | None) -> Source:
     return Source(keyring_path, routing_path)
 
 
-def _stat(path: Path | None) -> StatKey:
+def stat_key(path: Path | None) -> StatKey:
     """What changes when a file is rewritten or replaced; None for no file (or no path)."""
     if path is None:
         return None

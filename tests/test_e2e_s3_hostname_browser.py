@@ -34,9 +34,10 @@ from botocore.credentials import Credentials
 from waitress.server import create_server
 
 from tests.support.host import serving, wbs_serve
+from tests.support.selfhost import env_file, nginx_directives
 from tests.support.system import PASSPHRASE, wbs
 from tests.test_e2e_upload_browser import fill_report
-from tests.test_selfhost import MotoS3, env_file, nginx_directives
+from tests.test_selfhost import MotoS3
 
 pytestmark = pytest.mark.browser
 

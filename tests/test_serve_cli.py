@@ -66,7 +66,10 @@ def test_demo_creates_its_key_builds_and_serves(
     (call,) = served
     assert call["site"] == home / "demo-site" and call["port"] == 8123
     assert call["settings"].storage_url == f"local:{home / 'storage'}"
-    assert call["settings"].keyring_path == home / "demo-keyring.json"
+    # (the API checks reports against the copy of the keyring the page was built from)
+    served_keyring = call["settings"].keyring_path
+    assert served_keyring == (home / "demo-site" / ".wbs-keyring.json").resolve()
+    assert served_keyring.read_bytes() == (home / "demo-keyring.json").read_bytes()
     # And the demo is announced loudly, with how to read what was sent
     assert "DEMO MODE: NOT FOR REAL REPORTS" in result.stderr
     assert '("demo")' in result.stderr
@@ -151,7 +154,9 @@ def test_serve_with_a_keyring(tmp_path: Path, served: list[dict[str, Any]]) -> N
     )
     assert result.exit_code == 0, result.output
     (call,) = served
-    assert call["settings"].keyring_path == keyring and call["site"] == tmp_path / "out"
+    assert call["site"] == tmp_path / "out"
+    assert call["settings"].keyring_path == (tmp_path / "out" / ".wbs-keyring.json").resolve()
+    assert call["settings"].keyring_path.read_bytes() == keyring.read_bytes()
     assert "DEMO" not in result.stderr
 
 

@@ -208,6 +208,7 @@ def test_the_report_reaches_the_inspector_whole(
     page.click("#add-person")  # left empty: not sent
     page.fill("#when-date", "2026-10-05")
     page.fill("#when-note", "every Monday")
+    page.click("#how-fold summary")  # the optional "how and how much", folded
     page.fill("#how", "cash, no receipt")
     page.fill("#loss", "500000")
     page.check("input[name=identity][value=identified]")
@@ -491,6 +492,7 @@ def test_an_empty_form_shows_required_messages_in_the_page_language(
     assert page.get_attribute("#what", "aria-invalid") == "true"
     page.fill("#what", "sesuatu")  # fixing a field clears its message
     assert page.text_content("#what-error") == ""
+    page.click("#how-fold summary")
     page.fill("#loss", "1.500.000")
     page.click("button[type=submit]")
     assert page.text_content("#loss-error") != ""

@@ -258,7 +258,7 @@ def test_new_desk_is_granted_to_the_recovery_key_and_its_members_only(home: Home
     # And the recovery key signed its grants: bima is a member as everyone sees it
     pimpinan = [grants.parse(k, d) for k, d in stored_grants(home) if "/pimpinan/" in k]
     assert {g.by for g in pimpinan} == {keys.recovery.kid}  # type: ignore[union-attr]
-    assert "next: rebuild and redeploy" in result.stdout
+    assert "next: redeploy (`wbs deploy`" in result.stdout
     # And it is refused again, or for a desk the config does not name
     before = state(home)
     again = wbs("desks", "new", "pimpinan", "--recovery", typed=typed_shares(home))

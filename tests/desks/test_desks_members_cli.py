@@ -109,7 +109,7 @@ def test_a_removed_member_cannot_read_a_report_sent_after_removal(home: Home) ->
     assert "everything sent before the page and the API were rebuilt with generation 2" in out
     assert "anything they saved" in out
     assert "the keys of every case shared with the desk before now" in out
-    assert "rebuild and redeploy now" in out
+    assert "next: redeploy now" in out
     # And a report sealed to the new generation is read by anna and the recovery key only
     send_report(home, after)
     assert readable(home, held(home, "bima"), [before, after]) == [before]

@@ -7,8 +7,8 @@ log captured, and `wbs` commands run against it.
 The keys, grants and share sheets are made once a session (``inspector_keys``): they are only
 read. Each test gets its own `wbs serve`, storage (a copy of the one holding the grants),
 cache and log (``system``): the tests count what was stored. ``kpu_system`` is the same for
-the KPU example (site/examples/kpu.toml, its desks one member each, ``kpu_keys``); both can
-restart `wbs serve` (the site rebuilt), as after a rotation."""
+the KPU example (site/examples/kpu.toml, its desks one member each, ``kpu_keys``). A running
+`wbs serve` rebuilds its site when the keyring changes (tests/test_keyring_change_browser.py)."""
 
 from __future__ import annotations
 
@@ -134,9 +134,8 @@ def served(
     tmp_path: Path, folder: Path, names: tuple[str, ...], config: Path | None = None
 ) -> Iterator[dict[str, Any]]:
     """A copy of ``folder``'s keyring, keys and storage in ``tmp_path``, served by `wbs serve`
-    (with --config ``config``, which WBS_CONFIG also names for the other commands). The dict
-    yielded holds ``restart``: stop `wbs serve` and start it again (the site rebuilt), its
-    ``base`` and ``log`` then the new server's."""
+    (with --config ``config``, which WBS_CONFIG also names for the other commands), with its
+    ``base`` URL and ``log``."""
     shutil.copytree(folder / "keyring", tmp_path / "keyring")
     shutil.copytree(folder / "keys", tmp_path / "home" / "keys")
     shutil.copytree(folder / "storage", tmp_path / "storage")
@@ -164,20 +163,9 @@ def served(
         "keys": keys,
         "shares": recovery_shares(folder),
     }
-    with contextlib.ExitStack() as stack:
-
-        def start() -> None:
-            starts = system.get("starts", 0) + 1
-            log = tmp_path / ("server.log" if starts == 1 else f"server-{starts}.log")
-            system.update(starts=starts, log=log)
-            system["base"] = stack.enter_context(wbs_serve(args, env, log))
-
-        def restart() -> None:
-            stack.close()
-            start()
-
-        system["restart"] = restart
-        start()
+    log = tmp_path / "server.log"
+    with wbs_serve(args, env, log) as base:
+        system.update(base=base, log=log)
         yield system
 
 

@@ -10,7 +10,9 @@ Integrity, and every page carries the Content-Security-Policy of functions/heade
 Worker scripts cannot carry integrity: the build checks that they and their imports are in
 the site. The same inputs give byte-identical output, listed with SHA-256 sums in
 build-manifest.json. The routing rules the page embeds are also written to routing.json,
-for the API.
+and the keyring it was built from to .wbs-keyring.json (a hidden name: not served, not
+published), for the API: `wbs serve` checks reports against these two copies, so that the
+page and the API change together when a build replaces the site (one atomic swap).
 
 The modules: ``sources`` (the project's folders), ``pages`` (the pages and their data),
 ``assets`` (static files, libsodium, imports, SRI), ``desks`` (the desks' keys and
@@ -24,13 +26,20 @@ import argparse
 import sys
 from pathlib import Path
 
+from functions import keyring as keyrings
 from functions.errors import WbsError
-from functions.keyring import load_active
 from wbs import config as wbs_config
 from wbs.build.assets import static_assets, vendor_modules
 from wbs.build.desks import ROUTING_FILE, check, routing_file
 from wbs.build.errors import BuildError
-from wbs.build.output import MANIFEST, MARKER, MARKER_TEXT, manifest, write_output
+from wbs.build.output import (
+    KEYRING_COPY,
+    MANIFEST,
+    MARKER,
+    MARKER_TEXT,
+    manifest,
+    write_output,
+)
 from wbs.build.private import folder_files, refuse_private_material
 from wbs.build.render import render_pages
 from wbs.build.sources import DEFAULT_CONFIG, DEFAULT_KEYRING, DEFAULT_OUT, NODE_MODULES, SITE
@@ -53,7 +62,11 @@ __all__ = [
 def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
     """Check every input, render the site in memory, then (re)write ``out``."""
     settings = wbs_config.load_all(config)
-    desks = check(load_active(keyring), settings.desks, keyring, config)
+    # Read once: the page's keys and the API's copy are the same bytes, whatever happens to
+    # the file meanwhile.
+    keyring_bytes = keyrings.read(keyring)
+    ring = keyrings.active(keyrings.from_bytes(keyring_bytes, keyring), keyring)
+    desks = check(ring, settings.desks, keyring, config)
     refuse_private_material(folder_files(keyring.parent), "the keyring's folder")
     files = static_assets()
     files.update(vendor_modules(NODE_MODULES))
@@ -61,6 +74,7 @@ def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
         files[settings.site.logo.name] = settings.site.logo.data
     files.update(render_pages(settings, desks, files))
     files[ROUTING_FILE] = routing_file(settings.desks)
+    files[KEYRING_COPY] = keyring_bytes
     files[MARKER] = MARKER_TEXT
     refuse_private_material(files.items(), "the built site")
     files[MANIFEST] = manifest(files)

@@ -198,8 +198,8 @@ def init(
 
 
 _REBUILD = (
-    "next: rebuild and redeploy (`wbs deploy`, or restart `wbs serve`) so that the page seals"
-    " reports to these keys"
+    "next: redeploy (`wbs deploy`) so that the page seals reports to these keys (`wbs serve`"
+    " rebuilds by itself)"
 )
 
 
@@ -472,7 +472,7 @@ def _rotate(
             f" {new.generation}."
         )
     click.echo(
-        f"next: rebuild and redeploy now (`wbs deploy`, or restart `wbs serve`): until then the"
+        f"next: redeploy now (`wbs deploy`; `wbs serve` rebuilds by itself): until then the"
         f" page still seals new reports to generation {old.generation}"
     )
 

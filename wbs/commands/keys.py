@@ -136,7 +136,7 @@ def upgrade(key: Path | None, keyring: Path) -> None:
     click.echo(f"key id       {entry.kid}  {entry.label}")
     click.echo(f"signing key  {b64encode(signing)}")
     click.echo(f"keyring      {keyring}")
-    click.echo("next: rebuild and redeploy (`wbs deploy`, or restart `wbs serve`)")
+    click.echo("next: redeploy (`wbs deploy`; `wbs serve` rebuilds by itself)")
 
 
 @keys.command("retire")
@@ -182,7 +182,7 @@ def activate(key: str, keyring: Path) -> None:
         raise KeyringError(f"key {entry.kid} is already active", hint="wbs keys list")
     dump(ring.with_active(entry.kid, True), keyring)
     click.echo(f"active       {entry.kid}  {entry.label}")
-    click.echo("next: rebuild and redeploy (`wbs deploy`, or restart `wbs serve`)")
+    click.echo("next: redeploy (`wbs deploy`; `wbs serve` rebuilds by itself)")
 
 
 def _refuse_unsafe(path: Path, keyring: Path) -> None:

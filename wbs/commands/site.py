@@ -11,7 +11,10 @@ from functions.config import Settings
 from functions.errors import WbsError
 from wbs import config as wbs_config
 from wbs import console, demo, paths
+from wbs.build.output import KEYRING_COPY
+from wbs.build.sources import DEFAULT_CONFIG
 from wbs.commands.options import config_option, keyring_option
+from wbs.rebuild import Rebuilder
 
 ROUTING_FILE = "routing.json"  # wbs.build writes it at the root of the site
 
@@ -85,7 +88,9 @@ def serve(
     for real reports. The upload limits are the config's [uploads], with any WBS_UPLOAD_*
     variable on top; the proof of work asked of each report and follow-up is its
     [proof_of_work] difficulty, or WBS_POW_DIFFICULTY. The API accepts the desks the
-    built page routes reports to: the routing.json of the build, never WBS_ROUTING.
+    built page routes reports to: the routing.json of the build, never WBS_ROUTING. When the
+    keyring or the config changes, the site is built again and swapped in whole, page and
+    API together: no restart is needed.
     """
     limits = wbs_config.upload_limits(config)
     difficulty = wbs_config.proof_difficulty(config)
@@ -103,8 +108,17 @@ def serve(
     elif keyring is not None:
         settings = dataclasses.replace(settings, keyring_path=keyring)
     out = out or paths.DEFAULT_SITE_OUT
-    build_site(settings.keyring_path, out, config)
-    settings = dataclasses.replace(settings, routing_path=built_routing(out))
+    keyring_path = settings.keyring_path
+    # Stamped before the first build: a change made while it runs is built next.
+    watcher = Rebuilder(
+        (keyring_path, config or DEFAULT_CONFIG), lambda: build_site(keyring_path, out, config)
+    )
+    build_site(keyring_path, out, config)
+    # The API checks reports against the keyring and rules the served page was built from.
+    settings = dataclasses.replace(
+        settings, keyring_path=(out / KEYRING_COPY).resolve(), routing_path=built_routing(out)
+    )
+    stop_watching = watcher.start()
     if use_demo:
         console.err.print(demo.banner(f"http://{address}:{port}"))
     # Imported here: the HTTP stack is needed by this command only, not by every `wbs` run.
@@ -114,3 +128,5 @@ def serve(
         host.serve(out, settings, host=address, port=port)
     except KeyboardInterrupt:
         click.echo("stopped", err=True)
+    finally:
+        stop_watching.set()
