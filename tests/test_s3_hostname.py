@@ -18,6 +18,7 @@ from functions import host
 from functions.config import ConfigError, Settings
 from functions.storage import S3Storage, addressing
 from functions.uploads import S3Uploads
+from wbs.backup import stores
 from wbs.cli import cli
 
 BUCKET = "wbs-reports"
@@ -51,13 +52,22 @@ def part_url(env: dict[str, str]) -> str:
 
 
 def storage_url(env: dict[str, str]) -> str:
-    """Where the service's storage client sends a read with these settings."""
+    """Where the service's storage client (the inspector's tool's too) sends a read with
+    these settings."""
     settings = Settings.from_env({"WBS_STORAGE": f"s3://{BUCKET}/kpu-dki", **env})
     storage = settings.open_storage()
     assert isinstance(storage, S3Storage)
     return storage._client.generate_presigned_url(
         "get_object", Params={"Bucket": BUCKET, "Key": KEY}
     )
+
+
+def backup_url(env: dict[str, str]) -> str:
+    """Where `wbs backup`'s own client sends a write with these settings."""
+    settings = Settings.from_env({"WBS_STORAGE": f"s3://{BUCKET}/kpu-dki", **env})
+    store = stores.open_store(settings)
+    assert isinstance(store, stores.S3Store)
+    return store._client.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": KEY})
 
 
 @pytest.mark.parametrize(
@@ -71,7 +81,7 @@ def test_an_s3_compatible_endpoint_is_addressed_path_style_by_every_client(
     env = {"WBS_S3_ENDPOINT": endpoint}
     # Then part URLs and the storage's requests name the bucket in the path, on that host,
     # the route nginx-s3.conf restores
-    for url in (part_url(env), storage_url(env)):
+    for url in (part_url(env), storage_url(env), backup_url(env)):
         parts = urlsplit(url)
         assert f"{parts.scheme}://{parts.netloc}" == endpoint, url
         assert parts.path == f"/{BUCKET}/{KEY}", url
@@ -82,7 +92,7 @@ def test_aws_is_addressed_virtual_hosted_for_cloudfronts_origin(
 ) -> None:
     # Given no endpoint (AWS), in Jakarta: parts are signed for the bucket's regional host
     monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-southeast-3")
-    for url in (part_url({}), storage_url({})):
+    for url in (part_url({}), storage_url({}), backup_url({})):
         parts = urlsplit(url)
         assert parts.netloc == f"{BUCKET}.s3.ap-southeast-3.amazonaws.com", url
         assert parts.path == f"/{KEY}", url
@@ -99,7 +109,7 @@ def test_aws_is_addressed_virtual_hosted_for_cloudfronts_origin(
 )
 def test_wbs_s3_addressing_forces_one_style(chosen: str, netloc: str, path: str) -> None:
     env = {"WBS_S3_ENDPOINT": "http://localhost:9000", "WBS_S3_ADDRESSING": chosen}
-    for url in (part_url(env), storage_url(env)):
+    for url in (part_url(env), storage_url(env), backup_url(env)):
         assert (urlsplit(url).netloc, urlsplit(url).path) == (netloc, path), url
 
 
