@@ -228,7 +228,10 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory, keyring: Path) -> Iterat
     base = tmp_path_factory.mktemp("selfhost-s3")
     values = env_file(s3=True)
     endpoint: Any = create_server(MotoS3(), host="127.0.0.1", port=0)
-    url = f"http://127.0.0.1:{endpoint.effective_port}"
+    # Named by host, as a MinIO on another machine would be: path-style is what makes it work
+    # (functions/storage/addressing.py; tests/test_e2e_s3_hostname_browser.py checks the
+    # signatures of parts sent through this route)
+    url = f"http://localhost:{endpoint.effective_port}"
     with pytest.MonkeyPatch.context() as patch, serving(endpoint):
         patch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", url)  # requests to it are S3's
         bucket, _, prefix = values["WBS_STORAGE"].removeprefix("s3://").partition("/")

@@ -841,6 +841,29 @@ def test_every_call_the_api_makes_is_allowed_and_every_grant_is_used(
     assert unused == []
 
 
+def test_the_function_may_list_every_key_and_prefix_it_reads(deployment: Deployment) -> None:
+    # S3 answers a read of a missing key 404 only to a caller that may list it (else 403
+    # AccessDenied), and the storage asks a listing of the key after a 403
+    # (functions/storage/s3.py): a mistyped receipt code must get "wrong code", not 503.
+    policy = function_statements()
+    # Given every route run: each key the function read, under its layout prefix
+    run_every_route(deployment)
+    read = {params["Key"] for operation, params in deployment.calls if operation == "GetObject"}
+    assert any(key.endswith(layout.VERIFIER) for key in read)  # the mailbox's lock
+    for key in read:
+        assert key.startswith(layout.PREFIXES), key
+        # Then the role may list that very key, as the storage asks after a 403
+        assert allowed(policy, listing(key)), key
+    # And every prefix of the layout whose objects the role may read, it may list there
+    readable = [
+        p for p in layout.PREFIXES if allowed(policy, Request("s3:GetObject", obj(p + "x")))
+    ]
+    assert {p for p in layout.PREFIXES for key in read if key.startswith(p)} <= set(readable)
+    for prefix in readable:
+        assert allowed(policy, listing(prefix + "x")), prefix
+        assert allowed(policy, listing(prefix)), prefix
+
+
 def test_every_object_of_a_case_the_function_creates_names_the_cases_desks(
     deployment: Deployment,
 ) -> None:

@@ -15,12 +15,11 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, BinaryIO, Protocol
 from urllib.parse import urlencode
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.config import Settings
 from functions.errors import AlreadyExists, Denied, NotFound, StorageError
-from functions.storage import LocalStorage, ObjectInfo, Readable, S3Storage, check_key
+from functions.storage import LocalStorage, ObjectInfo, Readable, S3Storage, addressing, check_key
 from functions.storage.layout import PREFIXES
 from functions.storage.local import link_new
 from functions.storage.s3 import CLIENT_CONFIG, DENIED, MISSING, TAKEN
@@ -55,7 +54,8 @@ def open_store(settings: Settings) -> Store:
     if isinstance(storage, LocalStorage):
         return LocalStore(storage)
     if isinstance(storage, S3Storage):
-        client = boto3.client("s3", endpoint_url=settings.s3_endpoint, config=CLIENT_CONFIG)
+        # Named as the service's own clients name the bucket (WBS_S3_ADDRESSING)
+        client = addressing.client(settings.s3_endpoint, settings.s3_addressing, CLIENT_CONFIG)
         return S3Store(storage, client)
     raise StorageError(f"cannot back up {storage!r}")  # pragma: no cover - two kinds exist
 
