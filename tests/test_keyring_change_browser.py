@@ -7,35 +7,15 @@ person's key while serving stops no report either."""
 from __future__ import annotations
 
 import json
-import re
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.system import wbs
+from tests.support.system import served_desk_key, wait_for_rebuild, wbs
 
 pytestmark = pytest.mark.browser
-
-
-def desk_key(base: str) -> str:
-    """The inspektorat desk's public key, as the page now served embeds it."""
-    with urllib.request.urlopen(base + "/") as answer:  # noqa: S310 - the test's own server
-        page = answer.read().decode()
-    found = re.search(r'id="wbs-keys">(.*?)</script>', page, re.S)
-    assert found is not None
-    keys = json.loads(found.group(1))
-    return str(keys["desks"]["inspektorat"]["public_key"])
-
-
-def served_key_becomes(base: str, old: str, timeout: float = 20.0) -> str:
-    deadline = time.monotonic() + timeout
-    while (key := desk_key(base)) == old:
-        assert time.monotonic() < deadline, "the page was not rebuilt for the new keyring"
-        time.sleep(0.2)
-    return key
 
 
 def open_form(page: Any, base: str) -> None:
@@ -62,7 +42,7 @@ def test_a_rotation_while_serving_changes_page_and_api_together(
 ) -> None:
     base = str(system["base"])
     storage = system["tmp"] / "storage"
-    before = desk_key(base)
+    before = served_desk_key(system, "inspektorat")
     stale = browser.new_context()
     old_page = stale.new_page()
     open_form(old_page, base)
@@ -72,10 +52,7 @@ def test_a_rotation_while_serving_changes_page_and_api_together(
     assert rotated.returncode == 0, rotated.stderr
 
     # Then the page is rebuilt for the new key, without a restart
-    after = served_key_becomes(base, before)
-    ring = json.loads((system["tmp"] / "keyring" / "keyring.json").read_text())
-    (active,) = [d for d in ring["desks"] if d["desk"] == "inspektorat" and d["active"]]
-    assert after == active["public_key"] != before
+    assert wait_for_rebuild(system, "inspektorat") != before
 
     # And a report from a page loaded now is stored, and a member reads it
     fresh = browser.new_context()

@@ -15,8 +15,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -172,3 +175,24 @@ def served(
 def wbs(system: dict[str, Any], *args: str, key: str = "anna") -> subprocess.CompletedProcess[str]:
     env = {**system["env"], "WBS_KEY": str(system["keys"][key])}
     return subprocess.run([WBS, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def served_desk_key(system: dict[str, Any], desk: str) -> str:
+    """``desk``'s public key, as the page `wbs serve` now serves embeds it."""
+    with urllib.request.urlopen(str(system["base"]) + "/") as answer:  # noqa: S310 - the test's own server
+        page = answer.read().decode()
+    found = re.search(r'id="wbs-keys">(.*?)</script>', page, re.S)
+    assert found is not None
+    return str(json.loads(found.group(1))["desks"][desk]["public_key"])
+
+
+def wait_for_rebuild(system: dict[str, Any], desk: str, timeout: float = 20.0) -> str:
+    """Wait until the served page embeds ``desk``'s active key of the keyring (`wbs serve`
+    rebuilds within a second or two of a change); return that key."""
+    ring = json.loads(Path(system["env"]["WBS_KEYRING"]).read_text(encoding="utf-8"))
+    (active,) = [d for d in ring["desks"] if d["desk"] == desk and d["active"]]
+    deadline = time.monotonic() + timeout
+    while served_desk_key(system, desk) != active["public_key"]:
+        assert time.monotonic() < deadline, "the page was not rebuilt for the new keyring"
+        time.sleep(0.2)
+    return str(active["public_key"])
