@@ -9,12 +9,19 @@ from pathlib import Path
 import click
 
 from functions.config import Settings
-from functions.errors import WbsError
+from functions.errors import StorageError, WbsError
 from functions.keyring import Keyring, load
+from functions.storage import Storage
 from wbs import audit, keyfile, passphrase, paths, statuses
 from wbs.cache import Cache
+from wbs.crypto import Identity
+from wbs.remote_storage import RemoteStorage
 from wbs.reports import Reader
 from wbs.signing import Signers
+
+# click's Context.meta, shared by a command's contexts: the key the command unlocked, which
+# signs its requests to an inspector API (wbs+https://).
+UNLOCKED = "wbs.unlocked"
 
 keyring_option = click.option(
     "--keyring",
@@ -27,7 +34,8 @@ keyring_option = click.option(
 storage_option = click.option(
     "--storage",
     metavar="URL",
-    help="Where reports are stored: local:/path or s3://bucket/prefix"
+    help="Where reports are stored: local:/path, s3://bucket/prefix, or a self-hosted"
+    " service's inspector API, wbs+https://host (requests signed with your key)"
     "  [default: WBS_STORAGE, else local:$WBS_HOME/storage]",
 )
 key_option = click.option(
@@ -61,7 +69,31 @@ class StatusType(click.ParamType[str]):
 
 def settings(storage: str | None) -> Settings:
     configured = Settings.from_env()
-    return dataclasses.replace(configured, storage_url=storage) if storage else configured
+    configured = dataclasses.replace(configured, storage_url=storage) if storage else configured
+    return dataclasses.replace(configured, remote=_remote)
+
+
+def _remote(url: str) -> Storage:
+    """An inspector API, whose requests the running command's key signs: the one it has
+    unlocked, else its --key (or the only key), unlocked at the first request."""
+    context = click.get_current_context(silent=True)
+    return RemoteStorage.from_env(url, lambda: _signing_identity(context, url))
+
+
+def _signing_identity(context: click.Context | None, url: str) -> Identity:
+    if context is None:
+        raise StorageError(
+            f"requests to {url} are signed with your key, and no command has unlocked it",
+            hint="run a wbs inbox command, which asks for the passphrase",
+        )
+    held = context.meta.get(UNLOCKED)
+    if not isinstance(held, Identity):
+        chosen = context.params.get("key")
+        path = keyfile.locate(chosen if isinstance(chosen, Path) else None)
+        info = keyfile.inspect(path)
+        held = keyfile.unlock(path, passphrase.ask(f"Passphrase for {path} ({info.label})"))
+        context.meta[UNLOCKED] = held
+    return held
 
 
 def reader(key: Path | None, keyring: Path, cache: Cache | None = None) -> Reader:
@@ -85,7 +117,11 @@ def reader(key: Path | None, keyring: Path, cache: Cache | None = None) -> Reade
             err=True,
         )
     stored = cache.grants() if cache is not None else []
-    unlocked = Reader.unlocked(keyfile.unlock(path, secret), ring, stored, signers)
+    identity = keyfile.unlock(path, secret)
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta[UNLOCKED] = identity  # what signs this command's requests, if any
+    unlocked = Reader.unlocked(identity, ring, stored, signers)
     for problem in unlocked.problems:
         click.echo(f"wbs: note: {problem}", err=True)
     return unlocked
