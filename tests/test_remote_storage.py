@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,7 +59,10 @@ def inspector_api(store: LocalStorage, keyring: Path) -> Iterator[str]:
     settings = Settings(f"local:{store.root}", keyring, inspector_api=True)
     server = make_server(None, settings, port=0)
     with serving(server):
-        yield f"wbs+http://127.0.0.1:{server.effective_port}"
+        try:
+            yield f"wbs+http://127.0.0.1:{server.effective_port}"
+        finally:
+            gc.collect()  # the commands' storages, and their kept-alive connections, go
 
 
 def objects(root: Path) -> dict[str, bytes]:
@@ -154,6 +158,7 @@ def test_the_storage_interface_holds_over_the_api(store: LocalStorage, inspector
         listed = [(i.key, i.size) for i in remote.list(layout.DESKS)]
         assert listed == [(i.key, i.size) for i in store.list(layout.DESKS)] and listed
         assert [i.key for i in remote.list("notes/")] == [key]
+        remote.close()
 
 
 def test_paged_listings_return_every_key_once_in_order(
@@ -168,7 +173,9 @@ def test_paged_listings_return_every_key_once_in_order(
     for key in reversed(keys):
         store.put_new(key, b"{}")
     with inspector_api(store, Path(os.environ["WBS_KEYRING"])) as url:
-        assert [i.key for i in RemoteStorage(url, lambda: inspector).list("notes/")] == keys
+        remote = RemoteStorage(url, lambda: inspector)
+        assert [i.key for i in remote.list("notes/")] == keys
+        remote.close()
 
 
 def test_a_retired_key_gets_a_clear_error_and_a_hint(

@@ -91,6 +91,10 @@ class RemoteStorage:
     def __repr__(self) -> str:
         return f"RemoteStorage({self.url!r})"
 
+    def close(self) -> None:
+        """Close the connections kept alive (they close anyway when the storage is freed)."""
+        self._pool.clear()
+
     def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         path = f"{OBJECTS}/{check_key(key)}"
         query = urlencode({"desks": ",".join(sorted(set(desks)))}) if desks else ""
@@ -230,7 +234,12 @@ class _Body:
             raise StorageError(f"cannot read {self._key}: {_why(exc)}") from None
 
     def close(self) -> None:
-        self._response.release_conn()
+        """Give the connection back if the body was read to its end, else close it: the rest
+        of a large file is not downloaded only to be dropped."""
+        if getattr(self._response, "length_remaining", None) == 0:
+            self._response.release_conn()
+        else:
+            self._response.close()
 
 
 def _base(url: str) -> str:
