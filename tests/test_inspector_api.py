@@ -243,3 +243,20 @@ def test_the_switch_is_on_or_off(value: str) -> None:
     assert Settings.from_env({"WBS_INSPECTOR_API": "on"}).inspector_api is True
     with pytest.raises(ConfigError, match="WBS_INSPECTOR_API must be on or off"):
         Settings.from_env({"WBS_INSPECTOR_API": value})
+
+
+def test_a_key_retired_while_serving_is_refused_at_its_next_request(
+    base: str, inspector: Identity
+) -> None:
+    path = f"{OBJECTS}/{layout.report(FIRST)}"
+    assert send(base, "GET", path, signed(inspector, "GET", path))[0] == 200
+    Institution.here().person(inspector, "Inspektur", active=False)  # the keyring changes
+    status, body = send(base, "GET", path, signed(inspector, "GET", path))
+    assert (status, body["error"]) == (403, "retired_key")
+
+
+def test_the_self_hosted_settings_leave_it_off_and_say_how_to_turn_it_on() -> None:
+    env = (Path(__file__).parents[1] / "infra" / "selfhost" / "wbs.env").read_text()
+    lines = env.splitlines()
+    assert "#WBS_INSPECTOR_API=on" in lines
+    assert not any(line.startswith("WBS_INSPECTOR_API") for line in lines)
