@@ -228,3 +228,41 @@ def test_an_unreachable_service_is_a_storage_error_with_a_hint(inspector: Identi
     with pytest.raises(StorageError) as caught:
         remote.get(f"reports/{FIRST}.json")
     assert "cannot reach" in str(caught.value) and caught.value.hint
+
+
+@pytest.mark.slow  # builds the site and runs `wbs serve` in its own process: about 3 s
+def test_wbs_serve_gives_the_api_the_keyring_of_the_site_it_serves(
+    store: LocalStorage, inspector: Identity, tmp_path: Path
+) -> None:
+    from tests.support.host import wbs_serve
+
+    put(store, FIRST, inspector)
+    env = {
+        **os.environ,
+        "WBS_INSPECTOR_API": "on",
+        "WBS_STORAGE": f"local:{store.root}",
+        "WBS_POW_DIFFICULTY": "0",
+    }
+    log = tmp_path / "serve.log"
+    args = ["--keyring", os.environ["WBS_KEYRING"], "--site-out", str(tmp_path / "site")]
+    with wbs_serve(args, env, log) as base:
+        synced = wbs("inbox", "sync", "--storage", "wbs+" + base)
+        refused = wbs(
+            "inbox", "sync", "--storage", "wbs+" + base, "--key", str(_stranger(tmp_path))
+        )
+    assert synced.exit_code == 0, synced.output
+    assert "1 new report" in synced.output
+    assert refused.exit_code == 1 and "not in the keyring" in refused.output
+    text = log.read_text()
+    assert '"error":"unknown_key"' in text.replace(" ", "")  # the kind of the refusal, only
+    for secret in (inspector.kid, FIRST, "/inspector/", "python-urllib3"):
+        assert secret not in text
+
+
+def _stranger(tmp_path: Path) -> Path:
+    """A key file of someone the keyring does not list, with the test's passphrase."""
+    from tests.support.inbox import PASSPHRASE
+
+    path = tmp_path / "stranger.key"
+    keyfile.create(path, keyfile.generate(), PASSPHRASE, "Orang lain")
+    return path
