@@ -22,6 +22,7 @@ from tests.support.host import serving
 from tests.support.inbox import (
     CANARY,
     FIRST,
+    PASSPHRASE,
     SECOND,
     desk_keys,
     payload,
@@ -266,3 +267,35 @@ def _stranger(tmp_path: Path) -> Path:
     path = tmp_path / "stranger.key"
     keyfile.create(path, keyfile.generate(), PASSPHRASE, "Orang lain")
     return path
+
+
+def test_the_workbench_syncs_through_the_api_with_its_unlocked_key(
+    store: LocalStorage, inspector: Identity, home: Path
+) -> None:
+    from tests.support.workbench import ADDRESS, Client, key_file
+    from wbs import config
+    from wbs.commands.options import settings
+    from wbs.workbench.app import Config, Workbench
+    from wbs.workbench.guard import Guard
+    from wbs.workbench.session import Session
+
+    put(store, FIRST, inspector)
+    keyring = Path(os.environ["WBS_KEYRING"])
+    with inspector_api(store, keyring) as url:
+        # Given: the workbench as `wbs workbench --storage URL` opens it
+        session = Session(key_file(home), 900)
+        configured = settings(url, signer=session.signing_identity)
+        app = Workbench(
+            Config(key_file(home), url, configured.open_storage, keyring, config.load(None)),
+            Guard(ADDRESS, 41234),
+            session,
+        )
+        # When: locked, storage refuses to sign; unlocked, "Sync now" fetches the report
+        with pytest.raises(StorageError, match="the key is locked"):
+            list(configured.open_storage().list(layout.REPORTS))
+        client = Client(app)
+        client.enter()
+        assert client.post("/unlock", {"passphrase": PASSPHRASE}).status == 303
+        client.sync()
+    # Then
+    assert Cache.for_storage(url).ids() == [FIRST]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -67,9 +68,15 @@ class StatusType(click.ParamType[str]):
         return status
 
 
-def settings(storage: str | None) -> Settings:
+def settings(storage: str | None, signer: Callable[[], Identity] | None = None) -> Settings:
+    """The settings of WBS_* with ``storage`` (--storage) on top. An inspector API's requests
+    are signed with ``signer``'s key (the workbench's unlocked one), else the command's."""
     configured = Settings.from_env()
     configured = dataclasses.replace(configured, storage_url=storage) if storage else configured
+    if signer is not None:
+        return dataclasses.replace(
+            configured, remote=lambda url: RemoteStorage.from_env(url, signer)
+        )
     return dataclasses.replace(configured, remote=_remote)
 
 
