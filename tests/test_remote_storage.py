@@ -6,12 +6,13 @@ from __future__ import annotations
 import base64
 import contextlib
 import datetime
-import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import urllib3
 from nacl.public import PrivateKey
 
 from functions.config import ConfigError, Settings
@@ -36,15 +37,31 @@ from tests.support.reporter import case_key_text
 from wbs import attachments, keyfile
 from wbs.cache import Cache
 from wbs.crypto import Identity
-from wbs.remote_storage import RemoteStorage
+from wbs.remote_storage import RemoteStorage, close_pools
 
 PHOTO, SCAN = "5QZ2W8R1XK4T7M3N", "9HJ6C0VB2DPE8GA4"
+OPENED: list[urllib3.PoolManager] = []
 OBJECT_FOLDERS = (layout.REPORTS, layout.MAILBOXES, layout.NOTES, layout.DESKS, layout.SHARES)
 
 
 @pytest.fixture(autouse=True)
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return use_private_home(tmp_path, monkeypatch)
+
+
+@pytest.fixture(autouse=True)
+def pools(monkeypatch: pytest.MonkeyPatch) -> list[urllib3.PoolManager]:
+    """Every connection pool the tool opens, so that ``inspector_api`` can close their
+    kept-alive connections (a failed command's traceback may hold one open)."""
+    real = urllib3.PoolManager
+
+    def kept(*args: Any, **kwargs: Any) -> urllib3.PoolManager:
+        pool = real(*args, **kwargs)
+        OPENED.append(pool)
+        return pool
+
+    monkeypatch.setattr(urllib3, "PoolManager", kept)
+    return OPENED
 
 
 @pytest.fixture
@@ -63,7 +80,8 @@ def inspector_api(store: LocalStorage, keyring: Path) -> Iterator[str]:
         try:
             yield f"wbs+http://127.0.0.1:{server.effective_port}"
         finally:
-            gc.collect()  # the commands' storages, and their kept-alive connections, go
+            while OPENED:  # no kept-alive connection holds the server's loop open
+                close_pools(OPENED.pop())
 
 
 def objects(root: Path) -> dict[str, bytes]:

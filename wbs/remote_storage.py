@@ -93,7 +93,7 @@ class RemoteStorage:
 
     def close(self) -> None:
         """Close the connections kept alive (they close anyway when the storage is freed)."""
-        self._pool.clear()
+        close_pools(self._pool)
 
     def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         path = f"{OBJECTS}/{check_key(key)}"
@@ -237,9 +237,16 @@ class _Body:
         """Give the connection back if the body was read to its end, else close it: the rest
         of a large file is not downloaded only to be dropped."""
         if getattr(self._response, "length_remaining", None) == 0:
-            self._response.release_conn()
-        else:
-            self._response.close()
+            self._response.release_conn()  # back to the pool, for the next request
+        self._response.close()  # what is left of this answer (its connection, if not given back)
+
+
+def close_pools(manager: urllib3.PoolManager) -> None:
+    """Close every connection ``manager`` keeps: its ``clear()`` only forgets them."""
+    pools = [manager.pools[key] for key in manager.pools.keys()]  # noqa: SIM118 - not a dict
+    manager.clear()
+    for pool in pools:
+        pool.close()
 
 
 def _base(url: str) -> str:
