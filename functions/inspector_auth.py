@@ -3,8 +3,10 @@ person key is active in the served keyring, proved by an Ed25519 signature over 
 string, at most a few minutes old, and never seen before.
 
 The canonical string is built here for both sides: the tool signs it (wbs/remote_storage.py),
-the service checks it (functions/inspector_api.py). Verification is python-ecdsa's, as for
-every signature the functions check (functions/ed25519.py).
+the service checks it (functions/inspector_api.py). Verification is PyNaCl's: this module
+runs on the self-hosted service only, which is installed with the whole package; the Lambda
+zip holds no PyNaCl and never imports it (functions/ed25519.py verifies there, about a
+hundred times slower: 12 ms a request on the project's machine, against 0.1 ms).
 """
 
 from __future__ import annotations
@@ -17,7 +19,10 @@ from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
 
-from functions import ed25519, keyring
+import nacl.exceptions
+from nacl.signing import VerifyKey
+
+from functions import keyring
 from functions.envelope import b64decode
 from functions.errors import WbsError
 from functions.keyring import Keyring
@@ -119,9 +124,10 @@ class Gate:
             )
         try:
             message = canonical(method, path, query, kid, moment, nonce, digest)
-            good = ed25519.verifies(public, b64decode(signature_text, "signature"), message)
-        except ValueError:  # a path no client signs, or a signature not in canonical base64
-            good = False
+            VerifyKey(public).verify(message, b64decode(signature_text, "signature"))
+            good = True
+        except (ValueError, nacl.exceptions.CryptoError):  # BadSignatureError is a CryptoError
+            good = False  # a forged or moved signature, or a path no client signs
         if not good:
             raise Refused(HTTPStatus.UNAUTHORIZED, "bad_signature", "The signature does not match.")
         if not entry.active:

@@ -8,6 +8,7 @@ import contextlib
 import datetime
 import os
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -292,7 +293,6 @@ def test_the_workbench_syncs_through_the_api_with_its_unlocked_key(
 ) -> None:
     from tests.support.workbench import ADDRESS, Client, key_file
     from wbs import config
-    from wbs.commands.options import settings
     from wbs.workbench.app import Config, Workbench
     from wbs.workbench.guard import Guard
     from wbs.workbench.session import Session
@@ -300,9 +300,11 @@ def test_the_workbench_syncs_through_the_api_with_its_unlocked_key(
     put(store, FIRST, inspector)
     keyring = Path(os.environ["WBS_KEYRING"])
     with inspector_api(store, keyring) as url:
-        # Given: the workbench as `wbs workbench --storage URL` opens it
+        # Given: the workbench, its storage signed with its session's key (as `wbs workbench
+        # --storage URL` opens it: wbs/commands/workbench.py)
         session = Session(key_file(home), 900)
-        configured = settings(url, signer=session.signing_identity)
+        opener = partial(RemoteStorage, signer=session.signing_identity)
+        configured = Settings(url, keyring, remote=opener)
         app = Workbench(
             Config(key_file(home), url, configured.open_storage, keyring, config.load(None)),
             Guard(ADDRESS, 41234),
