@@ -8,7 +8,9 @@ reporter-signature headers. The client's address, user agent and every other hea
 reach the handlers, so they cannot be logged or stored. ``PUT
 /attachments/<case>/<file>?<grant>`` takes one part of an evidence upload
 (docs/spec/upload-v1.md) when storage is a local folder: the grant is checked before the
-body is read, and the body is streamed to disk. Everything else is a static file of the
+body is read, and the body is streamed to disk. With ``WBS_INSPECTOR_API=on``, every path
+under ``/inspector/`` goes to the inspector API (functions/inspector_api.py: inspectors'
+signed requests for the store's ciphertext). Everything else is a static file of the
 built site. No access log is kept; every answer carries the security headers.
 """
 
