@@ -100,6 +100,11 @@ class InspectorApi:
         except (Failure, Refused) as exc:
             logger.warning("inspector request refused", status=int(exc.status), error=exc.code)
             status, headers, body = _error(exc.status, exc.code, str(exc))
+        except Exception as exc:  # noqa: BLE001 - type only: a message could hold a path
+            logger.error("inspector request failed", error_type=type(exc).__name__)
+            status, headers, body = _error(
+                HTTPStatus.INTERNAL_SERVER_ERROR, "internal_error", "Something went wrong."
+            )
         start_response(f"{status} {status.phrase}", list({**SECURITY_HEADERS, **headers}.items()))
         if method == "HEAD":
             return [b""]
@@ -155,7 +160,7 @@ class InspectorApi:
             )
         found: list[dict[str, object]] = []
         more = False
-        for info in _stored(self.storage.list(prefix)):
+        for info in _stored(self.storage, prefix):
             if info.key <= after or not readable(info.key):
                 continue
             if len(found) == int(limit_text):
@@ -254,9 +259,10 @@ def _key(text: str) -> str:
         ) from None
 
 
-def _stored(listing: Iterator[ObjectInfo]) -> Iterator[ObjectInfo]:
+def _stored(storage: Storage, prefix: str) -> Iterator[ObjectInfo]:
+    """``storage.list(prefix)``; a failure, when it is called or while it is read, a 503."""
     try:
-        yield from listing
+        yield from storage.list(prefix)
     except StorageError:
         raise _unavailable() from None
 

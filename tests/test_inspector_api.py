@@ -4,12 +4,14 @@ host in a thread: what it refuses, and that a refusal changes nothing and logs o
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
+from wsgiref.util import setup_testing_defaults
 
 import nacl.utils
 import pytest
@@ -17,9 +19,11 @@ import urllib3
 
 from functions.config import ConfigError, Settings
 from functions.envelope import b64encode
+from functions.errors import StorageError
 from functions.host import make_server
+from functions.inspector_api import InspectorApi
 from functions.inspector_auth import WINDOW_SECONDS, body_digest, canonical
-from functions.storage import LocalStorage, layout
+from functions.storage import LocalStorage, ObjectInfo, Readable, layout
 from tests.support.api import api_logs
 from tests.support.host import serving
 from tests.support.inbox import FIRST, add_inspector_key, put, use_private_home
@@ -260,3 +264,57 @@ def test_the_self_hosted_settings_leave_it_off_and_say_how_to_turn_it_on() -> No
     lines = env.splitlines()
     assert "#WBS_INSPECTOR_API=on" in lines
     assert not any(line.startswith("WBS_INSPECTOR_API") for line in lines)
+
+
+class Failing(LocalStorage):
+    """A store whose every call fails with ``error``."""
+
+    def __init__(self, root: Path, error: Exception) -> None:
+        super().__init__(root)
+        self.error = error
+
+    def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
+        raise self.error
+
+    def stream(self, key: str) -> Readable:
+        raise self.error
+
+    def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
+        raise self.error
+
+
+def call(app: InspectorApi, method: str, path: str, headers: dict[str, str], query: str = "",
+         body: bytes = b"") -> tuple[str, dict[str, Any]]:  # fmt: skip
+    """One request straight to the WSGI application: its status line and JSON body."""
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query}
+    setup_testing_defaults(environ)
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    answer: list[str] = []
+    data = b"".join(app(environ, lambda status, _headers: answer.append(status)))  # type: ignore[arg-type,return-value]
+    return answer[0], json.loads(data)
+
+
+@pytest.mark.parametrize(
+    ("error", "status", "code"),
+    [
+        (StorageError("disk gone /var/lib/wbs/storage"), "503", "storage_unavailable"),
+        (RuntimeError("a bug that names /var/lib/wbs/storage"), "500", "internal_error"),
+    ],
+)
+def test_a_failing_store_is_a_json_error_that_names_nothing(
+    tmp_path: Path, inspector: Identity, error: Exception, status: str, code: str
+) -> None:
+    app = InspectorApi(Failing(tmp_path / "store", error), Path(os.environ["WBS_KEYRING"]))
+    query, path = "prefix=reports%2F", f"{OBJECTS}/{REPLY}"
+    with api_logs() as logs:
+        answers = [
+            call(app, "GET", OBJECTS, signed(inspector, "GET", OBJECTS, query), query),
+            call(app, "GET", path, signed(inspector, "GET", path)),
+            call(app, "PUT", path, signed(inspector, "PUT", path, "", b"{}"), body=b"{}"),
+        ]
+    for line, body in answers:
+        assert line.startswith(status) and body["error"] == code
+    assert "/var/lib" not in logs.getvalue() and logs.getvalue().count("\n") == 3
