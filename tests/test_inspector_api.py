@@ -4,6 +4,7 @@ host in a thread: what it refuses, and that a refusal changes nothing and logs o
 from __future__ import annotations
 
 import contextlib
+import http.client
 import io
 import json
 import os
@@ -11,6 +12,7 @@ import time
 from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 from wsgiref.util import setup_testing_defaults
 
 import nacl.utils
@@ -166,19 +168,25 @@ def test_keys_outside_what_the_tool_writes_are_refused(
 
 
 @pytest.mark.parametrize(
-    "path",
+    "sent",
     [
         f"{OBJECTS}/mailboxes/../reports/{FIRST}.json",
         f"{OBJECTS}/reports/%2e%2e/%2e%2e/keyring.json",
+        f"{OBJECTS}/reports/%2E%2E%2F%2E%2E%2Fkeyring.json",
         f"{OBJECTS}//etc/passwd",
         f"{OBJECTS}/reports/.hidden",
     ],
 )
-def test_a_path_that_climbs_out_is_refused(base: str, inspector: Identity, path: str) -> None:
-    response = HTTP.request("GET", base + path, headers=signed(inspector, "GET", path))
-    # Signed as typed, checked as received: either way nothing is read.
-    assert response.status in (400, 401)
-    assert json.loads(response.data)["error"] in ("invalid_key", "bad_signature")
+def test_a_path_that_climbs_out_is_refused_even_signed(
+    base: str, inspector: Identity, sent: str
+) -> None:
+    # Signed as the service receives it (decoded): the signature holds, the key does not.
+    received = unquote(sent)
+    connection = http.client.HTTPConnection(base.removeprefix("http://"), timeout=10)
+    connection.request("GET", sent, headers=signed(inspector, "GET", received))
+    response = connection.getresponse()
+    assert (response.status, json.loads(response.read())["error"]) == (400, "invalid_key")
+    connection.close()
 
 
 def test_refusals_say_why_change_nothing_and_log_only_their_kind(
@@ -318,3 +326,27 @@ def test_a_failing_store_is_a_json_error_that_names_nothing(
     for line, body in answers:
         assert line.startswith(status) and body["error"] == code
     assert "/var/lib" not in logs.getvalue() and logs.getvalue().count("\n") == 3
+
+
+def test_the_replay_memory_is_bounded_and_refuses_rather_than_forget(
+    inspector: Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions import inspector_auth
+
+    monkeypatch.setattr(inspector_auth, "MAX_REMEMBERED", 2)
+    now = [1_767_225_600.0]
+    gate = inspector_auth.Gate(Path(os.environ["WBS_KEYRING"]), clock=lambda: now[0])
+    path = f"{OBJECTS}/{layout.report(FIRST)}"
+
+    def check() -> str:
+        headers = {
+            k.lower(): v for k, v in signed(inspector, "GET", path, moment=int(now[0])).items()
+        }
+        return gate.check("GET", path, "", headers, body_digest(b""))
+
+    assert check() == check() == inspector.kid  # two nonces remembered: the memory is full
+    with pytest.raises(inspector_auth.Refused) as refused:
+        check()
+    assert refused.value.code == "busy" and refused.value.status == 503
+    now[0] += WINDOW_SECONDS + 1  # both have left the window: forgotten, room again
+    assert check() == inspector.kid
