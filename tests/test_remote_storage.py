@@ -319,3 +319,24 @@ def test_the_workbench_syncs_through_the_api_with_its_unlocked_key(
         client.sync()
     # Then
     assert Cache.for_storage(url).ids() == [FIRST]
+
+
+def test_a_desk_member_is_added_through_the_api_with_one_passphrase(
+    store: LocalStorage, inspector: Identity
+) -> None:
+    from tests.support.membership import Institution
+
+    # Given: a colleague in the keyring who is no member of the desk yet
+    colleague = keyfile.generate()
+    Institution.here().person(colleague, "Inspektur II")
+    with inspector_api(store, Path(os.environ["WBS_KEYRING"])) as url:
+        # When: the inspector grants the desk through the API (one passphrase line typed)
+        added = wbs(
+            "desks", "add-member", "--desk=inspektorat", f"--member={colleague.kid}",
+            "--storage", url,
+        )  # fmt: skip
+    # Then: the grant is in the service's store, and the colleague reads the desk with it
+    assert added.exit_code == 0, added.output
+    grants = [i.key for i in store.list(layout.desk_grants("inspektorat"))]
+    assert layout.desk_grant("inspektorat", 1, colleague.kid) in grants
+    assert Institution.here().members_of(colleague)

@@ -103,6 +103,22 @@ def _signing_identity(context: click.Context | None, url: str) -> Identity:
     return held
 
 
+def held_key(kid: str) -> Identity | None:
+    """The key the running command has unlocked already, if it is ``kid``'s: a command that
+    read an inspector API before unlocking asks for the passphrase once, not twice."""
+    context = click.get_current_context(silent=True)
+    held = context.meta.get(UNLOCKED) if context is not None else None
+    return held if isinstance(held, Identity) and held.kid == kid else None
+
+
+def remember(identity: Identity) -> None:
+    """Keep the key the running command unlocked: it signs the command's requests to an
+    inspector API."""
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta[UNLOCKED] = identity
+
+
 def reader(key: Path | None, keyring: Path, cache: Cache | None = None) -> Reader:
     """Unlock the inspector's key: the passphrase is asked here, once per command. The desk
     keys and shared cases of the grants in ``cache`` are opened with it, each checked against
@@ -125,9 +141,7 @@ def reader(key: Path | None, keyring: Path, cache: Cache | None = None) -> Reade
         )
     stored = cache.grants() if cache is not None else []
     identity = keyfile.unlock(path, secret)
-    context = click.get_current_context(silent=True)
-    if context is not None:
-        context.meta[UNLOCKED] = identity  # what signs this command's requests, if any
+    remember(identity)
     unlocked = Reader.unlocked(identity, ring, stored, signers)
     for problem in unlocked.problems:
         click.echo(f"wbs: note: {problem}", err=True)
