@@ -340,3 +340,27 @@ def test_a_desk_member_is_added_through_the_api_with_one_passphrase(
     grants = [i.key for i in store.list(layout.desk_grants("inspektorat"))]
     assert layout.desk_grant("inspektorat", 1, colleague.kid) in grants
     assert Institution.here().members_of(colleague)
+
+
+def test_a_service_without_the_api_is_named_with_the_setting_that_turns_it_on(
+    store: LocalStorage, inspector: Identity
+) -> None:
+    settings = Settings(f"local:{store.root}", Path(os.environ["WBS_KEYRING"]))  # API off
+    server = make_server(None, settings, port=0)
+    with serving(server):
+        result = wbs("inbox", "sync", "--storage", f"wbs+http://127.0.0.1:{server.effective_port}")
+        while OPENED:
+            close_pools(OPENED.pop())
+    assert result.exit_code == 1
+    assert "not as an inspector API" in result.output and "WBS_INSPECTOR_API=on" in result.output
+
+
+def test_a_private_ca_is_taken_from_wbs_ca_bundle_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("WBS_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/requests.pem")
+    remote = RemoteStorage.from_env("wbs+https://wbs.example.go.id", keyfile.generate)
+    assert remote._pool.connection_pool_kw["ca_certs"] == "/etc/ssl/requests.pem"
+    monkeypatch.setenv("WBS_CA_BUNDLE", "/etc/wbs/ca.pem")
+    remote = RemoteStorage.from_env("wbs+https://wbs.example.go.id", keyfile.generate)
+    assert remote._pool.connection_pool_kw["ca_certs"] == "/etc/wbs/ca.pem"
+    assert remote._pool.connection_pool_kw["cert_reqs"] == "CERT_REQUIRED"
