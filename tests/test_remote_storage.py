@@ -364,3 +364,28 @@ def test_a_private_ca_is_taken_from_wbs_ca_bundle_first(monkeypatch: pytest.Monk
     remote = RemoteStorage.from_env("wbs+https://wbs.example.go.id", keyfile.generate)
     assert remote._pool.connection_pool_kw["ca_certs"] == "/etc/wbs/ca.pem"
     assert remote._pool.connection_pool_kw["cert_reqs"] == "CERT_REQUIRED"
+
+
+@pytest.mark.slow  # the service started as systemd starts it: its own process, a site build
+def test_the_service_as_systemd_starts_it_serves_inspectors(
+    inspector: Identity, tmp_path: Path
+) -> None:
+    from tests import test_selfhost as selfhost
+
+    # Given: the unit's ExecStart= with wbs.env, the API turned on as docs/self-hosting.md says
+    keyring = Path(os.environ["WBS_KEYRING"])
+    base = tmp_path / "service"
+    base.mkdir()
+    turned_on = {**selfhost.overrides(keyring), "WBS_INSPECTOR_API": "on"}
+    running = selfhost.start(base, turned_on, selfhost.env_file())
+    try:
+        root = Path(running.env["WBS_STORAGE"].removeprefix("local:"))
+        put(LocalStorage(root), FIRST, inspector)
+        # When: an inspector syncs from it
+        synced = wbs("inbox", "sync", "--storage", f"wbs+http://127.0.0.1:{running.port}")
+    finally:
+        selfhost.stop(running.process)
+    # Then
+    assert synced.exit_code == 0, synced.output
+    assert "1 new report" in synced.output
+    assert inspector.kid not in running.log.read_text()
