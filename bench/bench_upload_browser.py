@@ -191,7 +191,7 @@ IN_PAGE = """async (harness) => {
       const done = next('done');
       const start = performance.now();
       worker.postMessage({
-        file, reportId: '0123456789ABCDEF', fileId: 'GHJKMNPQRSTVWXYZ',
+        type: 'file', job: 1, file, reportId: '0123456789ABCDEF', fileId: 'GHJKMNPQRSTVWXYZ',
         key: crypto.getRandomValues(new Uint8Array(32)), authorization: 'Bearer bench',
       });
       const { received } = await sink;

@@ -12,7 +12,13 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 
 from functions import keyring, mailbox, routing
 from functions.config import ConfigError
-from functions.errors import AlreadyExists, EnvelopeError, StorageError, UnsupportedVersion
+from functions.errors import (
+    AlreadyExists,
+    Denied,
+    EnvelopeError,
+    StorageError,
+    UnsupportedVersion,
+)
 from functions.log import logger
 from functions.mailbox_token import TokenError
 from functions.proofs import ProofError
@@ -78,6 +84,8 @@ def for_error(exc: Exception, path: str, routes: Mapping[str, tuple[str, ...]]) 
         case StorageError() | OSError():
             if not isinstance(exc, StorageError):  # the disk or network, unnamed by a store
                 _log_unexpected("storage failure", exc)
+            if isinstance(exc, Denied):  # the role lacks a grant (a missing key is NotFound)
+                logger.error("storage refused access", error_type="Denied")
             return ApiError(
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 "storage_unavailable",

@@ -12,7 +12,7 @@ from functions.errors import InvalidKey, WbsError
 from functions.proofs import DEFAULT_DIFFICULTY, Proofs
 from functions.proofs import secret as proof_secret
 from functions.proofs.challenge import MAX_SETTING
-from functions.storage import LocalStorage, S3Storage, Storage
+from functions.storage import LocalStorage, S3Storage, Storage, addressing
 from functions.uploads import Limits, LocalUploads, S3Uploads, Uploads
 from functions.uploads.local import load_secret
 from functions.uploads.s3 import upload_client
@@ -40,6 +40,8 @@ class Settings:
     storage_url: str
     keyring_path: Path
     s3_endpoint: str | None = None
+    # How S3 clients name the bucket (functions/storage/addressing.py): WBS_S3_ADDRESSING.
+    s3_addressing: addressing.Addressing = "auto"
     # Where the local host keeps its generated upload secret; None: a fresh one per process.
     home: Path | None = None
     upload_secret: str | None = field(default=None, repr=False)
@@ -65,6 +67,12 @@ class Settings:
             limits = Limits.from_env(env)
         except ValueError as exc:
             raise ConfigError(f"upload limits: {exc}", hint="see docs/architecture.md") from None
+        try:
+            s3_addressing = addressing.from_env(env)
+        except ValueError as exc:
+            raise ConfigError(
+                str(exc), hint="leave it unset (auto): see docs/self-hosting.md"
+            ) from None
         return cls(
             storage_url=env.get("WBS_STORAGE") or f"local:{home / 'storage'}",
             pow_difficulty=difficulty_from_env(env, DEFAULT_DIFFICULTY),
@@ -74,13 +82,16 @@ class Settings:
             routing_path=_optional_path(env.get(ROUTING_VARIABLE)),
             inspector_api=_switch(env, INSPECTOR_API_VARIABLE),
             s3_endpoint=env.get("WBS_S3_ENDPOINT") or None,
+            s3_addressing=s3_addressing,
             home=home,
             upload_secret=env.get("WBS_UPLOAD_SECRET") or None,
             upload_limits=limits,
         )
 
     def open_storage(self) -> Storage:
-        return open_storage(self.storage_url, self.s3_endpoint, self.remote)
+        return open_storage(
+            self.storage_url, self.s3_endpoint, self.s3_addressing, remote=self.remote
+        )
 
     def open_uploads(self, storage: Storage) -> Uploads:
         """The upload protocol on ``storage``: the local host's own multipart store for a
@@ -92,7 +103,8 @@ class Settings:
                 raise ConfigError(f"no usable upload secret: {exc}") from None
             return Uploads(storage, LocalUploads(storage.root, secret), self.upload_limits)
         if isinstance(storage, S3Storage):
-            backend = S3Uploads(storage.bucket, storage.prefix, upload_client(self.s3_endpoint))
+            client = upload_client(self.s3_endpoint, self.s3_addressing)
+            backend = S3Uploads(storage.bucket, storage.prefix, client)
             return Uploads(storage, backend, self.upload_limits)
         raise ConfigError(f"uploads are not supported on {storage!r}")
 
@@ -137,11 +149,16 @@ def difficulty_from_env(env: Mapping[str, str], default: int) -> int:
 
 
 def open_storage(
-    url: str, endpoint: str | None = None, remote: Callable[[str], Storage] | None = None
+    url: str,
+    endpoint: str | None = None,
+    chosen: addressing.Addressing = "auto",
+    *,
+    remote: Callable[[str], Storage] | None = None,
 ) -> Storage:
     """``local:/path`` is a folder; ``s3://bucket/optional/prefix`` is a bucket (``endpoint``
-    for S3-compatible stores); ``wbs+https://host`` is a self-hosted service's inspector API,
-    opened by ``remote`` (the inspectors' tool only). Raise ConfigError for anything else."""
+    for S3-compatible stores, addressed as ``chosen``); ``wbs+https://host`` is a self-hosted
+    service's inspector API, opened by ``remote`` (the inspectors' tool only). Raise
+    ConfigError for anything else."""
     if url.startswith(REMOTE_SCHEMES):
         if remote is None:
             raise ConfigError(
@@ -159,7 +176,7 @@ def open_storage(
         if not BUCKET_RE.fullmatch(bucket):
             raise ConfigError(f"storage URL {url!r} names no valid S3 bucket", hint=STORAGE_HINT)
         try:
-            return S3Storage(bucket, prefix.removesuffix("/"), endpoint_url=endpoint)
+            return S3Storage(bucket, prefix.removesuffix("/"), endpoint_url=endpoint, chosen=chosen)
         except InvalidKey:
             raise ConfigError(
                 f"storage URL {url!r} has a prefix that is not a/b/c of A-Z a-z 0-9 . _ -",

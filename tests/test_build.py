@@ -172,6 +172,7 @@ SHARED_MODULES = {
     "/assets/js/receipt-client.mjs",
     "/assets/js/send.mjs",
     "/assets/js/sodium.mjs",
+    "/assets/js/waiting.mjs",  # the steps of a long wait, and their progress
     "/assets/js/vendor/libsodium-wrappers.mjs",
     "/assets/js/vendor/libsodium-sumo.mjs",
 }

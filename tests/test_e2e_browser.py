@@ -50,6 +50,7 @@ def test_report_travels_from_browser_to_inspector(page, system) -> None:
     # When the reporter fills in every field, two reported people, their identity and the
     # declarations, and sends
     page.select_option("#category", "pungutan-liar")
+    page.click("#how-fold summary")  # the optional "how and how much", folded
     for selector, value in fields().items():
         if selector.startswith("#reporter"):
             continue

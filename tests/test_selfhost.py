@@ -20,7 +20,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,7 +40,7 @@ from functions.storage import LocalStorage, S3Storage, Storage
 from functions.uploads import Limits, LocalUploads
 from functions.uploads.s3 import CLIENT_CONFIG
 from tests import test_uploads
-from tests.support import reporter
+from tests.support import reporter, selfhost
 from tests.support.api import (
     CLIENT_IP,
     USER_AGENT_MARK,
@@ -51,7 +50,18 @@ from tests.support.api import (
     sealed,
     write_keyring,
 )
-from tests.support.host import free_port, serving, wait_for_health
+from tests.support.host import serving
+from tests.support.selfhost import (
+    BIN,
+    ROOT,
+    SELFHOST,
+    env_file,
+    exec_start,
+    nginx_directives,
+    port,
+    stop,
+    unit,
+)
 from tests.test_host import (  # noqa: F401 - collected again by pytest, on this module's `server`
     INSPECTOR,
     OUTSIDE_TEXT,
@@ -89,10 +99,7 @@ from tests.test_uploads import (  # noqa: F401 - collected again, on `system` an
 
 pytestmark = pytest.mark.slow  # the self-hosted service as systemd starts it, in its own processes
 
-ROOT = Path(__file__).resolve().parent.parent
-SELFHOST = ROOT / "infra" / "selfhost"
 DOC = ROOT / "docs" / "self-hosting.md"
-BIN = Path(sys.executable).parent
 # test_content_types of test_host.py names files of its own site; these are the built site's.
 SITE_FILES = {
     "/assets/js/app.mjs": "text/javascript; charset=utf-8",
@@ -100,74 +107,6 @@ SITE_FILES = {
     "/assets/img/icon.svg": "image/svg+xml",
     "/build-manifest.json": "application/json",
 }
-# Run the command with the kernel's memory-deny-write-execute (PR_SET_MDWE, Linux 6.3+), what
-# the unit's MemoryDenyWriteExecute=yes asks for: no mapping may be writable and executable.
-LAUNCHER = """
-import ctypes, os, sys
-on = ctypes.CDLL(None, use_errno=True).prctl(65, 1, 0, 0, 0) == 0
-print("mdwe:", "on" if on else "unavailable", file=sys.stderr, flush=True)
-os.execv(sys.argv[1], sys.argv[1:])
-"""
-
-
-# --- the shipped files, read as systemd and nginx read them -----------------------------------
-
-
-def unit() -> dict[str, list[str]]:
-    """The [Service] section of wbs.service: each key with its values, in order."""
-    values: dict[str, list[str]] = {}
-    section = ""
-    for line in (SELFHOST / "wbs.service").read_text().splitlines():
-        line = line.strip()
-        if line.startswith("["):
-            section = line
-        elif line and not line.startswith("#") and section == "[Service]":
-            key, _, value = line.partition("=")
-            values.setdefault(key, []).append(value)
-    return values
-
-
-def env_file(s3: bool = False) -> dict[str, str]:
-    """wbs.env as systemd's EnvironmentFile= reads it; ``s3``: with the lines of its S3 section
-    uncommented, as the document says to do (a later line overrides an earlier one)."""
-    values: dict[str, str] = {}
-    in_s3 = False
-    for line in (SELFHOST / "wbs.env").read_text().splitlines():
-        in_s3 = in_s3 or line.startswith("# S3-compatible storage")
-        if s3 and in_s3 and re.fullmatch(r"#[A-Z][A-Z0-9_]*=.*", line):
-            line = line[1:]
-        if line and not line.startswith("#"):
-            name, _, value = line.partition("=")
-            values[name] = value
-    return values
-
-
-NGINX_TOKEN = re.compile(r"""#[^\n]*|"([^"]*)"|'([^']*)'|([;{}])|([^\s;{}"'#]+)""")
-
-
-def nginx_directives(name: str) -> list[list[str]]:
-    """Each directive of an nginx file as its words (quotes resolved), comments dropped; a
-    block's opening directive (``location /attachments/``) is one too."""
-    directives: list[list[str]] = []
-    words: list[str] = []
-    for match in NGINX_TOKEN.finditer((SELFHOST / name).read_text()):
-        double, single, end, word = match.groups()
-        if end:
-            directives += [words] if words else []
-            words = []
-        elif match[0][0] != "#":
-            words.append(next(w for w in (double, single, word) if w is not None))
-    return directives
-
-
-def exec_start() -> list[str]:
-    (line,) = unit()["ExecStart"]
-    return shlex.split(line)
-
-
-def port() -> int:
-    command = exec_start()
-    return int(command[command.index("--port") + 1])
 
 
 # --- the self-hosted server ---------------------------------------------------------------------
@@ -209,56 +148,18 @@ class SelfHosted:
 
 
 def start(base: Path, env_overrides: dict[str, str], env_values: dict[str, str]) -> Any:
-    """Start ExecStart= as systemd would: a clean environment of Environment= and the
-    environment file, the install folders mapped into ``base``."""
-    paths = {
-        "/opt/wbs/.venv/bin": str(BIN),
-        "/opt/wbs": str(ROOT),
-        "/var/lib/wbs": str(base / "state"),
-        "/var/cache/wbs": str(base / "cache"),
-    }
-
-    def mapped(value: str) -> str:
-        for old, new in paths.items():
-            value = value.replace(old, new)
-        return value
-
-    for name in ("state", "cache"):  # StateDirectory=, CacheDirectory=: made by systemd, 0700
-        (base / name).mkdir(mode=0o700)
-    env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin", "LANG": "C.UTF-8"}
-    for word in (w for line in unit()["Environment"] for w in shlex.split(line)):
-        name, _, value = word.partition("=")
-        env[name] = value
-    env.update({name: mapped(value) for name, value in env_values.items()})
-    env.update(env_overrides)
-    command = [mapped(word) for word in exec_start()]
-    command[command.index("--port") + 1] = str(listen := free_port())
-    (workdir,) = unit()["WorkingDirectory"]
-    log = base / "server.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-c", LAUNCHER, *command],
-            env=env,
-            cwd=mapped(workdir),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    """The service started (tests/support/selfhost.py), with what test_not_found_and_no_way_out
+    must never see in its site: a hidden file, a link out."""
+    running = selfhost.start(base, env_overrides, env_values)
     try:
-        wait_for_health(process, listen, log)
         site = base / "cache" / "site"
-        # What test_not_found_and_no_way_out must never see: a hidden file, a link out
         (site / ".hidden").write_text(OUTSIDE_TEXT)
         (base / "cache" / "secret.txt").write_text(OUTSIDE_TEXT)
         (site / "escape").symlink_to(base / "cache" / "secret.txt")
     except BaseException:
-        process.kill()
+        running.process.kill()
         raise
-    return SimpleNamespace(process=process, port=listen, log=log, env=env)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()  # what systemctl stop sends
-    process.wait(timeout=10)
+    return running
 
 
 @pytest.fixture(scope="module")
@@ -327,7 +228,10 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory, keyring: Path) -> Iterat
     base = tmp_path_factory.mktemp("selfhost-s3")
     values = env_file(s3=True)
     endpoint: Any = create_server(MotoS3(), host="127.0.0.1", port=0)
-    url = f"http://127.0.0.1:{endpoint.effective_port}"
+    # Named by host, as a MinIO on another machine would be: path-style is what makes it work
+    # (functions/storage/addressing.py; tests/test_e2e_s3_hostname_browser.py checks the
+    # signatures of parts sent through this route)
+    url = f"http://localhost:{endpoint.effective_port}"
     with pytest.MonkeyPatch.context() as patch, serving(endpoint):
         patch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", url)  # requests to it are S3's
         bucket, _, prefix = values["WBS_STORAGE"].removeprefix("s3://").partition("/")
@@ -449,6 +353,7 @@ def test_the_built_sites_text_is_gzipped_and_revalidated(server: Server) -> None
         name: digest
         for name, digest in manifest.items()
         if Path(name).suffix in {".mjs", ".js", ".css", ".svg", ".json", ".wasm"}
+        and not name.startswith(".")  # the build's own records (.wbs-keyring.json): never served
     }
     assert "assets/js/vendor/libsodium-sumo.mjs" in text
     raw = packed = 0
@@ -614,9 +519,11 @@ def test_nginx_compresses_the_sites_text_and_passes_revalidation_on() -> None:
     compressed = {host.CONTENT_TYPES[s].split(";")[0] for s in host.COMPRESSIBLE}
     assert compressed - {"text/html"} <= set(types)
     assert ["gzip_vary", "on"] in directives and ["etag", "on"] in directives
-    # gzip on for the site's location only: never the API's answers (BREACH) or the uploads
+    # gzip on for the site's location only: never the API's answers (BREACH) or the uploads,
+    # off for the server whatever the http block says (Debian's nginx.conf has "gzip on")
     site = directives[directives.index(["location", "/"]) :]
-    assert [d for d in directives if d[0] == "gzip"] == [["gzip", "on"]]
+    assert [d for d in directives if d[0] == "gzip"] == [["gzip", "off"], ["gzip", "on"]]
+    assert directives.index(["gzip", "off"]) > directives.index(["listen", "443", "ssl", "http2"])
     assert ["gzip", "on"] in site[: site.index(["location", "/api/"])]
     # Revalidation reaches the app: If-None-Match is not cleared, no cache of nginx's own
     # answers in its place, and the app's ETag and Cache-Control pass unchanged

@@ -167,10 +167,11 @@ def test_the_receipt_code_is_made_in_a_worker_with_progress_shown(
     fill_required(page)
     page.click("button[type=submit]")
     page.wait_for_function(
-        "() => document.getElementById('form-status').textContent.startsWith('Membuat')"
+        "() => document.getElementById('form-status').textContent.includes('Membuat')"
     )
     assert page.text_content("#form-status") == (
-        "Membuat kode tanda terima… Di ponsel, proses ini dapat memakan waktu beberapa detik."
+        "Langkah 1 dari 3: Membuat kode tanda terima… "
+        "Di ponsel, proses ini dapat memakan waktu beberapa detik."
     )
     assert page.is_visible("#form-progress progress")
     assert page.get_attribute("#form-progress progress", "value") is None  # indeterminate
@@ -208,6 +209,7 @@ def test_the_report_reaches_the_inspector_whole(
     page.click("#add-person")  # left empty: not sent
     page.fill("#when-date", "2026-10-05")
     page.fill("#when-note", "every Monday")
+    page.click("#how-fold summary")  # the optional "how and how much", folded
     page.fill("#how", "cash, no receipt")
     page.fill("#loss", "500000")
     page.check("input[name=identity][value=identified]")
@@ -491,6 +493,7 @@ def test_an_empty_form_shows_required_messages_in_the_page_language(
     assert page.get_attribute("#what", "aria-invalid") == "true"
     page.fill("#what", "sesuatu")  # fixing a field clears its message
     assert page.text_content("#what-error") == ""
+    page.click("#how-fold summary")
     page.fill("#loss", "1.500.000")
     page.click("button[type=submit]")
     assert page.text_content("#loss-error") != ""

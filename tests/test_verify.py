@@ -27,6 +27,7 @@ from tests.support.api import RECOVERY
 from tests.support.desks import add_desks
 from tests.support.host import serving
 from tests.support.site import ROOT, build_site
+from tests.support.tls import Authority, https_serving, make_authority
 from wbs import console
 from wbs import verify as check
 from wbs.cli import cli
@@ -96,9 +97,9 @@ def files_of(folder: Path) -> dict[str, bytes]:
     }
 
 
-def verify(url: str, keyring: Path) -> Result:
+def verify(url: str, keyring: Path, *extra: str) -> Result:
     return CliRunner().invoke(
-        cli, ["verify", url, "--keyring", str(keyring), "--config", str(CONFIG)]
+        cli, ["verify", url, "--keyring", str(keyring), "--config", str(CONFIG), *extra]
     )
 
 
@@ -456,3 +457,58 @@ def test_control_characters_from_the_site_are_shown_escaped(
     )
     label_row = next(line for line in result.stdout.splitlines() if "NO" in line)
     assert "Inspektur\\x1b[8m Uji\\u202e" in label_row
+
+
+# --- a private CA -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def authority(tmp_path_factory: pytest.TempPathFactory) -> Authority:
+    return make_authority(tmp_path_factory.mktemp("ca"))
+
+
+def test_a_site_behind_a_private_ca_is_named_with_the_way_to_trust_it(
+    stand_in: tuple[str, StandIn], keyring_file: Path, authority: Authority
+) -> None:
+    # Given an untouched build served over https with a certificate of a private CA
+    _, app = stand_in
+    with https_serving(app, authority) as url:
+        # When verified without --ca, then the certificate is named, and --ca is the hint
+        result = verify(url, keyring_file)
+        assert result.exit_code == 1, result.output
+        error, hint = result.stderr.splitlines()
+        assert error.startswith(f"wbs: error: cannot fetch {url}/build-manifest.json:")
+        assert "its certificate is not trusted (unable to get local issuer certificate)" in error
+        assert hint == (
+            "hint: if the site's certificate comes from a private CA, give that CA's"
+            " certificate: --ca FILE (PEM)"
+        )
+        # When verified with that CA, then every request of the check trusts it, HSTS too
+        trusted = verify(url, keyring_file, "--ca", str(authority.ca))
+    assert trusted.exit_code == 0, trusted.output
+    assert {r for r, _ in rows(trusted).values()} == {"ok"}
+    assert f"ok: {url} serves exactly what this checkout builds" in trusted.stdout
+    assert "Strict-Transport-Security was not checked" not in trusted.stdout
+
+
+def test_another_ca_is_not_trusted_by_ca(
+    stand_in: tuple[str, StandIn], keyring_file: Path, authority: Authority, tmp_path: Path
+) -> None:
+    # --ca replaces the trusted set: a CA that did not sign the certificate opens nothing
+    other = make_authority(tmp_path / "other")
+    _, app = stand_in
+    with https_serving(app, authority) as url:
+        result = verify(url, keyring_file, "--ca", str(other.ca))
+    assert result.exit_code == 1
+    assert "its certificate is not trusted" in result.stderr
+
+
+def test_a_ca_file_that_is_not_pem_is_refused(keyring_file: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "ca.pem"
+    bad.write_text("not a certificate\n", encoding="utf-8")
+    result = verify("https://127.0.0.1:1", keyring_file, "--ca", str(bad))
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"wbs: error: {bad} holds no PEM certificate",
+        "hint: give the CA's certificate (or a bundle) in PEM: -----BEGIN CERTIFICATE-----",
+    ]

@@ -12,8 +12,10 @@ import click
 
 from functions.errors import WbsError
 from wbs import console
+from wbs.commands.backup import backup
 from wbs.commands.deploy import deploy
 from wbs.commands.desks import desks
+from wbs.commands.health import health
 from wbs.commands.inbox import inbox
 from wbs.commands.keys import keys
 from wbs.commands.site import build, serve
@@ -106,7 +108,9 @@ cli.add_command(build)
 cli.add_command(serve)
 cli.add_command(deploy)
 cli.add_command(verify)
+cli.add_command(health)
 cli.add_command(workbench)
+cli.add_command(backup)
 
 
 def main() -> None:

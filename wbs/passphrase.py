@@ -16,16 +16,16 @@ class WeakPassphrase(WbsError, ValueError):
     """A new passphrase is too short to protect a private key."""
 
 
-def ask(prompt: str) -> str:
-    """One passphrase, asked once."""
-    return os.environ.get(ENV) or str(click.prompt(prompt, hide_input=True, err=True))
+def ask(prompt: str, env: str = ENV) -> str:
+    """One passphrase, asked once (or the variable ``env``)."""
+    return os.environ.get(env) or str(click.prompt(prompt, hide_input=True, err=True))
 
 
-def ask_new() -> str:
-    """A new passphrase, typed twice, at least MIN_LENGTH characters."""
-    value = os.environ.get(ENV) or str(
+def ask_new(prompt: str = "New passphrase", env: str = ENV) -> str:
+    """A new passphrase, typed twice, at least MIN_LENGTH characters (or the variable ``env``)."""
+    value = os.environ.get(env) or str(
         click.prompt(
-            f"New passphrase (at least {MIN_LENGTH} characters)",
+            f"{prompt} (at least {MIN_LENGTH} characters)",
             hide_input=True,
             confirmation_prompt="Repeat the passphrase",
             err=True,

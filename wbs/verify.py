@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import ssl
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -60,6 +61,10 @@ class Unreachable(WbsError, ConnectionError):
 
 class Mismatch(WbsError, ValueError):
     """The site does not serve what this checkout builds."""
+
+
+class BadCertificates(WbsError, ValueError):
+    """The file given with --ca holds no PEM certificate."""
 
 
 # -- fetching ---------------------------------------------------------------------------------
@@ -115,15 +120,36 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_OPENER = urllib.request.build_opener(_NoRedirect)
+def tls_context(ca: Path | None = None) -> ssl.SSLContext:
+    """The system's trusted certificates, or those of the PEM bundle ``ca`` alone (a private
+    CA's): certificates and host names are checked either way."""
+    if ca is None:
+        return ssl.create_default_context()
+    try:
+        return ssl.create_default_context(cafile=str(ca))
+    except (ssl.SSLError, ValueError):
+        raise BadCertificates(
+            f"{ca} holds no PEM certificate",
+            hint="give the CA's certificate (or a bundle) in PEM: -----BEGIN CERTIFICATE-----",
+        ) from None
 
 
-def fetch(origin: Origin, path: str) -> Answer:
-    """GET ``path`` from the origin. A redirect to another origin is not followed: a browser
-    would follow it, so it is itself a difference."""
+def opener(context: ssl.SSLContext | None = None) -> urllib.request.OpenerDirector:
+    """An opener that follows no redirect and checks TLS with ``context``."""
+    https = urllib.request.HTTPSHandler(context=context or ssl.create_default_context())
+    return urllib.request.build_opener(_NoRedirect, https)
+
+
+_OPENER = opener()
+
+
+def fetch(origin: Origin, path: str, via: urllib.request.OpenerDirector | None = None) -> Answer:
+    """GET ``path`` from the origin (through ``via``: an ``opener`` with a private CA). A
+    redirect to another origin is not followed: a browser would follow it, so it is itself a
+    difference."""
     url = origin.base + path
     for _ in range(MAX_REDIRECTS + 1):
-        status, headers, body = _get(url)
+        status, headers, body = _get(url, via or _OPENER)
         if status not in (301, 302, 303, 307, 308):
             return Answer(status, headers, body)
         target = urljoin(url, (headers.get("location") or ("",))[0])
@@ -133,17 +159,25 @@ def fetch(origin: Origin, path: str) -> Answer:
     return Answer(0, {}, b"", f"more than {MAX_REDIRECTS} redirects")
 
 
-def _get(url: str) -> tuple[int, dict[str, tuple[str, ...]], bytes]:
+def _get(
+    url: str, via: urllib.request.OpenerDirector
+) -> tuple[int, dict[str, tuple[str, ...]], bytes]:
     # Only http(s) URLs of the checked origin get here (site_origin, fetch).
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})  # noqa: S310
     try:
-        with _OPENER.open(request, timeout=TIMEOUT) as response:
+        with via.open(request, timeout=TIMEOUT) as response:
             return response.status, _headers(response.headers), response.read(MAX_BYTES + 1)
     except urllib.error.HTTPError as exc:  # 3xx (not followed), 4xx, 5xx: answers too
         with exc:
             return exc.code, _headers(exc.headers), exc.read(MAX_BYTES + 1)
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, ssl.SSLCertVerificationError):
+            raise Unreachable(
+                f"cannot fetch {url}: its certificate is not trusted ({reason.verify_message})",
+                hint="if the site's certificate comes from a private CA, give that CA's"
+                " certificate: --ca FILE (PEM)",
+            ) from None
         raise Unreachable(
             f"cannot fetch {url}: {reason}",
             hint="check the address and that the site is up (try it in a browser)",

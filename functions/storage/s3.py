@@ -2,6 +2,13 @@
 
 Create-only writes use S3's conditional write (``If-None-Match: *``): the store itself
 refuses to replace an existing object, so no race between two writers can overwrite one.
+
+A read S3 answers 403 AccessDenied is asked again as a listing of that one key. S3 answers
+403 rather than 404 for a missing key unless the caller may list it; the functions' role
+may list exactly the prefixes it reads (infra/template.yaml, ListCasePrefixes), but AWS does
+not say how its prefix condition weighs on that implicit check, so a mistyped receipt code
+must not rest on it. Not listed: NotFound, as on every other store. Listed, or the listing
+refused too: Denied, a real permission error (docs/aws.md).
 """
 
 from __future__ import annotations
@@ -10,11 +17,11 @@ from collections.abc import Collection, Iterator
 from datetime import UTC
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.errors import AlreadyExists, Denied, NotFound, StorageError
+from functions.storage import addressing
 from functions.storage.base import ObjectInfo, Readable, check_key, check_prefix, is_key
 from functions.storage.tags import tagging
 
@@ -40,11 +47,12 @@ class S3Storage:
         prefix: str = "",
         *,
         endpoint_url: str | None = None,
+        chosen: addressing.Addressing = "auto",
         client: S3Client | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = check_key(prefix) + "/" if prefix else ""
-        self._client = client or boto3.client("s3", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+        self._client = client or addressing.client(endpoint_url, chosen, CLIENT_CONFIG)
 
     def __repr__(self) -> str:
         return f"S3Storage('s3://{self.bucket}/{self.prefix}')"
@@ -104,7 +112,7 @@ class S3Storage:
         try:
             body = self._client.get_object(Bucket=self.bucket, Key=name)["Body"]
         except ClientError as exc:
-            if _code(exc) in MISSING:
+            if _code(exc) in MISSING or (_code(exc) in DENIED and not self._listed(name)):
                 raise NotFound(f"no object {key}") from None
             if _code(exc) in DENIED:
                 raise Denied(f"cannot read {key} in S3: AccessDenied") from None
@@ -112,6 +120,16 @@ class S3Storage:
         except BotoCoreError as exc:
             raise _failure("read", key, exc) from None
         return _Body(key, body)
+
+    def _listed(self, name: str) -> bool:
+        """Whether a listing shows the object ``name``, asked after a 403 on reading it: the
+        key is the listing's first if it exists. True when the listing is refused too (or
+        fails): the read was refused, not missing."""
+        try:
+            page = self._client.list_objects_v2(Bucket=self.bucket, Prefix=name, MaxKeys=1)
+        except (ClientError, BotoCoreError):
+            return True
+        return any(obj["Key"] == name for obj in page.get("Contents", []))
 
     def list(self, prefix: str = "") -> Iterator[ObjectInfo]:
         return self._list(self.prefix + check_prefix(prefix))

@@ -19,25 +19,25 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.errors import AlreadyExists, StorageError
-from functions.storage import check_key
+from functions.storage import addressing, check_key
 from functions.storage.tags import tagging
 from functions.uploads.grants import Part, UploadError, unknown_upload
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
 
-# Presigned URLs must be SigV4 (the default can be SigV2, which signs no length).
+# Presigned URLs must be SigV4 (the default can be SigV2, which signs no length). The
+# addressing style is functions.storage.addressing's: on AWS, virtual-hosted, so that parts
+# are signed for <bucket>.s3.<region>.amazonaws.com, the host CloudFront's /attachments/*
+# origin sends (the default presigns for the legacy global host, which S3 does not route to
+# buckets in Regions opened after March 2019, such as Jakarta: boto3 #2728, #3015); for an
+# S3-compatible endpoint, path-style, the route of infra/selfhost/nginx-s3.conf.
 CLIENT_CONFIG = Config(
     signature_version="s3v4",
-    # Sign for <bucket>.s3.<region>.amazonaws.com, the host CloudFront's /attachments/*
-    # origin sends: the default presigns for the legacy global host, which S3 does not route
-    # to buckets in Regions opened after March 2019, such as Jakarta (boto3 #2728, #3015).
-    s3={"addressing_style": "virtual"},
     connect_timeout=5,
     read_timeout=20,
     retries={"mode": "standard", "max_attempts": 3},
@@ -47,10 +47,12 @@ CLIENT_CONFIG = Config(
 TAKEN = frozenset({"PreconditionFailed", "ConditionalRequestConflict"})
 
 
-def upload_client(endpoint_url: str | None = None) -> S3Client:
+def upload_client(
+    endpoint_url: str | None = None, chosen: addressing.Addressing = "auto"
+) -> S3Client:
     """A client for presigning and multipart calls (region and credentials as boto3 finds
-    them: on Lambda, the function's region and role)."""
-    return boto3.client("s3", endpoint_url=endpoint_url, config=CLIENT_CONFIG)
+    them: on Lambda, the function's region and role), addressing the bucket as ``chosen``."""
+    return addressing.client(endpoint_url, chosen, CLIENT_CONFIG)
 
 
 class S3Uploads:

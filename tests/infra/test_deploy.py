@@ -235,6 +235,17 @@ def test_first_deploy_creates_everything_and_a_second_changes_nothing(
     assert f"AWS_DEFAULT_REGION={REGION}" in first.stdout
     assert made["InspectorPolicyArn"] in first.stdout
     assert "own AWS credentials" in first.stdout
+    # ...the subscription's confirmation with authentication, so that a notice's holder
+    # cannot unsubscribe the inspectors, and the topic the alarms notify
+    assert (
+        f"aws sns confirm-subscription --region {REGION} --topic-arn {made['TopicArn']}"
+        " --authenticate-on-unsubscribe true --token " in first.stdout
+    )
+    assert f"notify {made['TopicArn']}, without content" in first.stdout
+    assert "No bill alarm: set deployment.bill_alarm_usd" in first.stdout
+    # ...and that the default domain's certificate still takes TLS 1.0
+    assert "wbs: warning: no deployment.domain" in first.stderr
+    assert "TLSv1.2_2021" in first.stderr
 
     # When the admin runs it again with nothing changed
     site_versions, artifact_versions = versions(made["SiteBucket"]), versions(artifacts)

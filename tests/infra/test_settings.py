@@ -23,6 +23,11 @@ throttle_rate = 50
 throttle_burst = 100
 domain = "wbs.example.go.id"
 certificate_arn = "{CERTIFICATE}"
+object_lock = "governance"
+object_lock_days = 730
+alarm_storage_gib = 500
+alarm_objects = 20000
+bill_alarm_usd = 75
 """
 
 
@@ -46,12 +51,24 @@ def test_every_field(tmp_path: Path) -> None:
         throttle_burst=100,
         domain="wbs.example.go.id",
         certificate_arn=CERTIFICATE,
+        object_lock="governance",
+        object_lock_days=730,
+        alarm_storage_gib=500,
+        alarm_objects=20000,
+        bill_alarm_usd=75,
     )
 
 
 def test_only_the_stack_name_is_required(tmp_path: Path) -> None:
     loaded = load(write(tmp_path, '[deployment]\nstack_name = "wbs"\n'))
     assert loaded == Deployment("wbs", "ap-southeast-3", "", 0, 10, 20, "", "")
+    # No Object Lock, alarms at 100 GiB and a million objects, no bill alarm
+    assert (loaded.object_lock, loaded.object_lock_days) == ("off", 365)
+    assert (loaded.alarm_storage_gib, loaded.alarm_objects, loaded.bill_alarm_usd) == (
+        100,
+        1_000_000,
+        0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -94,6 +111,18 @@ def test_only_the_stack_name_is_required(tmp_path: Path) -> None:
             '123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"\n',
             "go together",
         ),
+        ('[deployment]\nstack_name = "wbs"\nobject_lock = "on"\n', "deployment.object_lock"),
+        ('[deployment]\nstack_name = "wbs"\nobject_lock = true\n', "deployment.object_lock"),
+        (
+            '[deployment]\nstack_name = "wbs"\nobject_lock_days = 0\n',
+            "deployment.object_lock_days",
+        ),
+        (
+            '[deployment]\nstack_name = "wbs"\nalarm_storage_gib = 0\n',
+            "deployment.alarm_storage_gib",
+        ),
+        ('[deployment]\nstack_name = "wbs"\nalarm_objects = 1.5\n', "deployment.alarm_objects"),
+        ('[deployment]\nstack_name = "wbs"\nbill_alarm_usd = -1\n', "deployment.bill_alarm_usd"),
         ("[deployment\n", "is not valid TOML"),
     ],
 )

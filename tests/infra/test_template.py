@@ -84,6 +84,10 @@ PARAMETERS = {
     "ProofSecretParameter",
     "DomainName",
     "CertificateArn",
+    "ObjectLockMode",
+    "ObjectLockDays",
+    "AlarmStorageBytes",
+    "AlarmObjectCount",
 }
 # The outputs `wbs deploy` reads: the template must give every one.
 OUTPUTS = set(deploy.OUTPUTS)
@@ -225,6 +229,8 @@ def test_every_resource_type_has_been_reviewed() -> None:
         "AWS::CloudFront::OriginRequestPolicy",
         "AWS::CloudFront::Function",
         "AWS::CloudFront::Distribution",
+        # aggregate metrics only (counts, sizes): no request, address or content
+        "AWS::CloudWatch::Alarm",
     }
     assert {r["Type"] for r in template()["Resources"].values()} <= reviewed
 
@@ -835,6 +841,29 @@ def test_every_call_the_api_makes_is_allowed_and_every_grant_is_used(
     assert unused == []
 
 
+def test_the_function_may_list_every_key_and_prefix_it_reads(deployment: Deployment) -> None:
+    # S3 answers a read of a missing key 404 only to a caller that may list it (else 403
+    # AccessDenied), and the storage asks a listing of the key after a 403
+    # (functions/storage/s3.py): a mistyped receipt code must get "wrong code", not 503.
+    policy = function_statements()
+    # Given every route run: each key the function read, under its layout prefix
+    run_every_route(deployment)
+    read = {params["Key"] for operation, params in deployment.calls if operation == "GetObject"}
+    assert any(key.endswith(layout.VERIFIER) for key in read)  # the mailbox's lock
+    for key in read:
+        assert key.startswith(layout.PREFIXES), key
+        # Then the role may list that very key, as the storage asks after a 403
+        assert allowed(policy, listing(key)), key
+    # And every prefix of the layout whose objects the role may read, it may list there
+    readable = [
+        p for p in layout.PREFIXES if allowed(policy, Request("s3:GetObject", obj(p + "x")))
+    ]
+    assert {p for p in layout.PREFIXES for key in read if key.startswith(p)} <= set(readable)
+    for prefix in readable:
+        assert allowed(policy, listing(prefix + "x")), prefix
+        assert allowed(policy, listing(prefix)), prefix
+
+
 def test_every_object_of_a_case_the_function_creates_names_the_cases_desks(
     deployment: Deployment,
 ) -> None:
@@ -1225,7 +1254,7 @@ def test_nothing_logs_a_reporters_ip_address() -> None:
     for name, found in template()["Resources"].items():
         for path, key, _ in walk(found.get("Properties", {}), name):
             if re.search(r"log|trac|monitor|metric", key, re.IGNORECASE):
-                assert key in LOG_KEYS | {"DetailedMetricsEnabled"}, f"{path}.{key}"
+                assert key in LOG_KEYS | {"DetailedMetricsEnabled", "MetricName"}, f"{path}.{key}"
     assert "Logging" not in distribution()
     for bucket in of_type("AWS::S3::Bucket").values():
         assert "LoggingConfiguration" not in bucket["Properties"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -25,14 +25,15 @@ CHROMIUM_FLAGS = [
 
 
 @contextmanager
-def chromium() -> Iterator[Any]:
-    """A headless Chromium (a Playwright ``Browser``), closed on the way out."""
+def chromium(extra_flags: Sequence[str] = ()) -> Iterator[Any]:
+    """A headless Chromium (a Playwright ``Browser``), closed on the way out; ``extra_flags``
+    after the shared ones (bench_slow_phone.py trusts its proxies' certificate)."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         raise RuntimeError(f"{CHROMIUM} is missing: run ./dev test, which installs it")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[*CHROMIUM_FLAGS, *extra_flags])
         try:
             yield browser
         finally:

@@ -88,6 +88,17 @@ def _show_plan(plan: Plan) -> None:
         "Then: create or update the stack through a change set (shown before it runs),"
         " and upload the site files that differ from the bucket's."
     )
+    _warn_default_domain(plan)
+
+
+def _warn_default_domain(plan: Plan) -> None:
+    if not plan.deployment.domain:
+        click.echo(
+            "wbs: warning: no deployment.domain: the page is served on CloudFront's default"
+            " domain, whose certificate still accepts TLS 1.0 and 1.1; a custom domain gets"
+            " TLSv1.2_2021 (docs/deploy.md, section 3)",
+            err=True,
+        )
 
 
 def _show_desk_plan(plan: Plan) -> None:
@@ -170,11 +181,38 @@ def _show_outcome(plan: Plan, outcome: Outcome) -> None:
         " machine), never the admin's."
     )
     _show_access(plan, outcome)
-    if plan.deployment.notify_email and outcome.stack_changed:
+    _show_notices(plan, outcome)
+    _warn_default_domain(plan)
+
+
+def _show_notices(plan: Plan, outcome: Outcome) -> None:
+    """The subscription to confirm (with authentication), the alarms, the bill's alarm."""
+    from wbs.deploy import notices
+
+    d = plan.deployment
+    topic = outcome.outputs.get("TopicArn", "<TopicArn output missing>")
+    region = outcome.outputs.get("Region", d.region)
+    if d.notify_email and outcome.stack_changed:
         click.echo(
-            f"\n{plan.deployment.notify_email} gets an email from AWS to confirm the"
-            " subscription: no report notice arrives before it is confirmed."
+            f"\n{d.notify_email} gets an email from AWS to confirm the subscription: no report"
+            " notice or alarm arrives before it is confirmed. Do not click its link: whoever"
+            " holds a notice could then unsubscribe the address. Confirm it so that only the"
+            " account can (docs/deploy.md):\n"
+            f"  {notices.confirm_subscription(topic, region)}"
         )
+    click.echo(
+        f"\nAlarms (API errors, throttles and 5xx; the data bucket's size and objects) notify"
+        f" {topic}, without content."
+    )
+    if d.bill_alarm_usd:
+        click.echo(
+            "The bill's alarm lives in us-east-1, the only region with AWS/Billing: turn on"
+            " Billing preferences, Receive CloudWatch billing alerts, then run:"
+        )
+        for command in notices.bill_alarm(d.stack_name, topic, d.notify_email, d.bill_alarm_usd):
+            click.echo(f"  {command}")
+    else:
+        click.echo("No bill alarm: set deployment.bill_alarm_usd to get its commands.")
 
 
 def _show_access(plan: Plan, outcome: Outcome) -> None:

@@ -35,11 +35,17 @@ STYLES = {
 SHOWN_ADDRESSES = 3
 
 
+CA_HELP = (
+    "A PEM file of the CA certificates to trust for https (a private CA's), instead of the system's"
+)
+
+
 @click.command()
 @click.argument("url")
 @keyring_option
 @config_option
-def verify(url: str, keyring: Path, config: Path | None) -> None:
+@click.option("--ca", type=click.Path(exists=True, dir_okay=False, path_type=Path), help=CA_HELP)
+def verify(url: str, keyring: Path, config: Path | None, ca: Path | None) -> None:
     """Check that the site at URL serves exactly what this checkout builds.
 
     Builds the site here from the keyring and config file the deployment used, then fetches
@@ -53,12 +59,17 @@ def verify(url: str, keyring: Path, config: Path | None) -> None:
     matches (docs/verify.md).
     """
     origin = check.site_origin(url)
+    via = check.opener(check.tls_context(ca))
     with tempfile.TemporaryDirectory(prefix="wbs-verify-") as tmp:
         out = Path(tmp) / "site"
         build_site(keyring, out, config)
         built, manifest = check.read_build(out)
     outcome = check.verify(
-        origin, built, manifest, track=lambda items: console.progress(items, "fetching")
+        origin,
+        built,
+        manifest,
+        track=lambda items: console.progress(items, "fetching"),
+        get=lambda origin, path: check.fetch(origin, path, via),
     )
     _show(outcome)
     if origin.scheme == "http":

@@ -10,6 +10,11 @@ CloudFormation template takes from the admin::
     throttle_burst = 20
     domain = ""                      # optional custom domain
     certificate_arn = ""             # its ACM certificate (us-east-1), required with domain
+    object_lock = "off"              # "off", "governance" or "compliance" (docs/aws.md)
+    object_lock_days = 365           # how long each stored version is locked
+    alarm_storage_gib = 100          # alarm when the data bucket holds more (GiB)
+    alarm_objects = 1000000          # alarm when it holds more objects
+    bill_alarm_usd = 0               # > 0: wbs deploy prints the bill alarm's commands
 
 Every value is checked here, before anything is sent to AWS, so that a typo is named by its
 field rather than by a CloudFormation error minutes later. The upload limits and the proof of
@@ -35,8 +40,14 @@ FIELDS = frozenset(
         "throttle_burst",
         "domain",
         "certificate_arn",
+        "object_lock",
+        "object_lock_days",
+        "alarm_storage_gib",
+        "alarm_objects",
+        "bill_alarm_usd",
     }
 )
+OBJECT_LOCK_MODES = ("off", "governance", "compliance")
 # CloudFormation: a letter, then letters, digits and hyphens, at most 128 characters.
 STACK_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]{0,127}")
 # ap-southeast-3, us-gov-west-1, cn-north-1, eu-central-2 ...
@@ -52,6 +63,9 @@ CERTIFICATE_RE = re.compile(
 MAX_RETENTION_DAYS = 36_500  # a century: anything larger is a typo
 MAX_THROTTLE_RATE = 10_000  # API Gateway's default account quota, requests per second
 MAX_THROTTLE_BURST = 5_000  # and its burst quota
+MAX_ALARM_GIB = 1 << 20  # a pebibyte
+MAX_ALARM_OBJECTS = 10**12
+MAX_BILL_USD = 1_000_000
 HINT = "see the [deployment] example in docs/deploy.md"
 
 
@@ -65,6 +79,11 @@ class Deployment:
     throttle_burst: int = 20
     domain: str = ""
     certificate_arn: str = ""
+    object_lock: str = "off"  # off | governance | compliance
+    object_lock_days: int = 365
+    alarm_storage_gib: int = 100
+    alarm_objects: int = 1_000_000
+    bill_alarm_usd: int = 0  # 0: no bill alarm commands are printed
 
 
 def parse(top: Table) -> Deployment:
@@ -105,7 +124,22 @@ def parse(top: Table) -> Deployment:
         ),
         domain=domain,
         certificate_arn=certificate,
+        object_lock=_object_lock(table, defaults.object_lock),
+        object_lock_days=table.whole(
+            "object_lock_days", 1, MAX_RETENTION_DAYS, defaults.object_lock_days
+        ),
+        alarm_storage_gib=table.whole(
+            "alarm_storage_gib", 1, MAX_ALARM_GIB, defaults.alarm_storage_gib
+        ),
+        alarm_objects=table.whole("alarm_objects", 1, MAX_ALARM_OBJECTS, defaults.alarm_objects),
+        bill_alarm_usd=table.whole("bill_alarm_usd", 0, MAX_BILL_USD, defaults.bill_alarm_usd),
     )
+
+
+def _object_lock(table: Table, default: str) -> str:
+    if "object_lock" not in table.values:
+        return default
+    return table.one_of("object_lock", OBJECT_LOCK_MODES)
 
 
 def _domain(table: Table) -> str:

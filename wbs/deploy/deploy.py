@@ -38,7 +38,7 @@ from functions.proofs import DEFAULT_DIFFICULTY
 from functions.uploads import Limits
 from wbs import config, console, paths
 from wbs.config import Deployment
-from wbs.deploy import desks, proof_secret, publish, stack
+from wbs.deploy import desks, names, proof_secret, publish, regions, stack
 from wbs.deploy.package import Package, package
 from wbs.deploy.publish import Site, Upload
 
@@ -62,6 +62,10 @@ OUTPUTS = (
     "Region",
 )
 CREDENTIALS_HINT = "give the admin's AWS credentials: aws configure, or AWS_PROFILE=<profile>"
+# The data bucket is Retain: a replacement would leave every report in an orphaned bucket
+# and start an empty one that the function writes to.
+DATA_BUCKET = "DataBucket"
+REPLACES = ("True", "Conditional")
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,10 @@ class Plan:
             "ProofSecretParameter": self.proof_secret_parameter,
             "DomainName": d.domain,
             "CertificateArn": d.certificate_arn,
+            "ObjectLockMode": "" if d.object_lock == "off" else d.object_lock.upper(),
+            "ObjectLockDays": str(d.object_lock_days),
+            "AlarmStorageBytes": str(d.alarm_storage_gib << 30),
+            "AlarmObjectCount": str(d.alarm_objects),
         }
 
 
@@ -134,6 +142,9 @@ def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
         raise WbsError(
             f"no template at {TEMPLATE}", hint="wbs deploy runs from a checkout of the repository"
         ) from None
+    template = desks.render(template, desk_ids)
+    check_stack_name(settings.deployment.stack_name, template)
+    check_object_lock(settings.deployment)
     return Plan(
         settings.deployment,
         settings.uploads,
@@ -141,9 +152,37 @@ def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
         # site's routing.json (wbs build writes it beside the pages), never another copy.
         package(keyring, routing=site / ROUTING_FILE),
         publish.read_site(site, ring),
-        desks.render(template, desk_ids),
+        template,
         settings.proof_difficulty,
         desk_ids,
+    )
+
+
+def check_stack_name(name: str, template: str) -> None:
+    """Refuse a stack name that some name the template derives from it cannot hold."""
+    longest, cause = names.longest_stack_name(template)
+    if len(name) <= longest or cause is None:
+        return
+    raise WbsError(
+        f"stack name {name} is {len(name)} characters: the template can take at most"
+        f" {longest} ({cause.logical_id}'s {cause.prop}, {cause.pattern}, must fit in"
+        f" {cause.limit})",
+        hint=f"choose a shorter deployment.stack_name, of at most {longest} characters",
+    )
+
+
+def check_object_lock(d: Deployment) -> None:
+    """Object Lock with a default retention makes S3 refuse every uploaded part that carries
+    no checksum header, and the page's presigned parts carry none yet: evidence would be
+    refused. The template is ready (ObjectLockMode); the deployment waits for the page."""
+    if d.object_lock == "off":
+        return
+    raise WbsError(
+        f"deployment.object_lock = {d.object_lock!r} would make S3 refuse every evidence"
+        " file: under a default retention it takes an uploaded part only with a checksum"
+        " header, which the page's part uploads do not send yet",
+        hint='keep object_lock = "off" for now; docs/aws.md, "Object Lock", says what is'
+        " missing and what the lock will cost and block",
     )
 
 
@@ -165,7 +204,7 @@ def deploy(
         raise WbsError(
             f"AWS refused {exc.operation_name}: {error.get('Code')}: {error.get('Message')}",
             hint="the admin's credentials need CloudFormation, S3, IAM, Lambda, SNS, SSM, logs,"
-            " API Gateway and CloudFront rights (docs/deploy.md)",
+            " CloudWatch, API Gateway and CloudFront rights (docs/deploy.md)",
         ) from None
     except BotoCoreError as exc:
         raise WbsError(f"AWS: {exc}", hint="check the network and the region") from None
@@ -179,10 +218,11 @@ def _deploy(
 ) -> Outcome:
     d = plan.deployment
     session = session or boto3.session.Session(region_name=d.region)
+    partition = session.get_partition_for_region(d.region)
+    regions.check_enabled(session, d.region, partition)
     account = session.client("sts", region_name=d.region).get_caller_identity()["Account"]
     s3 = session.client("s3", region_name=d.region)
     cf = session.client("cloudformation", region_name=d.region)
-    partition = session.get_partition_for_region(d.region)
 
     kind = stack.change_type(d.stack_name, d.region, stack.status(cf, d.stack_name))
     bucket = ensure_artifacts_bucket(s3, account, d.region, partition)
@@ -195,6 +235,7 @@ def _deploy(
         cf, d.stack_name, kind, template, plan.parameters(bucket), poll=poll
     )
     if cs is not None:
+        refuse_replacing_data(cf, cs)
         try:
             accepted = confirm(cs)
         except BaseException:  # an interrupted or failed question leaves no change set behind
@@ -224,6 +265,19 @@ def _deploy(
         upload = publish.upload(s3, site_bucket, account, plan.site, advance)
     return Outcome(
         cs is not None, False, code_uploaded, secret_created, outputs, upload, desk_policies
+    )
+
+
+def refuse_replacing_data(cf: CloudFormationClient, cs: stack.ChangeSet) -> None:
+    """A change set that would replace the data bucket is deleted, never shown for a yes."""
+    if not any(c.logical_id == DATA_BUCKET and c.replacement in REPLACES for c in cs.changes):
+        return
+    stack.discard(cf, cs)
+    raise stack.StackError(
+        f"the change would replace the data bucket of stack {cs.stack_name}: its reports"
+        " would stay behind in the old bucket while the API wrote to a new, empty one",
+        hint="nothing was changed; Object Lock cannot be turned on or off for a stack's"
+        ' bucket by wbs deploy (docs/aws.md, "Object Lock"): restore deployment.object_lock',
     )
 
 

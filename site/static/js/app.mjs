@@ -18,13 +18,13 @@ import { embeddedRouting, route } from './routing.mjs';
 import { sendSealed } from './send.mjs';
 import { loadSodium, sodiumIfReady } from './sodium.mjs';
 import { sendFiles } from './uploads.mjs';
+import { Waiting } from './waiting.mjs';
 
 const form = document.getElementById('report');
 const submit = form.querySelector('button[type="submit"]');
 const errorArea = document.getElementById('form-error');
 const statusArea = document.getElementById('form-status');
-const progress = document.getElementById('form-progress');
-const bar = progress.querySelector('progress');
+const waiting = new Waiting(document.getElementById('form-progress'), statusArea);
 const uploads = document.getElementById('uploads');
 const panel = document.getElementById('success');
 const routedDesks = document.getElementById('routed-desks');
@@ -62,7 +62,6 @@ function showRoute() {
  * report and, for the mailbox to check follow-ups against, beside it (Wbs-Signing-Key).
  */
 async function seal(lib, payload) {
-  say(statusArea, form.dataset.msgDeriving);
   const code = newCode(lib);
   const keys = await deriveInWorker(code, { again: false }).catch(() => {
     throw new DerivationError();
@@ -83,16 +82,17 @@ async function seal(lib, payload) {
   return { code, reportId: keys.reportId, envelope, authorization, signed };
 }
 
-/** Words and bar for the steps of sending (send.mjs). */
+/** The waiting state and the words of the steps of sending (send.mjs). */
 const steps = {
-  bar,
-  say: (message) => say(statusArea, message),
+  waiting,
+  sealing: form.dataset.msgDeriving,
   proving: form.dataset.msgProving,
   sending: form.dataset.msgSending,
 };
 
 async function send() {
-  if (sodiumIfReady() === null) say(statusArea, form.dataset.msgPreparing);
+  // Loading libsodium: no fraction to show (a module import tells none), only the time.
+  if (sodiumIfReady() === null) waiting.step(form.dataset.msgPreparing);
   const payload = reportPayload(form);
   const lib = await loadSodium();
   const snapshot = { text: JSON.stringify(payload), files: chosenFiles() };
@@ -131,7 +131,6 @@ async function onSubmit(event) {
     return;
   }
   submit.disabled = true;
-  progress.hidden = false;
   try {
     const { code, reportId, status, authorization, files } = await send();
     if (status === 201) {
@@ -152,9 +151,7 @@ async function onSubmit(event) {
   } catch (error) {
     showError(errorMessage(error)); // offline, libsodium not loaded, or no memory for Argon2id
   } finally {
-    progress.hidden = true;
-    bar.removeAttribute('value');
-    say(statusArea, '');
+    waiting.end();
     submit.disabled = false;
   }
 }

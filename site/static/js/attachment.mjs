@@ -48,26 +48,53 @@ function checkChunk(chunk) {
  * last call, fewer (0 to chunk - 1: the file's tail), and returns the sealed chunk.
  * `pushView(data, last)` is the same but returns, for every chunk but the last, a view of
  * libsodium's memory that the next call overwrites: for a caller that copies it on at once,
- * before any await (the memory also moves when it grows), as the upload worker does. The
- * buffers in libsodium's memory are freed after the last chunk.
+ * before any await (the memory also moves when it grows), as the upload worker does.
+ * After the last chunk, or `wipe()` (a file given up), the key's state and the buffers in
+ * libsodium's memory are zeroed and freed: a worker that goes on to another file keeps
+ * nothing of this one's key (the wrapper's init_push frees its copy of the key unwiped,
+ * and never frees the state, hence libsodium's own calls here).
  */
 export function encryptor(sodium, { key, reportId, fileId, chunk = CHUNK }) {
   checkChunk(chunk);
   const ad = associatedData(sodium, reportId, fileId);
-  const { state, header } = sodium.crypto_secretstream_xchacha20poly1305_init_push(key);
+  const lib = sodium.libsodium;
+  if (key.length !== lib._crypto_secretstream_xchacha20poly1305_keybytes()) {
+    throw new TypeError('bad key length');
+  }
   // libsodium's own crypto_secretstream_xchacha20poly1305_push, called on buffers in its
   // memory allocated once per file. The wrapper's push allocates, copies in, allocates a new
   // output array and copies out on every call: for 1 MiB chunks that churn takes about a
   // fifth of its time, and leaves a MiB of garbage a chunk.
-  const lib = sodium.libsodium;
-  const adAt = lib._malloc(ad.length);
-  const plainAt = lib._malloc(chunk);
-  const sealedAt = lib._malloc(chunk + ABYTES);
-  if (!adAt || !plainAt || !sealedAt) throw new Error('out of memory');
+  const stateBytes = lib._crypto_secretstream_xchacha20poly1305_statebytes();
+  const sizes = [stateBytes, key.length, HEADER_BYTES, ad.length, chunk, chunk + ABYTES];
+  const addresses = sizes.map((n) => lib._malloc(n));
+  if (!addresses.every(Boolean)) {
+    for (const at of addresses.filter(Boolean)) lib._free(at);
+    throw new Error('out of memory');
+  }
+  const [state, keyAt, headerAt, adAt, plainAt, sealedAt] = addresses;
+  let live = [[state, stateBytes], [plainAt, chunk], [sealedAt, chunk + ABYTES], [adAt, ad.length]];
+  const wipe = () => {
+    for (const [at, n] of live) {
+      lib.HEAPU8.fill(0, at, at + n);
+      lib._free(at);
+    }
+    live = [];
+  };
+  lib.HEAPU8.set(key, keyAt);
+  const started = lib._crypto_secretstream_xchacha20poly1305_init_push(state, headerAt, keyAt);
+  lib.HEAPU8.fill(0, keyAt, keyAt + key.length);
+  lib._free(keyAt);
+  const header = lib.HEAPU8.slice(headerAt, headerAt + HEADER_BYTES);
+  lib._free(headerAt);
+  if (started !== 0) {
+    wipe();
+    throw new Error('crypto_secretstream_xchacha20poly1305_init_push failed');
+  }
   lib.HEAPU8.set(ad, adAt);
   let done = false;
   function pushView(data, last) {
-    if (done) throw new TypeError('the file is already finished');
+    if (done || live.length === 0) throw new TypeError('the file is already finished');
     if (last ? data.length >= chunk : data.length !== chunk) throw new TypeError('bad chunk length');
     done = last;
     const plain = last ? sodium.pad(data, chunk) : data; // pad may grow libsodium's memory
@@ -83,14 +110,14 @@ export function encryptor(sodium, { key, reportId, fileId, chunk = CHUNK }) {
     const sealed = lib.HEAPU8.subarray(sealedAt, sealedAt + chunk + ABYTES);
     if (!last) return sealed;
     const copy = sealed.slice();
-    sodium.memzero(lib.HEAPU8.subarray(plainAt, plainAt + chunk));
-    for (const at of [adAt, plainAt, sealedAt]) lib._free(at);
+    wipe();
     return copy;
   }
   return {
     header,
     pushView,
     push: (data, last) => pushView(data, last).slice(),
+    wipe,
   };
 }
 

@@ -5,7 +5,7 @@
 
 import { CHUNK, storedSize } from './attachment.mjs';
 import { newReportId } from './envelope.mjs';
-import { formatBytes } from './uploads.mjs';
+import { formatBytes, warmUploadWorker } from './uploads.mjs';
 
 const chosen = []; // File objects, in the order chosen
 const MAX_NAME_BYTES = 1024; // the manifest's limits (docs/spec/attachment-v1.md section 4)
@@ -78,6 +78,8 @@ export function setUpEvidence(form) {
     input.value = ''; // the list below is what will be sent
     error.textContent = [...new Set(refused)].join(' ');
     refresh(form);
+    // Files will be sent: their worker loads now, not after "send" (issue 15).
+    if (chosen.length) warmUploadWorker();
   });
   field.querySelector('#evidence-list').addEventListener('click', (event) => {
     const remove = event.target.closest('[data-remove-file]');

@@ -86,14 +86,16 @@ export function validate(form) {
 }
 
 /**
- * Check the form; if anything is wrong, fill `area` (just above the send button, where the
- * reporter is) with `message` and a link to each invalid field, named and with its reason,
- * and return true. A link moves the focus to its field and leaves the URL alone.
+ * Check the form; if anything is wrong, open every fold (<details>) that holds an invalid
+ * field, fill `area` (just above the send button, where the reporter is) with `message` and
+ * a link to each invalid field, named and with its reason, and return true. A link moves the
+ * focus to its field (opening its fold again if it was closed) and leaves the URL alone.
  */
 export function showInvalid(form, area, message) {
   validate(form);
   const invalid = Array.from(form.querySelectorAll('[data-check]')).filter((unit) => !isValid(unit));
   if (invalid.length === 0) return false;
+  invalid.forEach(unfold);
   const intro = document.createElement('p');
   intro.textContent = message;
   const list = document.createElement('ul');
@@ -103,6 +105,7 @@ export function showInvalid(form, area, message) {
     link.textContent = `${fieldName(form, unit)}: ${unit.dataset.msg}`;
     link.addEventListener('click', (event) => {
       event.preventDefault();
+      unfold(unit);
       focusTarget(unit).focus();
     });
     const item = document.createElement('li');
@@ -121,6 +124,13 @@ function fieldName(form, unit) {
   const copy = title.cloneNode(true);
   copy.querySelectorAll('.tag').forEach((tag) => tag.remove());
   return copy.textContent.replace(/\s+/g, ' ').trim();
+}
+
+/** Open every fold around `unit`: a field inside a closed <details> can be neither seen nor focused. */
+function unfold(unit) {
+  for (let fold = unit.closest('details'); fold; fold = fold.parentElement.closest('details')) {
+    fold.open = true;
+  }
 }
 
 function focusTarget(unit) {

@@ -7,44 +7,40 @@
 import { call } from './api.mjs';
 import { outcomeUnknown } from './pending.mjs';
 import { PROOF_ERRORS, errorCode, prove } from './pow-client.mjs';
-
-/** The bar shows how far the proof of work has come, once it is the step being waited for. */
-function showProof(bar, fraction) {
-  bar.max = 1;
-  bar.value = fraction;
-}
+import { formatBytes } from './uploads.mjs';
 
 /**
  * One try: a fresh proof of work (in a worker) while the draft is sealed, unless
  * `draft.sealed` already holds it, then the POST. The answer's status is 0 when none came.
+ * The steps are shown as such: sealing (its Argon2id gives no progress), the proof (the
+ * chance that it would be solved by now, a fair fraction), sending (no byte count: the POST
+ * is a fetch without cookies, and fetch tells nothing of an upload's progress).
  */
-async function attempt({ action, url, seal, ui }, draft) {
-  const { bar } = ui;
-  bar.removeAttribute('value');
-  try {
-    let proofShown = false;
-    let solved = 0;
-    const proving = prove(action, (fraction) => {
-      solved = fraction;
-      if (proofShown) showProof(bar, fraction);
-    });
-    proving.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
-    draft.sealed ??= await seal(draft);
-    ui.say(ui.proving);
-    proofShown = true;
-    showProof(bar, solved);
-    const proof = await proving;
-    bar.removeAttribute('value');
-    ui.say(ui.sending);
-    const { envelope, authorization, signed } = draft.sealed;
-    const response = await call(url, {
-      method: 'POST', authorization, proof, body: envelope, signed,
-    }).catch(() => null);
-    if (response === null) return { status: 0, error: null };
-    return { status: response.status, error: response.status === 201 ? null : await errorCode(response) };
-  } finally {
-    bar.removeAttribute('value');
+async function attempt({ action, url, seal, ui, count }, draft) {
+  const { waiting } = ui;
+  let proofShown = false;
+  let solved = 0;
+  const proving = prove(action, (fraction) => {
+    solved = fraction;
+    if (proofShown) waiting.progress(fraction);
+  });
+  proving.catch(() => {}); // awaited below; a failure must not go unhandled meanwhile
+  if (!draft.sealed) {
+    waiting.step(ui.sealing, { n: 1, count });
+    draft.sealed = await seal(draft);
   }
+  waiting.step(ui.proving, { n: count - 1, count });
+  proofShown = true;
+  waiting.progress(solved);
+  const proof = await proving;
+  const { envelope, authorization, signed } = draft.sealed;
+  const size = formatBytes(JSON.stringify(envelope).length);
+  waiting.step(ui.sending, { n: count, count, note: size });
+  const response = await call(url, {
+    method: 'POST', authorization, proof, body: envelope, signed,
+  }).catch(() => null);
+  if (response === null) return { status: 0, error: null };
+  return { status: response.status, error: response.status === 201 ? null : await errorCode(response) };
 }
 
 /**
@@ -56,7 +52,8 @@ async function attempt({ action, url, seal, ui }, draft) {
  * - `action`, `url`: the proof's action ("report", "followup") and the endpoint POSTed to.
  * - `resealOn`: an answer's status after which the draft is sealed anew and sent once more
  *   (as it is after a refused proof).
- * - `ui`: {bar (a <progress>), say(text), proving, sending}, the page's bar and words.
+ * - `ui`: {waiting (waiting.mjs), sealing, proving, sending}: the page's waiting state and
+ *   the words of each step (`sealing` only where `seal` is given).
  * Unknown outcome: the draft is kept in `pending`; refused: its file keys are wiped.
  * Returns {status, error, draft}, status 0 when no answer came.
  */
@@ -64,7 +61,8 @@ export async function sendSealed({
   action, url, pending, snapshot, prepare, seal = null, resealOn = null, ui,
 }) {
   const draft = pending.take(snapshot) ?? prepare();
-  const page = { action, url, seal, ui };
+  // The steps counted as this send began: a second try shows them as the same steps again.
+  const page = { action, url, seal, ui, count: draft.sealed ? 2 : 3 };
   let result = await attempt(page, draft);
   if (result.status === resealOn) draft.sealed = null;
   if (result.status === resealOn || PROOF_ERRORS.has(result.error)) result = await attempt(page, draft);

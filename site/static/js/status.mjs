@@ -21,9 +21,10 @@ import { deriveInWorker } from './receipt-client.mjs';
 import { SYMBOLS } from './receipt.mjs';
 import { sendSealed } from './send.mjs';
 import { REPORTER, signEnvelope } from './signature.mjs';
-import { loadSodium } from './sodium.mjs';
+import { loadSodium, sodiumIfReady } from './sodium.mjs';
 import { followupPlaintext, readThread } from './thread.mjs';
 import { cancelUploads, sendFiles, uploading } from './uploads.mjs';
+import { Waiting } from './waiting.mjs';
 
 const lookup = document.getElementById('lookup');
 const codeInput = document.getElementById('code');
@@ -54,12 +55,14 @@ function showError(form, message) {
   if (message) area(form, 'error').focus();
 }
 
-/** Disable a form's button and show its progress bar (with a message) while work runs. */
-function busy(form, message) {
-  const on = message !== '';
+// Each form's waiting state: its steps, bar and words (waiting.mjs).
+const opening = new Waiting(area(lookup, 'progress'), area(lookup, 'status'));
+const sending = new Waiting(area(followup, 'progress'), area(followup, 'status'));
+
+/** Disable a form's button while work runs; after it, its waiting state goes. */
+function busy(form, waiting, on) {
   form.querySelector('button[type="submit"]').disabled = on;
-  area(form, 'progress').hidden = !on;
-  say(form, 'status', message);
+  if (!on) waiting.end();
 }
 
 class Answer extends Error {
@@ -126,13 +129,18 @@ async function onLookup(event) {
     showError(lookup, refused);
     return;
   }
-  busy(lookup, lookup.dataset.msgOpening);
+  busy(lookup, opening, true);
+  const d = lookup.dataset;
   let lib = null;
   let keys = null;
   try {
+    if (sodiumIfReady() === null) opening.step(d.msgPreparing); // no fraction: the time only
     lib = await loadSodium();
     // Any text is derived, valid code or not: a mistyped code costs the same work as a real one.
+    // Argon2id tells nothing of how far it has come: the time only.
+    opening.step(d.msgDeriving, { n: 1, count: 2 });
     keys = await deriveInWorker(typed);
+    opening.step(d.msgFetching, { n: 2, count: 2 });
     const current = {
       lib,
       reportId: keys.reportId,
@@ -154,7 +162,7 @@ async function onLookup(event) {
     const unknown = error instanceof Answer && error.status === 404;
     showError(lookup, unknown ? lookup.dataset.msgUnknown : lookup.dataset.msgFailed);
   } finally {
-    busy(lookup, '');
+    busy(lookup, opening, false);
   }
 }
 
@@ -170,10 +178,9 @@ function recipients(lib, desks, reporterKey) {
 
 const SEND_ERRORS = { 403: 'msgFull', 413: 'msgTooLong', 422: 'msgOutdated' };
 
-/** Words and bar for the steps of sending (send.mjs). */
+/** The waiting state and the words of the steps of sending (send.mjs). */
 const steps = {
-  bar: area(followup, 'progress').querySelector('progress'),
-  say: (message) => say(followup, 'status', message),
+  waiting: sending,
   proving: followup.dataset.msgProving,
   sending: followup.dataset.msgSending,
 };
@@ -190,7 +197,7 @@ async function onFollowup(event) {
     return;
   }
   const current = session;
-  busy(followup, followup.dataset.msgSending);
+  busy(followup, sending, true);
   try {
     const { lib } = current;
     // Sent before and unanswered, and unchanged since: the very same sealed follow-up again.
@@ -241,7 +248,7 @@ async function onFollowup(event) {
     else if (error instanceof UnknownDeskError) name = 'msgUnknownDesk';
     showError(followup, followup.dataset[name]);
   } finally {
-    busy(followup, '');
+    busy(followup, sending, false);
   }
 }
 
