@@ -389,3 +389,33 @@ def test_the_service_as_systemd_starts_it_serves_inspectors(
     assert synced.exit_code == 0, synced.output
     assert "1 new report" in synced.output
     assert inspector.kid not in running.log.read_text()
+
+
+@pytest.mark.slow  # runs Debian's nginx and Caddy with the shipped configs
+@pytest.mark.parametrize("name", ["nginx", "caddy"])
+def test_the_shipped_proxies_pass_signed_requests_through_verified_tls(
+    name: str, store: LocalStorage, inspector: Identity, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    from tests.support import proxies
+
+    if proxies.missing():
+        pytest.skip(f"{', '.join(proxies.missing())} not installed: {proxies.INSTALL}")
+    key = f"notes/{FIRST}/20240301T023000000000Z-{inspector.kid}-0badc0de.json"
+    settings = Settings(f"local:{store.root}", Path(os.environ["WBS_KEYRING"]), inspector_api=True)
+    server = make_server(None, settings, port=0)
+    start = proxies.nginx if name == "nginx" else proxies.caddy
+    with serving(server), start(tmp_path / name, server.effective_port) as proxy:
+        url = "wbs+" + proxy.origin
+        # Without the service's CA, TLS is refused before anything is sent
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+        monkeypatch.delenv("WBS_CA_BUNDLE", raising=False)
+        with pytest.raises(StorageError, match="cannot reach"):
+            list(RemoteStorage.from_env(url, lambda: inspector).list(layout.REPORTS))
+        # With it (WBS_CA_BUNDLE), the path, query and signature headers arrive unchanged
+        monkeypatch.setenv("WBS_CA_BUNDLE", str(tmp_path / name / "fullchain.pem"))
+        remote = RemoteStorage.from_env(url, lambda: inspector)
+        remote.put_new(key, b'{"note": 1}', desks=["inspektorat"])
+        assert remote.get(key) == store.get(key) == b'{"note": 1}'
+        assert [i.key for i in remote.list(f"notes/{FIRST}/")] == [key]
+        remote.close()
