@@ -4,8 +4,9 @@ string, at most a few minutes old, and never seen before.
 
 The canonical string is built here for both sides: the tool signs it (wbs/remote_storage.py),
 the service checks it (functions/inspector_api.py). Verification is PyNaCl's: this module
-runs on the self-hosted service only, which is installed with the whole package; the Lambda
-zip holds no PyNaCl and never imports it (functions/ed25519.py verifies there, about a
+runs on the self-hosted service only, which is installed with the whole package, and imports
+PyNaCl at the first signed request (never with the API off); the Lambda zip holds no PyNaCl
+and never imports it (functions/ed25519.py verifies there, about a
 hundred times slower: bench/bench_inspector_api.py syncs three times faster with PyNaCl).
 """
 
@@ -18,9 +19,6 @@ import time
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from pathlib import Path
-
-import nacl.exceptions
-from nacl.signing import VerifyKey
 
 from functions import keyring
 from functions.envelope import b64decode
@@ -122,6 +120,11 @@ class Gate:
             raise Refused(
                 HTTPStatus.UNAUTHORIZED, "unknown_key", "This key is not in the served keyring."
             )
+        # Imported on the first signed request only: the host imports this module, and with the
+        # inspector API off no server process loads PyNaCl (tests/test_api.py checks it).
+        import nacl.exceptions
+        from nacl.signing import VerifyKey
+
         try:
             message = canonical(method, path, query, kid, moment, nonce, digest)
             VerifyKey(public).verify(message, b64decode(signature_text, "signature"))
