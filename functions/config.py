@@ -13,6 +13,8 @@ from functions.proofs import DEFAULT_DIFFICULTY, Proofs
 from functions.proofs import secret as proof_secret
 from functions.proofs.challenge import MAX_SETTING
 from functions.storage import LocalStorage, S3Storage, Storage, addressing
+from functions.storage import lock as object_lock
+from functions.storage.lock import ObjectLock
 from functions.uploads import Limits, LocalUploads, S3Uploads, Uploads
 from functions.uploads.local import load_secret
 from functions.uploads.s3 import upload_client
@@ -49,6 +51,8 @@ class Settings:
     pow_secret: str | None = field(default=None, repr=False)
     pow_secret_parameter: str | None = None  # on AWS: the SSM SecureString holding the key
     routing_path: Path | None = None  # wbs-routing/1; None: the keyring's only desk
+    # S3 Object Lock of each object written (functions/storage/lock.py): WBS_OBJECT_LOCK.
+    object_lock: ObjectLock | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -64,6 +68,10 @@ class Settings:
             raise ConfigError(
                 str(exc), hint="leave it unset (auto): see docs/self-hosting.md"
             ) from None
+        try:
+            lock = object_lock.from_env(env)
+        except ValueError as exc:
+            raise ConfigError(str(exc), hint='see docs/aws.md, "Object Lock"') from None
         return cls(
             storage_url=env.get("WBS_STORAGE") or f"local:{home / 'storage'}",
             pow_difficulty=difficulty_from_env(env, DEFAULT_DIFFICULTY),
@@ -76,10 +84,13 @@ class Settings:
             home=home,
             upload_secret=env.get("WBS_UPLOAD_SECRET") or None,
             upload_limits=limits,
+            object_lock=lock,
         )
 
     def open_storage(self) -> Storage:
-        return open_storage(self.storage_url, self.s3_endpoint, self.s3_addressing)
+        return open_storage(
+            self.storage_url, self.s3_endpoint, self.s3_addressing, lock=self.object_lock
+        )
 
     def open_uploads(self, storage: Storage) -> Uploads:
         """The upload protocol on ``storage``: the local host's own multipart store for a
@@ -92,7 +103,7 @@ class Settings:
             return Uploads(storage, LocalUploads(storage.root, secret), self.upload_limits)
         if isinstance(storage, S3Storage):
             client = upload_client(self.s3_endpoint, self.s3_addressing)
-            backend = S3Uploads(storage.bucket, storage.prefix, client)
+            backend = S3Uploads(storage.bucket, storage.prefix, client, storage.lock)
             return Uploads(storage, backend, self.upload_limits)
         raise ConfigError(f"uploads are not supported on {storage!r}")
 
@@ -129,21 +140,35 @@ def difficulty_from_env(env: Mapping[str, str], default: int) -> int:
 
 
 def open_storage(
-    url: str, endpoint: str | None = None, chosen: addressing.Addressing = "auto"
+    url: str,
+    endpoint: str | None = None,
+    chosen: addressing.Addressing = "auto",
+    *,
+    lock: ObjectLock | None = None,
 ) -> Storage:
     """``local:/path`` is a folder; ``s3://bucket/optional/prefix`` is a bucket (``endpoint``
-    for S3-compatible stores, addressed as ``chosen``). Raise ConfigError for anything else."""
+    for S3-compatible stores, addressed as ``chosen``; ``lock``: the retention each object
+    written gets). Raise ConfigError for anything else, and for a lock on a folder."""
     if url.startswith("local:"):
         folder = url.removeprefix("local:")
         if not folder:
             raise ConfigError("storage URL local: names no folder", hint=STORAGE_HINT)
+        if lock is not None:
+            raise ConfigError(
+                f"{object_lock.VARIABLE} is set, but {url} is a folder: Object Lock is S3's,"
+                " and a folder would keep nothing locked",
+                hint=f"unset {object_lock.VARIABLE} for a local store, or name the S3 bucket"
+                " it is for with WBS_STORAGE",
+            )
         return LocalStorage(Path(folder).expanduser())
     if url.startswith("s3://"):
         bucket, _, prefix = url.removeprefix("s3://").partition("/")
         if not BUCKET_RE.fullmatch(bucket):
             raise ConfigError(f"storage URL {url!r} names no valid S3 bucket", hint=STORAGE_HINT)
         try:
-            return S3Storage(bucket, prefix.removesuffix("/"), endpoint_url=endpoint, chosen=chosen)
+            return S3Storage(
+                bucket, prefix.removesuffix("/"), endpoint_url=endpoint, chosen=chosen, lock=lock
+            )
         except InvalidKey:
             raise ConfigError(
                 f"storage URL {url!r} has a prefix that is not a/b/c of A-Z a-z 0-9 . _ -",
