@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,11 @@ DIFFICULTY_VARIABLE = "WBS_POW_DIFFICULTY"
 # beside the page. Unset: every report goes to the keyring's only desk.
 ROUTING_VARIABLE = "WBS_ROUTING"
 STORAGE_HINT = "set WBS_STORAGE to local:/path/to/folder or s3://bucket/optional/prefix"
+# The inspector API of a self-hosted service (docs/spec/inspector-api-v1.md): off unless "on".
+INSPECTOR_API_VARIABLE = "WBS_INSPECTOR_API"
+# An inspector API as the inspectors' tool names it (wbs/remote_storage.py); http only for
+# the loopback (tests, a tunnel).
+REMOTE_SCHEMES = ("wbs+https://", "wbs+http://")
 
 
 class ConfigError(WbsError, ValueError):
@@ -51,6 +56,10 @@ class Settings:
     pow_secret: str | None = field(default=None, repr=False)
     pow_secret_parameter: str | None = None  # on AWS: the SSM SecureString holding the key
     routing_path: Path | None = None  # wbs-routing/1; None: the keyring's only desk
+    inspector_api: bool = False  # serve /inspector/v1/ (functions/inspector_api.py)
+    # How the inspectors' tool opens an inspector API's URL (wbs+https://...): set by
+    # wbs/commands/options.py, which holds the key that signs. None: such a URL is refused.
+    remote: Callable[[str], Storage] | None = field(default=None, repr=False, compare=False)
     # S3 Object Lock of each object written (functions/storage/lock.py): WBS_OBJECT_LOCK.
     object_lock: ObjectLock | None = None
 
@@ -79,6 +88,7 @@ class Settings:
             pow_secret_parameter=env.get(proof_secret.PARAMETER_VARIABLE) or None,
             keyring_path=Path(env.get("WBS_KEYRING") or "keys/keyring.json").expanduser(),
             routing_path=_optional_path(env.get(ROUTING_VARIABLE)),
+            inspector_api=_switch(env, INSPECTOR_API_VARIABLE),
             s3_endpoint=env.get("WBS_S3_ENDPOINT") or None,
             s3_addressing=s3_addressing,
             home=home,
@@ -89,7 +99,11 @@ class Settings:
 
     def open_storage(self) -> Storage:
         return open_storage(
-            self.storage_url, self.s3_endpoint, self.s3_addressing, lock=self.object_lock
+            self.storage_url,
+            self.s3_endpoint,
+            self.s3_addressing,
+            remote=self.remote,
+            lock=self.object_lock,
         )
 
     def open_uploads(self, storage: Storage) -> Uploads:
@@ -122,6 +136,14 @@ class Settings:
         return Proofs(storage, load, self.pow_difficulty)
 
 
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    """A setting that is "on" or "off" (or unset: off)."""
+    text = (env.get(name) or "off").strip().lower()
+    if text not in ("on", "off"):
+        raise ConfigError(f"{name} must be on or off", hint="see docs/self-hosting.md")
+    return text == "on"
+
+
 def _optional_path(text: str | None) -> Path | None:
     return Path(text).expanduser() if text else None
 
@@ -144,11 +166,21 @@ def open_storage(
     endpoint: str | None = None,
     chosen: addressing.Addressing = "auto",
     *,
+    remote: Callable[[str], Storage] | None = None,
     lock: ObjectLock | None = None,
 ) -> Storage:
     """``local:/path`` is a folder; ``s3://bucket/optional/prefix`` is a bucket (``endpoint``
     for S3-compatible stores, addressed as ``chosen``; ``lock``: the retention each object
-    written gets). Raise ConfigError for anything else, and for a lock on a folder."""
+    written gets); ``wbs+https://host`` is a self-hosted service's inspector API, opened by
+    ``remote`` (the inspectors' tool only; the service's own storage applies its own lock).
+    Raise ConfigError for anything else, and for a lock on a folder."""
+    if url.startswith(REMOTE_SCHEMES):
+        if remote is None:
+            raise ConfigError(
+                f"storage URL {url!r} is an inspector API: only the inspectors' tool reaches it",
+                hint="the service's own WBS_STORAGE is local:/path or s3://bucket/prefix",
+            )
+        return remote(url)
     if url.startswith("local:"):
         folder = url.removeprefix("local:")
         if not folder:

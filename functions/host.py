@@ -8,7 +8,9 @@ reporter-signature headers. The client's address, user agent and every other hea
 reach the handlers, so they cannot be logged or stored. ``PUT
 /attachments/<case>/<file>?<grant>`` takes one part of an evidence upload
 (docs/spec/upload-v1.md) when storage is a local folder: the grant is checked before the
-body is read, and the body is streamed to disk. Everything else is a static file of the
+body is read, and the body is streamed to disk. With ``WBS_INSPECTOR_API=on``, every path
+under ``/inspector/`` goes to the inspector API (functions/inspector_api.py: inspectors'
+signed requests for the store's ciphertext). Everything else is a static file of the
 built site. No access log is kept; every answer carries the security headers.
 """
 
@@ -39,6 +41,8 @@ from functions.config import Settings
 from functions.envelope import MAX_ENVELOPE_BYTES
 from functions.errors import StorageError
 from functions.headers import SECURITY_HEADERS
+from functions.inspector_api import ROOT as INSPECTOR_ROOT
+from functions.inspector_api import InspectorApi
 from functions.log import logger
 from functions.uploads import LocalUploads, UploadError
 
@@ -113,7 +117,9 @@ def make_app(site_dir: Path | None, settings: Settings) -> WSGIApplication:
     api.configure(**wiring)
     # With S3 storage, parts go to the bucket through the deployment's own routing.
     local = uploads.backend if isinstance(uploads.backend, LocalUploads) else None
-    return _Host(site_dir.resolve() if site_dir is not None else None, local, wiring)
+    # Inspectors' own access to the store (WBS_INSPECTOR_API=on): signed requests only.
+    inspectors = InspectorApi(storage, settings.keyring_path) if settings.inspector_api else None
+    return _Host(site_dir.resolve() if site_dir is not None else None, local, wiring, inspectors)
 
 
 def make_server(
@@ -196,8 +202,10 @@ class _Host:
         site_root: Path | None,
         uploads: LocalUploads | None = None,
         wiring: dict[str, Any] | None = None,
+        inspectors: WSGIApplication | None = None,
     ) -> None:
         self.site_root = site_root
+        self.inspectors = inspectors
         self.uploads = uploads
         # What this host's API requests are handled with, set again before each one: another
         # host or a test in the same process may have configured the handlers otherwise.
@@ -207,6 +215,8 @@ class _Host:
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         method = environ["REQUEST_METHOD"]
         path = environ.get("PATH_INFO") or "/"
+        if self.inspectors is not None and path.startswith(INSPECTOR_ROOT):
+            return self.inspectors(environ, start_response)  # streams; its own headers
         if path == "/api" or path.startswith("/api/"):
             answer = self._api(environ)
         elif path.startswith(ATTACHMENTS):

@@ -15,6 +15,7 @@ import click
 from functions.keyring import KeyEntry, Keyring, KeyringError, RecoveryEntry
 from functions.storage import Storage
 from wbs import console, keyfile, passphrase, screen
+from wbs.commands.options import held_key, remember
 from wbs.crypto import Identity
 from wbs.desks import membership, recovery
 from wbs.desks.keys import Held, unlock
@@ -126,7 +127,10 @@ def unlocked(
             f"your key {entry.kid} cannot sign a grant",
             hint="give it its signing key first (same passphrase): wbs keys upgrade",
         )
-    identity = keyfile.unlock(path, passphrase.ask(f"Passphrase for {path} ({info.label})"))
+    identity = held_key(info.kid) or keyfile.unlock(
+        path, passphrase.ask(f"Passphrase for {path} ({info.label})")
+    )
+    remember(identity)  # it signs the requests to an inspector API (wbs+https://) too
     held = unlock(identity, ring, [*membership.stored_desk_grants(store, desk), *more])
     for problem in held.problems:
         click.echo(f"wbs: note: {problem}", err=True)

@@ -91,9 +91,14 @@ inbox.add_command(evidence.export)
 @inbox.command()
 @storage_option
 @keyring_option
-def sync(storage: str | None, keyring: Path) -> None:
+@key_option
+def sync(storage: str | None, keyring: Path, key: Path | None) -> None:
     """Copy new encrypted reports, messages, notes and grants into the local cache
-    (ciphertext only; a grant is opened with your key when you next read)."""
+    (ciphertext only; a grant is opened with your key when you next read).
+
+    From an inspector API (wbs+https://), requests are signed with your key (--key): its
+    passphrase is asked. Elsewhere the key is not used.
+    """
     configured = settings(storage)
     store = configured.open_storage()
     cache = Cache.for_storage(configured.storage_url)
@@ -103,9 +108,11 @@ def sync(storage: str | None, keyring: Path) -> None:
     except (WbsError, OSError, KeyboardInterrupt) as exc:
         # Each object lands in the cache whole or not at all: what was copied is kept.
         reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else _reason(exc)
+        first = getattr(exc, "hint", None)  # what to fix first: an inspector API's refusal
         raise WbsError(
             f"sync stopped after {_count(done.fetched, 'new object')}: {reason}",
-            hint="what was copied is kept; wbs inbox sync again fetches the rest",
+            hint=(f"{first}\n" if first else "")
+            + "what was copied is kept; wbs inbox sync again fetches the rest",
         ) from None
     click.echo(
         f"{_count(len(done.reports), 'new report')} ({len(cache.ids())} in the cache), "

@@ -4,17 +4,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from functions.config import Settings
-from functions.errors import WbsError
+from functions.errors import StorageError, WbsError
 from functions.keyring import Keyring, load
+from functions.storage import Storage
 from wbs import audit, keyfile, passphrase, paths, statuses
 from wbs.cache import Cache
+from wbs.crypto import Identity
+from wbs.remote_storage import RemoteStorage
 from wbs.reports import Reader
 from wbs.signing import Signers
+
+# click's Context.meta, shared by a command's contexts: the key the command unlocked, which
+# signs its requests to an inspector API (wbs+https://).
+UNLOCKED = "wbs.unlocked"
 
 keyring_option = click.option(
     "--keyring",
@@ -27,7 +35,8 @@ keyring_option = click.option(
 storage_option = click.option(
     "--storage",
     metavar="URL",
-    help="Where reports are stored: local:/path or s3://bucket/prefix"
+    help="Where reports are stored: local:/path, s3://bucket/prefix, or a self-hosted"
+    " service's inspector API, wbs+https://host (requests signed with your key)"
     "  [default: WBS_STORAGE, else local:$WBS_HOME/storage]",
 )
 key_option = click.option(
@@ -59,9 +68,55 @@ class StatusType(click.ParamType[str]):
         return status
 
 
-def settings(storage: str | None) -> Settings:
+def settings(storage: str | None, signer: Callable[[], Identity] | None = None) -> Settings:
+    """The settings of WBS_* with ``storage`` (--storage) on top. An inspector API's requests
+    are signed with ``signer``'s key (the workbench's unlocked one), else the command's."""
     configured = Settings.from_env()
-    return dataclasses.replace(configured, storage_url=storage) if storage else configured
+    configured = dataclasses.replace(configured, storage_url=storage) if storage else configured
+    if signer is not None:
+        return dataclasses.replace(
+            configured, remote=lambda url: RemoteStorage.from_env(url, signer)
+        )
+    return dataclasses.replace(configured, remote=_remote)
+
+
+def _remote(url: str) -> Storage:
+    """An inspector API, whose requests the running command's key signs: the one it has
+    unlocked, else its --key (or the only key), unlocked at the first request."""
+    context = click.get_current_context(silent=True)
+    return RemoteStorage.from_env(url, lambda: _signing_identity(context, url))
+
+
+def _signing_identity(context: click.Context | None, url: str) -> Identity:
+    if context is None:
+        raise StorageError(
+            f"requests to {url} are signed with your key, and no command has unlocked it",
+            hint="run a wbs inbox command, which asks for the passphrase",
+        )
+    held = context.meta.get(UNLOCKED)
+    if not isinstance(held, Identity):
+        chosen = context.params.get("key")
+        path = keyfile.locate(chosen if isinstance(chosen, Path) else None)
+        info = keyfile.inspect(path)
+        held = keyfile.unlock(path, passphrase.ask(f"Passphrase for {path} ({info.label})"))
+        context.meta[UNLOCKED] = held
+    return held
+
+
+def held_key(kid: str) -> Identity | None:
+    """The key the running command has unlocked already, if it is ``kid``'s: a command that
+    read an inspector API before unlocking asks for the passphrase once, not twice."""
+    context = click.get_current_context(silent=True)
+    held = context.meta.get(UNLOCKED) if context is not None else None
+    return held if isinstance(held, Identity) and held.kid == kid else None
+
+
+def remember(identity: Identity) -> None:
+    """Keep the key the running command unlocked: it signs the command's requests to an
+    inspector API."""
+    context = click.get_current_context(silent=True)
+    if context is not None:
+        context.meta[UNLOCKED] = identity
 
 
 def reader(key: Path | None, keyring: Path, cache: Cache | None = None) -> Reader:
@@ -85,7 +140,9 @@ def reader(key: Path | None, keyring: Path, cache: Cache | None = None) -> Reade
             err=True,
         )
     stored = cache.grants() if cache is not None else []
-    unlocked = Reader.unlocked(keyfile.unlock(path, secret), ring, stored, signers)
+    identity = keyfile.unlock(path, secret)
+    remember(identity)
+    unlocked = Reader.unlocked(identity, ring, stored, signers)
     for problem in unlocked.problems:
         click.echo(f"wbs: note: {problem}", err=True)
     return unlocked

@@ -15,7 +15,7 @@ from wbs import keyfile
 from wbs.cases import readers
 from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
 from wbs.workbench import LANGUAGES
-from wbs.workbench.app import Config
+from wbs.workbench.app import Config, Workbench
 from wbs.workbench.server import FALLBACK, make_server
 from wbs.workbench.session import watch
 
@@ -57,7 +57,8 @@ def workbench(
     the idle time passes or you stop the command (Ctrl-C). Replies and status changes are
     those of `wbs inbox reply` and `wbs inbox status`.
     """
-    configured = settings(storage)
+    opened: list[Workbench] = []  # its session's key signs requests to an inspector API
+    configured = settings(storage, signer=lambda: opened[0].session.signing_identity())
     path = keyfile.locate(key)
     keyfile.inspect(path)  # a missing or malformed key is said now, not in the page
     server, app = make_server(
@@ -72,6 +73,7 @@ def workbench(
         ),
         idle_seconds=idle_minutes * 60,
     )
+    opened.append(app)
     url = app.guard.url
     if app.guard.address == FALLBACK:
         click.echo(

@@ -14,8 +14,10 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from functions.errors import StorageError
 from functions.keyring import Keyring
 from wbs import keyfile
+from wbs.crypto import Identity
 from wbs.reports import Reader, Report
 from wbs.signing import Signers
 from wbs.workbench.files import Decrypted
@@ -55,6 +57,17 @@ class Session:
     @property
     def reader(self) -> Reader | None:
         return self._reader
+
+    def signing_identity(self) -> Identity:
+        """The unlocked key, which signs requests to an inspector API; StorageError if it is
+        locked (wbs/remote_storage.py asks at each request)."""
+        reader = self._reader
+        if reader is None:
+            raise StorageError(
+                "the key is locked: requests to the inspector API are signed with it",
+                hint="unlock it in the page, then try again",
+            )
+        return reader.identity
 
     def unlock(
         self,
