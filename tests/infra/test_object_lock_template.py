@@ -174,3 +174,12 @@ def test_the_dry_run_plans_the_lock_and_says_what_it_means(
     assert re.search(r"ObjectLockDays\s*│\s*90", result.stdout)
     flat = " ".join(result.stdout.split())
     assert object_lock.notice(Deployment("wbs", object_lock=mode, object_lock_days=90)) in flat
+
+
+def test_the_days_have_one_range_in_the_config_the_template_and_the_setting() -> None:
+    from functions.storage import lock as setting
+    from wbs.config import deployment
+
+    days = template()["Parameters"]["ObjectLockDays"]
+    assert (days["MinValue"], days["MaxValue"]) == (1, setting.MAX_DAYS)
+    assert deployment.MAX_RETENTION_DAYS == setting.MAX_DAYS
