@@ -13,6 +13,8 @@ from functions.proofs import DEFAULT_DIFFICULTY, Proofs
 from functions.proofs import secret as proof_secret
 from functions.proofs.challenge import MAX_SETTING
 from functions.storage import LocalStorage, S3Storage, Storage, addressing
+from functions.storage import lock as object_lock
+from functions.storage.lock import ObjectLock
 from functions.uploads import Limits, LocalUploads, S3Uploads, Uploads
 from functions.uploads.local import load_secret
 from functions.uploads.s3 import upload_client
@@ -58,6 +60,8 @@ class Settings:
     # How the inspectors' tool opens an inspector API's URL (wbs+https://...): set by
     # wbs/commands/options.py, which holds the key that signs. None: such a URL is refused.
     remote: Callable[[str], Storage] | None = field(default=None, repr=False, compare=False)
+    # S3 Object Lock of each object written (functions/storage/lock.py): WBS_OBJECT_LOCK.
+    object_lock: ObjectLock | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -73,6 +77,10 @@ class Settings:
             raise ConfigError(
                 str(exc), hint="leave it unset (auto): see docs/self-hosting.md"
             ) from None
+        try:
+            lock = object_lock.from_env(env)
+        except ValueError as exc:
+            raise ConfigError(str(exc), hint='see docs/aws.md, "Object Lock"') from None
         return cls(
             storage_url=env.get("WBS_STORAGE") or f"local:{home / 'storage'}",
             pow_difficulty=difficulty_from_env(env, DEFAULT_DIFFICULTY),
@@ -86,11 +94,16 @@ class Settings:
             home=home,
             upload_secret=env.get("WBS_UPLOAD_SECRET") or None,
             upload_limits=limits,
+            object_lock=lock,
         )
 
     def open_storage(self) -> Storage:
         return open_storage(
-            self.storage_url, self.s3_endpoint, self.s3_addressing, remote=self.remote
+            self.storage_url,
+            self.s3_endpoint,
+            self.s3_addressing,
+            remote=self.remote,
+            lock=self.object_lock,
         )
 
     def open_uploads(self, storage: Storage) -> Uploads:
@@ -104,7 +117,7 @@ class Settings:
             return Uploads(storage, LocalUploads(storage.root, secret), self.upload_limits)
         if isinstance(storage, S3Storage):
             client = upload_client(self.s3_endpoint, self.s3_addressing)
-            backend = S3Uploads(storage.bucket, storage.prefix, client)
+            backend = S3Uploads(storage.bucket, storage.prefix, client, storage.lock)
             return Uploads(storage, backend, self.upload_limits)
         raise ConfigError(f"uploads are not supported on {storage!r}")
 
@@ -154,11 +167,13 @@ def open_storage(
     chosen: addressing.Addressing = "auto",
     *,
     remote: Callable[[str], Storage] | None = None,
+    lock: ObjectLock | None = None,
 ) -> Storage:
     """``local:/path`` is a folder; ``s3://bucket/optional/prefix`` is a bucket (``endpoint``
-    for S3-compatible stores, addressed as ``chosen``); ``wbs+https://host`` is a self-hosted
-    service's inspector API, opened by ``remote`` (the inspectors' tool only). Raise
-    ConfigError for anything else."""
+    for S3-compatible stores, addressed as ``chosen``; ``lock``: the retention each object
+    written gets); ``wbs+https://host`` is a self-hosted service's inspector API, opened by
+    ``remote`` (the inspectors' tool only; the service's own storage applies its own lock).
+    Raise ConfigError for anything else, and for a lock on a folder."""
     if url.startswith(REMOTE_SCHEMES):
         if remote is None:
             raise ConfigError(
@@ -170,13 +185,22 @@ def open_storage(
         folder = url.removeprefix("local:")
         if not folder:
             raise ConfigError("storage URL local: names no folder", hint=STORAGE_HINT)
+        if lock is not None:
+            raise ConfigError(
+                f"{object_lock.VARIABLE} is set, but {url} is a folder: Object Lock is S3's,"
+                " and a folder would keep nothing locked",
+                hint=f"unset {object_lock.VARIABLE} for a local store, or name the S3 bucket"
+                " it is for with WBS_STORAGE",
+            )
         return LocalStorage(Path(folder).expanduser())
     if url.startswith("s3://"):
         bucket, _, prefix = url.removeprefix("s3://").partition("/")
         if not BUCKET_RE.fullmatch(bucket):
             raise ConfigError(f"storage URL {url!r} names no valid S3 bucket", hint=STORAGE_HINT)
         try:
-            return S3Storage(bucket, prefix.removesuffix("/"), endpoint_url=endpoint, chosen=chosen)
+            return S3Storage(
+                bucket, prefix.removesuffix("/"), endpoint_url=endpoint, chosen=chosen, lock=lock
+            )
         except InvalidKey:
             raise ConfigError(
                 f"storage URL {url!r} has a prefix that is not a/b/c of A-Z a-z 0-9 . _ -",

@@ -9,19 +9,26 @@ may list exactly the prefixes it reads (infra/template.yaml, ListCasePrefixes), 
 not say how its prefix condition weighs on that implicit check, so a mistyped receipt code
 must not rest on it. Not listed: NotFound, as on every other store. Listed, or the listing
 refused too: Denied, a real permission error (docs/aws.md).
+
+With an Object Lock setting (``functions/storage/lock.py``), every write but a spent proof's
+marker carries the object's retention, mode and end, with the object, and the SHA-256 of
+its body, which S3 asks of a write with a lock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
-from datetime import UTC
-from typing import TYPE_CHECKING
+import base64
+import hashlib
+from collections.abc import Callable, Collection, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.errors import AlreadyExists, Denied, NotFound, StorageError
 from functions.storage import addressing
+from functions.storage import lock as object_lock
 from functions.storage.base import ObjectInfo, Readable, check_key, check_prefix, is_key
 from functions.storage.tags import tagging
 
@@ -49,9 +56,13 @@ class S3Storage:
         endpoint_url: str | None = None,
         chosen: addressing.Addressing = "auto",
         client: S3Client | None = None,
+        lock: object_lock.ObjectLock | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.bucket = bucket
         self.prefix = check_key(prefix) + "/" if prefix else ""
+        self.lock = lock
+        self.clock = clock or (lambda: datetime.now(UTC))
         self._client = client or addressing.client(endpoint_url, chosen, CLIENT_CONFIG)
 
     def __repr__(self) -> str:
@@ -59,14 +70,21 @@ class S3Storage:
 
     def put_new(self, key: str, data: bytes, *, desks: Collection[str] = frozenset()) -> None:
         name = self.prefix + check_key(key)
+        extra: dict[str, Any] = {}
         tags = tagging(desks)
+        if tags is not None:
+            extra["Tagging"] = tags
+        if self.lock is not None and object_lock.applies(key):
+            extra["ObjectLockMode"] = self.lock.mode
+            extra["ObjectLockRetainUntilDate"] = self.lock.until(self.clock())
+            # S3 takes a write with a lock only with a checksum of its body. botocore sends a
+            # CRC32 by default, but as a trailer; given here, it is a header S3 cannot miss.
+            extra["ChecksumAlgorithm"] = "SHA256"
+            extra["ChecksumSHA256"] = base64.b64encode(hashlib.sha256(data).digest()).decode()
         try:
-            if tags is None:
-                self._client.put_object(Bucket=self.bucket, Key=name, Body=data, IfNoneMatch="*")
-            else:
-                self._client.put_object(
-                    Bucket=self.bucket, Key=name, Body=data, IfNoneMatch="*", Tagging=tags
-                )
+            self._client.put_object(
+                Bucket=self.bucket, Key=name, Body=data, IfNoneMatch="*", **extra
+            )
         except ClientError as exc:
             if _code(exc) not in TAKEN:
                 raise _failure("write", key, exc) from None

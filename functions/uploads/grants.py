@@ -172,6 +172,12 @@ class Backend(Protocol):
         UploadError if a part is missing, of another size or not the one ``etags`` names."""
         ...
 
+    def retain(self, key: str) -> None:
+        """Give the completed object ``key`` the store's retention, if it keeps one (S3
+        Object Lock); a StorageError if it cannot. Called after every completion, and again
+        when a completion is repeated for an object already stored."""
+        ...
+
     def sweep(self, now: datetime) -> int:
         """Remove uploads whose end has passed; return how many."""
         ...
@@ -328,13 +334,18 @@ class Uploads:
         etags = _etags(body["parts"], len(parts))
         key = layout.attachment(case, file_id)
         # S3 answers a repeated completion of the same upload with success (a replay), so
-        # an object already there is refused here, before the store is asked.
+        # an object already there is refused here, before the store is asked. It may be this
+        # very completion's, whose retention failed: it gets it now, or the page hears 503
+        # and tries again, never "stored" for an object left unlocked.
         if any(info.key == key for info in self.storage.list(key)):
+            self.backend.retain(key)
             raise _file_exists()
         try:
             self.backend.complete(key, upload, parts, etags)
         except AlreadyExists:
+            self.backend.retain(key)
             raise _file_exists() from None
+        self.backend.retain(key)
         return {"id": file_id, "size": record.size}
 
     def _files(self, body: Any) -> list[tuple[str, int]]:

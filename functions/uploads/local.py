@@ -161,6 +161,9 @@ class LocalUploads:
             raise StorageError(f"cannot complete {key} under {self.root}: {exc.strerror}") from None
         shutil.rmtree(folder, ignore_errors=True)
 
+    def retain(self, key: str) -> None:
+        """Nothing to do: a folder keeps no retention (Object Lock is S3's)."""
+
     def sweep(self, now: datetime) -> int:
         try:
             folders = [f for f in self.area.iterdir() if UPLOAD_RE.fullmatch(f.name)]

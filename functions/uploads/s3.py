@@ -9,12 +9,19 @@ URLs are handed out as a path and a query, without the bucket's host: the page s
 its own origin, whose ``/attachments/*`` the deployment routes to the bucket (docs/api.md,
 "Routing /attachments/*"). The signature covers the bucket's host and the full key, which the
 route restores (origin: the bucket's endpoint; origin path: the storage prefix).
+
+Object Lock (``functions/storage/lock.py``): the upload is opened without retention, so that
+its presigned parts need no checksum header; once completed, ``retain`` gives the object its
+retention with ``PutObjectRetention``. Until then (the time of one request) the object is
+unlocked. When that request fails, the completion is answered as a storage failure (503) and
+the page sends it again: the object is found stored, and is given its retention before the
+page hears ``409 file_exists`` (``Uploads.complete``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from datetime import datetime
+from collections.abc import Callable, Collection, Sequence
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -24,6 +31,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from functions.errors import AlreadyExists, StorageError
 from functions.storage import addressing, check_key
+from functions.storage.lock import ObjectLock
 from functions.storage.tags import tagging
 from functions.uploads.grants import Part, UploadError, unknown_upload
 
@@ -59,9 +67,18 @@ class S3Uploads:
     """Multipart uploads into ``bucket`` under the storage prefix ``prefix`` (``""`` or
     ``a/b/``, as ``S3Storage.prefix``)."""
 
-    def __init__(self, bucket: str, prefix: str, client: S3Client) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str,
+        client: S3Client,
+        lock: ObjectLock | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.bucket = bucket
         self.prefix = prefix
+        self.lock = lock
+        self.clock = clock or (lambda: datetime.now(UTC))
         self._client = client
 
     def __repr__(self) -> str:
@@ -143,6 +160,22 @@ class S3Uploads:
             raise _failure("complete", key, exc) from None
         except BotoCoreError as exc:
             raise _failure("complete", key, exc) from None
+
+    def retain(self, key: str) -> None:
+        """Give the completed object its retention, when the bucket locks objects. Sent again
+        for an object that has one, it lengthens it by the time in between (a retention can
+        always be lengthened, in either mode), so a repeated completion can always end."""
+        if self.lock is None:
+            return
+        until = self.lock.until(self.clock())
+        try:
+            self._client.put_object_retention(
+                Bucket=self.bucket,
+                Key=self._name(key),
+                Retention={"Mode": self.lock.mode, "RetainUntilDate": until},
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise _failure("lock", key, exc) from None
 
     def sweep(self, now: datetime) -> int:
         """Nothing to do here: the bucket's lifecycle rule aborts incomplete uploads."""

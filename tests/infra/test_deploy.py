@@ -724,3 +724,26 @@ def test_site_checks(project: dict[str, Path]) -> None:
 def test_content_types_and_cache(key: str, content_type: str, cache: str) -> None:
     f = publish.SiteFile(key, Path(key), 1, "0" * 64)
     assert (f.content_type, f.cache_control) == (content_type, cache)
+
+
+def test_a_deploy_with_object_lock_tells_the_function_and_the_inspectors(
+    aws: None, project: dict[str, Path]
+) -> None:
+    # Given a config that asks for Object Lock, governance for 90 days, at the stack's creation
+    with project["config"].open("a", encoding="utf-8") as config:
+        config.write('object_lock = "governance"\nobject_lock_days = 90\n')
+    # When the admin deploys
+    result = run(project, "--yes")
+    # Then they read what the lock keeps and blocks before the change, and the stack is made
+    assert result.exit_code == 0, result.output
+    assert "Object Lock: governance, 90 days." in " ".join(result.stderr.split())
+    cf = boto3.client("cloudformation", region_name=REGION)
+    described = cf.describe_stacks(StackName=STACK)["Stacks"][0]
+    parameters = {p["ParameterKey"]: p["ParameterValue"] for p in described["Parameters"]}
+    assert (parameters["ObjectLockMode"], parameters["ObjectLockDays"]) == ("GOVERNANCE", "90")
+    # And the function writes with that retention, as the inspectors' tool is told to
+    function = boto3.client("lambda", region_name=REGION).get_function(
+        FunctionName=outputs()["FunctionName"]
+    )["Configuration"]
+    assert function["Environment"]["Variables"]["WBS_OBJECT_LOCK"] == "GOVERNANCE:90"
+    assert "  WBS_OBJECT_LOCK=GOVERNANCE:90\n" in result.stdout

@@ -258,6 +258,12 @@ def test_a_desks_policy_has_exactly_these_grants() -> None:
                 "StringLike": {"s3:RequestObjectTag/wbs-desks": names_it},
             },
         },
+        {
+            "Sid": "LockWhatItCreates",
+            "Effect": "Allow",
+            "Action": "s3:PutObjectRetention",
+            "Resource": [*writes, {"Fn::Sub": f"{DATA}/desks/kab-bandung/*"}],
+        },
     ]
     # The replies a desk creates are the messages InspectorPolicy's pattern allows
     (write,) = [

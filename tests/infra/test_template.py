@@ -203,6 +203,10 @@ def test_the_function_runs_the_api_with_the_deployments_settings() -> None:
         "POWERTOOLS_SERVICE_NAME": "wbs",
         "WBS_POW_DIFFICULTY": {"Ref": "ProofDifficulty"},
         "WBS_POW_SECRET_PARAMETER": {"Ref": "ProofSecretParameter"},
+        # tests/infra/test_object_lock_template.py: MODE:DAYS with a mode, else empty
+        "WBS_OBJECT_LOCK": {
+            "Fn::If": ["HasObjectLock", {"Fn::Sub": "${ObjectLockMode}:${ObjectLockDays}"}, ""]
+        },
     }
 
 
@@ -390,6 +394,15 @@ def test_the_function_role_has_exactly_these_grants() -> None:
             "Resource": {"Fn::Sub": f"{data}/attachments/*"},
         },
         {
+            "Sid": "LockWhatItWrites",
+            "Effect": "Allow",
+            "Action": "s3:PutObjectRetention",
+            "Resource": [
+                {"Fn::Sub": f"{data}/{prefix}/*"}
+                for prefix in ("reports", "mailboxes", "uploads", "attachments")
+            ],
+        },
+        {
             "Sid": "TagWhatItCreates",
             "Effect": "Allow",
             "Action": "s3:PutObjectTagging",
@@ -479,6 +492,12 @@ def test_inspectors_of_every_desk_read_everything_and_write_only_their_own_kinds
             "Action": "s3:PutObjectTagging",
             "Resource": [{"Fn::Sub": f"{data}/{key}"} for key in writes],
             "Condition": ONLY_A_NEW_OBJECTS_DESKS_TAG,
+        },
+        {
+            "Sid": "LockWhatItCreates",
+            "Effect": "Allow",
+            "Action": "s3:PutObjectRetention",
+            "Resource": [{"Fn::Sub": f"{data}/{key}"} for key in [*writes, "desks/*"]],
         },
     ]
     # The desks' own policies create the same kinds of objects
@@ -611,6 +630,7 @@ OPERATIONS: dict[str, tuple[str, str, bool | None]] = {
     "ListParts": ("s3:ListMultipartUploadParts", "object", None),
     "Publish": ("sns:Publish", "topic", None),
     "GetParameter": ("ssm:GetParameter", "parameter", None),
+    "PutObjectRetention": ("s3:PutObjectRetention", "object", None),
 }
 
 
@@ -640,14 +660,19 @@ def requests_for(
         return [listing(params.get("Prefix", ""))]
     if creates is not None:
         made = creation(params["Key"], "IfNoneMatch" in params, creates)
+        # A creation with an Object Lock retention is also an s3:PutObjectRetention.
+        locks = (
+            [Request("s3:PutObjectRetention", made.resource)] if "ObjectLockMode" in params else []
+        )
         tags = dict(parse_qsl(params.get("Tagging", ""), keep_blank_values=True))
         if not tags:
-            return [made]
+            return [made, *locks]
         asked: dict[str, str | tuple[str, ...]] = {"s3:RequestObjectTagKeys": tuple(tags)}
         asked |= {f"s3:RequestObjectTag/{k}": v for k, v in tags.items()}
         return [
             Request(made.action, made.resource, {**made.context, **asked}),
             Request("s3:PutObjectTagging", made.resource, asked),
+            *locks,
         ]
     existing = {f"s3:ExistingObjectTag/{k}": v for k, v in tags_of(params["Key"]).items()}
     return [Request(action, obj(params["Key"]), existing)]
@@ -662,7 +687,9 @@ class Deployment:
 
 @pytest.fixture
 def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
-    """The API configured as on Lambda (WBS_* variables), on moto, recording its calls."""
+    """The API configured as on Lambda (WBS_* variables), on moto, recording its calls; the
+    data bucket with Object Lock, as with a mode given, so that the calls include the
+    retentions (without, they are the same calls without them)."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "testing")
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
@@ -670,8 +697,11 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Depl
     with mock_aws():
         admin = boto3.session.Session(region_name=REGION)  # set-up calls: not recorded
         admin.client("s3").create_bucket(
-            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": REGION}
+            Bucket=BUCKET,
+            CreateBucketConfiguration={"LocationConstraint": REGION},
+            ObjectLockEnabledForBucket=True,
         )
+        monkeypatch.setenv("WBS_OBJECT_LOCK", "GOVERNANCE:30")
         topic = admin.client("sns").create_topic(Name="wbs-topic")["TopicArn"]
         assert topic == TOPIC
         # What wbs deploy makes (wbs/deploy/proof_secret.py), and the function's settings for it
@@ -766,6 +796,8 @@ AWAITING_THE_TOOLS_DESKS = [
     ("WriteRepliesNotesAndGrants", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/shares/*", None),
     ("WriteRepliesNotesAndGrants", "s3:PutObject", f"arn:aws:s3:::{BUCKET}/desks/*", None),
     ("TagWhatItCreates", "s3:PutObjectTagging", f"arn:aws:s3:::{BUCKET}/shares/*", None),
+    ("LockWhatItCreates", "s3:PutObjectRetention", f"arn:aws:s3:::{BUCKET}/shares/*", None),
+    ("LockWhatItCreates", "s3:PutObjectRetention", f"arn:aws:s3:::{BUCKET}/desks/*", None),
 ]
 
 

@@ -1,11 +1,11 @@
-"""What watches a deployment and what keeps it: the alarms, S3 Object Lock, and the first
-deploy's surprises that `wbs deploy` refuses up front (a stack name too long for the names
-the template derives, a region the account has not enabled, a change that would replace the
+"""What watches a deployment and what keeps it: the alarms, and the first deploy's
+surprises that `wbs deploy` refuses up front (a stack name too long for the names the
+template derives, a region the account has not enabled, a change that would replace the
 data bucket) or prints (the subscription to confirm with authentication, the bill's alarm).
+S3 Object Lock: test_object_lock_template.py.
 
-The template is read as data (moto's CloudFormation skips AWS::CloudWatch::Alarm and
-applies no Object Lock configuration): its conditions are evaluated here for each value of
-the parameters that choose them."""
+The template is read as data (moto's CloudFormation skips AWS::CloudWatch::Alarm): its
+conditions are evaluated here for each value of the parameters that choose them."""
 
 from __future__ import annotations
 
@@ -17,9 +17,8 @@ from botocore.exceptions import ClientError
 from cfnlint.schema.manager import PROVIDER_SCHEMA_MANAGER
 
 from functions.errors import WbsError
-from tests.infra.test_template import REGION, of_type, props, resource, template
-from wbs import config
-from wbs.config import ConfigFileError, Deployment
+from tests.infra.test_template import REGION, of_type, template
+from wbs.config import Deployment
 from wbs.deploy import deploy, names, notices, regions, stack
 
 TEMPLATE_TEXT = deploy.TEMPLATE.read_text(encoding="utf-8")
@@ -134,72 +133,6 @@ def _plan(d: Deployment) -> deploy.Plan:
     from wbs.deploy.package import Package
 
     return deploy.Plan(d, Limits(), Package(b"", "0" * 64, 0), publish.Site(Path("."), ()), "")
-
-
-# --- Object Lock ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("mode", ["GOVERNANCE", "COMPLIANCE"])
-def test_object_lock_locks_every_version_for_the_days_given(mode: str) -> None:
-    bucket = evaluate(props("DataBucket"), {"ObjectLockMode": mode, "ObjectLockDays": 400})
-    assert bucket["ObjectLockEnabled"] is True
-    assert bucket["ObjectLockConfiguration"] == {
-        "ObjectLockEnabled": "Enabled",
-        "Rule": {"DefaultRetention": {"Mode": mode, "Days": 400}},
-    }
-    # Object Lock requires versioning; the bucket outlives its stack
-    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert resource("DataBucket")["DeletionPolicy"] == "Retain"
-
-
-def test_without_object_lock_the_bucket_has_none() -> None:
-    for parameters in ({}, {"ObjectLockMode": ""}):
-        bucket = evaluate(props("DataBucket"), parameters)
-        assert "ObjectLockEnabled" not in bucket
-        assert "ObjectLockConfiguration" not in bucket
-        assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert template()["Parameters"]["ObjectLockMode"]["Default"] == ""
-    assert set(template()["Parameters"]["ObjectLockMode"]["AllowedValues"]) == {
-        "",
-        "GOVERNANCE",
-        "COMPLIANCE",
-    }
-    # Only the data bucket is ever locked
-    for name in of_type("AWS::S3::Bucket"):
-        if name != "DataBucket":
-            assert "ObjectLock" not in str(props(name)), name
-
-
-@pytest.mark.parametrize(
-    ("mode", "parameter"), [("off", ""), ("governance", "GOVERNANCE"), ("compliance", "COMPLIANCE")]
-)
-def test_the_config_chooses_the_mode(tmp_path: Path, mode: str, parameter: str) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'[deployment]\nstack_name = "wbs"\nobject_lock = "{mode}"\nobject_lock_days = 90\n',
-        encoding="utf-8",
-    )
-    d = config.load_deployment(path).deployment
-    parameters = _plan(d).parameters("bucket")
-    assert (parameters["ObjectLockMode"], parameters["ObjectLockDays"]) == (parameter, "90")
-
-
-def test_a_mistyped_mode_is_named(tmp_path: Path) -> None:
-    path = tmp_path / "config.toml"
-    path.write_text('[deployment]\nstack_name = "wbs"\nobject_lock = "GOVERNANCE"\n', "utf-8")
-    with pytest.raises(ConfigFileError, match=r"deployment\.object_lock must be one of off"):
-        config.load_deployment(path)
-
-
-def test_object_lock_is_refused_while_evidence_parts_carry_no_checksum() -> None:
-    # S3 takes an uploaded part into a bucket with a default retention only with a
-    # Content-MD5 or x-amz-checksum-* header; the page's presigned parts send neither.
-    deploy.check_object_lock(Deployment("wbs"))
-    for mode in ("governance", "compliance"):
-        with pytest.raises(WbsError) as caught:
-            deploy.check_object_lock(Deployment("wbs", object_lock=mode))
-        assert "evidence" in str(caught.value) and "checksum" in str(caught.value)
-        assert 'object_lock = "off"' in (caught.value.hint or "")
 
 
 class RecordingCloudFormation:
@@ -390,11 +323,3 @@ def test_wbs_deploy_refuses_a_long_stack_name_in_one_line(
         "hint: choose a shorter deployment.stack_name, of at most 58 characters",
     ]
     assert result.stdout == ""
-
-
-def test_wbs_deploy_refuses_object_lock_in_one_line(tmp_path: Path, keyring_file: Path) -> None:
-    result = dry_run(tmp_path, keyring_file, 'stack_name = "wbs"\nobject_lock = "compliance"\n')
-    assert result.exit_code == 1
-    error, hint = result.stderr.splitlines()
-    assert error.startswith("wbs: error: deployment.object_lock = 'compliance' would make S3")
-    assert hint.startswith('hint: keep object_lock = "off" for now')

@@ -19,6 +19,8 @@ from wbs.commands.options import keyring_option
 from wbs.commands.site import build_site
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from wbs.deploy.deploy import Outcome, Plan
     from wbs.deploy.stack import ChangeSet
 
@@ -58,6 +60,8 @@ def deploy(config: Path | None, keyring: Path, site: Path | None, dry_run: bool,
     if dry_run:
         _show_plan(plan)
         return
+    if plan.deployment.object_lock != "off":  # said before the change set is asked about
+        _show_object_lock(plan, console.err)
     outcome = steps.deploy(plan, lambda cs: _confirm(cs, yes))
     _show_outcome(plan, outcome)
 
@@ -83,6 +87,7 @@ def _show_plan(plan: Plan) -> None:
     for key, size, content_type, cache in publish.plan_rows(plan.site):
         files.add_row(key, _size(size), content_type, cache)
     out.print(files)
+    _show_object_lock(plan, out)
     _show_desk_plan(plan)
     out.print(
         "Then: create or update the stack through a change set (shown before it runs),"
@@ -99,6 +104,12 @@ def _warn_default_domain(plan: Plan) -> None:
             " TLSv1.2_2021 (docs/deploy.md, section 3)",
             err=True,
         )
+
+
+def _show_object_lock(plan: Plan, to: Console) -> None:
+    from wbs.deploy import object_lock
+
+    to.print(object_lock.notice(plan.deployment), markup=False)
 
 
 def _show_desk_plan(plan: Plan) -> None:
@@ -176,6 +187,7 @@ def _show_outcome(plan: Plan, outcome: Outcome) -> None:
     click.echo("\nInspectors' settings (each inspector, on their own workstation):")
     click.echo(f"  WBS_STORAGE=s3://{outputs.get('DataBucket', '<DataBucket output missing>')}")
     click.echo(f"  AWS_DEFAULT_REGION={region}")
+    _show_lock_setting(plan)
     click.echo(
         "  wbs inbox uses the inspector's own AWS credentials (aws configure on their"
         " machine), never the admin's."
@@ -183,6 +195,19 @@ def _show_outcome(plan: Plan, outcome: Outcome) -> None:
     _show_access(plan, outcome)
     _show_notices(plan, outcome)
     _warn_default_domain(plan)
+
+
+def _show_lock_setting(plan: Plan) -> None:
+    """The retention the inspector's tool gives what it writes, as the function does."""
+    from wbs.deploy import object_lock
+
+    chosen = object_lock.lock(plan.deployment)
+    if chosen is not None:
+        click.echo(f"  {object_lock.VARIABLE}={chosen.to_env()}")
+        click.echo(
+            f"  {object_lock.VARIABLE} gives what wbs inbox writes (replies, notes, grants) the"
+            " retention the function gives its own writes; without it they are not locked."
+        )
 
 
 def _show_notices(plan: Plan, outcome: Outcome) -> None:

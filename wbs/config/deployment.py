@@ -10,8 +10,8 @@ CloudFormation template takes from the admin::
     throttle_burst = 20
     domain = ""                      # optional custom domain
     certificate_arn = ""             # its ACM certificate (us-east-1), required with domain
-    object_lock = "off"              # "off", "governance" or "compliance" (docs/aws.md)
-    object_lock_days = 365           # how long each stored version is locked
+    object_lock = "off"              # "governance" or "compliance": at creation (docs/aws.md)
+    object_lock_days = 365           # how long each object written is locked
     alarm_storage_gib = 100          # alarm when the data bucket holds more (GiB)
     alarm_objects = 1000000          # alarm when it holds more objects
     bill_alarm_usd = 0               # > 0: wbs deploy prints the bill alarm's commands

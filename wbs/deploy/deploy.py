@@ -38,7 +38,7 @@ from functions.proofs import DEFAULT_DIFFICULTY
 from functions.uploads import Limits
 from wbs import config, console, paths
 from wbs.config import Deployment
-from wbs.deploy import desks, names, proof_secret, publish, regions, stack
+from wbs.deploy import desks, names, object_lock, proof_secret, publish, regions, stack
 from wbs.deploy.package import Package, package
 from wbs.deploy.publish import Site, Upload
 
@@ -103,7 +103,7 @@ class Plan:
             "ProofSecretParameter": self.proof_secret_parameter,
             "DomainName": d.domain,
             "CertificateArn": d.certificate_arn,
-            "ObjectLockMode": "" if d.object_lock == "off" else d.object_lock.upper(),
+            "ObjectLockMode": object_lock.parameter(d),
             "ObjectLockDays": str(d.object_lock_days),
             "AlarmStorageBytes": str(d.alarm_storage_gib << 30),
             "AlarmObjectCount": str(d.alarm_objects),
@@ -144,7 +144,6 @@ def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
         ) from None
     template = desks.render(template, desk_ids)
     check_stack_name(settings.deployment.stack_name, template)
-    check_object_lock(settings.deployment)
     return Plan(
         settings.deployment,
         settings.uploads,
@@ -168,21 +167,6 @@ def check_stack_name(name: str, template: str) -> None:
         f" {longest} ({cause.logical_id}'s {cause.prop}, {cause.pattern}, must fit in"
         f" {cause.limit})",
         hint=f"choose a shorter deployment.stack_name, of at most {longest} characters",
-    )
-
-
-def check_object_lock(d: Deployment) -> None:
-    """Object Lock with a default retention makes S3 refuse every uploaded part that carries
-    no checksum header, and the page's presigned parts carry none yet: evidence would be
-    refused. The template is ready (ObjectLockMode); the deployment waits for the page."""
-    if d.object_lock == "off":
-        return
-    raise WbsError(
-        f"deployment.object_lock = {d.object_lock!r} would make S3 refuse every evidence"
-        " file: under a default retention it takes an uploaded part only with a checksum"
-        " header, which the page's part uploads do not send yet",
-        hint='keep object_lock = "off" for now; docs/aws.md, "Object Lock", says what is'
-        " missing and what the lock will cost and block",
     )
 
 
@@ -276,8 +260,8 @@ def refuse_replacing_data(cf: CloudFormationClient, cs: stack.ChangeSet) -> None
     raise stack.StackError(
         f"the change would replace the data bucket of stack {cs.stack_name}: its reports"
         " would stay behind in the old bucket while the API wrote to a new, empty one",
-        hint="nothing was changed; Object Lock cannot be turned on or off for a stack's"
-        ' bucket by wbs deploy (docs/aws.md, "Object Lock"): restore deployment.object_lock',
+        hint="nothing was changed; Object Lock is turned on or off only when the stack is"
+        ' created (docs/aws.md, "Object Lock"): restore deployment.object_lock',
     )
 
 

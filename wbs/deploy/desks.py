@@ -18,6 +18,8 @@ What a desk's policy allows, and why (docs/aws.md, "Inspectors' access, per desk
   a tag can be given only when the object is created (``s3:PutObjectTagging`` only while the
   object has no ``wbs-desks`` tag), so no member can add their desk to another desk's
   object, or take a desk off one.
+- the retention of what a member creates (``s3:PutObjectRetention``), which Object Lock
+  asks (``WBS_OBJECT_LOCK``; docs/aws.md, "Object Lock") and which does nothing without it.
 
 The tag's value lists the desks between slashes, ``/inspektorat/jabar/``, each once, sorted;
 a desk's policy matches ``*/<desk>/*``. Desk ids are ``[a-z0-9][a-z0-9-]{0,47}``: no slash,
@@ -143,6 +145,12 @@ def policy_statements(desk: str) -> list[dict[str, Any]]:
                 "StringLike": {f"s3:RequestObjectTag/{TAG}": names_the_desk},
                 **tag_keys,
             },
+        },
+        {
+            "Sid": "LockWhatItCreates",
+            "Effect": "Allow",
+            "Action": "s3:PutObjectRetention",
+            "Resource": _arns([*INSPECTOR_WRITES, f"desks/{desk}/*"]),
         },
     ]
 
