@@ -41,12 +41,13 @@ from functions import (
     reporter_key,
     shares,
 )
-from functions.config import Settings
+from functions.config import ConfigError, Settings
 from functions.errors import (
     AlreadyExists,
     EnvelopeError,
 )
 from functions.log import logger
+from functions.notify import Notice, Notifier
 from functions.proofs import Proofs
 from functions.storage import Storage, layout
 from functions.uploads import Uploads
@@ -84,6 +85,8 @@ class _Wiring:
     routing_path: Path | None = None
     uploads: Uploads | None = None
     proofs: Proofs | None = None
+    notifier: Notifier | None = None
+    notifier_known: bool = False  # notifier None: none, once known
 
 
 _wiring = _Wiring()
@@ -96,9 +99,11 @@ def configure(
     routing_path: Path | None = None,
     uploads: Uploads | None = None,
     proofs: Proofs | None = None,
+    notifier: Notifier | None = None,
 ) -> None:
     """Choose the storage, keyring, routing rules, upload grants and proof-of-work gate the
-    handlers use. Whatever is None is taken from the environment (``Settings.from_env``) on
+    handlers use, and the ``notifier`` that tells inspectors of a new report or follow-up
+    (functions/notify/). Whatever is None is taken from the environment (``Settings.from_env``) on
     first use, as on Lambda, and kept for the life of the process (a cold start). The
     keyring and the routing rules go together: with a ``keyring_path``, ``routing_path`` is
     taken as given (None: the keyring's only desk); without, both come from the
@@ -108,6 +113,8 @@ def configure(
     _wiring.routing_path = routing_path
     _wiring.uploads = uploads
     _wiring.proofs = proofs
+    _wiring.notifier = notifier
+    _wiring.notifier_known = notifier is not None
 
 
 def _storage() -> Storage:
@@ -126,6 +133,19 @@ def _proofs() -> Proofs:
     if _wiring.proofs is None:
         _wiring.proofs = Settings.from_env().open_proofs(_storage())
     return _wiring.proofs
+
+
+def _notify(notice: Notice) -> None:
+    """Tell the inspectorate, once something is stored; never raises. A setting that cannot
+    be used is a failure to notify like any other: what was stored stays stored."""
+    if not _wiring.notifier_known:
+        try:
+            _wiring.notifier = Settings.from_env().notifier
+        except ConfigError:
+            logger.warning("notification not sent", notify_error="ConfigError")
+            return
+        _wiring.notifier_known = True
+    notify.deliver(_wiring.notifier, notice)
 
 
 def _recipients() -> recipients.Recipients:
@@ -173,7 +193,7 @@ def submit_report() -> JsonResponse:
             envelope.canonical_json({"received": received, "envelope": body}),
             desks=desks,
         )
-        notify.new_report()  # only when this attempt stored it; never raises
+        _notify(notify.NEW_REPORT)  # only when this attempt stored it; never raises
     return _json(HTTPStatus.CREATED, {"id": report.id, "received": received})
 
 
@@ -213,8 +233,10 @@ def post_followup() -> JsonResponse:
         raise _stale_keys()
     mailbox.check_room(storage, report_id)
     _proofs().spend(proof)
-    message = mailbox.post_followup(storage, report_id, followup, signature, desks)
-    return _json(HTTPStatus.CREATED, {"sent": message.sent})
+    posted = mailbox.post_followup(storage, report_id, followup, signature, desks)
+    if posted.new:
+        _notify(notify.REPORTER_WROTE)  # never raises; not for a retry of a stored one
+    return _json(HTTPStatus.CREATED, {"sent": posted.message.sent})
 
 
 # Uploads: the grants, their limits and the parts' checks live in functions/uploads/; the

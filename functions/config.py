@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from functions.errors import InvalidKey, WbsError
+from functions.notify import Notifier
+from functions.notify import from_env as notifier_from_env
 from functions.proofs import DEFAULT_DIFFICULTY, Proofs
 from functions.proofs import secret as proof_secret
 from functions.proofs.challenge import MAX_SETTING
@@ -62,6 +64,9 @@ class Settings:
     remote: Callable[[str], Storage] | None = field(default=None, repr=False, compare=False)
     # S3 Object Lock of each object written (functions/storage/lock.py): WBS_OBJECT_LOCK.
     object_lock: ObjectLock | None = None
+    # Who is told of a new report or follow-up (functions/notify/): the SNS topic of
+    # WBS_NOTIFY_TOPIC, the mail server of WBS_SMTP_HOST, or nobody.
+    notifier: Notifier | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -81,6 +86,10 @@ class Settings:
             lock = object_lock.from_env(env)
         except ValueError as exc:
             raise ConfigError(str(exc), hint='see docs/aws.md, "Object Lock"') from None
+        try:
+            notifier = notifier_from_env(env)
+        except ValueError as exc:
+            raise ConfigError(str(exc), hint='see docs/self-hosting.md, "Alerts"') from None
         return cls(
             storage_url=env.get("WBS_STORAGE") or f"local:{home / 'storage'}",
             pow_difficulty=difficulty_from_env(env, DEFAULT_DIFFICULTY),
@@ -95,6 +104,7 @@ class Settings:
             upload_secret=env.get("WBS_UPLOAD_SECRET") or None,
             upload_limits=limits,
             object_lock=lock,
+            notifier=notifier,
         )
 
     def open_storage(self) -> Storage:

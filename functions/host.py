@@ -44,6 +44,7 @@ from functions.headers import SECURITY_HEADERS
 from functions.inspector_api import ROOT as INSPECTOR_ROOT
 from functions.inspector_api import InspectorApi
 from functions.log import logger
+from functions.notify.background import Background
 from functions.uploads import LocalUploads, UploadError
 
 # Waitress refuses bodies of this size or more on its own (plain text); below it, the API
@@ -113,6 +114,9 @@ def make_app(site_dir: Path | None, settings: Settings) -> WSGIApplication:
         "routing_path": settings.routing_path,
         "uploads": uploads,
         "proofs": settings.open_proofs(storage),
+        # A mail server is reached on a thread of its own: the API, one request at a time
+        # here, never waits for it (functions/notify/background.py).
+        "notifier": Background(settings.notifier) if settings.notifier is not None else None,
     }
     api.configure(**wiring)
     # With S3 storage, parts go to the bucket through the deployment's own routing.

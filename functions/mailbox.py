@@ -155,6 +155,25 @@ def post(
     desks: Collection[str] = frozenset(),
 ) -> Message:
     """Store one message create-only, with its writer's ``signature``, tagged for ``desks``
+    (the case's: those its envelope is sealed to); return what was stored (``_post``)."""
+    return _post(storage, report_id, sender, envelope, now, signature, desks).message
+
+
+class Posted(NamedTuple):
+    message: Message
+    new: bool  # False: the same envelope was stored already (a retry), and nothing was written
+
+
+def _post(
+    storage: Storage,
+    report_id: str,
+    sender: Sender,
+    envelope: fmt.Envelope,
+    now: datetime | None = None,
+    signature: Signature | None = None,
+    desks: Collection[str] = frozenset(),
+) -> Posted:
+    """Store one message create-only, with its writer's ``signature``, tagged for ``desks``
     (the case's: those its envelope is sealed to); return what was stored.
 
     The name ends in the envelope's digest, so the same envelope sent again (a retry whose
@@ -166,7 +185,7 @@ def post(
     ending = layout.message_ending(sender, digest)
     stored = _stored_copy(storage, keys(storage, report_id), ending, envelope)
     if stored is not None:
-        return stored
+        return Posted(stored, new=False)
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     sent = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
     key = layout.message(report_id, moment, sender, digest)
@@ -177,8 +196,8 @@ def post(
         stored = _stored_copy(storage, keys(storage, report_id), ending, envelope)
         if stored is None:
             raise
-        return stored
-    return message
+        return Posted(stored, new=False)
+    return Posted(message, new=True)
 
 
 def check_room(storage: Storage, report_id: str) -> None:
@@ -198,7 +217,7 @@ def post_followup(
     envelope: fmt.Envelope,
     signature: Signature,
     desks: Collection[str] = frozenset(),
-) -> Message:
+) -> Posted:
     """Store a reporter's follow-up, with the ``signature`` the API checked, once it holds
     one of the case's reservations
     (docs/spec/mailbox-v1.md §6.1); raise MailboxFull, writing nothing, if none is left.
@@ -207,12 +226,13 @@ def post_followup(
 
     The reservation records the envelope's digest and the time to store it under, so that
     the same envelope sent again, even at the same moment, holds the same reservation and
-    is stored under the same name, once."""
+    is stored under the same name, once: ``new`` is False then, and True only for the request
+    that wrote it."""
     digest = _digest(envelope)
     listed = keys(storage, report_id)  # once: for a copy stored already, and for the count
     stored = _stored_copy(storage, listed, layout.message_ending("reporter", digest[:8]), envelope)
     if stored is not None:
-        return stored
+        return Posted(stored, new=False)
     older = [key for key in listed if layout.sender(key) == "reporter"]
     moment = datetime.now(UTC)
     request = fmt.canonical_json({"envelope": digest, "stamp": moment.strftime(layout.STAMP)})
@@ -238,7 +258,7 @@ def post_followup(
     )
     stamp = str(fmt.loads_strict(held.data)["stamp"])
     when = datetime.strptime(stamp, layout.STAMP).replace(tzinfo=UTC)
-    return post(storage, report_id, "reporter", envelope, when, signature, desks)
+    return _post(storage, report_id, "reporter", envelope, when, signature, desks)
 
 
 def _reserved_digest(data: bytes) -> str | None:

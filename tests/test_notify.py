@@ -1,4 +1,5 @@
-"""The new-report notification (functions/notify.py), through the API as Lambda calls it.
+"""The notices of a new report and of a reporter's follow-up (functions/notify/), through the
+API as Lambda calls it.
 
 SNS and an SQS queue subscribed to the topic run in moto: what the queue receives is what
 an inspector's mailbox would. The message is fixed, a failure to publish never costs the
@@ -31,6 +32,7 @@ from tests.support.api import (
 
 REGION = "ap-southeast-3"
 INSPECTOR = identity(1)
+REPORTER = identity(3)  # in real life derived from the receipt code
 
 
 class Sns(NamedTuple):
@@ -89,8 +91,33 @@ def test_a_stored_report_publishes_the_fixed_message_once(
     report_id = mailbox_token.report_id(token)
     assert [i.key for i in store.list("reports/")] == [f"reports/{report_id}.json"]
     messages = sns.received()
-    assert [(m["Subject"], m["Message"]) for m in messages] == [(notify.SUBJECT, notify.MESSAGE)]
+    assert [(m["Subject"], m["Message"]) for m in messages] == [
+        (notify.NEW_REPORT.subject, notify.NEW_REPORT.text)
+    ]
     assert report_id not in json.dumps(messages)
+
+
+def test_a_followup_publishes_its_own_fixed_message_once(
+    store: LocalStorage, sns: Sns, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a deployment with a topic, and a stored report
+    monkeypatch.setenv(notify.TOPIC_VARIABLE, sns.topic)
+    token = new_token()
+    report_id = mailbox_token.report_id(token)
+    assert submit(token) == 201
+    # When its reporter writes again, and the follow-up is sent twice (a retry)
+    keys = [INSPECTOR.public_key, REPORTER.public_key]
+    body = envelope_json(sealed(b"CANARY-tambahan", keys, report_id, "followup"))
+    event = post_event(body, authorization=bearer(token), path="/api/mailbox")
+    answers = [api.lambda_handler(event, LambdaContext())["statusCode"] for _ in range(2)]
+    # Then the follow-up is stored once, and the topic got the new-report message and one
+    # "a reporter wrote again", neither naming the case
+    assert answers == [201, 201]
+    messages = sns.received()
+    assert [(m["Subject"], m["Message"]) for m in messages] == [
+        (n.subject, n.text) for n in (notify.NEW_REPORT, notify.REPORTER_WROTE)
+    ]
+    assert report_id not in json.dumps(messages) and "CANARY" not in json.dumps(messages)
 
 
 def test_every_new_report_is_announced(
@@ -101,7 +128,7 @@ def test_every_new_report_is_announced(
     # When two reporters send a report each
     assert [submit(new_token()), submit(new_token())] == [201, 201]
     # Then there are two identical messages
-    assert [m["Message"] for m in sns.received()] == [notify.MESSAGE] * 2
+    assert [m["Message"] for m in sns.received()] == [notify.NEW_REPORT.text] * 2
 
 
 def test_without_a_topic_nothing_is_published(
@@ -152,10 +179,19 @@ def test_a_failed_publish_still_answers_201_and_keeps_the_report(
     assert mailbox_token.report_id(token) not in stream.getvalue()
 
 
-def test_the_message_is_the_same_text_in_both_languages() -> None:
-    # The message carries nothing variable: no digits (ids, sizes, times), and it tells
-    # inspectors in Indonesian and in English what to run.
-    assert not any(ch.isdigit() for ch in notify.SUBJECT + notify.MESSAGE)
-    indonesian, english = notify.MESSAGE.split("\n\n")
-    assert "Laporan baru" in indonesian and "A new report" in english
+@pytest.mark.parametrize(
+    ("notice", "words"),
+    [
+        (notify.NEW_REPORT, ("Laporan baru", "A new report")),
+        (notify.REPORTER_WROTE, ("pesan baru", "new message")),
+    ],
+)
+def test_each_notice_is_the_same_text_in_both_languages(
+    notice: notify.Notice, words: tuple[str, str]
+) -> None:
+    # A notice carries nothing variable: no digits (ids, registration numbers, sizes, times),
+    # and it tells inspectors in Indonesian and in English what to run.
+    assert not any(ch.isdigit() for ch in notice.subject + notice.text)
+    indonesian, english = notice.text.split("\n\n")
+    assert words[0] in indonesian and words[1] in english
     assert all("wbs inbox sync" in part for part in (indonesian, english))

@@ -1,0 +1,393 @@
+"""Alerts without content (issue 17): the self-host's notices by SMTP, tested against a local
+mail server (aiosmtpd), and `wbs inbox remind`, the deadline reminder.
+
+A report and a follow-up sent through the real local host (waitress, functions/host.py) each
+give one mail with a fixed text to every address of WBS_NOTIFY_TO, and nothing of what the
+reporter sent; a mail server that fails, refuses or hangs costs the reporter nothing."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import ssl
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from functions import app as api
+from functions import host, mailbox_token, notify
+from functions.config import ConfigError, Settings
+from functions.notify.background import Background
+from functions.storage import LocalStorage
+from tests.support import reporter
+from tests.support.api import (
+    api_logs,
+    bearer,
+    envelope_json,
+    identity,
+    new_token,
+    sealed,
+    write_keyring,
+)
+from tests.support.host import free_port, serving
+from tests.support.tls import Authority, make_authority
+from wbs import registration
+
+INSPECTOR = identity(1)
+REPORTER = identity(3)
+CANARY = b"CANARY-alert-5e1f Pak Budi menerima suap"
+FOLLOWUP_CANARY = b"CANARY-alert-followup-93c0"
+USER, PASSWORD = "wbs-notices", "kata-sandi-rahasia-9f"
+TO = ("inspektur@example.go.id", "irban2@example.go.id")
+FROM = "wbs@example.go.id"
+
+
+class Mail(NamedTuple):
+    sender: str
+    recipients: list[str]
+    message: EmailMessage
+    raw: bytes
+
+
+def _parsed(raw: bytes) -> EmailMessage:
+    message = message_from_bytes(raw, policy=policy.default)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+class Inbox:
+    """What the local mail server received, and who logged in."""
+
+    def __init__(self) -> None:
+        self.mails: list[Mail] = []
+        self.logins: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        raw = bytes(envelope.original_content or envelope.content)
+        self.mails.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), _parsed(raw), raw))
+        return "250 OK"
+
+    def authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            USER.encode(),
+            PASSWORD.encode(),
+        )
+        if ok:
+            self.logins.append(USER)
+        return AuthResult(success=ok, handled=False)
+
+
+class MailServer(NamedTuple):
+    port: int
+    inbox: Inbox
+    authority: Authority
+
+    def notifier(self, **changes: Any) -> notify.SmtpNotifier:
+        """The notifier for this server, trusting its test CA."""
+        chosen: dict[str, Any] = {
+            "host": "127.0.0.1",
+            "port": self.port,
+            "sender": FROM,
+            "recipients": TO,
+            "user": USER,
+            "password": PASSWORD,
+            "tls": ssl.create_default_context(cafile=str(self.authority.ca)),
+            "timeout": 5.0,
+        }
+        return notify.SmtpNotifier(**(chosen | changes))
+
+
+@contextmanager
+def mail_server(folder: Path, *, starttls: bool = True) -> Iterator[MailServer]:
+    """aiosmtpd on 127.0.0.1: STARTTLS with a certificate of a throwaway CA, and a login
+    required after it (unless ``starttls`` is False: then plain SMTP, no login)."""
+    authority = make_authority(folder / "ca")
+    inbox = Inbox()
+    port = free_port()
+    options: dict[str, Any] = {}
+    if starttls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(authority.certificate, authority.key)
+        options = {
+            "tls_context": context,
+            "require_starttls": True,
+            "authenticator": inbox.authenticate,
+            "auth_required": True,
+        }
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield MailServer(port, inbox, authority)
+    finally:
+        controller.stop()
+
+
+class Service(NamedTuple):
+    port: int
+    store: LocalStorage
+    notifier: Background
+
+    def post(self, path: str, body: str, token: bytes) -> int:
+        headers = {"Content-Type": "application/json", "Authorization": bearer(token)}
+        headers |= reporter.headers(path, bearer(token), body)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        try:
+            conn.request("POST", path, body=body.encode(), headers=headers)
+            response = conn.getresponse()
+            response.read()
+            return response.status
+        finally:
+            conn.close()
+
+
+@contextmanager
+def service(tmp_path: Path, notifier: notify.Notifier) -> Iterator[Service]:
+    """The real local host (waitress), its API notifying through ``notifier``."""
+    keyring = write_keyring(tmp_path / "keyring.json", [INSPECTOR.public_key])
+    settings = Settings(f"local:{tmp_path / 'storage'}", keyring, notifier=notifier)
+    server = host.make_server(None, settings, port=0)
+    background = api._wiring.notifier  # what make_app configured the handlers with
+    assert isinstance(background, Background)
+    try:
+        with serving(server):
+            yield Service(server.effective_port, LocalStorage(tmp_path / "storage"), background)
+    finally:
+        api.configure()
+
+
+def report_body(token: bytes) -> str:
+    return envelope_json(sealed(CANARY, [INSPECTOR.public_key], mailbox_token.report_id(token)))
+
+
+def followup_body(token: bytes) -> str:
+    case = mailbox_token.report_id(token)
+    keys = [INSPECTOR.public_key, REPORTER.public_key]
+    return envelope_json(sealed(FOLLOWUP_CANARY, keys, case, "followup"))
+
+
+def text(mail: Mail) -> str:
+    """The mail's body as the notice's text (SMTP ends its lines with CR LF)."""
+    return str(mail.message.get_content()).replace("\r\n", "\n")
+
+
+def log_lines(stream: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+# -- through the local host -----------------------------------------------------------------
+
+
+def test_a_report_and_a_followup_each_send_one_mail_without_content(tmp_path: Path) -> None:
+    with (
+        mail_server(tmp_path) as smtp,
+        service(tmp_path, smtp.notifier()) as wbs,
+        api_logs() as log,
+    ):
+        token = new_token()
+        report, followup = report_body(token), followup_body(token)
+        # When a reporter sends a report, and sends it again (its answer lost on the way back)
+        assert [wbs.post("/api/reports", report, token) for _ in range(2)] == [201, 201]
+        wbs.notifier.wait()
+        # Then the inspectors got one mail: the fixed new-report text, to every address
+        assert len(smtp.inbox.mails) == 1
+        # When the reporter writes again, twice with the same follow-up (a retry)
+        assert [wbs.post("/api/mailbox", followup, token) for _ in range(2)] == [201, 201]
+        wbs.notifier.wait()
+    # Then one more mail: the fixed "a reporter wrote again" text
+    mails = smtp.inbox.mails
+    expected = [notify.NEW_REPORT, notify.REPORTER_WROTE]
+    assert [(m.message["Subject"], text(m)) for m in mails] == [
+        (n.subject, n.text) for n in expected
+    ]
+    # to the configured addresses, from the configured one, after STARTTLS and a login
+    assert all((m.sender, m.recipients, m.message["From"]) == (FROM, list(TO), FROM) for m in mails)
+    assert smtp.inbox.logins == [USER, USER]
+    assert all(m.message["Auto-Submitted"] == "auto-generated" for m in mails)
+    # and nothing of the case: no content, no id, no registration number, no token
+    case = mailbox_token.report_id(token)
+    everything = b"".join(m.raw for m in mails)
+    secrets = [CANARY, FOLLOWUP_CANARY, case.encode(), registration.display(case).encode()]
+    secrets += [token.hex().encode(), bearer(token).encode()]
+    assert not [s for s in secrets if s in everything]
+    # the API logged its request lines, and no warning
+    assert [line["message"] for line in log_lines(log)] == ["request"] * 4
+    assert len(list(wbs.store.list("reports/"))) == 1
+
+
+def test_a_mail_server_that_hangs_delays_no_reporter(tmp_path: Path) -> None:
+    # Given a mail server that takes the connection and never says a word
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    port = silent.getsockname()[1]
+    notifier = notify.SmtpNotifier("127.0.0.1", FROM, TO, port, starttls=False, timeout=2.0)
+    try:
+        with service(tmp_path, notifier) as wbs, api_logs() as log:
+            token = new_token()
+            # When a report is sent
+            started = time.monotonic()
+            status = wbs.post("/api/reports", report_body(token), token)
+            answered = time.monotonic() - started
+            # Then it is stored and answered at once, not after the mail server's timeout
+            assert status == 201 and answered < 1.5
+            assert len(list(wbs.store.list("reports/"))) == 1
+            wbs.notifier.wait()
+    finally:
+        silent.close()
+    # and the failure is logged by its kind alone
+    warnings = [line for line in log_lines(log) if line["level"] == "WARNING"]
+    assert [(w["message"], w["notify_error"]) for w in warnings] == [
+        # smtplib's word for a read that timed out
+        ("notification not sent", "SMTPServerDisconnected")
+    ]
+    assert str(port) not in log.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("changes", "kind"),
+    [
+        ({"password": "salah"}, "SMTPAuthenticationError"),
+        # the system's CAs do not know the test CA: the password is never sent
+        ({"tls": None}, "SSLCertVerificationError"),
+    ],
+)
+def test_a_refused_notice_is_logged_by_kind_and_the_report_kept(
+    tmp_path: Path, changes: dict[str, Any], kind: str
+) -> None:
+    with mail_server(tmp_path) as smtp, service(tmp_path, smtp.notifier(**changes)) as wbs:
+        with api_logs() as log:
+            token = new_token()
+            assert wbs.post("/api/reports", report_body(token), token) == 201
+            wbs.notifier.wait()
+        assert len(list(wbs.store.list("reports/"))) == 1
+    assert smtp.inbox.mails == [] and smtp.inbox.logins == []
+    warnings = [line for line in log_lines(log) if line["level"] == "WARNING"]
+    assert [(w["message"], w["notify_error"]) for w in warnings] == [
+        ("notification not sent", kind)
+    ]
+    assert PASSWORD not in log.getvalue() and "salah" not in log.getvalue()
+    assert not any(address in log.getvalue() for address in (*TO, FROM))
+
+
+def test_without_starttls_the_notifier_refuses_to_send(tmp_path: Path) -> None:
+    # Given a mail server that offers no STARTTLS, and the default (STARTTLS required)
+    with mail_server(tmp_path, starttls=False) as smtp, api_logs() as log:
+        notifier = smtp.notifier(user="", password="")
+        # When a notice is sent, it is not: nothing goes in clear
+        assert notify.deliver(notifier, notify.NEW_REPORT) is False
+    assert smtp.inbox.mails == []
+    assert [line["notify_error"] for line in log_lines(log)] == ["SMTPNotSupportedError"]
+
+
+def test_starttls_off_sends_in_clear_to_a_local_relay(tmp_path: Path) -> None:
+    # Given a relay on this machine (Postfix on localhost, say) and STARTTLS turned off
+    with mail_server(tmp_path, starttls=False) as smtp:
+        env = {
+            "WBS_SMTP_HOST": "127.0.0.1",
+            "WBS_SMTP_PORT": str(smtp.port),
+            "WBS_SMTP_STARTTLS": "off",
+            "WBS_NOTIFY_TO": "inspektur@example.go.id",
+            "WBS_NOTIFY_FROM": FROM,
+        }
+        notifier = Settings.from_env(env).notifier
+        # When a notice is sent, the relay gets it
+        assert notify.deliver(notifier, notify.REPORTER_WROTE) is True
+    assert [(m.recipients, m.message["Subject"]) for m in smtp.inbox.mails] == [
+        (["inspektur@example.go.id"], notify.REPORTER_WROTE.subject)
+    ]
+
+
+# -- settings -------------------------------------------------------------------------------
+
+SMTP = {
+    "WBS_SMTP_HOST": "mail.example.go.id",
+    "WBS_NOTIFY_TO": "inspektur@example.go.id, irban2@example.go.id",
+    "WBS_NOTIFY_FROM": FROM,
+}
+
+
+def test_smtp_settings_from_the_environment() -> None:
+    notifier = Settings.from_env(
+        SMTP | {"WBS_SMTP_USER": USER, "WBS_SMTP_PASSWORD": PASSWORD, "WBS_SMTP_PORT": "2525"}
+    ).notifier
+    assert notifier == notify.SmtpNotifier(
+        "mail.example.go.id", FROM, TO, 2525, starttls=True, user=USER, password=PASSWORD
+    )
+    assert PASSWORD not in repr(notifier)
+    # defaults: submission port 587, STARTTLS required, no login
+    assert Settings.from_env(SMTP).notifier == notify.SmtpNotifier(
+        "mail.example.go.id", FROM, TO, 587, starttls=True
+    )
+    # SNS on AWS; nothing without either
+    topic = "arn:aws:sns:ap-southeast-3:123456789012:wbs"
+    sns = Settings.from_env({notify.TOPIC_VARIABLE: topic}).notifier
+    assert isinstance(sns, notify.SnsNotifier) and sns.topic == topic
+    assert Settings.from_env({}).notifier is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "named"),
+    [
+        ({"WBS_SMTP_STARTTLS": "off"}, "WBS_SMTP_STARTTLS=off is only for a mail server on"),
+        ({"WBS_SMTP_STARTTLS": "maybe"}, "WBS_SMTP_STARTTLS must be on or off"),
+        ({"WBS_SMTP_PORT": "70000"}, "WBS_SMTP_PORT must be a port number"),
+        ({"WBS_SMTP_PORT": "²"}, "WBS_SMTP_PORT must be a port number"),
+        ({"WBS_SMTP_HOST": "mail.example.go.id\r\nRCPT"}, "WBS_SMTP_HOST must be a host"),
+        ({"WBS_NOTIFY_TO": ""}, "WBS_NOTIFY_TO must name at least one address"),
+        ({"WBS_NOTIFY_TO": "a@x.go.id\r\nBcc: b@y.id"}, "WBS_NOTIFY_TO must be addresses"),
+        ({"WBS_NOTIFY_TO": "Inspektur <a@x.go.id>"}, "WBS_NOTIFY_TO must be addresses"),
+        ({"WBS_NOTIFY_FROM": ""}, "WBS_NOTIFY_FROM must be the one address"),
+        ({"WBS_NOTIFY_FROM": "a@x.go.id, b@x.go.id"}, "WBS_NOTIFY_FROM must be the one address"),
+        ({"WBS_SMTP_USER": USER}, "set both WBS_SMTP_USER and WBS_SMTP_PASSWORD"),
+        ({"WBS_SMTP_PASSWORD": PASSWORD}, "set both WBS_SMTP_USER and WBS_SMTP_PASSWORD"),
+        ({notify.TOPIC_VARIABLE: "arn:aws:sns:x:1:wbs"}, "are both set"),
+    ],
+)
+def test_a_bad_smtp_setting_is_refused_by_name(changes: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env(SMTP | changes)
+    assert named in str(refused.value)
+    assert refused.value.hint == 'see docs/self-hosting.md, "Alerts"'
+    assert PASSWORD not in str(refused.value)
+
+
+@pytest.mark.parametrize("loopback", ["localhost", "127.0.0.1", "::1", "[::1]", "127.0.0.2"])
+def test_starttls_may_be_off_for_the_loopback_only(loopback: str) -> None:
+    notifier = Settings.from_env(
+        SMTP | {"WBS_SMTP_HOST": loopback, "WBS_SMTP_STARTTLS": "off"}
+    ).notifier
+    assert isinstance(notifier, notify.SmtpNotifier) and notifier.starttls is False
+
+
+def test_a_function_with_a_bad_notify_setting_stores_nothing(
+    store: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a function whose notification settings cannot be used (wbs serve refuses to
+    # start with them; a function learns at its first request)
+    monkeypatch.setenv("WBS_SMTP_HOST", "mail.example.go.id")
+    monkeypatch.delenv("WBS_NOTIFY_TO", raising=False)
+    token = new_token()
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from tests.support.api import post_event
+
+    event = post_event(report_body(token), authorization=bearer(token))
+    # When a report is sent
+    with api_logs() as log:
+        status = api.lambda_handler(event, LambdaContext())["statusCode"]
+    # Then it is refused as every misconfigured function refuses (503, the setting named in
+    # the log and not to the reporter), before anything is stored: the page keeps the report
+    # and can send it again once the setting is fixed
+    assert status == 503 and list(store.list()) == []
+    assert [line["message"] for line in log_lines(log)] == ["server misconfigured", "request"]
