@@ -7,6 +7,7 @@ reporter sent; a mail server that fails, refuses or hangs costs the reporter not
 
 from __future__ import annotations
 
+import base64
 import http.client
 import json
 import socket
@@ -22,11 +23,13 @@ from typing import Any, NamedTuple
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
+from nacl.public import PrivateKey
 
 from functions import app as api
 from functions import host, mailbox_token, notify
 from functions.config import ConfigError, Settings
 from functions.notify.background import Background
+from functions.notify.base import deadlines_notice
 from functions.storage import LocalStorage
 from tests.support import reporter
 from tests.support.api import (
@@ -39,8 +42,11 @@ from tests.support.api import (
     write_keyring,
 )
 from tests.support.host import free_port, serving
+from tests.support.inbox import desk_keys, payload, put, use_private_home, wbs
+from tests.support.reporter import case_key_text
 from tests.support.tls import Authority, make_authority
 from wbs import registration
+from wbs.crypto import Identity
 
 INSPECTOR = identity(1)
 REPORTER = identity(3)
@@ -391,3 +397,158 @@ def test_a_function_with_a_bad_notify_setting_stores_nothing(
     # and can send it again once the setting is fixed
     assert status == 503 and list(store.list()) == []
     assert [line["message"] for line in log_lines(log)] == ["server misconfigured", "request"]
+
+
+# -- wbs inbox remind -----------------------------------------------------------------------
+
+# Four cases: three received on Friday 27 November 2026, one on Monday 16 November; with the
+# config below (5 working days to acknowledge, 30 to give feedback, 1 December a holiday).
+FIRST, SECOND, THIRD = "7K3MQ2X9ABCDEFGH", "7K3MZZZZ00000000", "8ABCDEFGHJKMNPQR"
+OLD = "9XYZ0000AAAA1111"
+RULES = (
+    "[deadlines]\n"
+    'acknowledge = {count = 5, unit = "working_days"}\n'
+    'feedback = {count = 30, unit = "working_days"}\n'
+    'holidays = ["2026-12-01"]\n'
+)
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`wbs inbox`'s private WBS_HOME, store and keyring (replaces tests/conftest.py's)."""
+    return use_private_home(tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def deadlines_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(RULES, encoding="utf-8")
+    monkeypatch.setenv("WBS_CONFIG", str(config))
+    return config
+
+
+@pytest.fixture
+def month(tmp_path: Path, inspector: Identity, deadlines_config: Path) -> None:
+    """The four cases synced; SECOND acknowledged, THIRD closed; FIRST and OLD untouched.
+    FIRST's acknowledgement is due on the 5th working day after Friday 27 November: Monday
+    30, Wednesday 2 (Tuesday 1 is the holiday), Thursday 3, Friday 4, Monday 7 December.
+    OLD's was due Monday 23 November."""
+    store = LocalStorage(tmp_path / "store")
+    owner = Identity(PrivateKey.generate())
+    key = base64.b64encode(owner.public_key).decode()
+    for case, received in [
+        (FIRST, "2026-11-27T05:00:00Z"),
+        (SECOND, "2026-11-27T05:00:00Z"),
+        (THIRD, "2026-11-27T05:00:00Z"),
+        (OLD, "2026-11-16T05:00:00Z"),
+    ]:
+        content = payload(reporter_public_key=key, reporter_signing_key=case_key_text(case))
+        put(store, case, desk_keys(), content, received)
+    assert wbs("inbox", "sync").exit_code == 0
+    assert wbs("inbox", "status", SECOND, "sedang-diverifikasi").exit_code == 0
+    assert wbs("inbox", "status", THIRD, "selesai").exit_code == 0
+
+
+def test_remind_lists_missed_and_near_deadlines_by_the_clock_given(month: None) -> None:
+    # On Monday 30 November: OLD's acknowledgement is a week late, FIRST's is 5 working days
+    # away (its deadline moved past the holiday to Monday 7 December)
+    early = wbs("inbox", "remind", "--today", "2026-11-30")
+    assert early.exit_code == 4, early.output
+    assert early.stdout.splitlines() == [
+        "overdue 9XYZ-0000-AAAA-1111  acknowledgement was due 2026-11-23 (7 days ago)",
+        "1 case is overdue, 0 due within 2 working days",
+    ]
+    # On Thursday 3 December, with 2 working days: FIRST is near (Friday 4, Monday 7)
+    near = wbs("inbox", "remind", "--today", "2026-12-03")
+    assert near.exit_code == 4
+    assert "due     7K3M-Q2X9-ABCD-EFGH  acknowledgement due 2026-12-07 (in 4 days)" in (
+        near.stdout
+    )
+    assert near.stdout.splitlines()[-1] == "1 case is overdue, 1 due within 2 working days"
+    # With a window of 0 working days, FIRST is not near yet
+    narrow = wbs("inbox", "remind", "--today", "2026-12-03", "--within", "0")
+    assert narrow.stdout.splitlines()[-1] == "1 case is overdue, 0 due within 0 working days"
+    # On Tuesday 8 December both are missed; the acknowledged and the closed case never show
+    late = wbs("inbox", "remind", "--today", "2026-12-08")
+    assert late.exit_code == 4
+    assert late.stdout.splitlines()[-1] == "2 cases are overdue, 0 due within 2 working days"
+    shown = late.stdout + near.stdout + early.stdout
+    assert "7K3M-ZZZZ" not in shown and "8ABC-DEFG" not in shown
+
+
+def test_remind_exit_status_tells_near_from_missed(
+    tmp_path: Path, inspector: Identity, deadlines_config: Path
+) -> None:
+    # Given one case received on Friday 27 November
+    store = LocalStorage(tmp_path / "store")
+    put(store, FIRST, desk_keys(), None, "2026-11-27T05:00:00Z")
+    assert wbs("inbox", "sync").exit_code == 0
+    # Then: nothing near on the Monday (0), near on the Thursday (3), missed on the Tuesday (4)
+    states = {
+        day: wbs("inbox", "remind", "--today", day)
+        for day in ("2026-11-30", "2026-12-03", "2026-12-08")
+    }
+    assert {day: r.exit_code for day, r in states.items()} == {
+        "2026-11-30": 0,
+        "2026-12-03": 3,
+        "2026-12-08": 4,
+    }
+    assert states["2026-11-30"].stdout == "ok: 0 cases are overdue, 0 due within 2 working days\n"
+
+
+def test_remind_notify_mails_the_counts_and_nothing_else(
+    tmp_path: Path, month: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with mail_server(tmp_path / "mail", starttls=False) as smtp:
+        for name, value in {
+            "WBS_SMTP_HOST": "127.0.0.1",
+            "WBS_SMTP_PORT": str(smtp.port),
+            "WBS_SMTP_STARTTLS": "off",
+            "WBS_NOTIFY_TO": ",".join(TO),
+            "WBS_NOTIFY_FROM": FROM,
+        }.items():
+            monkeypatch.setenv(name, value)
+        # When the reminder runs on Thursday 3 December with --notify
+        result = wbs("inbox", "remind", "--today", "2026-12-03", "--notify")
+        # and again on a day nothing was owed yet (a case list of its own: none overdue)
+        quiet = wbs("inbox", "remind", "--today", "2026-11-16", "--notify")
+    # Then one mail went out, to every address, holding the counts and no case
+    assert (result.exit_code, quiet.exit_code) == (4, 0), result.output + quiet.output
+    mails = smtp.inbox.mails
+    assert [(m.recipients, m.message["Subject"]) for m in mails] == [
+        (list(TO), "WBS: tenggat waktu / deadlines")
+    ]
+    body = text(mails[0])
+    assert "1 laporan melewati tenggat, 1 jatuh tempo dalam 2 hari kerja" in body
+    assert "1 case is overdue, 1 due within 2 working days" in body
+    raw = mails[0].raw
+    for case in (FIRST, SECOND, THIRD, OLD):
+        assert case.encode() not in raw and registration.display(case).encode() not in raw
+    assert body == deadlines_notice(1, 1, 2).text  # the whole text: counts, words, a command
+
+
+def test_remind_notify_without_a_notifier_stops_before_the_passphrase(
+    month: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("WBS_SMTP_HOST", "WBS_NOTIFY_TOPIC"):
+        monkeypatch.delenv(name, raising=False)
+    result = wbs("inbox", "remind", "--notify", passphrase=None)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("wbs: error: --notify: no notifier is configured\nhint: set")
+    assert result.stdout == ""
+
+
+def test_remind_says_when_the_reminder_could_not_be_sent(
+    month: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a mail server that is not there
+    monkeypatch.setenv("WBS_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("WBS_SMTP_PORT", str(free_port()))
+    monkeypatch.setenv("WBS_SMTP_STARTTLS", "off")
+    monkeypatch.setenv("WBS_NOTIFY_TO", TO[0])
+    monkeypatch.setenv("WBS_NOTIFY_FROM", FROM)
+    result = wbs("inbox", "remind", "--today", "2026-12-08", "--notify")
+    # Then the list is printed, and the failure is an error (exit 1) naming its kind only
+    assert result.exit_code == 1
+    assert "2 cases are overdue" in result.stdout
+    assert "wbs: error: the reminder was not sent (smtp: ConnectionRefusedError)" in result.stderr

@@ -35,6 +35,22 @@ REPORTER_WROTE = Notice(
 )
 
 
+def deadlines_notice(overdue: int, near: int, within: int) -> Notice:
+    """`wbs inbox remind --notify`'s reminder: how many cases are overdue and how many due
+    within ``within`` working days, in both languages, and nothing that names one."""
+    cases = f"{overdue} case{'' if overdue == 1 else 's'} {'is' if overdue == 1 else 'are'}"
+    days = f"{within} working day{'' if within == 1 else 's'}"
+    return Notice(
+        "WBS: tenggat waktu / deadlines",
+        f"Tenggat Whistle Blowing System: {overdue} laporan melewati tenggat, {near} jatuh"
+        f" tempo dalam {within} hari kerja. Lihat di komputer Anda dengan:"
+        " wbs inbox list --due\n"
+        "\n"
+        f"Whistle Blowing System deadlines: {cases} overdue, {near} due within {days}."
+        " See them on your own computer with: wbs inbox list --due\n",
+    )
+
+
 class Notifier(Protocol):
     """One way of telling the inspectorate."""
 

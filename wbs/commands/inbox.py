@@ -37,6 +37,7 @@ from wbs.commands.options import (
     settings,
     storage_option,
 )
+from wbs.commands.remind import remind
 from wbs.export import unsafe_place
 from wbs.thread_view import UNVERIFIED
 from wbs.thread_view import reading as thread_reading
@@ -86,6 +87,7 @@ def inbox() -> None:
 
 inbox.add_command(evidence.files)
 inbox.add_command(evidence.export)
+inbox.add_command(remind)
 
 
 @inbox.command()
