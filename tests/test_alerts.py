@@ -10,8 +10,11 @@ from __future__ import annotations
 import base64
 import http.client
 import json
+import shutil
 import socket
 import ssl
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -552,3 +555,65 @@ def test_remind_says_when_the_reminder_could_not_be_sent(
     assert result.exit_code == 1
     assert "2 cases are overdue" in result.stdout
     assert "wbs: error: the reminder was not sent (smtp: ConnectionRefusedError)" in result.stderr
+
+
+# -- the systemd timer ----------------------------------------------------------------------
+
+SELFHOST = Path(__file__).resolve().parents[1] / "infra" / "selfhost"
+
+
+def unit(name: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in (SELFHOST / name).read_text().splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            found.setdefault(key, []).append(value)
+    return found
+
+
+def test_the_reminder_units_run_remind_with_notify_and_count_its_statuses_as_done() -> None:
+    service, timer = unit("wbs-remind.service"), unit("wbs-remind.timer")
+    (command,) = service["ExecStart"]
+    assert "/opt/wbs/.venv/bin/wbs inbox sync" in command
+    assert command.rstrip("'").endswith("/opt/wbs/.venv/bin/wbs inbox remind --within 2 --notify")
+    # the passphrase comes from an encrypted credential, never from the environment file
+    assert service["LoadCredentialEncrypted"] == ["wbs-passphrase:/etc/wbs/remind-passphrase.cred"]
+    assert "WBS_PASSPHRASE" not in (SELFHOST / "wbs.env").read_text()
+    assert service["SuccessExitStatus"] == ["3 4"]
+    assert service["Type"] == ["oneshot"]
+    assert timer["Unit"] == ["wbs-remind.service"] and timer["WantedBy"] == ["timers.target"]
+    assert timer["OnCalendar"] == ["Mon..Fri *-*-* 07:30:00 Asia/Jakarta"]
+
+
+def test_the_reminder_units_pass_systemd_analyze_verify(tmp_path: Path) -> None:
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze is not installed")
+    bin_dir = Path(sys.executable).parent
+    for name in ("wbs-remind.service", "wbs-remind.timer"):
+        text = (SELFHOST / name).read_text().replace("/opt/wbs/.venv/bin/", f"{bin_dir}/")
+        (tmp_path / name).write_text(text)
+    verify = subprocess.run(
+        [analyze, "verify", str(tmp_path / "wbs-remind.timer")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (verify.returncode, verify.stderr) == (0, "")
+
+
+def test_the_env_files_alerts_lines_are_settings_the_service_takes() -> None:
+    # Given wbs.env's commented alert settings, uncommented as the document says
+    lines = (SELFHOST / "wbs.env").read_text().splitlines()
+    chosen = [line[1:] for line in lines if line.startswith(("#WBS_SMTP_", "#WBS_NOTIFY_"))]
+    env = dict(line.partition("=")[::2] for line in chosen)
+    # Then they make the notifier they describe
+    assert Settings.from_env(env).notifier == notify.SmtpNotifier(
+        "mail.example.go.id",
+        "wbs@example.go.id",
+        ("inspektur@example.go.id", "irban2@example.go.id"),
+        587,
+        starttls=True,
+        user="wbs-notices",
+        password="change-me",
+    )
