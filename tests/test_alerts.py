@@ -479,6 +479,15 @@ def test_remind_lists_missed_and_near_deadlines_by_the_clock_given(month: None) 
     assert "7K3M-ZZZZ" not in shown and "8ABC-DEFG" not in shown
 
 
+def test_the_documented_example_is_what_remind_prints(month: None) -> None:
+    # docs/self-hosting.md, "Deadline reminders", shows this very run's output
+    doc = (SELFHOST.parents[1] / "docs" / "self-hosting.md").read_text(encoding="utf-8")
+    block = doc.split("wbs inbox sync && wbs inbox remind --within 2\n", 1)[1].split("```")[0]
+    shown = [line.removeprefix("# ") for line in block.splitlines()]
+    result = wbs("inbox", "remind", "--within", "2", "--today", "2026-12-03")
+    assert result.stdout.splitlines() == shown
+
+
 def test_remind_exit_status_tells_near_from_missed(
     tmp_path: Path, inspector: Identity, deadlines_config: Path
 ) -> None:
