@@ -15,6 +15,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -626,3 +627,33 @@ def test_the_env_files_alerts_lines_are_settings_the_service_takes() -> None:
         user="wbs-notices",
         password="change-me",
     )
+
+
+def test_a_full_queue_drops_the_notice_and_says_so() -> None:
+    # Given a mail server so slow that notices pile up (one being sent, one waiting)
+    release = threading.Event()
+
+    class Stuck:
+        kind = "smtp"
+
+        def __init__(self) -> None:
+            self.sent: list[notify.Notice] = []
+
+        def send(self, notice: notify.Notice) -> None:
+            release.wait(10)
+            self.sent.append(notice)
+
+    stuck = Stuck()
+    background = Background(stuck, capacity=1)
+    with api_logs() as log:
+        assert notify.deliver(background, notify.NEW_REPORT) is True
+        deadline = time.monotonic() + 5
+        while not background._queue.empty() and time.monotonic() < deadline:
+            time.sleep(0.01)  # the thread has taken the first one
+        assert notify.deliver(background, notify.REPORTER_WROTE) is True
+        # When one more comes, it is dropped at once and logged by kind, not waited for
+        assert notify.deliver(background, notify.NEW_REPORT) is False
+        release.set()
+        background.wait()
+    assert stuck.sent == [notify.NEW_REPORT, notify.REPORTER_WROTE]
+    assert [line["notify_error"] for line in log_lines(log)] == ["QueueFull"]
