@@ -45,6 +45,20 @@ CONFIG = """
 acknowledge = {count = 5, unit = "working_days"}
 feedback = {count = 30, unit = "working_days"}
 holidays = ["2026-10-07"]
+
+[[categories]]
+id = "korupsi"
+label.id = "Tindak Pidana Korupsi"
+label.en = "Corruption"
+
+[[desks]]
+id = "jabar"
+name.id = "Inspektorat Wilayah Jawa Barat"
+
+[[offices]]
+id = "kpu-dki"
+desk = "inspektorat"
+name.id = "KPU Provinsi DKI Jakarta"
 """
 PERIOD = ("--from", "2026-10-01", "--to", "2026-11-30", "--today", TODAY)
 
@@ -95,7 +109,8 @@ def cases(tmp_path: Path) -> Identity:
     here = Institution.here()
     store = here.store
     both = desk_keys(["inspektorat", "jabar"])
-    korupsi, pungli = ("korupsi", "Tindak Pidana Korupsi"), ("pungutan-liar", "Pungutan Liar")
+    # The labels the reports carry are never shown: the config's names are (else the id)
+    korupsi, pungli = ("korupsi", f"Korupsi {CANARY}"), ("pungutan-liar", f"Pungli {CANARY}")
     stranger = bytes(PrivateKey.generate().public_key)
     for report_id, to, category, office, received in (
         (FIRST, desk_keys(["inspektorat"]), pungli, "kpu-dki", "2026-10-05T02:00:00Z"),
@@ -175,7 +190,11 @@ def test_json_counts_match_the_cases(cases: Identity, config: Path) -> None:
     for (section, key), value in EXPECTED.items():
         assert document[section].get(key, 0) == value, (section, key)
     assert set(document["category"]) == {"pungutan-liar", "korupsi"}
-    assert document["labels"]["category"]["korupsi"] == "Tindak Pidana Korupsi"
+    assert document["labels"] == {
+        "category": {"korupsi": "Tindak Pidana Korupsi", "pungutan-liar": "pungutan-liar"},
+        "desk": {"inspektorat": "inspektorat", "jabar": "Inspektorat Wilayah Jawa Barat"},
+        "office": {"-": "-", "kab-bandung": "kab-bandung", "kpu-dki": "KPU Provinsi DKI Jakarta"},
+    }
     # The unreadable case is named on stderr as counted, never dropped in silence
     assert "1 case could not be opened with this key" in result.stderr
     assert CANARY not in result.stdout
@@ -195,7 +214,8 @@ def test_csv_and_table_say_the_same_as_the_json(cases: Identity, config: Path) -
     table = wbs("inbox", "stats", *PERIOD, "--config", str(config)).stdout
     lines = [" ".join(line.split()) for line in table.splitlines()]
     assert "tidak terbaca dengan kunci ini / not readable with this key 1" in lines
-    assert "Tindak Pidana Korupsi 1" in lines and "Pungutan Liar 2" in lines
+    assert "Tindak Pidana Korupsi 1" in lines and "pungutan-liar 2" in lines
+    assert "Inspektorat Wilayah Jawa Barat 2" in lines and "KPU Provinsi DKI Jakarta 1" in lines
     assert "Selesai 1" in lines and "Menunggu Verifikasi 1" in lines
     assert "median 4 hari kerja / working days" in lines
     assert "persentil ke-90 / 90th percentile 7 hari kerja / working days" in lines

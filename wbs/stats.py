@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from functions.errors import WbsError
 from wbs import deadlines, statuses, thread
@@ -86,6 +86,48 @@ def elapsed(start: datetime.date, end: datetime.date, rules_period: deadlines.Pe
     return days
 
 
+class Names(NamedTuple):
+    """The config's names, by id: ``[[categories]]``' labels, ``[[desks]]``' and
+    ``[[offices]]``' names. Never a label a report carries: what the reporter's page sent
+    is not shown, so nothing a reporter wrote reaches the summary."""
+
+    category: Mapping[str, str] = {}
+    desk: Mapping[str, str] = {}
+    office: Mapping[str, str] = {}
+
+
+_COUNTERS = {"category": "categories", "desk": "desks", "office": "offices"}
+
+
+def names(config: Path | None, lang: str = "id") -> Names:
+    """The names of the config file (``lang``, else the first language given); none when
+    it has none or cannot be read: ids are shown then. Only names are read here."""
+    from wbs import config as config_file
+
+    try:
+        top = config_file.read(config).values
+    except (WbsError, OSError):
+        return Names()
+    return Names(
+        _named(top.get("categories"), "label", lang),
+        _named(top.get("desks"), "name", lang),
+        _named(top.get("offices"), "name", lang),
+    )
+
+
+def _named(entries: object, member: str, lang: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("id"), str):
+            continue
+        name = entry.get(member)
+        if isinstance(name, dict):
+            name = name.get(lang) or next(iter(name.values()), None)
+        if isinstance(name, str) and name.strip():
+            found[entry["id"]] = name.strip()
+    return found
+
+
 @dataclass
 class Duty:
     """One deadline (acknowledge or feedback) over the cases of the period: how long it
@@ -141,8 +183,13 @@ class Stats:
     offices: Counter[str] = field(default_factory=Counter)
     statuses: Counter[str] = field(default_factory=Counter)
     overdue: Counter[str] = field(default_factory=Counter)  # by duty, as of ``today``
-    category_labels: dict[str, str] = field(default_factory=dict)
-    desk_labels: dict[str, str] = field(default_factory=dict)
+    names: Names = field(default_factory=lambda: Names())
+
+    def labels(self, section: str) -> dict[str, str]:
+        """The config's name of each category, desk or office counted; its id without one."""
+        counted: Counter[str] = getattr(self, _COUNTERS[section])
+        named: Mapping[str, str] = getattr(self.names, section)
+        return {key: named.get(key, key) for key in sorted(counted)}
 
     @property
     def total(self) -> int:
@@ -200,8 +247,7 @@ class Stats:
             sections.setdefault(section, {})[key] = value
         for section in ("month", "category", "desk", "office", "status"):
             sections.setdefault(section, {})
-        sections["labels"] = {"category": dict(sorted(self.category_labels.items())),
-                              "desk": dict(sorted(self.desk_labels.items()))}  # fmt: skip
+        sections["labels"] = {section: self.labels(section) for section in _COUNTERS}
         return sections
 
 
@@ -243,13 +289,14 @@ def count(
     today: datetime.date,
     memo: dict[str, Report] | None = None,
     progress: Callable[[list[str]], Iterable[str]] = iter,
-    desk_names: Mapping[str, str] | None = None,
+    names: Names | None = None,
 ) -> Stats:
     """Count the cached cases received from ``start`` to ``end`` (both included, Jakarta
     days), with deadlines as on ``today``. ``memo`` is the session's decrypted reports (the
-    workbench's; reused and filled), ``desk_names`` the config's desk names."""
+    workbench's; reused and filled), ``names`` the config's names of what is counted."""
     memo = {} if memo is None else memo
     found = Stats(start, end, today, Duty(rules.acknowledge), Duty(rules.feedback))
+    found.names = names or Names()
     for report_id in progress(cache.ids()):
         received = _received(cache, report_id)
         if received is None:
@@ -263,21 +310,19 @@ def count(
         except WbsError:
             found.unreadable += 1
             continue
-        _add(found, cache, reader, report, received, rules, desk_names or {})
+        _add(found, cache, reader, report, received, rules)
     return found
 
 
 def _add(found: Stats, cache: Cache, reader: Reader, report: Report, received: datetime.date,
-         rules: deadlines.Rules, names: Mapping[str, str]) -> None:  # fmt: skip
+         rules: deadlines.Rules) -> None:  # fmt: skip
     case = thread.read(cache, reader, report.id, report.reporter_signing_key)
     found.readable += 1
     found.lost_messages += len(case.unreadable)
     category = report.category_id or NONE
     found.categories[category] += 1
-    found.category_labels[category] = report.category_label or category
     for desk in _desks(cache, reader, report.id) or [NONE]:
         found.desks[desk] += 1
-        found.desk_labels[desk] = names.get(desk, desk)
     found.offices[report.office or NONE] += 1
     found.statuses[case.status] += 1
     found.acknowledge.add(received, _done(case, feedback=False), found.today, rules.holidays)
@@ -330,11 +375,8 @@ UNITS = {"working_days": "hari kerja / working days", "days": "hari / days",
 def rows(found: Stats) -> list[tuple[str, list[tuple[str, str]]]]:
     """The sections of the table and the summary: (heading, [(label, value)]), with the
     words above, every number as text."""
-    labels = {
-        "category": found.category_labels,
-        "desk": found.desk_labels,
-        "status": statuses.STATUSES,
-    }
+    labels: dict[str, Mapping[str, str]] = {s: found.labels(s) for s in _COUNTERS}
+    labels["status"] = statuses.STATUSES
     by: dict[str, list[tuple[str, str]]] = {}
     units = {"acknowledge": found.acknowledge, "feedback": found.feedback}
     for section, key, value in found.measures():
@@ -345,7 +387,7 @@ def rows(found: Stats) -> list[tuple[str, list[tuple[str, str]]]]:
             shown = labels[section].get(key, key)  # the label alone: no slug beside it
         elif section in ("category", "desk", "office") and key == NONE:
             shown = KEYS[NONE]
-        elif section in ("month", "office"):
+        elif section == "month":
             shown = key
         text = "-" if value is None else str(value)
         if section in units and key == "deadline":

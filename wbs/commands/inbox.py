@@ -313,7 +313,7 @@ def stats(
         last,
         day,
         progress=lambda i: console.progress(i, "Decrypting"),
-        desk_names=readers.desk_names(config),
+        names=counting.names(config),
     )
     if as_json:
         click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
