@@ -41,6 +41,9 @@ TODAY = "2026-11-20"
 REPORTER = PrivateKey.generate()  # the reporters' mailbox key: only sealed to here
 # Five working days to acknowledge, thirty to give feedback; Wednesday 7 October a holiday.
 CONFIG = """
+[institution]
+name = "Inspektorat Jenderal KPU"
+
 [deadlines]
 acknowledge = {count = 5, unit = "working_days"}
 feedback = {count = 30, unit = "working_days"}
@@ -265,6 +268,7 @@ def test_summary_is_one_page_of_numbers(cases: Identity, config: Path, tmp_path:
     assert html.startswith("<!doctype html>") and "@media print" in html
     assert "<script" not in html and "http" not in html.replace("http-equiv", "")
     assert "Tindak Pidana Korupsi" in html and "Asia/Jakarta" in html
+    assert "<p>Inspektorat Jenderal KPU</p>" in html
     # No content of any case: no canary, no title, no name, no registration number
     for secret in (CANARY, "Budi Santoso", "Pungli di loket", "7K3M", "Terima kasih"):
         assert secret not in html
@@ -310,3 +314,21 @@ def test_default_period_is_the_current_month() -> None:
         datetime.date(2026, 3, 1),
         datetime.date(2026, 3, 10),
     )
+
+
+def test_the_summary_names_the_largest_and_sums_the_rest() -> None:
+    # Given counts over twelve offices, 1 to 12 cases each
+    rules = deadlines.DEFAULT_RULES
+    day = datetime.date(2026, 11, 20)
+    found = stats.Stats(day, day, day, stats.Duty(rules.acknowledge), stats.Duty(rules.feedback))
+    for n in range(1, 13):
+        found.offices[f"kantor-{n:02}"] = n
+    found.names = stats.Names(office={"kantor-12": "Kantor <Dua Belas>"})
+    # Then the table lists all twelve, the summary the eight largest and the rest summed
+    (table,) = [items for heading, items in stats.rows(found) if heading.startswith("Per kantor")]
+    assert len(table) == 12
+    (page,) = [i for h, i in stats.rows(found, stats.SUMMARY_TOP) if h.startswith("Per kantor")]
+    assert page[0] == ("Kantor <Dua Belas>", "12")
+    assert page[-1] == ("lainnya / others", str(1 + 2 + 3 + 4))
+    assert len(page) == 9
+    assert "Kantor &lt;Dua Belas&gt;" in stats.summary_html(found)

@@ -94,6 +94,7 @@ class Names(NamedTuple):
     category: Mapping[str, str] = {}
     desk: Mapping[str, str] = {}
     office: Mapping[str, str] = {}
+    institution: str = ""  # ``[institution]``'s name, the summary's heading
 
 
 _COUNTERS = {"category": "categories", "desk": "desks", "office": "offices"}
@@ -108,10 +109,13 @@ def names(config: Path | None, lang: str = "id") -> Names:
         top = config_file.read(config).values
     except (WbsError, OSError):
         return Names()
+    table = top.get("institution")
+    institution = _named([{**table, "id": ""}] if isinstance(table, dict) else [], "name", lang)
     return Names(
         _named(top.get("categories"), "label", lang),
         _named(top.get("desks"), "name", lang),
         _named(top.get("offices"), "name", lang),
+        institution.get("", ""),
     )
 
 
@@ -367,35 +371,45 @@ KEYS = {
     "acknowledge": "konfirmasi penerimaan / acknowledgement",
     "feedback": "tindak lanjut / feedback",
     NONE: "(tidak ada / none)",
+    "others": "lainnya / others",
 }
 UNITS = {"working_days": "hari kerja / working days", "days": "hari / days",
          "months": "bulan / months"}  # fmt: skip
 
 
-def rows(found: Stats) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The sections of the table and the summary: (heading, [(label, value)]), with the
-    words above, every number as text."""
+def rows(found: Stats, top: int | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The sections of the table and the summary: (heading, [(label, value)]), in the words
+    above, every number as text. With ``top``, a category, desk or office list longer than
+    that keeps its ``top`` largest and sums the rest as "lainnya / others"."""
     labels: dict[str, Mapping[str, str]] = {s: found.labels(s) for s in _COUNTERS}
     labels["status"] = statuses.STATUSES
-    by: dict[str, list[tuple[str, str]]] = {}
     units = {"acknowledge": found.acknowledge, "feedback": found.feedback}
+    by: dict[str, list[tuple[str, str]]] = {}
+    counted: dict[str, list[tuple[str, int]]] = {}
     for section, key, value in found.measures():
         if section == "period" or key in ("deadline_unit", "unit"):
             continue
-        shown = KEYS.get(key, key)
-        if section in labels and key != NONE:
-            shown = labels[section].get(key, key)  # the label alone: no slug beside it
-        elif section in ("category", "desk", "office") and key == NONE:
-            shown = KEYS[NONE]
-        elif section == "month":
-            shown = key
+        if section in _COUNTERS and isinstance(value, int):
+            named = KEYS[NONE] if key == NONE else labels[section][key]
+            counted.setdefault(section, []).append((named, value))
+            by.setdefault(section, [])
+            continue
+        shown = key if section == "month" else labels.get(section, KEYS).get(key, key)
         text = "-" if value is None else str(value)
         if section in units and key == "deadline":
             text = f"{value} {UNITS[units[section].rule.unit]}"
         elif section in units and key in ("median", "p90") and value is not None:
             text = f"{_number(value)} {UNITS[units[section].unit]}"
         by.setdefault(section, []).append((shown, text))
-    return [(SECTIONS[section], items) for section, items in by.items()]
+    for section, items in counted.items():
+        if top is not None and len(items) > top:
+            items = sorted(items, key=lambda item: -item[1])
+            items = [*items[:top], (KEYS["others"], sum(n for _, n in items[top:]))]
+        by[section] = [(named, str(n)) for named, n in items]
+    for section in _COUNTERS:  # a section with nothing counted still shows, empty
+        by.setdefault(section, [])
+    order = list(SECTIONS)
+    return [(SECTIONS[section], by[section]) for section in sorted(by, key=order.index)]
 
 
 def _number(value: int | float | str) -> str:
@@ -423,12 +437,15 @@ td:last-child{text-align:right;white-space:nowrap}
 """
 
 
-def summary_html(found: Stats, institution: str = "") -> str:
-    """The printable one-page summary: numbers and the config's labels only, no case
-    content; plain HTML with its style inline, no script, nothing fetched."""
+SUMMARY_TOP = 8  # categories, desks or offices named on the one page; the rest summed
 
+
+def summary_html(found: Stats) -> str:
+    """The printable one-page summary: numbers and the config's names only, no case
+    content; plain HTML with its style inline, no script, nothing fetched."""
+    institution = found.names.institution
     sections = []
-    for heading, items in rows(found):
+    for heading, items in rows(found, SUMMARY_TOP):
         cells = "".join(
             f"<tr><td>{escape(label)}</td><td>{escape(value)}</td></tr>" for label, value in items
         )
