@@ -425,14 +425,14 @@ def period_line(found: Stats) -> str:
 
 
 SUMMARY_CSS = """
-body{font:11pt/1.35 system-ui,sans-serif;margin:1.5cm;color:#000}
-h1{font-size:15pt;margin:0 0 .2em}p{margin:0 0 .8em}
-main{columns:2;column-gap:1cm}
-section{break-inside:avoid;margin:0 0 .6em}
-h2{font-size:11pt;margin:0 0 .2em;border-bottom:1px solid #000}
-table{border-collapse:collapse;width:100%}td{padding:1px 4px;vertical-align:top}
+body{font:9pt/1.25 system-ui,sans-serif;margin:1cm;color:#000}
+h1{font-size:13pt;margin:0 0 .2em}p{margin:0 0 .5em}
+main{columns:2;column-gap:.8cm}
+section{break-inside:avoid;margin:0 0 .5em}
+h2{font-size:9pt;margin:0 0 .1em;border-bottom:1px solid #000}
+table{border-collapse:collapse;width:100%}td{padding:0 3px;vertical-align:top}
 td:last-child{text-align:right;white-space:nowrap}
-@page{size:A4;margin:1.2cm}
+@page{size:A4;margin:1cm}
 @media print{body{margin:0}}
 """
 
