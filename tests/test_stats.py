@@ -54,6 +54,10 @@ id = "korupsi"
 label.id = "Tindak Pidana Korupsi"
 label.en = "Corruption"
 
+[[categories]]
+id = "pungutan-liar"
+label.id = "Pungutan Liar"
+
 [[desks]]
 id = "jabar"
 name.id = "Inspektorat Wilayah Jawa Barat"
@@ -100,11 +104,12 @@ def cases(tmp_path: Path) -> Identity:
                a reply Wed 7 Oct (a holiday: 1 working day, met), selesai Mon 19 Oct
                (9 working days: 6, 8, 9, 12-16, 19 October; met).
     B (SECOND) received 31 Oct 18:00 UTC = Sun 1 Nov 01:00 in Jakarta, korupsi, both desks,
-               office kab-bandung; sedang-diverifikasi Tue 10 Nov: 7 working days (2-6, 9,
-               10 November) against a deadline of Fri 6 Nov: missed; no feedback yet
-               (deadline mid-December: pending).
-    C (THIRD)  received Mon 2 Nov, pungutan-liar, jabar, no office asked; only the reporter
-               wrote: not acknowledged, its deadline Mon 9 Nov is past on 20 Nov: overdue.
+               office kab-bandung (not in the config); sedang-diverifikasi Tue 10 Nov:
+               7 working days (2-6, 9, 10 November) against a deadline of Fri 6 Nov: missed;
+               no feedback yet (deadline mid-December: pending).
+    C (THIRD)  received Mon 2 Nov, a category id the config lacks, jabar, no office asked;
+               only the reporter wrote: not acknowledged, its deadline Mon 9 Nov is past on
+               20 Nov: overdue.
     D (FOURTH) received Tue 3 Nov, sealed to a key nobody here holds: not readable.
     E (OLDER)  received 30 Sep 16:59:59 UTC = 23:59:59 in Jakarta: before the period.
     """
@@ -114,11 +119,12 @@ def cases(tmp_path: Path) -> Identity:
     both = desk_keys(["inspektorat", "jabar"])
     # The labels the reports carry are never shown: the config's names are (else the id)
     korupsi, pungli = ("korupsi", f"Korupsi {CANARY}"), ("pungutan-liar", f"Pungli {CANARY}")
+    hostile = (f"x-{CANARY}", "")  # a category id the config does not know
     stranger = bytes(PrivateKey.generate().public_key)
     for report_id, to, category, office, received in (
         (FIRST, desk_keys(["inspektorat"]), pungli, "kpu-dki", "2026-10-05T02:00:00Z"),
         (SECOND, both, korupsi, "kab-bandung", "2026-10-31T18:00:00Z"),
-        (THIRD, desk_keys(["jabar"]), pungli, None, "2026-11-02T01:00:00Z"),
+        (THIRD, desk_keys(["jabar"]), hostile, None, "2026-11-02T01:00:00Z"),
         (FOURTH, [stranger], korupsi, "", "2026-11-03T01:00:00Z"),
         (OLDER, both, korupsi, "", "2026-09-30T16:59:59Z"),
     ):
@@ -147,12 +153,13 @@ EXPECTED = {
     ("reports", "undated"): 0,
     ("month", "2026-10"): 1,
     ("month", "2026-11"): 3,  # B counts in November (Jakarta), D too (its date is known)
-    ("category", "pungutan-liar"): 2,
+    ("category", "pungutan-liar"): 1,
     ("category", "korupsi"): 1,
+    ("category", "?"): 1,  # C's category is none of the config's
     ("desk", "inspektorat"): 2,
     ("desk", "jabar"): 2,
     ("office", "kpu-dki"): 1,
-    ("office", "kab-bandung"): 1,
+    ("office", "?"): 1,  # B's office kab-bandung is not in the config
     ("office", "-"): 1,
     ("status", "menunggu-verifikasi"): 1,
     ("status", "sedang-diverifikasi"): 1,
@@ -192,11 +199,12 @@ def test_json_counts_match_the_cases(cases: Identity, config: Path) -> None:
     }
     for (section, key), value in EXPECTED.items():
         assert document[section].get(key, 0) == value, (section, key)
-    assert set(document["category"]) == {"pungutan-liar", "korupsi"}
+    assert set(document["category"]) == {"pungutan-liar", "korupsi", "?"}
+    pungli = "Pungutan Liar"
     assert document["labels"] == {
-        "category": {"korupsi": "Tindak Pidana Korupsi", "pungutan-liar": "pungutan-liar"},
+        "category": {"?": "?", "korupsi": "Tindak Pidana Korupsi", "pungutan-liar": pungli},
         "desk": {"inspektorat": "inspektorat", "jabar": "Inspektorat Wilayah Jawa Barat"},
-        "office": {"-": "-", "kab-bandung": "kab-bandung", "kpu-dki": "KPU Provinsi DKI Jakarta"},
+        "office": {"-": "-", "?": "?", "kpu-dki": "KPU Provinsi DKI Jakarta"},
     }
     # The unreadable case is named on stderr as counted, never dropped in silence
     assert "1 case could not be opened with this key" in result.stderr
@@ -217,7 +225,8 @@ def test_csv_and_table_say_the_same_as_the_json(cases: Identity, config: Path) -
     table = wbs("inbox", "stats", *PERIOD, "--config", str(config)).stdout
     lines = [" ".join(line.split()) for line in table.splitlines()]
     assert "tidak terbaca dengan kunci ini / not readable with this key 1" in lines
-    assert "Tindak Pidana Korupsi 1" in lines and "pungutan-liar 2" in lines
+    assert "Tindak Pidana Korupsi 1" in lines and "Pungutan Liar 1" in lines
+    assert "(tidak ada di konfigurasi / not in the config) 1" in lines
     assert "Inspektorat Wilayah Jawa Barat 2" in lines and "KPU Provinsi DKI Jakarta 1" in lines
     assert "Selesai 1" in lines and "Menunggu Verifikasi 1" in lines
     assert "median 4 hari kerja / working days" in lines

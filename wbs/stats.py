@@ -35,6 +35,9 @@ FORMAT = "wbs-stats/1"
 JAKARTA = datetime.timezone(datetime.timedelta(hours=7), "WIB")  # no DST since 1964
 CALENDAR = "Asia/Jakarta"
 NONE = "-"  # no category, no office chosen (or not asked), or sealed to no desk of the keyring
+# A category or office id that the config does not list: the id is what the reporter's page
+# sent, so one the config does not know is counted here, never shown.
+UNKNOWN = "?"
 Outcome = Literal["met", "missed", "overdue", "pending"]
 OUTCOMES: tuple[Outcome, ...] = ("met", "missed", "overdue", "pending")
 
@@ -267,6 +270,13 @@ def _done(case: thread.Thread, feedback: bool) -> datetime.date | None:
     return None
 
 
+def _known(given: str, named: Mapping[str, str]) -> str:
+    """``given``, or NONE if empty, or UNKNOWN if the config names some and not this one."""
+    if not given:
+        return NONE
+    return UNKNOWN if named and given not in named else given
+
+
 def _desks(cache: Cache, reader: Reader, report_id: str) -> list[str]:
     """The desks a report is sealed to (its stanzas' key ids through the keyring)."""
     ring = reader.ring
@@ -323,11 +333,10 @@ def _add(found: Stats, cache: Cache, reader: Reader, report: Report, received: d
     case = thread.read(cache, reader, report.id, report.reporter_signing_key)
     found.readable += 1
     found.lost_messages += len(case.unreadable)
-    category = report.category_id or NONE
-    found.categories[category] += 1
+    found.categories[_known(report.category_id, found.names.category)] += 1
     for desk in _desks(cache, reader, report.id) or [NONE]:
         found.desks[desk] += 1
-    found.offices[report.office or NONE] += 1
+    found.offices[_known(report.office, found.names.office)] += 1
     found.statuses[case.status] += 1
     found.acknowledge.add(received, _done(case, feedback=False), found.today, rules.holidays)
     found.feedback.add(received, _done(case, feedback=True), found.today, rules.holidays)
@@ -371,6 +380,7 @@ KEYS = {
     "acknowledge": "konfirmasi penerimaan / acknowledgement",
     "feedback": "tindak lanjut / feedback",
     NONE: "(tidak ada / none)",
+    UNKNOWN: "(tidak ada di konfigurasi / not in the config)",
     "others": "lainnya / others",
 }
 UNITS = {"working_days": "hari kerja / working days", "days": "hari / days",
@@ -390,7 +400,7 @@ def rows(found: Stats, top: int | None = None) -> list[tuple[str, list[tuple[str
         if section == "period" or key in ("deadline_unit", "unit"):
             continue
         if section in _COUNTERS and isinstance(value, int):
-            named = KEYS[NONE] if key == NONE else labels[section][key]
+            named = KEYS[key] if key in (NONE, UNKNOWN) else labels[section][key]
             counted.setdefault(section, []).append((named, value))
             by.setdefault(section, [])
             continue
