@@ -332,7 +332,7 @@ def test_the_summary_names_the_largest_and_sums_the_rest() -> None:
     found = stats.Stats(day, day, day, stats.Duty(rules.acknowledge), stats.Duty(rules.feedback))
     for n in range(1, 13):
         found.offices[f"kantor-{n:02}"] = n
-    found.names = stats.Names(office={"kantor-12": "Kantor <Dua Belas>"})
+    found.names = stats.Names(office={"kantor-12": "Kantor <Dua Belas>"})  # not configured
     # Then the table lists all twelve, the summary the eight largest and the rest summed
     (table,) = [items for heading, items in stats.rows(found) if heading.startswith("Per kantor")]
     assert len(table) == 12

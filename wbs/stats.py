@@ -98,6 +98,7 @@ class Names(NamedTuple):
     desk: Mapping[str, str] = {}
     office: Mapping[str, str] = {}
     institution: str = ""  # ``[institution]``'s name, the summary's heading
+    configured: bool = False  # read from a config file: ids it does not list are unknown
 
 
 _COUNTERS = {"category": "categories", "desk": "desks", "office": "offices"}
@@ -119,6 +120,7 @@ def names(config: Path | None, lang: str = "id") -> Names:
         _named(top.get("desks"), "name", lang),
         _named(top.get("offices"), "name", lang),
         institution.get("", ""),
+        configured=True,
     )
 
 
@@ -270,11 +272,12 @@ def _done(case: thread.Thread, feedback: bool) -> datetime.date | None:
     return None
 
 
-def _known(given: str, named: Mapping[str, str]) -> str:
-    """``given``, or NONE if empty, or UNKNOWN if the config names some and not this one."""
+def _known(given: str, named: Mapping[str, str], names: Names) -> str:
+    """``given``, or NONE if empty, or UNKNOWN if a config was read that does not list it
+    (without a config, ids are all there is)."""
     if not given:
         return NONE
-    return UNKNOWN if named and given not in named else given
+    return UNKNOWN if (names.configured or named) and given not in named else given
 
 
 def _desks(cache: Cache, reader: Reader, report_id: str) -> list[str]:
@@ -333,10 +336,10 @@ def _add(found: Stats, cache: Cache, reader: Reader, report: Report, received: d
     case = thread.read(cache, reader, report.id, report.reporter_signing_key)
     found.readable += 1
     found.lost_messages += len(case.unreadable)
-    found.categories[_known(report.category_id, found.names.category)] += 1
+    found.categories[_known(report.category_id, found.names.category, found.names)] += 1
     for desk in _desks(cache, reader, report.id) or [NONE]:
         found.desks[desk] += 1
-    found.offices[_known(report.office, found.names.office)] += 1
+    found.offices[_known(report.office, found.names.office, found.names)] += 1
     found.statuses[case.status] += 1
     found.acknowledge.add(received, _done(case, feedback=False), found.today, rules.holidays)
     found.feedback.add(received, _done(case, feedback=True), found.today, rules.holidays)
