@@ -33,8 +33,10 @@ from tests.support.membership import Institution
 from tests.support.workbench import Client, key_file, workbench
 from tests.test_case_file import FIELDS, MARKUP, canary_report, check_case_file
 from tests.test_workbench_files import png
-from wbs import keyfile, notes
+from wbs import keyfile, notes, thread
+from wbs.cases import case_file as casefile
 from wbs.crypto import Identity
+from wbs.workbench.app import environment
 
 APH_NAME = "kasus-7K3M-Q2X9-ABCD-EFGH-APH.html"
 # What the file for APH must never hold: every field of the reporter's identity, the form's
@@ -107,6 +109,9 @@ def check_for_aph(data: bytes, reporter: Identity, kid: str) -> str:
     assert public not in data and signing not in data
     assert re.search(rb"[A-Za-z0-9+/]{43}=", data) is None  # no 32-byte key in base64 at all
     text = data.decode("utf-8")
+    # Nor whether the reporter gave a name, nor the declarations ticked
+    for word in ("Anonim", "Anonymous", "Beridentitas", "Identified", "☑", "☐"):
+        assert word not in text, word
     for name in KEPT:
         assert html.escape(FIELDS[name]) in text, name
     assert "7K3M-Q2X9-ABCD-EFGH" in text and "2024-03-01" in text
@@ -225,3 +230,24 @@ def test_the_cli_writes_the_file_for_aph_and_the_audit_shows_it(
         "Inspektur",
         "case-file-aph",
     ]
+
+
+def test_messages_the_key_cannot_open_are_said_since_their_files_are_missing(
+    client: Client,
+) -> None:
+    # Given the case as the workbench opened it, with one message this key cannot open
+    app = client.app
+    reader = app.session.reader
+    assert reader is not None
+    case = app._load(reader, FIRST)
+    lost = (thread.Unreadable(f"mailboxes/{FIRST}/x.json", "no key of yours opens it"),)
+    case = case._replace(thread=case.thread._replace(unreadable=lost))
+    # When the file for APH is rendered
+    now = datetime.datetime.now(datetime.UTC)
+    internal = notes.Notes((), ())
+    text = casefile.render_for_aph(
+        environment("en"), "en", case, internal, reader.identity.kid, now, {}, str
+    )
+    # Then it says that files may be missing, and still names no one
+    assert "1 messages could not be opened with your key: files sent with them" in text
+    assert FIELDS["reporter_name"] not in text and "CANARY-NOTE-c24" not in text

@@ -126,18 +126,21 @@ class Withheld(NamedTuple):
     followups: int  # the reporter's messages
     replies: int  # the inspectorate's messages to the reporter (replies and status notes)
     notes: int  # internal notes
+    unreadable: int  # messages this key could not open: their files are not listed either
 
 
 def for_aph(case: Case, internal: notes.Notes) -> tuple[Case, list[Change], Withheld]:
     """The case without what the file for APH withholds: a report whose reporter fields,
-    form language and keys are empty (and marked anonymous) and a thread of no messages;
-    the status changes with standard reasons only; and the counts of what was left out."""
+    form language, declarations and keys are empty (and marked anonymous) and a thread of
+    no messages; the status changes with standard reasons only; and the counts of what was
+    left out."""
     report = case.report._replace(
         anonymous=True,
         reporter_name="",
         reporter_contact="",
         reporter_relation="",
         lang="",
+        declarations={},
         reporter_public_key="",
         reporter_signing_key="",
     )
@@ -155,6 +158,7 @@ def for_aph(case: Case, internal: notes.Notes) -> tuple[Case, list[Change], With
         followups=sum(1 for p in posts if p.sender == "reporter"),
         replies=sum(1 for p in posts if p.sender != "reporter" and p.message.text),
         notes=len(internal.notes),
+        unreadable=len(case.thread.unreadable),
     )
     bare = case.thread._replace(posts=(), unreadable=(), replayed=())
     return case._replace(report=report, thread=bare), changes, withheld
