@@ -159,6 +159,7 @@ def test_the_download_for_aph_withholds_the_reporter_and_says_so(
     # The statuses stay, and the reason typed freely is withheld
     history = text.split('<section id="history">')[1].split("</section>")[0]
     assert "Ditolak — alasan dirahasiakan" in history and "Inspektur" not in history
+    assert '<dd id="case-status">Ditolak</dd>' in text
     assert access(store, inspector)[-1] == "case-file-aph"
 
 

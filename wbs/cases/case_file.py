@@ -186,6 +186,7 @@ def render_for_aph(
     return env.get_template(APH_TEMPLATE).render(
         lang=lang,
         case=kept,
+        status=case.thread.status,  # the thread it is read from is not given
         files=files,
         changes=changes,
         withheld=withheld,
