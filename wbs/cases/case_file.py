@@ -185,8 +185,8 @@ def render_for_aph(
     kept, changes, withheld = for_aph(case, internal)
     return env.get_template(APH_TEMPLATE).render(
         lang=lang,
-        case=kept,
-        status=case.thread.status,  # the thread it is read from is not given
+        report=kept.report,  # and not its thread, which for_aph emptied
+        status=case.thread.status,
         files=files,
         changes=changes,
         withheld=withheld,
