@@ -537,14 +537,16 @@ def test_every_state_of_the_workbench(
         submit(page, "save")
         page.wait_for_selector("code.saved")
         assert_no_violations(page, "a case file saved")
-        # The case file itself: an HTML page the investigators keep, read in a browser
-        case_file = page.request.get(case + "/case-file")
-        assert case_file.ok
-        reader = page.context.new_page()  # a page of its own: the file's own CSP, not the app's
-        reader.set_content(case_file.text())
-        assert reader.evaluate("getComputedStyle(document.body).maxWidth") == "960px"
-        assert_no_violations(reader, "the case file")
-        reader.close()
+        # The case files themselves: HTML pages the investigators keep (the full one) or hand
+        # to law enforcement (the one for APH), read in a browser
+        for variant in ("case-file", "case-file-aph"):
+            case_file = page.request.get(f"{case}/{variant}")
+            assert case_file.ok
+            reader = page.context.new_page()  # a page of its own: the file's CSP, not the app's
+            reader.set_content(case_file.text())
+            assert reader.evaluate("getComputedStyle(document.body).maxWidth") == "960px"
+            assert_no_violations(reader, f"the {variant}")
+            reader.close()
 
         with page.expect_navigation():
             page.goto(case.replace(FIRST, OTHER))

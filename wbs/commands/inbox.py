@@ -455,6 +455,14 @@ def show(
     show_default=True,
     help="The language of the headings.",
 )
+@click.option(
+    "--for-aph",
+    "for_aph",
+    is_flag=True,
+    help="Write the case file for law enforcement (APH: police, prosecutors, KPK) instead:"
+    " the reporter's identity, the messages with the reporter, the internal notes and the"
+    " audit trail are withheld, and its header says so.",
+)
 @storage_option
 @key_option
 @keyring_option
@@ -463,6 +471,7 @@ def case_file(
     number: str,
     target: Path,
     lang: str,
+    for_aph: bool,
     storage: str | None,
     key: Path | None,
     keyring: Path,
@@ -474,6 +483,11 @@ def case_file(
     status history, the whole thread, the internal notes (headed as internal), the export
     time (UTC) and your key id: no script, nothing fetched from anywhere. It is plaintext:
     keep it on an encrypted disk. An existing file is never replaced.
+
+    With --for-aph it is the file to forward to law enforcement (APH, KPK): the allegation,
+    the reported persons, where, when, how, the loss, the files' hashes and the statuses;
+    never the reporter's identity ("identitas pelapor dirahasiakan"), the thread, the notes
+    or the audit trail. Which of the two you wrote goes into the case's audit trail.
     """
     # Imported here: Jinja2 and the catalogues are needed by this command only.
     from wbs.cases import case_file
@@ -485,23 +499,40 @@ def case_file(
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     unlocked = reader(key, keyring, cache)
-    record_access(configured, cache, report_id, "case-file", keyring, unlocked)
+    variant = case_file.FOR_APH if for_aph else case_file.FULL
+    record_access(configured, cache, report_id, variant, keyring, unlocked)
     case = cases.load_case(cache, unlocked, report_id, rules, datetime.date.today(), {})
-    named = readers.Directory.of(unlocked, cache, readers.desk_names(config, lang))
-    text = case_file.render(
-        environment(lang),
-        lang,
-        case,
-        notes.read(cache, unlocked, report_id),
-        unlocked.identity.kid,
-        datetime.datetime.now(datetime.UTC),
-        case_file.check_files(configured.open_storage, case),
-        unlocked.signers.name,
-        named.shares(report_id),
-        named.desk_label,
-    )
+    internal = notes.read(cache, unlocked, report_id)
+    now = datetime.datetime.now(datetime.UTC)
+    checked = case_file.check_files(configured.open_storage, case)
+    if for_aph:
+        text = case_file.render_for_aph(
+            environment(lang),
+            lang,
+            case,
+            internal,
+            unlocked.identity.kid,
+            now,
+            checked,
+            unlocked.signers.name,
+        )
+    else:
+        named = readers.Directory.of(unlocked, cache, readers.desk_names(config, lang))
+        text = case_file.render(
+            environment(lang),
+            lang,
+            case,
+            internal,
+            unlocked.identity.kid,
+            now,
+            checked,
+            unlocked.signers.name,
+            named.shares(report_id),
+            named.desk_label,
+        )
     case_file.write(path, text, report_id)
-    click.echo(f"wrote the case file of {registration.display(report_id)} to {path}")
+    which = "case file for law enforcement (APH)" if for_aph else "case file"
+    click.echo(f"wrote the {which} of {registration.display(report_id)} to {path}")
 
 
 def _case_file_path(target: Path) -> Path:
