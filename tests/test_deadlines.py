@@ -155,7 +155,8 @@ def test_feedback_is_due_once_acknowledged_and_nothing_after() -> None:
     feedback = next_due(
         RECEIVED, acknowledged=True, feedback_given=False, today=today, rules=DEFAULT_RULES
     )
-    assert feedback == Due("feedback", D(2027, 2, 27), -2)
+    # 30 working days after Friday 27 November 2026, weekends skipped: Friday 8 January 2027
+    assert feedback == Due("feedback", D(2027, 1, 8), -52)
     done = next_due(
         RECEIVED, acknowledged=True, feedback_given=True, today=today, rules=DEFAULT_RULES
     )
@@ -189,8 +190,9 @@ def test_no_file_and_no_table_mean_the_defaults(
     monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "missing.toml")
     assert config.load(None) == DEFAULT_RULES
     assert config.load(write(tmp_path, '[institution]\nname = "X"\n')) == DEFAULT_RULES
-    assert DEFAULT_RULES.acknowledge == Period(7, "days")
-    assert DEFAULT_RULES.feedback == Period(3, "months")
+    # The Indonesian defaults of the domain brief: 5 and 30 working days (hari kerja)
+    assert DEFAULT_RULES.acknowledge == Period(5, "working_days")
+    assert DEFAULT_RULES.feedback == Period(30, "working_days")
 
 
 def test_the_projects_site_config_is_the_default(
