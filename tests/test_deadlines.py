@@ -270,5 +270,9 @@ def test_the_example_in_the_docs_is_valid(tmp_path: Path) -> None:
     doc = (Path(__file__).resolve().parent.parent / "docs" / "inspector.md").read_text("utf-8")
     example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
     rules = config.load(write(tmp_path, example))
-    assert rules.acknowledge == Period(3, "working_days") and rules.feedback == Period(3, "months")
-    assert D(2026, 8, 17) in rules.holidays
+    assert rules.acknowledge == Period(5, "working_days")
+    assert rules.feedback == Period(30, "working_days")
+    # The 2026 holidays of the example are the shipped file's
+    shipped = config.load(config.DEFAULT_PATH).holidays
+    assert rules.holidays == {day for day in shipped if day.year == 2026}
+    assert D(2026, 8, 17) in rules.holidays and D(2026, 3, 20) in rules.holidays
