@@ -116,7 +116,7 @@ def test_wbs_build_refuses_the_demo_s_keyring_in_one_line(real: Path, tmp_path: 
     copy = tmp_path / "copy.json"
     shutil.copyfile(paths.demo_keyring(), copy)
     for keyring, words in [
-        (paths.demo_keyring(), ["is the demo's own keyring"]),
+        (paths.demo_keyring(), ["holds every key of the demo (it is the demo's own keyring)"]),
         (copy, [str(copy), "the DEMO key", "and more", "anyone could read the reports"]),
     ]:
         out = tmp_path / "out"
@@ -147,7 +147,7 @@ def test_serve_builds_the_demo_only_with_demo(
     # The same keyring without --demo (a self-hosted server for real reports) is refused
     out = tmp_path / "out"
     args = ["serve", "--keyring", str(paths.demo_keyring()), "--site-out", str(out)]
-    one_line_error(CliRunner().invoke(cli, args), "is the demo's own keyring")
+    one_line_error(CliRunner().invoke(cli, args), "(it is the demo's own keyring)")
     assert not out.exists() and len(served) == 1
 
 

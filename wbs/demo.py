@@ -89,7 +89,7 @@ def found_in(ring: Keyring, keyring: Path) -> list[str]:
     A retired desk generation is not counted: nothing new is sealed to it.
     """
     if keyring.resolve() == paths.demo_keyring().resolve():
-        return [f"{keyring} is the demo's own keyring"]
+        return ["every key of the demo (it is the demo's own keyring)"]
     local = _local_demo()
     person_kids = {k.kid for k in local.keys} if local else set()
     if paths.demo_key().is_file():
@@ -117,7 +117,7 @@ def refuse(ring: Keyring, keyring: Path) -> None:
     found = found_in(ring, keyring)
     if found:
         raise DemoKeyError(
-            f"{keyring} holds {found[0]}{' and more' if len(found) > 1 else ''}: its"
+            f"{keyring} holds {found[0]}{' and more' if len(found) > 1 else ''}: the demo's"
             " passphrase and recovery shares are public, so anyone could read the reports"
             " and sign replies",
             hint=f"remove the demo's entries from {keyring} (wbs desks init makes real desks),"
