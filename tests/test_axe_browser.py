@@ -428,7 +428,7 @@ def cases(home: Path, tmp_path: Path) -> Gated:
         what="Kontraktor memberi amplop kepada panitia lelang",
         reporter_signing_key=case_key_text(SECOND),
     )
-    put(store, SECOND, inspector, bribe, received=days_ago(6))
+    put(store, SECOND, inspector, bribe, received=days_ago(5))  # due in 0 to 2 days
     put(store, THIRD, inspector, received=days_ago(0))
     put(store, OTHER, colleague)
     sent = datetime.datetime.now(UTC) - datetime.timedelta(days=2)
