@@ -236,13 +236,16 @@ def test_csv_and_table_say_the_same_as_the_json(cases: Identity, config: Path) -
 
 
 def test_counting_module_directly_with_calendar_days(cases: Identity, tmp_path: Path) -> None:
-    # Given the built-in rules (7 calendar days, 3 months): times count in calendar days
+    # Given rules in calendar days (the EU's 7 days and 3 months): times count in calendar days
+    calendar = deadlines.Rules(
+        deadlines.Period(7, "days"), deadlines.Period(3, "months"), frozenset(), 2
+    )
     here = Institution.here()
     cache = Cache.for_storage(f"local:{tmp_path / 'store'}")
     found = stats.count(
         cache,
         here.reader(cases),
-        deadlines.DEFAULT_RULES,
+        calendar,
         datetime.date(2026, 10, 1),
         datetime.date(2026, 11, 30),
         datetime.date(2026, 11, 20),
