@@ -428,7 +428,7 @@ def cases(home: Path, tmp_path: Path) -> Gated:
         what="Kontraktor memberi amplop kepada panitia lelang",
         reporter_signing_key=case_key_text(SECOND),
     )
-    put(store, SECOND, inspector, bribe, received=days_ago(6))
+    put(store, SECOND, inspector, bribe, received=days_ago(5))  # due in 0 to 2 days
     put(store, THIRD, inspector, received=days_ago(0))
     put(store, OTHER, colleague)
     sent = datetime.datetime.now(UTC) - datetime.timedelta(days=2)
@@ -537,14 +537,16 @@ def test_every_state_of_the_workbench(
         submit(page, "save")
         page.wait_for_selector("code.saved")
         assert_no_violations(page, "a case file saved")
-        # The case file itself: an HTML page the investigators keep, read in a browser
-        case_file = page.request.get(case + "/case-file")
-        assert case_file.ok
-        reader = page.context.new_page()  # a page of its own: the file's own CSP, not the app's
-        reader.set_content(case_file.text())
-        assert reader.evaluate("getComputedStyle(document.body).maxWidth") == "960px"
-        assert_no_violations(reader, "the case file")
-        reader.close()
+        # The case files themselves: HTML pages the investigators keep (the full one) or hand
+        # to law enforcement (the one for APH), read in a browser
+        for variant in ("case-file", "case-file-aph"):
+            case_file = page.request.get(f"{case}/{variant}")
+            assert case_file.ok
+            reader = page.context.new_page()  # a page of its own: the file's CSP, not the app's
+            reader.set_content(case_file.text())
+            assert reader.evaluate("getComputedStyle(document.body).maxWidth") == "960px"
+            assert_no_violations(reader, f"the {variant}")
+            reader.close()
 
         with page.expect_navigation():
             page.goto(case.replace(FIRST, OTHER))

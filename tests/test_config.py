@@ -3,6 +3,8 @@ file (wbs/config/): a bad value in any table is refused naming the file and its 
 
 from __future__ import annotations
 
+import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -11,9 +13,9 @@ from functions.config import ConfigError, Settings, open_storage
 from functions.errors import WbsError
 from functions.proofs import DEFAULT_DIFFICULTY
 from functions.storage import LocalStorage, S3Storage
-from wbs import config
-from wbs.config import ConfigFileError
-from wbs.deadlines import DEFAULT_RULES
+from wbs import config, paths
+from wbs.config import ConfigFileError, Deployment, deployment
+from wbs.deadlines import DEFAULT_RULES, Period, deadline
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -167,3 +169,49 @@ def test_a_bad_table_is_refused_by_the_reader_that_asks_for_it(tmp_path: Path) -
         with pytest.raises(ConfigFileError, match=r"uploads: the part size") as caught:
             read()
         assert caught.value.field == "uploads"
+
+
+# -- the shipped files ------------------------------------------------------------------------
+
+SHIPPED = [config.DEFAULT_PATH, paths.PROJECT_ROOT / "site" / "examples" / "kpu.toml"]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=["config.toml", "kpu.toml"])
+def test_the_shipped_deadlines_are_indonesian_working_days_named_by_their_source(
+    path: Path,
+) -> None:
+    # The recommended defaults of an Indonesian inspectorate, the built-in ones too
+    rules = config.load(path)
+    assert rules.acknowledge == Period(5, "working_days") == DEFAULT_RULES.acknowledge
+    assert rules.feedback == Period(30, "working_days") == DEFAULT_RULES.feedback
+    assert rules == config.load(config.DEFAULT_PATH)
+    # Each value has its source beside it
+    text = path.read_text(encoding="utf-8")
+    table = text[text.index("[deadlines]") :]
+    ack, feedback = table.index("acknowledge ="), table.index("feedback =")
+    assert "PKBP 8/2022" in table[:ack] and "SP4N-LAPOR!" in table[:ack]
+    assert "BPKP" in table[ack:feedback] and "30 hari kerja" in table[ack:feedback]
+    # The 2026 holidays are the SKB's 17 holidays and 8 cuti bersama days
+    assert "SKB" in table[feedback:]
+    assert len({day for day in rules.holidays if day.year == 2026}) == 25
+    # A report received on Tuesday 17 March 2026 is acknowledged after Nyepi and the Idul
+    # Fitri leave (18 to 24 March): 25, 26, 27, 30 and 31 March are its 5 working days
+    day = datetime.date
+    assert deadline(day(2026, 3, 17), rules.acknowledge, rules.holidays) == day(2026, 3, 31)
+
+
+def test_the_shipped_deployment_table_is_commented_with_every_key_and_its_default(
+    tmp_path: Path,
+) -> None:
+    # As shipped, the file deploys nothing
+    with pytest.raises(ConfigFileError, match="no \\[deployment\\] table"):
+        config.load_deployment(None)
+    # And its commented table names every key the reader takes
+    text = config.DEFAULT_PATH.read_text(encoding="utf-8")
+    lines = text[text.index("# [deployment]") :].splitlines()
+    settings = [line[2:] for line in lines if re.match(r"# (\[deployment\]|\w+ = )", line)]
+    assert {line.split(" = ")[0] for line in settings[1:]} == deployment.FIELDS
+    # When it is uncommented, Then it deploys with the reader's own defaults
+    path = tmp_path / "config.toml"
+    path.write_text(text + "\n".join(settings) + "\n", encoding="utf-8")
+    assert config.load_deployment(path).deployment == Deployment(stack_name="wbs-inspektorat")

@@ -155,7 +155,8 @@ def test_feedback_is_due_once_acknowledged_and_nothing_after() -> None:
     feedback = next_due(
         RECEIVED, acknowledged=True, feedback_given=False, today=today, rules=DEFAULT_RULES
     )
-    assert feedback == Due("feedback", D(2027, 2, 27), -2)
+    # 30 working days after Friday 27 November 2026, weekends skipped: Friday 8 January 2027
+    assert feedback == Due("feedback", D(2027, 1, 8), -52)
     done = next_due(
         RECEIVED, acknowledged=True, feedback_given=True, today=today, rules=DEFAULT_RULES
     )
@@ -189,8 +190,9 @@ def test_no_file_and_no_table_mean_the_defaults(
     monkeypatch.setattr(config, "DEFAULT_PATH", tmp_path / "missing.toml")
     assert config.load(None) == DEFAULT_RULES
     assert config.load(write(tmp_path, '[institution]\nname = "X"\n')) == DEFAULT_RULES
-    assert DEFAULT_RULES.acknowledge == Period(7, "days")
-    assert DEFAULT_RULES.feedback == Period(3, "months")
+    # The Indonesian defaults of the domain brief: 5 and 30 working days (hari kerja)
+    assert DEFAULT_RULES.acknowledge == Period(5, "working_days")
+    assert DEFAULT_RULES.feedback == Period(30, "working_days")
 
 
 def test_the_projects_site_config_is_the_default(
@@ -268,5 +270,9 @@ def test_the_example_in_the_docs_is_valid(tmp_path: Path) -> None:
     doc = (Path(__file__).resolve().parent.parent / "docs" / "inspector.md").read_text("utf-8")
     example = doc.split("```toml\n", 1)[1].split("```", 1)[0]
     rules = config.load(write(tmp_path, example))
-    assert rules.acknowledge == Period(3, "working_days") and rules.feedback == Period(3, "months")
-    assert D(2026, 8, 17) in rules.holidays
+    assert rules.acknowledge == Period(5, "working_days")
+    assert rules.feedback == Period(30, "working_days")
+    # The 2026 holidays of the example are the shipped file's
+    shipped = config.load(config.DEFAULT_PATH).holidays
+    assert rules.holidays == {day for day in shipped if day.year == 2026}
+    assert D(2026, 8, 17) in rules.holidays and D(2026, 3, 20) in rules.holidays

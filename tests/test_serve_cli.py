@@ -125,8 +125,8 @@ def test_serve_checks_reports_against_the_routing_of_its_build(
     monkeypatch.setenv("WBS_ROUTING", str(tmp_path / "elsewhere.json"))
     real_build = wbs_build.build
 
-    def build(*, keyring: Path, out: Path, config: Path) -> None:
-        real_build(keyring=keyring, out=out, config=config)
+    def build(*, keyring: Path, out: Path, config: Path, allow_demo: bool = False) -> None:
+        real_build(keyring=keyring, out=out, config=config, allow_demo=allow_demo)
         if writes_routing:
             ring = load(keyring)
             rules = routing.single(ring).to_json()
@@ -145,10 +145,12 @@ def test_serve_checks_reports_against_the_routing_of_its_build(
     assert call["settings"].routing_path == expected
 
 
-def test_serve_with_a_keyring(tmp_path: Path, served: list[dict[str, Any]]) -> None:
-    demo.ensure_key()
+def test_serve_with_a_keyring(
+    tmp_path: Path, served: list[dict[str, Any]], keyring_file: Path
+) -> None:
+    # (a keyring that holds the demo's keys is refused: tests/test_demo_refusal.py)
     keyring = tmp_path / "ring.json"
-    dump(load(paths.demo_keyring()), keyring)
+    dump(load(keyring_file), keyring)
     result = CliRunner().invoke(
         cli, ["serve", "--keyring", str(keyring), "--site-out", str(tmp_path / "out")]
     )

@@ -75,7 +75,7 @@ def cases(store: LocalStorage, inspector: Identity, reporter: Identity) -> None:
         what="Kontraktor memberi amplop kepada panitia lelang",
         reporter_public_key=key,
     )
-    put(store, SECOND, inspector, bribe, received=days_ago(6))
+    put(store, SECOND, inspector, bribe, received=days_ago(5))  # due in 0 to 2 days
     put(store, THIRD, inspector, payload(reporter_public_key=key), received=days_ago(0))
 
 

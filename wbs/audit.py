@@ -8,7 +8,9 @@ It is read from shared records, merged in time order:
 - case grants (docs/spec/desks-v2.md section 5): an inspector shared the case with another
   desk; shown whether or not the grant verifies, and flagged when it does not;
 - access records (mailbox-v1 section 7.1): written by `wbs workbench` and `wbs inbox` when an
-  inspector opens a case or writes plaintext out of it (a case file, an evidence file),
+  inspector opens a case or writes plaintext out of it (an evidence file; a case file, the
+  full one, ``case-file``, or the one for law enforcement, ``case-file-aph``, which
+  withholds the reporter's identity: which one is on the trail, signed like the rest),
   sealed like a note (to the case's desks and the recovery key) and stored create-only
   under ``notes/<ID>/``, so every inspector of those desks sees every other's, and none can
   be changed or removed with an inspector's storage rights.

@@ -38,9 +38,12 @@ class Rules(NamedTuple):
     due_soon_days: int  # calendar days before a deadline from which it counts as due soon
 
 
-# The domain brief's international reference (EU Directive 2019/1937): acknowledge within 7 days,
-# give feedback within 3 months.
-DEFAULT_RULES = Rules(Period(7, "days"), Period(3, "months"), frozenset(), 2)
+# The recommended defaults for an Indonesian inspectorate (docs/inspector.md, "Deadlines"):
+# acknowledge (verification done and the reporter told) within 5 working days, as BPKH's WBS
+# rule forwards a report and near SP4N-LAPOR!'s 3 + 5; first substantive feedback within 30
+# working days, as BPKP answers in writing. Without a holiday list, only weekends are skipped:
+# site/config.toml lists the year's holidays and cuti bersama.
+DEFAULT_RULES = Rules(Period(5, "working_days"), Period(30, "working_days"), frozenset(), 2)
 
 
 class Due(NamedTuple):

@@ -1,7 +1,8 @@
 """The demo: a throw-away inspector key whose passphrase is public, one desk granted to it, and
 a recovery key whose shares lie in the demo's folder, so that one command shows the whole
 system working with no question asked. Never for real reports; it never touches
-keys/keyring.json.
+keys/keyring.json, and ``refuse`` keeps it out of every keyring a site is built or deployed
+with, except the demo's own (``wbs serve --demo``).
 
 The demo's keyring is derived state: when it is missing it is rebuilt from what the demo's
 storage holds, with the demo's own recovery shares (which is what a recovery does), so the
@@ -10,6 +11,7 @@ reports already sent to the demo stay readable.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import shutil
@@ -34,6 +36,10 @@ PASSPHRASE = "demo"  # noqa: S105 (public on purpose: that is what makes it a de
 LABEL = "DEMO key - public passphrase, not for real reports"
 DESK = "inspektorat"
 THRESHOLD, SHARES = 3, 5
+
+
+class DemoKeyError(WbsError, ValueError):
+    """A keyring meant for real reports holds a key of the demo."""
 
 
 def shares_file() -> Path:
@@ -65,6 +71,66 @@ def ensure_key() -> None:
         store.put_new(stored_key, data)
     _write_shares(made.shares, made.recovery)
     dump(made.plan.ring, paths.demo_keyring())
+
+
+def found_in(ring: Keyring, keyring: Path) -> list[str]:
+    """What in ``ring`` (read from ``keyring``) belongs to a demo, each named for a message;
+    empty when nothing does. A keyring holds the demo when:
+
+    - it is the demo's own keyring file ($WBS_HOME/demo-keyring.json);
+    - one of its persons, active or retired, is a demo key: labelled as ``ensure_key`` labels
+      it (a demo made on any machine), or this machine's demo key. Retired counts: the page
+      trusts a retired person's signature on the replies it shows (signature-v2 section 4),
+      and the demo key's passphrase is public;
+    - an active desk is one of this machine's demo keyring's, or was founded by a demo key:
+      its private key is granted to the demo key and to the demo recovery key;
+    - its recovery key is this machine's demo recovery key, whose shares lie in a file.
+
+    A retired desk generation is not counted: nothing new is sealed to it.
+    """
+    if keyring.resolve() == paths.demo_keyring().resolve():
+        return ["every key of the demo (it is the demo's own keyring)"]
+    local = _local_demo()
+    person_kids = {k.kid for k in local.keys} if local else set()
+    if paths.demo_key().is_file():
+        with contextlib.suppress(WbsError, OSError, KeyError, TypeError, ValueError):
+            person_kids.add(keyfile.inspect(paths.demo_key()).kid)
+    found: list[str] = []
+    demo_persons: set[str] = set()
+    for key in ring.keys:
+        if key.label == LABEL or key.kid in person_kids:
+            demo_persons.add(key.kid)
+            found.append(f"the DEMO key {key.kid} ({'active' if key.active else 'retired'})")
+    desk_kids = {d.kid for d in local.desks} if local else set()
+    for desk in ring.active_desks():
+        if desk.kid in desk_kids or (desk.founder is not None and desk.founder in demo_persons):
+            found.append(f"the demo's desk key {desk.kid} (desk {desk.desk})")
+    rescuer = local.recovery if local else None
+    if ring.recovery is not None and rescuer is not None and ring.recovery.kid == rescuer.kid:
+        found.append(f"the demo's recovery key {ring.recovery.kid}")
+    return found
+
+
+def refuse(ring: Keyring, keyring: Path) -> None:
+    """Raise DemoKeyError when ``ring`` (read from ``keyring``) holds a key of the demo
+    (``found_in``): reports sealed with it could be read by anyone."""
+    found = found_in(ring, keyring)
+    if found:
+        raise DemoKeyError(
+            f"{keyring} holds {found[0]}{' and more' if len(found) > 1 else ''}: the demo's"
+            " passphrase and recovery shares are public, so anyone could read the reports"
+            " and sign replies",
+            hint=f"remove the demo's entries from {keyring} (wbs desks init makes real desks),"
+            " or try the system with wbs serve --demo",
+        )
+
+
+def _local_demo() -> Keyring | None:
+    """This machine's demo keyring, when there is one that can be read."""
+    try:
+        return load(paths.demo_keyring()) if paths.demo_keyring().is_file() else None
+    except (WbsError, OSError):
+        return None
 
 
 def _current(kid: str, store: Storage) -> Keyring | None:

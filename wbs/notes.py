@@ -36,9 +36,10 @@ if TYPE_CHECKING:  # wbs.cases.readers reads the cache, which reads notes
 SCHEMA = "wbs-note/1"
 ACCESS_SCHEMA = "wbs-access/1"
 ACCESS_FIELDS = frozenset({"schema", "action", "file", "written"})
-# What an access record may say: the case was opened; its case file, one evidence file, or
-# all its evidence files were written out as plaintext.
-ACTIONS = frozenset({"opened", "case-file", "file", "files"})
+# What an access record may say: the case was opened; its case file, its case file for law
+# enforcement (APH: without the reporter's identity), one evidence file, or all its evidence
+# files were written out as plaintext.
+ACTIONS = frozenset({"opened", "case-file", "case-file-aph", "file", "files"})
 FIELDS = frozenset({"sent", "author", "envelope"})
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")

@@ -72,6 +72,9 @@ class Report(NamedTuple):
     # base64 Ed25519 key that signs the reporter's follow-ups (signature-v2 §5); empty in
     # reports older than signed follow-ups, whose follow-ups are then not verified
     reporter_signing_key: str = ""
+    # the office the reporter said the matter concerns (the routing answer, desks-v2 §5.2);
+    # empty when the page did not ask, or the reporter chose none
+    office: str = ""
 
 
 def parse_stored(report_id: str, data: bytes) -> Stored:
@@ -189,6 +192,7 @@ def parse_payload(stored: Stored, plaintext: bytes) -> Report:
         reporter_public_key=_text(data, "reporter_public_key"),
         attachments=attachments,
         reporter_signing_key=_text(data, "reporter_signing_key"),
+        office=_office(data.get("route")),
     )
 
 
@@ -222,6 +226,13 @@ def _flag(data: dict[str, Any], key: str, parent: str) -> bool:
     if not isinstance(value, bool):
         raise PayloadError(f"{parent}.{key} must be true or false")
     return value
+
+
+def _office(route: object) -> str:
+    """The routing answer's office, read for statistics only: one of another shape is
+    shown as none rather than making the whole report unreadable (the API already routed it)."""
+    office = route.get("office") if isinstance(route, dict) else None
+    return office if isinstance(office, str) else ""
 
 
 def _person(value: object) -> Person:

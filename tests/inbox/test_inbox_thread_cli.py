@@ -541,13 +541,14 @@ def test_list_shows_status_and_deadlines(keyring: Path, cases: None) -> None:
     soon = rows(wbs("inbox", "list", "--today", "2026-12-02").stdout)
     late = rows(wbs("inbox", "list", "--today", "2026-12-07").stdout)
 
-    # Then the acknowledgement is due 7 days after receipt, then feedback 3 months after it
+    # Then the acknowledgement is due 5 working days after receipt (Friday 4 December), then
+    # feedback 30 working days after it (the built-in rules: no holidays, weekends skipped)
     first, second, third = "7K3M-Q2X9-ABCD-EFGH", "7K3M-ZZZZ-0000-0000", "8ABC-DEFG-HJKM-NPQR"
     assert "Menunggu Verifikasi" in early[first] and "ack due in 4 days" in early[first]
     assert "⚠" not in early[first]
     assert "⚠ ack due in 2 days" in soon[first]
     assert "⚠ OVERDUE ack 3 days" in late[first]
-    assert "Sedang Diverifikasi" in late[second] and "feedback due 2027-02-27" in late[second]
+    assert "Sedang Diverifikasi" in late[second] and "feedback due 2027-01-08" in late[second]
     assert "Selesai" in late[third] and "due" not in late[third].split("Selesai")[1]
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from functions import keyring as keyrings
 from functions.errors import WbsError
 from wbs import config as wbs_config
+from wbs import demo
 from wbs.build.assets import static_assets, vendor_modules
 from wbs.build.desks import ROUTING_FILE, check, routing_file
 from wbs.build.errors import BuildError
@@ -59,13 +60,19 @@ __all__ = [
 ]
 
 
-def build(*, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG) -> None:
-    """Check every input, render the site in memory, then (re)write ``out``."""
+def build(
+    *, keyring: Path, out: Path, config: Path = DEFAULT_CONFIG, allow_demo: bool = False
+) -> None:
+    """Check every input, render the site in memory, then (re)write ``out``. A keyring that
+    holds a key of the demo is refused (wbs.demo.refuse) unless ``allow_demo``, which only
+    ``wbs serve --demo`` gives, for the demo's own keyring."""
     settings = wbs_config.load_all(config)
     # Read once: the page's keys and the API's copy are the same bytes, whatever happens to
     # the file meanwhile.
     keyring_bytes = keyrings.read(keyring)
     ring = keyrings.active(keyrings.from_bytes(keyring_bytes, keyring), keyring)
+    if not allow_demo:
+        demo.refuse(ring, keyring)
     desks = check(ring, settings.desks, keyring, config)
     refuse_private_material(folder_files(keyring.parent), "the keyring's folder")
     files = static_assets()

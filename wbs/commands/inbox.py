@@ -3,11 +3,17 @@ reporters and move cases through their statuses. Plaintext stays in memory."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
+import json
 from pathlib import Path
 from typing import IO
 
 import click
+from rich import box
+from rich.table import Table
+from rich.text import Text
 
 from functions.errors import WbsError
 from functions.keyring import Keyring, load, load_active
@@ -23,6 +29,7 @@ from wbs import (
     view,
 )
 from wbs import config as config_file
+from wbs import stats as counting
 from wbs.cache import Cache
 from wbs.cases import answering, opening, readers
 from wbs.cases import inbox as cases
@@ -246,6 +253,118 @@ def list_reports(
         )
 
 
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+@inbox.command("stats")
+@click.option("--from", "start", type=DATE, metavar="DATE",
+              help="First day of receipt counted, YYYY-MM-DD  [default: the first of --to's"
+              " month, or of this month]")  # fmt: skip
+@click.option("--to", "end", type=DATE, metavar="DATE",
+              help="Last day of receipt counted, YYYY-MM-DD  [default: the last of --from's"
+              " month, or of this month]")  # fmt: skip
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV: one row per measure"
+              " (section,key,value).")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the wbs-stats/1 JSON document.")
+@click.option(
+    "--summary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE.html",
+    help="Write the printable one-page summary to FILE.html (a new file): numbers only.",
+)
+@click.option("--today", type=DATE, metavar="DATE",
+              help="Count deadlines as on this day, YYYY-MM-DD  [default: today]")  # fmt: skip
+@storage_option
+@key_option
+@keyring_option
+@config_option
+def stats(
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    as_csv: bool,
+    as_json: bool,
+    summary: Path | None,
+    today: datetime.datetime | None,
+    storage: str | None,
+    key: Path | None,
+    keyring: Path,
+    config: Path | None,
+) -> None:
+    """Count the cases received in a period, for leadership: per month, category, desk,
+    office and status; time to acknowledge and to first feedback against the deadlines;
+    overdue cases. Numbers only, counted in memory; nothing is written (but --summary).
+
+    Days are those of the Asia/Jakarta calendar (WIB). Cases your key cannot read are
+    counted as such. Default period: the current month.
+    """
+    if sum((as_csv, as_json, summary is not None)) > 1:
+        raise WbsError("--csv, --json and --summary are one output each", hint="choose one of them")
+    day = today.date() if today else datetime.datetime.now(counting.JAKARTA).date()
+    first, last = counting.period(start.date() if start else None, end.date() if end else None, day)
+    target = _summary_path(summary) if summary is not None else None
+    rules = config_file.load(config)
+    cache = Cache.for_storage(settings(storage).storage_url)
+    if not cache.ids():
+        click.echo("no reports in the cache yet; fetch them with: wbs inbox sync", err=True)
+    unlocked = reader(key, keyring, cache)
+    found = counting.count(
+        cache,
+        unlocked,
+        rules,
+        first,
+        last,
+        day,
+        progress=lambda i: console.progress(i, "Decrypting"),
+        names=counting.names(config),
+    )
+    if as_json:
+        click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
+    elif as_csv:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(("section", "key", "value"))
+        writer.writerows((s, k, "" if v is None else v) for s, k, v in found.measures())
+        click.echo(out.getvalue(), nl=False)
+    elif target is not None:
+        counting.write_summary(target, counting.summary_html(found))
+        click.echo(f"wrote the summary of {first} to {last} to {target}")
+    else:
+        _stats_table(found)
+    if found.unreadable or found.undated:
+        console.error(
+            f"{_count(found.unreadable + found.undated, 'case')} could not be opened with"
+            " this key: counted as not readable",
+            "wbs inbox list names them; wbs inbox show <number> explains each one",
+        )
+
+
+def _summary_path(target: Path) -> Path:
+    folder = target.expanduser().parent.resolve()
+    if not folder.is_dir():
+        raise WbsError(f"no folder {folder}", hint="create it first")
+    path = folder / target.name
+    if path.exists():
+        raise WbsError(f"{path} exists: refusing to overwrite it", hint="choose a new file name")
+    return path
+
+
+def _stats_table(found: counting.Stats) -> None:
+    table = Table(
+        title="Statistik / Statistics",
+        title_justify="left",
+        caption=counting.period_line(found),
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("Ukuran / Measure")
+    table.add_column("Nilai / Value", justify="right", no_wrap=True)
+    for heading, items in counting.rows(found):
+        table.add_row(Text(heading, style="bold"), "", end_section=False)
+        for label, value in items:
+            table.add_row("  " + view.clean(label), value)
+    console.out.print(table)
+
+
 @inbox.command()
 @click.argument("number")
 @click.option("--audit", "show_audit", is_flag=True, help="Print the case's audit trail too.")
@@ -338,6 +457,14 @@ def show(
     show_default=True,
     help="The language of the headings.",
 )
+@click.option(
+    "--for-aph",
+    "for_aph",
+    is_flag=True,
+    help="Write the case file for law enforcement (APH: police, prosecutors, KPK) instead:"
+    " the reporter's identity, the messages with the reporter, the internal notes and the"
+    " audit trail are withheld, and its header says so.",
+)
 @storage_option
 @key_option
 @keyring_option
@@ -346,6 +473,7 @@ def case_file(
     number: str,
     target: Path,
     lang: str,
+    for_aph: bool,
     storage: str | None,
     key: Path | None,
     keyring: Path,
@@ -357,6 +485,11 @@ def case_file(
     status history, the whole thread, the internal notes (headed as internal), the export
     time (UTC) and your key id: no script, nothing fetched from anywhere. It is plaintext:
     keep it on an encrypted disk. An existing file is never replaced.
+
+    With --for-aph it is the file to forward to law enforcement (APH, KPK): the allegation,
+    the reported persons, where, when, how, the loss, the files' hashes and the statuses;
+    never the reporter's identity ("identitas pelapor dirahasiakan"), the thread, the notes
+    or the audit trail. Which of the two you wrote goes into the case's audit trail.
     """
     # Imported here: Jinja2 and the catalogues are needed by this command only.
     from wbs.cases import case_file
@@ -368,23 +501,40 @@ def case_file(
     cache = Cache.for_storage(configured.storage_url)
     report_id = registration.resolve(number, cache.ids())
     unlocked = reader(key, keyring, cache)
-    record_access(configured, cache, report_id, "case-file", keyring, unlocked)
+    variant = case_file.FOR_APH if for_aph else case_file.FULL
+    record_access(configured, cache, report_id, variant, keyring, unlocked)
     case = cases.load_case(cache, unlocked, report_id, rules, datetime.date.today(), {})
-    named = readers.Directory.of(unlocked, cache, readers.desk_names(config, lang))
-    text = case_file.render(
-        environment(lang),
-        lang,
-        case,
-        notes.read(cache, unlocked, report_id),
-        unlocked.identity.kid,
-        datetime.datetime.now(datetime.UTC),
-        case_file.check_files(configured.open_storage, case),
-        unlocked.signers.name,
-        named.shares(report_id),
-        named.desk_label,
-    )
+    internal = notes.read(cache, unlocked, report_id)
+    now = datetime.datetime.now(datetime.UTC)
+    checked = case_file.check_files(configured.open_storage, case)
+    if for_aph:
+        text = case_file.render_for_aph(
+            environment(lang),
+            lang,
+            case,
+            internal,
+            unlocked.identity.kid,
+            now,
+            checked,
+            unlocked.signers.name,
+        )
+    else:
+        named = readers.Directory.of(unlocked, cache, readers.desk_names(config, lang))
+        text = case_file.render(
+            environment(lang),
+            lang,
+            case,
+            internal,
+            unlocked.identity.kid,
+            now,
+            checked,
+            unlocked.signers.name,
+            named.shares(report_id),
+            named.desk_label,
+        )
     case_file.write(path, text, report_id)
-    click.echo(f"wrote the case file of {registration.display(report_id)} to {path}")
+    which = "case file for law enforcement (APH)" if for_aph else "case file"
+    click.echo(f"wrote the {which} of {registration.display(report_id)} to {path}")
 
 
 def _case_file_path(target: Path) -> Path:

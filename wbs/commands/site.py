@@ -19,13 +19,16 @@ from wbs.rebuild import Rebuilder
 ROUTING_FILE = "routing.json"  # wbs.build writes it at the root of the site
 
 
-def build_site(keyring: Path, out: Path, config: Path | None = None) -> None:
+def build_site(
+    keyring: Path, out: Path, config: Path | None = None, *, allow_demo: bool = False
+) -> None:
     """Build the site (wbs.build, which build.py runs too) with ``config`` (the project's
-    site/config.toml when None)."""
+    site/config.toml when None). A keyring holding a demo key is refused unless
+    ``allow_demo``: ``wbs serve --demo`` alone gives it, for the demo's own keyring."""
     # Imported here: Jinja and Babel are needed by the commands that build, not by every run.
     from wbs.build import DEFAULT_CONFIG, build
 
-    build(keyring=keyring, out=out, config=config or DEFAULT_CONFIG)
+    build(keyring=keyring, out=out, config=config or DEFAULT_CONFIG, allow_demo=allow_demo)
 
 
 def built_routing(out: Path) -> Path | None:
@@ -111,9 +114,10 @@ def serve(
     keyring_path = settings.keyring_path
     # Stamped before the first build: a change made while it runs is built next.
     watcher = Rebuilder(
-        (keyring_path, config or DEFAULT_CONFIG), lambda: build_site(keyring_path, out, config)
+        (keyring_path, config or DEFAULT_CONFIG),
+        lambda: build_site(keyring_path, out, config, allow_demo=use_demo),
     )
-    build_site(keyring_path, out, config)
+    build_site(keyring_path, out, config, allow_demo=use_demo)
     # The API checks reports against the keyring and rules the served page was built from.
     settings = dataclasses.replace(
         settings, keyring_path=(out / KEYRING_COPY).resolve(), routing_path=built_routing(out)

@@ -1,12 +1,13 @@
 """``[deadlines]``: the deadlines inspectors track (wbs/deadlines.py)::
 
     [deadlines]
-    acknowledge = {count = 7, unit = "days"}      # days | working_days | months
-    feedback = {count = 3, unit = "months"}
-    holidays = ["2026-08-17", ...]                 # public holidays (hari libur nasional)
-    due_soon_days = 2                              # calendar days
+    acknowledge = {count = 5, unit = "working_days"}   # working_days | days | months
+    feedback = {count = 30, unit = "working_days"}
+    holidays = ["2026-08-17", ...]    # hari libur nasional and cuti bersama (the year's SKB)
+    due_soon_days = 2                 # calendar days
 
-Without the table, or without a field, ``DEFAULT_RULES`` applies.
+Without the table, or without a field, ``DEFAULT_RULES`` applies: the Indonesian defaults
+above, with no holiday (weekends alone are skipped).
 """
 
 from __future__ import annotations

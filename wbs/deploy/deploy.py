@@ -36,7 +36,7 @@ from functions.errors import WbsError
 from functions.keyring import load_active
 from functions.proofs import DEFAULT_DIFFICULTY
 from functions.uploads import Limits
-from wbs import config, console, paths
+from wbs import config, console, demo, paths
 from wbs.config import Deployment
 from wbs.deploy import desks, names, object_lock, proof_secret, publish, regions, stack
 from wbs.deploy.package import Package, package
@@ -136,6 +136,8 @@ def make_plan(config_path: Path | None, keyring: Path, site: Path) -> Plan:
     settings = config.load_deployment(config_path)
     desk_ids = desks.desk_ids(config_path)
     ring = load_active(keyring)
+    # Whatever built the site: a deployment is for real reports, never the demo's keys.
+    demo.refuse(ring, keyring)
     try:
         template = TEMPLATE.read_text(encoding="utf-8")
     except FileNotFoundError:

@@ -222,8 +222,8 @@ class Workbench:
                 return self.page(start_response, "missing.html", status="404 Not Found")
             if len(parts) == 2 and method in ("GET", "HEAD"):
                 return self.case(reader, report_id, start_response)
-            if len(parts) == 3 and parts[2] == "case-file" and method in ("GET", "HEAD"):
-                return self.case_file(reader, report_id, start_response)
+            if len(parts) == 3 and parts[2] in casefile.VARIANTS and method in ("GET", "HEAD"):
+                return self.case_file(reader, report_id, parts[2], start_response)
             if len(parts) == 3 and method == "POST" and parts[2] == "save":
                 return self.save(reader, report_id, form, start_response)
             if len(parts) == 3 and method == "POST" and parts[2] in ("reply", "status", "note"):
@@ -329,12 +329,13 @@ class Workbench:
         )
 
     def case_file(
-        self, reader: Reader, report_id: str, start_response: StartResponse
+        self, reader: Reader, report_id: str, variant: str, start_response: StartResponse
     ) -> Iterable[bytes]:
-        """The case file, as a download: written where the inspector's browser saves."""
+        """The case file (``variant``: the full one, or the one for law enforcement), as a
+        download: written where the inspector's browser saves."""
         self._load(reader, report_id)  # a case this key cannot open is said before any record
-        self.record(reader, report_id, "case-file")
-        body = self._case_file_text(reader, report_id).encode("utf-8")
+        self.record(reader, report_id, variant)
+        body = self._case_file_text(reader, report_id, variant).encode("utf-8")
         start_response(
             "200 OK",
             [
@@ -342,7 +343,7 @@ class Workbench:
                 ("Content-Length", str(len(body))),
                 (
                     "Content-Disposition",
-                    f'attachment; filename="{casefile.file_name(report_id)}"',
+                    f'attachment; filename="{casefile.file_name(report_id, variant)}"',
                 ),
                 *HEADERS,
             ],
@@ -376,8 +377,19 @@ class Workbench:
             self._directory = kept
         return kept[1]
 
-    def _case_file_text(self, reader: Reader, report_id: str) -> str:
+    def _case_file_text(self, reader: Reader, report_id: str, variant: str) -> str:
         case = self._load(reader, report_id)
+        if variant == casefile.FOR_APH:
+            return casefile.render_for_aph(
+                self.env,
+                self.config.lang,
+                case,
+                notes.read(self.cache, reader, report_id),
+                reader.identity.kid,
+                datetime.datetime.now(datetime.UTC),
+                casefile.check_files(self.config.open_storage, case),
+                reader.signers.name,
+            )
         return casefile.render(
             self.env,
             self.config.lang,
@@ -402,9 +414,10 @@ class Workbench:
         target = saving.folder(form.get("folder", ""))
         self.folders[report_id] = str(target)
         what = form.get("what", "")
-        if what == "case-file":
-            self.record(reader, report_id, "case-file")
-            path = saving.case_file(target, report_id, self._case_file_text(reader, report_id))
+        if what in casefile.VARIANTS:
+            self.record(reader, report_id, what)
+            text = self._case_file_text(reader, report_id, what)
+            path = saving.case_file(target, report_id, text, what)
             self.notice("saved", str(path), "")
             return _redirect(start_response, f"/case/{report_id}")
         report = cases.report(self.cache, reader, report_id, self.session.reports)

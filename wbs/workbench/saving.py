@@ -41,8 +41,8 @@ def folder(typed: str) -> Path:
     return prepare_folder(path)
 
 
-def case_file(target: Path, report_id: str, text: str) -> Path:
-    path = free_path(target, casefile.file_name(report_id))
+def case_file(target: Path, report_id: str, text: str, variant: str = casefile.FULL) -> Path:
+    path = free_path(target, casefile.file_name(report_id, variant))
     casefile.write(path, text, report_id)
     return path
 
