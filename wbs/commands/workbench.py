@@ -9,9 +9,10 @@ import webbrowser
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from wbs import config as config_file
-from wbs import keyfile
+from wbs import keyfile, paths
 from wbs.cases import readers
 from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
 from wbs.workbench import LANGUAGES
@@ -61,6 +62,8 @@ def workbench(
     configured = settings(storage, signer=lambda: opened[0].session.signing_identity())
     path = keyfile.locate(key)
     keyfile.inspect(path)  # a missing or malformed key is said now, not in the page
+    source = click.get_current_context().get_parameter_source("keyring")
+    keyring = keyring_for(path, keyring, named=source is not ParameterSource.DEFAULT)
     server, app = make_server(
         Config(
             key=path,
@@ -93,3 +96,13 @@ def workbench(
     stop.set()
     app.session.lock()
     server.close()
+
+
+def keyring_for(key: Path, keyring: Path, *, named: bool) -> Path:
+    """The keyring the workbench checks signatures against and seals answers with: the one
+    named (--keyring, WBS_KEYRING); else, with the demo key, the demo's own keyring (the one
+    `wbs serve --demo` builds with), not keys/keyring.json, which holds no demo desk."""
+    demo_ring = paths.demo_keyring()
+    if not named and demo_ring.is_file() and key.resolve() == paths.demo_key().resolve():
+        return demo_ring
+    return keyring
