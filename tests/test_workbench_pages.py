@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime
 import html
+import re
 import threading
 import time
 from pathlib import Path
@@ -281,7 +282,7 @@ def test_an_internal_note_is_sealed_to_the_case_s_desk_only_and_shown_apart(
 
     assert "Catatan internal telah disimpan" in saved.body
     section = saved.body.split('<section id="notes">')[1].split("</section>")[0]
-    assert html.escape(text) in section and "Inspektur</header>" in section
+    assert html.escape(text) in section and "Inspektur</span></header>" in section
     assert "<b>x</b>" not in saved.body  # escaped
     thread = saved.body.split('<section id="thread">')[1].split("</section>")[0]
     assert CANARY not in thread
@@ -418,9 +419,26 @@ def test_a_case_sealed_to_other_keys_says_who_can_open_it_and_never_loops(
     # nobody back to it
     assert answer.status == 422 and "location" not in answer.headers
     openers = answer.body.split('<section id="openers">')[1].split("</section>")[0]
-    assert "tim jabar (1): dipegang oleh Irban Wilayah II, Kunci pemulihan" in openers
-    assert "kunci pemulihan (Kunci pemulihan)" in openers
-    assert colleague.kid not in answer.body
+    words = re.sub(r"<[^>]+>", "", openers)
+    assert "tim jabar (1): dipegang oleh Irban Wilayah II, Kunci pemulihan" in words
+    assert "kunci pemulihan (Kunci pemulihan)" in words
+    assert colleague.kid not in words  # people by the keyring's label, the key id a title
     assert answer.body.count('class="error"') == 1
     # And the inbox still works, the case listed as one that could not be opened
     assert client.get("/").status == 200
+
+
+def test_people_are_shown_by_the_keyring_s_label_with_their_key_id_beside(
+    client: Client, inspector: Identity
+) -> None:
+    # Given a case whose status an inspector changed
+    unlocked(client)
+    here = f"/case/{FIRST}"
+    client.post(here + "/status", {"status": "sedang-diverifikasi", "reason": "", "note": ""})
+    # When the case is shown
+    page = client.get(here).body
+    # Then the inspector is the keyring's label, the key id only in its title
+    shown = f'<span class="person" title="kunci {inspector.kid}">Inspektur</span>'
+    assert shown in page.split('id="case-people">')[1].split("</dd>")[0]
+    assert f"[{shown}]" in page
+    assert f">kunci {inspector.kid}" not in page and f">{inspector.kid}" not in page

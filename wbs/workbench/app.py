@@ -25,6 +25,7 @@ import jinja2
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from markupsafe import Markup
 
 from functions.envelope import ID_RE
 from functions.errors import WbsError
@@ -135,6 +136,7 @@ class Workbench:
         self.session = session
         self.cache = Cache.for_storage(config.storage_url)
         self.env = environment(config.lang)
+        self.gettext = translations(config.lang).gettext
         self.sync_job: syncjob.SyncJob | None = None  # the last "sync now", running or done
         self.sync_lock = threading.Lock()
         self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
@@ -595,10 +597,13 @@ class Workbench:
         )
         return _answer(start_response, status, html.encode("utf-8"), "text/html; charset=utf-8")
 
-    def _person(self, kid: str) -> str:
-        """How a key id is shown: its holder's label in the keyring, once the key is unlocked."""
+    def _person(self, kid: str) -> Markup:
+        """How a key id is shown: its holder's label in the keyring, once the key is unlocked,
+        with the key id in its title; the key id alone for a key the keyring does not name."""
         reader = self.session.reader
-        return kid if reader is None else reader.signers.name(kid)
+        name = kid if reader is None else reader.signers.name(kid)
+        key = f"{self.gettext('key')} {kid}"
+        return Markup('<span class="person" title="{}">{}</span>').format(key, name)
 
     def _sync_state(self) -> syncjob.Progress | None:
         """The last sync as the pages show it; once it is over, its error and the access
