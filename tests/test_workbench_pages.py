@@ -97,13 +97,15 @@ def unlocked(client: Client) -> str:
     return client.get("/").body
 
 
-def test_a_wrong_passphrase_is_told_in_the_cli_s_words_and_the_key_stays_locked(
+def test_a_wrong_passphrase_is_told_in_the_page_s_words_and_the_key_stays_locked(
     client: Client,
 ) -> None:
     client.enter()
     answer = client.post("/unlock", {"passphrase": "bukan ini"})
     assert answer.status == 200
-    assert "wrong passphrase for" in answer.body and "case-sensitive" in answer.body
+    assert "Frasa sandi salah: kunci tetap terkunci." in answer.body
+    assert "huruf besar dan kecil dibedakan" in answer.body
+    assert "wrong passphrase" not in answer.body and "wbs keys new" not in answer.body
     assert client.app.session.reader is None
     assert 'id="passphrase"' in client.get("/").body
 
@@ -299,7 +301,7 @@ def test_an_internal_note_is_sealed_to_the_case_s_desk_only_and_shown_apart(
         with pytest.raises(crypto.NoMatchingKey):
             crypto.open_envelope(envelope, reporter)
     empty = client.follow(client.post(here + "/note", {"text": " \n "}))
-    assert "the message is empty" in empty.body and notes.keys(store) == stored
+    assert "Pesan kosong: tidak ada yang dikirim." in empty.body and notes.keys(store) == stored
 
 
 def test_mistakes_in_an_answer_are_told_and_nothing_is_sent(
@@ -312,10 +314,24 @@ def test_mistakes_in_an_answer_are_told_and_nothing_is_sent(
     same = client.follow(client.post(here + "/status", {"status": "menunggu-verifikasi"}))
     empty = client.follow(client.post(here + "/reply", {"text": "  \n "}))
 
-    assert "ditolak needs a reason, which the reporter will read" in rejected.body
-    assert "is already Menunggu Verifikasi" in html.unescape(same.body)
-    assert "the message is empty: nothing was sent" in empty.body
+    # Then each is said in the page's words, with no command or flag of the CLI
+    assert "Penolakan memerlukan alasan, yang akan dibaca pelapor." in rejected.body
+    assert "Kasus ini sudah berstatus Menunggu Verifikasi" in html.unescape(same.body)
+    assert "Pesan kosong: tidak ada yang dikirim." in empty.body
+    for page in (rejected, same, empty):
+        assert "--" not in html.unescape(page.body) and "wbs inbox" not in page.body
     assert mailbox.keys(store, FIRST) == []
+
+
+def test_mistakes_are_told_in_english_in_the_english_pages(
+    home: Path, store: LocalStorage, keyring: Path, cases: None
+) -> None:
+    client = Client(workbench(key_file(home), store, keyring, clock=Clock(), lang="en"))
+    unlocked(client)
+    here = f"/case/{FIRST}"
+    rejected = client.follow(client.post(here + "/status", {"status": "ditolak", "reason": ""}))
+    assert "A rejection needs a reason, which the reporter will read." in rejected.body
+    assert "--reason" not in rejected.body
 
 
 def test_the_key_is_locked_after_the_idle_time_and_by_the_lock_button(client: Client) -> None:
@@ -354,8 +370,9 @@ def test_every_message_is_translated_in_both_catalogues() -> None:
         message
         for _, _, message, _, _ in extract_from_dir(
             str(workbench_app.HERE),
-            method_map=[("templates/**.html", "jinja2")],
-            options_map={"templates/**.html": options},
+            method_map=[("templates/**.html", "jinja2"), ("*.py", "python")],
+            options_map={"templates/**.html": options, "*.py": {}},
+            keywords={"_": None, "gettext": None},
         )
     }
     assert len(msgids) > 50

@@ -50,9 +50,10 @@ from wbs.cases import inbox as cases
 from wbs.cases.opening import NotAddressed
 from wbs.reports import Reader
 from wbs.signing import Signers
-from wbs.workbench import files, ranges, saving, syncjob
+from wbs.workbench import files, ranges, saving, syncjob, wording
 from wbs.workbench.guard import Guard, Refusal
 from wbs.workbench.session import Session
+from wbs.workbench.wording import Said
 
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
@@ -165,25 +166,26 @@ class Workbench:
             answer = self.route(method, path, query, form, start_response, environ)
             return [b""] if method == "HEAD" else answer  # waitress sends a HEAD's body too
         except (WbsError, OSError) as exc:
-            hint = exc.hint if isinstance(exc, WbsError) else ""
+            text, hint = wording.said(exc, self.gettext)
             back = "/".join(path.split("/")[:3]) if path.startswith("/case/") else "/"
             if method != "POST" and back == (path.rstrip("/") or "/"):
                 # The page that failed is the one it would go back to: say why, never loop.
                 page = self.problem(exc, start_response)
                 return [b""] if method == "HEAD" else page
-            self.notice("error", str(exc), hint or "")
+            self.notice("error", text, hint)
             return _redirect(start_response, back)
 
     def problem(self, exc: WbsError | OSError, start_response: StartResponse) -> Iterable[bytes]:
         """Why a page cannot be shown; for a case sealed to keys this inspector does not
         hold, which desks would open it and who holds them."""
         found = exc.readers if isinstance(exc, NotAddressed) else None
+        text, hint = wording.said(exc, self.gettext)
         return self.page(
             start_response,
             "problem.html",
             status="422 Unprocessable Content",
-            failure=str(exc),
-            hint=exc.hint if isinstance(exc, WbsError) and found is None else "",
+            failure=text,
+            hint=hint if found is None else "",
             found=found,
             desk_label=self.directory().desk_label if found else None,
         )
@@ -244,8 +246,9 @@ class Workbench:
         ring, signers = self._keyring()
         try:
             reader = self.session.unlock(passphrase, signers, ring, self.cache.grants())
-        except keyfile.KeyFileError as exc:  # WrongPassphrase too: the CLI's words
-            return self.page(start_response, "unlock.html", failure=str(exc), hint=exc.hint or "")
+        except keyfile.KeyFileError as exc:  # WrongPassphrase too
+            text, hint = wording.said(exc, self.gettext)
+            return self.page(start_response, "unlock.html", failure=text, hint=hint)
         for problem in reader.problems:
             self.notice("error", problem, "")
         return _redirect(start_response, "/")
@@ -413,7 +416,14 @@ class Workbench:
         start_response: StartResponse,
     ) -> Iterable[bytes]:
         """Write the case file, every evidence file, or one, into the folder typed."""
-        target = saving.folder(form.get("folder", ""))
+        typed = form.get("folder", "").strip()
+        if not typed or not Path(typed).expanduser().is_absolute():
+            raise Said(
+                self.gettext("Type the whole path of the folder to save into."),
+                self.gettext("For example ~/kasus/%(number)s or /media/usb/kasus.")
+                % {"number": registration.display(report_id)},
+            )
+        target = saving.folder(typed)
         self.folders[report_id] = str(target)
         what = form.get("what", "")
         if what in casefile.VARIANTS:
@@ -431,7 +441,7 @@ class Workbench:
         else:
             chosen, action, file = [e for e in everything if e.id == what], "file", what
         if not chosen:
-            raise WbsError("this case has no such file to save")
+            raise Said(self.gettext("This case has no such file to save."))
         self.record(reader, report_id, action, file)
         for saved in saving.evidence(self.config.open_storage(), report_id, chosen, target):
             if saved.path is None:
@@ -542,13 +552,14 @@ class Workbench:
     ) -> Iterable[bytes]:
         here = f"/case/{report_id}"
         now = datetime.datetime.now(datetime.UTC)
+        _ = self.gettext
         if what == "reply":
-            text = answering.message_text(form.get("text", ""))
+            text = self._text(form)
             case = self._answerable(reader, report_id)
             answering.reply(case, text, now)
             self.notice("sent", "", "")
         elif what == "note":
-            text = answering.message_text(form.get("text", ""))
+            text = self._text(form)
             ring = load_active(self.config.keyring)
             store = self.config.open_storage()
             answering.write_note(store, self.cache, report_id, ring, reader, text, now)
@@ -556,12 +567,33 @@ class Workbench:
         else:
             new = statuses.resolve(form.get("status", "")) or ""
             if not new:
-                raise WbsError("choose a status")
+                raise Said(_("Choose a status."))
+            if new == statuses.REJECTED and not statuses.reason(form.get("reason", "")):
+                raise Said(
+                    _("A rejection needs a reason, which the reporter will read."),
+                    _("Choose one of the reasons, or write your own."),
+                )
             reason = answering.status_reason(new, form.get("reason", ""))
             case = self._answerable(reader, report_id)
-            answering.change_status(case, new, reason, form.get("note", ""), now)
+            try:
+                answering.change_status(case, new, reason, form.get("note", ""), now)
+            except WbsError:
+                if thread.read(self.cache, reader, report_id).status != new:
+                    raise
+                raise Said(
+                    _("The case is already %(status)s: nothing was sent.")
+                    % {"status": statuses.label(new)},
+                    _("To tell the reporter more, send a message."),
+                ) from None
             self.notice("status", "", "")
         return _redirect(start_response, here)
+
+    def _text(self, form: Mapping[str, str]) -> str:
+        """The message or note typed, refused when empty."""
+        text = form.get("text", "")
+        if not text.strip():
+            raise Said(self.gettext("The message is empty: nothing was sent."))
+        return answering.message_text(text)
 
     def _answerable(self, reader: Reader, report_id: str) -> answering.Answerable:
         ring = load_active(self.config.keyring)
