@@ -459,3 +459,29 @@ def test_people_are_shown_by_the_keyring_s_label_with_their_key_id_beside(
     assert shown in page.split('id="case-people">')[1].split("</dd>")[0]
     assert f"[{shown}]" in page
     assert f">kunci {inspector.kid}" not in page and f">{inspector.kid}" not in page
+
+
+def test_what_was_typed_into_a_refused_form_is_shown_again_once(
+    home: Path, store: LocalStorage, keyring: Path, inspector: Identity
+) -> None:
+    # Given a case that cannot be answered (its report carries no reporter key)
+    put(store, FIRST, inspector, payload(), received=days_ago(1))
+    client = Client(workbench(key_file(home), store, keyring, clock=Clock(), idle=60))
+    unlocked(client)
+    here = f"/case/{FIRST}"
+    typed = "Mohon kirim foto kuitansinya <b>segera</b>"
+    # When a reply and then a rejection without a reason are refused
+    reply = client.follow(client.post(here + "/reply", {"text": typed}))
+    status = client.follow(
+        client.post(here + "/status", {"status": "ditolak", "reason": " ", "note": "Catatan"})
+    )
+    # Then each form comes back with what was typed in it (escaped), and nothing was sent
+    assert "Tidak ada yang dikirim" in reply.body
+    shown = reply.body.split('id="reply-text"')[1].split("</textarea>")[0]
+    assert shown.endswith(f">{html.escape(typed)}")
+    assert '<option value="ditolak" selected>' in status.body
+    assert ">Catatan</textarea>" in status.body
+    assert mailbox.keys(store, FIRST) == []
+    # And only once: a reload shows the forms empty again
+    again = client.get(here).body
+    assert html.escape(typed) not in again and ">Catatan</textarea>" not in again

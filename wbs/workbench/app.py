@@ -58,6 +58,7 @@ from wbs.workbench.wording import Said
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 MAX_FORM_BYTES = 1024 * 1024
+TYPED = {"reply": ("text",), "status": ("status", "reason", "note"), "note": ("text",)}
 SYNC_PROGRESS = "/sync/progress"  # polled by workbench.js; not activity for the idle lock
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -142,6 +143,8 @@ class Workbench:
         self.sync_lock = threading.Lock()
         self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
         self.folders: dict[str, str] = {}  # the folder last saved into, per case
+        # What was typed into a refused form, per case: (form, its fields), shown once again
+        self.typed: dict[str, tuple[str, dict[str, str]]] = {}
         self._directory: tuple[Reader, readers.Directory] | None = None  # of the last reader
         self.request = threading.local()  # when the request this thread answers began
 
@@ -173,7 +176,16 @@ class Workbench:
                 page = self.problem(exc, start_response)
                 return [b""] if method == "HEAD" else page
             self.notice("error", text, hint)
+            self.keep_typed(path, form)
             return _redirect(start_response, back)
+
+    def keep_typed(self, path: str, form: Mapping[str, str]) -> None:
+        """Keep what was typed into a refused answer form, for the case page to show again
+        (in memory only, dropped once shown or at the lock)."""
+        parts = path.strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "case" and parts[2] in TYPED:
+            fields = {k: v for k, v in form.items() if k in TYPED[parts[2]]}
+            self.typed[parts[1]] = (parts[2], fields)
 
     def problem(self, exc: WbsError | OSError, start_response: StartResponse) -> Iterable[bytes]:
         """Why a page cannot be shown; for a case sealed to keys this inspector does not
@@ -315,6 +327,7 @@ class Workbench:
             self.session.recorded.add(report_id)
             self.record(reader, report_id, "opened")
         internal = notes.read(self.cache, reader, report_id)
+        form, fields = self.typed.pop(report_id, ("", {}))
         directory = self.directory()
         found = readers.case_readers(self.cache, directory, report_id)
         label = directory.desk_label
@@ -331,6 +344,7 @@ class Workbench:
             statuses=statuses.STATUSES,
             reasons=statuses.REASONS,
             initial=statuses.INITIAL,
+            typed={form: fields},
         )
 
     def case_file(
@@ -615,6 +629,8 @@ class Workbench:
         self, start_response: StartResponse, template: str, status: str = "200 OK", **values: Any
     ) -> Iterable[bytes]:
         sync_state = self._sync_state()
+        if self.session.reader is None:
+            self.typed.clear()  # locked: nothing typed stays in memory
         notices, self.notices = self.notices, []
         html = self.env.get_template(template).render(
             lang=self.config.lang,
