@@ -89,6 +89,11 @@ def rows(page: str) -> list[str]:
     return [part.split("</tr>")[0] for part in page.split('<tr class="case')[1:]]
 
 
+def oldest_first(page: str) -> list[str]:
+    """The inbox's rows (newest first by default) from the oldest case."""
+    return rows(page)[::-1]
+
+
 def unlocked(client: Client) -> str:
     client.enter()
     answer = client.post("/unlock", {"passphrase": PASSPHRASE})
@@ -122,9 +127,9 @@ def test_sync_now_fetches_the_new_reports_and_the_inbox_lists_them_unread_with_d
     assert 'id="sync-result"' in synced.body
     assert "3 laporan baru" in synced.body
     found = rows(synced.body)
-    assert [FIRST in r for r in found] == [True, False, False]  # oldest first
+    assert [FIRST in r for r in found] == [False, False, True]  # newest first
     assert all(" unread" in r for r in found)
-    first, second, third = found
+    third, second, first = found
     assert "7K3M-Q2X9-ABCD-EFGH" in first and "Menunggu Verifikasi" in first
     assert "due overdue" in first and "Lewat tenggat" in first
     assert "due soon" in second and "Pungutan Liar" in first and "Suap" in second
@@ -175,8 +180,8 @@ def test_a_case_shows_the_whole_report_and_is_then_read(client: Client, home: Pa
         "Menunggu Verifikasi",
     ):
         assert shown in text, shown
-    assert " unread" not in rows(client.get("/").body)[0]
-    assert " unread" in rows(client.get("/").body)[1]
+    assert " unread" not in oldest_first(client.get("/").body)[0]
+    assert " unread" in oldest_first(client.get("/").body)[1]
     # What is remembered is the report's id: no plaintext reaches the disk
     opened = Cache.for_storage(client.app.config.storage_url).root / OPENED_FILE
     assert opened.read_text() == FIRST + " 0\n"  # the id, and no reporter message seen
@@ -194,24 +199,24 @@ def test_a_reporter_s_new_message_makes_an_opened_case_unread_again(
     client.post(here + "/reply", {"text": "Kapan kejadiannya?"})
     client.post(here + "/status", {"status": "perlu-informasi-tambahan", "note": "Detail"})
     client.sync()
-    first, second, _ = rows(client.get("/").body)
+    first, second, _ = oldest_first(client.get("/").body)
     assert " unread" not in first  # the inspectors' own messages do not make it unread
     assert " unread" in second and "pesan baru" not in second and ">baru<" in second
 
     # When the reporter writes again, and the message is synced
     now = datetime.datetime.now(UTC)
     post_followup(store, FIRST, "Hari Senin pagi", now, [inspector.public_key])
-    first = rows(client.sync().body)[0]
+    first = oldest_first(client.sync().body)[0]
 
     # Then the case is unread again, and says why
     assert " unread" in first and ">pesan baru<" in first
     client.get(here)
-    assert " unread" not in rows(client.get("/").body)[0]
+    assert " unread" not in oldest_first(client.get("/").body)[0]
     later = now + datetime.timedelta(minutes=1)
     post_followup(store, FIRST, "Satu lagi", later, [inspector.public_key])
-    assert ">pesan baru<" in rows(client.sync().body)[0]
+    assert ">pesan baru<" in oldest_first(client.sync().body)[0]
     client.get(here)
-    assert " unread" not in rows(client.get("/").body)[0]
+    assert " unread" not in oldest_first(client.get("/").body)[0]
     # Only ids and counts reach the disk: a line each time the count grew
     opened = Cache.for_storage(client.app.config.storage_url).root / OPENED_FILE
     assert opened.read_text() == f"{FIRST} 0\n{FIRST} 1\n{FIRST} 2\n"
@@ -228,14 +233,14 @@ def test_opened_cases_of_the_first_format_are_read_and_bad_lines_are_skipped(
     opened.write_bytes(damaged.encode("latin-1"))
     opened.chmod(0o600)
 
-    found = rows(client.get("/").body)
+    found = oldest_first(client.get("/").body)
 
     assert [" unread" in row for row in found] == [False, True, True]
     # An id alone means no reporter message was seen: the first one makes it unread
     post_followup(store, FIRST, "Tambahan", datetime.datetime.now(UTC), [inspector.public_key])
-    assert ">pesan baru<" in rows(client.sync().body)[0]
+    assert ">pesan baru<" in oldest_first(client.sync().body)[0]
     client.get(f"/case/{FIRST}")
-    assert " unread" not in rows(client.get("/").body)[0]
+    assert " unread" not in oldest_first(client.get("/").body)[0]
     assert opened.read_bytes() == damaged.encode("latin-1") + f"{FIRST} 1\n".encode()
 
 
@@ -485,3 +490,35 @@ def test_what_was_typed_into_a_refused_form_is_shown_again_once(
     # And only once: a reload shows the forms empty again
     again = client.get(here).body
     assert html.escape(typed) not in again and ">Catatan</textarea>" not in again
+
+
+def test_the_inbox_is_newest_first_and_sorts_by_deadline_and_status(client: Client) -> None:
+    # Given three cases received 20, 5 and 0 days ago; the oldest one under verification
+    page = unlocked(client)
+    client.post(f"/case/{THIRD}/status", {"status": "sedang-diverifikasi", "reason": ""})
+    # Then the inbox lists the newest first, with links to sort otherwise
+    order = [next(i for i in (FIRST, SECOND, THIRD) if i in r) for r in rows(page)]
+    assert order == [THIRD, SECOND, FIRST]
+    assert '<a href="/?sort=deadline" id="sort-deadline"' in page
+    assert '<a href="/?sort=status" id="sort-status"' in page
+    assert 'aria-sort="descending"><span class="sorted" id="sort-received">' in page
+
+    def ids(target: str) -> list[str]:
+        found = rows(client.get(target).body)
+        return [next(i for i in (FIRST, SECOND, THIRD) if i in r) for r in found]
+
+    # When sorted by deadline: the overdue one first, the one due soonest next
+    assert ids("/?sort=deadline") == [FIRST, SECOND, THIRD]
+    # When sorted by status, in the workflow's order (newest first within one status)
+    assert ids("/?sort=status") == [SECOND, FIRST, THIRD]
+    # A filter keeps the order chosen, and the order keeps the filter
+    filtered = client.get("/?sort=deadline&q=amplop").body
+    assert 'name="sort" value="deadline"' in filtered
+    assert '<a href="/?q=amplop&amp;sort=status"' in filtered
+
+
+def test_the_sync_result_is_said_once(client: Client) -> None:
+    client.enter()
+    client.post("/unlock", {"passphrase": PASSPHRASE})
+    assert 'id="sync-result"' in client.sync().body
+    assert 'id="sync-result"' not in client.get("/").body

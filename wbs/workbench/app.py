@@ -58,6 +58,7 @@ from wbs.workbench.wording import Said
 HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 MAX_FORM_BYTES = 1024 * 1024
+SORTS = ("received", "deadline", "status")  # the inbox's orders; the first is the default
 TYPED = {"reply": ("text",), "status": ("status", "reason", "note"), "note": ("text",)}
 SYNC_PROGRESS = "/sync/progress"  # polled by workbench.js; not activity for the idle lock
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -299,19 +300,26 @@ class Workbench:
             names=self.config.desk_names,
         )
         wanted = {k: query.get(k, "") for k in ("status", "category", "deadline", "q")}
+        order = query.get("sort", "") if query.get("sort", "") in SORTS else SORTS[0]
         categories = sorted(
             {(r.report.category_id, r.report.category_label) for r in found if r.report}
         )
         return self.page(
             start_response,
             "inbox.html",
-            rows=cases.matching(
-                found,
-                status=[wanted["status"]] if wanted["status"] else [],
-                category=wanted["category"],
-                deadline=wanted["deadline"],
-                q=wanted["q"],
+            rows=sorted_rows(
+                cases.matching(
+                    found,
+                    status=[wanted["status"]] if wanted["status"] else [],
+                    category=wanted["category"],
+                    deadline=wanted["deadline"],
+                    q=wanted["q"],
+                ),
+                order,
             ),
+            order=order,
+            sort_link=lambda by: "/?" + query_string({**wanted, "sort": by}),
+            sync_result=self._sync_result(),
             total=len(found),
             unaddressed=sum(1 for r in found if r.unaddressed),
             wanted=wanted,
@@ -653,6 +661,20 @@ class Workbench:
         key = f"{self.gettext('key')} {kid}"
         return Markup('<span class="person" title="{}">{}</span>').format(key, name)
 
+    def _sync_result(self) -> syncjob.Progress | None:
+        """The counts of the last sync, once it has ended well, for the inbox to say once."""
+        with self.sync_lock:
+            job = self.sync_job
+            if job is None or job.result_shown or job.running:
+                return None
+            if job.finished_at > getattr(self.request, "started", 0.0):
+                return None  # shown as running on this page: the reload says it
+            state = job.progress()
+            if not state.done or state.error:
+                return None
+            job.result_shown = True
+        return state
+
     def _sync_state(self) -> syncjob.Progress | None:
         """The last sync as the pages show it; once it is over, its error and the access
         records it could not send become notices, once."""
@@ -671,6 +693,22 @@ class Workbench:
                 for problem in [state.error] if state.error else job.state.unsent:
                     self.notice("error", problem, "")
         return state
+
+
+def sorted_rows(rows: list[cases.Row], order: str) -> list[cases.Row]:
+    """The inbox's rows in ``order`` (one of SORTS): newest first; the nearest deadline first
+    (cases owing nothing last); or by status in the workflow's order, newest first within."""
+    newest = sorted(rows, key=_received, reverse=True)
+    if order == "deadline":
+        return sorted(newest, key=lambda r: r.due.on if r.due else datetime.date.max)
+    if order == "status":
+        place = {s: n for n, s in enumerate(statuses.STATUSES)}
+        return sorted(newest, key=lambda r: place.get(r.status, len(place)))
+    return newest
+
+
+def _received(row: cases.Row) -> datetime.datetime:
+    return row.received or datetime.datetime.min.replace(tzinfo=datetime.UTC)
 
 
 def _form(environ: Mapping[str, Any]) -> dict[str, str]:

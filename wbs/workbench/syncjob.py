@@ -51,6 +51,7 @@ class SyncJob:
         self.phase = PHASES[0]
         self.error = ""
         self.error_shown = False
+        self.result_shown = False  # its counts are said once, on the inbox
         self.finished = threading.Event()
         self.finished_at = 0.0  # time.monotonic() when it ended
         self._open_storage = open_storage
