@@ -522,3 +522,36 @@ def test_the_sync_result_is_said_once(client: Client) -> None:
     client.post("/unlock", {"passphrase": PASSPHRASE})
     assert 'id="sync-result"' in client.sync().body
     assert 'id="sync-result"' not in client.get("/").body
+
+
+def test_a_case_shows_no_internal_slug_and_a_rejected_case_is_closed(
+    home: Path, store: LocalStorage, keyring: Path, inspector: Identity, reporter: Identity
+) -> None:
+    # Given an anonymous report that names no relation, in a category with a slug
+    key = base64.b64encode(reporter.public_key).decode()
+    anonymous = {"anonymous": True, "name": "", "contact": "", "relation": ""}
+    category = {"id": "pengadaan-barang-jasa", "label": "Pengadaan Barang dan Jasa"}
+    report = payload(reporter=anonymous, category=category, reporter_public_key=key)
+    put(store, FIRST, inspector, report, received=days_ago(1))
+    client = Client(workbench(key_file(home), store, keyring, clock=Clock(), idle=60))
+    unlocked(client)
+    here = f"/case/{FIRST}"
+    # When it is read: no slug, the form's language by name, no empty relation
+    page = html.unescape(client.get(here).body)
+    assert "Pengadaan Barang dan Jasa" in page and "pengadaan-barang-jasa" not in page
+    assert "Bahasa formulir</dt><dd>Bahasa Indonesia</dd>" in page
+    assert "Hubungan" not in page
+    # The acknowledgement deadline is not the reporter's receipt ("tanda terima")
+    assert "konfirmasi penerimaan" in page.split('id="case-status"')[1].split("</dl>")[0]
+    # When it is rejected, the case is closed: no "feedback given"
+    rejected = {"status": "ditolak", "reason": "duplikat", "note": ""}
+    closed = client.follow(client.post(here + "/status", rejected)).body
+    assert "kasus ditutup: tidak ada tenggat" in closed
+    assert "tindak lanjut sudah diberikan" not in closed
+    assert "kasus ditutup: tidak ada tenggat" in client.get("/").body
+
+
+def test_plaintext_has_one_name_in_indonesian() -> None:
+    po = workbench_app.HERE / "locale" / "id" / "LC_MESSAGES" / "workbench.po"
+    text = po.read_text(encoding="utf-8")
+    assert "teks terbuka" in text and "teks biasa" not in text
