@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from functions.keyring import load_active
 from wbs import demo, paths
 from wbs.cli import cli
-from wbs.commands import workbench as command
 from wbs.workbench.app import Config
 
 
@@ -28,7 +27,8 @@ def started_with(monkeypatch: pytest.MonkeyPatch, *args: str) -> Config:
         seen.append(config)
         raise Started
 
-    monkeypatch.setattr(command, "make_server", make_server)
+    # (named by its path: only the command line imports the commands, tests/test_layout.py)
+    monkeypatch.setattr("wbs.commands.workbench.make_server", make_server)
     result = CliRunner().invoke(cli, ["workbench", "--no-browser", *args])
     assert isinstance(result.exception, Started), result.output
     return seen[0]
