@@ -13,7 +13,9 @@ not readable with this key is counted as such, never left out.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import math
 import os
 import statistics
@@ -425,6 +427,21 @@ def rows(found: Stats, top: int | None = None) -> list[tuple[str, list[tuple[str
     return [(SECTIONS[section], by[section]) for section in sorted(by, key=order.index)]
 
 
+def charts(found: Stats) -> list[tuple[str, list[tuple[str, str, int]]]]:
+    """The bars of the workbench's page, by section (month, category, desk, status): each
+    (key, the config's name or the key, count), every month and status shown, even at 0."""
+    months = [(key, key, found.months[key]) for key in found.month_keys()]
+    categories = [(k, name, found.categories[k]) for k, name in found.labels("category").items()]
+    desks = [(key, name, found.desks[key]) for key, name in found.labels("desk").items()]
+    by_status = [(key, name, found.statuses[key]) for key, name in statuses.STATUSES.items()]
+    return [("month", months), ("category", categories), ("desk", desks), ("status", by_status)]
+
+
+def number(value: int | float | str | None) -> str:
+    """A median or percentile as shown: 4, 4.5; "-" for none."""
+    return "-" if value is None else _number(value)
+
+
 def _number(value: int | float | str) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -435,6 +452,15 @@ def period_line(found: Stats) -> str:
         f" (kalender / calendar {CALENDAR}); tenggat per / deadlines as of"
         f" {found.today.isoformat()}"
     )
+
+
+def csv_text(found: Stats) -> str:
+    """The CSV of ``wbs inbox stats --csv`` and of the workbench: one row per measure."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("section", "key", "value"))
+    writer.writerows((s, k, "" if v is None else v) for s, k, v in found.measures())
+    return out.getvalue()
 
 
 SUMMARY_CSS = """
