@@ -1,6 +1,6 @@
 """Statistics for leadership: counts over the cases a key can read, received in a period.
 
-Shared by `wbs inbox stats` and (later) the workbench's statistics page: ``count`` decrypts
+Shared by `wbs inbox stats` and the workbench's statistics page (/stats): ``count`` decrypts
 every cached case in memory, as the inbox does, and returns numbers only: no title, no text,
 no name, no registration number. Nothing is written anywhere.
 
