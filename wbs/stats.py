@@ -496,9 +496,9 @@ def summary_html(found: Stats) -> str:
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\';'
         " style-src 'unsafe-inline'\">"
         f"<title>{escape(title)}</title><style>{SUMMARY_CSS}</style></head><body>"
-        f"<h1>{escape(title)}</h1>"
+        f"<header><h1>{escape(title)}</h1>"
         + (f"<p>{escape(institution)}</p>" if institution else "")
-        + f"<p>{escape(period_line(found))}</p>"
+        + f"<p>{escape(period_line(found))}</p></header>"
         f"<main>{''.join(sections)}</main></body></html>\n"
     )
 
