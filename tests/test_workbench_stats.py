@@ -107,6 +107,7 @@ def test_the_period_defaults_to_the_current_month_and_the_inbox_links_the_page(
     [
         ("from=2026-13-01&to=2026-11-30", "id", "Tulis tanggal sebagai TTTT-BB-HH"),
         ("from=1%2F10%2F2026", "en", "Type the dates as YYYY-MM-DD"),
+        ("to=2026-W45-1", "en", "Type the dates as YYYY-MM-DD"),
         ("from=2026-11-30&to=2026-10-01", "id", "Periode berakhir sebelum dimulai"),
         ("from=2026-11-30&to=2026-10-01", "en", "The period ends before it starts"),
     ],

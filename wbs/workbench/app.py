@@ -726,7 +726,7 @@ def _day(text: str) -> datetime.date | None:
     """A date typed as YYYY-MM-DD, None if empty; ValueError if it is not one."""
     if not text:
         return None
-    if len(text) != 10:
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":  # not 2026-W45-1 either
         raise ValueError(text)
     return datetime.date.fromisoformat(text)
 
