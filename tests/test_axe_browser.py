@@ -460,8 +460,10 @@ def workbench_page(browser: Any, home: Path, store: LocalStorage, lang: str) -> 
             yield page
         finally:
             context.close()
-        # The browser's notes of the unreadable case's 422 and the missing case's 404 only
-        assert [e for e in errors if not any(f"status of {n}" in e for n in (404, 422))] == []
+        # The browser's notes of the unreadable case's 422, the missing case's 404 and the
+        # refused period's 400 only
+        refused = (400, 404, 422)
+        assert [e for e in errors if not any(f"status of {n}" in e for n in refused)] == []
 
 
 def submit(page: Any, form: str) -> None:
@@ -554,6 +556,23 @@ def test_every_state_of_the_workbench(
         assert_no_violations(page, "a case the key cannot read")
         page.goto(case.replace(FIRST, "0000000000000000"))
         assert_no_violations(page, "a case that is not in the cache")
+
+        origin = case.split("/case/")[0]
+        page.goto(origin + "/stats")
+        page.wait_for_selector("#stats-deadlines")
+        assert_no_violations(page, "the statistics of this month, with its charts")
+        href = page.locator("#download-summary").get_attribute("href") or ""
+        summary = page.request.get(origin + href)
+        assert summary.ok
+        reader = page.context.new_page()  # the summary's own page, as it is printed
+        reader.set_content(summary.text())
+        assert_no_violations(reader, "the statistics' one-page summary")
+        reader.close()
+        page.fill("#period-from", "2026-12-31")
+        page.fill("#period-to", "2026-01-01")
+        submit(page, "period")
+        page.wait_for_selector("#period-error")
+        assert_no_violations(page, "the statistics of a period that ends before it starts")
 
         put(store, LATE, desk_keys(), received=days_ago(0))
         store.fail = StorageError("storage is out of reach")

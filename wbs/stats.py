@@ -1,6 +1,6 @@
 """Statistics for leadership: counts over the cases a key can read, received in a period.
 
-Shared by `wbs inbox stats` and (later) the workbench's statistics page: ``count`` decrypts
+Shared by `wbs inbox stats` and the workbench's statistics page (/stats): ``count`` decrypts
 every cached case in memory, as the inbox does, and returns numbers only: no title, no text,
 no name, no registration number. Nothing is written anywhere.
 
@@ -13,7 +13,9 @@ not readable with this key is counted as such, never left out.
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import math
 import os
 import statistics
@@ -425,6 +427,21 @@ def rows(found: Stats, top: int | None = None) -> list[tuple[str, list[tuple[str
     return [(SECTIONS[section], by[section]) for section in sorted(by, key=order.index)]
 
 
+def charts(found: Stats) -> list[tuple[str, list[tuple[str, str, int]]]]:
+    """The bars of the workbench's page, by section (month, category, desk, status): each
+    (key, the config's name or the key, count), every month and status shown, even at 0."""
+    months = [(key, key, found.months[key]) for key in found.month_keys()]
+    categories = [(k, name, found.categories[k]) for k, name in found.labels("category").items()]
+    desks = [(key, name, found.desks[key]) for key, name in found.labels("desk").items()]
+    by_status = [(key, name, found.statuses[key]) for key, name in statuses.STATUSES.items()]
+    return [("month", months), ("category", categories), ("desk", desks), ("status", by_status)]
+
+
+def number(value: int | float | str | None) -> str:
+    """A median or percentile as shown: 4, 4.5; "-" for none."""
+    return "-" if value is None else _number(value)
+
+
 def _number(value: int | float | str) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -435,6 +452,15 @@ def period_line(found: Stats) -> str:
         f" (kalender / calendar {CALENDAR}); tenggat per / deadlines as of"
         f" {found.today.isoformat()}"
     )
+
+
+def csv_text(found: Stats) -> str:
+    """The CSV of ``wbs inbox stats --csv`` and of the workbench: one row per measure."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(("section", "key", "value"))
+    writer.writerows((s, k, "" if v is None else v) for s, k, v in found.measures())
+    return out.getvalue()
 
 
 SUMMARY_CSS = """
@@ -470,9 +496,9 @@ def summary_html(found: Stats) -> str:
         '<meta http-equiv="Content-Security-Policy" content="default-src \'none\';'
         " style-src 'unsafe-inline'\">"
         f"<title>{escape(title)}</title><style>{SUMMARY_CSS}</style></head><body>"
-        f"<h1>{escape(title)}</h1>"
+        f"<header><h1>{escape(title)}</h1>"
         + (f"<p>{escape(institution)}</p>" if institution else "")
-        + f"<p>{escape(period_line(found))}</p>"
+        + f"<p>{escape(period_line(found))}</p></header>"
         f"<main>{''.join(sections)}</main></body></html>\n"
     )
 

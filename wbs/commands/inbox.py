@@ -3,9 +3,7 @@ reporters and move cases through their statuses. Plaintext stays in memory."""
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 from pathlib import Path
 from typing import IO
@@ -320,11 +318,7 @@ def stats(
     if as_json:
         click.echo(json.dumps(found.to_json(), ensure_ascii=False, indent=2))
     elif as_csv:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(("section", "key", "value"))
-        writer.writerows((s, k, "" if v is None else v) for s, k, v in found.measures())
-        click.echo(out.getvalue(), nl=False)
+        click.echo(counting.csv_text(found), nl=False)
     elif target is not None:
         counting.write_summary(target, counting.summary_html(found))
         click.echo(f"wrote the summary of {first} to {last} to {target}")

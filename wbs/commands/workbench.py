@@ -12,7 +12,7 @@ import click
 from click.core import ParameterSource
 
 from wbs import config as config_file
-from wbs import keyfile, paths
+from wbs import keyfile, paths, stats
 from wbs.cases import readers
 from wbs.commands.options import config_option, key_option, keyring_option, settings, storage_option
 from wbs.workbench import LANGUAGES
@@ -73,6 +73,7 @@ def workbench(
             rules=config_file.load(config),
             lang=lang,
             desk_names=readers.desk_names(config, lang),
+            stats_names=stats.names(config, lang),
         ),
         idle_seconds=idle_minutes * 60,
     )

@@ -38,6 +38,7 @@ from wbs import (
     keyfile,
     notes,
     registration,
+    stats,
     statuses,
     thread,
     view,
@@ -61,6 +62,7 @@ MAX_FORM_BYTES = 1024 * 1024
 SORTS = ("received", "deadline", "status")  # the inbox's orders; the first is the default
 TYPED = {"reply": ("text",), "status": ("status", "reason", "note"), "note": ("text",)}
 SYNC_PROGRESS = "/sync/progress"  # polled by workbench.js; not activity for the idle lock
+STATS_PAGES = ("/stats", "/stats/csv", "/stats/summary")  # the page and its two downloads
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'none'",
@@ -130,6 +132,7 @@ class Config:
     lang: str = "id"
     today: Callable[[], datetime.date] = datetime.date.today
     desk_names: Mapping[str, str] = field(default_factory=dict)  # the config's [[desks]] names
+    stats_names: stats.Names = field(default_factory=stats.Names)  # the statistics' names
 
 
 class Workbench:
@@ -227,6 +230,8 @@ class Workbench:
             return self.page(start_response, "unlock.html", failure="", hint="")
         if path == "/" and method in ("GET", "HEAD"):
             return self.inbox(reader, query, start_response)
+        if path in STATS_PAGES and method in ("GET", "HEAD"):
+            return self.statistics(reader, path, query, start_response)
         if path == "/lock" and method == "POST":
             self.session.lock()
             return _redirect(start_response, "/")
@@ -325,6 +330,66 @@ class Workbench:
             wanted=wanted,
             categories=categories,
             statuses=statuses.STATUSES,
+        )
+
+    def statistics(
+        self, reader: Reader, path: str, query: Mapping[str, str], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """The statistics of a period (``wbs inbox stats``'s numbers) counted over the
+        session's decrypted reports: the page, its CSV or its one-page summary. Nothing is
+        stored; a period that cannot be read is refused in the page, the typed values kept."""
+        today = self.config.today()
+        typed = {"from": query.get("from", "").strip(), "to": query.get("to", "").strip()}
+        try:
+            start, end = stats.period(_day(typed["from"]), _day(typed["to"]), today)
+        except (ValueError, stats.StatsError) as exc:
+            wrong = "order" if isinstance(exc, stats.StatsError) else "date"
+            return self.page(
+                start_response,
+                "stats.html",
+                status="400 Bad Request",
+                typed=typed,
+                wrong=wrong,
+                found=None,
+            )
+        found = stats.count(
+            self.cache,
+            reader,
+            self.config.rules,
+            start,
+            end,
+            today,
+            self.session.reports,
+            names=self.config.stats_names,
+        )
+        span = f"{start.isoformat()}_{end.isoformat()}"
+        if path == STATS_PAGES[1]:
+            return _download(
+                start_response,
+                stats.csv_text(found).encode("utf-8"),
+                "text/csv; charset=utf-8",
+                f"statistik_{span}.csv",
+            )
+        if path == STATS_PAGES[2]:
+            return _download(
+                start_response,
+                stats.summary_html(found).encode("utf-8"),
+                "text/html; charset=utf-8",
+                f"ringkasan_{span}.html",
+            )
+        shown = {"from": start.isoformat(), "to": end.isoformat()}
+        return self.page(
+            start_response,
+            "stats.html",
+            typed=shown,
+            wrong="",
+            found=found,
+            query=query_string(shown),
+            charts=stats.charts(found),
+            outcomes=stats.OUTCOMES,
+            none=stats.NONE,
+            unknown=stats.UNKNOWN,
+            number=stats.number,
         )
 
     def case(
@@ -746,6 +811,28 @@ def _redirect(
         headers.append(("Set-Cookie", cookie))
     start_response("303 See Other", headers)
     return [b""]
+
+
+def _day(text: str) -> datetime.date | None:
+    """A date typed as YYYY-MM-DD, None if empty; ValueError if it is not one."""
+    if not text:
+        return None
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":  # not 2026-W45-1 either
+        raise ValueError(text)
+    return datetime.date.fromisoformat(text)
+
+
+def _download(start_response: StartResponse, body: bytes, kind: str, name: str) -> Iterable[bytes]:
+    start_response(
+        "200 OK",
+        [
+            ("Content-Type", kind),
+            ("Content-Length", str(len(body))),
+            ("Content-Disposition", f'attachment; filename="{name}"'),
+            *HEADERS,
+        ],
+    )
+    return [body]
 
 
 def _default_folder(report_id: str) -> str:
