@@ -490,6 +490,11 @@ def test_what_was_typed_into_a_refused_form_is_shown_again_once(
     # And only once: a reload shows the forms empty again
     again = client.get(here).body
     assert html.escape(typed) not in again and ">Catatan</textarea>" not in again
+    # And the lock drops what was typed and never shown again
+    client.post(here + "/reply", {"text": typed})
+    assert client.app.session.typed
+    client.app.session.lock()
+    assert client.app.session.typed == {}
 
 
 def test_the_inbox_is_newest_first_and_sorts_by_deadline_and_status(client: Client) -> None:

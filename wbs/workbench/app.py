@@ -147,8 +147,6 @@ class Workbench:
         self.sync_lock = threading.Lock()
         self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
         self.folders: dict[str, str] = {}  # the folder last saved into, per case
-        # What was typed into a refused form, per case: (form, its fields), shown once again
-        self.typed: dict[str, tuple[str, dict[str, str]]] = {}
         self._directory: tuple[Reader, readers.Directory] | None = None  # of the last reader
         self.request = threading.local()  # when the request this thread answers began
 
@@ -185,11 +183,11 @@ class Workbench:
 
     def keep_typed(self, path: str, form: Mapping[str, str]) -> None:
         """Keep what was typed into a refused answer form, for the case page to show again
-        (in memory only, dropped once shown or at the lock)."""
+        (in the session's memory only, dropped once shown or at the lock)."""
         parts = path.strip("/").split("/")
         if len(parts) == 3 and parts[0] == "case" and parts[2] in TYPED:
             fields = {k: v for k, v in form.items() if k in TYPED[parts[2]]}
-            self.typed[parts[1]] = (parts[2], fields)
+            self.session.typed[parts[1]] = (parts[2], fields)
 
     def problem(self, exc: WbsError | OSError, start_response: StartResponse) -> Iterable[bytes]:
         """Why a page cannot be shown; for a case sealed to keys this inspector does not
@@ -400,7 +398,7 @@ class Workbench:
             self.session.recorded.add(report_id)
             self.record(reader, report_id, "opened")
         internal = notes.read(self.cache, reader, report_id)
-        form, fields = self.typed.pop(report_id, ("", {}))
+        form, fields = self.session.typed.pop(report_id, ("", {}))
         directory = self.directory()
         found = readers.case_readers(self.cache, directory, report_id)
         label = directory.desk_label
@@ -702,8 +700,6 @@ class Workbench:
         self, start_response: StartResponse, template: str, status: str = "200 OK", **values: Any
     ) -> Iterable[bytes]:
         sync_state = self._sync_state()
-        if self.session.reader is None:
-            self.typed.clear()  # locked: nothing typed stays in memory
         notices, self.notices = self.notices, []
         html = self.env.get_template(template).render(
             lang=self.config.lang,

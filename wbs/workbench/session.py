@@ -39,6 +39,8 @@ class Session:
         self.reports: dict[str, Report] = {}  # decrypted reports, dropped with the key
         self.recorded: set[str] = set()  # cases whose opening is in the audit trail
         self.file: Decrypted | None = None  # the last evidence file opened, dropped with it
+        # What was typed into a refused form, per case: (form, its fields), dropped with it
+        self.typed: dict[str, tuple[str, dict[str, str]]] = {}
 
     def touch(self) -> None:
         """A request arrived: lock first if it came after the idle time."""
@@ -116,6 +118,7 @@ class Session:
         self.reports = {}
         self.recorded = set()  # after an unlock, opening a case is recorded again
         self.file = None
+        self.typed = {}
 
 
 def watch(session: Session, stop: threading.Event, every: float = 5.0) -> threading.Thread:
