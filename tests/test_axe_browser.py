@@ -587,3 +587,49 @@ def test_every_state_of_the_workbench(
         page.reload()
         page.wait_for_selector("#passphrase")
         assert_no_violations(page, "locked again when idle")
+
+
+# The elements that reach past the right edge of the screen, outside any scrolling box.
+WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .filter((e) => !e.closest("pre, .scroll, [tabindex]"))
+  .map((e) => e.tagName + (e.id ? "#" + e.id : "") + "." + (e.getAttribute("class") || ""))"""
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_statistics_and_the_case_file_for_aph_on_a_phone_and_a_desktop(
+    browser: Any, home: Path, cases: Gated, lang: str, viewport: str
+) -> None:
+    # The pages of issue 17 at both sizes: the statistics with their charts, the printable
+    # summary and the case file for law enforcement, each as the inspector reads it
+    today = datetime.date.today()
+    period = f"from={today - datetime.timedelta(days=40)}&to={today}"  # every case's month
+    with workbench_page(browser, home, cases, lang) as page:
+        page.set_viewport_size(VIEWPORTS[viewport])
+        page.fill("#passphrase", PASSPHRASE)
+        submit(page, "unlock")
+        page.click("#sync")
+        page.wait_for_selector("#sync-result")
+        origin = page.url.split("/?")[0].rstrip("/")
+        page.goto(f"{origin}/stats?{period}")
+        page.wait_for_selector("#stats-deadlines")
+        assert_no_violations(page, f"the statistics on a {viewport}")
+        # and it reflows: nothing wider than the screen (WCAG 1.4.10, which axe leaves out)
+        wide = sorted(set(page.evaluate(WIDER_THAN_THE_SCREEN)))
+        assert wide == [], " ".join(wide)
+        bars = "[...document.querySelectorAll('td.bar svg')].map((s) => s.clientWidth)"
+        assert max(page.evaluate(bars)) >= 80  # the charts shrank, and are still seen
+        for name, path in (
+            ("one-page summary", page.locator("#download-summary").get_attribute("href")),
+            ("case file for APH", f"/case/{FIRST}/case-file-aph"),
+        ):
+            answer = page.request.get(origin + str(path))
+            assert answer.ok, name
+            reader = page.context.new_page()  # a page of its own: the file's CSP, not the app's
+            reader.set_viewport_size(VIEWPORTS[viewport])
+            reader.set_content(answer.text())
+            assert_no_violations(reader, f"the {name} on a {viewport}")
+            wide = sorted(set(reader.evaluate(WIDER_THAN_THE_SCREEN)))
+            assert wide == [], f"{name}: {' '.join(wide)}"
+            reader.close()
