@@ -28,7 +28,6 @@ import pytest
 from functions.errors import StorageError
 from functions.storage import LocalStorage
 from tests.support.axe import AXE, assert_no_violations, violations
-from tests.support.host import serving
 from tests.support.inbox import (
     FIRST,
     PASSPHRASE,
@@ -43,7 +42,7 @@ from tests.support.inbox import (
 )
 from tests.support.membership import Institution
 from tests.support.reporter import case_key_text
-from tests.support.workbench import default_keyring, key_file
+from tests.support.workbench import default_keyring, key_file, opened
 from tests.test_routing_browser import kpu, search  # noqa: F401 (a fixture)
 from tests.test_status_browser import (
     Case,
@@ -60,7 +59,6 @@ from tests.test_workbench_files import png
 from tests.test_workbench_sync import Gated
 from wbs import config, crypto, keyfile, receipt
 from wbs.workbench.app import Config
-from wbs.workbench.server import make_server
 
 LANGUAGES = {"id": "", "en": "/en"}
 VIEWPORTS = {"phone": {"width": 360, "height": 640}, "desktop": {"width": 1280, "height": 800}}
@@ -447,19 +445,9 @@ def workbench_page(browser: Any, home: Path, store: LocalStorage, lang: str) -> 
         rules=config.load(None),
         lang=lang,
     )
-    server, app = make_server(settings, idle_seconds=600)
-    with serving(server):
-        context = browser.new_context()
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    with opened(browser, settings, idle_seconds=600) as (page, app, errors):
         page.app = app
-        page.goto(app.guard.url)
-        try:
-            yield page
-        finally:
-            context.close()
+        yield page
         # The browser's notes of the unreadable case's 422, the missing case's 404 and the
         # refused period's 400 only
         refused = (400, 404, 422)

@@ -42,10 +42,11 @@ from functions.notify.base import deadlines_notice
 from functions.storage import LocalStorage
 from tests.conftest import SITE_SERVER_DIFFICULTY
 from tests.support.api import api_logs
-from tests.support.host import serving, site_host
+from tests.support.host import site_host
 from tests.support.inbox import PASSPHRASE, use_private_home, wbs
 from tests.support.membership import Institution
 from tests.support.site import ROOT, build_site
+from tests.support.workbench import opened
 from tests.test_alerts import FROM, TO, Mail, mail_server, text
 from tests.test_workbench_files import png
 from tests.test_workbench_stats import bars, cells
@@ -54,7 +55,6 @@ from wbs import keyfile, stats
 from wbs.cases import readers
 from wbs.crypto import Identity
 from wbs.workbench.app import Config
-from wbs.workbench.server import make_server
 
 pytestmark = pytest.mark.browser
 
@@ -305,24 +305,13 @@ def workbench(browser: Any, month: Month, name: str) -> Iterator[tuple[Any, str]
         desk_names=readers.desk_names(CONFIG, "id"),
         stats_names=stats.names(CONFIG, "id"),
     )
-    server, app = make_server(settings, idle_seconds=900)
-    with serving(server):
-        context = browser.new_context()
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.goto(app.guard.url)
+    with opened(browser, settings, idle_seconds=900) as (page, app, errors):
         page.fill("#passphrase", PASSPHRASE)
         page.click("#unlock button[type=submit]")
         page.wait_for_selector("#sync")
         page.click("#sync")
         page.wait_for_selector("#sync-result", timeout=60_000)
-        origin = page.url.split("/?")[0].rstrip("/")
-        try:
-            yield page, origin
-        finally:
-            context.close()
+        yield page, app.guard.origin
         assert errors == []
 
 
