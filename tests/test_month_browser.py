@@ -567,6 +567,11 @@ def test_a_month_of_reports_answers_alerts_and_statistics(browser: Any, month: M
     for secret in (name, contact, ASKED, internal):
         assert html.escape(secret) in full, secret
         assert html.escape(secret) not in aph, secret
+    # (the reporter's relation, the declarations, the thread and the notes: not even headed)
+    shown = (r"Hubungan:\s*Pegawai", "<dt>Pernyataan</dt>")
+    for part in (*shown, "<h2>Percakapan dengan pelapor", "<h2>Catatan internal"):
+        assert re.search(part, full) and not re.search(part, aph), part
+    assert re.search(r'<dd id="reporter">[^<]*dirahasiakan', aph)
     assert "Berkas kasus untuk aparat penegak hukum (APH)" in aph
 
     # Tuesday 17 November: abuse of authority, the month's last report
