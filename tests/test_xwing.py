@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from nacl.public import PrivateKey
@@ -15,6 +16,9 @@ from functions import envelope as fmt
 from functions.errors import EnvelopeError
 from tests.support.xwing_vectors import StanzaVector, load_draft_vectors, load_stanza_vectors
 from wbs import crypto, xwing, xwing_stanza
+from wbs.build import NODE_MODULES, BuildError, static_assets
+from wbs.build.assets import module_graph
+from wbs.build.noble import COMMENT_RE, NOBLE, noble_modules
 
 DRAFT = load_draft_vectors()
 STANZAS = load_stanza_vectors()
@@ -133,3 +137,19 @@ def test_the_stanza_is_additive_to_an_envelope() -> None:
     # And the hybrid key never answers for the X25519 stanza
     with pytest.raises(crypto.NoMatchingKey):
         xwing_stanza.open_content_key(parsed.recipients[0], hybrid_desk)
+
+
+def test_the_build_ships_xwing_mjs_with_its_whole_import_graph(tmp_path: Path) -> None:
+    # Given the site's static files and the noble modules the build adds
+    files = {**static_assets(), **noble_modules(NODE_MODULES)}
+    # When xwing.mjs's imports are followed (module_graph refuses one not in the site)
+    graph = module_graph(files, "assets/js/xwing.mjs")
+    # Then ML-KEM-768 and SHA-3 are there, with no bare specifier and no other origin left
+    assert {NOBLE + "post-quantum/ml-kem.js", NOBLE + "hashes/sha3.js"} <= set(graph)
+    for name in graph:
+        assert b"@noble/" not in COMMENT_RE.sub(b"", files[name]), name
+        assert b"https://" not in files[name] and b"http://" not in files[name], name
+    # And without site/node_modules the build says what to run
+    with pytest.raises(BuildError) as refused:
+        noble_modules(tmp_path)
+    assert refused.value.hint == "npm ci --prefix site"

@@ -3,6 +3,11 @@
 under assets/js/vendor/noble/ with their bare `@noble/...` imports made relative (a page has
 no import map). site/static/js/xwing.mjs is their only importer; no page loads it yet.
 
+Their comments cite papers and specifications by URL; the build drops the scheme of those
+(`https://eprint.iacr.org/…` becomes `eprint.iacr.org/…`) so that no other origin is named in
+the site (tests/test_build.py), and refuses a module that would still name one: that would be
+code, not a comment. Nothing else of the modules changes but their imports.
+
 Not `@noble/post-quantum/hybrid.js`: its graph also pulls ML-DSA, NIST curves and Ed25519
 (200 KB gzip against 75 KB), and X25519 is libsodium's, which the page loads anyway."""
 
@@ -19,6 +24,9 @@ NOBLE = VENDOR + "noble/"
 ENTRIES = ("post-quantum/ml-kem.js", "hashes/sha3.js")
 # The specifier of a static import or re-export: bare (@noble/<package>/<file>) or relative.
 SPECIFIER_RE = re.compile(rb"""(\bfrom\s*["'])(@noble/|\./|\.\./)([A-Za-z0-9_./-]+\.js)(["'])""")
+# A block comment, or a line comment (not the // of a URL, a string or a regular expression).
+COMMENT_RE = re.compile(rb"""/\*.*?\*/|(?<![:'"\\])//[^\n]*""", re.S)
+URL_SCHEME_RE = re.compile(rb"https?://")
 
 
 def noble_modules(node_modules: Path) -> dict[str, bytes]:
@@ -35,12 +43,14 @@ def noble_modules(node_modules: Path) -> dict[str, bytes]:
         path = root / module
         if ".." in Path(module).parts or not path.is_file():
             raise BuildError(f"@noble/{module} is missing", hint="npm ci --prefix site")
-        files[module], imports = _relative_imports(path.read_bytes(), posixpath.dirname(module))
-        if b"@noble/" in re.sub(rb"/\*.*?\*/|//[^\n]*", b"", files[module], flags=re.S):
+        code, imports = _relative_imports(path.read_bytes(), posixpath.dirname(module))
+        code = COMMENT_RE.sub(lambda comment: URL_SCHEME_RE.sub(b"", comment[0]), code)
+        if b"@noble/" in COMMENT_RE.sub(b"", code) or URL_SCHEME_RE.search(code):
             raise BuildError(
-                f"@noble/{module} imports a module the build cannot place",
+                f"@noble/{module} imports a module the build cannot place, or names an origin",
                 hint="the @noble/post-quantum version changed: check site/package-lock.json",
             )
+        files[module] = code
         pending.extend(m for m in imports if m not in files and m not in pending)
     return {NOBLE + name: code for name, code in sorted(files.items())}
 
