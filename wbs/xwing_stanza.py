@@ -8,6 +8,8 @@ stanza type and the kid. Nothing home-made: X-Wing is wbs.xwing, the AEAD libsod
 
 from __future__ import annotations
 
+import functools
+
 import nacl.bindings as sodium
 import nacl.exceptions
 
@@ -26,6 +28,7 @@ SEALED_BYTES = xwing.CIPHERTEXT_BYTES + CONTENT_KEY_BYTES + TAG_BYTES  # 1168
 NONCE = bytes(24)
 
 
+@functools.lru_cache(maxsize=1024)  # a reader asks for its own keys' kids at every stanza
 def key_id(public_key: bytes) -> str:
     """The kid of a hybrid desk key: BLAKE2b-256 of the 1216-byte X-Wing public key, first 8
     bytes in hex, exactly as an X25519 key's kid is computed over its 32 bytes."""

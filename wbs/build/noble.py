@@ -29,15 +29,15 @@ COMMENT_RE = re.compile(rb"""/\*.*?\*/|(?<![:'"\\])//[^\n]*""", re.S)
 URL_SCHEME_RE = re.compile(rb"https?://")
 
 
-def noble_modules(node_modules: Path) -> dict[str, bytes]:
-    """Every module of the import graph, keyed by its path in the site."""
+def noble_modules(node_modules: Path, entries: tuple[str, ...] = ENTRIES) -> dict[str, bytes]:
+    """Every module of the import graph of ``entries``, keyed by its path in the site."""
     root = node_modules / "@noble"
-    if not all((root / entry).is_file() for entry in ENTRIES):
+    if not all((root / entry).is_file() for entry in entries):
         raise BuildError(
             f"@noble/post-quantum is not installed in {node_modules}", hint="npm ci --prefix site"
         )
     files: dict[str, bytes] = {}
-    pending = list(ENTRIES)
+    pending = list(entries)
     while pending:
         module = pending.pop()
         path = root / module
