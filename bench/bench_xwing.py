@@ -33,14 +33,13 @@ import base64
 import gzip
 import json
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import nacl.bindings as sodium
 import nacl.utils
+from bench_decrypt import TARGET, best_rates  # this folder: the same rounds and target
 from nacl.public import PrivateKey, SealedBox
 
 from wbs import xwing, xwing_stanza
@@ -48,20 +47,7 @@ from wbs.build import NODE_MODULES, static_assets, vendor_modules
 from wbs.build.assets import module_graph
 from wbs.build.noble import noble_modules
 
-ROUNDS = 5
 DESKS = (1, 550)
-TARGET = 0.5
-
-
-def best_rates(count: int, *runs: Callable[[], None]) -> list[float]:
-    """Each run's best rate, the runs taking turns round after round."""
-    best = [float("inf")] * len(runs)
-    for _ in range(ROUNDS):
-        for n, run in enumerate(runs):
-            start = time.perf_counter()
-            run()
-            best[n] = min(best[n], time.perf_counter() - start)
-    return [count / seconds for seconds in best]
 
 
 def bench_python(count: int) -> bool:

@@ -26,7 +26,6 @@ from functions.errors import WbsError
 SEED_BYTES = 32
 PUBLIC_KEY_BYTES = 1216  # ML-KEM-768 encapsulation key (1184) then X25519 public key (32)
 CIPHERTEXT_BYTES = 1120  # ML-KEM-768 ciphertext (1088) then the X25519 ephemeral share (32)
-SHARED_SECRET_BYTES = 32
 MLKEM_PUBLIC_KEY_BYTES = 1184
 MLKEM_CIPHERTEXT_BYTES = 1088
 LABEL = b"\\.//^\\"  # the draft's XWingLabel, 5c2e2f2f5e5c
