@@ -10,19 +10,16 @@ import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import pytest
 
 from functions.storage import LocalStorage
 from tests.support.axe import assert_no_violations
-from tests.support.host import serving
 from tests.support.inbox import FIRST, PASSPHRASE, desk_keys, payload, post_followup, put
 from tests.support.reporter import case_key_text
-from tests.support.workbench import default_keyring, key_file
-from wbs import config
+from tests.support.workbench import in_chromium
 from wbs.crypto import Identity
-from wbs.workbench.app import Config
-from wbs.workbench.server import make_server
 
 pytestmark = pytest.mark.browser
 
@@ -49,31 +46,15 @@ def long_case(tmp_path: Path, inspector: Identity) -> LocalStorage:
 
 @contextlib.contextmanager
 def unlocked_page(browser: Any, home: Path, store: LocalStorage, idle: float) -> Iterator[Any]:
-    """A real workbench on ``store`` locking after ``idle`` seconds, unlocked and synced."""
-    settings = Config(
-        key=key_file(home),
-        storage_url=f"local:{store.root}",
-        open_storage=lambda: store,
-        keyring=default_keyring(),
-        rules=config.load(None),
-    )
-    server, app = make_server(settings, idle_seconds=idle)
-    with serving(server):
-        context = browser.new_context(viewport=WIDE)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.goto(app.guard.url)
-        unlock(page)
+    """A real workbench on ``store`` locking after ``idle`` seconds, unlocked and synced, on a
+    wide screen; ``page.case`` is the case's address."""
+    with in_chromium(browser, home, store, idle) as (page, errors):
+        page.set_viewport_size(WIDE)
         page.click("#sync")
         page.wait_for_selector("#sync-result")
-        page.app = app
-        try:
-            yield page
-        finally:
-            context.close()
-        assert errors == []
+        page.case = urljoin(page.url, f"/case/{FIRST}")
+        yield page
+    assert errors == []
 
 
 def unlock(page: Any) -> None:
@@ -93,7 +74,7 @@ def test_the_actions_sit_beside_a_long_thread_and_follow_it_on_a_phone(
     browser: Any, home: Path, long_case: LocalStorage
 ) -> None:
     with unlocked_page(browser, home, long_case, idle=600) as page:
-        page.goto(f"{page.app.guard.origin}/case/{FIRST}")
+        page.goto(page.case)
         page.wait_for_selector("#thread article.post >> nth=19")
         height = page.evaluate("document.documentElement.scrollHeight")
         # On a wide screen: the reply form starts on the first screen, beside the thread
@@ -128,8 +109,7 @@ def test_a_reply_being_typed_is_kept_over_the_idle_lock(
     browser: Any, home: Path, long_case: LocalStorage
 ) -> None:
     with unlocked_page(browser, home, long_case, idle=8) as page:
-        case = f"{page.app.guard.origin}/case/{FIRST}"
-        page.goto(case)
+        page.goto(page.case)
         # Given a reply being typed
         page.fill("#reply-text", DRAFT)
         # When nobody does anything: a warning comes first, with a button that keeps it open
@@ -143,5 +123,5 @@ def test_a_reply_being_typed_is_kept_over_the_idle_lock(
         assert DRAFT not in page.content()
         # Then the unlock brings back the case, the reply in its form
         unlock(page)
-        assert page.url == case
+        assert page.url == page.case
         assert page.input_value("#reply-text") == DRAFT

@@ -40,7 +40,7 @@ DECLARATION_LABELS = {
     "aware_of_sanctions": "Paham sanksi laporan palsu / aware false reports are sanctioned",
     "confidential": "Menjaga kerahasiaan laporan / will keep the report confidential",
 }
-FAILED = "⚠ cannot be opened"
+FAILED = "⚠ cannot open"
 DATED_AFTER = 14  # a deadline further away than this many days is shown as its date
 
 
