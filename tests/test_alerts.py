@@ -11,6 +11,7 @@ import base64
 import http.client
 import json
 import shutil
+import smtplib
 import socket
 import ssl
 import subprocess
@@ -119,22 +120,24 @@ class MailServer(NamedTuple):
 
 
 @contextmanager
-def mail_server(folder: Path, *, starttls: bool = True) -> Iterator[MailServer]:
+def mail_server(
+    folder: Path, *, starttls: bool = True, implicit: bool = False
+) -> Iterator[MailServer]:
     """aiosmtpd on 127.0.0.1: STARTTLS with a certificate of a throwaway CA, and a login
-    required after it (unless ``starttls`` is False: then plain SMTP, no login)."""
+    required after it (unless ``starttls`` is False: then plain SMTP, no login); with
+    ``implicit``, TLS from the first byte (as on port 465) and the same login."""
     authority = make_authority(folder / "ca")
     inbox = Inbox()
     port = free_port()
     options: dict[str, Any] = {}
-    if starttls:
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(authority.certificate, authority.key)
-        options = {
-            "tls_context": context,
-            "require_starttls": True,
-            "authenticator": inbox.authenticate,
-            "auth_required": True,
-        }
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(authority.certificate, authority.key)
+    login = {"authenticator": inbox.authenticate, "auth_required": True}
+    if implicit:
+        # aiosmtpd offers AUTH only after its own STARTTLS unless told the link is secure
+        options = {"ssl_context": context, "auth_require_tls": False, **login}
+    elif starttls:
+        options = {"tls_context": context, "require_starttls": True, **login}
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **options)
     controller.start()
     try:
@@ -233,6 +236,24 @@ def test_a_report_and_a_followup_each_send_one_mail_without_content(tmp_path: Pa
     # the API logged its request lines, and no warning
     assert [line["message"] for line in log_lines(log)] == ["request"] * 4
     assert len(list(wbs.store.list("reports/"))) == 1
+
+
+# The test server's own warning: its link is TLS from the first byte, which it does not see.
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_port_465_is_tls_from_the_first_byte(tmp_path: Path) -> None:
+    # Given a mail server that speaks TLS from the first byte, as submissions on port 465 does
+    with mail_server(tmp_path, implicit=True) as smtp:
+        # When a notice goes through a notifier set for implicit TLS, it arrives after a login
+        smtp.notifier(implicit_tls=True).send(notify.NEW_REPORT)
+        assert [m.message["Subject"] for m in smtp.inbox.mails] == [notify.NEW_REPORT.subject]
+        assert smtp.inbox.logins == [USER]
+        # and its certificate is checked: a notifier trusting only the system's CAs refuses it
+        with pytest.raises(ssl.SSLCertVerificationError):
+            smtp.notifier(implicit_tls=True, tls=None).send(notify.NEW_REPORT)
+        # and a STARTTLS notifier gets no greeting it understands: it fails, it sends nothing
+        with pytest.raises((smtplib.SMTPException, OSError)):
+            smtp.notifier().send(notify.NEW_REPORT)
+    assert len(smtp.inbox.mails) == 1
 
 
 def test_a_mail_server_that_hangs_delays_no_reporter(tmp_path: Path) -> None:
@@ -339,6 +360,10 @@ def test_smtp_settings_from_the_environment() -> None:
     assert Settings.from_env(SMTP).notifier == notify.SmtpNotifier(
         "mail.example.go.id", FROM, TO, 587, starttls=True
     )
+    # port 465: TLS from the first byte, whatever WBS_SMTP_STARTTLS would say of STARTTLS
+    implicit = Settings.from_env(SMTP | {"WBS_SMTP_PORT": "465"}).notifier
+    assert isinstance(implicit, notify.SmtpNotifier) and implicit.implicit_tls
+    assert not Settings.from_env(SMTP).notifier.implicit_tls  # type: ignore[union-attr]
     # SNS on AWS; nothing without either
     topic = "arn:aws:sns:ap-southeast-3:123456789012:wbs"
     sns = Settings.from_env({notify.TOPIC_VARIABLE: topic}).notifier
@@ -351,6 +376,10 @@ def test_smtp_settings_from_the_environment() -> None:
     [
         ({"WBS_SMTP_STARTTLS": "off"}, "WBS_SMTP_STARTTLS=off is only for a mail server on"),
         ({"WBS_SMTP_STARTTLS": "maybe"}, "WBS_SMTP_STARTTLS must be on or off"),
+        (
+            {"WBS_SMTP_HOST": "localhost", "WBS_SMTP_PORT": "465", "WBS_SMTP_STARTTLS": "off"},
+            "WBS_SMTP_STARTTLS=off does not apply to port 465",
+        ),
         ({"WBS_SMTP_PORT": "70000"}, "WBS_SMTP_PORT must be a port number"),
         ({"WBS_SMTP_PORT": "²"}, "WBS_SMTP_PORT must be a port number"),
         ({"WBS_SMTP_HOST": "mail.example.go.id\r\nRCPT"}, "WBS_SMTP_HOST must be a host"),

@@ -567,7 +567,8 @@ def test_every_state_of_the_workbench(
         store.let_through = 0
         page.goto(case.split("/case/")[0] + "/")
         page.click("#sync")
-        page.wait_for_selector("main .notice.error:has-text('out of reach')", timeout=30_000)
+        stopped = "Sinkronisasi berhenti" if lang == "id" else "The sync stopped"
+        page.wait_for_selector(f"main .notice.error:has-text('{stopped}')", timeout=30_000)
         assert_no_violations(page, "a sync that failed")
 
         page.app.session.idle = 0  # the idle time has passed

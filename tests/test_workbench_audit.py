@@ -177,7 +177,7 @@ def test_the_case_file_and_the_evidence_are_saved_only_into_the_folder_typed(
     [
         ("", "Ketik jalur lengkap folder tujuan penyimpanan."),
         ("kasus/relatif", "Ketik jalur lengkap folder tujuan penyimpanan."),
-        (str(paths.PROJECT_ROOT / "bocor"), "refusing to export decrypted evidence inside"),
+        (str(paths.PROJECT_ROOT / "bocor"), "teks terbuka tidak pernah ditulis ke folder ini"),
     ],
 )
 def test_a_folder_that_is_not_safe_or_not_whole_is_refused_and_nothing_is_written(
@@ -212,11 +212,12 @@ def test_an_access_record_waits_while_storage_refuses_and_sync_now_sends_it(
     page = client.get(f"/case/{FIRST}").body
     # The case opens; the trail shows the access from the cache, and the page says it waits
     assert "Pungli di loket" in page
-    assert "not stored yet (storage is out of reach): the next sync sends it" in page
+    assert "Akses ini dicatat di komputer ini; sinkronisasi berikutnya menyimpannya." in page
+    assert "out of reach" not in page  # the workbench's words, not storage's
     assert "Anna | membuka kasus" in trail(page)  # the keyring's label, not the key id
     assert access(store, colleague) == []
     # A sync while storage still refuses says so, and keeps the record waiting
-    assert "storage is out of reach" in client.sync().body
+    assert "belum ada di penyimpanan (1)" in client.sync().body
     assert access(store, colleague) == []
     # Sync now, with storage back, sends it, once
     monkeypatch.setattr(LocalStorage, "put_new", real)
@@ -234,7 +235,8 @@ def test_a_file_storage_lost_is_named_and_the_others_are_saved(
         client.post(f"/case/{FIRST}/save", {"folder": str(folder), "what": "files"})
     )
     assert [p.name for p in folder.iterdir()] == ["foto bukti.png"]  # nothing half-written
-    assert f"attachment ../halaman.html: no object attachments/{FIRST}/{PAGE}" in page.body
+    words = "../halaman.html tidak disimpan. Catatan yang diperlukan tidak ada di penyimpanan."
+    assert words in html.unescape(page.body) and "no object" not in page.body
     assert str(folder / "foto bukti.png") in page.body
 
 

@@ -5,6 +5,7 @@ cannot run on the workbench's origin. In-process, then once in Chromium."""
 from __future__ import annotations
 
 import base64
+import html
 import struct
 import zlib
 from pathlib import Path
@@ -102,7 +103,8 @@ def test_a_tampered_or_unknown_file_is_refused_with_its_reason(
     answer = client.get(f"/case/{FIRST}/file/{PHOTO}")
 
     assert answer.status == 303 and answer.headers["location"] == f"/case/{FIRST}"
-    assert "does not authenticate" in client.follow(answer).body
+    page = html.unescape(client.follow(answer).body)
+    assert "Berkas bukti ini tidak dapat dibuka" in page and "authenticate" not in page
     assert client.get(f"/case/{FIRST}/file/ZZZZZZZZZZZZZZZZ").status == 404
 
 

@@ -195,10 +195,11 @@ def test_a_failed_sync_shows_its_error_once_and_keeps_what_it_fetched(
     state = progress(client)
     assert state["done"] is True and state["error"] == "storage unreachable: timed out"
     assert state["fetched"] == 2
-    assert "storage unreachable: timed out" in page.body and 'role="alert"' in page.body
+    assert "Sinkronisasi berhenti. Penyimpanan tidak dapat dihubungi" in page.body
+    assert 'role="alert"' in page.body and "timed out" not in page.body
     assert 'id="sync-result"' not in page.body
     again = client.get("/").body
-    assert "storage unreachable" not in again  # once
+    assert "Sinkronisasi berhenti" not in again  # once
     assert len(Cache.for_storage(client.app.config.storage_url).ids()) == 2
     # And a new press starts a new sync, which fetches the rest
     store.fail = None
@@ -208,12 +209,13 @@ def test_a_failed_sync_shows_its_error_once_and_keeps_what_it_fetched(
     assert len(Cache.for_storage(client.app.config.storage_url).ids()) == 3
 
 
-def test_an_os_error_is_told_in_its_own_words(client: Client, store: Gated) -> None:
+def test_an_os_error_is_told_in_the_page_s_words(client: Client, store: Gated) -> None:
     store.let_through = 0
-    store.fail = PermissionError(13, "Permission denied")
+    store.fail = PermissionError(13, "Permission denied", "/srv/wbs/cache")
     page = client.sync()
-    assert "Permission denied" in page.body
-    assert progress(client)["error"] == "[Errno 13] Permission denied"
+    assert "Komputer ini tidak mengizinkan meja kerja memakai /srv/wbs/cache." in page.body
+    assert "Permission denied" not in page.body
+    assert progress(client)["error"] == "[Errno 13] Permission denied: '/srv/wbs/cache'"
 
 
 def test_polling_the_progress_does_not_keep_the_key_unlocked(client: Client, store: Gated) -> None:

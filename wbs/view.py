@@ -40,7 +40,7 @@ DECLARATION_LABELS = {
     "aware_of_sanctions": "Paham sanksi laporan palsu / aware false reports are sanctioned",
     "confidential": "Menjaga kerahasiaan laporan / will keep the report confidential",
 }
-FAILED = "⚠ gagal dibuka / cannot open"
+FAILED = "⚠ cannot open"
 DATED_AFTER = 14  # a deadline further away than this many days is shown as its date
 
 
@@ -93,18 +93,20 @@ def shorten(text: str, width: int = TITLE_WIDTH) -> str:
 
 
 def inbox_table() -> Table:
+    """The inbox's table, in the command line's one language, English, as its deadlines are;
+    a status keeps its name (the reporter's page and ``--status`` use it)."""
     table = Table(
-        title="Kotak masuk / Inbox",
+        title="Inbox",
         title_justify="left",
-        caption=f"Tanggal / dates: {local_zone()}",
+        caption=f"dates: {local_zone()}",
         caption_justify="left",
         box=box.SIMPLE_HEAD,
     )
-    table.add_column("No. registrasi", no_wrap=True)
-    table.add_column("Diterima", no_wrap=True)
+    table.add_column("Number", no_wrap=True)
+    table.add_column("Received", no_wrap=True)
     table.add_column("Status")
-    table.add_column("Tenggat / Deadline")
-    table.add_column("Laporan / Report", ratio=1, min_width=14)
+    table.add_column("Deadline")
+    table.add_column("Report", ratio=1, min_width=14)
     return table
 
 

@@ -1,10 +1,11 @@
 """Notices by mail through the institution's own SMTP server, for a self-hosted service
 (docs/self-hosting.md, "Alerts"), with the standard library's smtplib.
 
-STARTTLS is required unless the server is on this machine's loopback (a local relay such as
-Postfix, which then delivers onwards): with it, the certificate is checked against the
-system's CAs. The user and password, if the server asks for them, come from the service's
-environment file (/etc/wbs/wbs.env, mode 0600)."""
+On port 465 the connection is TLS from its first byte (implicit TLS, RFC 8314 section 3.3);
+on any other port STARTTLS is required unless the server is on this machine's loopback (a
+local relay such as Postfix, which then delivers onwards). Either way the certificate is
+checked against the system's CAs. The user and password, if the server asks for them, come
+from the service's environment file (/etc/wbs/wbs.env, mode 0600)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ PASSWORD_VARIABLE = "WBS_SMTP_PASSWORD"  # noqa: S105 (a variable's name, not a 
 TO_VARIABLE = "WBS_NOTIFY_TO"
 FROM_VARIABLE = "WBS_NOTIFY_FROM"
 DEFAULT_PORT = 587  # submission, with STARTTLS
+IMPLICIT_TLS_PORT = 465  # submissions: TLS from the first byte (RFC 8314)
 TIMEOUT_SECONDS = 20.0
 MAX_RECIPIENTS = 50
 # An address as the deployment's notify_email takes it (wbs/config/deployment.py): no
@@ -47,6 +49,8 @@ class SmtpNotifier:
     timeout: float = TIMEOUT_SECONDS
     # The CAs STARTTLS trusts (tests: their own); None: the system's.
     tls: ssl.SSLContext | None = field(default=None, repr=False, compare=False)
+    # TLS from the first byte instead of STARTTLS: what port 465 means (from_env sets it).
+    implicit_tls: bool = False
     kind: str = field(default="smtp", init=False)
 
     @classmethod
@@ -64,6 +68,11 @@ class SmtpNotifier:
         switch = (env.get(STARTTLS_VARIABLE) or "on").strip().lower()
         if switch not in ("on", "off"):
             raise ValueError(f"{STARTTLS_VARIABLE} must be on or off")
+        if switch == "off" and int(port_text) == IMPLICIT_TLS_PORT:
+            raise ValueError(
+                f"{STARTTLS_VARIABLE}=off does not apply to port {IMPLICIT_TLS_PORT}, which is"
+                " TLS from the first byte: unset it, or use the relay's own port"
+            )
         if switch == "off" and not is_loopback(host):
             raise ValueError(
                 f"{STARTTLS_VARIABLE}=off is only for a mail server on this machine"
@@ -87,6 +96,7 @@ class SmtpNotifier:
             switch == "on",
             user,
             password,
+            implicit_tls=int(port_text) == IMPLICIT_TLS_PORT,
         )
 
     def send(self, notice: Notice) -> None:
@@ -98,14 +108,20 @@ class SmtpNotifier:
         mail["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2])
         mail["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to it
         mail.set_content(notice.text)
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as server:
-            if self.starttls:
-                server.starttls(context=self.tls or ssl.create_default_context())
+        context = self.tls or ssl.create_default_context()
+        with self._connect(context) as server:
+            if self.starttls and not self.implicit_tls:
+                server.starttls(context=context)
             if self.user:
                 server.login(self.user, self.password)
             refused = server.send_message(mail, self.sender, list(self.recipients))
         if refused:
             raise smtplib.SMTPRecipientsRefused(refused)
+
+    def _connect(self, context: ssl.SSLContext) -> smtplib.SMTP:
+        if self.implicit_tls:
+            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=context)
+        return smtplib.SMTP(self.host, self.port, timeout=self.timeout)
 
 
 def addresses(text: str, variable: str) -> tuple[str, ...]:

@@ -322,8 +322,9 @@ def test_a_grant_that_fails_verification_is_said_once_and_never_used(
     # And the workbench says it once, on the page after the unlock
     client = unlocked(first.kid, store)
     inbox = client.get("/").body
-    assert inbox.count("grant of desk pimpinan (1) not used") == 1
-    assert "grant of desk pimpinan" not in client.get("/").body  # once
+    left_out = "keanggotaan tim atau kasus yang dibagikan (1) tidak lolos pemeriksaan"
+    assert inbox.count(left_out) == 1 and "grant of desk" not in inbox  # the page's words
+    assert left_out not in client.get("/").body  # once
     assert client.get(f"/case/{SECOND}").status == 422
 
 

@@ -552,6 +552,18 @@ def test_list_shows_status_and_deadlines(keyring: Path, cases: None) -> None:
     assert "Selesai" in late[third] and "due" not in late[third].split("Selesai")[1]
 
 
+def test_list_speaks_one_language(keyring: Path, cases: None) -> None:
+    # (issue 17, item 6: Indonesian headings over English deadlines)
+    out = wbs("inbox", "list", "--today", "2026-11-30").stdout
+    head = out.split("7K3M-Q2X9-ABCD-EFGH")[0]
+    for english in ("Inbox", "Number", "Received", "Status", "Deadline", "Report"):
+        assert english in head
+    assert "dates: " in out.splitlines()[-1]
+    for indonesian in ("Kotak masuk", "registrasi", "Diterima", "Tenggat", "Laporan", "Tanggal"):
+        assert indonesian not in out
+    assert "ack due in 4 days" in rows(out)["7K3M-Q2X9-ABCD-EFGH"]
+
+
 def test_list_filters_by_status_and_due(keyring: Path, cases: None) -> None:
     wbs("inbox", "status", SECOND, "perlu-informasi-tambahan")
     wbs("inbox", "status", THIRD, "ditolak", "--reason", "kedaluwarsa")

@@ -264,6 +264,12 @@ def test_a_desks_policy_has_exactly_these_grants() -> None:
             "Action": "s3:PutObjectRetention",
             "Resource": [*writes, {"Fn::Sub": f"{DATA}/desks/kab-bandung/*"}],
         },
+        {
+            "Sid": "RemindThroughTheTopic",
+            "Effect": "Allow",
+            "Action": "sns:Publish",
+            "Resource": {"Ref": "Topic"},
+        },
     ]
     # The replies a desk creates are the messages InspectorPolicy's pattern allows
     (write,) = [

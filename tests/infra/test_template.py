@@ -499,6 +499,7 @@ def test_inspectors_of_every_desk_read_everything_and_write_only_their_own_kinds
             "Action": "s3:PutObjectRetention",
             "Resource": [{"Fn::Sub": f"{data}/{key}"} for key in [*writes, "desks/*"]],
         },
+        desks.REMIND_STATEMENT,
     ]
     # The desks' own policies create the same kinds of objects
     assert desks.REPLY == ANY_INSPECTORATE_MESSAGE
@@ -1011,8 +1012,11 @@ INSPECTORS_MAY = [
     Request("s3:GetObject", obj(NOTE)),
     listing("notes/"),
     creation(NOTE, True),
+    Request("sns:Publish", TOPIC),  # wbs inbox remind --notify
 ]
 INSPECTORS_MAY_NOT = [
+    Request("sns:Publish", TOPIC.replace("wbs-topic", "another-topic")),
+    Request("sns:Subscribe", TOPIC),
     Request("s3:DeleteObject", obj(NOTE)),
     Request("s3:DeleteObject", obj(layout.report(CASE))),
     Request("s3:DeleteObjectVersion", obj(layout.report(CASE))),
@@ -1062,6 +1066,10 @@ def test_every_call_the_inspectors_tool_makes_is_allowed_and_every_grant_is_used
     ):
         result = wbs("inbox", *args)
         assert result.exit_code == 0, (args, result.output)
+    # and sends the deadline reminder to the stack's topic (exit 4: a deadline was missed)
+    monkeypatch.setenv("WBS_NOTIFY_TOPIC", TOPIC)
+    result = wbs("inbox", "remind", "--notify", "--today", "2027-12-31")
+    assert result.exit_code == 4, result.output
     made = [r for operation, params in deployment.calls for r in requests_for(operation, params)]
     # Then the inspectors' policy allows each call, and the bucket's policy denies none
     policy = statements(props("InspectorPolicy")["PolicyDocument"])

@@ -171,9 +171,12 @@ def key_file(home: Path) -> Path:
 
 
 @contextlib.contextmanager
-def in_chromium(browser: Any, home: Path, store: LocalStorage) -> Iterator[tuple[Any, list[str]]]:
-    """A real workbench server on ``store`` and the test institution's keyring, opened and
-    unlocked in Chromium; yields the page and the console's errors."""
+def in_chromium(
+    browser: Any, home: Path, store: LocalStorage, idle: float = 60
+) -> Iterator[tuple[Any, list[str]]]:
+    """A real workbench server on ``store`` and the test institution's keyring, locking after
+    ``idle`` seconds, opened and unlocked in Chromium; yields the page and the console's
+    errors."""
     settings = Config(
         key=key_file(home),
         storage_url=f"local:{store.root}",
@@ -181,7 +184,7 @@ def in_chromium(browser: Any, home: Path, store: LocalStorage) -> Iterator[tuple
         keyring=default_keyring(),
         rules=config.load(None),
     )
-    with opened(browser, settings, idle_seconds=60) as (page, _, errors):
+    with opened(browser, settings, idle_seconds=idle) as (page, _, errors):
         page.fill("#passphrase", PASSPHRASE)
         page.click("#unlock button[type=submit]")
         page.wait_for_selector("#sync")  # the inbox, loaded: a click during the navigation is lost

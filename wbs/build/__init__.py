@@ -33,6 +33,7 @@ from wbs import demo
 from wbs.build.assets import static_assets, vendor_modules
 from wbs.build.desks import ROUTING_FILE, check, routing_file
 from wbs.build.errors import BuildError
+from wbs.build.noble import noble_modules
 from wbs.build.output import (
     KEYRING_COPY,
     MANIFEST,
@@ -77,6 +78,7 @@ def build(
     refuse_private_material(folder_files(keyring.parent), "the keyring's folder")
     files = static_assets()
     files.update(vendor_modules(NODE_MODULES))
+    files.update(noble_modules(NODE_MODULES))  # for xwing.mjs; no page loads it yet
     if settings.site.logo:
         files[settings.site.logo.name] = settings.site.logo.data
     files.update(render_pages(settings, desks, files))

@@ -27,7 +27,13 @@ def keys() -> None:
 
 
 @keys.command("new")
-@click.option("--label", default="Inspektur", show_default=True, help="Who holds the key.")
+@click.option(
+    "--label",
+    default="Inspektur",
+    show_default=True,
+    help="The holder's role, not their name ('Irban Wilayah II'): the keyring is public,"
+    " in the reporting page.",
+)
 @keyring_option
 @click.option(
     "--out",
@@ -40,8 +46,11 @@ def new(label: str, keyring: Path, out: Path | None) -> None:
     The key file holds two pairs: X25519, which reports are sealed to, and Ed25519, which
     signs what you write. They are encrypted with one passphrase (Argon2id + secretbox), asked
     twice on the terminal or taken from WBS_PASSPHRASE, and written with mode 0600 outside
-    the repository. It reads reports once a member of a desk grants it the desk (`wbs desks
-    add-member`), or once the desks are set up with it as a member (`wbs desks init`).
+    the repository. The label names the holder's role, never the person: the keyring is
+    public, embedded in the reporting page. Give the admin the new public entry: the admin
+    adds it to the institution's keyring and redeploys. The key reads reports once a member of
+    a desk grants it the desk (`wbs desks add-member`), or once the admin sets up the desks
+    with it as a member (`wbs desks init`).
     """
     if not LABEL_RE.fullmatch(label):
         raise KeyringError(
@@ -65,15 +74,21 @@ def new(label: str, keyring: Path, out: Path | None) -> None:
     click.echo(f"fingerprint  {grouped(entry.fingerprint)}")
     click.echo(f"signing key  {entry.signing_key}")
     click.echo(f"keyring      {keyring}  (now {len(ring.keys) + 1} in all)")
+    click.echo(f"wbs: note: the label '{label}' is public: a role, never a person's name", err=True)
+    click.echo(
+        f"next: give the admin your entry of {keyring} (key id {entry.kid}; check the"
+        " fingerprint together): the admin adds it to the institution's keyring and redeploys"
+        " (`wbs deploy`)"
+    )
     if ring.desks:
         click.echo(
-            "next: a member of your desk grants it to you (past cases too): wbs desks"
+            "then: a member of your desk grants it to you (past cases too): wbs desks"
             f" add-member --desk {ring.desk_ids()[0]} --member {entry.kid}"
         )
     else:
         click.echo(
-            "next: once every inspector has a key, set up the desks with them as members:"
-            f" wbs desks init --member {entry.kid} ..."
+            "then: once every inspector has a key, the admin sets up the desks with them as"
+            f" members: wbs desks init --member {entry.kid} ..."
         )
 
 

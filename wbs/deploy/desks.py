@@ -98,6 +98,16 @@ def _arns(patterns: Sequence[str]) -> list[dict[str, str]]:
     return [{"Fn::Sub": f"{DATA}/{p}"} for p in patterns]
 
 
+# `wbs inbox remind --notify` from an inspector's machine: the deadline counts, to the stack's
+# one topic (the template's InspectorPolicy has the same statement).
+REMIND_STATEMENT: dict[str, Any] = {
+    "Sid": "RemindThroughTheTopic",
+    "Effect": "Allow",
+    "Action": "sns:Publish",
+    "Resource": {"Ref": "Topic"},
+}
+
+
 def policy_statements(desk: str) -> list[dict[str, Any]]:
     """The statements of ``desk``'s policy."""
     names_the_desk = f"*/{desk}/*"
@@ -152,6 +162,7 @@ def policy_statements(desk: str) -> list[dict[str, Any]]:
             "Action": "s3:PutObjectRetention",
             "Resource": _arns([*INSPECTOR_WRITES, f"desks/{desk}/*"]),
         },
+        REMIND_STATEMENT,
     ]
 
 

@@ -51,7 +51,7 @@ from wbs.cases import inbox as cases
 from wbs.cases.opening import NotAddressed
 from wbs.reports import Reader
 from wbs.signing import Signers
-from wbs.workbench import files, ranges, saving, syncjob, wording
+from wbs.workbench import drafts, files, ranges, saving, syncjob, wording
 from wbs.workbench.guard import Guard, Refusal
 from wbs.workbench.session import Session
 from wbs.workbench.wording import Said
@@ -62,6 +62,7 @@ MAX_FORM_BYTES = 1024 * 1024
 SORTS = ("received", "deadline", "status")  # the inbox's orders; the first is the default
 TYPED = {"reply": ("text",), "status": ("status", "reason", "note"), "note": ("text",)}
 SYNC_PROGRESS = "/sync/progress"  # polled by workbench.js; not activity for the idle lock
+STAY = "/stay"  # "Stay unlocked", pressed in the idle lock's warning (workbench.js)
 STATS_PAGES = ("/stats", "/stats/csv", "/stats/summary")  # the page and its two downloads
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -162,8 +163,10 @@ class Workbench:
         if verdict.redirect is not None:
             return _redirect(start_response, verdict.redirect, verdict.cookie)
         path = environ.get("PATH_INFO", "/")
-        if path == SYNC_PROGRESS:
-            self.session.expire()  # an open page polls it: that is no sign of anyone there
+        if path == SYNC_PROGRESS or path.endswith("/draft"):
+            # An open page polls the one and keeps a draft with the other: that is no sign of
+            # anyone there (a draft that changed is: Workbench.draft says so)
+            self.session.expire()
         else:
             self.session.touch()
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
@@ -221,7 +224,8 @@ class Workbench:
         if reader is not None:
             reader = self._fresh(reader)
         if path == "/unlock" and method == "POST":
-            return self.unlock(form.get("passphrase", ""), start_response)
+            back = str((environ or {}).get("HTTP_REFERER", ""))
+            return self.unlock(form.get("passphrase", ""), back, start_response)
         if reader is None:
             if method == "POST":
                 return _redirect(start_response, "/")
@@ -230,6 +234,8 @@ class Workbench:
             return self.inbox(reader, query, start_response)
         if path in STATS_PAGES and method in ("GET", "HEAD"):
             return self.statistics(reader, path, query, start_response)
+        if path == STAY and method == "POST":
+            return self.left(start_response)  # the request itself was the activity
         if path == "/lock" and method == "POST":
             self.session.lock()
             return _redirect(start_response, "/")
@@ -246,6 +252,8 @@ class Workbench:
                 return self.case_file(reader, report_id, parts[2], start_response)
             if len(parts) == 3 and method == "POST" and parts[2] == "save":
                 return self.save(reader, report_id, form, start_response)
+            if len(parts) == 3 and method == "POST" and parts[2] == "draft":
+                return self.draft(reader, report_id, form, start_response)
             if len(parts) == 3 and method == "POST" and parts[2] in ("reply", "status", "note"):
                 return self.answer(reader, report_id, parts[2], form, start_response)
             if len(parts) == 4 and parts[2] == "file" and method in ("GET", "HEAD"):
@@ -256,18 +264,20 @@ class Workbench:
 
     # -- pages --------------------------------------------------------------------------
 
-    def unlock(self, passphrase: str, start_response: StartResponse) -> Iterable[bytes]:
+    def unlock(self, passphrase: str, back: str, start_response: StartResponse) -> Iterable[bytes]:
         """Open the key, and with it the grants of the cache (docs/spec/desks-v2.md); a grant
-        that fails its checks is said once, here, and never used."""
+        that fails its checks is said once, here, and never used. Then back to the case page
+        the lock came on (``back``: the Referer), its drafts in their forms, or the inbox."""
         ring, signers = self._keyring()
         try:
             reader = self.session.unlock(passphrase, signers, ring, self.cache.grants())
         except keyfile.KeyFileError as exc:  # WrongPassphrase too
             text, hint = wording.said(exc, self.gettext)
             return self.page(start_response, "unlock.html", failure=text, hint=hint)
-        for problem in reader.problems:
-            self.notice("error", problem, "")
-        return _redirect(start_response, "/")
+        if reader.problems:
+            self.notice("error", *wording.grants_left_out(len(reader.problems), self.gettext))
+        case = back.removeprefix(f"{self.guard.origin}/case/")
+        return _redirect(start_response, f"/case/{case}" if ID_RE.fullmatch(case) else "/")
 
     def _keyring(self) -> tuple[Keyring | None, Signers]:
         """The keyring grants and signatures are checked against, and its signers; None and
@@ -287,8 +297,9 @@ class Workbench:
         fresh = self.session.refresh(ring or reader.ring, self.cache.grants())
         if fresh is None:
             return self.session.reader or reader
-        for problem in set(fresh.problems) - set(reader.problems):
-            self.notice("error", problem, "")
+        new = set(fresh.problems) - set(reader.problems)
+        if new:
+            self.notice("error", *wording.grants_left_out(len(new), self.gettext))
         return fresh
 
     def inbox(
@@ -399,6 +410,10 @@ class Workbench:
             self.record(reader, report_id, "opened")
         internal = notes.read(self.cache, reader, report_id)
         form, fields = self.session.typed.pop(report_id, ("", {}))
+        kept = self.session.drafts.of(reader.identity, report_id)
+        typed = {name: {"text": text} for name, text in kept.items()}
+        if form:
+            typed[form] = fields  # what a refused form held, as it was sent
         directory = self.directory()
         found = readers.case_readers(self.cache, directory, report_id)
         label = directory.desk_label
@@ -415,7 +430,7 @@ class Workbench:
             statuses=statuses.STATUSES,
             reasons=statuses.REASONS,
             initial=statuses.INITIAL,
-            typed={form: fields},
+            typed=typed,
         )
 
     def case_file(
@@ -529,8 +544,10 @@ class Workbench:
             raise Said(self.gettext("This case has no such file to save."))
         self.record(reader, report_id, action, file)
         for saved in saving.evidence(self.config.open_storage(), report_id, chosen, target):
-            if saved.path is None:
-                self.notice("error", saved.problem, "")
+            if saved.failure is not None:
+                why, hint = wording.said(saved.failure, self.gettext)
+                text = self.gettext("%(file)s was not saved. %(why)s")
+                self.notice("error", text % {"file": saved.label, "why": why}, hint)
             else:
                 self.notice("saved", str(saved.path), "")
         return _redirect(start_response, f"/case/{report_id}")
@@ -539,11 +556,13 @@ class Workbench:
         """Put an access into the case's audit trail; say so if it is not stored yet."""
         now = datetime.datetime.now(datetime.UTC)
         config = self.config
+        waiting = len(self.cache.pending_keys())
         problem = audit.record(
             config.open_storage, self.cache, report_id, action, config.keyring, reader, now, file
         )
-        if problem:
-            self.notice("error", problem, "")
+        if problem:  # kept for the next sync if one more record waits, else not written
+            kept = len(self.cache.pending_keys()) > waiting
+            self.notice("error", *wording.access_unrecorded(kept, self.gettext))
 
     def file(
         self,
@@ -642,12 +661,14 @@ class Workbench:
             text = self._text(form)
             case = self._answerable(reader, report_id)
             answering.reply(case, text, now)
+            self.session.drafts.forget(report_id, what)
             self.notice("sent", "", "")
         elif what == "note":
             text = self._text(form)
             ring = load_active(self.config.keyring)
             store = self.config.open_storage()
             answering.write_note(store, self.cache, report_id, ring, reader, text, now)
+            self.session.drafts.forget(report_id, what)
             self.notice("note", "", "")
         else:
             new = statuses.resolve(form.get("status", "")) or ""
@@ -672,6 +693,28 @@ class Workbench:
                 ) from None
             self.notice("status", "", "")
         return _redirect(start_response, here)
+
+    def draft(
+        self,
+        reader: Reader,
+        report_id: str,
+        form: Mapping[str, str],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """Keep what is typed into a case's reply or note form (workbench.js sends it as it
+        changes, and before the idle lock): a change is activity, the same text is not."""
+        what = form.get("form", "")
+        if what not in drafts.FORMS:
+            body = json.dumps({"error": "no such form"}).encode()
+            return _answer(start_response, "400 Bad Request", body, "application/json")
+        if self.session.drafts.keep(reader.identity, report_id, what, form.get("text", "")):
+            self.session.touch()
+        return self.left(start_response)
+
+    def left(self, start_response: StartResponse) -> Iterable[bytes]:
+        """How many seconds are left before the idle lock, as JSON, for workbench.js."""
+        body = json.dumps({"left": self.session.left()}).encode()
+        return _answer(start_response, "200 OK", body, "application/json")
 
     def _text(self, form: Mapping[str, str]) -> str:
         """The message or note typed, refused when empty."""
@@ -751,8 +794,10 @@ class Workbench:
                 return dataclasses.replace(state, running=True, done=False)
             if state.done and not job.error_shown:
                 job.error_shown = True
-                for problem in [state.error] if state.error else job.state.unsent:
-                    self.notice("error", problem, "")
+                if job.failure is not None:
+                    self.notice("error", *wording.sync_stopped(job.failure, self.gettext))
+                elif job.state.unsent:
+                    self.notice("error", *wording.unsent(len(job.state.unsent), self.gettext))
         return state
 
 

@@ -24,7 +24,8 @@ from wbs.export import free_path, prepare_folder, safe_name
 
 class Saved(NamedTuple):
     path: Path | None  # None when it failed
-    problem: str  # why, naming the file
+    label: str  # the file's name, as shown
+    failure: WbsError | OSError | None = None  # why it failed, for the page to word
 
 
 def folder(typed: str) -> Path:
@@ -57,10 +58,8 @@ def evidence(
         path = free_path(target, safe_name(entry.name, entry.id))
         try:
             stored_evidence.save(store, report_id, entry, path, label)
-        except AttachmentError as exc:  # its words name the file
-            saved.append(Saved(None, str(exc)))
-        except (StorageError, OSError) as exc:
-            saved.append(Saved(None, f"attachment {label}: {exc}"))
+        except (AttachmentError, StorageError, OSError) as exc:
+            saved.append(Saved(None, label, exc))
         else:
-            saved.append(Saved(path, ""))
+            saved.append(Saved(path, label))
     return saved

@@ -4,7 +4,8 @@ What Python can wipe: nothing, reliably. Locking drops every reference to the un
 ``Reader`` (its PyNaCl ``PrivateKey`` and unsealer), to the decrypted reports kept for
 the inbox and to the one evidence file kept for seeking in it, so that the garbage
 collector frees them; the bytes may stay in freed memory until it is reused, and may have
-been swapped out. docs/workbench.md says so.
+been swapped out. docs/workbench.md says so. Drafts (wbs/workbench/drafts.py) outlive the
+lock, sealed to the key's public half: only the key, unlocked again, opens them.
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ from wbs import keyfile
 from wbs.crypto import Identity
 from wbs.reports import Reader, Report
 from wbs.signing import Signers
+from wbs.workbench.drafts import Drafts
 from wbs.workbench.files import Decrypted
 
 Clock = Callable[[], float]
+
+
+class Locked(StorageError):
+    """A request to storage needed the key, which the idle lock had dropped."""
 
 
 class Session:
@@ -41,6 +47,8 @@ class Session:
         self.file: Decrypted | None = None  # the last evidence file opened, dropped with it
         # What was typed into a refused form, per case: (form, its fields), dropped with it
         self.typed: dict[str, tuple[str, dict[str, str]]] = {}
+        # Replies and notes being typed: sealed to the key's public half, kept over the lock
+        self.drafts = Drafts()
 
     def touch(self) -> None:
         """A request arrived: lock first if it came after the idle time."""
@@ -49,6 +57,10 @@ class Session:
             if now - self._last > self.idle:
                 self._drop()
             self._last = now
+
+    def left(self) -> float:
+        """Seconds until the idle lock, if no request comes."""
+        return max(0.0, self.idle - (self.clock() - self._last))
 
     def expire(self) -> None:
         """Lock if the idle time has passed, whether or not a request comes (see ``watch``)."""
@@ -65,7 +77,7 @@ class Session:
         locked (wbs/remote_storage.py asks at each request)."""
         reader = self._reader
         if reader is None:
-            raise StorageError(
+            raise Locked(
                 "the key is locked: requests to the inspector API are signed with it",
                 hint="unlock it in the page, then try again",
             )

@@ -2,8 +2,10 @@
 what the pages and ``GET /sync/progress`` read of it while it runs.
 
 The thread is given the storage and the cache, never the session: a sync copies ciphertext
-only and needs no key. A failure ends the sync with its error, the words of the WbsError or
-OSError; what was fetched before it stays in the cache (each object lands whole or not at all).
+only and needs no key. A failure ends the sync with its error (``failure``, which the pages
+word in their language, wbs/workbench/wording.py; ``error``, its own words, for
+``/sync/progress``); what was fetched before it stays in the cache (each object lands whole or
+not at all).
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ class SyncJob:
         self.state = syncing.Sync()
         self.phase = PHASES[0]
         self.error = ""
+        self.failure: BaseException | None = None
         self.error_shown = False
         self.result_shown = False  # its counts are said once, on the inbox
         self.finished = threading.Event()
@@ -88,9 +91,9 @@ class SyncJob:
         try:
             syncing.run(self._open_storage(), self._cache, self._follow, self.state, self._desks)
         except (WbsError, OSError) as exc:
-            self.error = str(exc) or type(exc).__name__
-        except Exception:
-            self.error = "the sync failed unexpectedly"
+            self.error, self.failure = str(exc) or type(exc).__name__, exc
+        except Exception as exc:
+            self.error, self.failure = "the sync failed unexpectedly", exc
             raise
         finally:
             self.finished_at = time.monotonic()

@@ -1,4 +1,5 @@
-// The workbench's only script: show progress while a long request (unlock) or a sync runs.
+// The workbench's only script: show progress while a long request (unlock) or a sync runs;
+// warn before the idle lock and keep drafts over it.
 "use strict";
 
 function busy(formId, progressId, labelId) {
@@ -56,7 +57,88 @@ function follow(formId, progressId, labelId) {
 
 follow("sync-form", "sync-progress", "sync-label");
 
-// When the server has locked the key (no request for the idle time), reload: the page then
-// asks for the passphrase, and the decrypted text leaves the screen.
+// The idle lock: the server locks the key after `idle` seconds without a request. A warning
+// comes shortly before, with a button that keeps it unlocked; when the time is up the page
+// reloads, asks for the passphrase, and the decrypted text leaves the screen. What is typed
+// into the reply and note forms is sent to the workbench as it changes and before the lock
+// (POST /case/<id>/draft): it keeps it sealed to the inspector's key, and puts it back in
+// the form after the unlock. A draft counts as activity only when its text changed.
 const idle = Number(document.body.dataset.idle || 0);
-if (idle > 0) setTimeout(() => window.location.reload(), (idle + 1) * 1000);
+const warning = document.getElementById("idle-warning");
+const token = document.querySelector('input[name="csrf"]');
+const drafts = [];
+let warnTimer = 0;
+let lockTimer = 0;
+let round = 0;
+
+async function post(path, fields) {
+  const body = new URLSearchParams({ csrf: token ? token.value : "", ...fields });
+  try {
+    const answer = await fetch(path, { method: "POST", body, redirect: "manual", cache: "no-store" });
+    if (answer.ok) return await answer.json();
+  } catch {
+    // no answer: the lock's reload shows what the workbench says
+  }
+  return null;
+}
+
+async function save(draft) {
+  clearTimeout(draft.timer);
+  const text = draft.field.value;
+  if (draft.submitted || text === draft.kept) return;
+  const state = await post(draft.path, { form: draft.form, text });
+  if (state) {
+    draft.kept = text;
+    schedule(state.left);
+  }
+}
+
+function flush() {
+  return Promise.all(drafts.map(save));
+}
+
+// Each call starts a new round of timers: a round that activity replaced does nothing.
+function schedule(left) {
+  const mine = ++round;
+  clearTimeout(warnTimer);
+  clearTimeout(lockTimer);
+  if (warning) warning.hidden = true;
+  const before = Math.min(60, idle / 2);
+  warnTimer = setTimeout(async () => {
+    await flush();
+    if (warning && mine === round) warning.hidden = false;
+  }, Math.max(0, left - before) * 1000);
+  lockTimer = setTimeout(async () => {
+    await flush();
+    if (mine === round) window.location.reload();
+  }, (left + 1) * 1000);
+}
+
+for (const form of ["reply", "note"]) {
+  const element = document.getElementById(form);
+  const field = element && element.querySelector("textarea");
+  if (!field) continue;
+  const draft = { form, field, kept: field.value, timer: 0, submitted: false };
+  draft.path = new URL("draft", element.action).pathname;
+  field.addEventListener("input", () => {
+    clearTimeout(draft.timer);
+    draft.timer = setTimeout(() => save(draft), 1000);
+  });
+  element.addEventListener("submit", () => {
+    clearTimeout(draft.timer);
+    draft.submitted = true; // sending it forgets the draft
+  });
+  drafts.push(draft);
+}
+
+const stay = document.getElementById("stay");
+if (stay) {
+  stay.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const state = await post(stay.action, {});
+    if (state) schedule(state.left);
+    else window.location.reload();
+  });
+}
+
+if (idle > 0) schedule(idle);

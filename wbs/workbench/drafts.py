@@ -1,0 +1,51 @@
+"""Replies and notes being typed, kept per case in this process's memory across the idle lock.
+
+Each draft is sealed (PyNaCl ``SealedBox``, as wbs/crypto.py seals) to the inspector's own
+public key the moment it is kept: while the key is locked nothing here can be read, by this
+process or by whoever reads its memory, and the unlocked key opens it again. Nothing is
+written to disk or to the browser's storage. docs/workbench.md, "Drafts and the idle lock".
+"""
+
+from __future__ import annotations
+
+import threading
+
+from nacl.public import PublicKey, SealedBox
+
+from wbs.crypto import Identity
+
+FORMS = ("reply", "note")  # the case page's forms whose text is kept
+
+
+class Drafts:
+    """The sealed drafts, by (case, form)."""
+
+    def __init__(self) -> None:
+        self.sealed: dict[tuple[str, str], bytes] = {}  # by (case, form)
+        self._lock = threading.Lock()
+
+    def keep(self, identity: Identity, case: str, form: str, text: str) -> bool:
+        """Keep ``text`` as the draft of ``form`` ("" forgets it); False if it was kept
+        already, unchanged."""
+        if text == self.read(identity, case, form):
+            return False
+        sealed = SealedBox(PublicKey(identity.public_key)).encrypt(text.encode("utf-8"))
+        with self._lock:
+            if text:
+                self.sealed[(case, form)] = sealed
+            else:
+                self.sealed.pop((case, form), None)
+        return True
+
+    def read(self, identity: Identity, case: str, form: str) -> str:
+        sealed = self.sealed.get((case, form))
+        return "" if sealed is None else identity.unsealer().decrypt(sealed).decode("utf-8")
+
+    def of(self, identity: Identity, case: str) -> dict[str, str]:
+        """The case's drafts, by form."""
+        found = {form: self.read(identity, case, form) for form in FORMS}
+        return {form: text for form, text in found.items() if text}
+
+    def forget(self, case: str, form: str) -> None:
+        with self._lock:
+            self.sealed.pop((case, form), None)
