@@ -45,10 +45,11 @@ from wbs import (
 )
 from wbs.attachments import Attachment
 from wbs.cache import Cache
-from wbs.cases import answering, evidence, readers
+from wbs.cases import answering, evidence, readers, workflow
 from wbs.cases import case_file as casefile
 from wbs.cases import inbox as cases
 from wbs.cases.opening import NotAddressed
+from wbs.config.workflow import NO_RULE, Workflow
 from wbs.reports import Reader
 from wbs.signing import Signers
 from wbs.workbench import files, ranges, saving, syncjob, wording
@@ -129,6 +130,7 @@ class Config:
     open_storage: Callable[[], Storage]
     keyring: Path
     rules: deadlines.Rules
+    workflow: Workflow = NO_RULE  # the config's [workflow]: statuses needing a second member
     lang: str = "id"
     today: Callable[[], datetime.date] = datetime.date.today
     desk_names: Mapping[str, str] = field(default_factory=dict)  # the config's [[desks]] names
@@ -248,6 +250,8 @@ class Workbench:
                 return self.save(reader, report_id, form, start_response)
             if len(parts) == 3 and method == "POST" and parts[2] in ("reply", "status", "note"):
                 return self.answer(reader, report_id, parts[2], form, start_response)
+            if len(parts) == 3 and method == "POST" and parts[2] in ("assign", "approve"):
+                return self.decide(reader, report_id, parts[2], form, start_response)
             if len(parts) == 4 and parts[2] == "file" and method in ("GET", "HEAD"):
                 download = query.get("download") == "1"
                 wanted = _range(method, environ or {})
@@ -302,7 +306,7 @@ class Workbench:
             self.session.reports,
             names=self.config.desk_names,
         )
-        wanted = {k: query.get(k, "") for k in ("status", "category", "deadline", "q")}
+        wanted = {k: query.get(k, "") for k in ("status", "category", "deadline", "q", "who")}
         order = query.get("sort", "") if query.get("sort", "") in SORTS else SORTS[0]
         categories = sorted(
             {(r.report.category_id, r.report.category_label) for r in found if r.report}
@@ -317,6 +321,8 @@ class Workbench:
                     category=wanted["category"],
                     deadline=wanted["deadline"],
                     q=wanted["q"],
+                    handler=wanted["who"] if wanted["who"] in cases.HANDLER_FILTERS else "",
+                    me=reader.identity.kid,
                 ),
                 order,
             ),
@@ -402,7 +408,10 @@ class Workbench:
         directory = self.directory()
         found = readers.case_readers(self.cache, directory, report_id)
         label = directory.desk_label
-        events = audit.trail(opened.report, opened.thread, internal, found.shares, label)
+        flow = workflow.state(opened.thread, internal, self.config.workflow)
+        events = audit.trail(
+            opened.report, opened.thread, internal, found.shares, label, flow.unapproved
+        )
         return self.page(
             start_response,
             "case.html",
@@ -416,6 +425,11 @@ class Workbench:
             reasons=statuses.REASONS,
             initial=statuses.INITIAL,
             typed={form: fields},
+            flow=flow,
+            me=reader.identity.kid,
+            name=reader.signers.name,
+            assignable=workflow.people(self.cache, directory.ring, report_id),
+            second_approval=self.config.workflow.second_approval,
         )
 
     def case_file(
@@ -660,8 +674,11 @@ class Workbench:
                 )
             reason = answering.status_reason(new, form.get("reason", ""))
             case = self._answerable(reader, report_id)
+            rule = self.config.workflow
             try:
-                answering.change_status(case, new, reason, form.get("note", ""), now)
+                done = workflow.decide(case, rule, new, reason, form.get("note", ""), now)
+            except workflow.Refused as exc:
+                raise self._refused(exc) from None
             except WbsError:
                 if thread.read(self.cache, reader, report_id).status != new:
                     raise
@@ -670,8 +687,57 @@ class Workbench:
                     % {"status": statuses.label(new)},
                     _("To tell the reporter more, send a message."),
                 ) from None
-            self.notice("status", "", "")
+            if isinstance(done, workflow.Proposed):
+                self.notice(
+                    "done",
+                    _("Proposed: the reporter sees nothing until another member approves it."),
+                    "",
+                )
+            else:
+                self.notice("status", "", "")
         return _redirect(start_response, here)
+
+    def decide(
+        self,
+        reader: Reader,
+        report_id: str,
+        what: str,
+        form: Mapping[str, str],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """Assign the case (form ``assignee``: a key id, "me" or "" for nobody), or approve
+        the proposal the page showed (form ``proposal``: its name) and send its status."""
+        now = datetime.datetime.now(datetime.UTC)
+        _ = self.gettext
+        try:
+            if what == "assign":
+                typed = form.get("assignee", "")
+                assignee = reader.identity.kid if typed == "me" else typed
+                ring = load_active(self.config.keyring)
+                store = self.config.open_storage()
+                workflow.assign(store, self.cache, report_id, ring, reader, assignee, now)
+                self.notice("done", _("The case is assigned."), "")
+            else:
+                case = self._answerable(reader, report_id)
+                workflow.approve(case, now, form.get("proposal", "") or "-")
+                self.notice("status", "", "")
+        except workflow.Refused as exc:
+            raise self._refused(exc) from None
+        return _redirect(start_response, f"/case/{report_id}")
+
+    def _refused(self, exc: workflow.Refused) -> Said:
+        """A workflow step refused, in the page's words."""
+        _ = self.gettext
+        said = {
+            "none": _("No proposal awaits approval on this case: nothing was sent."),
+            "changed": _("The proposal changed since the page was shown: nothing was sent."),
+            "own": _("This proposal is your own: another member must approve it."),
+            "proposed": _("Another member proposed this status already: approve it instead."),
+            "assigned": _("The case is assigned to this member already."),
+            "not-reader": _("This member cannot read the case: nothing was written."),
+            "person": _("Choose a member who can read the case."),
+        }
+        return Said(said.get(exc.why, str(exc)))
 
     def _text(self, form: Mapping[str, str]) -> str:
         """The message or note typed, refused when empty."""
