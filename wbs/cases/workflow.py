@@ -295,7 +295,5 @@ def approve(case: answering.Answerable, now: datetime.datetime, expected: str = 
             + registration.display(case.report_id),
         )
     after = now + datetime.timedelta(microseconds=1)  # sent after the approval, never with it
-    change = answering.change_status(
-        case, proposal.status, proposal.reason, proposal.text, after
-    )
+    change = answering.change_status(case, proposal.status, proposal.reason, proposal.text, after)
     return Approved(proposal, change)
