@@ -139,8 +139,14 @@ def test_a_rejection_is_proposed_by_one_member_and_approved_by_another(
     )
     own = first.follow(first.post(f"/case/{FIRST}/approve", {"proposal": name[0]}))
     assert "Usulan ini milik Anda sendiri" in own.body
-    # And the inbox shows it awaits approval
+    # And the inbox shows it awaits approval, from records it keeps without their words
     assert "Ditolak menunggu persetujuan" in cells(first.get("/?who=awaiting").body)[FIRST]
+    reader = first.app.session.reader
+    assert reader is not None
+    kept = [r for r in first.app.outlines(reader).values() if r is not None]
+    assert [(type(r).__name__, r.status, r.reason) for r in kept] == [("Proposal", "ditolak", "")]
+    first.post("/lock", {})
+    assert first.app._outlines is None
     # When Budi approves it
     second = unlocked(budi, store)
     page = second.get(f"/case/{FIRST}").body

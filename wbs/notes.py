@@ -302,6 +302,10 @@ def read_one(key: str, data: bytes, unlocked: Reader) -> Record:
     return record._replace(unverified=unlocked.signers.check(envelope, signature, author))
 
 
+# What can go wrong with one record without hiding the others.
+UNREADABLE = (NotFound, EnvelopeError, DecryptionError, NoteError, OSError)
+
+
 class NoteSource(Protocol):
     """Where notes are read from: the local cache (wbs.cache.Cache)."""
 
@@ -327,7 +331,7 @@ def read(source: NoteSource, unlocked: Reader, report_id: str) -> Notes:
     for key in source.note_keys(report_id):
         try:
             record = read_one(key, source.read_message(key), unlocked)
-        except (NotFound, EnvelopeError, DecryptionError, NoteError, OSError) as exc:
+        except UNREADABLE as exc:
             lost.append(Unreadable(key, str(exc)))
             continue
         if isinstance(record, Note):

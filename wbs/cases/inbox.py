@@ -116,10 +116,13 @@ def rows(
     memo: dict[str, Report],
     progress: Callable[[list[str]], Iterable[str]] = iter,
     names: Mapping[str, str] | None = None,
+    outlines: dict[str, notes.Workflow | None] | None = None,
 ) -> list[Row]:
     """Every cached case, oldest first; a report that cannot be opened is a row too (one
     sealed to no key held here says who could open it, desks named by ``names``).
-    ``progress`` wraps the list of ids decrypted, for a progress bar."""
+    ``progress`` wraps the list of ids decrypted, for a progress bar; ``outlines`` keeps
+    each workflow record decrypted (``workflow.outline``) for the next call."""
+    outlines = {} if outlines is None else outlines
     seen = Opened(cache).seen()
     found: list[Row] = []
     directory = readers.Directory.of(reader, cache, names)  # read if a report cannot be opened
@@ -148,7 +151,7 @@ def rows(
         case = thread.read(cache, reader, report_id, opened_report.reporter_signing_key)
         due = case.due(opened_report.received, today, rules)
         written = not unread and reporter_posts(case) > seen[report_id]
-        flow = workflow.state(case, notes.read(cache, reader, report_id))
+        flow = workflow.state(case, workflow.outline(cache, reader, report_id, outlines))
         found.append(
             Row(
                 report_id,

@@ -123,6 +123,32 @@ def _approved(
     )
 
 
+def outline(
+    cache: Cache, unlocked: Reader, report_id: str, memo: dict[str, notes.Workflow | None]
+) -> notes.Notes:
+    """The case's workflow records without their words (a proposal's reason and text left
+    out): enough for its assignee and its pending proposal, what the inbox shows. Each record
+    is decrypted once per ``memo``, which keeps no note, access record or text."""
+    found: list[notes.Workflow] = []
+    for key in cache.note_keys(report_id):
+        if key not in memo:
+            try:
+                record = notes.read_one(key, cache.read_message(key), unlocked)
+            except notes.UNREADABLE:
+                record = None
+            if isinstance(record, notes.Proposal):
+                memo[key] = record._replace(reason="", text="")
+            elif isinstance(record, notes.Assignment | notes.Approval):
+                memo[key] = record
+            else:
+                memo[key] = None
+        outlined = memo[key]
+        if outlined is not None:
+            found.append(outlined)
+    found.sort(key=lambda r: (r.written, r.key))
+    return notes.Notes((), (), (), tuple(found))
+
+
 def read_state(cache: Cache, unlocked: Reader, report_id: str, rule: Workflow = NO_RULE) -> State:
     """``state`` of a cached case."""
     case = thread.read(cache, unlocked, report_id)

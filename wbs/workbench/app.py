@@ -150,6 +150,8 @@ class Workbench:
         self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
         self.folders: dict[str, str] = {}  # the folder last saved into, per case
         self._directory: tuple[Reader, readers.Directory] | None = None  # of the last reader
+        # The workflow records the inbox read (workflow.outline: no text), of the last reader
+        self._outlines: tuple[Reader, dict[str, notes.Workflow | None]] | None = None
         self.request = threading.local()  # when the request this thread answers began
 
     # -- WSGI ---------------------------------------------------------------------------
@@ -234,6 +236,7 @@ class Workbench:
             return self.statistics(reader, path, query, start_response)
         if path == "/lock" and method == "POST":
             self.session.lock()
+            self._outlines = None
             return _redirect(start_response, "/")
         if path == "/sync" and method == "POST":
             return self.sync(start_response)
@@ -305,6 +308,7 @@ class Workbench:
             self.config.today(),
             self.session.reports,
             names=self.config.desk_names,
+            outlines=self.outlines(reader),
         )
         wanted = {k: query.get(k, "") for k in ("status", "category", "deadline", "q", "who")}
         order = query.get("sort", "") if query.get("sort", "") in SORTS else SORTS[0]
@@ -467,6 +471,12 @@ class Workbench:
             self.session.reports,
             mark_read=mark_read,
         )
+
+    def outlines(self, reader: Reader) -> dict[str, notes.Workflow | None]:
+        """The inbox's memo of workflow records, kept while the same reader is unlocked."""
+        if self._outlines is None or self._outlines[0] is not reader:
+            self._outlines = (reader, {})
+        return self._outlines[1]
 
     def directory(self) -> readers.Directory:
         """Who holds which desk and which case was shared, from the keyring the session's
