@@ -90,6 +90,7 @@ def test_a_case_is_assigned_reassigned_and_unassigned_on_the_trail_by_label(
     assert taken.exit_code == 0, taken.output
     assert "is assigned to Anna" in taken.stdout
     assert wbs("inbox", "assign", FIRST, "--to", "budi", *as_(anna)).exit_code == 0
+    assert "Ditangani / Assigned to: Budi" in wbs("inbox", "show", FIRST, *as_(anna)).stdout
     # Then the list shows the label, never the key id
     listed = wbs("inbox", "list", *as_(budi))
     assert listed.exit_code == 0, listed.output
@@ -140,6 +141,9 @@ def test_under_the_rule_a_rejection_is_proposed_and_a_second_member_sends_it(
         "proposed Ditolak" in proposed.stdout and "wbs inbox approve 7K3M-Q2X9" in proposed.stdout
     )
     assert list(store.list(f"mailboxes/{FIRST}/")) == []
+    shown = wbs("inbox", "show", FIRST, *as_(budi)).stdout
+    assert "⚠ Anna proposed Ditolak: awaiting a second member's approval" in shown
+    assert "Status: Menunggu Verifikasi (menunggu-verifikasi)" in shown
     awaiting = wbs("inbox", "list", "--awaiting", *as_(budi))
     assert "7K3M-Q2X9" in awaiting.stdout and "7K3M-ZZZZ" not in awaiting.stdout
     # And Anna cannot approve her own proposal
@@ -203,6 +207,10 @@ def test_a_status_sent_alone_by_other_tools_or_with_a_forged_approval_is_flagged
     answering.change_status(case_of(store, anna, SECOND), "selesai", "", "", _now())
     assert wbs("inbox", "sync").exit_code == 0
     # Then the status shows (the reporter saw it) but flagged, and the forgery is no event
+    assert (
+        "⚠ Ditolak: set without a second member's approval"
+        in wbs("inbox", "show", FIRST, *as_(anna)).stdout
+    )
     lines = trail(anna)
     assert "Budi status ditolak ⚠ set without a second member's approval" in lines
     assert not [line for line in lines if "approved" in line]

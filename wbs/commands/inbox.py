@@ -79,6 +79,9 @@ STATUS_HELP = "\n".join(
         "",
         f"{statuses.REJECTED} needs --reason. The case's new messages are fetched first, so"
         " that its current status is known.",
+        "",
+        "A status the config's [workflow] second_approval lists is proposed instead: the"
+        " reporter sees nothing until another member approves it (wbs inbox approve).",
     ]
 )
 
@@ -203,8 +206,7 @@ def list_reports(
     handler: str | None,
     today: datetime.datetime | None,
 ) -> None:
-    """Decrypt every cached case in memory and list it with its status, its next deadline
-    and the member it is assigned to.
+    """Decrypt every cached case in memory; list its status, deadline and assignee.
 
     Deadlines: the report must be acknowledged (any message or status change from the
     inspectorate) and then given feedback (a status of dalam-investigasi, diteruskan,
@@ -418,6 +420,20 @@ def show(
     person = unlocked.signers.name
     click.echo(thread_reading(case, report.received, due.plain, person))
     internal = notes.read(cache, unlocked, report_id)
+    flow = workflow.state(case, internal, config_file.load_workflow(config))
+    if case.changes and case.changes[-1].key in flow.unapproved:
+        click.echo(f"⚠ {statuses.label(case.status)}: {UNAPPROVED}")
+    if flow.assignee or flow.pending:
+        click.echo()
+    if flow.assignee:
+        click.echo(f"Ditangani / Assigned to: {view.clean(person(flow.assignee))}")
+    if flow.pending:
+        proposed = flow.pending
+        click.echo(
+            f"⚠ {view.clean(person(proposed.author))} proposed"
+            f" {statuses.label(proposed.status)}: awaiting a second member's approval"
+            f" (wbs inbox approve {registration.display(report_id)})"
+        )
     if internal.notes:
         click.echo()
         click.echo("Catatan internal / Internal notes (never shown to the reporter)")
@@ -430,9 +446,7 @@ def show(
         click.echo()
         click.echo("Jejak audit / Audit trail")
         shares = named.shares(report_id)
-        rule = config_file.load_workflow(config)
-        unapproved = workflow.state(case, internal, rule).unapproved
-        trail = audit.trail(report, case, internal, shares, named.desk_label, unapproved)
+        trail = audit.trail(report, case, internal, shares, named.desk_label, flow.unapproved)
         for event in trail:
             who = view.clean(person(event.who)) if event.who else "pelapor / reporter"
             detail = person(event.detail) if event.action == "assigned" else event.detail

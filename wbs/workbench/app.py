@@ -227,6 +227,7 @@ class Workbench:
         if path == "/unlock" and method == "POST":
             return self.unlock(form.get("passphrase", ""), start_response)
         if reader is None:
+            self._outlines = None  # locked (an idle lock too): the inbox's memo goes with it
             if method == "POST":
                 return _redirect(start_response, "/")
             return self.page(start_response, "unlock.html", failure="", hint="")
