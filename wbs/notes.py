@@ -242,12 +242,11 @@ def parse(key: str, data: bytes) -> tuple[str, fmt.Envelope, Signature | None]:
     return author, envelope, signature
 
 
-def valid_workflow(data: dict[str, str]) -> bool:
-    """A workflow record's members (``written`` aside) fit its schema: an assignee that is a
-    key id or ""; a known status; a proposal named by a record's file name."""
+def _valid_workflow(data: dict[str, str]) -> bool:
+    """A workflow record has exactly its schema's members: an assignee that is a key id or
+    ""; a known status; a proposal named by a record's file name."""
     schema = data.get("schema", "")
-    fields = WORKFLOW_FIELDS.get(schema)
-    if fields is None or fields != {*data, "written"}:
+    if WORKFLOW_FIELDS.get(schema) != data.keys():
         return False
     if schema == ASSIGN_SCHEMA:
         return data["assignee"] == "" or fmt.KID_RE.fullmatch(data["assignee"]) is not None
@@ -278,7 +277,7 @@ def decode(key: str, author: str, plaintext: bytes) -> Record:
             raise NoteError(f"decrypted content is not a {ACCESS_SCHEMA} document")
         return Access(key, author, _written(data["written"]), action, file)
     if data.get("schema") in WORKFLOW_FIELDS:
-        if data.keys() != WORKFLOW_FIELDS[data["schema"]] or not valid_workflow(data):
+        if not _valid_workflow(data):
             raise NoteError(f"decrypted content is not a {data['schema']} document")
         return _workflow(key, author, data)
     if data.keys() != {"schema", "text", "written"} or data["schema"] != SCHEMA:

@@ -75,6 +75,12 @@ def trail(who: Identity, number: str = FIRST) -> list[str]:
     return [" ".join(line.split()[2:]) for line in lines if line.strip()]
 
 
+def propose_rejection(who: Identity) -> None:
+    rejected = wbs("inbox", "status", FIRST, "ditolak", "--reason", "duplikat", *as_(who))
+    assert rejected.exit_code == 0, rejected.output
+    assert "proposed Ditolak" in rejected.stdout
+
+
 def case_of(store: LocalStorage, who: Identity, report_id: str = FIRST) -> answering.Answerable:
     """What `wbs inbox status` answers with, as ``who``: any tool holding the key could."""
     cache = Cache.for_storage(f"local:{store.root}")
@@ -193,9 +199,7 @@ def test_a_status_sent_alone_by_other_tools_or_with_a_forged_approval_is_flagged
 ) -> None:
     # Given Anna's proposal, and Budi "approving" with an unsigned approval record, then
     # sending the status with a tool that keeps no rule
-    assert (
-        wbs("inbox", "status", FIRST, "ditolak", "--reason", "duplikat", *as_(anna)).exit_code == 0
-    )
+    propose_rejection(anna)
     (proposal,) = notes.keys(store, FIRST)
     case = case_of(store, budi)
     document = {"schema": notes.APPROVAL_SCHEMA, "proposal": proposal.rpartition("/")[2]}
@@ -221,9 +225,7 @@ def test_a_changed_proposal_or_wording_is_not_an_approval(
     store: LocalStorage, cases: None, rule: Path, anna: Identity, budi: Identity
 ) -> None:
     # Given Anna's proposal, approved by Budi, who then sends another reason
-    assert (
-        wbs("inbox", "status", FIRST, "ditolak", "--reason", "duplikat", *as_(anna)).exit_code == 0
-    )
+    propose_rejection(anna)
     case = case_of(store, budi)
     proposal, _ = workflow.awaiting(case)
     document = {"schema": notes.APPROVAL_SCHEMA, "proposal": proposal.name}
@@ -241,9 +243,7 @@ def test_an_approval_stored_before_the_message_failed_is_reused_when_run_again(
     budi: Identity,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert (
-        wbs("inbox", "status", FIRST, "ditolak", "--reason", "duplikat", *as_(anna)).exit_code == 0
-    )
+    propose_rejection(anna)
     # When the status message cannot be stored after the approval was
     real = LocalStorage.put_new
 
@@ -273,9 +273,7 @@ def test_an_approval_storage_refuses_waits_in_the_cache_and_nothing_is_sent(
     budi: Identity,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert (
-        wbs("inbox", "status", FIRST, "ditolak", "--reason", "duplikat", *as_(anna)).exit_code == 0
-    )
+    propose_rejection(anna)
     real = LocalStorage.put_new
     refuse_notes(monkeypatch)
     refused = wbs("inbox", "approve", FIRST, *as_(budi))
