@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from functions.storage import LocalStorage
+from tests.support.axe import assert_no_violations
 from tests.support.host import serving
 from tests.support.inbox import FIRST, PASSPHRASE, add_inspector_key, desk_keys, payload, put
 from tests.support.reporter import case_key_text
@@ -79,10 +80,12 @@ def test_a_rejection_proposed_by_one_member_is_approved_by_another(
         page.click("#status button[type=submit]")
         page.wait_for_selector("#own-proposal")
         assert page.inner_text("#case-status") == "Menunggu Verifikasi"
+        assert_no_violations(page, "the case page with one's own proposal pending")
         assert errors == []
 
     with workbench_of(browser, budi, store) as (page, errors):
         assert "Anna mengusulkan status Ditolak" in page.inner_text("#proposal")
+        assert_no_violations(page, "the case page with another member's proposal to approve")
         page.click("#approve button[type=submit]")
         page.wait_for_selector("#case-status:has-text('Ditolak')")
         trail = page.inner_text("#audit")
@@ -91,4 +94,8 @@ def test_a_rejection_proposed_by_one_member_is_approved_by_another(
         assert "Budi\tmengubah status menjadi Ditolak" in trail
         assert "tanpa persetujuan" not in trail
         assert page.query_selector("#proposal") is None
+        page.goto(page.url.split("/case/")[0] + "/?who=mine")
+        page.wait_for_selector("#filter-who")
+        assert page.query_selector(f"tr[data-id='{FIRST}']") is None  # Anna's, not Budi's
+        assert_no_violations(page, "the inbox filtered by who handles it")
         assert errors == []

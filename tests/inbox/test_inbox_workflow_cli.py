@@ -332,10 +332,16 @@ def test_the_shipped_configs_keep_the_rule_where_they_say(anna: Identity) -> Non
 def test_a_reader_of_the_case_is_who_it_can_be_assigned_to(
     store: LocalStorage, cases: None, anna: Identity, budi: Identity
 ) -> None:
+    # Given a third member whose key was then retired (still a holder of the desk's key)
+    citra = add_inspector_key("Citra")
+    Institution.here().person(citra, "Citra", active=False)
+    assert wbs("inbox", "sync").exit_code == 0
     case = case_of(store, anna)
+    directory = readers.Directory(case.ring, case.cache.grants())
+    assert citra.kid in readers.case_readers(case.cache, directory, FIRST).people()
+    # Then the case can be assigned to the active members only, and not to the recovery key
     found = workflow.people(case.cache, case.ring, FIRST)
     assert set(found) == {anna.kid, budi.kid}
-    directory = readers.Directory(case.ring, case.cache.grants())
     assert case.ring.recovery is not None
     assert case.ring.recovery.kid in readers.case_readers(case.cache, directory, FIRST).people()
 

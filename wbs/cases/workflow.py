@@ -169,10 +169,10 @@ def refresh(store: Storage, cache: Cache, report_id: str) -> None:
 
 
 def people(cache: Cache, ring: Keyring, report_id: str) -> tuple[str, ...]:
-    """The key ids of the persons of the keyring who can read the case (a member of one of
-    its desks), the recovery key aside: whom it can be assigned to."""
+    """The key ids of the persons of the keyring with an active key who can read the case (a
+    member of one of its desks), the recovery key aside: whom it can be assigned to."""
     directory = readers.Directory(ring, cache.grants())
-    persons = {k.kid for k in ring.keys}
+    persons = {k.kid for k in ring.keys if k.active}
     found = readers.case_readers(cache, directory, report_id).people()
     return tuple(kid for kid in found if kid in persons)
 
