@@ -18,8 +18,10 @@ from tests.support.inbox import (
     SECOND,
     add_inspector_key,
     desk_keys,
+    desk_reader,
     payload,
     put,
+    refuse_notes,
 )
 from tests.support.reporter import case_key_text
 from tests.support.workbench import Client, workbench
@@ -190,3 +192,26 @@ def test_a_status_set_alone_under_the_rule_is_flagged_on_the_page(
         "Anna | mengubah status menjadi Selesai ⚠ ditetapkan tanpa persetujuan anggota kedua"
         in trail(page)
     )
+
+
+def test_an_approval_storage_refuses_is_said_in_the_page_and_finished_by_approving_again(
+    store: LocalStorage, anna: Identity, budi: Identity, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unlocked(anna, store).post(f"/case/{FIRST}/status", {"status": "selesai"})
+    second = unlocked(budi, store)
+    (name,) = re.findall(r'name="proposal" value="([^"]+)"', second.get(f"/case/{FIRST}").body)
+    real = LocalStorage.put_new
+    refuse_notes(monkeypatch)
+    refused = second.follow(second.post(f"/case/{FIRST}/approve", {"proposal": name}))
+    assert "Persetujuan Anda tersimpan di komputer ini saja" in refused.body
+    assert "wbs inbox" not in refused.body
+    assert list(store.list(f"mailboxes/{FIRST}/")) == []
+    monkeypatch.setattr(LocalStorage, "put_new", real)
+    done = second.follow(second.post(f"/case/{FIRST}/approve", {"proposal": name}))
+    assert '<dd id="case-status">Selesai</dd>' in done.body
+    assert len(list(store.list(f"mailboxes/{FIRST}/"))) == 1
+    keys = desk_reader(budi)
+    found = [notes.read_one(k, store.get(k), keys) for k in notes.keys(store, FIRST)]
+    assert [(r.author, r.proposal) for r in found if isinstance(r, notes.Approval)] == [
+        (budi.kid, name)
+    ]

@@ -33,7 +33,8 @@ Order = tuple[datetime.datetime, str]
 
 class Refused(WbsError, ValueError):
     """A workflow step that is not allowed; ``why`` names the case for the workbench's
-    words: "none", "changed", "own", "proposed", "assigned", "not-reader", "person"."""
+    words: "none", "changed", "own", "proposed", "assigned", "not-reader", "person", "unsent"
+    (an approval kept in the cache, not stored yet)."""
 
     def __init__(self, message: str, *, why: str, hint: str | None = None) -> None:
         super().__init__(message, hint=hint)
@@ -315,8 +316,9 @@ def approve(case: answering.Answerable, now: datetime.datetime, expected: str = 
         else ""
     )
     if problem:
-        raise WbsError(
+        raise Refused(
             f"{problem}; nothing was sent to the reporter",
+            why="unsent",
             hint="approve again to finish: wbs inbox approve "
             + registration.display(case.report_id),
         )

@@ -747,6 +747,10 @@ class Workbench:
             "assigned": _("The case is assigned to this member already."),
             "not-reader": _("This member cannot read the case: nothing was written."),
             "person": _("Choose a member who can read the case."),
+            "unsent": _(
+                "Your approval waits on this computer: storage cannot be reached, and nothing"
+                " was sent to the reporter. Approve again once it can."
+            ),
         }
         return Said(said.get(exc.why, str(exc)))
 
