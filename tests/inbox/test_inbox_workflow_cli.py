@@ -89,7 +89,7 @@ def case_of(store: LocalStorage, who: Identity, report_id: str = FIRST) -> answe
 
 
 def test_a_case_is_assigned_reassigned_and_unassigned_on_the_trail_by_label(
-    cases: None, anna: Identity, budi: Identity
+    cases: None, anna: Identity, budi: Identity, tmp_path: Path
 ) -> None:
     # When Anna takes the case, then gives it to Budi (by label), then to nobody
     taken = wbs("inbox", "assign", FIRST, "--me", *as_(anna))
@@ -117,6 +117,11 @@ def test_a_case_is_assigned_reassigned_and_unassigned_on_the_trail_by_label(
         "Budi assigned nobody",
     ]
     assert "7K3M-Q2X9" in wbs("inbox", "list", "--unassigned", *as_(anna)).stdout
+    # And the case file's trail names them too
+    target = tmp_path / "kasus.html"
+    assert wbs("inbox", "case-file", FIRST, "--to", str(target), *as_(anna)).exit_code == 0
+    written = target.read_text(encoding="utf-8")
+    assert "menugaskan kasus kepada" in written and "tidak ditugaskan kepada siapa pun" in written
 
 
 def test_assigning_someone_who_cannot_read_the_case_or_nobody_named_is_refused(
