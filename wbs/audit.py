@@ -7,6 +7,10 @@ It is read from shared records, merged in time order:
   ciphertext) and each internal note (with its author's key id);
 - case grants (docs/spec/desks-v2.md section 5): an inspector shared the case with another
   desk; shown whether or not the grant verifies, and flagged when it does not;
+- the workflow's records (mailbox-v1 sections 7.2 and 7.3, wbs/cases/workflow.py): the
+  case assigned to a member (or to nobody), a closing decision proposed, and approved by a
+  second member; a status the config's two-person rule covers that was set without that
+  approval is flagged;
 - access records (mailbox-v1 section 7.1): written by `wbs workbench` and `wbs inbox` when an
   inspector opens a case or writes plaintext out of it (an evidence file; a case file, the
   full one, ``case-file``, or the one for law enforcement, ``case-file-aph``, which
@@ -24,7 +28,7 @@ credentials can read a case with other tools and leave no record (docs/workbench
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -40,11 +44,14 @@ from wbs.reports import Reader, Report
 class Event(NamedTuple):
     at: datetime.datetime
     who: str  # an inspector's key id; "" for the reporter
-    action: str  # received, follow-up, reply, status, note, shared, or an access's action
-    detail: str = ""  # the new status of "status", the evidence file id of "file", the desk
-    # of "shared"
+    action: str  # received, follow-up, reply, status, note, shared, assigned, proposed,
+    # approved, or an access's action
+    detail: str = ""  # the new status of "status", "proposed" and "approved", the evidence
+    # file id of "file", the desk of "shared", the assignee's key id of "assigned"
     unverified: str = ""  # a share that is not verified or does not count: why (still shown)
-    reason: str = ""  # why a case was shared, when the reader can open its case grant
+    reason: str = ""  # why a case was shared (when the reader can open its case grant), or
+    # the reason a status was proposed with
+    unapproved: bool = False  # a status the two-person rule covers, set without approval
 
 
 def trail(
@@ -53,6 +60,7 @@ def trail(
     internal: notes.Notes,
     shares: Iterable[readers.Share] = (),
     desk_label: Callable[[str, int], str] = lambda desk, generation: f"{desk} ({generation})",
+    unapproved: Collection[str] = (),
 ) -> list[Event]:
     """Every event of a case, oldest first: what an inspector of the keyring signed (an
     unverified message, note or access record is no event), the reporter's follow-ups, and
@@ -60,7 +68,8 @@ def trail(
     verified or not, with why not; the desk named by ``desk_label``). A message counts at
     the time it was stored, not at the time its writer sealed inside it. Within one second
     (the records' precision), the microsecond stamp that begins each stored record's name
-    keeps the order they were made."""
+    keeps the order they were made. A status message whose key is in ``unapproved``
+    (wbs.cases.workflow.state) is flagged."""
     timed = [("", Event(report.received, "", "received"))]
     for post in case.counted:
         message = post.message
@@ -68,27 +77,42 @@ def trail(
         if post.sender == "reporter":
             event = Event(stored, "", "follow-up")
         elif message.type == "status":
-            event = Event(stored, message.by, "status", message.status)
+            flagged = post.key in unapproved
+            event = Event(stored, message.by, "status", message.status, unapproved=flagged)
         else:
             event = Event(stored, message.by, "reply")
-        timed.append((_stamp(post.key), event))
+        timed.append((stamp(post.key), event))
     verified = [n for n in internal.notes if not n.unverified]
-    timed += [(_stamp(n.key), Event(n.written, n.author, "note")) for n in verified]
+    timed += [(stamp(n.key), Event(n.written, n.author, "note")) for n in verified]
     timed += [
-        (_stamp(a.key), Event(a.written, a.author, a.action, a.file))
+        (stamp(a.key), Event(a.written, a.author, a.action, a.file))
         for a in internal.access
         if not a.unverified
     ]
+    flow = [r for r in internal.workflow if not r.unverified]
+    timed += [(stamp(r.key), _workflow_event(r, flow)) for r in flow]
     for share in shares:
         problem = share.problem or ("" if share.granted else "its time is malformed")
         at = share.granted or report.received
         label = desk_label(share.desk, share.generation)
         event = Event(at, share.by, "shared", label, problem, share.reason)
-        timed.append((_stamp(share.key), event))
+        timed.append((stamp(share.key), event))
     return [event for _, event in sorted(timed, key=lambda t: (t[1].at, t[0]))]
 
 
-def _stamp(key: str) -> str:
+def _workflow_event(record: notes.Workflow, records: Iterable[notes.Workflow]) -> Event:
+    if isinstance(record, notes.Assignment):
+        return Event(record.written, record.author, "assigned", record.assignee)
+    if isinstance(record, notes.Proposal):
+        return Event(record.written, record.author, "proposed", record.status, reason=record.reason)
+    named = [
+        p.status for p in records if isinstance(p, notes.Proposal) and p.name == record.proposal
+    ]
+    return Event(record.written, record.author, "approved", named[0] if named else "")
+
+
+def stamp(key: str) -> str:
+    """The microsecond stamp that begins a stored record's or message's name."""
     return key.rpartition("/")[2].partition("-")[0]
 
 
@@ -116,7 +140,7 @@ def record(
         store = open_storage()
     except WbsError as exc:
         return f"the access record is not stored yet ({exc}): the next sync sends it"
-    return _send(store, cache, key)
+    return send(store, cache, key)
 
 
 def send_pending(store: Storage, cache: Cache) -> tuple[list[str], list[str]]:
@@ -124,7 +148,7 @@ def send_pending(store: Storage, cache: Cache) -> tuple[list[str], list[str]]:
     sent: list[str] = []
     problems: list[str] = []
     for key in cache.pending_keys():
-        problem = _send(store, cache, key)
+        problem = send(store, cache, key)
         if problem:
             problems.append(problem)
         else:
@@ -132,12 +156,13 @@ def send_pending(store: Storage, cache: Cache) -> tuple[list[str], list[str]]:
     return sent, problems
 
 
-def _send(store: Storage, cache: Cache, key: str) -> str:
+def send(store: Storage, cache: Cache, key: str, what: str = "access record") -> str:
+    """Store one record waiting in the cache; "" once stored, else why not."""
     try:
         store.put_new(key, cache.read_message(key), desks=cache.pending_desks(key))
     except AlreadyExists:  # an earlier answer was lost: the name holds the envelope's hash
         pass
     except (StorageError, OSError) as exc:
-        return f"the access record is not stored yet ({exc}): the next sync sends it"
+        return f"the {what} is not stored yet ({exc}): the next sync sends it"
     cache.sent(key)
     return ""

@@ -11,6 +11,10 @@ serves. Its plaintext is ``{"schema": "wbs-note/1", "text", "written"}``.
 The same kind of record, with plaintext ``{"schema": "wbs-access/1", "action", "file",
 "written"}``, says that an inspector opened a case or exported plaintext from it: the access
 records of the audit trail (wbs/audit.py; mailbox-v1 section 7.1).
+
+And the workflow's records (wbs/cases/workflow.py; mailbox-v1 sections 7.2 and 7.3): who
+the case is assigned to (``wbs-assign/1``), a closing decision proposed (``wbs-proposal/1``)
+and a second member's approval of it (``wbs-approval/1``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from functions.errors import AlreadyExists, EnvelopeError, NotFound, WbsError
 from functions.signature import Signature
 from functions.signature import parse as parse_signature
 from functions.storage import Storage, layout
+from wbs import statuses
 from wbs.crypto import DecryptionError, Identity, seal
 from wbs.reports import Reader
 from wbs.signing import sign
@@ -40,6 +45,14 @@ ACCESS_FIELDS = frozenset({"schema", "action", "file", "written"})
 # enforcement (APH: without the reporter's identity), one evidence file, or all its evidence
 # files were written out as plaintext.
 ACTIONS = frozenset({"opened", "case-file", "case-file-aph", "file", "files"})
+ASSIGN_SCHEMA = "wbs-assign/1"
+PROPOSAL_SCHEMA = "wbs-proposal/1"
+APPROVAL_SCHEMA = "wbs-approval/1"
+WORKFLOW_FIELDS = {
+    ASSIGN_SCHEMA: frozenset({"schema", "assignee", "written"}),
+    PROPOSAL_SCHEMA: frozenset({"schema", "status", "reason", "text", "written"}),
+    APPROVAL_SCHEMA: frozenset({"schema", "proposal", "written"}),
+}
 FIELDS = frozenset({"sent", "author", "envelope"})
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 TIME_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
@@ -70,6 +83,48 @@ class Access(NamedTuple):
     unverified: str = ""  # why its signature does not check out; "" when it does
 
 
+class Assignment(NamedTuple):
+    """``author`` assigned the case to ``assignee`` (a key id; "" for nobody)."""
+
+    key: str
+    author: str
+    written: datetime.datetime
+    assignee: str
+    unverified: str = ""
+
+
+class Proposal(NamedTuple):
+    """``author`` proposed the status change ``status`` (with the reason and text the
+    reporter would read), for a second member to approve."""
+
+    key: str
+    author: str
+    written: datetime.datetime
+    status: str
+    reason: str
+    text: str
+    unverified: str = ""
+
+    @property
+    def name(self) -> str:
+        """What an approval names it by: its record's file name."""
+        return self.key.rpartition("/")[2]
+
+
+class Approval(NamedTuple):
+    """``author`` approved the proposal stored under the name ``proposal``."""
+
+    key: str
+    author: str
+    written: datetime.datetime
+    proposal: str
+    unverified: str = ""
+
+
+Workflow = Assignment | Proposal | Approval
+Record = Note | Access | Workflow
+
+
 class Unreadable(NamedTuple):
     key: str
     problem: str
@@ -91,11 +146,23 @@ def write(
 ) -> str:
     """Seal a note to the case's desks and the recovery key (only), sign it, store it
     create-only; return its key."""
-    key, body = seal_record(report_id, {"schema": SCHEMA, "text": text}, author, audience, now)
+    return write_record(storage, report_id, {"schema": SCHEMA, "text": text}, author, audience, now)
+
+
+def write_record(
+    storage: Storage,
+    report_id: str,
+    document: dict[str, str],
+    author: Identity,
+    audience: Audience,
+    now: datetime.datetime,
+) -> str:
+    """Seal, sign and store one record create-only (``seal_record``); return its key."""
+    key, body = seal_record(report_id, document, author, audience, now)
     try:
         storage.put_new(key, body, desks=audience.desk_ids)
     except AlreadyExists:  # a fresh envelope is unique: this cannot be a retry
-        raise NoteError(f"a note is already stored as {key}: nothing was written") from None
+        raise NoteError(f"a record is already stored as {key}: nothing was written") from None
     return key
 
 
@@ -175,7 +242,29 @@ def parse(key: str, data: bytes) -> tuple[str, fmt.Envelope, Signature | None]:
     return author, envelope, signature
 
 
-def decode(key: str, author: str, plaintext: bytes) -> Note | Access:
+def _valid_workflow(data: dict[str, str]) -> bool:
+    """A workflow record has exactly its schema's members: an assignee that is a key id or
+    ""; a known status; a proposal named by a record's file name."""
+    schema = data.get("schema", "")
+    if WORKFLOW_FIELDS.get(schema) != data.keys():
+        return False
+    if schema == ASSIGN_SCHEMA:
+        return data["assignee"] == "" or fmt.KID_RE.fullmatch(data["assignee"]) is not None
+    if schema == PROPOSAL_SCHEMA:
+        return data["status"] in statuses.STATUSES
+    return layout.NOTE_NAME_RE.fullmatch(data["proposal"]) is not None
+
+
+def _workflow(key: str, author: str, data: dict[str, str]) -> Workflow:
+    written = _written(data["written"])
+    if data["schema"] == ASSIGN_SCHEMA:
+        return Assignment(key, author, written, data["assignee"])
+    if data["schema"] == PROPOSAL_SCHEMA:
+        return Proposal(key, author, written, data["status"], data["reason"], data["text"])
+    return Approval(key, author, written, data["proposal"])
+
+
+def decode(key: str, author: str, plaintext: bytes) -> Record:
     try:
         data = fmt.loads_strict(plaintext)
     except EnvelopeError as exc:
@@ -187,6 +276,10 @@ def decode(key: str, author: str, plaintext: bytes) -> Note | Access:
         if not _valid_access(action, file):
             raise NoteError(f"decrypted content is not a {ACCESS_SCHEMA} document")
         return Access(key, author, _written(data["written"]), action, file)
+    if data.get("schema") in WORKFLOW_FIELDS:
+        if not _valid_workflow(data):
+            raise NoteError(f"decrypted content is not a {data['schema']} document")
+        return _workflow(key, author, data)
     if data.keys() != {"schema", "text", "written"} or data["schema"] != SCHEMA:
         raise NoteError(f"decrypted content is not a {SCHEMA} document")
     return Note(key, author, _written(data["written"]), data["text"])
@@ -201,11 +294,15 @@ def _written(value: str) -> datetime.datetime:
         raise NoteError("the record's time is not a real UTC time") from None
 
 
-def read_one(key: str, data: bytes, unlocked: Reader) -> Note | Access:
+def read_one(key: str, data: bytes, unlocked: Reader) -> Record:
     """One record, decrypted, and whether its author's signature checks out."""
     author, envelope, signature = parse(key, data)
     record = decode(key, author, unlocked.decrypt(envelope))
     return record._replace(unverified=unlocked.signers.check(envelope, signature, author))
+
+
+# What can go wrong with one record without hiding the others.
+UNREADABLE = (NotFound, EnvelopeError, DecryptionError, NoteError, OSError)
 
 
 class NoteSource(Protocol):
@@ -220,6 +317,7 @@ class Notes(NamedTuple):
     notes: tuple[Note, ...]
     unreadable: tuple[Unreadable, ...]
     access: tuple[Access, ...] = ()  # the access records of the audit trail
+    workflow: tuple[Workflow, ...] = ()  # assignments, proposals and approvals
 
 
 def read(source: NoteSource, unlocked: Reader, report_id: str) -> Notes:
@@ -227,17 +325,21 @@ def read(source: NoteSource, unlocked: Reader, report_id: str) -> Notes:
     they were written."""
     found: list[Note] = []
     seen: list[Access] = []
+    flow: list[Workflow] = []
     lost: list[Unreadable] = []
     for key in source.note_keys(report_id):
         try:
             record = read_one(key, source.read_message(key), unlocked)
-        except (NotFound, EnvelopeError, DecryptionError, NoteError, OSError) as exc:
+        except UNREADABLE as exc:
             lost.append(Unreadable(key, str(exc)))
             continue
         if isinstance(record, Note):
             found.append(record)
-        else:
+        elif isinstance(record, Access):
             seen.append(record)
+        else:
+            flow.append(record)
     found.sort(key=lambda n: (n.written, n.key))
     seen.sort(key=lambda n: (n.written, n.key))
-    return Notes(tuple(found), tuple(lost), tuple(seen))
+    flow.sort(key=lambda n: (n.written, n.key))
+    return Notes(tuple(found), tuple(lost), tuple(seen), tuple(flow))

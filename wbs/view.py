@@ -106,16 +106,16 @@ def inbox_table() -> Table:
     table.add_column("Received", no_wrap=True)
     table.add_column("Status")
     table.add_column("Deadline")
+    table.add_column("Assigned to")
     table.add_column("Report", ratio=1, min_width=14)
     return table
 
 
-def add_row(table: Table, report: Report, status: str, due: Text) -> None:
+def add_row(table: Table, report: Report, status: str, due: Text, assigned: str = "-") -> None:
     about = Text(clean(shorten(report.title or report.what)))
     about.append("\n" + clean(report.category_label), style="dim")
-    table.add_row(
-        display(report.id), received_date(report.received), statuses.label(status), due, about
-    )
+    shown = (display(report.id), received_date(report.received), statuses.label(status))
+    table.add_row(*shown, due, Text(clean(assigned, multiline=True)), about)
 
 
 def add_failed_row(table: Table, report_id: str, when: datetime.datetime | None) -> None:
@@ -123,6 +123,7 @@ def add_failed_row(table: Table, report_id: str, when: datetime.datetime | None)
         display(report_id),
         received_date(when) if when else "?",
         "?",
+        "",
         "",
         Text(FAILED, style="bold red"),
     )

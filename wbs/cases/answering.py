@@ -98,6 +98,21 @@ def change_status(
 ) -> StatusChange:
     """Fetch the case's new messages (its current status), then send the change."""
     reason = status_reason(new_status, reason)
+    current = current_status(case, new_status)
+    message = messages.new(
+        "status",
+        by=case.unlocked.identity.kid,
+        now=now,
+        text=note.strip(),
+        status=new_status,
+        reason=reason,
+    )
+    return StatusChange(current, message, case.send(message, now))
+
+
+def current_status(case: Answerable, new_status: str) -> str:
+    """Fetch the case's new messages, and return its status; refused if it is ``new_status``
+    already."""
     number = registration.display(case.report_id)
     for key in case.cache.missing_messages(case.store, case.report_id):
         case.cache.fetch_message(case.store, key)
@@ -108,15 +123,7 @@ def change_status(
             hint=f"see its history: wbs inbox show {number}\n"
             f"to tell the reporter more, send a message: wbs inbox reply {number}",
         )
-    message = messages.new(
-        "status",
-        by=case.unlocked.identity.kid,
-        now=now,
-        text=note.strip(),
-        status=new_status,
-        reason=reason,
-    )
-    return StatusChange(current, message, case.send(message, now))
+    return current
 
 
 def write_note(

@@ -1,5 +1,6 @@
-"""The inbox: every cached case decrypted in memory, with its status, its next deadline and
-whether it is unread, and the filters and search over them; one case opened whole.
+"""The inbox: every cached case decrypted in memory, with its status, its next deadline,
+whether it is unread, who handles it and whether a decision awaits approval, and the filters
+and search over them; one case opened whole.
 
 `wbs inbox list` and the workbench's inbox page show these rows; `wbs inbox show`, the case
 page and the case file open a case here."""
@@ -11,13 +12,16 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import NamedTuple
 
 from functions.errors import WbsError
-from wbs import deadlines, registration, statuses, thread
+from wbs import deadlines, notes, registration, statuses, thread
 from wbs.cache import Cache
-from wbs.cases import evidence, opening, readers
+from wbs.cases import evidence, opening, readers, workflow
 from wbs.cases.opened import Opened, reporter_posts
 from wbs.reports import Reader, Report, parse_stored
 
 DEADLINE_FILTERS = ("overdue", "soon", "due")  # "due": soon or overdue, as `--due`
+# Who handles it: assigned to the member reading, to nobody, or with a proposal awaiting
+# a second member's approval.
+HANDLER_FILTERS = ("mine", "unassigned", "awaiting")
 
 
 class Row(NamedTuple):
@@ -36,6 +40,8 @@ class Row(NamedTuple):
     # for a report sealed to no key held here: which desks would open it, and who holds them
     unaddressed: str = ""
     lost: tuple[thread.Unreadable, ...] = ()  # its messages that could not be opened
+    assignee: str = ""  # the key id of the member it is assigned to; "" for nobody
+    awaiting: str = ""  # the status a pending proposal would set, awaiting approval
 
     @property
     def number(self) -> str:
@@ -110,10 +116,13 @@ def rows(
     memo: dict[str, Report],
     progress: Callable[[list[str]], Iterable[str]] = iter,
     names: Mapping[str, str] | None = None,
+    outlines: dict[str, notes.Workflow | None] | None = None,
 ) -> list[Row]:
     """Every cached case, oldest first; a report that cannot be opened is a row too (one
     sealed to no key held here says who could open it, desks named by ``names``).
-    ``progress`` wraps the list of ids decrypted, for a progress bar."""
+    ``progress`` wraps the list of ids decrypted, for a progress bar; ``outlines`` keeps
+    each workflow record decrypted (``workflow.outline``) for the next call."""
+    outlines = {} if outlines is None else outlines
     seen = Opened(cache).seen()
     found: list[Row] = []
     directory = readers.Directory.of(reader, cache, names)  # read if a report cannot be opened
@@ -142,6 +151,7 @@ def rows(
         case = thread.read(cache, reader, report_id, opened_report.reporter_signing_key)
         due = case.due(opened_report.received, today, rules)
         written = not unread and reporter_posts(case) > seen[report_id]
+        flow = workflow.state(case, workflow.outline(cache, reader, report_id, outlines))
         found.append(
             Row(
                 report_id,
@@ -154,6 +164,8 @@ def rows(
                 _words(opened_report, case),
                 written,
                 lost=case.unreadable,
+                assignee=flow.assignee,
+                awaiting=flow.pending.status if flow.pending else "",
             )
         )
     epoch = datetime.datetime.min.replace(tzinfo=datetime.UTC)
@@ -174,13 +186,16 @@ def matching(
     category: str = "",
     deadline: str = "",
     q: str = "",
+    handler: str = "",
+    me: str = "",
 ) -> list[Row]:
     """The rows that pass every filter given (an empty one passes all): any of the statuses
-    ``status``, the category, the deadline state (``DEADLINE_FILTERS``), every word of ``q``."""
+    ``status``, the category, the deadline state (``DEADLINE_FILTERS``), who handles it
+    (``HANDLER_FILTERS``; "mine" is assigned to the key id ``me``), every word of ``q``."""
     words = q.casefold().split()
     kept: list[Row] = []
     for row in found:
-        if (status or category or deadline or words) and row.report is None:
+        if (status or category or deadline or words or handler) and row.report is None:
             continue
         if status and row.status not in status:
             continue
@@ -190,10 +205,20 @@ def matching(
             continue
         if deadline in ("overdue", "soon") and row.deadline != deadline:
             continue
+        if handler and not _handled(row, handler, me):
+            continue
         if not all(word in row.text for word in words):
             continue
         kept.append(row)
     return kept
+
+
+def _handled(row: Row, handler: str, me: str) -> bool:
+    if handler == "mine":
+        return bool(me) and row.assignee == me
+    if handler == "unassigned":
+        return row.assignee == ""
+    return handler != "awaiting" or row.awaiting != ""
 
 
 def load_case(

@@ -29,7 +29,7 @@ from wbs import (
 from wbs import config as config_file
 from wbs import stats as counting
 from wbs.cache import Cache
-from wbs.cases import answering, opening, readers
+from wbs.cases import answering, opening, readers, workflow
 from wbs.cases import inbox as cases
 from wbs.commands import evidence
 from wbs.commands.options import (
@@ -48,6 +48,7 @@ from wbs.thread_view import UNVERIFIED
 from wbs.thread_view import reading as thread_reading
 from wbs.workbench import LANGUAGES
 
+UNAPPROVED = "set without a second member's approval"
 EDITOR_TEMPLATE = (
     "\n\n# Balasan untuk pelapor laporan {number}. Baris yang diawali # diabaikan;"
     " pesan kosong tidak dikirim.\n"
@@ -78,6 +79,9 @@ STATUS_HELP = "\n".join(
         "",
         f"{statuses.REJECTED} needs --reason. The case's new messages are fetched first, so"
         " that its current status is known.",
+        "",
+        "A status the config's [workflow] second_approval lists is proposed instead: the"
+        " reporter sees nothing until another member approves it (wbs inbox approve).",
     ]
 )
 
@@ -176,6 +180,16 @@ def _reason(exc: WbsError | OSError) -> str:
     " e.g. ditolak or 'Perlu Informasi Tambahan'.",
 )
 @click.option("--due", is_flag=True, help="Only cases whose next deadline is soon or past.")
+@click.option("--mine", "handler", flag_value="mine", help="Only cases assigned to you.")
+@click.option(
+    "--unassigned", "handler", flag_value="unassigned", help="Only cases assigned to nobody."
+)
+@click.option(
+    "--awaiting",
+    "handler",
+    flag_value="awaiting",
+    help="Only cases with a decision awaiting a second member's approval.",
+)
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
@@ -189,9 +203,10 @@ def list_reports(
     config: Path | None,
     wanted: tuple[str, ...],
     due: bool,
+    handler: str | None,
     today: datetime.datetime | None,
 ) -> None:
-    """Decrypt every cached case in memory and list it with its status and next deadline.
+    """Decrypt every cached case in memory; list its status, deadline and assignee.
 
     Deadlines: the report must be acknowledged (any message or status change from the
     inspectorate) and then given feedback (a status of dalam-investigasi, diteruskan,
@@ -231,13 +246,22 @@ def list_reports(
             f"{_count(len(numbers), 'report')} sealed to no key you hold ({shown})",
             f"{why}; {opening.ASK}",
         )
-    matched = cases.matching(rows, status=wanted, deadline="due" if due else "")
+    matched = cases.matching(
+        rows,
+        status=wanted,
+        deadline="due" if due else "",
+        handler=handler or "",
+        me=unlocked.identity.kid,
+    )
     table = view.inbox_table()
     for row in matched:
         if row.report is None:
             view.add_failed_row(table, row.id, row.received)
         else:
-            view.add_row(table, row.report, row.status, view.due(row.due, rules))
+            handled = unlocked.signers.name(row.assignee) if row.assignee else "-"
+            if row.awaiting:
+                handled += f"\n⚠ {statuses.label(row.awaiting)}? (awaiting approval)"
+            view.add_row(table, row.report, row.status, view.due(row.due, rules), handled)
     console.out.print(table)
     if not matched:
         click.echo(f"none of the {_count(len(ids), 'case')} matches the filters", err=True)
@@ -396,6 +420,20 @@ def show(
     person = unlocked.signers.name
     click.echo(thread_reading(case, report.received, due.plain, person))
     internal = notes.read(cache, unlocked, report_id)
+    flow = workflow.state(case, internal, config_file.load_workflow(config))
+    if case.changes and case.changes[-1].key in flow.unapproved:
+        click.echo(f"⚠ {statuses.label(case.status)}: {UNAPPROVED}")
+    if flow.assignee or flow.pending:
+        click.echo()
+    if flow.assignee:
+        click.echo(f"Ditangani / Assigned to: {view.clean(person(flow.assignee))}")
+    if flow.pending:
+        proposed = flow.pending
+        click.echo(
+            f"⚠ {view.clean(person(proposed.author))} proposed"
+            f" {statuses.label(proposed.status)}: awaiting a second member's approval"
+            f" (wbs inbox approve {registration.display(report_id)})"
+        )
     if internal.notes:
         click.echo()
         click.echo("Catatan internal / Internal notes (never shown to the reporter)")
@@ -408,11 +446,17 @@ def show(
         click.echo()
         click.echo("Jejak audit / Audit trail")
         shares = named.shares(report_id)
-        for event in audit.trail(report, case, internal, shares, named.desk_label):
+        trail = audit.trail(report, case, internal, shares, named.desk_label, flow.unapproved)
+        for event in trail:
             who = view.clean(person(event.who)) if event.who else "pelapor / reporter"
-            line = f"{view.received(event.at)}  {who}  {event.action} {view.clean(event.detail)}"
+            detail = person(event.detail) if event.action == "assigned" else event.detail
+            if event.action == "assigned" and not event.detail:
+                detail = "nobody"
+            line = f"{view.received(event.at)}  {who}  {event.action} {view.clean(detail)}"
             line = line.rstrip() + (f": {view.clean(event.reason)}" if event.reason else "")
             flag = f"  ⚠ {view.clean(event.unverified)}" if event.unverified else ""
+            if event.unapproved:
+                flag += f"  ⚠ {UNAPPROVED}"
             click.echo(line + flag)
     for unread in internal.unreadable:
         name = unread.key.rpartition("/")[2]
@@ -648,10 +692,22 @@ def status(
 ) -> None:
     # Before the passphrase is asked: say now if the change is incomplete.
     reason = answering.status_reason(new_status, reason)
+    rule = config_file.load_workflow(config)
     case = _answerable(number, storage, key, keyring)
-    change = answering.change_status(
-        case, new_status, reason, note, datetime.datetime.now(datetime.UTC)
-    )
+    now = datetime.datetime.now(datetime.UTC)
+    change = workflow.decide(case, rule, new_status, reason, note, now)
+    shown = registration.display(case.report_id)
+    if isinstance(change, workflow.Proposed):
+        click.echo(
+            f"report {shown}: proposed {statuses.label(new_status)}; it stays"
+            f" {statuses.label(change.previous)} and the reporter sees nothing until another"
+            " member approves it (the config's [workflow] second_approval)"
+        )
+        if reason:
+            click.echo(f"reason:       {view.clean(reason)}")
+        click.echo(f"stored as:    {change.key}")
+        click.echo(f"next: another member of the case's desks runs: wbs inbox approve {shown}")
+        return
     click.echo(
         f"report {registration.display(case.report_id)}: "
         f"{statuses.label(change.previous)} → {statuses.label(new_status)}"
@@ -661,6 +717,97 @@ def status(
     if change.message.text:
         click.echo(f"note:         {view.clean(change.message.text)}")
     _describe(change.sent, config)
+
+
+@inbox.command()
+@click.argument("number")
+@click.option(
+    "--to", "to", metavar="LABEL|KID", help="The member: a label or key id of the keyring."
+)
+@click.option("--me", is_flag=True, help="Assign it to yourself.")
+@click.option("--nobody", is_flag=True, help="Assign it to nobody.")
+@storage_option
+@key_option
+@keyring_option
+def assign(
+    number: str,
+    to: str | None,
+    me: bool,
+    nobody: bool,
+    storage: str | None,
+    key: Path | None,
+    keyring: Path,
+) -> None:
+    """Assign a case to the member who handles it: --to LABEL|KID, --me or --nobody.
+
+    The member must be able to read the case (a member of one of its desks). The assignment
+    is signed, sealed to the case's desks and the recovery key like a note, and goes into
+    its audit trail; `wbs inbox list --mine` and `--unassigned` filter by it.
+    """
+    if sum((to is not None, me, nobody)) != 1:
+        raise WbsError(
+            "say whom to assign the case to, once",
+            hint=f"wbs inbox assign {number} --to LABEL, --me or --nobody",
+        )
+    configured = settings(storage)
+    cache = Cache.for_storage(configured.storage_url)
+    report_id = registration.resolve(number, cache.ids())
+    ring = load_active(keyring)
+    unlocked = reader(key, keyring, cache)
+    assignee = ""
+    if me:
+        assignee = unlocked.identity.kid
+    elif to is not None:
+        assignee = workflow.person(ring, to, workflow.people(cache, ring, report_id))
+    stored = workflow.assign(
+        configured.open_storage(),
+        cache,
+        report_id,
+        ring,
+        unlocked,
+        assignee,
+        datetime.datetime.now(datetime.UTC),
+    )
+    whom = view.clean(unlocked.signers.name(assignee)) if assignee else "nobody"
+    click.echo(f"report {registration.display(report_id)} is assigned to {whom}")
+    click.echo(f"stored as:    {stored}")
+
+
+@inbox.command()
+@click.argument("number")
+@storage_option
+@key_option
+@keyring_option
+@config_option
+def approve(
+    number: str, storage: str | None, key: Path | None, keyring: Path, config: Path | None
+) -> None:
+    """Approve the status change another member proposed on a case, and send it.
+
+    Under the config's [workflow] second_approval, `wbs inbox status` stores a proposal
+    instead of the change; a second member approves it here: the approval goes into the
+    audit trail, then the status message (the proposal's status, reason and note) is sent
+    to the reporter, signed by you. Your own proposal cannot be approved by you. Should the
+    message fail to be stored, run this again: it completes without a second approval.
+    """
+    case = _answerable(number, storage, key, keyring)
+    shown = registration.display(case.report_id)
+    proposal, _ = workflow.awaiting(case)
+    person = case.unlocked.signers.name
+    click.echo(
+        f"approving: {view.clean(person(proposal.author))} proposed"
+        f" {statuses.label(proposal.status)} on {view.received(proposal.written)}"
+    )
+    if proposal.reason:
+        click.echo(f"reason:       {view.clean(proposal.reason)}")
+    if proposal.text:
+        click.echo(f"note:         {view.clean(proposal.text)}")
+    done = workflow.approve(case, datetime.datetime.now(datetime.UTC), proposal.name)
+    click.echo(
+        f"report {shown}: {statuses.label(done.change.previous)} →"
+        f" {statuses.label(proposal.status)}, approved by you"
+    )
+    _describe(done.change.sent, config)
 
 
 def _answerable(

@@ -71,6 +71,7 @@ def workbench(
             open_storage=configured.open_storage,
             keyring=keyring,
             rules=config_file.load(config),
+            workflow=config_file.load_workflow(config),
             lang=lang,
             desk_names=readers.desk_names(config, lang),
             stats_names=stats.names(config, lang),

@@ -7,7 +7,8 @@ and whose hint points at an example. Each part of the system asks for the tables
 
 - the site build, ``load_all``: every table, so that it refuses a file any part would refuse
   (``[[desks]]``, ``[routing]`` and ``[[offices]]`` become the page's routing document);
-- ``wbs inbox`` and the workbench, ``load``: the ``[deadlines]`` rules;
+- ``wbs inbox`` and the workbench, ``load``: the ``[deadlines]`` rules, and
+  ``load_workflow``: the ``[workflow]`` rules;
 - ``wbs serve``, ``upload_limits`` and ``proof_difficulty``, with the WBS_UPLOAD_* and
   WBS_POW_DIFFICULTY variables on top (functions/ reads those, and never this package);
 - ``wbs deploy``, ``load_deployment``: ``[deployment]``, ``[uploads]`` and
@@ -27,13 +28,14 @@ from pathlib import Path
 from functions.config import ConfigError, difficulty_from_env
 from functions.uploads import Limits
 from wbs import paths
-from wbs.config import deadlines, deployment, desks, proof_of_work, site, uploads
+from wbs.config import deadlines, deployment, desks, proof_of_work, site, uploads, workflow
 from wbs.config.deployment import Deployment
 from wbs.config.desks import Desks
 from wbs.config.errors import ConfigFileError
 from wbs.config.fields import Table
 from wbs.config.file import HINT, read_file
 from wbs.config.site import Site
+from wbs.config.workflow import NO_RULE, Workflow
 from wbs.deadlines import Rules
 
 __all__ = [
@@ -45,9 +47,11 @@ __all__ = [
     "Deployment",
     "Desks",
     "Site",
+    "Workflow",
     "load",
     "load_all",
     "load_deployment",
+    "load_workflow",
     "proof_difficulty",
     "read",
     "upload_limits",
@@ -67,6 +71,7 @@ TABLES = frozenset(
         "uploads",
         "proof_of_work",
         "deployment",
+        "workflow",
     }
 )
 
@@ -82,6 +87,7 @@ class Config:
     uploads: Limits
     proof_difficulty: int
     deployment: Deployment | None  # None: the file has no [deployment] table
+    workflow: Workflow = NO_RULE
 
 
 def read(path: Path | None) -> Table:
@@ -109,6 +115,7 @@ def load_all(path: Path) -> Config:
         uploads=limits,
         proof_difficulty=difficulty,
         deployment=stack,
+        workflow=workflow.parse(top),
     )
 
 
@@ -133,6 +140,11 @@ def load_deployment(path: Path | None) -> DeploySettings:
 def load(path: Path | None) -> Rules:
     """The deadline rules of ``path``; of the project's site/config.toml when None."""
     return deadlines.parse(read(path))
+
+
+def load_workflow(path: Path | None) -> Workflow:
+    """The ``[workflow]`` rules of ``path``; of the project's site/config.toml when None."""
+    return workflow.parse(read(path))
 
 
 def upload_limits(path: Path | None, environ: Mapping[str, str] | None = None) -> Limits:

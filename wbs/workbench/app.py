@@ -45,10 +45,11 @@ from wbs import (
 )
 from wbs.attachments import Attachment
 from wbs.cache import Cache
-from wbs.cases import answering, evidence, readers
+from wbs.cases import answering, evidence, readers, workflow
 from wbs.cases import case_file as casefile
 from wbs.cases import inbox as cases
 from wbs.cases.opening import NotAddressed
+from wbs.config.workflow import NO_RULE, Workflow
 from wbs.reports import Reader
 from wbs.signing import Signers
 from wbs.workbench import drafts, files, ranges, saving, syncjob, wording
@@ -130,6 +131,7 @@ class Config:
     open_storage: Callable[[], Storage]
     keyring: Path
     rules: deadlines.Rules
+    workflow: Workflow = NO_RULE  # the config's [workflow]: statuses needing a second member
     lang: str = "id"
     today: Callable[[], datetime.date] = datetime.date.today
     desk_names: Mapping[str, str] = field(default_factory=dict)  # the config's [[desks]] names
@@ -149,6 +151,8 @@ class Workbench:
         self.notices: list[tuple[str, str, str]] = []  # (kind, text, hint), shown once
         self.folders: dict[str, str] = {}  # the folder last saved into, per case
         self._directory: tuple[Reader, readers.Directory] | None = None  # of the last reader
+        # The workflow records the inbox read (workflow.outline: no text), of the last reader
+        self._outlines: tuple[Reader, dict[str, notes.Workflow | None]] | None = None
         self.request = threading.local()  # when the request this thread answers began
 
     # -- WSGI ---------------------------------------------------------------------------
@@ -227,6 +231,7 @@ class Workbench:
             back = str((environ or {}).get("HTTP_REFERER", ""))
             return self.unlock(form.get("passphrase", ""), back, start_response)
         if reader is None:
+            self._outlines = None  # locked (an idle lock too): the inbox's memo goes with it
             if method == "POST":
                 return _redirect(start_response, "/")
             return self.page(start_response, "unlock.html", failure="", hint="")
@@ -238,6 +243,7 @@ class Workbench:
             return self.left(start_response)  # the request itself was the activity
         if path == "/lock" and method == "POST":
             self.session.lock()
+            self._outlines = None
             return _redirect(start_response, "/")
         if path == "/sync" and method == "POST":
             return self.sync(start_response)
@@ -256,6 +262,8 @@ class Workbench:
                 return self.draft(reader, report_id, form, start_response)
             if len(parts) == 3 and method == "POST" and parts[2] in ("reply", "status", "note"):
                 return self.answer(reader, report_id, parts[2], form, start_response)
+            if len(parts) == 3 and method == "POST" and parts[2] in ("assign", "approve"):
+                return self.decide(reader, report_id, parts[2], form, start_response)
             if len(parts) == 4 and parts[2] == "file" and method in ("GET", "HEAD"):
                 download = query.get("download") == "1"
                 wanted = _range(method, environ or {})
@@ -312,8 +320,9 @@ class Workbench:
             self.config.today(),
             self.session.reports,
             names=self.config.desk_names,
+            outlines=self.outlines(reader),
         )
-        wanted = {k: query.get(k, "") for k in ("status", "category", "deadline", "q")}
+        wanted = {k: query.get(k, "") for k in ("status", "category", "deadline", "q", "who")}
         order = query.get("sort", "") if query.get("sort", "") in SORTS else SORTS[0]
         categories = sorted(
             {(r.report.category_id, r.report.category_label) for r in found if r.report}
@@ -328,6 +337,8 @@ class Workbench:
                     category=wanted["category"],
                     deadline=wanted["deadline"],
                     q=wanted["q"],
+                    handler=wanted["who"] if wanted["who"] in cases.HANDLER_FILTERS else "",
+                    me=reader.identity.kid,
                 ),
                 order,
             ),
@@ -417,7 +428,10 @@ class Workbench:
         directory = self.directory()
         found = readers.case_readers(self.cache, directory, report_id)
         label = directory.desk_label
-        events = audit.trail(opened.report, opened.thread, internal, found.shares, label)
+        flow = workflow.state(opened.thread, internal, self.config.workflow)
+        events = audit.trail(
+            opened.report, opened.thread, internal, found.shares, label, flow.unapproved
+        )
         return self.page(
             start_response,
             "case.html",
@@ -431,6 +445,11 @@ class Workbench:
             reasons=statuses.REASONS,
             initial=statuses.INITIAL,
             typed=typed,
+            flow=flow,
+            me=reader.identity.kid,
+            name=reader.signers.name,
+            assignable=workflow.people(self.cache, directory.ring, report_id),
+            second_approval=self.config.workflow.second_approval,
         )
 
     def case_file(
@@ -468,6 +487,12 @@ class Workbench:
             self.session.reports,
             mark_read=mark_read,
         )
+
+    def outlines(self, reader: Reader) -> dict[str, notes.Workflow | None]:
+        """The inbox's memo of workflow records, kept while the same reader is unlocked."""
+        if self._outlines is None or self._outlines[0] is not reader:
+            self._outlines = (reader, {})
+        return self._outlines[1]
 
     def directory(self) -> readers.Directory:
         """Who holds which desk and which case was shared, from the keyring the session's
@@ -681,8 +706,11 @@ class Workbench:
                 )
             reason = answering.status_reason(new, form.get("reason", ""))
             case = self._answerable(reader, report_id)
+            rule = self.config.workflow
             try:
-                answering.change_status(case, new, reason, form.get("note", ""), now)
+                done = workflow.decide(case, rule, new, reason, form.get("note", ""), now)
+            except workflow.Refused as exc:
+                raise self._refused(exc) from None
             except WbsError:
                 if thread.read(self.cache, reader, report_id).status != new:
                     raise
@@ -691,7 +719,14 @@ class Workbench:
                     % {"status": statuses.label(new)},
                     _("To tell the reporter more, send a message."),
                 ) from None
-            self.notice("status", "", "")
+            if isinstance(done, workflow.Proposed):
+                self.notice(
+                    "done",
+                    _("Proposed: the reporter sees nothing until another member approves it."),
+                    "",
+                )
+            else:
+                self.notice("status", "", "")
         return _redirect(start_response, here)
 
     def draft(
@@ -715,6 +750,52 @@ class Workbench:
         """How many seconds are left before the idle lock, as JSON, for workbench.js."""
         body = json.dumps({"left": self.session.left()}).encode()
         return _answer(start_response, "200 OK", body, "application/json")
+
+    def decide(
+        self,
+        reader: Reader,
+        report_id: str,
+        what: str,
+        form: Mapping[str, str],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        """Assign the case (form ``assignee``: a key id, "me" or "" for nobody), or approve
+        the proposal the page showed (form ``proposal``: its name) and send its status."""
+        now = datetime.datetime.now(datetime.UTC)
+        _ = self.gettext
+        try:
+            if what == "assign":
+                typed = form.get("assignee", "")
+                assignee = reader.identity.kid if typed == "me" else typed
+                ring = load_active(self.config.keyring)
+                store = self.config.open_storage()
+                workflow.assign(store, self.cache, report_id, ring, reader, assignee, now)
+                self.notice("done", _("The case is assigned."), "")
+            else:
+                case = self._answerable(reader, report_id)
+                workflow.approve(case, now, form.get("proposal", "") or "-")
+                self.notice("status", "", "")
+        except workflow.Refused as exc:
+            raise self._refused(exc) from None
+        return _redirect(start_response, f"/case/{report_id}")
+
+    def _refused(self, exc: workflow.Refused) -> Said:
+        """A workflow step refused, in the page's words."""
+        _ = self.gettext
+        said = {
+            "none": _("No proposal awaits approval on this case: nothing was sent."),
+            "changed": _("The proposal changed since the page was shown: nothing was sent."),
+            "own": _("This proposal is your own: another member must approve it."),
+            "proposed": _("Another member proposed this status already: approve it instead."),
+            "assigned": _("The case is assigned to this member already."),
+            "not-reader": _("This member cannot read the case: nothing was written."),
+            "person": _("Choose a member who can read the case."),
+            "unsent": _(
+                "Your approval waits on this computer: storage cannot be reached, and nothing"
+                " was sent to the reporter. Approve again once it can."
+            ),
+        }
+        return Said(said.get(exc.why, str(exc)))
 
     def _text(self, form: Mapping[str, str]) -> str:
         """The message or note typed, refused when empty."""
