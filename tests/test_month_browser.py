@@ -1,9 +1,10 @@
 """A month of an inspectorate's work over simulated time (issue 17, "What the tests must
 show"): five reports sent from the real page in Chromium on different days, two members
-(anna and bima) answering them in the workbench in Chromium, a reporter's follow-up and a
-missed deadline each raising a mail without content, then the statistics page and its CSV
-checked against what the test itself sent and did, and the case file for law enforcement
-checked against the full one.
+(anna and bima) answering them in the workbench in Chromium, a case assigned, a closing and
+a rejection each proposed by one member and approved by the other (the KPU example's
+two-person rule), a reporter's follow-up and a missed deadline each raising a mail without
+content, then the statistics page and its CSV checked against what the test itself sent and
+did, and the case file for law enforcement checked against the full one.
 
 One clock for the whole system: everything runs in this process (the real local host and its
 API in a thread, each member's workbench in a thread, `wbs inbox sync`/`remind` through the
@@ -13,8 +14,6 @@ the waiting loops keep real time). Each Chromium context that the reporter opens
 page clock set to the same simulated moment. Each member starts the workbench on the days
 they work, as they would: a new session a day, unlocked with the passphrase.
 
-Issue 17 item 2 (assignment and the two-person rule) is being built apart: the places where
-its steps belong are marked ``ITEM 2``.
 """
 
 from __future__ import annotations
@@ -304,6 +303,7 @@ def workbench(browser: Any, month: Month, name: str) -> Iterator[tuple[Any, str]
         open_storage=lambda: month.store,
         keyring=month.keyring,
         rules=config_file.load(CONFIG),
+        workflow=config_file.load_workflow(CONFIG),
         desk_names=readers.desk_names(CONFIG, "id"),
         stats_names=stats.names(CONFIG, "id"),
     )
@@ -327,6 +327,15 @@ def open_case(page: Any, origin: str, report: Report) -> None:
     assert report.number in page.inner_text("#case-number")
 
 
+def open_status(page: Any, base: str, code: str) -> None:
+    """The reporter's status page, opened with the receipt code."""
+    page.goto(base + "/status/")
+    page.wait_for_selector("#lookup button[type=submit]:not([disabled])")
+    page.fill("#code", code)
+    page.click("#lookup button[type=submit]")
+    page.wait_for_selector("#case:not([hidden])", timeout=60_000)
+
+
 def reply(page: Any, text: str) -> None:
     page.fill("#reply-text", text)
     page.click("#reply button[type=submit]")
@@ -342,6 +351,30 @@ def change_status(page: Any, status: str, label: str, note: str = "") -> None:
         arg=label,
         timeout=60_000,
     )
+
+
+def propose(page: Any, status: str, reason: str = "", note: str = "") -> None:
+    """Choose a status the two-person rule holds (the KPU example's [workflow]): it is only
+    proposed, and the case's status does not change."""
+    before = page.inner_text("#case-status")
+    page.select_option("#status-new", status)
+    page.fill("#status-reason", reason)
+    page.fill("#status-note", note)
+    page.click("#status button[type=submit]")
+    page.wait_for_selector("#own-proposal", timeout=60_000)
+    assert "pelapor belum melihat apa pun" in page.inner_text("main")
+    assert page.inner_text("#case-status") == before
+
+
+def approve(page: Any, label: str) -> None:
+    """Approve the proposal the case page shows: its status is sent."""
+    page.click("#approve button[type=submit]")
+    page.wait_for_function(
+        "(label) => document.querySelector('#case-status').textContent.includes(label)",
+        arg=label,
+        timeout=60_000,
+    )
+    assert page.locator("#proposal").count() == 0
 
 
 # -- what the statistics must say, worked out from what the test did --------------------------
@@ -371,6 +404,10 @@ def expected(month: Month, today: datetime.date) -> dict[tuple[str, str], str]:
         found[(section, key)] = found.get((section, key), 0) + n
 
     times: dict[str, list[int]] = {"acknowledge": [], "feedback": []}
+    for duty in times:  # every outcome is written, at 0 too
+        for key in ("met", "missed", "overdue", "pending"):
+            add(duty, key, 0)
+        add("overdue", duty, 0)
     for key, report in month.reports.items():
         received = report.sent.date()
         add("reports", "total")
@@ -391,11 +428,13 @@ def expected(month: Month, today: datetime.date) -> dict[tuple[str, str], str]:
                 add(duty, "met" if done <= due else "missed")
             else:
                 add(duty, "overdue" if today > due else "pending")
-                if today > due:
+                # "overdue now" counts a case once, by the deadline it owes next
+                if today > due and (duty == "acknowledge" or key in month.acknowledged):
                     add("overdue", duty)
     for duty, taken in times.items():
         add(duty, "done", len(taken))
         found[(duty, "p90")] = sorted(taken)[math.ceil(0.9 * len(taken)) - 1]  # nearest rank
+    add("overdue", "total", found[("overdue", "acknowledge")] + found[("overdue", "feedback")])
     numbers: dict[tuple[str, str], object] = {**found}
     numbers.update({(duty, "median"): statistics.median(taken) for duty, taken in times.items()})
     return {k: str(v) for k, v in numbers.items()}
@@ -447,8 +486,14 @@ def test_a_month_of_reports_answers_alerts_and_statistics(browser: Any, month: M
         assert pungli.what[:40] in page.inner_text("#report-what")
         reply(page, "Terima kasih atas laporan Anda. Laporan sedang kami verifikasi.")
         month.answered("pungli")
-        # ITEM 2: anna assigns the case to herself here (signed, on the audit trail), and the
-        # inbox's "mine" filter lists it
+        # And takes it on: the case is hers, on the audit trail, and in her inbox's "me"
+        page.select_option("#assign-to", "me")
+        page.click("#assign button[type=submit]")
+        page.wait_for_selector(f"#case-assignee:has-text('{month.members['anna'].label}')")
+        assert "menugaskan" in page.inner_text("#audit")
+        page.goto(origin + "/?who=mine")
+        assert page.locator("tr.case").count() == 1
+        assert page.locator(f"tr.case[data-id='{pungli.id}']").count() == 1
 
     # Wednesday 21 October: an employee reports split procurement, with a photo of the recap
     send(browser, month, pengadaan)
@@ -469,11 +514,7 @@ def test_a_month_of_reports_answers_alerts_and_statistics(browser: Any, month: M
     context = browser.new_context()
     context.clock.set_system_time(datetime.datetime.now(UTC))
     status_page = context.new_page()
-    status_page.goto(month.base + "/status/")
-    status_page.wait_for_selector("#lookup button[type=submit]:not([disabled])")
-    status_page.fill("#code", pungli.code)
-    status_page.click("#lookup button[type=submit]")
-    status_page.wait_for_selector("#case:not([hidden])", timeout=60_000)
+    open_status(status_page, month.base, pungli.code)
     status_page.wait_for_selector("#thread :text('sedang kami verifikasi')")
     followup = "Pungutan juga terjadi pada pendaftaran gelombang kedua, Kamis lalu."
     status_page.fill("#followup-text", followup)
@@ -512,8 +553,9 @@ def test_a_month_of_reports_answers_alerts_and_statistics(browser: Any, month: M
         open_case(page, origin, etik)
         assert "Anonim" in page.inner_text("#report")
         reply(page, "Laporan diterima. Staf yang bersangkutan sudah diberi sanksi disiplin.")
-        change_status(page, "selesai", "Selesai", "Sanksi disiplin telah dijatuhkan.")
-        month.answered("etik", "selesai")
+        month.answered("etik")
+        # Closing needs a second member (the two-person rule): it is proposed only
+        propose(page, "selesai", note="Sanksi disiplin telah dijatuhkan.")
 
     # Thursday 5 November, 08:00: the reminder timer runs after the gratuity's deadline (five
     # working days from Wednesday 28 October: Wednesday 4 November) passed unanswered
@@ -544,7 +586,17 @@ def test_a_month_of_reports_answers_alerts_and_statistics(browser: Any, month: M
     with workbench(browser, month, "bima") as (page, origin):
         row = page.locator(f"tr.case[data-id='{gratifikasi.id}']").inner_text()
         assert "Menunggu Verifikasi" in row and "Lewat tenggat" in row and "2026-11-04" in row
-        # ITEM 2: bima filters the inbox on "unassigned" here and finds the gratuity
+        # The cases nobody handles, and those awaiting a second member, each a filter away
+        page.goto(origin + "/?who=unassigned")
+        assert page.locator(f"tr.case[data-id='{gratifikasi.id}']").count() == 1
+        assert page.locator(f"tr.case[data-id='{pungli.id}']").count() == 0  # anna's
+        page.goto(origin + "/?who=awaiting")
+        assert [r.get_attribute("data-id") for r in page.locator("tr.case").all()] == [etik.id]
+        # bima approves anna's closing of the anonymous report: it is sent
+        open_case(page, origin, etik)
+        assert month.members["anna"].label in page.inner_text("#proposal")
+        approve(page, "Selesai")
+        month.answered("etik", "selesai")
         open_case(page, origin, pengadaan)
         change_status(page, "diteruskan", "Diteruskan", "Diteruskan kepada Kejaksaan Tinggi.")
         month.answered("pengadaan", "diteruskan")
@@ -575,12 +627,30 @@ def test_a_month_of_reports_answers_alerts_and_statistics(browser: Any, month: M
     assert re.search(r'<dd id="reporter">[^<]*dirahasiakan', aph)
     assert "Berkas kasus untuk aparat penegak hukum (APH)" in aph
 
-    # ITEM 2: the two-person rejection goes here, on Tuesday 10 November: bima rejects the
-    # gratuity in his workbench ("ditolak", with a reason), the case shows it awaiting a
-    # second member and the reporter still sees it open; anna approves it in hers, and only
-    # then is it rejected: log it then with month.answered("gratifikasi", "ditolak"). The
-    # statistics below follow from the log; the numbers stated by hand there change with it
-    # (the gratuity's acknowledgement missed, no longer overdue).
+    # Tuesday 10 November: bima proposes to reject the gratuity, already in the prosecutors'
+    # hands; the reporter still sees the case waiting, as it is
+    month.move_to(at("2026-11-10"))
+    reason = "sudah ditangani APH"
+    with workbench(browser, month, "bima") as (page, origin):
+        open_case(page, origin, gratifikasi)
+        propose(page, "ditolak", reason, "Perkara ini sudah disidik oleh Kejaksaan Tinggi.")
+    context = browser.new_context()
+    context.clock.set_system_time(datetime.datetime.now(UTC))
+    status_page = context.new_page()
+    open_status(status_page, month.base, gratifikasi.code)
+    assert "Menunggu Verifikasi" in status_page.inner_text("#case-status")
+    assert reason not in status_page.inner_text("#case")
+    context.close()
+    # Wednesday 11 November: anna approves it; only then is the case rejected
+    month.move_to(at("2026-11-11"))
+    with workbench(browser, month, "anna") as (page, origin):
+        open_case(page, origin, gratifikasi)
+        assert reason in page.inner_text("#proposal")
+        approve(page, "Ditolak")
+        month.answered("gratifikasi", "ditolak")
+        trail = page.inner_text("#audit")
+        for member in month.members.values():
+            assert member.label in trail
 
     # Tuesday 17 November: abuse of authority, the month's last report
     send(browser, month, wewenang)
@@ -598,11 +668,11 @@ def test_a_month_of_reports_answers_alerts_and_statistics(browser: Any, month: M
     month.move_to(at("2026-11-19", 10))
     today = datetime.date(2026, 11, 19)
     want = expected(month, today)
-    # (by hand: three acknowledged in a working day, the gratuity's overdue, the last one's
-    # within its deadline; first feedback after 6, 13 and 1 working days)
-    hand = {"met": "3", "overdue": "1", "pending": "1", "median": "1", "p90": "1"}
+    # (by hand: three acknowledged in a working day, the gratuity after 10, the last one
+    # within its deadline; first feedback after 6, 13, 5 and 10 working days)
+    hand = {"met": "3", "missed": "1", "overdue": "0", "pending": "1", "p90": "10"}
     assert {k: want[("acknowledge", k)] for k in hand} == hand
-    assert [want[("feedback", k)] for k in ("done", "median", "p90")] == ["3", "6", "13"]
+    assert [want[("feedback", k)] for k in ("done", "median", "p90")] == ["4", "8.0", "13"]
     with workbench(browser, month, "anna") as (page, origin):
         page.click("a[href='/stats']")
         page.wait_for_selector("#stats-deadlines")
