@@ -48,6 +48,7 @@ from tests.support.membership import Institution
 from tests.support.site import ROOT, build_site
 from tests.support.workbench import opened
 from tests.test_alerts import FROM, TO, Mail, mail_server, text
+from tests.test_e2e_mailbox_browser import open_case as open_status
 from tests.test_workbench_files import png
 from tests.test_workbench_stats import bars, cells
 from wbs import config as config_file
@@ -325,15 +326,6 @@ def open_case(page: Any, origin: str, report: Report) -> None:
     row.locator("a").first.click()
     page.wait_for_selector("#report-what")
     assert report.number in page.inner_text("#case-number")
-
-
-def open_status(page: Any, base: str, code: str) -> None:
-    """The reporter's status page, opened with the receipt code."""
-    page.goto(base + "/status/")
-    page.wait_for_selector("#lookup button[type=submit]:not([disabled])")
-    page.fill("#code", code)
-    page.click("#lookup button[type=submit]")
-    page.wait_for_selector("#case:not([hidden])", timeout=60_000)
 
 
 def reply(page: Any, text: str) -> None:
