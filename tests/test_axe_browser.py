@@ -28,7 +28,6 @@ import pytest
 from functions.errors import StorageError
 from functions.storage import LocalStorage
 from tests.support.axe import AXE, assert_no_violations, violations
-from tests.support.host import serving
 from tests.support.inbox import (
     FIRST,
     PASSPHRASE,
@@ -43,7 +42,7 @@ from tests.support.inbox import (
 )
 from tests.support.membership import Institution
 from tests.support.reporter import case_key_text
-from tests.support.workbench import default_keyring, key_file
+from tests.support.workbench import default_keyring, key_file, opened
 from tests.test_routing_browser import kpu, search  # noqa: F401 (a fixture)
 from tests.test_status_browser import (
     Case,
@@ -60,7 +59,6 @@ from tests.test_workbench_files import png
 from tests.test_workbench_sync import Gated
 from wbs import config, crypto, keyfile, receipt
 from wbs.workbench.app import Config
-from wbs.workbench.server import make_server
 
 LANGUAGES = {"id": "", "en": "/en"}
 VIEWPORTS = {"phone": {"width": 360, "height": 640}, "desktop": {"width": 1280, "height": 800}}
@@ -447,19 +445,9 @@ def workbench_page(browser: Any, home: Path, store: LocalStorage, lang: str) -> 
         rules=config.load(None),
         lang=lang,
     )
-    server, app = make_server(settings, idle_seconds=600)
-    with serving(server):
-        context = browser.new_context()
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    with opened(browser, settings, idle_seconds=600) as (page, app, errors):
         page.app = app
-        page.goto(app.guard.url)
-        try:
-            yield page
-        finally:
-            context.close()
+        yield page
         # The browser's notes of the unreadable case's 422, the missing case's 404 and the
         # refused period's 400 only
         refused = (400, 404, 422)
@@ -588,3 +576,49 @@ def test_every_state_of_the_workbench(
         page.reload()
         page.wait_for_selector("#passphrase")
         assert_no_violations(page, "locked again when idle")
+
+
+# The elements that reach past the right edge of the screen, outside any scrolling box.
+WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll("body *")]
+  .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
+  .filter((e) => !e.closest("pre, .scroll, [tabindex]"))
+  .map((e) => e.tagName + (e.id ? "#" + e.id : "") + "." + (e.getAttribute("class") || ""))"""
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS)
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_the_statistics_and_the_case_file_for_aph_on_a_phone_and_a_desktop(
+    browser: Any, home: Path, cases: Gated, lang: str, viewport: str
+) -> None:
+    # The pages of issue 17 at both sizes: the statistics with their charts, the printable
+    # summary and the case file for law enforcement, each as the inspector reads it
+    today = datetime.date.today()
+    period = f"from={today - datetime.timedelta(days=40)}&to={today}"  # every case's month
+    with workbench_page(browser, home, cases, lang) as page:
+        page.set_viewport_size(VIEWPORTS[viewport])
+        page.fill("#passphrase", PASSPHRASE)
+        submit(page, "unlock")
+        page.click("#sync")
+        page.wait_for_selector("#sync-result")
+        origin = page.url.split("/?")[0].rstrip("/")
+        page.goto(f"{origin}/stats?{period}")
+        page.wait_for_selector("#stats-deadlines")
+        assert_no_violations(page, f"the statistics on a {viewport}")
+        # and it reflows: nothing wider than the screen (WCAG 1.4.10, which axe leaves out)
+        wide = sorted(set(page.evaluate(WIDER_THAN_THE_SCREEN)))
+        assert wide == [], " ".join(wide)
+        bars = "[...document.querySelectorAll('td.bar svg')].map((s) => s.clientWidth)"
+        assert max(page.evaluate(bars)) >= 80  # the charts shrank, and are still seen
+        for name, path in (
+            ("one-page summary", page.locator("#download-summary").get_attribute("href")),
+            ("case file for APH", f"/case/{FIRST}/case-file-aph"),
+        ):
+            answer = page.request.get(origin + str(path))
+            assert answer.ok, name
+            reader = page.context.new_page()  # a page of its own: the file's CSP, not the app's
+            reader.set_viewport_size(VIEWPORTS[viewport])
+            reader.set_content(answer.text())
+            assert_no_violations(reader, f"the {name} on a {viewport}")
+            wide = sorted(set(reader.evaluate(WIDER_THAN_THE_SCREEN)))
+            assert wide == [], f"{name}: {' '.join(wide)}"
+            reader.close()

@@ -473,6 +473,7 @@ table{border-collapse:collapse;width:100%}td{padding:0 3px;vertical-align:top}
 td:last-child{text-align:right;white-space:nowrap}
 @page{size:A4;margin:1cm}
 @media print{body{margin:0}}
+@media screen and (max-width:40rem){main{columns:1}td:last-child{white-space:normal}}
 """
 
 

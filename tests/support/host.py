@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 from nacl.public import PrivateKey
 
 from functions.headers import SECURITY_HEADERS
+from functions.notify import Notifier
 from tests.support.api import write_keyring
 from tests.support.site import build_site
 
@@ -54,22 +55,34 @@ def serving(server: Any) -> Iterator[None]:
 
 @contextlib.contextmanager
 def site_host(
-    site: Path, keyring: Path, storage: Path, pow_difficulty: int | None = None
+    site: Path,
+    keyring: Path,
+    storage: Path,
+    pow_difficulty: int | None = None,
+    notifier: Notifier | None = None,
 ) -> Iterator[str]:
     """The real local host (page and API) on a free port, storing in ``storage``; yields its
     base URL. The proof of work is ``pow_difficulty``, or WBS_POW_DIFFICULTY's. The API
     checks reports against the routing rules the site was built with (its routing.json, as
-    `wbs serve` does), or the keyring's only desk for a build that wrote none."""
+    `wbs serve` does), or the keyring's only desk for a build that wrote none. With
+    ``notifier``, the API sends its notices through it (the handlers' wiring is reset after)."""
+    from functions import app as api
     from functions.config import Settings
     from functions.host import make_server
 
     chosen = {} if pow_difficulty is None else {"pow_difficulty": pow_difficulty}
     rules = site / "routing.json"
     routing = rules if rules.is_file() else None
-    settings = Settings(f"local:{storage}", keyring, routing_path=routing, **chosen)
+    settings = Settings(
+        f"local:{storage}", keyring, routing_path=routing, notifier=notifier, **chosen
+    )
     server = make_server(site, settings, port=0)
-    with serving(server):
-        yield f"http://127.0.0.1:{server.effective_port}"
+    try:
+        with serving(server):
+            yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        if notifier is not None:
+            api.configure()
 
 
 @contextlib.contextmanager

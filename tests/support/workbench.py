@@ -184,17 +184,29 @@ def in_chromium(
         keyring=default_keyring(),
         rules=config.load(None),
     )
-    server, app = make_server(settings, idle_seconds=idle)
+    with opened(browser, settings, idle_seconds=idle) as (page, _, errors):
+        page.fill("#passphrase", PASSPHRASE)
+        page.click("#unlock button[type=submit]")
+        page.wait_for_selector("#sync")  # the inbox, loaded: a click during the navigation is lost
+        yield page, errors
+
+
+@contextlib.contextmanager
+def opened(
+    browser: Any, settings: Config, idle_seconds: float
+) -> Iterator[tuple[Any, Workbench, list[str]]]:
+    """A real workbench server started with ``settings``, its URL opened (not unlocked) in a
+    fresh Chromium context; yields the page, the application and the page's errors (uncaught
+    or on the console)."""
+    server, app = make_server(settings, idle_seconds)
     with serving(server):
         context = browser.new_context()
         page = context.new_page()
         errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         page.goto(app.guard.url)
-        page.fill("#passphrase", PASSPHRASE)
-        page.click("#unlock button[type=submit]")
-        page.wait_for_selector("#sync")  # the inbox, loaded: a click during the navigation is lost
         try:
-            yield page, errors
+            yield page, app, errors
         finally:
             context.close()
