@@ -13,15 +13,13 @@ import pytest
 
 from functions.storage import LocalStorage
 from tests.support.axe import assert_no_violations
-from tests.support.host import serving
 from tests.support.inbox import FIRST, PASSPHRASE, add_inspector_key, desk_keys, payload, put
 from tests.support.reporter import case_key_text
-from tests.support.workbench import default_keyring
+from tests.support.workbench import default_keyring, opened
 from wbs import config, keyfile, paths
 from wbs.config.workflow import Workflow
 from wbs.crypto import Identity
 from wbs.workbench.app import Config
-from wbs.workbench.server import make_server
 
 pytestmark = pytest.mark.browser
 
@@ -40,13 +38,7 @@ def workbench_of(
         rules=config.load(None),
         workflow=Workflow(frozenset({"ditolak", "selesai"})),
     )
-    server, app = make_server(settings, idle_seconds=60)
-    with serving(server):
-        context = browser.new_context()
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.goto(app.guard.url)
+    with opened(browser, settings, idle_seconds=60) as (page, _, errors):
         page.fill("#passphrase", PASSPHRASE)
         page.click("#unlock button[type=submit]")
         page.wait_for_selector("#sync")
@@ -54,10 +46,7 @@ def workbench_of(
         page.wait_for_selector(f"tr[data-id='{FIRST}'] a")
         page.click(f"tr[data-id='{FIRST}'] a")
         page.wait_for_selector("#case-number")
-        try:
-            yield page, errors
-        finally:
-            context.close()
+        yield page, errors
 
 
 def test_a_rejection_proposed_by_one_member_is_approved_by_another(
