@@ -128,9 +128,8 @@ class KeyEntry:
         fp = fingerprint(public_key)
         signing = None if signing_key is None else b64encode(signing_key)
         hybrid = None if xwing_key is None else b64encode(xwing_key)
-        return cls(
-            fp[:16], b64encode(public_key), fp, label, created, signing_key=signing, xwing_key=hybrid
-        )
+        encoded = b64encode(public_key)
+        return cls(fp[:16], encoded, fp, label, created, True, X25519, signing, hybrid)
 
 
 @dataclass(frozen=True)
@@ -170,9 +169,8 @@ class DeskEntry:
         """The entry of a desk key: X25519 for 32 bytes, X-Wing for 1216."""
         fp = fingerprint(public_key)
         kind = XWING if len(public_key) == XWING_PUBLIC_KEY_BYTES else X25519
-        return cls(
-            desk, generation, fp[:16], b64encode(public_key), fp, created, founder=founder, type=kind
-        )
+        encoded = b64encode(public_key)
+        return cls(desk, generation, fp[:16], encoded, fp, created, True, kind, founder)
 
 
 @dataclass(frozen=True)
@@ -263,6 +261,10 @@ class Keyring:
 
     def active_desks(self) -> tuple[DeskEntry, ...]:
         return tuple(d for d in self.desks if d.active)
+
+    def hybrid_desks(self) -> tuple[DeskEntry, ...]:
+        """The desk generations of type X-Wing, active or not."""
+        return tuple(d for d in self.desks if d.hybrid)
 
     def desk(self, desk_id: str) -> DeskEntry:
         """The active generation of ``desk_id``."""
@@ -419,12 +421,11 @@ def parse(text: str, *, source: str = "keyring") -> Keyring:
         ring = _with_desk(ring, item, types, f"{source}: desk {n}")
     if ring.desks and ring.recovery is None:
         raise KeyringError(f"{source}: desks need a recovery key", hint="see `wbs desks init`")
-    if ring.recovery is not None and ring.recovery.xwing_key is None:
-        if any(d.hybrid for d in ring.desks):
-            raise KeyringError(
-                f"{source}: a hybrid (X-Wing) desk needs the recovery key's xwing_key",
-                hint="restore the recovery shares to add it: wbs desks recovery-xwing",
-            )
+    if ring.recovery is not None and ring.recovery.xwing_key is None and ring.hybrid_desks():
+        raise KeyringError(
+            f"{source}: a hybrid (X-Wing) desk needs the recovery key's xwing_key",
+            hint="restore the recovery shares to add it: wbs desks recovery-xwing",
+        )
     return ring
 
 

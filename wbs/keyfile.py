@@ -40,8 +40,7 @@ from nacl.signing import SigningKey
 from functions.envelope import b64decode, b64encode
 from functions.errors import WbsError
 from functions.storage.local import fsync_dir
-from wbs import paths
-from wbs import xwing
+from wbs import paths, xwing
 from wbs.crypto import Identity, key_id
 
 FORMAT = "wbs-private-key/3"

@@ -11,16 +11,16 @@ wbs.xwing, the AEAD libsodium's.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import nacl.bindings as sodium
 import nacl.exceptions
 
-from dataclasses import dataclass
-
 from functions.envelope import XWING, Recipient
 from functions.errors import EnvelopeError
 from wbs import xwing
-from wbs.crypto import DecryptionError, NoMatchingKey
+from wbs.crypto import DecryptionError, NoMatchingKey, Sealable
+from wbs.crypto import Recipient as X25519Recipient
 from wbs.crypto import key_id as _blake2b_key_id
 
 TYPE = XWING
@@ -94,6 +94,11 @@ class HybridRecipient:
 
     def stanza(self, content_key: bytes) -> Recipient:
         return seal_content_key(content_key, self.public_key)
+
+
+def recipient(kind: str, public_key: bytes) -> Sealable:
+    """A recipient of wbs.crypto.seal by its keyring type: X25519 or X-Wing."""
+    return HybridRecipient(public_key) if kind == TYPE else X25519Recipient(public_key)
 
 
 def opener(key: xwing.DecapsulationKey) -> functools.partial[bytes]:
