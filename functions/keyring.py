@@ -360,6 +360,12 @@ class Keyring:
             self, keys=tuple(replace(k, active=active) if k.kid == kid else k for k in self.keys)
         )
 
+    def recovery_kids(self) -> frozenset[str]:
+        """The kids of the recovery key's stanzas: of its X25519 key, and of its X-Wing key."""
+        if self.recovery is None:
+            return frozenset()
+        return frozenset({self.recovery_kid(False), self.recovery_kid(True)})
+
     def with_xwing_key(self, kid: str, xwing_key: bytes) -> Keyring:
         """The same keys, the person with ``kid`` (or the recovery key) given ``xwing_key``."""
         hybrid = b64encode(xwing_key)

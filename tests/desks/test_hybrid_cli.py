@@ -35,7 +35,7 @@ from tests.desks.cli import (
 from wbs import build, keyfile, xwing
 from wbs.build.errors import BuildError
 from wbs.cases.readers import Audience
-from wbs.crypto import DecryptionError, Recipient, open_envelope, seal
+from wbs.crypto import DecryptionError, Keys, Recipient, open_envelope, seal
 from wbs.desks import grants, recovery
 from wbs.desks.keys import unlock
 from wbs.xwing_stanza import SEALED_BYTES
@@ -106,6 +106,10 @@ def test_rotate_hybrid_grants_x_wing_keys_and_every_member_reads(
     restored = unlock(rescuer, current, stored_grants(home))
     assert not restored.problems
     assert json.loads(open_envelope(report, restored.keys)) == {"title": "laporan"}
+    # Even with no grant at all: through its own X-Wing stanza
+    alone = unlock(rescuer, current, [])
+    assert desk.kid not in alone.keys.kids
+    assert json.loads(open_envelope(report, alone.keys)) == {"title": "laporan"}
     # And a second rotation stays hybrid, without being asked
     plain = wbs("desks", "rotate", f"--desk={DESK}", f"--key={home.keys / 'bima.key'}")
     assert plain.exit_code == 0, plain.output
@@ -250,3 +254,29 @@ def test_the_keyring_refuses_a_hybrid_desk_without_the_recovery_x_wing_key(
     document["recovery"]["xwing_key"] = None
     with pytest.raises(KeyringError, match="needs the recovery key's xwing_key"):
         parse(json.dumps(document))
+
+
+def test_a_case_shared_with_a_hybrid_desk_is_sealed_with_x_wing(
+    home: Home, anna_bima: tuple[str, str]
+) -> None:
+    # Given a hybrid desk, and a case's content keys shared with it by anna
+    assert rotate_hybrid(home).exit_code == 0
+    current = ring(home)
+    anna = keyfile.unlock(home.keys / "anna.key", PASSPHRASE)
+    other_desk = PrivateKey.generate()  # the desk the case was sealed to
+    report = seal("report", CASE, b"kasus", [Recipient(bytes(other_desk.public_key))])
+    content_key = Keys.of(other_desk).content_key(report)
+    payload = grants.case_keys("limpahan", {report.nonce: content_key})
+    key, data = grants.case_grant(CASE, current.desk(DESK), payload, anna)
+    # Then the grant is sealed with X-Wing to the hybrid desk key (1120-byte ciphertext first)
+    grant = grants.parse(key, data)
+    hybrid = held(home, "bima").desks[current.desk(DESK).kid]
+    assert isinstance(hybrid, xwing.DecapsulationKey)
+    with pytest.raises(grants.GrantError):
+        grants.open_case_grant(grant, PrivateKey.generate(), current)
+    assert grants.open_case_grant(grant, hybrid, current) == payload
+    # And bima, a member of the hybrid desk, reads the case through it
+    bima_id = keyfile.unlock(home.keys / "bima.key", PASSPHRASE)
+    bima = unlock(bima_id, current, [*stored_grants(home), (key, data)])
+    assert not bima.problems
+    assert open_envelope(report, bima.keys) == b"kasus"

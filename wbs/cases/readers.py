@@ -285,7 +285,7 @@ def case_readers(cache: Cache, directory: Directory, report_id: str) -> CaseRead
         entry = ring.desk_of(kid)
         if entry is not None:
             sealed.append(Sealed(entry, directory.holders(entry), directory.unrooted(entry)))
-        elif ring.recovery is not None and kid == ring.recovery.kid:
+        elif ring.recovery is not None and kid in ring.recovery_kids():
             recovery = ring.recovery.label
         else:
             others.append(kid)

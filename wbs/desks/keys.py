@@ -78,4 +78,6 @@ def unlock(member: Identity, ring: Keyring, stored: Iterable[tuple[str, bytes]])
     unsealers = {member.kid: member.unsealer()}
     unsealers |= {k: SealedBox(s) for k, s in desks.items() if isinstance(s, PrivateKey)}
     hybrid = {k: xwing_stanza.opener(s) for k, s in desks.items() if not isinstance(s, PrivateKey)}
+    if member.xwing is not None:  # the recovery key's own X-Wing stanza (xwing-v1 8.4)
+        hybrid[xwing_stanza.key_id(member.xwing.public_key)] = xwing_stanza.opener(member.xwing)
     return Held(member, Keys(unsealers, content, hybrid), desks, shares, problems)
