@@ -31,6 +31,7 @@ from tests.desks.cli import (
     stored_grants,
     typed_shares,
     wbs,
+    write_config,
 )
 from wbs import build, keyfile, xwing
 from wbs.build.errors import BuildError
@@ -280,3 +281,75 @@ def test_a_case_shared_with_a_hybrid_desk_is_sealed_with_x_wing(
     bima = unlock(bima_id, current, [*stored_grants(home), (key, data)])
     assert not bima.problems
     assert open_envelope(report, bima.keys) == b"kasus"
+
+
+def test_a_hybrid_generation_is_added_to_x_wing_keys_only(
+    home: Home, anna_bima: tuple[str, str]
+) -> None:
+    # Given a hybrid desk, and two newcomers: cici upgraded (the default), dewi not
+    assert rotate_hybrid(home).exit_code == 0
+    cici, dewi = person(home, "cici"), person(home, "dewi")
+    current = ring(home)
+    keys = tuple(
+        k if k.kid != dewi else type(k)(**{**k.__dict__, "xwing_key": None}) for k in current.keys
+    )
+    dump(Keyring(keys, current.desks, current.recovery), home.keyring)
+    anna_key = f"--key={home.keys / 'anna.key'}"
+    before = state(home)
+    # When anna adds dewi, it is refused, naming her, and nothing changes
+    refused = wbs("desks", "add-member", f"--desk={DESK}", f"--member={dewi}", anna_key)
+    assert refused.exit_code == 1 and "Inspektur dewi" in refused.stderr
+    assert "wbs keys upgrade" in refused.stderr and state(home) == before
+    # And cici gets both generations: the classical one and the hybrid one, sealed with X-Wing
+    added = wbs("desks", "add-member", f"--desk={DESK}", f"--member={cici}", anna_key)
+    assert added.exit_code == 0, added.output
+    mine = {g.generation: g for g in map(_parsed, stored_grants(home)) if g.member == cici}
+    assert (len(mine[1].sealed), len(mine[2].sealed)) == (80, SEALED_BYTES)
+    report = hybrid_report(ring(home))
+    assert json.loads(open_envelope(report, held(home, "cici").keys)) == {"title": "laporan"}
+
+
+def test_a_new_desk_can_be_hybrid_from_its_first_generation(
+    home: Home, anna_bima: tuple[str, str]
+) -> None:
+    write_config(home.config, (DESK, "pimpinan"))
+    result = wbs("desks", "new", "pimpinan", "--hybrid", "--recovery", typed=typed_shares(home))
+    assert result.exit_code == 0, result.output
+    assert "hybrid X-Wing" in result.stdout and "cannot seal to a hybrid desk yet" in result.stderr
+    desk = ring(home).desk("pimpinan")
+    assert desk.hybrid and desk.generation == 1
+    rescuer = recovery.identity(recovery.combine(shares(home)[:3]))
+    assert isinstance(
+        unlock(rescuer, ring(home), stored_grants(home)).desks[desk.kid], xwing.DecapsulationKey
+    )
+    listed = wbs("desks", "list")
+    assert "1 X-Wing" in listed.stdout
+
+
+def _parsed(item: tuple[str, bytes]) -> grants.Grant:
+    return grants.parse(*item)
+
+
+def test_init_hybrid_makes_every_desk_hybrid_and_refuses_a_key_not_upgraded(home: Home) -> None:
+    anna, bima = person(home, "anna"), person(home, "bima")
+    # Given bima's keyring entry without an X-Wing key: init --hybrid is refused, naming bima
+    current = ring(home)
+    keys = tuple(
+        k if k.kid != bima else type(k)(**{**k.__dict__, "xwing_key": None}) for k in current.keys
+    )
+    dump(Keyring(keys), home.keyring)
+    before = state(home)
+    refused = init(home, anna, bima, more=("--hybrid",))
+    assert refused.exit_code == 1 and f"Inspektur bima ({bima})" in refused.stderr
+    assert state(home) == before
+    # With anna alone, generation 1 is hybrid and the recovery key has its X-Wing key
+    result = init(home, anna, more=("--hybrid",))
+    assert result.exit_code == 0, result.output
+    made = ring(home)
+    assert made.desk(DESK).hybrid and made.recovery is not None
+    rescuer = recovery.identity(recovery.combine(shares(home)[:3]))
+    assert rescuer.xwing is not None
+    assert made.recovery.xwing_key_bytes == rescuer.xwing.public_key
+    assert json.loads(open_envelope(hybrid_report(made), held(home, "anna").keys)) == {
+        "title": "laporan"
+    }

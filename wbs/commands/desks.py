@@ -205,7 +205,7 @@ def init(
             " each inspector with `wbs desks add-member --recovery`",
             err=True,
         )
-    click.echo(_HYBRID_NOTE if hybrid else _REBUILD)
+    click.echo(_HYBRID_NOTE if hybrid else _REBUILD, err=hybrid)
 
 
 _REBUILD = (
@@ -224,6 +224,7 @@ _HYBRID_NOTE = (
 @desks.command("new")
 @click.argument("desk_id", metavar="ID")
 @member_option
+@hybrid_option
 @key_option
 @recovery_option
 @shares_file_option
@@ -233,6 +234,7 @@ _HYBRID_NOTE = (
 def new(
     desk_id: str,
     members: tuple[str, ...],
+    hybrid: bool,
     key: Path | None,
     use_recovery: bool,
     shares_file: IO[str] | None,
@@ -266,14 +268,14 @@ def new(
     store = settings(storage).open_storage()
     membership.refuse_taken(store, desk_id)
     granter = granting.granter(ring, store, key, use_recovery, shares_file, desk_id)
-    plan = membership.new_desk(ring, desk_id, chosen, granter, _now())
+    plan = membership.new_desk(ring, desk_id, chosen, granter, _now(), hybrid)
     _commit(store, plan, keyring, original)
     _echo_desk(plan.ring, desk_id)
     names = ", ".join(f"{m.label} ({m.kid})" for m in chosen) or "none yet"
     click.echo(f"members       {names}; and the recovery key")
     click.echo(f"founder       {granter.label} ({granter.identity.kid})")
     click.echo(f"keyring       {keyring}")
-    click.echo(_REBUILD)
+    click.echo(_HYBRID_NOTE if hybrid else _REBUILD, err=hybrid)
 
 
 # --- wbs desks add-member -----------------------------------------------------------------
@@ -545,7 +547,7 @@ def list_desks(keyring: Path, storage: str | None, config: Path | None) -> None:
                 )
         table.add_row(
             entry.desk,
-            str(entry.generation),
+            f"{entry.generation}{' X-Wing' if entry.hybrid else ''}",
             entry.kid,
             grouped(entry.fingerprint),
             "yes" if entry.active else "no",
@@ -740,7 +742,8 @@ def _commit(store: Storage, plan: Plan, keyring: Path, original: str | None) -> 
 
 def _echo_desk(ring: Keyring, desk: str) -> None:
     d = ring.desk(desk)
-    click.echo(f"desk          {desk}  generation {d.generation}  {d.kid}")
+    kind = "  hybrid X-Wing" if d.hybrid else ""
+    click.echo(f"desk          {desk}  generation {d.generation}  {d.kid}{kind}")
     click.echo(f"fingerprint   {grouped(d.fingerprint)}")
 
 
