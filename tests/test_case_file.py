@@ -142,7 +142,7 @@ def check_case_file(text: str, kid: str) -> None:
     assert hashlib.sha256(png()).hexdigest() in text
     assert SHA not in text and "1234" in text
     lost = f"attachments/{FIRST}/9HJ6C0VB2DPE8GA4"
-    assert re.search(f"(not verified|tidak terverifikasi): no object {lost}<", text)
+    assert re.search(f'(not verified|tidak terverifikasi): <span lang="en">no object {lost}<', text)
     thread = text.split('<section id="thread">')[1].split("</section>")[0]
     order = [thread.index(c) for c in ("FOLLOWUP-c20", "REPLY-c21", "SNOTE-c23")]
     assert order == sorted(order)

@@ -116,6 +116,7 @@ def test_the_label_help_asks_for_a_role() -> None:
 
 REPLY = "Draf balasan: kapan tepatnya setoran itu diminta? 7731"
 NOTE = "Draf catatan: saksi kedua belum dihubungi 4410"
+STATUS_NOTE = "Draf untuk pelapor: laporan Anda sedang kami periksa 5120"
 
 
 def on_disk(root: Path, text: str) -> list[Path]:
@@ -133,7 +134,12 @@ def test_drafts_outlive_the_idle_lock_sealed_in_memory_and_nowhere_on_disk(
 ) -> None:
     # Given an inspector typing a reply and a note on one case, and a reply on another
     unlocked(client)
-    typed = ((FIRST, "reply", REPLY), (FIRST, "note", NOTE), (SECOND, "reply", "x"))
+    typed = (
+        (FIRST, "reply", REPLY),
+        (FIRST, "note", NOTE),
+        (FIRST, "status", STATUS_NOTE),
+        (SECOND, "reply", "x"),
+    )
     for case, form, text in typed:
         answer = client.post(f"/case/{case}/draft", {"form": form, "text": text})
         assert answer.status == 200 and json.loads(answer.body)["left"] == 60
@@ -146,9 +152,9 @@ def test_drafts_outlive_the_idle_lock_sealed_in_memory_and_nowhere_on_disk(
     assert session.reader is None
     # Then the drafts are held sealed: no plaintext in memory's drafts, nor in any file
     held = b"".join(session.drafts.sealed.values())
-    assert len(session.drafts.sealed) == 3
-    assert REPLY.encode() not in held and NOTE.encode() not in held
-    assert on_disk(tmp_path, REPLY) == [] and on_disk(tmp_path, NOTE) == []
+    assert len(session.drafts.sealed) == 4
+    for text in (REPLY, NOTE, STATUS_NOTE):
+        assert text.encode() not in held and on_disk(tmp_path, text) == []
     # And unlocking on the case page goes back to it, each draft in its own form
     back = client.post(
         "/unlock",
@@ -158,12 +164,17 @@ def test_drafts_outlive_the_idle_lock_sealed_in_memory_and_nowhere_on_disk(
     assert back.headers["location"] == f"/case/{FIRST}"
     page = client.follow(back).body
     assert textarea(page, "reply-text") == REPLY and textarea(page, "note-text") == NOTE
+    assert textarea(page, "status-note") == STATUS_NOTE
     other = client.get(f"/case/{SECOND}").body
     assert textarea(other, "reply-text") == "x" and textarea(other, "note-text") == ""
     # And a reply sent forgets its draft, not the note's
     client.follow(client.post(f"/case/{FIRST}/reply", {"text": REPLY}))
     page = client.get(f"/case/{FIRST}").body
     assert textarea(page, "reply-text") == "" and textarea(page, "note-text") == NOTE
+    # and a status changed forgets the note that went with it
+    changed = {"status": "sedang-diverifikasi", "note": STATUS_NOTE}
+    client.follow(client.post(f"/case/{FIRST}/status", changed))
+    assert textarea(client.get(f"/case/{FIRST}").body, "status-note") == ""
 
 
 def test_a_draft_keeps_the_key_unlocked_only_when_its_text_changed(client: Client) -> None:
@@ -186,7 +197,7 @@ def test_stay_unlocked_is_activity_and_a_foreign_form_is_refused(client: Client)
     assert isinstance(clock, Clock)
     clock.now += 50
     assert json.loads(client.post("/stay", {}).body)["left"] == 60
-    refused = client.post(f"/case/{FIRST}/draft", {"form": "status", "text": "x"})
+    refused = client.post(f"/case/{FIRST}/draft", {"form": "assign", "text": "x"})
     assert refused.status == 400 and client.app.session.drafts.sealed == {}
     assert client.post("/stay", {}, csrf=False).status == 403
 

@@ -38,7 +38,8 @@ class Sync:
     # desks (docs/aws.md, "Inspectors' access, per desk"). Skipped, never a stop.
     denied: list[str] = field(default_factory=list)
     fetched: int = 0
-    sent: list[str] = field(default_factory=list)  # access records that waited, now stored
+    sent: list[str] = field(default_factory=list)  # audit-trail records (access records,
+    # approvals) that waited in the cache, now stored
     unsent: list[str] = field(default_factory=list)  # why others still wait
 
 

@@ -292,10 +292,13 @@ def test_a_share_or_a_grant_signed_by_no_member_counts_for_nothing(
     assert "tim inspektorat (1): dipegang oleh Irban Pusat, Kunci pemulihan" in readers
     assert "hibah kunci untuk Irban Jabar tidak menjadikannya anggota" in readers
     assert "Dibagikan kepada tim jabar (1), oleh Irban Jabar" in readers
-    assert "it does not count: Irban Jabar is no member" in readers
+    assert "pembagian ini tidak berlaku (it does not count: Irban Jabar is no member" in readers
     assert "Orang yang dapat membacanya Irban Pusat, Kunci pemulihan" in readers
     audit = text(page.body.split('<section id="audit">')[1].split("</section>")[0])
-    assert "Irban Jabar membagikan kasus kepada tim jabar (1) ⚠ it does not count" in audit
+    assert (
+        "Irban Jabar membagikan kasus kepada tim jabar (1) ⚠ pembagian ini tidak berlaku"
+        " (it does not count" in audit
+    )
 
 
 def test_a_grant_that_fails_verification_is_said_once_and_never_used(

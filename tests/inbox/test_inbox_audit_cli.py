@@ -79,7 +79,7 @@ def test_an_access_that_cannot_be_stored_waits_and_the_next_sync_sends_it(
 
     synced = wbs("inbox", "sync")
     assert synced.exit_code == 0, synced.output
-    assert "sent 1 access record that waited in the cache" in synced.output
+    assert "sent 1 audit-trail record that waited in the cache" in synced.output
     assert access(store, colleague) == [(inspector.kid, "opened")]
     # Sent once: a second sync has nothing left to send
     assert wbs("inbox", "sync").exit_code == 0

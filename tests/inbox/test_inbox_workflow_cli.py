@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -200,7 +201,12 @@ def test_without_the_rule_one_member_rejects_alone_and_nothing_is_flagged(
 
 
 def test_a_status_sent_alone_by_other_tools_or_with_a_forged_approval_is_flagged(
-    store: LocalStorage, cases: None, rule: Path, anna: Identity, budi: Identity
+    store: LocalStorage,
+    cases: None,
+    rule: Path,
+    anna: Identity,
+    budi: Identity,
+    tmp_path: Path,
 ) -> None:
     # Given Anna's proposal, and Budi "approving" with an unsigned approval record, then
     # sending the status with a tool that keeps no rule
@@ -224,6 +230,13 @@ def test_a_status_sent_alone_by_other_tools_or_with_a_forged_approval_is_flagged
     assert "Budi status ditolak ⚠ set without a second member's approval" in lines
     assert not [line for line in lines if "approved" in line]
     assert "Anna status selesai ⚠ set without a second member's approval" in trail(anna, SECOND)
+    # and the case file's audit trail flags it the same way, in its language
+    for lang, flag in (("en", "set without a second member's approval"), ("id", "tanpa")):
+        written = tmp_path / f"berkas-{lang}.html"
+        made = wbs("inbox", "case-file", FIRST, "--to", str(written), "--lang", lang, *as_(anna))
+        assert made.exit_code == 0, made.output
+        (cell,) = re.findall(r'<span class="error unapproved">([^<]*)</span>', written.read_text())
+        assert flag in cell
 
 
 def test_a_changed_proposal_or_wording_is_not_an_approval(
@@ -285,8 +298,14 @@ def test_an_approval_storage_refuses_waits_in_the_cache_and_nothing_is_sent(
     assert refused.exit_code == 1 and "approval is not stored yet" in refused.stderr
     assert list(store.list(f"mailboxes/{FIRST}/")) == [] and len(notes.keys(store, FIRST)) == 1
     monkeypatch.setattr(LocalStorage, "put_new", real)
+    # Then the next sync stores the approval that waited, and says so as a record of the trail
+    synced = wbs("inbox", "sync")
+    assert "sent 1 audit-trail record that waited in the cache" in synced.output
+    assert len(notes.keys(store, FIRST)) == 2 and list(store.list(f"mailboxes/{FIRST}/")) == []
+    # and approving again sends the status with that one approval
     assert wbs("inbox", "approve", FIRST, *as_(budi)).exit_code == 0
     assert len(notes.keys(store, FIRST)) == 2
+    assert len(list(store.list(f"mailboxes/{FIRST}/"))) == 1
 
 
 def test_a_second_proposal_of_the_same_status_by_another_member_is_refused(

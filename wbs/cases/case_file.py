@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -90,18 +90,20 @@ def render(
     person: Callable[[str], str],
     shares: Iterable[readers.Share] = (),
     desk_label: Callable[[str, int], str] = readers.desk_label,
+    unapproved: Collection[str] = (),
 ) -> str:
     """The case file as text; ``exporter`` is the key id of the inspector who exports it,
     ``checked`` the files' hashes computed by ``check_files``, ``person`` how a key id is
-    shown (its holder's label), ``shares`` the case grants of the audit trail and
-    ``desk_label`` how a desk generation is named."""
+    shown (its holder's label), ``shares`` the case grants of the audit trail,
+    ``desk_label`` how a desk generation is named and ``unapproved`` the status messages set
+    without the second approval the config asks for (wbs.cases.workflow.state), flagged."""
     exported = now.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return env.get_template(TEMPLATE).render(
         lang=lang,
         case=case,
         notes=internal,
         checked=checked,
-        events=audit.trail(case.report, case.thread, internal, shares, desk_label),
+        events=audit.trail(case.report, case.thread, internal, shares, desk_label, unapproved),
         exporter=exporter,
         exported=exported,
         zone=view.local_zone(),

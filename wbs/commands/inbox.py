@@ -134,7 +134,7 @@ def sync(storage: str | None, keyring: Path, key: Path | None) -> None:
         " desk memberships and shared cases)"
     )
     if done.sent:
-        click.echo(f"sent {_count(len(done.sent), 'access record')} that waited in the cache")
+        click.echo(f"sent {_count(len(done.sent), 'audit-trail record')} that waited in the cache")
     for problem in done.unsent:
         click.echo(f"wbs: note: {problem}", err=True)
     if done.denied:
@@ -569,6 +569,7 @@ def case_file(
             unlocked.signers.name,
             named.shares(report_id),
             named.desk_label,
+            workflow.state(case.thread, internal, config_file.load_workflow(config)).unapproved,
         )
     case_file.write(path, text, report_id)
     which = "case file for law enforcement (APH)" if for_aph else "case file"

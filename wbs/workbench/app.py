@@ -422,7 +422,7 @@ class Workbench:
         internal = notes.read(self.cache, reader, report_id)
         form, fields = self.session.typed.pop(report_id, ("", {}))
         kept = self.session.drafts.of(reader.identity, report_id)
-        typed = {name: {"text": text} for name, text in kept.items()}
+        typed = {name: {drafts.FIELDS[name]: text} for name, text in kept.items()}
         if form:
             typed[form] = fields  # what a refused form held, as it was sent
         directory = self.directory()
@@ -520,17 +520,19 @@ class Workbench:
                 casefile.check_files(self.config.open_storage, case),
                 reader.signers.name,
             )
+        internal = notes.read(self.cache, reader, report_id)
         return casefile.render(
             self.env,
             self.config.lang,
             case,
-            notes.read(self.cache, reader, report_id),
+            internal,
             reader.identity.kid,
             datetime.datetime.now(datetime.UTC),
             casefile.check_files(self.config.open_storage, case),
             reader.signers.name,
             self.directory().shares(report_id),
             self.directory().desk_label,
+            workflow.state(case.thread, internal, self.config.workflow).unapproved,
         )
 
     def save(
@@ -719,6 +721,7 @@ class Workbench:
                     % {"status": statuses.label(new)},
                     _("To tell the reporter more, send a message."),
                 ) from None
+            self.session.drafts.forget(report_id, what)
             if isinstance(done, workflow.Proposed):
                 self.notice(
                     "done",

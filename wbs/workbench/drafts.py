@@ -1,4 +1,5 @@
-"""Replies and notes being typed, kept per case in this process's memory across the idle lock.
+"""Replies, notes and a status change's note being typed, kept per case in this process's
+memory across the idle lock.
 
 Each draft is sealed (PyNaCl ``SealedBox``, as wbs/crypto.py seals) to the inspector's own
 public key the moment it is kept: while the key is locked nothing here can be read, by this
@@ -14,7 +15,10 @@ from nacl.public import PublicKey, SealedBox
 
 from wbs.crypto import Identity
 
-FORMS = ("reply", "note")  # the case page's forms whose text is kept
+# The case page's forms whose text is kept, and the field that holds it: the reply, the
+# internal note, and the status change's note for the reporter.
+FIELDS = {"reply": "text", "note": "text", "status": "note"}
+FORMS = tuple(FIELDS)
 
 
 class Drafts:

@@ -114,7 +114,7 @@ function schedule(left) {
   }, (left + 1) * 1000);
 }
 
-for (const form of ["reply", "note"]) {
+for (const form of ["reply", "note", "status"]) {
   const element = document.getElementById(form);
   const field = element && element.querySelector("textarea");
   if (!field) continue;
