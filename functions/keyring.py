@@ -430,7 +430,8 @@ def parse(text: str, *, source: str = "keyring") -> Keyring:
     if ring.recovery is not None and ring.recovery.xwing_key is None and ring.hybrid_desks():
         raise KeyringError(
             f"{source}: a hybrid (X-Wing) desk needs the recovery key's xwing_key",
-            hint="restore the recovery shares to add it: wbs desks recovery-xwing",
+            hint="its shares' holders add it in a hybrid change: wbs desks rotate --desk ID"
+            " --hybrid --recovery",
         )
     return ring
 
