@@ -214,7 +214,8 @@ _REBUILD = (
 )
 _HYBRID_NOTE = (
     "wbs: note: the reporting page cannot seal to a hybrid desk yet: `wbs build` (and so"
-    " `wbs serve` and `wbs deploy`) refuses this keyring until it can (issue 18, next step)"
+    " `wbs serve` and `wbs deploy`) refuses this keyring until it can (issue 18, next step);"
+    " a page already deployed or served keeps sealing to the desk's previous generation"
 )
 
 
