@@ -21,6 +21,7 @@ from tests.desks.cli import (
     Home,
     held,
     init,
+    listed,
     person,
     readable,
     report_ids,
@@ -33,6 +34,7 @@ from tests.desks.cli import (
     wbs,
     write_config,
 )
+from tests.support import inbox
 from wbs import build, keyfile, xwing
 from wbs.build.errors import BuildError
 from wbs.cases.readers import Audience
@@ -352,4 +354,33 @@ def test_init_hybrid_makes_every_desk_hybrid_and_refuses_a_key_not_upgraded(home
     assert made.recovery.xwing_key_bytes == rescuer.xwing.public_key
     assert json.loads(open_envelope(hybrid_report(made), held(home, "anna").keys)) == {
         "title": "laporan"
+    }
+
+
+def test_the_inbox_lists_a_report_sealed_to_a_hybrid_desk(
+    home: Home, anna_bima: tuple[str, str]
+) -> None:
+    # Given a report sealed to the hybrid generation (as the page will), stored as the API does
+    assert rotate_hybrid(home).exit_code == 0
+    (case,) = report_ids(1, first=7)
+    current = ring(home)
+    assert current.recovery is not None
+    audience = Audience(case, (current.desk(DESK),), current.recovery)
+    content = inbox.payload(title=f"laporan {case}")
+    sent = seal("report", case, json.dumps(content).encode(), audience.recipients())
+    stored = {"received": "2026-12-06T02:30:00Z", "envelope": sent.to_json()}
+    home.store.put_new(f"reports/{case}.json", json.dumps(stored).encode())
+    # Then `wbs inbox list` shows it to bima, a member of the hybrid generation
+    assert listed(home, "bima", [case]) == [case]
+    # And a note bima writes on it is sealed with X-Wing to the desk and the recovery key
+    source = home.tmp / "note.txt"
+    source.write_text("catatan", encoding="utf-8")
+    key = f"--key={home.keys / 'bima.key'}"
+    written = wbs("inbox", "note", case, "--file", str(source), key)
+    assert written.exit_code == 0, written.output
+    (item,) = home.store.list(f"notes/{case}/")
+    stanzas = json.loads(home.store.get(item.key))["envelope"]["recipients"]
+    assert {(r["type"], r["kid"]) for r in stanzas} == {
+        ("X-Wing", current.desk(DESK).kid),
+        ("X-Wing", current.recovery_kid(True)),
     }
