@@ -262,10 +262,6 @@ class Keyring:
     def active_desks(self) -> tuple[DeskEntry, ...]:
         return tuple(d for d in self.desks if d.active)
 
-    def hybrid_desks(self) -> tuple[DeskEntry, ...]:
-        """The desk generations of type X-Wing, active or not."""
-        return tuple(d for d in self.desks if d.hybrid)
-
     def desk(self, desk_id: str) -> DeskEntry:
         """The active generation of ``desk_id``."""
         for entry in self.desks:
@@ -427,7 +423,8 @@ def parse(text: str, *, source: str = "keyring") -> Keyring:
         ring = _with_desk(ring, item, types, f"{source}: desk {n}")
     if ring.desks and ring.recovery is None:
         raise KeyringError(f"{source}: desks need a recovery key", hint="see `wbs desks init`")
-    if ring.recovery is not None and ring.recovery.xwing_key is None and ring.hybrid_desks():
+    hybrid_desk = any(d.hybrid for d in ring.desks)
+    if ring.recovery is not None and ring.recovery.xwing_key is None and hybrid_desk:
         raise KeyringError(
             f"{source}: a hybrid (X-Wing) desk needs the recovery key's xwing_key",
             hint="its shares' holders add it in a hybrid change: wbs desks rotate --desk ID"

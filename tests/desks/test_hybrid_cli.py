@@ -5,6 +5,7 @@ recipient check and the build say of a hybrid desk."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -58,6 +59,15 @@ def hybrid_report(current: Keyring, report_id: str = CASE) -> fmt.Envelope:
     assert current.recovery is not None
     audience = Audience(report_id, (current.desk(DESK),), current.recovery)
     return seal("report", report_id, b'{"title": "laporan"}', audience.recipients())
+
+
+def not_upgraded(home: Home, kid: str) -> None:
+    """The keyring as if ``kid``'s holder had not run `wbs keys upgrade`: no X-Wing key."""
+    current = ring(home)
+    keys = tuple(
+        dataclasses.replace(k, xwing_key=None) if k.kid == kid else k for k in current.keys
+    )
+    dump(dataclasses.replace(current, keys=keys), home.keyring)
 
 
 @pytest.fixture
@@ -145,11 +155,7 @@ def test_a_member_without_an_x_wing_key_blocks_the_rotation(
 ) -> None:
     anna, bima = anna_bima
     # Given bima's keyring entry has no X-Wing key (a key not yet upgraded)
-    current = ring(home)
-    keys = tuple(
-        k if k.kid != bima else type(k)(**{**k.__dict__, "xwing_key": None}) for k in current.keys
-    )
-    dump(Keyring(keys, current.desks, current.recovery), home.keyring)
+    not_upgraded(home, bima)
     before = state(home)
 
     # When anna asks for a hybrid rotation
@@ -168,8 +174,8 @@ def test_a_recovery_key_without_x_wing_key_gains_it_from_its_shares(
     # Given a keyring whose recovery entry has no X-Wing key (made before hybrid keys)
     current = ring(home)
     assert current.recovery is not None
-    old = type(current.recovery)(**{**current.recovery.__dict__, "xwing_key": None})
-    dump(Keyring(current.keys, current.desks, old), home.keyring)
+    old = dataclasses.replace(current.recovery, xwing_key=None)
+    dump(dataclasses.replace(current, recovery=old), home.keyring)
     before = state(home)
 
     # When a member asks for a hybrid rotation, it is refused, naming the recovery key
@@ -291,11 +297,7 @@ def test_a_hybrid_generation_is_added_to_x_wing_keys_only(
     # Given a hybrid desk, and two newcomers: cici upgraded (the default), dewi not
     assert rotate_hybrid(home).exit_code == 0
     cici, dewi = person(home, "cici"), person(home, "dewi")
-    current = ring(home)
-    keys = tuple(
-        k if k.kid != dewi else type(k)(**{**k.__dict__, "xwing_key": None}) for k in current.keys
-    )
-    dump(Keyring(keys, current.desks, current.recovery), home.keyring)
+    not_upgraded(home, dewi)
     anna_key = f"--key={home.keys / 'anna.key'}"
     before = state(home)
     # When anna adds dewi, it is refused, naming her, and nothing changes
@@ -335,11 +337,7 @@ def _parsed(item: tuple[str, bytes]) -> grants.Grant:
 def test_init_hybrid_makes_every_desk_hybrid_and_refuses_a_key_not_upgraded(home: Home) -> None:
     anna, bima = person(home, "anna"), person(home, "bima")
     # Given bima's keyring entry without an X-Wing key: init --hybrid is refused, naming bima
-    current = ring(home)
-    keys = tuple(
-        k if k.kid != bima else type(k)(**{**k.__dict__, "xwing_key": None}) for k in current.keys
-    )
-    dump(Keyring(keys), home.keyring)
+    not_upgraded(home, bima)
     before = state(home)
     refused = init(home, anna, bima, more=("--hybrid",))
     assert refused.exit_code == 1 and f"Inspektur bima ({bima})" in refused.stderr
