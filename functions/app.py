@@ -176,7 +176,8 @@ def submit_report() -> JsonResponse:
     report = _envelope("report", mailbox_token.report_id(token))
     signing_key = reporter_key.key_from_header(_header(reporter_key.KEY_HEADER))
     # Sealed to the desks some answers of the reporter route to, and the recovery key.
-    desks = _recipients().report_desks(_x25519_kids(report))
+    known = _recipients()
+    desks = known.report_desks(known.counted(report.recipients))
     if desks is None:
         raise _stale_keys()
     storage = _storage()
@@ -229,7 +230,7 @@ def post_followup() -> JsonResponse:
     known = _recipients()
     # Sealed to the case's desks, the recovery key and one other key: the reporter's.
     desks = _case_desks(storage, report_id, opened, known)
-    if not known.followup_allowed(_x25519_kids(followup), desks):
+    if not known.followup_allowed(known.counted(followup.recipients), desks):
         raise _stale_keys()
     mailbox.check_room(storage, report_id)
     _proofs().spend(proof)
@@ -335,10 +336,6 @@ def _envelope(kind: str, report_id: str) -> envelope.Envelope:
             "try again.",
         )
     return sent
-
-
-def _x25519_kids(sent: envelope.Envelope) -> frozenset[str]:
-    return frozenset(r.kid for r in sent.recipients if r.type == envelope.X25519)
 
 
 def _stale_keys() -> answers.ApiError:

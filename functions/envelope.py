@@ -35,6 +35,8 @@ KID_RE = re.compile(r"[0-9a-f]{16}")
 TYPE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}")
 MEMBER_RE = re.compile(r"[A-Za-z0-9_]{1,32}")  # an unknown member's name short enough to name
 X25519 = "X25519"
+XWING = "X-Wing"  # docs/spec/xwing-v1.md
+XWING_SEALED_BYTES = 1120 + 32 + 16  # X-Wing ciphertext, sealed content key, tag
 FIELDS = frozenset({"v", "kind", "id", "recipients", "nonce", "ciphertext"})
 MAX_ENVELOPE_BYTES = 1024 * 1024
 
@@ -191,6 +193,8 @@ def _parse_recipients(value: object) -> tuple[Recipient, ...]:
         body = b64decode(stanza["sealed"], "recipient sealed")
         if rtype == X25519 and len(body) != SEALED_BYTES:
             raise EnvelopeError(f"X25519 sealed key must be {SEALED_BYTES} bytes")
+        if rtype == XWING and len(body) != XWING_SEALED_BYTES:
+            raise EnvelopeError(f"X-Wing sealed key must be {XWING_SEALED_BYTES} bytes")
         if len(body) > 4096:
             raise EnvelopeError("recipient stanza is too large")
         out.append(Recipient(rtype, kid, body))

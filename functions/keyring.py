@@ -6,8 +6,13 @@ recipients against it, the inspector's tool adds keys to it. ``keys`` are person
 inspector's X25519 key (grants are sealed to it) and Ed25519 key (verifies what the inspector
 signs, docs/spec/keys-v2.md). ``desks`` are the groups reports are sealed to, one entry per
 desk and generation, and ``recovery`` the offline key that is a member of every desk
-(docs/spec/desks-v2.md). Key ids and fingerprints are BLAKE2b-256 of the raw X25519 public key
+(docs/spec/desks-v2.md). Key ids and fingerprints are BLAKE2b-256 of the raw public key
 (hashlib's BLAKE2b is the same function as libsodium's crypto_generichash).
+
+Format 4 adds the hybrid post-quantum keys (docs/spec/xwing-v1.md): a person's and the
+recovery key's ``xwing_key`` (the 1216-byte X-Wing public key, or null), and desk generations
+of ``type`` ``"X-Wing"``. A keyring with a hybrid desk MUST give the recovery key an X-Wing
+key, since the recovery key is a member of every desk.
 """
 
 from __future__ import annotations
@@ -23,10 +28,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from functions.envelope import X25519, b64decode, b64encode
+from functions.envelope import X25519, XWING, b64decode, b64encode
 from functions.errors import WbsError
 
-FORMAT = "wbs-keyring/3"
+FORMAT = "wbs-keyring/4"
+FORMAT_3 = "wbs-keyring/3"  # still read: no X-Wing keys
 FORMAT_2 = "wbs-keyring/2"  # still read: persons only, no desk and no recovery key
 FORMAT_1 = "wbs-keyring/1"  # still read: persons without signing keys
 ENTRY_FIELDS_1 = frozenset(
@@ -46,9 +52,13 @@ DESK_FIELDS = frozenset(
         "founder",
     }
 )
-RECOVERY_FIELDS = (ENTRY_FIELDS - {"active"}) | {"threshold", "shares"}
+RECOVERY_FIELDS_3 = (ENTRY_FIELDS - {"active"}) | {"threshold", "shares"}
+RECOVERY_FIELDS = RECOVERY_FIELDS_3 | {"xwing_key"}
+XWING_PUBLIC_KEY_BYTES = 1216  # ML-KEM-768's encapsulation key (1184), X25519's key (32)
+KEY_BYTES = {X25519: 32, XWING: XWING_PUBLIC_KEY_BYTES}
 DOCUMENT_FIELDS: dict[object, frozenset[str]] = {
     FORMAT: frozenset({"format", "keys", "desks", "recovery"}),
+    FORMAT_3: frozenset({"format", "keys", "desks", "recovery"}),
     FORMAT_2: frozenset({"format", "keys"}),
     FORMAT_1: frozenset({"format", "keys"}),
 }
@@ -90,6 +100,9 @@ class KeyEntry:
     # base64 of the 32-byte Ed25519 public key that verifies what this inspector signs;
     # None for a key created before keys could sign (docs/spec/keys-v2.md).
     signing_key: str | None = None
+    # base64 of the 1216-byte X-Wing public key hybrid desks' grants are sealed to; None for
+    # a key created before hybrid keys (docs/spec/keys-v2.md, until `wbs keys upgrade`).
+    xwing_key: str | None = None
 
     @property
     def public_key_bytes(self) -> bytes:
@@ -99,13 +112,24 @@ class KeyEntry:
     def signing_key_bytes(self) -> bytes | None:
         return None if self.signing_key is None else b64decode(self.signing_key, "signing_key")
 
+    @property
+    def xwing_key_bytes(self) -> bytes | None:
+        return None if self.xwing_key is None else b64decode(self.xwing_key, "xwing_key")
+
     @classmethod
     def for_public_key(
-        cls, public_key: bytes, label: str, created: str, signing_key: bytes | None = None
+        cls,
+        public_key: bytes,
+        label: str,
+        created: str,
+        signing_key: bytes | None = None,
+        xwing_key: bytes | None = None,
     ) -> KeyEntry:
         fp = fingerprint(public_key)
         signing = None if signing_key is None else b64encode(signing_key)
-        return cls(fp[:16], b64encode(public_key), fp, label, created, signing_key=signing)
+        hybrid = None if xwing_key is None else b64encode(xwing_key)
+        encoded = b64encode(public_key)
+        return cls(fp[:16], encoded, fp, label, created, True, X25519, signing, hybrid)
 
 
 @dataclass(frozen=True)
@@ -116,7 +140,7 @@ class DeskEntry:
     desk: str
     generation: int
     kid: str
-    public_key: str  # base64 of the 32-byte X25519 public key
+    public_key: str  # base64 of the 32-byte X25519 or 1216-byte X-Wing public key (type)
     fingerprint: str
     created: str
     active: bool = True
@@ -129,6 +153,10 @@ class DeskEntry:
     def public_key_bytes(self) -> bytes:
         return b64decode(self.public_key, "public_key")
 
+    @property
+    def hybrid(self) -> bool:
+        return self.type == XWING
+
     @classmethod
     def for_public_key(
         cls,
@@ -138,8 +166,11 @@ class DeskEntry:
         created: str,
         founder: str | None = None,
     ) -> DeskEntry:
+        """The entry of a desk key: X25519 for 32 bytes, X-Wing for 1216."""
         fp = fingerprint(public_key)
-        return cls(desk, generation, fp[:16], b64encode(public_key), fp, created, founder=founder)
+        kind = XWING if len(public_key) == XWING_PUBLIC_KEY_BYTES else X25519
+        encoded = b64encode(public_key)
+        return cls(desk, generation, fp[:16], encoded, fp, created, True, kind, founder)
 
 
 @dataclass(frozen=True)
@@ -156,6 +187,7 @@ class RecoveryEntry:
     threshold: int
     shares: int
     type: str = X25519
+    xwing_key: str | None = None  # as KeyEntry's: None until restored shares add it
 
     @property
     def public_key_bytes(self) -> bytes:
@@ -164,6 +196,10 @@ class RecoveryEntry:
     @property
     def signing_key_bytes(self) -> bytes:
         return b64decode(self.signing_key, "signing_key")
+
+    @property
+    def xwing_key_bytes(self) -> bytes | None:
+        return None if self.xwing_key is None else b64decode(self.xwing_key, "xwing_key")
 
     @classmethod
     def for_public_key(
@@ -174,6 +210,7 @@ class RecoveryEntry:
         created: str,
         threshold: int,
         shares: int,
+        xwing_key: bytes | None = None,
     ) -> RecoveryEntry:
         fp = fingerprint(public_key)
         return cls(
@@ -185,6 +222,7 @@ class RecoveryEntry:
             created,
             threshold,
             shares,
+            xwing_key=None if xwing_key is None else b64encode(xwing_key),
         )
 
 
@@ -201,6 +239,16 @@ class Keyring:
         """Every key id in the keyring: persons, desk generations and the recovery key."""
         recovery = () if self.recovery is None else (self.recovery.kid,)
         return frozenset((*(k.kid for k in self.keys), *(d.kid for d in self.desks), *recovery))
+
+    def recovery_kid(self, hybrid: bool) -> str:
+        """The kid of the recovery key's stanza in an envelope: of its X-Wing key when the
+        envelope goes to a hybrid desk (xwing-v1 section 8.4), else of its X25519 key."""
+        if self.recovery is None:
+            raise KeyringError("the keyring has no recovery key", hint="see `wbs desks init`")
+        xwing_key = self.recovery.xwing_key_bytes
+        if hybrid and xwing_key is not None:
+            return fingerprint(xwing_key)[:16]
+        return self.recovery.kid
 
     def with_key(self, entry: KeyEntry) -> Keyring:
         if entry.kid in self.kids():
@@ -308,6 +356,21 @@ class Keyring:
             self, keys=tuple(replace(k, active=active) if k.kid == kid else k for k in self.keys)
         )
 
+    def recovery_kids(self) -> frozenset[str]:
+        """The kids of the recovery key's stanzas: of its X25519 key, and of its X-Wing key."""
+        if self.recovery is None:
+            return frozenset()
+        return frozenset({self.recovery_kid(False), self.recovery_kid(True)})
+
+    def with_xwing_key(self, kid: str, xwing_key: bytes) -> Keyring:
+        """The same keys, the person with ``kid`` (or the recovery key) given ``xwing_key``."""
+        hybrid = b64encode(xwing_key)
+        keys = tuple(replace(k, xwing_key=hybrid) if k.kid == kid else k for k in self.keys)
+        recovery = self.recovery
+        if recovery is not None and recovery.kid == kid:
+            recovery = replace(recovery, xwing_key=hybrid)
+        return replace(self, keys=keys, recovery=recovery)
+
     def with_signing_key(self, kid: str, signing_key: bytes) -> Keyring:
         """The same keys, the one with ``kid`` verified by ``signing_key`` from now on."""
         signing = b64encode(signing_key)
@@ -341,20 +404,32 @@ def parse(text: str, *, source: str = "keyring") -> Keyring:
         raise KeyringError(f"{source} is not a {FORMAT} document")
     if not isinstance(data["keys"], list):
         raise KeyringError(f"{source}: keys must be a list")
-    fields = ENTRY_FIELDS_1 if data["format"] == FORMAT_1 else ENTRY_FIELDS
+    hybrid = data["format"] == FORMAT
+    fields = {FORMAT_1: ENTRY_FIELDS_1, FORMAT: ENTRY_FIELDS | {"xwing_key"}}.get(
+        data["format"], ENTRY_FIELDS
+    )
     ring = Keyring()
     for n, item in enumerate(data["keys"], 1):
         ring = ring.with_key(_entry(item, fields, f"{source}: key {n}"))
-    if data["format"] != FORMAT:
+    if data["format"] not in (FORMAT, FORMAT_3):
         return ring
     if data["recovery"] is not None:
-        ring = ring.with_recovery(_recovery(data["recovery"], f"{source}: recovery"))
+        fields = RECOVERY_FIELDS if hybrid else RECOVERY_FIELDS_3
+        ring = ring.with_recovery(_recovery(data["recovery"], fields, f"{source}: recovery"))
     if not isinstance(data["desks"], list):
         raise KeyringError(f"{source}: desks must be a list")
+    types = frozenset(KEY_BYTES) if hybrid else frozenset({X25519})
     for n, item in enumerate(data["desks"], 1):
-        ring = _with_desk(ring, item, f"{source}: desk {n}")
+        ring = _with_desk(ring, item, types, f"{source}: desk {n}")
     if ring.desks and ring.recovery is None:
         raise KeyringError(f"{source}: desks need a recovery key", hint="see `wbs desks init`")
+    hybrid_desk = any(d.hybrid for d in ring.desks)
+    if ring.recovery is not None and ring.recovery.xwing_key is None and hybrid_desk:
+        raise KeyringError(
+            f"{source}: a hybrid (X-Wing) desk needs the recovery key's xwing_key",
+            hint="its shares' holders add it in a hybrid change: wbs desks rotate --desk ID"
+            " --hybrid --recovery",
+        )
     return ring
 
 
@@ -363,13 +438,20 @@ def _entry(item: object, fields: frozenset[str], where: str) -> KeyEntry:
     signing = item.get("signing_key")
     if signing is not None and len(_bytes(signing, "signing_key", where)) != 32:
         raise KeyringError(f"{where}: signing_key must be 32 bytes, or null")
+    _check_xwing_key(item.get("xwing_key"), where)
     return KeyEntry(**item)
 
 
-def _recovery(item: object, where: str) -> RecoveryEntry:
-    item = _check_key(item, RECOVERY_FIELDS, where)
+def _check_xwing_key(value: object, where: str) -> None:
+    if value is not None and len(_bytes(value, "xwing_key", where)) != XWING_PUBLIC_KEY_BYTES:
+        raise KeyringError(f"{where}: xwing_key must be {XWING_PUBLIC_KEY_BYTES} bytes, or null")
+
+
+def _recovery(item: object, fields: frozenset[str], where: str) -> RecoveryEntry:
+    item = _check_key(item, fields, where)
     if len(_bytes(item["signing_key"], "signing_key", where)) != 32:
         raise KeyringError(f"{where}: signing_key must be 32 bytes")
+    _check_xwing_key(item.get("xwing_key"), where)
     threshold, shares = item["threshold"], item["shares"]
     if type(threshold) is not int or type(shares) is not int or not 1 <= threshold <= shares <= 16:
         raise KeyringError(
@@ -378,8 +460,8 @@ def _recovery(item: object, where: str) -> RecoveryEntry:
     return RecoveryEntry(**item)
 
 
-def _with_desk(ring: Keyring, item: object, where: str) -> Keyring:
-    item = _check_key(item, DESK_FIELDS, where)
+def _with_desk(ring: Keyring, item: object, types: frozenset[str], where: str) -> Keyring:
+    item = _check_key(item, DESK_FIELDS, where, types)
     if not isinstance(item["desk"], str) or not DESK_ID_RE.fullmatch(item["desk"]):
         raise KeyringError(f"{where}: desk must match {DESK_ID_RE.pattern}")
     generation = item["generation"]
@@ -398,15 +480,18 @@ def _with_desk(ring: Keyring, item: object, where: str) -> Keyring:
     return grown if entry.active else replace(grown, desks=(*grown.desks[:-1], entry))
 
 
-def _check_key(item: object, fields: frozenset[str], where: str) -> dict[str, Any]:
-    """What every public key entry shares: its members, type, key, kid, fingerprint, dates."""
+def _check_key(
+    item: object, fields: frozenset[str], where: str, types: frozenset[str] = frozenset({X25519})
+) -> dict[str, Any]:
+    """What every public key entry shares: its members, type, key, kid, fingerprint, dates.
+    Only desks may be of type X-Wing; persons and the recovery key carry it in xwing_key."""
     if not isinstance(item, dict) or set(item) != fields:
         raise KeyringError(f"{where} must have exactly: {', '.join(sorted(fields))}")
-    if item["type"] != X25519:
+    if item["type"] not in types:
         raise KeyringError(f"{where}: unsupported key type {item['type']!r}")
     raw = _bytes(item["public_key"], "public_key", where)
-    if len(raw) != 32:
-        raise KeyringError(f"{where}: public_key must be 32 bytes")
+    if len(raw) != KEY_BYTES[item["type"]]:
+        raise KeyringError(f"{where}: public_key must be {KEY_BYTES[item['type']]} bytes")
     fp = fingerprint(raw)
     if item["fingerprint"] != fp or item["kid"] != fp[:16]:
         raise KeyringError(f"{where}: kid or fingerprint does not match the public key")

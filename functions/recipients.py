@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from functions import keyring, routing
+from functions import envelope, keyring, routing
 from functions.keyring import Keyring
 from functions.routing import Routing
 
@@ -38,6 +38,26 @@ class Recipients:
     desk_of: Mapping[str, str] = field(repr=False)  # an active generation's kid -> its desk
     active: Mapping[str, str] = field(repr=False)  # a desk -> its active generation's kid
     recovery: str  # the recovery key's kid
+    hybrid: frozenset[str] = frozenset()  # the desks whose active generation is X-Wing
+
+    @functools.cached_property
+    def _hybrid_kids(self) -> frozenset[str]:
+        """The kids that only an `X-Wing` stanza may name: hybrid desks' active generations
+        and the recovery key's X-Wing key."""
+        found = {self.active[d] for d in self.hybrid}
+        return frozenset({*found, self.ring.recovery_kid(True)} if found else found)
+
+    def counted(self, stanzas: Iterable[envelope.Recipient]) -> frozenset[str]:
+        """The kids the recipient check counts (envelope-v1 section 5): a stanza's, when its
+        type is its key's (X-Wing for a hybrid key, X25519 for any other); others count for
+        nothing, as stanzas of unknown types always did. So a classical stanza under a hybrid
+        desk's kid leaves that kid out (kids are unique), and the envelope is refused."""
+        return frozenset(
+            s.kid
+            for s in stanzas
+            if (s.type == envelope.XWING and s.kid in self._hybrid_kids)
+            or (s.type == envelope.X25519 and s.kid not in self._hybrid_kids)
+        )
 
     @classmethod
     def load(cls, keyring_path: Path, routing_path: Path | None) -> Recipients:
@@ -49,7 +69,8 @@ class Recipients:
         recovery = ring.recovery.kid if ring.recovery is not None else ""
         desk_of = {d.kid: d.desk for d in ring.active_desks()}
         active = {desk: kid for kid, desk in desk_of.items()}
-        return cls(ring, rules, reports, desk_of, active, recovery)
+        hybrid = frozenset(d.desk for d in ring.active_desks() if d.hybrid)
+        return cls(ring, rules, reports, desk_of, active, recovery, hybrid)
 
     def report_desks(self, kids: frozenset[str]) -> tuple[str, ...] | None:
         """The desks, sorted, of a report sealed to ``kids``; None if no answers of the
@@ -65,8 +86,10 @@ class Recipients:
         return known or (self.rules.central,)
 
     def followup_kids(self, desks: Sequence[str]) -> frozenset[str]:
-        """The keys besides the reporter's a follow-up to a case of ``desks`` is sealed to."""
-        return frozenset({*(self.active[d] for d in desks), self.recovery})
+        """The keys besides the reporter's a follow-up to a case of ``desks`` is sealed to:
+        the recovery key's X-Wing kid when one of them is hybrid."""
+        recovery = self.ring.recovery_kid(True) if self.hybrid & set(desks) else self.recovery
+        return frozenset({*(self.active[d] for d in desks), recovery})
 
     def followup_allowed(self, kids: frozenset[str], desks: Sequence[str]) -> bool:
         """Sealed to every key of ``followup_kids`` and exactly one other: the reporter's."""

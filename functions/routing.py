@@ -70,7 +70,8 @@ class Routing:
 
     def allowed(self, ring: Keyring) -> frozenset[frozenset[str]]:
         """The recipient key-id sets a report may be sealed to: the active generation of
-        each routed desk, and the recovery key."""
+        each routed desk, and the recovery key (its X-Wing kid when a desk of the set is
+        hybrid, docs/spec/xwing-v1.md section 8.4)."""
         active = {d.desk: d.kid for d in ring.active_desks()}  # once: hundreds of desks
         missing = sorted(d for d in self.desk_ids() if d not in active)
         if missing or ring.recovery is None:
@@ -81,9 +82,10 @@ class Routing:
                 else "the keyring has no recovery key",
                 hint="create the config's desks: `wbs desks init`, or `wbs desks new`",
             )
-        recovery = ring.recovery.kid
+        hybrid = {d.desk for d in ring.active_desks() if d.hybrid}
         return frozenset(
-            frozenset({recovery, *(active[d] for d in desks)}) for desks in self.desk_sets()
+            frozenset({ring.recovery_kid(bool(hybrid & desks)), *(active[d] for d in desks)})
+            for desks in self.desk_sets()
         )
 
     def to_json(self) -> dict[str, Any]:

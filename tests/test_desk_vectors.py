@@ -204,6 +204,11 @@ def test_recovery_derivation(vector: Vector) -> None:
     assert rescue.public_key == vector.raw("public-key")
     assert rescue.kid == vector.head["kid"] == vector.head["fingerprint"][:16]
     assert rescue.verify_key == vector.raw("signing-key")
+    # The hybrid key (xwing-v1 section 8.4): subkey 3 is the X-Wing seed, never published
+    assert recovery.kdf(master, recovery.XWING_SUBKEY) == vector.raw("xwing-seed")
+    assert rescue.xwing is not None and rescue.xwing.seed == vector.raw("xwing-seed")
+    hybrid = keyring.fingerprint(rescue.xwing.public_key)
+    assert hybrid == vector.head["xwing-fingerprint"] and hybrid[:16] == vector.head["xwing-kid"]
     entry = keyring.RecoveryEntry.for_public_key(
         rescue.public_key, rescue.verify_key or b"", recovery.LABEL, "2026-12-06", 3, 5
     )
@@ -218,8 +223,10 @@ sodium.ready.then(() => {
     const master = sodium.from_hex(hex);
     const x = sodium.crypto_kdf_derive_from_key(32, 1, 'wbsrecov', master);
     const seed = sodium.crypto_kdf_derive_from_key(32, 2, 'wbsrecov', master);
+    const xwing = sodium.crypto_kdf_derive_from_key(32, 3, 'wbsrecov', master);
     const pk = sodium.crypto_scalarmult_base(x);
     return {'x25519-secret-key': b(x), 'ed25519-seed': b(seed), 'public-key': b(pk),
+            'xwing-seed': b(xwing),
             'fingerprint': sodium.to_hex(sodium.crypto_generichash(32, pk)),
             'signing-key': b(sodium.crypto_sign_seed_keypair(seed).publicKey)};
   });

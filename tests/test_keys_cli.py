@@ -13,13 +13,15 @@ import nacl.pwhash.argon2id as argon2id
 import pytest
 from click.testing import CliRunner
 from nacl.public import PrivateKey
+from nacl.secret import SecretBox
+from nacl.signing import SigningKey
 
 from functions import keyring
 from tests.support.inbox import write_format_1_key
 from wbs import keyfile
 from wbs.cache import Cache
 from wbs.cli import cli
-from wbs.crypto import fingerprint, key_id
+from wbs.crypto import Identity, fingerprint, key_id
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -66,14 +68,14 @@ def test_new_key_file_is_0600_and_entry_matches(home: Path) -> None:
     assert f"wbs desks init --member {entry.kid}" in result.stdout
     # And the key file holds no private material in the clear
     document = json.loads(path.read_text())
-    assert document["format"] == "wbs-private-key/2"
+    assert document["format"] == "wbs-private-key/3"
     assert bytes(identity.private_key).hex() not in path.read_text()
     # And it holds a signing key too, whose public half the keyring lists
     assert identity.signing_key is not None and identity.verify_key is not None
     assert entry.signing_key_bytes == identity.verify_key
     assert document["signing_key"] == entry.signing_key
     assert bytes(identity.signing_key).hex() not in path.read_text()
-    assert json.loads(Path("ring.json").read_text())["format"] == "wbs-keyring/3"
+    assert json.loads(Path("ring.json").read_text())["format"] == "wbs-keyring/4"
 
 
 def test_second_key_is_appended(home: Path) -> None:
@@ -253,7 +255,7 @@ def format_1_key(path: Path, label: str = "Lama") -> PrivateKey:
     write_format_1_key(path, secret, PASSPHRASE, label)
     public = bytes(secret.public_key)
     entry = dataclasses.asdict(keyring.KeyEntry.for_public_key(public, label, "2026-01-02"))
-    del entry["signing_key"]
+    del entry["signing_key"], entry["xwing_key"]
     Path("ring.json").write_text(json.dumps({"format": "wbs-keyring/1", "keys": [entry]}))
     return secret
 
@@ -283,14 +285,15 @@ def test_a_format_1_key_reads_and_cannot_sign_until_upgraded(home: Path) -> None
     upgraded = keyfile.unlock(path, PASSPHRASE)
     assert bytes(upgraded.private_key) == bytes(secret)
     assert upgraded.kid == entry.kid and upgraded.verify_key is not None
-    assert json.loads(path.read_text())["format"] == "wbs-private-key/2"
+    assert json.loads(path.read_text())["format"] == "wbs-private-key/3"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert [p.name for p in path.parent.iterdir()] == ["old.key"]  # no temporary file left
-    # And the keyring lists the public signing key, in format 2, the rest unchanged
+    # And the keyring lists the public signing and X-Wing keys, the rest unchanged
     (after,) = keyring.load(Path("ring.json")).keys
     assert after.signing_key_bytes == upgraded.verify_key
-    assert dataclasses.replace(after, signing_key=None) == entry
-    assert json.loads(Path("ring.json").read_text())["format"] == "wbs-keyring/3"
+    assert upgraded.xwing is not None and after.xwing_key_bytes == upgraded.xwing.public_key
+    assert dataclasses.replace(after, signing_key=None, xwing_key=None) == entry
+    assert json.loads(Path("ring.json").read_text())["format"] == "wbs-keyring/4"
     assert after.signing_key in result.stdout and "wbs deploy" in result.stdout
 
 
@@ -299,7 +302,7 @@ def test_a_format_1_key_reads_and_cannot_sign_until_upgraded(home: Path) -> None
     [
         ("wrong passphrase", "wrong passphrase for"),
         ("not in the keyring", "is not in ring.json"),
-        ("already upgraded", "already holds a signing key"),
+        ("already upgraded", "already holds a signing key and an X-Wing key"),
     ],
 )
 def test_a_refused_upgrade_changes_nothing(home: Path, case: str, message: str) -> None:
@@ -342,3 +345,108 @@ def test_a_key_file_whose_signing_key_does_not_match_is_refused(home: Path) -> N
     path.write_text(json.dumps(document))
     with pytest.raises(keyfile.KeyFileError, match="does not match the public key"):
         keyfile.unlock(path, PASSPHRASE)
+
+
+# -- format 2 key files: upgraded to hybrid (format 3) in place ---------------------------
+
+
+def format_2_key(path: Path, label: str = "Inspektur") -> Identity:
+    """A key file as `wbs keys new` wrote them before hybrid keys (format 2: X25519 and
+    Ed25519 sealed together), and its keyring entry (wbs-keyring/3, as it was then)."""
+    old = Identity(PrivateKey.generate(), SigningKey.generate())
+    salt = bytes(range(argon2id.SALTBYTES))
+    limits = {"opslimit": argon2id.OPSLIMIT_INTERACTIVE, "memlimit": argon2id.MEMLIMIT_INTERACTIVE}
+    key = argon2id.kdf(32, PASSPHRASE.encode(), salt, **limits)
+    sealed = SecretBox(key).encrypt(bytes(old.private_key) + bytes(old.signing_key or b""))
+    document = {
+        "format": "wbs-private-key/2",
+        "kid": old.kid,
+        "public_key": base64.b64encode(old.public_key).decode(),
+        "signing_key": base64.b64encode(old.verify_key or b"").decode(),
+        "label": label,
+        "kdf": {"alg": "argon2id13", **limits, "salt": base64.b64encode(salt).decode()},
+        "box": base64.b64encode(bytes(sealed)).decode(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document))
+    path.chmod(0o600)
+    Path("ring.json").write_text(
+        json.dumps(
+            {"format": "wbs-keyring/3", "keys": [_v3_entry(old)], "desks": [], "recovery": None}
+        )
+    )
+    return old
+
+
+def test_a_format_2_key_is_upgraded_to_hybrid_keeping_passphrase_and_keys(home: Path) -> None:
+    # Given a format 2 key file, which has no X-Wing key
+    path = home / "keys" / "two.key"
+    old = format_2_key(path)
+    before = keyfile.unlock(path, PASSPHRASE)
+    assert before.xwing is None and keyfile.inspect(path).xwing_key is None
+
+    # When its holder upgrades it
+    result = upgrade("--key", str(path))
+
+    # Then it opens with the same passphrase and holds the same X25519 and Ed25519 keys
+    assert result.exit_code == 0, result.output
+    after = keyfile.unlock(path, PASSPHRASE)
+    assert bytes(after.private_key) == bytes(old.private_key)
+    assert after.verify_key == old.verify_key and after.xwing is not None
+    document = json.loads(path.read_text())
+    assert document["format"] == "wbs-private-key/3"
+    assert base64.b64decode(document["xwing_key"]) == after.xwing.public_key
+    assert len(after.xwing.public_key) == 1216 and stat.S_IMODE(path.stat().st_mode) == 0o600
+    # And the keyring's entry gains xwing_key, printed for the admin
+    (entry,) = keyring.load(Path("ring.json")).keys
+    assert entry.xwing_key_bytes == after.xwing.public_key
+    assert json.loads(Path("ring.json").read_text())["format"] == "wbs-keyring/4"
+    assert f'"xwing_key": "{entry.xwing_key}"' in result.stdout
+
+
+def test_the_x_wing_seed_is_independent_of_the_x25519_secret(home: Path) -> None:
+    # Two upgrades of files holding the same X25519 and Ed25519 keys give unrelated X-Wing keys
+    first, second = home / "keys" / "a.key", home / "keys" / "b.key"
+    old = format_2_key(first)
+    document = json.loads(first.read_text())
+    second.write_text(json.dumps(document))
+    assert upgrade("--key", str(first)).exit_code == 0
+    Path("ring.json").write_text(  # the keyring as it was before the first upgrade
+        json.dumps(
+            {
+                "format": "wbs-keyring/3",
+                "keys": [_v3_entry(old)],
+                "desks": [],
+                "recovery": None,
+            }
+        )
+    )
+    assert upgrade("--key", str(second)).exit_code == 0
+    one, two = keyfile.unlock(first, PASSPHRASE), keyfile.unlock(second, PASSPHRASE)
+    assert bytes(one.private_key) == bytes(two.private_key)
+    assert one.xwing is not None and two.xwing is not None
+    assert one.xwing.seed != two.xwing.seed
+    assert one.xwing.seed not in (bytes(one.private_key), bytes(one.signing_key or b""))
+
+
+def _v3_entry(identity: Identity) -> dict[str, object]:
+    """A person's entry of wbs-keyring/3 (no xwing_key member)."""
+    public, signing = identity.public_key, identity.verify_key
+    entry = dataclasses.asdict(
+        keyring.KeyEntry.for_public_key(public, "Inspektur", "2026-01-02", signing)
+    )
+    del entry["xwing_key"]
+    return entry
+
+
+def test_a_keyring_entry_with_a_malformed_xwing_key_is_refused(home: Path) -> None:
+    assert new_key().exit_code == 0
+    document = json.loads(Path("ring.json").read_text())
+    document["keys"][0]["xwing_key"] = base64.b64encode(bytes(1184)).decode()
+    with pytest.raises(keyring.KeyringError, match="xwing_key must be 1216 bytes"):
+        keyring.parse(json.dumps(document))
+    # format 3 may not carry it
+    document["format"] = "wbs-keyring/3"
+    document["keys"][0]["xwing_key"] = None
+    with pytest.raises(keyring.KeyringError, match="must have exactly"):
+        keyring.parse(json.dumps(document))

@@ -2,15 +2,18 @@
 
 Content key: 32 random bytes; payload: XChaCha20-Poly1305 (IETF) over the plaintext padded
 with sodium_pad to a power-of-two bucket, with the envelope's context as associated data;
-content key: crypto_box_seal to every recipient. Nothing here is home-made: every
-primitive is libsodium's.
+content key: one stanza per recipient, of the recipient's type: crypto_box_seal to an X25519
+key (``Recipient``), or the `X-Wing` stanza to a hybrid desk key (``wbs.xwing_stanza``,
+docs/spec/xwing-v1.md). Nothing here is home-made: every primitive is libsodium's, or
+pyca/cryptography's and hashlib's through wbs.xwing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Protocol
 
 import nacl.bindings as sodium
 import nacl.exceptions
@@ -21,6 +24,7 @@ from nacl.signing import SigningKey
 
 from functions import envelope as fmt
 from functions.errors import EnvelopeError, WbsError
+from wbs.xwing import DecapsulationKey
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -49,22 +53,43 @@ def new_report_id() -> str:
     return "".join(CROCKFORD[(raw >> (5 * i)) & 31] for i in reversed(range(16)))
 
 
+class Sealable(Protocol):
+    """A recipient of an envelope: what its stanza seals a content key with."""
+
+    @property
+    def kid(self) -> str: ...
+
+    def stanza(self, content_key: bytes) -> fmt.Recipient: ...
+
+
 @dataclass(frozen=True)
 class Recipient:
+    """An X25519 recipient: its stanza is ``crypto_box_seal`` of the content key."""
+
     public_key: bytes
 
     @property
     def kid(self) -> str:
         return key_id(self.public_key)
 
+    def stanza(self, content_key: bytes) -> fmt.Recipient:
+        sealed = SealedBox(PublicKey(self.public_key)).encrypt(content_key)
+        return fmt.Recipient(fmt.X25519, self.kid, sealed)
+
+
+# Opens a stanza of a held hybrid key: the content key, or DecryptionError.
+StanzaOpener = Callable[[fmt.Recipient], bytes]
+
 
 @dataclass(frozen=True)
 class Identity:
-    """An unlocked identity, held in memory only: an X25519 key pair to receive, and an
-    Ed25519 key pair to sign (None for a key file of format 1, until `wbs keys upgrade`)."""
+    """An unlocked identity, held in memory only: an X25519 key pair to receive, an Ed25519
+    key pair to sign (None for a key file of format 1, until `wbs keys upgrade`), and an
+    X-Wing key that hybrid desks' grants are sealed to (None before format 3)."""
 
     private_key: PrivateKey
     signing_key: SigningKey | None = None
+    xwing: DecapsulationKey | None = None
 
     # Cached: open_envelope looks the kid up once per report.
     @cached_property
@@ -86,16 +111,19 @@ class Identity:
 
 class Keys:
     """Every key a reader opens envelopes with: unsealers by key id (the reader's own key,
-    and each desk generation its grants give it), and content keys by case and envelope
-    nonce (from case grants, docs/spec/desks-v2.md section 6). Built once per session: each
-    desk key is unwrapped once, however many reports it opens."""
+    and each X25519 desk generation its grants give it), openers of `X-Wing` stanzas by key
+    id (each hybrid desk generation), and content keys by case and envelope nonce (from case
+    grants, docs/spec/desks-v2.md section 6). Built once per session: each desk key is
+    unwrapped once, however many reports it opens."""
 
     def __init__(
         self,
         unsealers: Mapping[str, SealedBox[PrivateKey]],
         content_keys: Mapping[tuple[str, bytes], Iterable[bytes]] | None = None,
+        hybrid: Mapping[str, StanzaOpener] | None = None,
     ) -> None:
         self.unsealers = dict(unsealers)
+        self.hybrid = dict(hybrid or {})
         # (case id, nonce) -> every key a case grant gives for that envelope: a grant's keys
         # open only envelopes of its own case, and two grants never hide each other's key.
         self.content_keys = {at: tuple(keys) for at, keys in (content_keys or {}).items()}
@@ -106,19 +134,21 @@ class Keys:
 
     @property
     def kids(self) -> frozenset[str]:
-        return frozenset(self.unsealers)
+        return frozenset(self.unsealers) | frozenset(self.hybrid)
 
     def content_keys_of(self, envelope: fmt.Envelope) -> tuple[bytes, ...]:
         """The envelope's candidate content keys: from the first stanza addressed to a held
-        key, else those case grants give; NoMatchingKey if neither; CryptoError if the stanza
-        is forged."""
+        key (of the stanza's type), else those case grants give; NoMatchingKey if neither;
+        CryptoError (X25519) or DecryptionError (X-Wing) if the stanza is forged."""
         for stanza in envelope.recipients:
+            if stanza.type == fmt.XWING and stanza.kid in self.hybrid:
+                return (self.hybrid[stanza.kid](stanza),)
             unsealer = self.unsealers.get(stanza.kid) if stanza.type == fmt.X25519 else None
             if unsealer is not None:
                 return (unsealer.decrypt(stanza.body),)
         keys = self.content_keys.get((envelope.id, envelope.nonce), ())
         if not keys:
-            held = ", ".join(sorted(self.unsealers))
+            held = ", ".join(sorted(self.kids))
             raise NoMatchingKey(f"not addressed to any key held here ({held})")
         return keys
 
@@ -150,15 +180,13 @@ def pad(plaintext: bytes) -> bytes:
 
 
 def seal(
-    kind: str, report_id: str, plaintext: bytes, recipients: Iterable[Recipient]
+    kind: str, report_id: str, plaintext: bytes, recipients: Iterable[Sealable]
 ) -> fmt.Envelope:
-    """Encrypt plaintext to every recipient. Used by tests, vectors and replies."""
+    """Encrypt plaintext to every recipient, each with a stanza of its type. Used by tests,
+    vectors, replies, notes and records."""
     key = nacl.utils.random(32)
     nonce = nacl.utils.random(fmt.NONCE_BYTES)
-    stanzas = tuple(
-        fmt.Recipient(fmt.X25519, r.kid, SealedBox(PublicKey(r.public_key)).encrypt(key))
-        for r in recipients
-    )
+    stanzas = tuple(r.stanza(key) for r in recipients)
     ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
         pad(plaintext), fmt.associated_data(kind, report_id), nonce, key
     )
@@ -175,7 +203,9 @@ def open_envelope(
         keys = Keys({keys.kid: unsealer or keys.unsealer()})
     try:
         candidates = keys.content_keys_of(envelope)
-    except nacl.exceptions.CryptoError:
+    except NoMatchingKey:
+        raise
+    except (nacl.exceptions.CryptoError, DecryptionError):
         candidates = ()
     for key in candidates:
         padded = _decrypt(envelope, key)

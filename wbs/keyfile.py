@@ -1,21 +1,23 @@
 """Private key files (docs/spec/keys-v2.md): an inspector's identity under a passphrase.
 
-Format 2 is UTF-8 JSON::
+Format 3 is UTF-8 JSON::
 
-    {"format": "wbs-private-key/2", "kid": "...", "public_key": "<b64>",
-     "signing_key": "<b64>", "label": "...",
+    {"format": "wbs-private-key/3", "kid": "...", "public_key": "<b64>",
+     "signing_key": "<b64>", "xwing_key": "<b64>", "label": "...",
      "kdf": {"alg": "argon2id13", "opslimit": N, "memlimit": N, "salt": "<b64>"},
      "box": "<b64>"}
 
 ``box`` is ``crypto_secretbox`` (XSalsa20-Poly1305, random nonce first) of the 32-byte X25519
-secret key followed by the 32-byte Ed25519 seed, under a key that Argon2id derives from the
+secret key, the 32-byte Ed25519 seed and the 32-byte X-Wing seed (drawn on its own from the
+CSPRNG, never derived from the X25519 secret), under a key that Argon2id derives from the
 passphrase (UTF-8, NFC-normalised) and the salt. The public keys and kid stay readable
-without the passphrase; after unlocking, the secrets must reproduce both public keys.
+without the passphrase; after unlocking, the secrets must reproduce all three public keys.
 
-Format 1 (no ``signing_key``; ``box`` holds the X25519 secret key alone) is still read, so
-that ``upgrade`` can turn it into format 2 in place under the same passphrase; an identity
-read from it cannot sign. Files are created with mode 0600; only ``upgrade`` replaces one,
-atomically, with the same X25519 key in it.
+Formats 2 (no ``xwing_key``; ``box`` holds 64 bytes) and 1 (no ``signing_key`` either; 32
+bytes) are still read, so that ``upgrade`` can turn them into format 3 in place under the
+same passphrase; an identity read from them has no X-Wing key (and, from format 1, cannot
+sign). Files are created with mode 0600; only ``upgrade`` replaces one, atomically, with the
+same X25519 key (and signing key, if it had one) in it.
 """
 
 from __future__ import annotations
@@ -38,16 +40,18 @@ from nacl.signing import SigningKey
 from functions.envelope import b64decode, b64encode
 from functions.errors import WbsError
 from functions.storage.local import fsync_dir
-from wbs import paths
+from wbs import paths, xwing
 from wbs.crypto import Identity, key_id
 
-FORMAT = "wbs-private-key/2"
-FORMAT_1 = "wbs-private-key/1"  # read, to be upgraded: no signing key
+FORMAT = "wbs-private-key/3"
+FORMAT_2 = "wbs-private-key/2"  # read, to be upgraded: no X-Wing key
+FORMAT_1 = "wbs-private-key/1"  # read, to be upgraded: no signing key either
 KDF_ALG = "argon2id13"
 FIELDS_1 = frozenset({"format", "kid", "public_key", "label", "kdf", "box"})
-FIELDS = FIELDS_1 | {"signing_key"}
-SHAPES: dict[object, frozenset[str]] = {FORMAT: FIELDS, FORMAT_1: FIELDS_1}
-SECRET_BYTES = 32  # an X25519 secret key; an Ed25519 seed
+FIELDS_2 = FIELDS_1 | {"signing_key"}
+FIELDS = FIELDS_2 | {"xwing_key"}
+SHAPES: dict[object, frozenset[str]] = {FORMAT: FIELDS, FORMAT_2: FIELDS_2, FORMAT_1: FIELDS_1}
+SECRET_BYTES = 32  # an X25519 secret key; an Ed25519 seed; an X-Wing seed
 KDF_FIELDS = frozenset({"alg", "opslimit", "memlimit", "salt"})
 # The cost of new keys. Tests lower these to the interactive limits for speed; nothing
 # a user can type weakens them.
@@ -74,10 +78,12 @@ class KeyFileInfo:
     public_key: bytes
     label: str
     signing_key: bytes | None  # None: a format 1 file, which cannot sign until upgraded
+    xwing_key: bytes | None  # None: a format 1 or 2 file, no hybrid grant until upgraded
 
 
 def generate() -> Identity:
-    return Identity(PrivateKey.generate(), SigningKey.generate())
+    """Three independent keys, each from the CSPRNG."""
+    return Identity(PrivateKey.generate(), SigningKey.generate(), xwing.DecapsulationKey.generate())
 
 
 def create(path: Path, identity: Identity, passphrase: str, label: str) -> None:
@@ -95,34 +101,39 @@ def create(path: Path, identity: Identity, passphrase: str, label: str) -> None:
     _fill(fd, data, path)
 
 
-def upgrade(path: Path, passphrase: str) -> bytes:
-    """Give a format 1 key file its signing key, in place: the same X25519 key, label,
-    passphrase and Argon2id salt and limits, a new Ed25519 pair, written to a temporary
-    file (mode 0600) that atomically replaces the old one. Returns the new public signing
-    key."""
+def upgrade(path: Path, passphrase: str) -> Identity:
+    """Turn a format 1 or 2 key file into format 3, in place: the same X25519 key (and
+    signing key, if it has one), label, passphrase and Argon2id salt and limits, with what it
+    lacks newly drawn (an Ed25519 pair, an X-Wing seed), written to a temporary file (mode
+    0600) that atomically replaces the old one. Returns the upgraded identity."""
     document = _load(path)
     if document["format"] == FORMAT:
         raise KeyFileError(
-            f"{path} already holds a signing key ({FORMAT})", hint="nothing to upgrade"
+            f"{path} already holds a signing key and an X-Wing key ({FORMAT})",
+            hint="nothing to upgrade",
         )
     key, salt = _unlocking_key(document, passphrase, path)
     old = _unlock(document, key, path)
-    signing = SigningKey.generate()
-    data = _document(
-        Identity(old.private_key, signing), document["label"], document["kdf"], salt, key
+    new = Identity(
+        old.private_key,
+        old.signing_key or SigningKey.generate(),
+        xwing.DecapsulationKey.generate(),  # independent of the X25519 secret
     )
+    data = _document(new, document["label"], document["kdf"], salt, key)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # mode 0600
     _fill(fd, data, Path(tmp))
     os.replace(tmp, path)
     fsync_dir(path.parent)
-    return bytes(signing.verify_key)
+    return new
 
 
 def inspect(path: Path) -> KeyFileInfo:
     """Read a key file's public part (no passphrase needed)."""
     document = _load(path)
     signing = _signing_key(document, path)
-    return KeyFileInfo(document["kid"], _public_key(document, path), document["label"], signing)
+    hybrid = _xwing_key(document, path)
+    public = _public_key(document, path)
+    return KeyFileInfo(document["kid"], public, document["label"], signing, hybrid)
 
 
 def unlock(path: Path, passphrase: str) -> Identity:
@@ -144,6 +155,7 @@ def _unlocking_key(document: dict[str, Any], passphrase: str, path: Path) -> tup
 def _unlock(document: dict[str, Any], key: bytes, path: Path) -> Identity:
     public_key = _public_key(document, path)
     signing = _signing_key(document, path)
+    hybrid = _xwing_key(document, path)
     try:
         secret = SecretBox(key).decrypt(_field_bytes(document["box"], "box", path))
     except nacl.exceptions.CryptoError:
@@ -151,13 +163,17 @@ def _unlock(document: dict[str, Any], key: bytes, path: Path) -> Identity:
             f"wrong passphrase for {path}",
             hint="type it again, exactly as chosen at `wbs keys new` (it is case-sensitive)",
         ) from None
-    if len(secret) != SECRET_BYTES * (1 if signing is None else 2):
+    count = {FORMAT_1: 1, FORMAT_2: 2, FORMAT: 3}[document["format"]]
+    if len(secret) != SECRET_BYTES * count:
         raise KeyFileError(f"{path}: the sealed secret has the wrong length")
+    parts = [secret[i : i + SECRET_BYTES] for i in range(0, len(secret), SECRET_BYTES)]
     identity = Identity(
-        PrivateKey(secret[:SECRET_BYTES]),
-        None if signing is None else SigningKey(secret[SECRET_BYTES:]),
+        PrivateKey(parts[0]),
+        SigningKey(parts[1]) if count > 1 else None,
+        xwing.DecapsulationKey(parts[2]) if count > 2 else None,
     )
-    if identity.public_key != public_key or identity.verify_key != signing:
+    held = None if identity.xwing is None else identity.xwing.public_key
+    if identity.public_key != public_key or identity.verify_key != signing or held != hybrid:
         raise KeyFileError(f"{path}: the secret key does not match the public key in the file")
     return identity
 
@@ -165,15 +181,16 @@ def _unlock(document: dict[str, Any], key: bytes, path: Path) -> Identity:
 def _document(
     identity: Identity, label: str, limits: dict[str, Any], salt: bytes, key: bytes
 ) -> bytes:
-    """A format 2 file's bytes: ``identity`` sealed under ``key`` (from the passphrase)."""
-    if identity.signing_key is None or identity.verify_key is None:
-        raise ValueError("a format 2 key file holds a signing key")
-    secret = bytes(identity.private_key) + bytes(identity.signing_key)
+    """A format 3 file's bytes: ``identity`` sealed under ``key`` (from the passphrase)."""
+    if identity.signing_key is None or identity.verify_key is None or identity.xwing is None:
+        raise ValueError("a format 3 key file holds a signing key and an X-Wing key")
+    secret = bytes(identity.private_key) + bytes(identity.signing_key) + identity.xwing.seed
     document = {
         "format": FORMAT,
         "kid": identity.kid,
         "public_key": b64encode(identity.public_key),
         "signing_key": b64encode(identity.verify_key),
+        "xwing_key": b64encode(identity.xwing.public_key),
         "label": label,
         "kdf": {
             "alg": KDF_ALG,
@@ -273,6 +290,15 @@ def _signing_key(document: dict[str, Any], path: Path) -> bytes | None:
     if len(signing) != SECRET_BYTES:
         raise KeyFileError(f"{path}: signing_key must be {SECRET_BYTES} bytes")
     return signing
+
+
+def _xwing_key(document: dict[str, Any], path: Path) -> bytes | None:
+    if document["format"] != FORMAT:
+        return None
+    hybrid = _field_bytes(document["xwing_key"], "xwing_key", path)
+    if len(hybrid) != xwing.PUBLIC_KEY_BYTES:
+        raise KeyFileError(f"{path}: xwing_key must be {xwing.PUBLIC_KEY_BYTES} bytes")
+    return hybrid
 
 
 def _field_bytes(value: object, name: str, path: Path) -> bytes:

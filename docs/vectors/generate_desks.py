@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 import shamir_mnemonic.shamir  # noqa: E402
 
 from wbs.desks import recovery  # noqa: E402
+from wbs.xwing import DecapsulationKey  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 DAY = "2026-12-06"
@@ -586,6 +587,14 @@ sodium.ready.then(() => {
     return found
 
 
+def xwing_head(master: bytes) -> list[tuple[str, str]]:
+    """The recovery key's X-Wing seed (subkey 3) and its public key's fingerprint and kid,
+    the key expanded by wbs.xwing (the X-Wing draft's vectors check it)."""
+    seed = kdf(master, 3)
+    hybrid = fingerprint(DecapsulationKey(seed).public_key)
+    return [("xwing-seed", b64(seed)), ("xwing-fingerprint", hybrid), ("xwing-kid", hybrid[:16])]
+
+
 def recovery_vectors() -> None:
     """docs/vectors/recovery/: the derivation, and SLIP-39 share sets of the master."""
     out = fresh(OUT / "recovery")
@@ -605,6 +614,7 @@ def recovery_vectors() -> None:
             ("kid", rescue.kid),
             ("ed25519-seed", b64(rescue.ed25519_seed)),
             ("signing-key", b64(bytes(rescue.signer.verify_key))),
+            *xwing_head(master),
         ]
         js = node_derivation(master)
         expected = {

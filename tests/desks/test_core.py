@@ -49,13 +49,17 @@ def grant(ring: Keyring, desk: str, secret: PrivateKey, member, granter):  # typ
     return grants.desk_grant(ring.desk(desk), secret, member.kid, member.public_key, granter, NOW)
 
 
-def test_keyring_3_round_trips_and_reads_older_formats(world) -> None:  # type: ignore[no-untyped-def]
+def test_keyring_4_round_trips_and_reads_older_formats(world) -> None:  # type: ignore[no-untyped-def]
     *_, ring = world
     again = keyring.parse(json.dumps(ring.to_json()))
-    assert again == ring and again.to_json()["format"] == "wbs-keyring/3"
+    assert again == ring and again.to_json()["format"] == "wbs-keyring/4"
     assert [d.desk for d in again.active_desks()] == ["pusat", "jabar"]
-    older = {"format": "wbs-keyring/2", "keys": ring.to_json()["keys"]}
+    keys = [{k: v for k, v in e.items() if k != "xwing_key"} for e in ring.to_json()["keys"]]
+    older = {"format": "wbs-keyring/2", "keys": keys}
     assert keyring.parse(json.dumps(older)).desks == ()
+    third = {**ring.to_json(), "format": "wbs-keyring/3", "keys": keys}
+    del third["recovery"]["xwing_key"]
+    assert keyring.parse(json.dumps(third)) == ring
 
 
 def test_rotation_leaves_one_active_generation_and_refuses_gaps(world) -> None:  # type: ignore[no-untyped-def]

@@ -44,7 +44,7 @@ def test_init_makes_the_desks_the_recovery_key_grants_and_sheets(home: Home) -> 
     assert (desk.generation, desk.active) == (1, True)
     assert keys.recovery is not None
     assert (keys.recovery.threshold, keys.recovery.shares) == (3, 5)
-    assert json.loads(home.keyring.read_text())["format"] == "wbs-keyring/3"
+    assert json.loads(home.keyring.read_text())["format"] == "wbs-keyring/4"
     # And storage holds a verified grant of it for the recovery key, anna and bima, which
     # each of them opens
     stored = stored_grants(home)

@@ -48,7 +48,7 @@ def add_desks(
 ) -> DeskKeys:
     """Give the keyring file ``keyring`` (persons only, or none: a new file) the generation 1
     of each desk of ``desks`` (its key from ``keys``, else a new one) and a recovery key (3
-    of 5 shares); rewrite it as wbs-keyring/3."""
+    of 5 shares); rewrite it as wbs-keyring/4."""
     ring = load(keyring) if keyring.is_file() else Keyring()
     chosen = dict(keys or {})
     made = {desk: chosen.get(desk) or PrivateKey.generate() for desk in desks}

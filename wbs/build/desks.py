@@ -92,8 +92,10 @@ class DeskData:
 
 
 def check(ring: Keyring, desks: Desks, keyring: Path, config: Path) -> DeskData:
-    """Refuse a keyring the page could not seal a report with: no desk, no recovery key, or
-    no key for a desk of the config (named by its field)."""
+    """Refuse a keyring the page could not seal a report with: no desk, no recovery key, no
+    key for a desk of the config (named by its field), or a routed desk whose active key is
+    hybrid (X-Wing), which the page cannot seal to yet: never a page that seals to a desk
+    otherwise than the keyring says."""
     recovery = ring.recovery
     if not ring.desks or recovery is None:
         raise BuildError(
@@ -106,6 +108,15 @@ def check(ring: Keyring, desks: Desks, keyring: Path, config: Path) -> DeskData:
         if desk.id not in have:
             where = f"{config}: desks[{n}]" if desks.listed else "the config's default desk"
             raise BuildError(f"{where} {desk.id!r} has no active key in {keyring}", hint=HINT)
+    routed = {d.id for d in desks.desks}
+    hybrid = sorted(d.desk for d in ring.active_desks() if d.hybrid and d.desk in routed)
+    if hybrid:
+        raise BuildError(
+            f"desk {hybrid[0]!r} of {keyring} has a hybrid (X-Wing) key, which the reporting"
+            " page cannot seal to yet",
+            hint="the page's X-Wing support is the next step of issue 18; until then keep"
+            " routed desks classical (a hybrid desk cannot be rotated back)",
+        )
     return DeskData(ring, recovery, desks)
 
 

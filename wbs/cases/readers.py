@@ -22,16 +22,15 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
-from nacl.public import PrivateKey
-
 from functions import membership
 from functions.errors import EnvelopeError, WbsError
 from functions.keyring import DeskEntry, Keyring, RecoveryEntry
 from wbs import registration
 from wbs.cache import Cache
-from wbs.crypto import Recipient
+from wbs.crypto import Recipient, Sealable
 from wbs.desks import grants
 from wbs.reports import Reader, parse_stored
+from wbs.xwing_stanza import HybridRecipient, recipient
 
 
 class CannotWrite(WbsError, ValueError):
@@ -96,7 +95,7 @@ class Directory:
         ring: Keyring,
         stored: Iterable[tuple[str, bytes]] | Callable[[], Iterable[tuple[str, bytes]]],
         names: Mapping[str, str] | None = None,
-        desk_keys: Mapping[str, PrivateKey] | None = None,
+        desk_keys: Mapping[str, grants.DeskSecret] | None = None,
     ) -> None:
         """``stored``: the grants as (storage key, bytes), or what reads them when first
         needed (``Cache.grants``); ``desk_keys``: the desk secret keys the reader holds, by
@@ -286,7 +285,7 @@ def case_readers(cache: Cache, directory: Directory, report_id: str) -> CaseRead
         entry = ring.desk_of(kid)
         if entry is not None:
             sealed.append(Sealed(entry, directory.holders(entry), directory.unrooted(entry)))
-        elif ring.recovery is not None and kid == ring.recovery.kid:
+        elif ring.recovery is not None and kid in ring.recovery_kids():
             recovery = ring.recovery.label
         else:
             others.append(kid)
@@ -330,19 +329,29 @@ def _desk_and_holders(
 
 class Audience(NamedTuple):
     """What an inspector's writing on a case is sealed to: the active generation of each of
-    its desks, and the recovery key."""
+    its desks, each with a stanza of its type, and the recovery key, with an `X-Wing` stanza
+    when any of those desks is hybrid (docs/spec/xwing-v1.md section 8.4)."""
 
     report_id: str
     desks: tuple[DeskEntry, ...]
     recovery: RecoveryEntry
 
-    def recipients(self) -> list[Recipient]:
-        keys = [d.public_key_bytes for d in self.desks] + [self.recovery.public_key_bytes]
-        return [Recipient(k) for k in keys]
+    @property
+    def _recovery_xwing(self) -> bytes | None:
+        return self.recovery.xwing_key_bytes if any(d.hybrid for d in self.desks) else None
+
+    def recipients(self) -> list[Sealable]:
+        return [*(recipient(d.type, d.public_key_bytes) for d in self.desks), self._rescuer()]
+
+    def _rescuer(self) -> Sealable:
+        hybrid = self._recovery_xwing
+        if hybrid is not None:
+            return HybridRecipient(hybrid)
+        return Recipient(self.recovery.public_key_bytes)
 
     @property
     def kids(self) -> tuple[str, ...]:
-        return (*(d.kid for d in self.desks), self.recovery.kid)
+        return (*(d.kid for d in self.desks), self._rescuer().kid)
 
     @property
     def desk_ids(self) -> tuple[str, ...]:

@@ -58,6 +58,15 @@ recovery_option = click.option(
 )
 
 
+hybrid_option = click.option(
+    "--hybrid",
+    is_flag=True,
+    help="Make the new key hybrid post-quantum (X-Wing: ML-KEM-768 + X25519), granted to"
+    " X-Wing keys only; refused while a member or the recovery key has none. The reporting"
+    " page cannot seal to it yet: `wbs build` refuses such a keyring until it can.",
+)
+
+
 def _shares_file(first: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     return click.option(
         "--shares-file",
@@ -102,6 +111,7 @@ def desks() -> None:
     help="How many shares to make: one per holder.",
 )
 @member_option
+@hybrid_option
 @click.option(
     "--sheets",
     "folder",
@@ -117,6 +127,7 @@ def init(
     threshold: int,
     count: int,
     members: tuple[str, ...],
+    hybrid: bool,
     folder: Path | None,
     keyring: Path,
     storage: str | None,
@@ -161,7 +172,7 @@ def init(
     store = configured.open_storage()
     for desk in desk_ids:
         membership.refuse_taken(store, desk)
-    made = membership.setup(ring, desk_ids, chosen, threshold, count, _now())
+    made = membership.setup(ring, desk_ids, chosen, threshold, count, _now(), hybrid)
     pages = sheets.make(made.shares, made.recovery, name)
     written = sheets.write(folder, pages) if folder is not None else []
     if folder is None:
@@ -194,12 +205,17 @@ def init(
             " each inspector with `wbs desks add-member --recovery`",
             err=True,
         )
-    click.echo(_REBUILD)
+    click.echo(_HYBRID_NOTE if hybrid else _REBUILD, err=hybrid)
 
 
 _REBUILD = (
     "next: redeploy (`wbs deploy`) so that the page seals reports to these keys (`wbs serve`"
     " rebuilds by itself)"
+)
+_HYBRID_NOTE = (
+    "wbs: note: the reporting page cannot seal to a hybrid desk yet: `wbs build` (and so"
+    " `wbs serve` and `wbs deploy`) refuses this keyring until it can (issue 18, next step);"
+    " a page already deployed or served keeps sealing to the desk's previous generation"
 )
 
 
@@ -209,6 +225,7 @@ _REBUILD = (
 @desks.command("new")
 @click.argument("desk_id", metavar="ID")
 @member_option
+@hybrid_option
 @key_option
 @recovery_option
 @shares_file_option
@@ -218,6 +235,7 @@ _REBUILD = (
 def new(
     desk_id: str,
     members: tuple[str, ...],
+    hybrid: bool,
     key: Path | None,
     use_recovery: bool,
     shares_file: IO[str] | None,
@@ -251,14 +269,14 @@ def new(
     store = settings(storage).open_storage()
     membership.refuse_taken(store, desk_id)
     granter = granting.granter(ring, store, key, use_recovery, shares_file, desk_id)
-    plan = membership.new_desk(ring, desk_id, chosen, granter, _now())
+    plan = membership.new_desk(ring, desk_id, chosen, granter, _now(), hybrid)
     _commit(store, plan, keyring, original)
     _echo_desk(plan.ring, desk_id)
     names = ", ".join(f"{m.label} ({m.kid})" for m in chosen) or "none yet"
     click.echo(f"members       {names}; and the recovery key")
     click.echo(f"founder       {granter.label} ({granter.identity.kid})")
     click.echo(f"keyring       {keyring}")
-    click.echo(_REBUILD)
+    click.echo(_HYBRID_NOTE if hybrid else _REBUILD, err=hybrid)
 
 
 # --- wbs desks add-member -----------------------------------------------------------------
@@ -385,6 +403,7 @@ def remove_member(
 
 @desks.command("rotate")
 @desk_option
+@hybrid_option
 @key_option
 @recovery_option
 @shares_file_option
@@ -392,6 +411,7 @@ def remove_member(
 @storage_option
 def rotate(
     desk: str,
+    hybrid: bool,
     key: Path | None,
     use_recovery: bool,
     shares_file: IO[str] | None,
@@ -403,10 +423,12 @@ def rotate(
     For a suspected compromise (a lost laptop, a key file seen by someone): what is sent
     after the page is rebuilt can no longer be opened with the old key. Made by a member of
     the desk (your key) or the recovery key (--recovery). Rebuild and redeploy at once.
+    With --hybrid the new key is post-quantum hybrid, and so is every later one; earlier
+    generations stay readable as before.
     """
     ring = load(keyring)
     ring.desk(desk)
-    _rotate(ring, keyring, desk, (key, use_recovery, shares_file), storage, None)
+    _rotate(ring, keyring, desk, (key, use_recovery, shares_file), storage, None, hybrid)
 
 
 def _rotate(
@@ -416,6 +438,7 @@ def _rotate(
     who: tuple[Path | None, bool, IO[str] | None],
     storage: str | None,
     leaving: KeyEntry | None,
+    hybrid: bool = False,
 ) -> None:
     original = _text(keyring)
     store = settings(storage).open_storage()
@@ -426,13 +449,14 @@ def _rotate(
     membership.refuse_taken(store, desk, current.generation + 1)
     granter = granting.granter(ring, store, *who, desk)
     done = membership.rotate(
-        ring, desk, held, granter, _now(), None if leaving is None else leaving.kid
+        ring, desk, held, granter, _now(), None if leaving is None else leaving.kid, hybrid
     )
     _commit(store, done.plan, keyring, original)
     new, old = done.entry, done.previous
     if leaving is not None:
         click.echo(f"removed       {leaving.label} ({leaving.kid}) from desk {desk}")
-    click.echo(f"generation    {new.generation} of desk {desk} is active: {new.kid}")
+    kind = " (hybrid X-Wing)" if new.hybrid else ""
+    click.echo(f"generation    {new.generation} of desk {desk} is active{kind}: {new.kid}")
     click.echo(f"fingerprint   {grouped(new.fingerprint)}")
     kept = ", ".join(sorted(m.label for m in done.kept))
     click.echo(f"granted to    the recovery key{', ' + kept if kept else ''}")
@@ -471,6 +495,9 @@ def _rotate(
             " every message sent before the page and the API are rebuilt with generation"
             f" {new.generation}."
         )
+    if new.hybrid:
+        click.echo(_HYBRID_NOTE, err=True)
+        return
     click.echo(
         f"next: redeploy now (`wbs deploy`; `wbs serve` rebuilds by itself): until then the"
         f" page still seals new reports to generation {old.generation}"
@@ -521,7 +548,7 @@ def list_desks(keyring: Path, storage: str | None, config: Path | None) -> None:
                 )
         table.add_row(
             entry.desk,
-            str(entry.generation),
+            f"{entry.generation}{' X-Wing' if entry.hybrid else ''}",
             entry.kid,
             grouped(entry.fingerprint),
             "yes" if entry.active else "no",
@@ -716,7 +743,8 @@ def _commit(store: Storage, plan: Plan, keyring: Path, original: str | None) -> 
 
 def _echo_desk(ring: Keyring, desk: str) -> None:
     d = ring.desk(desk)
-    click.echo(f"desk          {desk}  generation {d.generation}  {d.kid}")
+    kind = "  hybrid X-Wing" if d.hybrid else ""
+    click.echo(f"desk          {desk}  generation {d.generation}  {d.kid}{kind}")
     click.echo(f"fingerprint   {grouped(d.fingerprint)}")
 
 

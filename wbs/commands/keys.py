@@ -4,6 +4,8 @@ keyring, retire a key."""
 from __future__ import annotations
 
 import datetime
+import json
+from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -15,6 +17,7 @@ from functions.errors import WbsError
 from functions.keyring import LABEL_RE, KeyEntry, Keyring, KeyringError, dump, grouped, load
 from wbs import console, keyfile, passphrase, paths
 from wbs.commands.options import key_option, keyring_option
+from wbs.crypto import Identity
 
 
 class UnsafeKeyLocation(WbsError, ValueError):
@@ -43,8 +46,9 @@ def keys() -> None:
 def new(label: str, keyring: Path, out: Path | None) -> None:
     """Create an inspector key; add its public halves to the keyring.
 
-    The key file holds two pairs: X25519, which reports are sealed to, and Ed25519, which
-    signs what you write. They are encrypted with one passphrase (Argon2id + secretbox), asked
+    The key file holds three keys: X25519, which classical desks' grants are sealed to,
+    Ed25519, which signs what you write, and X-Wing (post-quantum hybrid), which hybrid desks'
+    grants are sealed to. They are encrypted with one passphrase (Argon2id + secretbox), asked
     twice on the terminal or taken from WBS_PASSPHRASE, and written with mode 0600 outside
     the repository. The label names the holder's role, never the person: the keyring is
     public, embedded in the reporting page. Give the admin the new public entry: the admin
@@ -67,7 +71,9 @@ def new(label: str, keyring: Path, out: Path | None) -> None:
     paths.make_private_dir(out.parent)
     keyfile.create(out, identity, secret, label)
     today = datetime.date.today().isoformat()
-    entry = KeyEntry.for_public_key(identity.public_key, label, today, identity.verify_key)
+    entry = KeyEntry.for_public_key(
+        identity.public_key, label, today, identity.verify_key, _xwing_public(identity)
+    )
     dump(ring.with_key(entry), keyring)
     click.echo(f"private key  {out}  (mode 0600: keep it and its passphrase safe, back both up)")
     click.echo(f"key id       {entry.kid}")
@@ -129,12 +135,13 @@ def list_keys(keyring: Path) -> None:
 @key_option
 @keyring_option
 def upgrade(key: Path | None, keyring: Path) -> None:
-    """Give a key made before keys could sign its signing key, in place.
+    """Give an older key what it lacks: an X-Wing key (and a signing key), in place.
 
-    The key file keeps its X25519 key, label and passphrase (asked once, or WBS_PASSPHRASE)
-    and gains an Ed25519 pair; it is rewritten atomically, mode 0600. The keyring's entry for
-    the key gets the new public signing key: rebuild and redeploy so that the page and the
-    other inspectors verify what you sign.
+    The key file keeps its X25519 key, signing key, label and passphrase (asked once, or
+    WBS_PASSPHRASE) and gains a fresh X-Wing key (and an Ed25519 pair if it had none), so that
+    it can be granted hybrid desks; it is rewritten atomically, mode 0600. The keyring's entry
+    for the key gets the new public keys; the entry is printed for the admin, who puts it in
+    the institution's keyring and redeploys.
     """
     path = keyfile.locate(key)
     info = keyfile.inspect(path)
@@ -145,13 +152,26 @@ def upgrade(key: Path | None, keyring: Path) -> None:
             f"key {info.kid} ({info.label}) is not in {keyring}",
             hint="name the institution's keyring with --keyring PATH (or WBS_KEYRING)",
         )
-    signing = keyfile.upgrade(path, passphrase.ask(f"Passphrase for {path} ({info.label})"))
-    dump(ring.with_signing_key(entry.kid, signing), keyring)
+    new = keyfile.upgrade(path, passphrase.ask(f"Passphrase for {path} ({info.label})"))
+    signing, hybrid = new.verify_key, _xwing_public(new)
+    if signing is None or hybrid is None:  # format 3 holds both: never
+        raise keyfile.KeyFileError(f"{path}: the upgrade left a key out")
+    ring = ring.with_signing_key(entry.kid, signing).with_xwing_key(entry.kid, hybrid)
+    dump(ring, keyring)
     click.echo(f"upgraded     {path}  (same passphrase; mode 0600)")
     click.echo(f"key id       {entry.kid}  {entry.label}")
     click.echo(f"signing key  {b64encode(signing)}")
-    click.echo(f"keyring      {keyring}")
-    click.echo("next: redeploy (`wbs deploy`; `wbs serve` rebuilds by itself)")
+    click.echo(f"keyring      {keyring}; its entry for the admin:")
+    upgraded = next(k for k in ring.keys if k.kid == entry.kid)
+    click.echo(json.dumps(asdict(upgraded), indent=2, ensure_ascii=False))
+    click.echo(
+        "next: the admin puts this entry in the institution's keyring and redeploys (`wbs"
+        " deploy`; `wbs serve` rebuilds by itself); a hybrid desk can then be granted to you"
+    )
+
+
+def _xwing_public(identity: Identity) -> bytes | None:
+    return None if identity.xwing is None else identity.xwing.public_key
 
 
 @keys.command("retire")

@@ -14,9 +14,10 @@ from nacl.public import PrivateKey, SealedBox
 
 from functions.keyring import Keyring
 from functions.storage import layout
+from wbs import xwing_stanza
 from wbs.crypto import Identity, Keys
 from wbs.desks import grants
-from wbs.desks.grants import Grant, GrantError
+from wbs.desks.grants import DeskSecret, Grant, GrantError
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Held:
 
     member: Identity
     keys: Keys
-    desks: dict[str, PrivateKey] = field(default_factory=dict)
+    desks: dict[str, DeskSecret] = field(default_factory=dict)
     shares: list[Grant] = field(default_factory=list)  # the case grants that opened
     problems: list[str] = field(default_factory=list)
 
@@ -53,7 +54,7 @@ def unlock(member: Identity, ring: Keyring, stored: Iterable[tuple[str, bytes]])
     found, problems = parse_all(
         (k, d) for k, d in stored if k.startswith((layout.DESKS, layout.SHARES))
     )
-    desks: dict[str, PrivateKey] = {}
+    desks: dict[str, DeskSecret] = {}
     for grant in found:
         if grant.format == grants.DESK_GRANT and grant.member == member.kid:
             try:
@@ -75,5 +76,8 @@ def unlock(member: Identity, ring: Keyring, stored: Iterable[tuple[str, bytes]])
             content.setdefault((grant.case, nonce), []).append(key)
         shares.append(grant)
     unsealers = {member.kid: member.unsealer()}
-    unsealers |= {kid: SealedBox(secret) for kid, secret in desks.items()}
-    return Held(member, Keys(unsealers, content), desks, shares, problems)
+    unsealers |= {k: SealedBox(s) for k, s in desks.items() if isinstance(s, PrivateKey)}
+    hybrid = {k: xwing_stanza.opener(s) for k, s in desks.items() if not isinstance(s, PrivateKey)}
+    if member.xwing is not None:  # the recovery key's own X-Wing stanza (xwing-v1 8.4)
+        hybrid[xwing_stanza.key_id(member.xwing.public_key)] = xwing_stanza.opener(member.xwing)
+    return Held(member, Keys(unsealers, content, hybrid), desks, shares, problems)

@@ -11,6 +11,11 @@ members of a desk generation are those whose grant verifies and is signed by the
 by the generation's founder (the keyring names who made it), or by a member of that same
 generation. So a new generation is made by the recovery key or by a member of the previous
 one (who becomes its founder), and a member grants only the generations it is a member of.
+
+A generation is **hybrid** (type X-Wing, docs/spec/xwing-v1.md section 8) when made with
+``hybrid``, and every later generation of a hybrid desk stays hybrid. Its grants are sealed to
+the members' X-Wing keys only: a change that would grant it to someone without one (a person
+not yet upgraded, or a recovery key whose entry lacks it) is refused, naming them.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from functions import membership as shared_membership
 from functions.errors import WbsError
 from functions.keyring import DeskEntry, KeyEntry, Keyring, RecoveryEntry
 from functions.storage import Storage, layout
+from wbs import xwing
 from wbs.crypto import Identity
 from wbs.desks import grants, recovery
-from wbs.desks.grants import Grant
+from wbs.desks.grants import DeskSecret, Grant
 from wbs.desks.keys import parse_all
 
 
@@ -42,14 +48,70 @@ class Member:
     kid: str
     public_key: bytes
     label: str
+    xwing_key: bytes | None = None  # what a hybrid generation is sealed to
 
     @classmethod
     def person(cls, entry: KeyEntry) -> Member:
-        return cls(entry.kid, entry.public_key_bytes, entry.label)
+        return cls(entry.kid, entry.public_key_bytes, entry.label, entry.xwing_key_bytes)
 
     @classmethod
     def rescuer(cls, entry: RecoveryEntry) -> Member:
-        return cls(entry.kid, entry.public_key_bytes, entry.label)
+        return cls(entry.kid, entry.public_key_bytes, entry.label, entry.xwing_key_bytes)
+
+    def key_for(self, entry: DeskEntry) -> bytes:
+        """The key a grant of ``entry`` is sealed to: X-Wing for a hybrid generation."""
+        if not entry.hybrid:
+            return self.public_key
+        if self.xwing_key is None:  # refused before anything is made: refuse_classical
+            raise DeskError(f"{self.label} ({self.kid}) has no X-Wing key")
+        return self.xwing_key
+
+
+def refuse_classical(desk: str, members: Iterable[Member], rescuer: str) -> None:
+    """DeskError naming every member without an X-Wing key, who could not be granted a hybrid
+    generation of ``desk``: a classical grant would undo its protection. ``rescuer``: the
+    recovery key's kid, whose X-Wing key comes from its shares, not from an upgrade."""
+    lacking = [m for m in dict.fromkeys(members) if m.xwing_key is None]
+    if not lacking:
+        return
+    names = ", ".join(f"{m.label} ({m.kid})" for m in lacking)
+    hints = []
+    if any(m.kid != rescuer for m in lacking):
+        hints.append(
+            "each person named upgrades their key (`wbs keys upgrade`) and the admin"
+            " updates the keyring"
+        )
+    if any(m.kid == rescuer for m in lacking):
+        hints.append(
+            "the recovery key gains its X-Wing key when its shares are typed: run"
+            " again with --recovery"
+        )
+    raise DeskError(
+        f"desk {desk} cannot be hybrid: {names} ha{'s' if len(lacking) == 1 else 've'} no"
+        " X-Wing key, and a hybrid desk is granted to X-Wing keys only",
+        hint="; ".join(hints),
+    )
+
+
+def hybrid_rescuer(ring: Keyring, granter: Granter) -> Keyring:
+    """``ring``, its recovery entry given its X-Wing key if it lacks it and ``granter`` is the
+    recovery key put together from its shares (which derive it, desks-v2 section 3)."""
+    entry = _recovery(ring)
+    held = granter.identity.xwing
+    if granter.identity.kid != entry.kid or held is None:
+        return ring
+    if entry.xwing_key is None:
+        return ring.with_xwing_key(entry.kid, held.public_key)
+    if entry.xwing_key_bytes != held.public_key:
+        raise DeskError(
+            "the keyring's X-Wing key for the recovery key is not the one its shares give",
+            hint="use the institution's own keyring: --keyring PATH",
+        )
+    return ring
+
+
+def _new_secret(hybrid: bool) -> DeskSecret:
+    return xwing.DecapsulationKey.generate() if hybrid else PrivateKey.generate()
 
 
 @dataclass(frozen=True)
@@ -59,7 +121,7 @@ class Granter:
 
     identity: Identity
     label: str
-    desks: Mapping[str, PrivateKey] = field(default_factory=dict)
+    desks: Mapping[str, DeskSecret] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -191,13 +253,13 @@ def refuse_taken(storage: Storage, desk: str, generation: int | None = None) -> 
 
 def _grants_of(
     entry: DeskEntry,
-    secret: PrivateKey,
+    secret: DeskSecret,
     members: Iterable[Member],
     granter: Identity,
     now: datetime.datetime,
 ) -> list[tuple[str, bytes]]:
     return [
-        grants.desk_grant(entry, secret, m.kid, m.public_key, granter, now)
+        grants.desk_grant(entry, secret, m.kid, m.key_for(entry), granter, now)
         for m in dict.fromkeys(members)
     ]
 
@@ -209,10 +271,11 @@ def setup(
     threshold: int,
     shares: int,
     now: datetime.datetime,
+    hybrid: bool = False,
 ) -> Setup:
     """The recovery key (a new master secret, split ``threshold`` of ``shares``) and
-    generation 1 of every desk, each granted to the recovery key and to every member, signed
-    by the recovery key."""
+    generation 1 of every desk (hybrid, if asked), each granted to the recovery key and to
+    every member, signed by the recovery key."""
     if ring.desks or ring.recovery is not None:
         raise DeskError(
             "the keyring has its desks and its recovery key already: `wbs desks init` runs once",
@@ -225,14 +288,22 @@ def setup(
     words = recovery.split(master, threshold, shares)
     today = now.date().isoformat()
     entry = RecoveryEntry.for_public_key(
-        rescuer.public_key, rescuer.verify_key or b"", recovery.LABEL, today, threshold, shares
+        rescuer.public_key,
+        rescuer.verify_key or b"",
+        recovery.LABEL,
+        today,
+        threshold,
+        shares,
+        None if rescuer.xwing is None else rescuer.xwing.public_key,
     )
     ring = ring.with_recovery(entry)
     readers = [Member.rescuer(entry), *(Member.person(m) for m in members)]
+    if hybrid:
+        refuse_classical(desk_ids[0], readers, entry.kid)
     stored: list[tuple[str, bytes]] = []
     for desk in desk_ids:
-        secret = PrivateKey.generate()
-        ring = ring.with_desk(DeskEntry.for_public_key(desk, 1, bytes(secret.public_key), today))
+        secret = _new_secret(hybrid)
+        ring = ring.with_desk(DeskEntry.for_public_key(desk, 1, grants.public_of(secret), today))
         stored += _grants_of(ring.desk(desk), secret, readers, rescuer, now)
     return Setup(Plan(ring, tuple(stored)), tuple(words), entry)
 
@@ -243,22 +314,28 @@ def new_desk(
     members: Sequence[KeyEntry],
     granter: Granter,
     now: datetime.datetime,
+    hybrid: bool = False,
 ) -> Plan:
-    """Generation 1 of a desk added to the config later: a fresh key, granted to the recovery
-    key and to ``members``, signed by ``granter`` (a person, who becomes its founder, or the
-    recovery key)."""
+    """Generation 1 of a desk added to the config later: a fresh key (hybrid, if asked),
+    granted to the recovery key and to ``members``, signed by ``granter`` (a person, who
+    becomes its founder, or the recovery key)."""
+    if hybrid:
+        ring = hybrid_rescuer(ring, granter)
     rescuer = _recovery(ring)
     if ring.generations(desk):
         raise DeskError(
             f"the keyring has desk {desk} already",
             hint="add someone to it with `wbs desks add-member`",
         )
-    secret = PrivateKey.generate()
-    founder = _founder(ring, granter)
-    ring = ring.with_desk(
-        DeskEntry.for_public_key(desk, 1, bytes(secret.public_key), now.date().isoformat(), founder)
-    )
     readers = [Member.rescuer(rescuer), *(Member.person(m) for m in members)]
+    if hybrid:
+        refuse_classical(desk, readers, rescuer.kid)
+    secret = _new_secret(hybrid)
+    founder = _founder(ring, granter)
+    today = now.date().isoformat()
+    ring = ring.with_desk(
+        DeskEntry.for_public_key(desk, 1, grants.public_of(secret), today, founder)
+    )
     return Plan(ring, tuple(_grants_of(ring.desk(desk), secret, readers, granter.identity, now)))
 
 
@@ -322,8 +399,10 @@ def add_member(
             hint="ask a member of the desk, or the recovery key's holders (--recovery)",
         )
     who = Member.person(member)
+    if any(g.hybrid for g in chosen):
+        refuse_classical(desk, [who], "")
     planned = [
-        grants.desk_grant(g, granter.desks[g.kid], who.kid, who.public_key, granter.identity, now)
+        grants.desk_grant(g, granter.desks[g.kid], who.kid, who.key_for(g), granter.identity, now)
         for g in chosen
     ]
     return Joining(Plan(ring, tuple(planned)), tuple(left_out))
@@ -336,13 +415,17 @@ def rotate(
     granter: Granter,
     now: datetime.datetime,
     leaver: str | None = None,
+    hybrid: bool = False,
 ) -> Rotation:
     """Generation n+1 of ``desk`` (section 3.7): a fresh key, made by the recovery key or by a
     member of generation n (its founder, who holds it too), granted to the recovery key and
     to every active person who is a member of generation n, except ``leaver``; the keyring
-    with it active."""
-    rescuer = _recovery(ring)
+    with it active. Hybrid if asked, or if generation n is: a desk never goes back."""
     previous = ring.desk(desk)
+    hybrid = hybrid or previous.hybrid
+    if hybrid:
+        ring = hybrid_rescuer(ring, granter)
+    rescuer = _recovery(ring)
     current = members(ring, held, previous)
     if leaver is not None:
         refuse_not_holding(ring, held, previous, leaver)
@@ -365,12 +448,14 @@ def rotate(
     holding = sorted(kid for kid in current if kid in persons)
     kept = [persons[k] for k in holding if k in staying and k != leaver and persons[k].active]
     dropped = [k for k in holding if k not in {p.kid for p in kept}]
-    secret = PrivateKey.generate()
+    readers = [Member.rescuer(rescuer), *(Member.person(k) for k in kept)]
+    if hybrid:
+        refuse_classical(desk, readers, rescuer.kid)
+    secret = _new_secret(hybrid)
     entry = DeskEntry.for_public_key(
-        desk, previous.generation + 1, bytes(secret.public_key), now.date().isoformat(), founder
+        desk, previous.generation + 1, grants.public_of(secret), now.date().isoformat(), founder
     )
     rotated = ring.with_desk(entry)
-    readers = [Member.rescuer(rescuer), *(Member.person(k) for k in kept)]
     planned = _grants_of(rotated.desk(desk), secret, readers, granter.identity, now)
     return Rotation(
         Plan(rotated, tuple(planned)),

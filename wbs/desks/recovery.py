@@ -2,9 +2,13 @@
 that exists only in memory, split into SLIP-39 word shares (``shamir-mnemonic``) for officials
 who keep them apart, and put together again from any ``threshold`` of them.
 
-The two key pairs come from the master secret through libsodium's ``crypto_kdf`` construction
+The three keys come from the master secret through libsodium's ``crypto_kdf`` construction
 (BLAKE2b keyed with the master, the subkey id as salt, "wbsrecov" as personalisation), which
-hashlib's blake2b computes exactly; nothing else is derived or stored.
+hashlib's blake2b computes exactly: X25519 (subkey 1), Ed25519 (2) and the X-Wing seed (3,
+docs/spec/xwing-v1.md). Deriving the X-Wing seed is safe because the master is never
+published: a quantum adversary who solves the X25519 public key for subkey 1 learns that
+subkey, not the master, and BLAKE2b's other outputs stay unrelated. Nothing else is derived
+or stored.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ from nacl.signing import SigningKey
 from shamir_mnemonic.share import Share
 
 from functions.errors import WbsError
+from wbs import xwing
 from wbs.crypto import Identity
 
 MASTER_BYTES = 32
 CONTEXT = b"wbsrecov"  # crypto_kdf's 8-byte context
 X25519_SUBKEY = 1
 ED25519_SUBKEY = 2
+XWING_SUBKEY = 3
 THRESHOLD = 3
 SHARES = 5
 LABEL = "Kunci pemulihan (recovery key)"
@@ -46,10 +52,14 @@ def new_master() -> bytes:
 
 
 def identity(master: bytes) -> Identity:
-    """The recovery key's two pairs, derived from its master secret."""
+    """The recovery key's three keys, derived from its master secret."""
     if len(master) != MASTER_BYTES:
         raise ShareError(f"the recovery secret must be {MASTER_BYTES} bytes")
-    return Identity(PrivateKey(kdf(master, X25519_SUBKEY)), SigningKey(kdf(master, ED25519_SUBKEY)))
+    return Identity(
+        PrivateKey(kdf(master, X25519_SUBKEY)),
+        SigningKey(kdf(master, ED25519_SUBKEY)),
+        xwing.DecapsulationKey(kdf(master, XWING_SUBKEY)),
+    )
 
 
 def split(master: bytes, threshold: int = THRESHOLD, shares: int = SHARES) -> list[str]:
