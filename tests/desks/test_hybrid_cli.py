@@ -37,6 +37,7 @@ from tests.desks.cli import (
 )
 from tests.support import inbox
 from wbs import keyfile, xwing
+from wbs.deploy.publish import read_site
 from wbs.cases.readers import Audience
 from wbs.crypto import DecryptionError, Keys, Recipient, open_envelope, seal
 from wbs.desks import grants, recovery
@@ -92,7 +93,7 @@ def test_rotate_hybrid_grants_x_wing_keys_and_every_member_reads(
     current = ring(home)
     desk = current.desk(DESK)
     assert (desk.generation, desk.type, len(desk.public_key_bytes)) == (2, "X-Wing", 1216)
-    assert "hybrid" in result.stdout and "cannot seal to a hybrid desk yet" in result.stderr
+    assert "hybrid" in result.stdout and "next: redeploy" in result.stdout
     # And its grants, to anna, bima and the recovery key, are sealed with X-Wing to their
     # X-Wing keys (1168 bytes), never with crypto_box_seal to their X25519 keys
     assert current.recovery is not None
@@ -231,6 +232,9 @@ def test_the_build_embeds_a_hybrid_desk_by_fingerprint_and_writes_its_key_file(
     assert all(m["integrity"].startswith("sha384-") for m in modules)
     assert 'rel="modulepreload" href="/assets/js/xwing.mjs"' not in page
     assert "/noble/" not in page.split("</head>")[0]
+    # And `wbs deploy` accepts the site for this keyring and uploads the key files
+    uploaded = {f.key for f in read_site(out, current).files}
+    assert {f"assets/keys/{desk.kid}.bin", f"assets/keys/{recovery_fp[:16]}.bin"} <= uploaded
 
 
 def test_the_api_counts_x_wing_kids_for_a_hybrid_desk(
@@ -340,7 +344,7 @@ def test_a_new_desk_can_be_hybrid_from_its_first_generation(
     write_config(home.config, (DESK, "pimpinan"))
     result = wbs("desks", "new", "pimpinan", "--hybrid", "--recovery", typed=typed_shares(home))
     assert result.exit_code == 0, result.output
-    assert "hybrid X-Wing" in result.stdout and "cannot seal to a hybrid desk yet" in result.stderr
+    assert "hybrid X-Wing" in result.stdout and "next: redeploy" in result.stdout
     desk = ring(home).desk("pimpinan")
     assert desk.hybrid and desk.generation == 1
     rescuer = recovery.identity(recovery.combine(shares(home)[:3]))

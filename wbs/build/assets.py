@@ -34,7 +34,8 @@ def static_assets() -> dict[str, bytes]:
         for p in sorted(static.rglob("*"))
         if p.is_file()
     }
-    for required in (*(p.entry for p in PAGES), *WORKERS, XWING, "assets/js/envelope.mjs", STYLESHEET):
+    required_files = (*(p.entry for p in PAGES), *WORKERS, XWING, "assets/js/envelope.mjs")
+    for required in (*required_files, STYLESHEET):
         if required not in files:
             raise BuildError(
                 f"site/static/{required.removeprefix('assets/')} is missing",
