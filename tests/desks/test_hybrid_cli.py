@@ -37,9 +37,9 @@ from tests.desks.cli import (
 )
 from tests.support import inbox
 from wbs import keyfile, xwing
-from wbs.deploy.publish import read_site
 from wbs.cases.readers import Audience
 from wbs.crypto import DecryptionError, Keys, Recipient, open_envelope, seal
+from wbs.deploy.publish import read_site
 from wbs.desks import grants, recovery
 from wbs.desks.keys import unlock
 from wbs.xwing_stanza import SEALED_BYTES

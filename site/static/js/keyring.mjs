@@ -76,13 +76,15 @@ async function hybridRecipient(sodium, fp) {
 export async function deskRecipients(sodium, desks) {
   const entries = [...new Set(desks)].sort().map(deskEntry);
   const { recovery } = embeddedKeys();
+  const classical = (entry) => recipient(sodium, entry.public_key);
   if (!entries.some((entry) => entry.type === XWING)) {
-    return { recipients: [...entries, recovery].map((e) => recipient(sodium, e.public_key)), xwing: null };
+    return { recipients: [...entries, recovery].map(classical), xwing: null };
   }
   const xwing = loadXWing();
   xwing.catch(() => {}); // awaited below, after the keys
+  const hybrid = (entry) => hybridRecipient(sodium, entry.fingerprint);
   const recipients = await Promise.all([
-    ...entries.map((e) => (e.type === XWING ? hybridRecipient(sodium, e.fingerprint) : recipient(sodium, e.public_key))),
+    ...entries.map((entry) => (entry.type === XWING ? hybrid(entry) : classical(entry))),
     hybridRecipient(sodium, recovery.xwing_fingerprint),
   ]);
   return { recipients, xwing: await xwing };
