@@ -17,9 +17,13 @@ turns over five rounds, the best round counting:
 
 Page weight, gzip -9: xwing.mjs and the noble modules the build ships for it (what the page
 would load on "send"), beside noble's own `ml_kem768_x25519` (hybrid.js) graph and the
-libsodium modules the page loads today; and the keys the page embeds (wbs/build/desks.py
-``#wbs-keys``: `{"desks": {id: {"name", "public_key"}}}`) for 1 and 550 desks, X25519 (32
-bytes) against X-Wing (1216 bytes), random keys, base64 in JSON as the page carries them.
+libsodium modules the page loads today; what every page gains (xwing-loader.mjs), what a
+page of a keyring with a hybrid desk gains (the #wbs-xwing list of modules and integrity),
+and what a send fetches (one 1216-byte key file per hybrid desk of the route, and the
+recovery key's); and the keys the page embeds (wbs/build/desks.py ``#wbs-keys``) for 1 and
+550 desks: X25519 (32-byte keys), X-Wing as the page embeds them (fingerprints, xwing-v1
+section 8.8), and X-Wing as whole 1216-byte keys (what the page does not do), random keys,
+in JSON as the page carries them.
 
 Chromium (skipped with --no-browser): the built site in Debian's chromium, sealing one
 content key --browser-keys times with xwing.mjs's sealContentKey against libsodium.js's
@@ -44,7 +48,7 @@ from nacl.public import PrivateKey, SealedBox
 
 from wbs import xwing, xwing_stanza
 from wbs.build import NODE_MODULES, static_assets, vendor_modules
-from wbs.build.assets import module_graph
+from wbs.build.assets import module_graph, sri
 from wbs.build.noble import noble_modules
 
 DESKS = (1, 550)
@@ -121,21 +125,39 @@ def bench_weight() -> None:
         f"   ({len(own)} modules; not shipped)"
     )
     print(f"  libsodium, today               {gz(*sodium_files.values()):>10,} B gzip")
+    loader = files["assets/js/xwing-loader.mjs"]
+    listed = json.dumps(
+        [{"href": "/" + n, "integrity": sri(files[n])} for n in graph], separators=(",", ":")
+    ).encode()
+    print(f"  xwing-loader.mjs, every page   {gz(loader):>10,} B gzip")
+    print(f"  #wbs-xwing block, hybrid pages {gz(listed):>10,} B gzip   ({len(listed):,} B raw)")
+    key_file = nacl.utils.random(xwing.PUBLIC_KEY_BYTES)
+    print(
+        f"  a fetched key file             {gz(key_file):>10,} B gzip   ({len(key_file):,} B raw;"
+        " one per hybrid desk of the route, and the recovery key's)"
+    )
     for desks in DESKS:
-        sizes = []
-        for length in (32, xwing.PUBLIC_KEY_BYTES):
-            doc = {
-                f"desk-{n}": {
-                    "name": f"Meja {n}",
-                    "public_key": base64.b64encode(nacl.utils.random(length)).decode(),
-                }
-                for n in range(desks)
-            }
-            sizes.append(gz(json.dumps({"desks": doc}, ensure_ascii=False).encode()))
-        print(
-            f"keys of {desks:>3} desks, X25519 / X-Wing {sizes[0]:>8,} / {sizes[1]:>9,} B gzip"
-            f"   (+{sizes[1] - sizes[0]:,} B)"
+        x25519, embedded, full = (
+            gz(json.dumps({"desks": {f"desk-{n}": entry(n) for n in range(desks)}}).encode())
+            for entry in (
+                lambda n: {"name": f"Meja {n}", "public_key": b64(32)},
+                lambda n: {"name": f"Meja {n}", "type": "X-Wing", "fingerprint": hex64()},
+                lambda n: {"name": f"Meja {n}", "public_key": b64(xwing.PUBLIC_KEY_BYTES)},
+            )
         )
+        print(
+            f"keys of {desks:>3} desks, X25519 {x25519:>8,} B gzip; X-Wing embedded as"
+            f" fingerprints {embedded:>8,} (+{embedded - x25519:,}), as whole keys"
+            f" {full:>9,} (+{full - x25519:,})"
+        )
+
+
+def b64(length: int) -> str:
+    return base64.b64encode(nacl.utils.random(length)).decode()
+
+
+def hex64() -> str:
+    return nacl.utils.random(32).hex()
 
 
 BROWSER = """async (count) => {

@@ -512,3 +512,35 @@ def test_a_ca_file_that_is_not_pem_is_refused(keyring_file: Path, tmp_path: Path
         f"wbs: error: {bad} holds no PEM certificate",
         "hint: give the CA's certificate (or a bundle) in PEM: -----BEGIN CERTIFICATE-----",
     ]
+
+
+def test_a_hybrid_desk_is_compared_by_the_fingerprint_the_page_embeds() -> None:
+    # Given a keys block as the build writes it for a hybrid desk (xwing-v1 section 8.8)
+    desk_fp, recovery_fp, other_fp = "ab" * 32, "cd" * 32, "ef" * 32
+    block = {
+        "desks": {"d": {"name": "Meja", "type": "X-Wing", "fingerprint": desk_fp}},
+        "recovery": {
+            "label": "Pemulihan",
+            "public_key": base64.b64encode(bytes(range(32))).decode(),
+            "xwing_fingerprint": recovery_fp,
+        },
+        "signers": {},
+    }
+    built = check.embedded_keys(json.dumps(block))
+    # Then the same block has no difference, and each key is its fingerprint
+    assert check.key_differences(built, built) == []
+    assert {k.name: k.fingerprint for k in built if k.hybrid} == {
+        "d": desk_fp,
+        "recovery/X-Wing": recovery_fp,
+    }
+    # When a served page names another hybrid key, or something that is no fingerprint
+    block["desks"]["d"]["fingerprint"] = other_fp
+    served = check.embedded_keys(json.dumps(block))
+    block["desks"]["d"]["fingerprint"] = "not a fingerprint"
+    broken = check.embedded_keys(json.dumps(block))
+    # Then each is named
+    assert check.key_differences(built, served) == [
+        f"encrypts to key {other_fp[:16]} (Meja), not in the local keyring",
+        "does not encrypt to key d (Meja) of the local keyring",
+    ]
+    assert "key d (Meja) is not a public key" in check.key_differences(built, broken)

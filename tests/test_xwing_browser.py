@@ -56,16 +56,18 @@ ACROSS = f"""async ({{ pythonPublicKey, pythonStanza, browserSeed, contentKey }}
 }}"""
 
 
-def test_the_page_does_not_load_xwing_yet(page, site_server) -> None:
-    # Given the report form, and every request it makes
+def test_the_page_does_not_load_xwing_at_page_load(page, site_server) -> None:
+    # Given the report form (of a classical keyring), and every request it makes
     base, _ = site_server
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(base + "/")
     page.wait_for_load_state("networkidle")
-    # Then neither xwing.mjs nor any noble module was fetched (the next step wires them in)
+    # Then neither xwing.mjs nor any noble module was fetched: only a report to a hybrid desk
+    # loads them (tests/test_e2e_hybrid_browser.py), and no page lists them
     assert any("libsodium" in url for url in requests)
-    assert not [url for url in requests if "xwing" in url or "/noble/" in url]
+    assert not [url for url in requests if url.endswith("/xwing.mjs") or "/noble/" in url]
+    assert page.evaluate("() => document.getElementById('wbs-xwing')") is None
 
 
 def test_every_draft_vector_in_chromium(page, site_server) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import re
 import ssl
 import urllib.error
 import urllib.request
@@ -30,7 +31,7 @@ from functions.envelope import b64decode
 from functions.errors import WbsError
 from functions.headers import SECURITY_HEADERS
 from functions.keyring import fingerprint
-from wbs.build.desks import KEYS_ELEMENT, RECOVERY
+from wbs.build.desks import KEYS_ELEMENT, RECOVERY, RECOVERY_XWING
 from wbs.build.output import MANIFEST
 
 INDEX = "index.html"
@@ -49,6 +50,7 @@ RISKY_TAGS = frozenset(
     {"iframe", "frame", "frameset", "object", "embed", "applet", "style", "base", "portal"}
 )
 OK, DIFFERENT, MISSING, EXTRA = "ok", "DIFFERENT", "missing", "extra"
+FINGERPRINT_RE = re.compile(r"[0-9a-f]{64}")
 
 
 class BadAddress(WbsError, ValueError):
@@ -257,13 +259,18 @@ class Key:
     key, from the page's #wbs-keys data block (wbs/build/desks.py)."""
 
     name: str  # the desk's id, or "recovery"
+    # base64 of an X25519 public key; for an X-Wing key the page names it by its fingerprint,
+    # and fetches the key itself only if it has it (docs/spec/xwing-v1.md section 8.8)
     public_key: str
     label: str = ""
     shown: str = ""  # the fingerprint the page shows beside it ("" when it shows none)
+    hybrid: bool = False
 
     @property
     def fingerprint(self) -> str:
         """The fingerprint of the key the page really encrypts to ("" if it is no key)."""
+        if self.hybrid:
+            return self.public_key if FINGERPRINT_RE.fullmatch(self.public_key) else ""
         try:
             return fingerprint(b64decode(self.public_key, "public_key"))
         except WbsError:
@@ -281,9 +288,15 @@ def embedded_keys(text: str) -> list[Key]:
     found = []
     for desk, entry in sorted(_object(data.get("desks")).items()):
         entry = _object(entry)
-        found.append(Key(desk, str(entry.get("public_key", "")), str(entry.get("name", ""))))
+        hybrid = "fingerprint" in entry
+        key = str(entry.get("fingerprint" if hybrid else "public_key", ""))
+        found.append(Key(desk, key, str(entry.get("name", "")), hybrid=hybrid))
     recovery = _object(data.get("recovery"))
-    found.append(Key(RECOVERY, str(recovery.get("public_key", "")), str(recovery.get("label", ""))))
+    label = str(recovery.get("label", ""))
+    found.append(Key(RECOVERY, str(recovery.get("public_key", "")), label))
+    if "xwing_fingerprint" in recovery:
+        xwing = str(recovery["xwing_fingerprint"])
+        found.append(Key(RECOVERY_XWING, xwing, label, hybrid=True))
     return found
 
 
@@ -425,7 +438,7 @@ def key_differences(built: Sequence[Key], served: Sequence[Key]) -> list[str]:
     for key in served:
         real = key.fingerprint
         if not real:
-            found.append(f"key {key.name} ({key.label}) is not an X25519 public key")
+            found.append(f"key {key.name} ({key.label}) is not a public key")
         elif key.shown and key.shown != real:
             found.append(
                 f"key {key.name} ({key.label}) shows fingerprint {_short(key.shown)},"

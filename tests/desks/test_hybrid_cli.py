@@ -15,7 +15,7 @@ from nacl.public import PrivateKey
 
 from functions import envelope as fmt
 from functions.errors import EnvelopeError
-from functions.keyring import Keyring, KeyringError, dump, parse
+from functions.keyring import Keyring, KeyringError, dump, fingerprint, parse
 from functions.recipients import Recipients
 from tests.desks.cli import (
     PASSPHRASE,
@@ -36,10 +36,10 @@ from tests.desks.cli import (
     write_config,
 )
 from tests.support import inbox
-from wbs import build, keyfile, xwing
-from wbs.build.errors import BuildError
+from wbs import keyfile, xwing
 from wbs.cases.readers import Audience
 from wbs.crypto import DecryptionError, Keys, Recipient, open_envelope, seal
+from wbs.deploy.publish import read_site
 from wbs.desks import grants, recovery
 from wbs.desks.keys import unlock
 from wbs.xwing_stanza import SEALED_BYTES
@@ -93,7 +93,7 @@ def test_rotate_hybrid_grants_x_wing_keys_and_every_member_reads(
     current = ring(home)
     desk = current.desk(DESK)
     assert (desk.generation, desk.type, len(desk.public_key_bytes)) == (2, "X-Wing", 1216)
-    assert "hybrid" in result.stdout and "cannot seal to a hybrid desk yet" in result.stderr
+    assert "hybrid" in result.stdout and "next: redeploy" in result.stdout
     # And its grants, to anna, bima and the recovery key, are sealed with X-Wing to their
     # X-Wing keys (1168 bytes), never with crypto_box_seal to their X25519 keys
     assert current.recovery is not None
@@ -196,20 +196,45 @@ def test_a_recovery_key_without_x_wing_key_gains_it_from_its_shares(
     assert after.desk(DESK).kid in restored.desks
 
 
-def test_the_build_refuses_a_routed_hybrid_desk(home: Home, anna_bima: tuple[str, str]) -> None:
+def test_the_build_embeds_a_hybrid_desk_by_fingerprint_and_writes_its_key_file(
+    home: Home, anna_bima: tuple[str, str]
+) -> None:
     # Given a keyring whose routed desk was rotated to a hybrid key
     assert rotate_hybrid(home).exit_code == 0
-    before = state(home)
+    current = ring(home)
+    desk, recovery = current.desk(DESK), current.recovery
+    assert recovery is not None and recovery.xwing_key_bytes is not None
     out = home.tmp / "site"
 
-    # When the site is built, it is refused with one line and a hint, and nothing is written
-    with pytest.raises(BuildError, match=r"hybrid \(X-Wing\) key, which the reporting page"):
-        build.build(keyring=home.keyring, out=out, config=home.config)
-    assert not out.exists() and state(home) == before
+    # When the site is built
     result = wbs("build", f"--out={out}")
-    assert result.exit_code == 1, result.output
-    assert "cannot seal to yet" in result.stderr and "hint:" in result.stderr
-    assert not out.exists()
+    assert result.exit_code == 0, result.output
+
+    # Then the page embeds the desk's fingerprint, not its 1216-byte key, and the recovery
+    # key's X-Wing fingerprint beside its X25519 key
+    page = (out / "index.html").read_text(encoding="utf-8")
+    keys = json.loads(page.split('id="wbs-keys">')[1].split("</script>")[0])
+    assert keys["desks"][DESK] == {
+        "name": keys["desks"][DESK]["name"],
+        "type": "X-Wing",
+        "fingerprint": desk.fingerprint,
+    }
+    assert desk.public_key not in page
+    recovery_fp = fingerprint(recovery.xwing_key_bytes)
+    assert keys["recovery"]["xwing_fingerprint"] == recovery_fp
+    # And both public keys are key files named by their kid, for the page to fetch
+    assert (out / "assets/keys" / f"{desk.kid}.bin").read_bytes() == desk.public_key_bytes
+    recovery_file = out / "assets/keys" / f"{recovery_fp[:16]}.bin"
+    assert recovery_file.read_bytes() == recovery.xwing_key_bytes
+    # And xwing.mjs is listed with its graph and integrity, never preloaded at page load
+    modules = json.loads(page.split('id="wbs-xwing">')[1].split("</script>")[0])
+    assert modules[-1]["href"] == "/assets/js/xwing.mjs"
+    assert all(m["integrity"].startswith("sha384-") for m in modules)
+    assert 'rel="modulepreload" href="/assets/js/xwing.mjs"' not in page
+    assert "/noble/" not in page.split("</head>")[0]
+    # And `wbs deploy` accepts the site for this keyring and uploads the key files
+    uploaded = {f.key for f in read_site(out, current).files}
+    assert {f"assets/keys/{desk.kid}.bin", f"assets/keys/{recovery_fp[:16]}.bin"} <= uploaded
 
 
 def test_the_api_counts_x_wing_kids_for_a_hybrid_desk(
@@ -319,7 +344,7 @@ def test_a_new_desk_can_be_hybrid_from_its_first_generation(
     write_config(home.config, (DESK, "pimpinan"))
     result = wbs("desks", "new", "pimpinan", "--hybrid", "--recovery", typed=typed_shares(home))
     assert result.exit_code == 0, result.output
-    assert "hybrid X-Wing" in result.stdout and "cannot seal to a hybrid desk yet" in result.stderr
+    assert "hybrid X-Wing" in result.stdout and "next: redeploy" in result.stdout
     desk = ring(home).desk("pimpinan")
     assert desk.hybrid and desk.generation == 1
     rescuer = recovery.identity(recovery.combine(shares(home)[:3]))

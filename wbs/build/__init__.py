@@ -9,7 +9,10 @@ bundled from site/node_modules; every script and stylesheet of a page carries Su
 Integrity, and every page carries the Content-Security-Policy of functions/headers.py.
 Worker scripts cannot carry integrity: the build checks that they and their imports are in
 the site. The same inputs give byte-identical output, listed with SHA-256 sums in
-build-manifest.json. The routing rules the page embeds are also written to routing.json,
+build-manifest.json. Hybrid (X-Wing) desk keys are written to assets/keys/<kid>.bin,
+fetched by the page only when it seals to them, and xwing.mjs with noble's modules is
+imported only then, each module preloaded with its integrity first (xwing-loader.mjs). The
+routing rules the page embeds are also written to routing.json,
 and the keyring it was built from to .wbs-keyring.json (a hidden name: not served, not
 published), for the API: `wbs serve` checks reports against these two copies, so that the
 page and the API change together when a build replaces the site (one atomic swap).
@@ -31,7 +34,7 @@ from functions.errors import WbsError
 from wbs import config as wbs_config
 from wbs import demo
 from wbs.build.assets import static_assets, vendor_modules
-from wbs.build.desks import ROUTING_FILE, check, routing_file
+from wbs.build.desks import ROUTING_FILE, check, key_files, routing_file
 from wbs.build.errors import BuildError
 from wbs.build.noble import noble_modules
 from wbs.build.output import (
@@ -78,7 +81,8 @@ def build(
     refuse_private_material(folder_files(keyring.parent), "the keyring's folder")
     files = static_assets()
     files.update(vendor_modules(NODE_MODULES))
-    files.update(noble_modules(NODE_MODULES))  # for xwing.mjs; no page loads it yet
+    files.update(noble_modules(NODE_MODULES))  # xwing.mjs's, loaded at send to a hybrid desk
+    files.update(key_files(ring))
     if settings.site.logo:
         files[settings.site.logo.name] = settings.site.logo.data
     files.update(render_pages(settings, desks, files))

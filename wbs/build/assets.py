@@ -20,6 +20,7 @@ WORKERS = (
     "assets/js/pow-worker.mjs",
 )
 STYLESHEET = "assets/css/site.css"
+XWING = "assets/js/xwing.mjs"  # imported only by xwing-loader.mjs, at send to a hybrid desk
 VENDOR = "assets/js/vendor/"
 SODIUM_SPECIFIER = b'"libsodium-sumo"'
 # Relative specifiers of static and dynamic imports (our modules and the vendored ones).
@@ -33,7 +34,8 @@ def static_assets() -> dict[str, bytes]:
         for p in sorted(static.rglob("*"))
         if p.is_file()
     }
-    for required in (*(p.entry for p in PAGES), *WORKERS, "assets/js/envelope.mjs", STYLESHEET):
+    required_files = (*(p.entry for p in PAGES), *WORKERS, XWING, "assets/js/envelope.mjs")
+    for required in (*required_files, STYLESHEET):
         if required not in files:
             raise BuildError(
                 f"site/static/{required.removeprefix('assets/')} is missing",

@@ -7,12 +7,17 @@ Content-Security-Policy has nothing to allow) carry them:
 
 - ``#wbs-keys``, on every page: ``{"desks": {id: {"name", "public_key"}}, "recovery":
   {"label", "public_key"}, "signers": {kid: Ed25519 public key}}``; the active generation of
-  every desk of the keyring, named in the page's language;
+  every desk of the keyring, named in the page's language. A hybrid (X-Wing) generation is
+  ``{"name", "type": "X-Wing", "fingerprint"}`` instead, and the recovery entry then also has
+  ``"xwing_fingerprint"``: their 1216-byte public keys are not embedded but written to
+  ``assets/keys/<kid>.bin`` (``key_files``), which the page fetches at send time and checks
+  against the embedded fingerprint (docs/spec/xwing-v1.md section 8.8);
 - ``#wbs-routing``, on the report page: the ``wbs-routing/1`` document, exactly as the API
   gets it (the build also writes it to ``routing.json`` in the site).
 
-Key ids and fingerprints are not embedded: the page computes them from the public keys
-(BLAKE2b-256), which keeps the page light with hundreds of desks.
+Key ids and fingerprints of X25519 keys are not embedded: the page computes them from the
+public keys (BLAKE2b-256), which keeps the page light with hundreds of desks; an X-Wing key's
+fingerprint is embedded in its place (32 bytes, not 1216).
 """
 
 from __future__ import annotations
@@ -24,15 +29,18 @@ from pathlib import Path
 from typing import Any
 
 from functions import routing
-from functions.keyring import Keyring, RecoveryEntry, grouped
+from functions.keyring import DeskEntry, Keyring, RecoveryEntry, fingerprint, grouped
 from wbs.build.errors import BuildError
 from wbs.config.desks import Desks
 
 KEYS_ELEMENT = "wbs-keys"
 ROUTING_ELEMENT = "wbs-routing"
+XWING_ELEMENT = "wbs-xwing"  # xwing.mjs's modules and their integrity, beside a hybrid desk
 ROUTING_FILE = "routing.json"
 HINT = "create the config's desks and the recovery key: wbs desks init"
 RECOVERY = "recovery"  # the recovery key's name in sealed_to and embedded_keys
+RECOVERY_XWING = "recovery/X-Wing"  # its X-Wing key's, when a desk is hybrid
+KEY_FILES = "assets/keys/"  # hybrid public keys, fetched by the page at send time
 KEYS_RE = re.compile(rf'<script type="application/json" id="{KEYS_ELEMENT}">(.*?)</script>', re.S)
 
 
@@ -47,13 +55,19 @@ class DeskData:
     def keys(self, lang: str) -> dict[str, Any]:
         """``#wbs-keys``: what the pages seal to and check signatures against."""
         names = {d.id: d.names[lang] for d in self.desks.desks}
-        recovery = self.recovery
+        recovery: dict[str, str] = {
+            "label": self.recovery.label,
+            "public_key": self.recovery.public_key,
+        }
+        xwing = recovery_xwing_fingerprint(self.ring)
+        if xwing:
+            recovery["xwing_fingerprint"] = xwing
         return {
             "desks": {
-                d.desk: {"name": names.get(d.desk, d.desk), "public_key": d.public_key}
+                d.desk: {"name": names.get(d.desk, d.desk), **_embedded(d)}
                 for d in self.ring.active_desks()
             },
-            "recovery": {"label": recovery.label, "public_key": recovery.public_key},
+            "recovery": recovery,
             # Persons only, retired ones included: what they signed stays theirs
             # (signature-v2 section 4). The recovery key signs grants, never a reply.
             "signers": {k.kid: k.signing_key for k in self.ring.keys if k.signing_key},
@@ -93,8 +107,7 @@ class DeskData:
 
 def check(ring: Keyring, desks: Desks, keyring: Path, config: Path) -> DeskData:
     """Refuse a keyring the page could not seal a report with: no desk, no recovery key, no
-    key for a desk of the config (named by its field), or a routed desk whose active key is
-    hybrid (X-Wing), which the page cannot seal to yet: never a page that seals to a desk
+    key for a desk of the config (named by its field): never a page that seals to a desk
     otherwise than the keyring says."""
     recovery = ring.recovery
     if not ring.desks or recovery is None:
@@ -108,16 +121,34 @@ def check(ring: Keyring, desks: Desks, keyring: Path, config: Path) -> DeskData:
         if desk.id not in have:
             where = f"{config}: desks[{n}]" if desks.listed else "the config's default desk"
             raise BuildError(f"{where} {desk.id!r} has no active key in {keyring}", hint=HINT)
-    routed = {d.id for d in desks.desks}
-    hybrid = sorted(d.desk for d in ring.active_desks() if d.hybrid and d.desk in routed)
-    if hybrid:
-        raise BuildError(
-            f"desk {hybrid[0]!r} of {keyring} has a hybrid (X-Wing) key, which the reporting"
-            " page cannot seal to yet",
-            hint="the page's X-Wing support is the next step of issue 18; until then keep"
-            " routed desks classical (a hybrid desk cannot be rotated back)",
-        )
     return DeskData(ring, recovery, desks)
+
+
+def _embedded(desk: DeskEntry) -> dict[str, str]:
+    """A desk's key as the page embeds it: the X25519 public key, or an X-Wing key's
+    fingerprint (its public key is a key file)."""
+    if desk.hybrid:
+        return {"type": desk.type, "fingerprint": desk.fingerprint}
+    return {"public_key": desk.public_key}
+
+
+def recovery_xwing_fingerprint(ring: Keyring) -> str | None:
+    """The fingerprint of the recovery key's X-Wing key when a desk is hybrid (the page then
+    seals the recovery stanza with X-Wing, xwing-v1 section 8.4), else None."""
+    xwing_key = None if ring.recovery is None else ring.recovery.xwing_key_bytes
+    if xwing_key is None or not any(d.hybrid for d in ring.active_desks()):
+        return None
+    return fingerprint(xwing_key)
+
+
+def key_files(ring: Keyring) -> dict[str, bytes]:
+    """``assets/keys/<kid>.bin``: the raw 1216-byte public key of every hybrid active desk
+    generation and, beside one, of the recovery key's X-Wing key."""
+    keys = [d.public_key_bytes for d in ring.active_desks() if d.hybrid]
+    recovery = None if ring.recovery is None else ring.recovery.xwing_key_bytes
+    if keys and recovery is not None:
+        keys.append(recovery)
+    return {f"{KEY_FILES}{fingerprint(key)[:16]}.bin": key for key in keys}
 
 
 def routing_file(desks: Desks) -> bytes:
@@ -126,11 +157,15 @@ def routing_file(desks: Desks) -> bytes:
 
 
 def sealed_to(ring: Keyring) -> dict[str, str]:
-    """What a page built for ``ring`` seals to: the active public key of each desk, by desk
-    id, and the recovery key's (named ``recovery``)."""
-    keys = {d.desk: d.public_key for d in ring.active_desks()}
+    """What a page built for ``ring`` seals to: the active public key of each desk (an X-Wing
+    key's fingerprint), by desk id, and the recovery key's (named ``recovery``, and its
+    X-Wing fingerprint ``recovery/X-Wing`` beside a hybrid desk)."""
+    keys = {d.desk: d.fingerprint if d.hybrid else d.public_key for d in ring.active_desks()}
     if ring.recovery is not None:
         keys[RECOVERY] = ring.recovery.public_key
+    xwing = recovery_xwing_fingerprint(ring)
+    if xwing:
+        keys[RECOVERY_XWING] = xwing
     return keys
 
 
@@ -143,8 +178,13 @@ def embedded_keys(page: str) -> dict[str, str] | None:
         return None
     try:
         data = json.loads(found[1])
-        keys = {desk: str(entry["public_key"]) for desk, entry in data["desks"].items()}
+        keys = {
+            desk: str(entry["fingerprint"] if "fingerprint" in entry else entry["public_key"])
+            for desk, entry in data["desks"].items()
+        }
         keys[RECOVERY] = str(data["recovery"]["public_key"])
+        if "xwing_fingerprint" in data["recovery"]:
+            keys[RECOVERY_XWING] = str(data["recovery"]["xwing_fingerprint"])
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
     return keys

@@ -16,8 +16,8 @@ from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from functions.headers import CONTENT_SECURITY_POLICY
-from wbs.build.assets import STYLESHEET, WORKERS, module_graph, sri
-from wbs.build.desks import KEYS_ELEMENT, ROUTING_ELEMENT, DeskData
+from wbs.build.assets import STYLESHEET, WORKERS, XWING, module_graph, sri
+from wbs.build.desks import KEYS_ELEMENT, ROUTING_ELEMENT, XWING_ELEMENT, DeskData
 from wbs.build.errors import BuildError
 from wbs.build.pages import PAGES, page_href, page_path, upload_limits
 from wbs.build.sources import SITE
@@ -50,6 +50,9 @@ def render_pages(config: Config, desks: DeskData, assets: Mapping[str, bytes]) -
 
     for worker in WORKERS:
         module_graph(assets, worker)  # every import of a worker must be in the site
+    # Imported by xwing-loader.mjs only when a message goes to a hybrid desk: never preloaded
+    # at page load, each module checked against this integrity when it is (xwing-v1 8.8).
+    xwing = [asset(m) for m in (*module_graph(assets, XWING), XWING)]
     env = Environment(
         loader=FileSystemLoader(SITE / "templates"),
         autoescape=True,
@@ -72,6 +75,7 @@ def render_pages(config: Config, desks: DeskData, assets: Mapping[str, bytes]) -
         "logo": "/" + site.logo.name if site.logo else "",
         "routing": config.desks.document(),
         "keys_element": KEYS_ELEMENT,
+        "xwing_element": XWING_ELEMENT,
         "routing_element": ROUTING_ELEMENT,
         "stylesheet": asset(STYLESHEET),
     }
@@ -79,6 +83,7 @@ def render_pages(config: Config, desks: DeskData, assets: Mapping[str, bytes]) -
     default = site.languages[0]
     for lang in site.languages:
         env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+        keys = desks.keys(lang)
         for page in PAGES:
             html = env.get_template(page.template).render(
                 common,
@@ -98,7 +103,8 @@ def render_pages(config: Config, desks: DeskData, assets: Mapping[str, bytes]) -
                 contact=site.contact[lang] if site.contact else "",
                 categories=[{"id": c.id, "label": c.labels[lang]} for c in site.categories],
                 uploads=upload_limits(config.uploads, lang),
-                keys=desks.keys(lang),
+                keys=keys,
+                xwing_modules=xwing if "xwing_fingerprint" in keys["recovery"] else [],
                 desks=desks.panel(lang),
             )
             path = page_path(lang, page.path, default)

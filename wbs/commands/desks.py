@@ -62,8 +62,8 @@ hybrid_option = click.option(
     "--hybrid",
     is_flag=True,
     help="Make the new key hybrid post-quantum (X-Wing: ML-KEM-768 + X25519), granted to"
-    " X-Wing keys only; refused while a member or the recovery key has none. The reporting"
-    " page cannot seal to it yet: `wbs build` refuses such a keyring until it can.",
+    " X-Wing keys only; refused while a member or the recovery key has none. Every later"
+    " rotation of the desk is hybrid too.",
 )
 
 
@@ -205,17 +205,12 @@ def init(
             " each inspector with `wbs desks add-member --recovery`",
             err=True,
         )
-    click.echo(_HYBRID_NOTE if hybrid else _REBUILD, err=hybrid)
+    click.echo(_REBUILD)
 
 
 _REBUILD = (
     "next: redeploy (`wbs deploy`) so that the page seals reports to these keys (`wbs serve`"
     " rebuilds by itself)"
-)
-_HYBRID_NOTE = (
-    "wbs: note: the reporting page cannot seal to a hybrid desk yet: `wbs build` (and so"
-    " `wbs serve` and `wbs deploy`) refuses this keyring until it can (issue 18, next step);"
-    " a page already deployed or served keeps sealing to the desk's previous generation"
 )
 
 
@@ -276,7 +271,7 @@ def new(
     click.echo(f"members       {names}; and the recovery key")
     click.echo(f"founder       {granter.label} ({granter.identity.kid})")
     click.echo(f"keyring       {keyring}")
-    click.echo(_HYBRID_NOTE if hybrid else _REBUILD, err=hybrid)
+    click.echo(_REBUILD)
 
 
 # --- wbs desks add-member -----------------------------------------------------------------
@@ -495,9 +490,6 @@ def _rotate(
             " every message sent before the page and the API are rebuilt with generation"
             f" {new.generation}."
         )
-    if new.hybrid:
-        click.echo(_HYBRID_NOTE, err=True)
-        return
     click.echo(
         f"next: redeploy now (`wbs deploy`; `wbs serve` rebuilds by itself): until then the"
         f" page still seals new reports to generation {old.generation}"

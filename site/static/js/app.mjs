@@ -7,7 +7,7 @@ import { REPORTS, bearer } from './api.mjs';
 import { showDesks } from './desk-list.mjs';
 import { sealEnvelope } from './envelope.mjs';
 import { chosenFiles, clearEvidence, sealedEvidence, setUpEvidence } from './evidence.mjs';
-import { deskName, deskRecipients } from './keyring.mjs';
+import { StaleKeyError, deskName, deskRecipients } from './keyring.mjs';
 import { setUpOfficeFilter } from './office-filter.mjs';
 import { Pending, outcomeUnknown } from './pending.mjs';
 import { newCode } from './receipt.mjs';
@@ -19,6 +19,7 @@ import { sendSealed } from './send.mjs';
 import { loadSodium, sodiumIfReady } from './sodium.mjs';
 import { sendFiles } from './uploads.mjs';
 import { Waiting } from './waiting.mjs';
+import { ModuleIntegrityError } from './xwing-loader.mjs';
 
 const form = document.getElementById('report');
 const submit = form.querySelector('button[type="submit"]');
@@ -74,8 +75,8 @@ async function seal(lib, payload) {
   const plaintext = new TextEncoder().encode(JSON.stringify({
     ...payload, reporter_public_key: b64(keys.publicKey), reporter_signing_key: signingKey,
   }));
-  const recipients = deskRecipients(lib, routedTo(payload.route, payload.category.id));
-  const envelope = sealEnvelope(lib, { kind: 'report', id: keys.reportId, plaintext, recipients });
+  const { recipients, xwing } = await deskRecipients(lib, routedTo(payload.route, payload.category.id));
+  const envelope = sealEnvelope(lib, { kind: 'report', id: keys.reportId, plaintext, recipients, xwing });
   const authorization = bearer(lib, keys.token);
   lib.memzero(keys.token);
   const signed = { 'Wbs-Signing-Key': signingKey };
@@ -119,7 +120,11 @@ function showError(message) {
 }
 
 function errorMessage(error) {
-  return error instanceof DerivationError ? form.dataset.msgDeriveFailed : form.dataset.msgFailed;
+  if (error instanceof DerivationError) return form.dataset.msgDeriveFailed;
+  // A hybrid desk's key or xwing.mjs not as this page names them: the page is stale or
+  // was tampered with; nothing was sent.
+  const stale = error instanceof StaleKeyError || error instanceof ModuleIntegrityError;
+  return stale ? form.dataset.msgOutdated : form.dataset.msgFailed;
 }
 
 async function onSubmit(event) {
@@ -149,7 +154,7 @@ async function onSubmit(event) {
       showError(status === 422 ? form.dataset.msgOutdated : form.dataset.msgFailed);
     }
   } catch (error) {
-    showError(errorMessage(error)); // offline, libsodium not loaded, or no memory for Argon2id
+    showError(errorMessage(error)); // offline, libsodium not loaded, no memory, stale page
   } finally {
     waiting.end();
     submit.disabled = false;

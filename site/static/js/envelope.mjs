@@ -84,10 +84,12 @@ function pad(sodium, plaintext) {
 }
 
 /**
- * Encrypt `plaintext` (Uint8Array) to every recipient ({kid, publicKey}); returns the
- * envelope as a plain object ready for JSON.stringify.
+ * Encrypt `plaintext` (Uint8Array) to every recipient ({type, kid, publicKey}, type X25519
+ * when absent); returns the envelope as a plain object ready for JSON.stringify. An `X-Wing`
+ * recipient needs `xwing`, the xwing.mjs module (loaded by the caller only when needed:
+ * xwing-loader.mjs), which seals its stanza (docs/spec/xwing-v1.md section 4).
  */
-export function sealEnvelope(sodium, { kind, id, plaintext, recipients }) {
+export function sealEnvelope(sodium, { kind, id, plaintext, recipients, xwing = null }) {
   if (!KINDS.has(kind)) throw new EnvelopeError('malformed', `unknown kind ${kind}`);
   if (!ID_RE.test(id)) throw new EnvelopeError('malformed', 'bad id');
   if (!recipients.length || recipients.length > MAX_RECIPIENTS) {
@@ -97,9 +99,11 @@ export function sealEnvelope(sodium, { kind, id, plaintext, recipients }) {
   const nonce = sodium.randombytes_buf(NONCE_BYTES);
   const ciphertext = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
     pad(sodium, plaintext), associatedData(sodium, kind, id), null, nonce, key);
-  const stanzas = recipients.map(({ kid, publicKey }) => {
+  const stanzas = recipients.map(({ type = X25519, kid, publicKey }) => {
     if (kid !== keyId(sodium, publicKey)) throw new EnvelopeError('malformed', 'kid does not match key');
-    return { type: X25519, kid, sealed: b64(sodium, sodium.crypto_box_seal(key, publicKey)) };
+    if (type === X25519) return { type, kid, sealed: b64(sodium, sodium.crypto_box_seal(key, publicKey)) };
+    if (type === xwing?.TYPE) return xwing.sealContentKey(sodium, key, publicKey);
+    throw new EnvelopeError('malformed', `cannot seal to a ${type} key`);
   });
   sodium.memzero(key);
   return { v: VERSION, kind, id, recipients: stanzas, nonce: b64(sodium, nonce), ciphertext: b64(sodium, ciphertext) };

@@ -46,7 +46,7 @@ async function attempt({ action, url, seal, ui, count }, draft) {
 /**
  * Send what the form held at `snapshot` ({text, files}) and say how it went.
  * - `pending`: the page's Pending; the draft it kept for this very snapshot is sent again,
- *   else `prepare()` makes one: {files, sealed, ...}, `sealed` being {envelope,
+ *   else `prepare()` (sync or async) makes one: {files, sealed, ...}, `sealed` being {envelope,
  *   authorization, signed} or null (`signed`: the Wbs-Signing-Key or Wbs-Signature header),
  *   then `seal(draft)` makes it while the proof is solved.
  * - `action`, `url`: the proof's action ("report", "followup") and the endpoint POSTed to.
@@ -60,7 +60,7 @@ async function attempt({ action, url, seal, ui, count }, draft) {
 export async function sendSealed({
   action, url, pending, snapshot, prepare, seal = null, resealOn = null, ui,
 }) {
-  const draft = pending.take(snapshot) ?? prepare();
+  const draft = pending.take(snapshot) ?? await prepare();
   // The steps counted as this send began: a second try shows them as the same steps again.
   const page = { action, url, seal, ui, count: draft.sealed ? 2 : 3 };
   let result = await attempt(page, draft);

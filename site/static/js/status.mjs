@@ -14,7 +14,9 @@ import { keyId, sealEnvelope } from './envelope.mjs';
 import {
   chosenFiles, clearEvidence, sealedEvidence, setEvidenceRoom, setUpEvidence,
 } from './evidence.mjs';
-import { UnknownDeskError, deskRecipients, keyringSigners } from './keyring.mjs';
+import {
+  StaleKeyError, UnknownDeskError, deskRecipients, keyringSigners,
+} from './keyring.mjs';
 import { Pending, outcomeUnknown } from './pending.mjs';
 import { PROOF_ERRORS } from './pow-client.mjs';
 import { deriveInWorker } from './receipt-client.mjs';
@@ -25,6 +27,7 @@ import { loadSodium, sodiumIfReady } from './sodium.mjs';
 import { followupPlaintext, readThread } from './thread.mjs';
 import { cancelUploads, sendFiles, uploading } from './uploads.mjs';
 import { Waiting } from './waiting.mjs';
+import { ModuleIntegrityError } from './xwing-loader.mjs';
 
 const lookup = document.getElementById('lookup');
 const codeInput = document.getElementById('code');
@@ -171,9 +174,10 @@ async function onLookup(event) {
  * section 5.4), and to the reporter, who can read it again later. UnknownDeskError when the
  * mailbox names a desk this page has no key for, or names none.
  */
-function recipients(lib, desks, reporterKey) {
+async function recipients(lib, desks, reporterKey) {
   if (desks.length === 0) throw new UnknownDeskError('');
-  return [...deskRecipients(lib, desks), { kid: keyId(lib, reporterKey), publicKey: reporterKey }];
+  const { recipients: to, xwing } = await deskRecipients(lib, desks);
+  return { recipients: [...to, { kid: keyId(lib, reporterKey), publicKey: reporterKey }], xwing };
 }
 
 const SEND_ERRORS = { 403: 'msgFull', 413: 'msgTooLong', 422: 'msgOutdated' };
@@ -206,14 +210,14 @@ async function onFollowup(event) {
       url: MAILBOX,
       pending,
       snapshot: { text, files: chosenFiles() },
-      prepare() {
-        const to = recipients(lib, current.desks, current.keyPair.publicKey);
+      async prepare() {
+        const to = await recipients(lib, current.desks, current.keyPair.publicKey);
         const { files, manifest } = sealedEvidence(lib);
         const envelope = sealEnvelope(lib, {
           kind: 'followup',
           id: current.reportId,
           plaintext: followupPlaintext(lib, text, new Date(), manifest),
-          recipients: to,
+          ...to,
         });
         const { sig } = signEnvelope(lib, envelope, REPORTER, current.signingKey);
         const signed = { 'Wbs-Signature': sig };
@@ -246,6 +250,8 @@ async function onFollowup(event) {
     let name = 'msgFailed';
     if (error?.code === 'too-large') name = 'msgTooLong';
     else if (error instanceof UnknownDeskError) name = 'msgUnknownDesk';
+    // A hybrid desk's key or xwing.mjs not as this page names them: stale or tampered.
+    else if (error instanceof StaleKeyError || error instanceof ModuleIntegrityError) name = 'msgOutdated';
     showError(followup, followup.dataset[name]);
   } finally {
     busy(followup, sending, false);
