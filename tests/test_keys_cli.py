@@ -18,10 +18,11 @@ from nacl.signing import SigningKey
 
 from functions import keyring
 from tests.support.inbox import write_format_1_key
-from wbs import keyfile
+from wbs import keyfile, xwing
 from wbs.cache import Cache
 from wbs.cli import cli
 from wbs.crypto import Identity, fingerprint, key_id
+from wbs.desks import recovery
 
 PASSPHRASE = "correct horse battery staple"
 
@@ -93,6 +94,56 @@ def test_keys_list_shows_the_keyring() -> None:
     (entry,) = keyring.load(Path("ring.json")).keys
     assert result.exit_code == 0
     assert entry.kid in result.stdout and "Satu" in result.stdout and "yes" in result.stdout
+
+
+def test_keys_list_says_which_keys_can_be_granted_a_hybrid_desk() -> None:
+    # Given a key made now (hybrid) and one whose keyring entry has no X-Wing key (an older
+    # key, not upgraded)
+    new_key("--label", "Satu")
+    new_key("--label", "Dua")
+    path = Path("ring.json")
+    document = json.loads(path.read_text())
+    document["keys"][1]["xwing_key"] = None
+    path.write_text(json.dumps(document))
+    # When the keyring is listed, the last column tells them apart
+    result = CliRunner().invoke(cli, ["keys", "list", "--keyring", "ring.json"])
+    assert result.exit_code == 0, result.output
+    first, second = keyring.load(path).keys
+    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in result.stdout.splitlines()]
+    hybrid = {row[0]: row[-1] for row in cells if row and row[0]}
+    assert hybrid == {first.kid: "yes", second.kid: "no"}
+    assert "hybrid ┃" in result.stdout
+    assert "cannot be granted a hybrid desk" not in result.stderr  # no hybrid desk yet
+    # And once a desk is hybrid, the key that is not is named, with what its holder runs
+    master = recovery.new_master()
+    rescuer = recovery.identity(master)
+    assert rescuer.xwing is not None
+    ring = (
+        keyring.load(path)
+        .with_recovery(
+            keyring.RecoveryEntry.for_public_key(
+                rescuer.public_key,
+                rescuer.verify_key or b"",
+                recovery.LABEL,
+                "2026-12-06",
+                3,
+                5,
+                rescuer.xwing.public_key,
+            )
+        )
+        .with_desk(
+            keyring.DeskEntry.for_public_key(
+                "inspektorat", 1, xwing.DecapsulationKey.generate().public_key, "2026-12-06"
+            )
+        )
+    )
+    keyring.dump(ring, path)
+    noted = CliRunner().invoke(cli, ["keys", "list", "--keyring", "ring.json"])
+    assert noted.exit_code == 0, noted.output
+    assert (
+        f"wbs: note: {second.kid} cannot be granted a hybrid desk until their holders run:"
+        " wbs keys upgrade"
+    ) in noted.stderr
 
 
 def keys_cmd(*args: str):

@@ -110,11 +110,19 @@ def list_keys(keyring: Path) -> None:
     table.add_column("created", no_wrap=True)
     table.add_column("active")
     table.add_column("signs")
+    table.add_column("hybrid")
     for entry in ring.keys:
         active = "yes" if entry.active else "no"
         signs = "yes" if entry.signing_key else "no"
+        hybrid = "yes" if entry.xwing_key else "no"
         table.add_row(
-            entry.kid, Text(entry.label), grouped(entry.fingerprint), entry.created, active, signs
+            entry.kid,
+            Text(entry.label),
+            grouped(entry.fingerprint),
+            entry.created,
+            active,
+            signs,
+            hybrid,
         )
     console.out.print(table)
     unsigned = [k.kid for k in ring.keys if k.active and not k.signing_key]
@@ -122,6 +130,13 @@ def list_keys(keyring: Path) -> None:
         click.echo(
             f"wbs: note: {', '.join(unsigned)} cannot sign what they write until their holders"
             " run: wbs keys upgrade",
+            err=True,
+        )
+    classical = [k.kid for k in ring.keys if k.active and not k.xwing_key]
+    if classical and any(d.hybrid for d in ring.desks):
+        click.echo(
+            f"wbs: note: {', '.join(classical)} cannot be granted a hybrid desk until their"
+            " holders run: wbs keys upgrade",
             err=True,
         )
     if not ring.active():
