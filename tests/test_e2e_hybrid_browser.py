@@ -180,3 +180,30 @@ def test_a_tampered_key_file_or_module_makes_the_page_refuse_to_send(
     page.wait_for_selector("#form-error:has-text('sudah usang')")  # "out of date"
     assert page.is_hidden("#success")
     assert sorted(p for p in reports.rglob("*") if p.is_file()) == before
+
+
+def test_a_key_file_changed_after_the_report_stops_the_followup(
+    browser: Any, hybrid_system: dict[str, Any]
+) -> None:
+    system, base = hybrid_system, hybrid_system["base"]
+    # Given a report sent while the hybrid desk's key file was as the page names it
+    reporter = browser.new_context()
+    code, _ = send_report(reporter.new_page(), base)
+    reporter.close()
+    # When that key file is changed on the server, then the reporter writes again
+    target = next(Path(system["tmp"], "site", "assets", "keys").glob("*.bin"))
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 1
+    target.write_bytes(bytes(data))
+    mailboxes = Path(system["tmp"], "storage", "mailboxes")
+    before = sorted(p for p in mailboxes.rglob("*") if p.is_file())
+    later = browser.new_context()
+    page = later.new_page()
+    open_case(page, base, code)
+    page.fill("#followup-text", ANSWER)
+    page.click("#followup button[type=submit]")
+    # Then the status page says it is out of date, keeps the text, and nothing is stored
+    page.wait_for_selector("#followup-error:has-text('sudah usang')")  # "out of date"
+    assert page.input_value("#followup-text") == ANSWER
+    assert sorted(p for p in mailboxes.rglob("*") if p.is_file()) == before
+    later.close()
