@@ -191,6 +191,27 @@ def test_a_draft_keeps_the_key_unlocked_only_when_its_text_changed(client: Clien
     assert client.app.session.reader is None
 
 
+def test_a_draft_save_on_its_way_when_the_reply_is_sent_does_not_bring_it_back(
+    client: Client,
+) -> None:
+    unlocked(client)
+    clock = client.app.session.clock
+    assert isinstance(clock, Clock)
+    draft = {"form": "reply", "text": REPLY}
+    assert client.post(f"/case/{FIRST}/draft", draft).status == 200
+    # When the reply is sent, and the page's last save of it arrives just after
+    client.follow(client.post(f"/case/{FIRST}/reply", {"text": REPLY}))
+    clock.now += 1
+    assert client.post(f"/case/{FIRST}/draft", draft).status == 200
+    # Then the reply box is empty: the text that was sent does not come back
+    assert textarea(client.get(f"/case/{FIRST}").body, "reply-text") == ""
+    # And a new reply typed a moment later is kept as a draft again
+    clock.now += 5
+    later = {"form": "reply", "text": "Balasan berikutnya"}
+    assert client.post(f"/case/{FIRST}/draft", later).status == 200
+    assert textarea(client.get(f"/case/{FIRST}").body, "reply-text") == "Balasan berikutnya"
+
+
 def test_stay_unlocked_is_activity_and_a_foreign_form_is_refused(client: Client) -> None:
     unlocked(client)
     clock = client.app.session.clock

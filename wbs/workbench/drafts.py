@@ -10,6 +10,8 @@ written to disk or to the browser's storage. docs/workbench.md, "Drafts and the 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 from nacl.public import PublicKey, SealedBox
 
@@ -19,18 +21,26 @@ from wbs.crypto import Identity
 # internal note, and the status change's note for the reporter.
 FIELDS = {"reply": "text", "note": "text", "status": "note"}
 FORMS = tuple(FIELDS)
+# After a form is sent, a draft of it arriving within this many seconds is a save that was
+# already on its way (workbench.js saves a second after typing): it must not bring back the
+# text just sent.
+SETTLE_SECONDS = 3.0
 
 
 class Drafts:
     """The sealed drafts, by (case, form)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.sealed: dict[tuple[str, str], bytes] = {}  # by (case, form)
+        self.clock = clock
+        self._sent: dict[tuple[str, str], float] = {}  # when each form was last sent
         self._lock = threading.Lock()
 
     def keep(self, identity: Identity, case: str, form: str, text: str) -> bool:
         """Keep ``text`` as the draft of ``form`` ("" forgets it); False if it was kept
-        already, unchanged."""
+        already, unchanged, or the form was sent a moment ago (a save that was on its way)."""
+        if self.clock() - self._sent.get((case, form), -SETTLE_SECONDS) < SETTLE_SECONDS:
+            return False
         if text == self.read(identity, case, form):
             return False
         sealed = SealedBox(PublicKey(identity.public_key)).encrypt(text.encode("utf-8"))
@@ -51,5 +61,7 @@ class Drafts:
         return {form: text for form, text in found.items() if text}
 
     def forget(self, case: str, form: str) -> None:
+        """The form was sent: drop its draft, and any save of it still on its way."""
         with self._lock:
             self.sealed.pop((case, form), None)
+            self._sent[(case, form)] = self.clock()

@@ -48,7 +48,7 @@ class Session:
         # What was typed into a refused form, per case: (form, its fields), dropped with it
         self.typed: dict[str, tuple[str, dict[str, str]]] = {}
         # Replies and notes being typed: sealed to the key's public half, kept over the lock
-        self.drafts = Drafts()
+        self.drafts = Drafts(clock)
 
     def touch(self) -> None:
         """A request arrived: lock first if it came after the idle time."""
