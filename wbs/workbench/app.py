@@ -688,14 +688,12 @@ class Workbench:
             text = self._text(form)
             case = self._answerable(reader, report_id)
             answering.reply(case, text, now)
-            self.session.drafts.forget(report_id, what)
             self.notice("sent", "", "")
         elif what == "note":
             text = self._text(form)
             ring = load_active(self.config.keyring)
             store = self.config.open_storage()
             answering.write_note(store, self.cache, report_id, ring, reader, text, now)
-            self.session.drafts.forget(report_id, what)
             self.notice("note", "", "")
         else:
             new = statuses.resolve(form.get("status", "")) or ""
@@ -721,7 +719,6 @@ class Workbench:
                     % {"status": statuses.label(new)},
                     _("To tell the reporter more, send a message."),
                 ) from None
-            self.session.drafts.forget(report_id, what)
             if isinstance(done, workflow.Proposed):
                 self.notice(
                     "done",
@@ -730,6 +727,7 @@ class Workbench:
                 )
             else:
                 self.notice("status", "", "")
+        self.session.drafts.forget(report_id, what)  # sent: its draft, if any, goes
         return _redirect(start_response, here)
 
     def draft(
