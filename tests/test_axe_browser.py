@@ -584,6 +584,24 @@ WIDER_THAN_THE_SCREEN = """() => [...document.querySelectorAll("body *")]
   .filter((e) => !e.closest("pre, .scroll, [tabindex]"))
   .map((e) => e.tagName + (e.id ? "#" + e.id : "") + "." + (e.getAttribute("class") || ""))"""
 
+# The words of a table that a line break cuts in two ("Acknowl" / "edgement"); a break
+# after a hyphen ("ke-" / "90") is ordinary typography.
+BROKEN_WORDS = """(selector) => {
+  const broken = [];
+  const table = document.querySelector(selector);
+  const walker = document.createTreeWalker(table, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {
+      const range = document.createRange();
+      range.setStart(node, word.index);
+      range.setEnd(node, word.index + word[0].length);
+      const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+      if (lines.size > 1) broken.push(word[0]);
+    }
+  }
+  return broken;
+}"""
+
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("lang", ["id", "en"])
@@ -607,6 +625,11 @@ def test_the_statistics_and_the_case_file_for_aph_on_a_phone_and_a_desktop(
         # and it reflows: nothing wider than the screen (WCAG 1.4.10, which axe leaves out)
         wide = sorted(set(page.evaluate(WIDER_THAN_THE_SCREEN)))
         assert wide == [], " ".join(wide)
+        # the deadline table keeps its words whole, inside its section
+        assert page.evaluate(BROKEN_WORDS, "table.deadlines") == []
+        inside = """() => document.querySelector('table.deadlines').getBoundingClientRect().right
+          <= document.querySelector('#stats-deadlines').getBoundingClientRect().right"""
+        assert page.evaluate(inside)
         bars = "[...document.querySelectorAll('td.bar svg')].map((s) => s.clientWidth)"
         assert max(page.evaluate(bars)) >= 80  # the charts shrank, and are still seen
         for name, path in (

@@ -70,7 +70,7 @@ def test_the_numbers_on_the_page_are_those_of_stats_count(client: Client, tmp_pa
     page = answer.body
     for key in ("total", "readable", "unreadable", "undated"):
         assert f'id="stats-{key}">{EXPECTED[("reports", key)]}<' in page, key
-    for section in ("month", "category", "desk", "status"):
+    for section in ("month", "category", "desk", "office", "status"):
         expected = {k: v for (s, k), v in EXPECTED.items() if s == section}
         shown = bars(page, section)
         assert {k: shown[k] for k in expected} == expected, section
@@ -89,6 +89,8 @@ def test_the_numbers_on_the_page_are_those_of_stats_count(client: Client, tmp_pa
     document = json.loads(wbs("inbox", "stats", *PERIOD, "--json", "--config", config).stdout)
     assert bars(page, "month") == document["month"]
     assert bars(page, "category") == document["category"]
+    assert bars(page, "office") == document["office"]  # only those counted, not all 550
+    assert "Per kantor" in page
 
 
 def test_the_period_defaults_to_the_current_month_and_the_inbox_links_the_page(

@@ -196,6 +196,11 @@ class Stats:
     overdue: Counter[str] = field(default_factory=Counter)  # by duty, as of ``today``
     names: Names = field(default_factory=lambda: Names())
 
+    def count(self, section: str, key: str) -> int:
+        """How many reports a category, desk or office counts."""
+        counted: Counter[str] = getattr(self, _COUNTERS[section])
+        return counted[key]
+
     def labels(self, section: str) -> dict[str, str]:
         """The config's name of each category, desk or office counted; its id without one."""
         counted: Counter[str] = getattr(self, _COUNTERS[section])
@@ -428,13 +433,17 @@ def rows(found: Stats, top: int | None = None) -> list[tuple[str, list[tuple[str
 
 
 def charts(found: Stats) -> list[tuple[str, list[tuple[str, str, int]]]]:
-    """The bars of the workbench's page, by section (month, category, desk, status): each
-    (key, the config's name or the key, count), every month and status shown, even at 0."""
+    """The bars of the workbench's page, by section (month, category, desk, office, status):
+    each (key, the config's name or the key, count), every month and status shown, even at
+    0; categories, desks and offices as counted (a list of 550 offices shows those with
+    reports)."""
     months = [(key, key, found.months[key]) for key in found.month_keys()]
-    categories = [(k, name, found.categories[k]) for k, name in found.labels("category").items()]
-    desks = [(key, name, found.desks[key]) for key, name in found.labels("desk").items()]
+    counted = [
+        (section, [(k, name, found.count(section, k)) for k, name in found.labels(section).items()])
+        for section in ("category", "desk", "office")
+    ]
     by_status = [(key, name, found.statuses[key]) for key, name in statuses.STATUSES.items()]
-    return [("month", months), ("category", categories), ("desk", desks), ("status", by_status)]
+    return [("month", months), *counted, ("status", by_status)]
 
 
 def number(value: int | float | str | None) -> str:
