@@ -55,8 +55,9 @@ def ensure_key() -> None:
         paths.make_private_dir(key.parent)
         keyfile.create(key, keyfile.generate(), PASSPHRASE, LABEL)
     info = keyfile.inspect(key)
+    today = datetime.date.today().isoformat()
     person = KeyEntry.for_public_key(
-        info.public_key, LABEL, datetime.date.today().isoformat(), info.signing_key
+        info.public_key, LABEL, today, info.signing_key, info.xwing_key
     )
     store = open_storage(paths.demo_storage_url())
     ring = _current(info.kid, store)

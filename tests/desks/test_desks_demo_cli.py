@@ -110,3 +110,26 @@ def test_the_demo_shares_grant_a_new_inspector(home: Home) -> None:
     ring = load(paths.demo_keyring())
     identity = keyfile.unlock(out, "kata sandi yang panjang")
     assert ring.desk("inspektorat").kid in unlock(identity, ring, demo_grants()).desks
+
+
+def test_the_demo_desk_can_be_made_hybrid_with_the_demo_shares(home: Home) -> None:
+    # The demo shows post-quantum desks too: its key and recovery key carry X-Wing keys, so
+    # one rotation with the shares file makes its desk hybrid, still held by the demo key
+    demo.ensure_key()
+    keyring = str(paths.demo_keyring())
+    result = wbs(
+        "desks",
+        "rotate",
+        "--desk=inspektorat",
+        "--hybrid",
+        "--recovery",
+        f"--shares-file={demo.shares_file()}",
+        f"--keyring={keyring}",
+        f"--storage={paths.demo_storage_url()}",
+    )
+    assert result.exit_code == 0, result.output
+    ring = load(paths.demo_keyring())
+    desk = ring.desk("inspektorat")
+    assert desk.hybrid and desk.generation == 2
+    identity = keyfile.unlock(paths.demo_key(), demo.PASSPHRASE)
+    assert desk.kid in unlock(identity, ring, demo_grants()).desks
