@@ -371,6 +371,15 @@ class Keyring:
             recovery = replace(recovery, xwing_key=hybrid)
         return replace(self, keys=keys, recovery=recovery)
 
+    def with_recovery_split(self, threshold: int, shares: int) -> Keyring:
+        """The same keys, the recovery key's shares counted anew (``wbs desks
+        reissue-shares``: the same key, split again)."""
+        if self.recovery is None:
+            raise KeyringError("the keyring has no recovery key")
+        if not 1 <= threshold <= shares <= 16:
+            raise KeyringError("a recovery key needs 1 <= threshold <= shares <= 16")
+        return replace(self, recovery=replace(self.recovery, threshold=threshold, shares=shares))
+
     def with_signing_key(self, kid: str, signing_key: bytes) -> Keyring:
         """The same keys, the one with ``kid`` verified by ``signing_key`` from now on."""
         signing = b64encode(signing_key)

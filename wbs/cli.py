@@ -18,6 +18,7 @@ from wbs.commands.desks import desks
 from wbs.commands.health import health
 from wbs.commands.inbox import inbox
 from wbs.commands.keys import keys
+from wbs.commands.shares import check_shares, reissue_shares
 from wbs.commands.site import build, serve
 from wbs.commands.verify import verify
 from wbs.commands.workbench import workbench
@@ -102,6 +103,8 @@ def cli() -> None:
 
 
 cli.add_command(keys)
+desks.add_command(check_shares)
+desks.add_command(reissue_shares)
 cli.add_command(desks)
 cli.add_command(inbox)
 cli.add_command(build)

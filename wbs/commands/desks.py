@@ -67,7 +67,7 @@ hybrid_option = click.option(
 )
 
 
-def _shares_file(first: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def reading_shares(first: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     return click.option(
         "--shares-file",
         type=click.File("r", encoding="utf-8"),
@@ -78,7 +78,15 @@ def _shares_file(first: str) -> Callable[[Callable[..., None]], Callable[..., No
     )
 
 
-shares_file_option = _shares_file("With --recovery: read")
+shares_file_option = reading_shares("With --recovery: read")
+sheets_option = click.option(
+    "--sheets",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="DIR",
+    help="Write one printable sheet per share into DIR (a new folder, mode 0700, outside any"
+    " repository)  [default: show them on this terminal, one at a time]",
+)
 
 
 @click.group()
@@ -112,14 +120,7 @@ def desks() -> None:
 )
 @member_option
 @hybrid_option
-@click.option(
-    "--sheets",
-    "folder",
-    type=click.Path(file_okay=False, path_type=Path),
-    metavar="DIR",
-    help="Write one printable sheet per share into DIR (a new folder, mode 0700, outside any"
-    " repository)  [default: show them on this terminal, one at a time]",
-)
+@sheets_option
 @keyring_option
 @storage_option
 @config_option
@@ -152,31 +153,17 @@ def init(
             f"{keyring} has its desks and its recovery key already: `wbs desks init` runs once",
             hint="see them with `wbs desks list`; add a desk with `wbs desks new ID`",
         )
-    if threshold > count or (threshold == 1 and count > 1):
-        raise DeskError(
-            f"{threshold} of {count} shares cannot be made",
-            hint="the threshold is at most the number of shares, and 1 only with --shares 1;"
-            " the default is 3 of 5",
-        )
+    check_split(threshold, count)
     chosen = granting.members(ring, members)
     desk_ids = configured_desks(config)
     name = institution(config)
-    if folder is not None:
-        sheets.check_folder(folder, _projects(keyring))
-    elif not screen.terminal():
-        raise DeskError(
-            "the share sheets are shown on a terminal only, and this is none",
-            hint="run it on a terminal, or write them to files: --sheets DIR",
-        )
+    check_sheets_place(folder, keyring)
     configured = settings(storage)
     store = configured.open_storage()
     for desk in desk_ids:
         membership.refuse_taken(store, desk)
     made = membership.setup(ring, desk_ids, chosen, threshold, count, _now(), hybrid)
-    pages = sheets.make(made.shares, made.recovery, name)
-    written = sheets.write(folder, pages) if folder is not None else []
-    if folder is None:
-        screen.show(pages)
+    written = show_sheets(sheets.make(made.shares, made.recovery, name), folder)
     try:
         _commit(store, made.plan, keyring, original)
     except WbsError as exc:
@@ -206,6 +193,36 @@ def init(
             err=True,
         )
     click.echo(_REBUILD)
+
+
+def check_split(threshold: int, count: int) -> None:
+    """DeskError unless ``threshold`` of ``count`` shares can be made."""
+    if threshold > count or (threshold == 1 and count > 1):
+        raise DeskError(
+            f"{threshold} of {count} shares cannot be made",
+            hint="the threshold is at most the number of shares, and 1 only with --shares 1;"
+            " the default is 3 of 5",
+        )
+
+
+def check_sheets_place(folder: Path | None, keyring: Path) -> None:
+    """DeskError (or SheetError) unless the share sheets can be written into ``folder``, or
+    shown on this terminal when it is None."""
+    if folder is not None:
+        sheets.check_folder(folder, _projects(keyring))
+    elif not screen.terminal():
+        raise DeskError(
+            "the share sheets are shown on a terminal only, and this is none",
+            hint="run it on a terminal, or write them to files: --sheets DIR",
+        )
+
+
+def show_sheets(pages: list[sheets.Sheet], folder: Path | None) -> list[Path]:
+    """The sheets written into ``folder`` (their files), or shown on this terminal ([])."""
+    if folder is None:
+        screen.show(pages)
+        return []
+    return sheets.write(folder, pages)
 
 
 _REBUILD = (
@@ -651,29 +668,6 @@ def share(
     signer = ring.label(opened.member.kid) or opened.member.kid
     click.echo(f"stored        {done.key}, signed by {signer}: on the case's audit trail")
     click.echo(f"reason        sealed to desk {desk}: only its members read it")
-
-
-# --- wbs desks check-shares ---------------------------------------------------------------
-
-
-@desks.command("check-shares")
-@_shares_file("Read")
-@keyring_option
-def check_shares(shares_file: IO[str] | None, keyring: Path) -> None:
-    """A recovery drill that changes nothing: do these shares give the recovery key?
-
-    Any k holders type their shares, one by one (or --shares-file); the shares are put
-    together in memory and compared with the keyring's recovery key. Nothing is stored or
-    written. Run it once the sheets are handed out, and yearly: a share copied wrongly, or
-    a holder who lost theirs, is found before a recovery needs it.
-    """
-    ring = load(keyring)
-    entry = granting.recovery_entry(ring)
-    rescuer = granting.rescuer(entry, shares_file)
-    click.echo(
-        f"the shares give the recovery key {rescuer.kid} ({entry.label}) of {keyring}:"
-        " nothing was changed"
-    )
 
 
 # --- config -------------------------------------------------------------------------------

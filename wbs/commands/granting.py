@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -88,17 +88,33 @@ def recovery_entry(ring: Keyring) -> RecoveryEntry:
     return ring.recovery
 
 
-def rescuer(entry: RecoveryEntry, shares_file: IO[str] | None) -> Identity:
+@dataclass(frozen=True)
+class Restored:
+    """The recovery key put together from its shares, in memory: its master secret, its keys,
+    and the SLIP-39 identifier of the set the shares came from."""
+
+    master: bytes = field(repr=False)
+    identity: Identity = field(repr=False)
+    set_id: int
+
+
+def restored(entry: RecoveryEntry, shares_file: IO[str] | None) -> Restored:
     """The recovery key, from any ``threshold`` shares (a file, the environment, or typed),
     in memory; DeskError if they give another key."""
     texts = given_shares(shares_file, entry.threshold) or typed_shares(entry)
-    found = recovery.identity(recovery.combine(texts))
+    master = recovery.combine(texts)
+    found = recovery.identity(master)
     if found.kid != entry.kid:
         raise DeskError(
             f"these shares give the recovery key {found.kid}, not this keyring's {entry.kid}",
             hint="type shares of this institution's set (the sheets name the key id)",
         )
-    return found
+    return Restored(master, found, recovery.read_share(texts[0]).identifier)
+
+
+def rescuer(entry: RecoveryEntry, shares_file: IO[str] | None) -> Identity:
+    """The recovery key's keys, from any ``threshold`` shares, in memory (``restored``)."""
+    return restored(entry, shares_file).identity
 
 
 def unlocked(

@@ -48,14 +48,22 @@ class Sheet:
     fingerprint: str
     date: str
     set_id: int  # the SLIP-39 identifier every share of one set carries
+    replaces: int | None = None  # the set this one replaces (wbs desks reissue-shares)
 
     @property
     def name(self) -> str:
         return f"recovery-share-{self.number}-of-{self.count}.txt"
 
 
-def make(shares: Sequence[str], entry: RecoveryEntry, institution: str) -> list[Sheet]:
-    """One sheet per share, in the shares' own order (their SLIP-39 member index)."""
+def make(
+    shares: Sequence[str],
+    entry: RecoveryEntry,
+    institution: str,
+    date: str | None = None,
+    replaces: int | None = None,
+) -> list[Sheet]:
+    """One sheet per share, in the shares' own order (their SLIP-39 member index), dated
+    ``date`` (default: the key's creation) and naming the set it ``replaces``, if any."""
     out = []
     for words in shares:
         share = recovery.read_share(words)
@@ -68,8 +76,9 @@ def make(shares: Sequence[str], entry: RecoveryEntry, institution: str) -> list[
                 institution,
                 entry.kid,
                 entry.fingerprint,
-                entry.created,
+                date or entry.created,
                 share.identifier,
+                replaces,
             )
         )
     return sorted(out, key=lambda s: s.number)
@@ -97,6 +106,7 @@ def render(sheet: Sheet) -> str:
         f"                          {fp[half:].strip()}",
         f"Set                       {sheet.set_id} (sama di setiap bagian / same on every share)",
         f"Dibuat / Created          {sheet.date}",
+        *_replacing(sheet.replaces),
         "",
         f"{len(sheet.words)} kata, berurutan / {len(sheet.words)} words, in this order:",
         WORDS_START,
@@ -116,6 +126,15 @@ def render(sheet: Sheet) -> str:
         "=" * 78,
     ]
     return "\n".join(lines) + "\n"
+
+
+def _replacing(old_set: int | None) -> list[str]:
+    if old_set is None:
+        return []
+    return [
+        f"Menggantikan / Replaces   set {old_set}: semua lembarnya dimusnahkan",
+        f"                          set {old_set}: every sheet of it is destroyed",
+    ]
 
 
 def _grid(words: Sequence[str]) -> list[str]:
