@@ -168,18 +168,65 @@ def test_a_tampered_key_file_or_module_makes_the_page_refuse_to_send(
     # When the reporter sends a report
     page.goto(base + "/")
     page.wait_for_selector("#report button[type=submit]:not([disabled])")
-    page.select_option("#category", "pemerasan")
-    page.fill("#what", "laporan yang tidak boleh terkirim")
-    page.fill("#where", "Sekretariat")
-    page.fill("#people [name=who-position]", "Bendahara")
-    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
-        page.check(f"input[name={box}]")
+    fill_report(page, "laporan yang tidak boleh terkirim")
     page.click("#report button[type=submit]")
 
     # Then the page says it is out of date, and nothing was stored
     page.wait_for_selector("#form-error:has-text('sudah usang')")  # "out of date"
     assert page.is_hidden("#success")
     assert sorted(p for p in reports.rglob("*") if p.is_file()) == before
+
+
+def fill_report(page: Any, what: str) -> None:
+    page.select_option("#category", "pemerasan")
+    page.fill("#what", what)
+    page.fill("#where", "Sekretariat")
+    page.fill("#people [name=who-position]", "Bendahara")
+    for box in ("truthful", "not_involved", "aware_of_sanctions", "confidential"):
+        page.check(f"input[name={box}]")
+
+
+def test_a_network_failure_at_send_is_told_apart_from_a_stale_page(
+    page: Any, hybrid_system: dict[str, Any]
+) -> None:
+    # A reporter on a flaky network: noble or a key file that does not arrive is the
+    # network's fault, not the page's. The page says to check the connection and press send
+    # again (not to copy the text and reload), keeps the text, and the next press sends.
+    reports = Path(hybrid_system["tmp"], "storage")
+    before = sorted(p for p in reports.rglob("*") if p.is_file())
+    dropped = {"module": 1}
+
+    def drop_once(route: Any) -> None:
+        if dropped["module"]:
+            dropped["module"] -= 1
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/vendor/noble/post-quantum/ml-kem.js", drop_once)
+    page.goto(hybrid_system["base"] + "/")
+    page.wait_for_selector("#report button[type=submit]:not([disabled])")
+    what = "laporan lewat jaringan yang putus-sambung"
+    fill_report(page, what)
+    failed = "#form-error:has-text('periksa koneksi internet')"  # "check your connection"
+    # When noble's ML-KEM module is cut off once
+    page.click("#report button[type=submit]")
+    # Then the page says to check the connection, keeps the text, and stores nothing
+    page.wait_for_selector(failed)
+    assert "sudah usang" not in page.inner_text("#form-error")  # not "out of date"
+    assert page.input_value("#what") == what and dropped["module"] == 0
+    # And when the key files answer 503 (a proxy while the server restarts), the same
+    page.route("**/assets/keys/*.bin", lambda route: route.fulfill(status=503, body=""))
+    with page.expect_response("**/assets/keys/*.bin"):
+        page.click("#report button[type=submit]:not([disabled])")  # (clears the message)
+    page.wait_for_selector(failed)
+    assert "sudah usang" not in page.inner_text("#form-error")
+    assert sorted(p for p in reports.rglob("*") if p.is_file()) == before
+    # And once the network is back, pressing send again sends the report
+    page.unroute("**/assets/keys/*.bin")
+    page.click("#report button[type=submit]:not([disabled])")
+    page.wait_for_selector("#success:not([hidden])")
+    assert len(sorted(reports.glob("**/reports/*.json"))) == 1
 
 
 def test_a_key_file_changed_after_the_report_stops_the_followup(

@@ -55,11 +55,24 @@ function recipient(sodium, base64) {
   return { type: X25519, kid: keyId(sodium, publicKey), publicKey };
 }
 
-/** The X-Wing public key of `fp`, fetched from the site and checked against `fp`. */
+/** A key file could not be fetched (no network, or the server erred): sending again may work. */
+class KeyFetchError extends Error {
+  constructor(kid, status) {
+    super(`the key ${kid} could not be fetched (${status})`);
+    this.name = 'KeyFetchError';
+  }
+}
+
+/**
+ * The X-Wing public key of `fp`, fetched from the site and checked against `fp`. A key the
+ * site does not have (404, or 403 as S3 answers) or that does not match is StaleKeyError;
+ * a network failure (TypeError) or another answer, KeyFetchError.
+ */
 async function hybridRecipient(sodium, fp) {
   const kid = fp.slice(0, 16);
   const response = await fetch(`${KEY_FILES}${kid}.bin`, { credentials: 'omit' });
-  if (!response.ok) throw new StaleKeyError(kid);
+  if ([403, 404, 410].includes(response.status)) throw new StaleKeyError(kid);
+  if (!response.ok) throw new KeyFetchError(kid, response.status);
   const publicKey = new Uint8Array(await response.arrayBuffer());
   if (fingerprint(sodium, publicKey) !== fp) throw new StaleKeyError(kid);
   return { type: XWING, kid, publicKey };
