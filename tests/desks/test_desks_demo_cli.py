@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import stat
 
+from click.testing import Result
 from rich.console import Console
 
 from functions.config import open_storage
@@ -23,6 +24,19 @@ def demo_grants() -> list[tuple[str, bytes]]:
 
 def demo_state() -> dict[str, bytes]:
     return {str(p): p.read_bytes() for p in paths.home().rglob("*") if p.is_file()}
+
+
+def as_demo_recovery(command: str, *args: str) -> Result:
+    """`wbs desks COMMAND` signed by the demo's recovery key, from its public shares file."""
+    return wbs(
+        "desks",
+        command,
+        *args,
+        "--recovery",
+        f"--shares-file={demo.shares_file()}",
+        f"--keyring={paths.demo_keyring()}",
+        f"--storage={paths.demo_storage_url()}",
+    )
 
 
 def test_the_demo_gets_a_desk_its_grants_and_public_shares(home: Home) -> None:
@@ -96,16 +110,7 @@ def test_the_demo_shares_grant_a_new_inspector(home: Home) -> None:
     made = wbs("keys", "new", "--label", "Cici", "--out", str(out), "--keyring", keyring)
     assert made.exit_code == 0, made.output
     cici = keyfile.inspect(out).kid
-    result = wbs(
-        "desks",
-        "add-member",
-        "--desk=inspektorat",
-        f"--member={cici}",
-        "--recovery",
-        f"--shares-file={demo.shares_file()}",
-        f"--keyring={keyring}",
-        f"--storage={paths.demo_storage_url()}",
-    )
+    result = as_demo_recovery("add-member", "--desk=inspektorat", f"--member={cici}")
     assert result.exit_code == 0, result.output
     ring = load(paths.demo_keyring())
     identity = keyfile.unlock(out, "kata sandi yang panjang")
@@ -116,17 +121,7 @@ def test_the_demo_desk_can_be_made_hybrid_with_the_demo_shares(home: Home) -> No
     # The demo shows post-quantum desks too: its key and recovery key carry X-Wing keys, so
     # one rotation with the shares file makes its desk hybrid, still held by the demo key
     demo.ensure_key()
-    keyring = str(paths.demo_keyring())
-    result = wbs(
-        "desks",
-        "rotate",
-        "--desk=inspektorat",
-        "--hybrid",
-        "--recovery",
-        f"--shares-file={demo.shares_file()}",
-        f"--keyring={keyring}",
-        f"--storage={paths.demo_storage_url()}",
-    )
+    result = as_demo_recovery("rotate", "--desk=inspektorat", "--hybrid")
     assert result.exit_code == 0, result.output
     ring = load(paths.demo_keyring())
     desk = ring.desk("inspektorat")
