@@ -95,7 +95,8 @@ def reissue_shares(
     old = granting.restored(entry, shares_file)
     new_ring = ring.with_recovery_split(k, n)
     fresh = recovery.split(old.master, k, n)
-    new_set = recovery.read_share(fresh[0]).identifier
+    while (new_set := recovery.read_share(fresh[0]).identifier) == old.set_id:
+        fresh = recovery.split(old.master, k, n)  # 1 in 32,768: the sets must be told apart
     if recovery.identity(recovery.combine(fresh[:k])).kid != entry.kid:  # never expected
         raise DeskError("the new shares do not give the recovery key back: nothing was made")
     today = datetime.date.today().isoformat()
