@@ -476,7 +476,10 @@ def _with_desk(ring: Keyring, item: object, types: frozenset[str], where: str) -
     generation = item["generation"]
     if type(generation) is not int or not 1 <= generation <= MAX_GENERATION:
         raise KeyringError(f"{where}: generation must be a whole number from 1")
-    if item["founder"] is not None and item["founder"] not in {k.kid for k in ring.keys}:
+    founder = item["founder"]
+    if founder is not None and (
+        type(founder) is not str or founder not in {k.kid for k in ring.keys}
+    ):
         raise KeyringError(f"{where}: founder must be a person of the keyring, or null")
     entry = DeskEntry(**item)
     latest = ring.generations(entry.desk)[-1:]
@@ -496,8 +499,9 @@ def _check_key(
     Only desks may be of type X-Wing; persons and the recovery key carry it in xwing_key."""
     if not isinstance(item, dict) or set(item) != fields:
         raise KeyringError(f"{where} must have exactly: {', '.join(sorted(fields))}")
-    if item["type"] not in types:
-        raise KeyringError(f"{where}: unsupported key type {item['type']!r}")
+    if type(item["type"]) is not str or item["type"] not in types:
+        shown = item["type"] if type(item["type"]) is str else "?"
+        raise KeyringError(f"{where}: unsupported key type {shown[:40]!r}")
     raw = _bytes(item["public_key"], "public_key", where)
     if len(raw) != KEY_BYTES[item["type"]]:
         raise KeyringError(f"{where}: public_key must be {KEY_BYTES[item['type']]} bytes")

@@ -501,3 +501,41 @@ def test_a_keyring_entry_with_a_malformed_xwing_key_is_refused(home: Path) -> No
     document["keys"][0]["xwing_key"] = None
     with pytest.raises(keyring.KeyringError, match="must have exactly"):
         keyring.parse(json.dumps(document))
+
+
+@pytest.mark.parametrize("value", [[], {}, 7])
+def test_a_member_of_the_wrong_json_type_is_a_clean_refusal(tmp_path: Path, value: object) -> None:
+    # Keyrings and key files are written by people and tools: a list where a name belongs
+    # is refused in words, never a TypeError (which the API would answer with a 500)
+    rescuer = recovery.identity(recovery.new_master())
+    assert rescuer.verify_key is not None and rescuer.xwing is not None
+    person = keyring.KeyEntry.for_public_key(
+        bytes(PrivateKey.generate().public_key), "A", "2026-01-02"
+    )
+    desk = keyring.DeskEntry.for_public_key(
+        "d", 1, bytes(PrivateKey.generate().public_key), "2026-01-02"
+    )
+    ring = keyring.Keyring((person,), (desk,)).with_recovery(
+        keyring.RecoveryEntry.for_public_key(
+            rescuer.public_key,
+            rescuer.verify_key,
+            "R",
+            "2026-01-02",
+            3,
+            5,
+            rescuer.xwing.public_key,
+        )
+    )
+    for where, member, match in (
+        ("keys", "type", "unsupported key type"),
+        ("desks", "type", "unsupported key type"),
+        ("desks", "founder", "founder must be a person"),
+    ):
+        document = ring.to_json()
+        document[where][0][member] = value
+        with pytest.raises(keyring.KeyringError, match=match):
+            keyring.parse(json.dumps(document))
+    key = tmp_path / "k.key"
+    key.write_text(json.dumps({"format": value}))
+    with pytest.raises(keyfile.KeyFileError, match="is not a wbs-private-key/3 file"):
+        keyfile.inspect(key)

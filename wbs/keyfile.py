@@ -253,9 +253,9 @@ def _load(path: Path) -> dict[str, Any]:
         document = json.loads(text)
     except ValueError:
         document = None
-    if not isinstance(document, dict) or set(document) != SHAPES.get(
-        document.get("format"), frozenset()
-    ):
+    named = document.get("format") if isinstance(document, dict) else None
+    shape = SHAPES.get(named) if isinstance(named, str) else None
+    if not isinstance(document, dict) or shape is None or set(document) != shape:
         raise KeyFileError(f"{path} is not a {FORMAT} file")
     kdf = document["kdf"]
     if (

@@ -4,10 +4,13 @@ key, the grants and the page stay as they were."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
+from nacl.signing import SigningKey
 
+from functions.keyring import b64encode, dump
 from tests.desks.cli import (
     Home,
     init,
@@ -18,6 +21,8 @@ from tests.desks.cli import (
     typed_shares,
     wbs,
 )
+from wbs import xwing
+from wbs.commands import shares as shares_command
 from wbs.desks import recovery, sheets
 
 
@@ -137,3 +142,53 @@ def test_shares_of_another_key_or_no_terminal_change_nothing(home: Home, tmp_pat
     result = wbs("desks", "reissue-shares", typed=typed_shares(home))
     assert result.exit_code == 1 and "shown on a terminal only" in result.stderr
     assert "Share 1 of" not in result.output and state(home) == before
+
+
+@pytest.mark.parametrize("swapped", ["xwing_key", "signing_key"])
+def test_a_keyring_whose_recovery_keys_were_swapped_is_refused(
+    home: Home, tmp_path: Path, swapped: str
+) -> None:
+    # Given a keyring whose recovery entry keeps its kid but names another X-Wing or signing
+    # key (a tampered keyring: the page would seal the recovery key's copy to someone else)
+    assert init(home, person(home, "anna")).exit_code == 0
+    current = ring(home)
+    assert current.recovery is not None
+    other = {
+        "xwing_key": xwing.DecapsulationKey.generate().public_key,
+        "signing_key": bytes(SigningKey.generate().verify_key),
+    }[swapped]
+    entry = dataclasses.replace(current.recovery, **{swapped: b64encode(other)})
+    dump(dataclasses.replace(current, recovery=entry), home.keyring)
+    before = state(home)
+    folder = tmp_path / "new-sheets"
+    # Then the drill and the reissue both refuse, naming the swapped key, and change nothing
+    drill = wbs("desks", "check-shares", typed=typed_shares(home))
+    assert drill.exit_code == 1 and "has another" in drill.stderr, drill.output
+    again = wbs("desks", "reissue-shares", f"--sheets={folder}", typed=typed_shares(home))
+    assert again.exit_code == 1 and "has another" in again.stderr, again.output
+    assert not folder.exists() and state(home) == before
+
+
+def test_a_keyring_change_made_while_the_sheets_are_shown_is_kept(
+    home: Home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a reissue to 2 of 4, during which another admin adds budi to the keyring
+    assert init(home, person(home, "anna")).exit_code == 0
+    shown = shares_command.show_sheets
+
+    def meanwhile(pages: list[sheets.Sheet], folder: Path | None) -> list[Path]:
+        person(home, "budi")  # `wbs keys new` writes the keyring
+        return shown(pages, folder)
+
+    monkeypatch.setattr(shares_command, "show_sheets", meanwhile)
+    folder = tmp_path / "new-sheets"
+    args = ("--threshold=2", "--shares=4", f"--sheets={folder}")
+    result = wbs("desks", "reissue-shares", *args, typed=typed_shares(home))
+    # Then the keyring has budi and the new count
+    assert result.exit_code == 0, result.output
+    after = ring(home)
+    assert {k.label for k in after.keys} == {"Inspektur anna", "Inspektur budi"}
+    assert after.recovery is not None and (after.recovery.threshold, after.recovery.shares) == (
+        2,
+        4,
+    )

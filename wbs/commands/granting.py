@@ -109,7 +109,31 @@ def restored(entry: RecoveryEntry, shares_file: IO[str] | None) -> Restored:
             f"these shares give the recovery key {found.kid}, not this keyring's {entry.kid}",
             hint="type shares of this institution's set (the sheets name the key id)",
         )
+    _matches(entry, found)
     return Restored(master, found, recovery.read_share(texts[0]).identifier)
+
+
+def _matches(entry: RecoveryEntry, found: Identity) -> None:
+    """DeskError unless every public key of the keyring's recovery entry is the one its shares
+    derive: a keyring whose signing or X-Wing key was swapped would send the recovery key's
+    copy of every hybrid report to someone else, or trust another's signature."""
+    hybrid = None if found.xwing is None else found.xwing.public_key
+    swapped = [
+        name
+        for name, theirs, ours in (
+            ("public key", entry.public_key_bytes, found.public_key),
+            ("signing key", entry.signing_key_bytes, found.verify_key),
+            ("X-Wing key", entry.xwing_key_bytes, hybrid),
+        )
+        if theirs is not None and theirs != ours
+    ]
+    if swapped:
+        raise DeskError(
+            f"the keyring's recovery entry {entry.kid} has another {' and '.join(swapped)} than"
+            " its shares give: the keyring was changed, nothing was done",
+            hint="restore the institution's keyring (keys/keyring.json) from its history,"
+            " then run the command again",
+        )
 
 
 def rescuer(entry: RecoveryEntry, shares_file: IO[str] | None) -> Identity:

@@ -103,14 +103,18 @@ def reissue_shares(
     pages = sheets.make(fresh, new_ring.recovery or entry, name, today, old.set_id)
     written = show_sheets(pages, folder)
     if (k, n) != (entry.threshold, entry.shares):
-        try:
-            dump(new_ring, keyring)
+        try:  # onto the keyring as it is now: another change made meanwhile is kept
+            current = load(keyring)
+            if current.recovery is None or current.recovery.kid != entry.kid:
+                raise DeskError("its recovery key changed meanwhile")
+            dump(current.with_recovery_split(k, n), keyring)
         except (WbsError, OSError) as exc:
             sheets.remove(written)
             lost = "the sheet files were removed" if written else "destroy what was copied"
             raise DeskError(
-                f"the keyring could not be written ({exc}): the new shares are void; {lost}",
-                hint="run the command again",
+                f"the keyring could not be written ({exc}): it still counts {entry.threshold}"
+                f" of {entry.shares} shares, and the old set stays in use; {lost}",
+                hint="run the command again once the keyring can be written",
             ) from None
     click.echo(f"recovery key  {entry.kid}  {entry.label}: unchanged")
     click.echo(f"new shares    set {new_set}: any {k} of {n}")
