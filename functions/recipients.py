@@ -92,9 +92,13 @@ class Recipients:
         return frozenset({*(self.active[d] for d in desks), recovery})
 
     def followup_allowed(self, kids: frozenset[str], desks: Sequence[str]) -> bool:
-        """Sealed to every key of ``followup_kids`` and exactly one other: the reporter's."""
+        """Sealed to every key of ``followup_kids`` and exactly one other: the reporter's,
+        which is no key of the keyring (so not the recovery key's classical key beside its
+        X-Wing key, nor another desk's)."""
         required = self.followup_kids(desks)
-        return required <= kids and len(kids - required) == 1
+        others = kids - required
+        known = self.ring.kids() | self.ring.recovery_kids()
+        return required <= kids and len(others) == 1 and not others & known
 
 
 class Source:

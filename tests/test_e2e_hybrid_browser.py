@@ -89,14 +89,20 @@ def test_a_report_and_a_followup_reach_a_hybrid_desk_sealed_with_x_wing(
     page.wait_for_selector("#report button[type=submit]:not([disabled])")
     page.wait_for_load_state("networkidle")
     assert not [u for u in urls if u.endswith("/xwing.mjs") or "/noble/" in u or "/keys/" in u]
+    listed = page.evaluate(
+        "JSON.parse(document.getElementById('wbs-xwing').textContent).map((m) => m.href)"
+    )
 
     # When the reporter sends a report
     code, number = send_report(page, base)
     reporter.close()
 
-    # Then xwing.mjs, noble and the desk's and recovery key's key files were fetched at send
+    # Then xwing.mjs, noble and the desk's and recovery key's key files were fetched at send:
+    # exactly the noble modules the page lists with their integrity, no more, no fewer
     assert any(u.endswith("/assets/js/xwing.mjs") for u in urls)
-    assert any("/assets/js/vendor/noble/" in u for u in urls)
+    noble = {u.split(base, 1)[1] for u in urls if "/assets/js/vendor/noble/" in u}
+    assert noble == {href for href in listed if "/vendor/noble/" in href}
+    assert len(noble) == 9, sorted(noble)  # ML-KEM-768 and SHA-3, not a usage example's sha2
     assert {u.rsplit("/", 1)[1] for u in urls if "/assets/keys/" in u} == {
         f"{kid}.bin" for kid in (*desks, recovery_kid)
     }

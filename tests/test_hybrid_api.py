@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from nacl.public import PrivateKey
 
 from functions import app as api
 from functions import keyring, mailbox_token
 from functions.proofs import Proofs
+from functions.recipients import Recipients
 from functions.storage import LocalStorage, layout
 from tests.support.api import RECOVERY, bearer, envelope_json, new_token, post_event
 from tests.support.pow import new_proof
@@ -80,3 +82,21 @@ def test_another_set_is_a_stale_page_and_nothing_is_stored(
     status, answer, case = post(recipients)
     assert (status, answer.get("error")) == (422, "stale_keys"), answer
     assert not list(storage.list(layout.report(case)))
+
+
+def test_a_followup_slot_for_the_reporter_takes_no_key_of_the_keyring(tmp_path: Path) -> None:
+    # A follow-up to a hybrid case is sealed to the desk's and the recovery key's X-Wing keys
+    # and one other: the reporter's. That other may not be the recovery key's classical key
+    # (a classical copy of the content key beside the hybrid one), nor any key of the keyring.
+    entry = keyring.RecoveryEntry.for_public_key(
+        RECOVERY.public_key, RECOVERY.verify_key or b"", "Recovery", "2026-12-06", 3, 5
+    )
+    ring = keyring.Keyring().with_recovery(entry).with_xwing_key(entry.kid, RESCUE.public_key)
+    desk = keyring.DeskEntry.for_public_key("inspektorat", 1, DESK.public_key, "2026-12-06")
+    keyring.dump(ring.with_desk(desk), tmp_path / "keyring.json")
+    known = Recipients.load(tmp_path / "keyring.json", None)
+    required = known.followup_kids(["inspektorat"])
+    reporter = Recipient(bytes(PrivateKey.generate().public_key)).kid
+    assert known.followup_allowed(required | {reporter}, ["inspektorat"])
+    assert not known.followup_allowed(required | {entry.kid}, ["inspektorat"])
+    assert not known.followup_allowed(required, ["inspektorat"])

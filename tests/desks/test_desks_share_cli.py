@@ -178,3 +178,36 @@ def counted_shares(home: Home, keys: Keyring) -> list[readers.Share]:
     is routed to desk inspektorat."""
     directory = readers.Directory(keys, stored_grants(home))
     return [s for s in directory.shares(CASE, ["inspektorat"]) if not s.problem]
+
+
+def test_a_hybrid_case_is_shared_with_a_classical_desk_only_when_asked(home: Home) -> None:
+    # Given desk inspektorat rotated to a hybrid key, a report sealed to it with X-Wing only,
+    # and desk pimpinan still classical
+    setup_two_desks(home)
+    rotate = ["desks", "rotate", "--desk=inspektorat", "--hybrid"]
+    assert wbs(*rotate, f"--key={home.keys / 'anna.key'}").exit_code == 0
+    keys = ring(home)
+    assert keys.recovery is not None and not keys.desk("pimpinan").hybrid
+    audience = readers.Audience(CASE, (keys.desk("inspektorat"),), keys.recovery)
+    report = seal("report", CASE, json.dumps(inbox.payload()).encode(), audience.recipients())
+    assert {r.type for r in report.recipients} == {fmt.XWING}
+    stored = {"received": "2026-12-06T02:30:00Z", "envelope": report.to_json()}
+    home.store.put_new(layout.report(CASE), json.dumps(stored).encode())
+    before = state(home)
+    share = [
+        "desks",
+        "share",
+        "7K3M-2X9Q",
+        "--desk=pimpinan",
+        "--reason=eskalasi",
+        f"--key={home.keys / 'anna.key'}",
+    ]
+    # When anna shares it with pimpinan, then it is refused: a classical copy of its keys
+    refused = wbs(*share)
+    assert refused.exit_code == 1, refused.output
+    assert "quantum computer" in refused.stderr and "--hybrid" in refused.stderr
+    assert state(home) == before
+    # And with --classical it is shared, and cici of pimpinan reads the report
+    done = wbs(*share, "--classical")
+    assert done.exit_code == 0, done.output
+    assert b"wbs-report/1" in open_envelope(report, held(home, "cici").keys)

@@ -613,6 +613,12 @@ def _warnings(ring: Keyring, entry: DeskEntry, rooted: set[str]) -> list[str]:
 @click.option(
     "--reason", required=True, metavar="TEXT", help="Why, for the other desk (sealed to it)."
 )
+@click.option(
+    "--classical",
+    is_flag=True,
+    help="Share a case sealed with hybrid (post-quantum) keys with a desk whose key is"
+    " classical anyway: its copy of the case's keys could be opened by a quantum computer.",
+)
 @key_option
 @recovery_option
 @shares_file_option
@@ -622,6 +628,7 @@ def share(
     number: str,
     desk: str,
     reason: str,
+    classical: bool,
     key: Path | None,
     use_recovery: bool,
     shares_file: IO[str] | None,
@@ -654,9 +661,8 @@ def share(
         opened = unlock(rescuer, ring, [*desk_grants, *case_grants])
     else:
         opened = granting.unlocked(ring, store, key, case_grants).held
-    done = sharing.share(
-        store, report_id, desk, reason, ring, opened, membership.holdings(ring, desk_grants), _now()
-    )
+    held = membership.holdings(ring, desk_grants)
+    done = sharing.share(store, report_id, desk, reason, ring, opened, held, _now(), classical)
     store.put_new(done.key, done.data, desks=done.readers)
     for problem in done.skipped:
         click.echo(f"wbs: note: not shared, cannot be opened: {problem}", err=True)

@@ -127,9 +127,12 @@ def share(
     opened: Opened,
     desk_held: Sequence[Held],
     now: datetime.datetime,
+    classical: bool = False,
 ) -> Shared:
     """The case grant of ``report_id`` to ``desk`` (section 6.3), not yet stored: ``opened``
-    is what the sharer holds, ``desk_held`` every stored membership grant, checked."""
+    is what the sharer holds, ``desk_held`` every stored membership grant, checked. A case
+    sealed with `X-Wing` stanzas is shared with a classical desk only with ``classical``: the
+    grant would be a copy of its keys that a quantum computer could open (xwing-v1 §8.3)."""
     reason = reason.strip()
     if not REASON_RE.fullmatch(reason):
         raise ShareCaseError(
@@ -148,6 +151,15 @@ def share(
         raise ShareCaseError(
             f"you are no member of a desk of case {report_id} ({', '.join(sorted(desks))})",
             hint="a member of one of its desks shares it, or the recovery key (--recovery)",
+        )
+    hybrid = any(r.type == fmt.XWING for _, e in found for r in e.recipients)
+    if hybrid and not target.hybrid and not classical:
+        raise ShareCaseError(
+            f"case {report_id} is sealed with hybrid (post-quantum) keys and desk {desk}'s key"
+            " is classical: sharing would add a copy of its keys that a quantum computer could"
+            " open later; nothing was shared",
+            hint=f"make the desk hybrid first (wbs desks rotate --desk {desk} --hybrid), or"
+            " share anyway with --classical",
         )
     if len(desks) + 1 > MAX_DESKS:
         raise ShareCaseError(
