@@ -61,12 +61,12 @@ export function keygen(sodium) {
 }
 
 /**
- * {sharedSecret, cipherText} for a public key. `eseed` (64 bytes) is the draft's
- * EncapsulateDerand input, for test vectors only; without it the randomness is fresh.
+ * {sharedSecret, cipherText} for a public key. `given` (64 bytes) is the draft's eseed, the
+ * EncapsulateDerand input, for test vectors only; without it the randomness is fresh (and wiped).
  */
-export function encapsulate(sodium, pk, eseed = sodium.randombytes_buf(64)) {
+export function encapsulate(sodium, pk, given = null) {
   sized(pk, PUBLIC_KEY_BYTES, 'an X-Wing public key');
-  sized(eseed, 64, 'eseed');
+  const eseed = sized(given ?? sodium.randombytes_buf(64), 64, 'eseed');
   const pkX = pk.subarray(MLKEM_PUBLIC_KEY_BYTES);
   const ekX = eseed.subarray(32, 64);
   const ctX = sodium.crypto_scalarmult_base(ekX);
@@ -74,9 +74,11 @@ export function encapsulate(sodium, pk, eseed = sodium.randombytes_buf(64)) {
   // noble performs FIPS 203's encapsulation key check (and throws when it fails).
   const m = ml_kem768.encapsulate(pk.subarray(0, MLKEM_PUBLIC_KEY_BYTES), eseed.slice(0, 32));
   const sharedSecret = combine(m.sharedSecret, ssX, ctX, pkX);
+  const cipherText = concat(m.cipherText, ctX);
   sodium.memzero(ssX);
   sodium.memzero(m.sharedSecret);
-  return { sharedSecret, cipherText: concat(m.cipherText, ctX) };
+  if (given === null) sodium.memzero(eseed); // a caller's (a vector's) is left as it was
+  return { sharedSecret, cipherText };
 }
 
 /** The 32-byte shared secret of `cipherText` under the private key `seed`. */
