@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from nacl.signing import SigningKey
 
-from functions.keyring import b64encode, dump
+from functions.envelope import b64encode
+from functions.keyring import dump
 from tests.desks.cli import (
     Home,
     init,
@@ -22,7 +23,6 @@ from tests.desks.cli import (
     wbs,
 )
 from wbs import xwing
-from wbs.commands import shares as shares_command
 from wbs.desks import recovery, sheets
 
 
@@ -153,11 +153,12 @@ def test_a_keyring_whose_recovery_keys_were_swapped_is_refused(
     assert init(home, person(home, "anna")).exit_code == 0
     current = ring(home)
     assert current.recovery is not None
-    other = {
-        "xwing_key": xwing.DecapsulationKey.generate().public_key,
-        "signing_key": bytes(SigningKey.generate().verify_key),
-    }[swapped]
-    entry = dataclasses.replace(current.recovery, **{swapped: b64encode(other)})
+    if swapped == "xwing_key":
+        other = b64encode(xwing.DecapsulationKey.generate().public_key)
+        entry = dataclasses.replace(current.recovery, xwing_key=other)
+    else:
+        other = b64encode(bytes(SigningKey.generate().verify_key))
+        entry = dataclasses.replace(current.recovery, signing_key=other)
     dump(dataclasses.replace(current, recovery=entry), home.keyring)
     before = state(home)
     folder = tmp_path / "new-sheets"
@@ -174,13 +175,13 @@ def test_a_keyring_change_made_while_the_sheets_are_shown_is_kept(
 ) -> None:
     # Given a reissue to 2 of 4, during which another admin adds budi to the keyring
     assert init(home, person(home, "anna")).exit_code == 0
-    shown = shares_command.show_sheets
+    written = sheets.write
 
-    def meanwhile(pages: list[sheets.Sheet], folder: Path | None) -> list[Path]:
+    def meanwhile(folder: Path, pages: list[sheets.Sheet]) -> list[Path]:
         person(home, "budi")  # `wbs keys new` writes the keyring
-        return shown(pages, folder)
+        return written(folder, pages)
 
-    monkeypatch.setattr(shares_command, "show_sheets", meanwhile)
+    monkeypatch.setattr(sheets, "write", meanwhile)
     folder = tmp_path / "new-sheets"
     args = ("--threshold=2", "--shares=4", f"--sheets={folder}")
     result = wbs("desks", "reissue-shares", *args, typed=typed_shares(home))
