@@ -9,6 +9,7 @@ changes the key, so nothing is rebuilt and no grant is written.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from pathlib import Path
 from typing import IO
@@ -93,14 +94,14 @@ def reissue_shares(
     name = institution(config)
     check_sheets_place(folder, keyring)
     old = granting.restored(entry, shares_file)
-    new_ring = ring.with_recovery_split(k, n)
     fresh = recovery.split(old.master, k, n)
     while (new_set := recovery.read_share(fresh[0]).identifier) == old.set_id:
         fresh = recovery.split(old.master, k, n)  # 1 in 32,768: the sets must be told apart
     if recovery.identity(recovery.combine(fresh[:k])).kid != entry.kid:  # never expected
         raise DeskError("the new shares do not give the recovery key back: nothing was made")
     today = datetime.date.today().isoformat()
-    pages = sheets.make(fresh, new_ring.recovery or entry, name, today, old.set_id)
+    counted = dataclasses.replace(entry, threshold=k, shares=n)
+    pages = sheets.make(fresh, counted, name, today, old.set_id)
     written = show_sheets(pages, folder)
     if (k, n) != (entry.threshold, entry.shares):
         try:  # onto the keyring as it is now: another change made meanwhile is kept
